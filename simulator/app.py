@@ -1,0 +1,57 @@
+"""create_app(config): the only composition root; builds the store, backend, pipeline and routes."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from simulator.backend import Backend
+from simulator.clock import Clock, parse_time
+from simulator.config import SimulatorConfig
+from simulator.faults import fault_middleware, setup_faults
+from simulator.ids import Ids
+from simulator.journal import Journal
+from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, STORE
+from simulator.middlewares import (auth_middleware, error_middleware, journal_middleware, limits_middleware,
+                                   model_middleware)
+from simulator.replay import replay_middleware, setup_replay
+from simulator.routes import setup_routes
+from simulator.store import Store
+
+
+def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = None) -> web.Application:
+    """A fresh simulator: its own database, clock, ids, journal and pipeline."""
+    config = config or SimulatorConfig()
+    clock = clock or Clock(config.clock, parse_time(config.start_time) if config.start_time else None)
+    app = web.Application(
+        middlewares=[journal_middleware, error_middleware, fault_middleware, replay_middleware,
+                     auth_middleware, limits_middleware, model_middleware],
+        client_max_size=config.max_body_size,
+    )
+    store = Store.open(config.db_path)
+    generation = store.next_generation()
+    # A reopened state file continues with fresh ids; a new database repeats the seed's sequence exactly.
+    ids = Ids(config.seed if generation == 0 else config.seed * 1_000_003 + generation)
+    app[CONFIG] = config
+    app[CLOCK] = clock
+    app[IDS] = ids
+    app[STORE] = store
+    app[BACKEND] = Backend(store, clock, ids, config)
+    app[JOURNAL] = Journal(store)
+    app[FEATURES] = {}
+    bootstrap(app[BACKEND], config)
+    setup_routes(app)
+    setup_faults(app)
+    setup_replay(app)
+    app.on_cleanup.append(_close_store)
+    return app
+
+
+def bootstrap(backend: Backend, config: SimulatorConfig) -> None:
+    """Create the configured demo account on first start (a file database keeps it afterwards)."""
+    demo = config.bootstrap
+    if demo and backend.identity.account(demo.account_id) is None:
+        backend.identity.create_account(demo.account_id, username=demo.username, api_key=demo.api_key,
+                                        password=demo.password, role=demo.role, token=demo.token)
+
+
+async def _close_store(app: web.Application) -> None:
+    app[STORE].close()

@@ -1,0 +1,16 @@
+"""Where feature modules (backups, schedules, rate limits) plug into the Backend."""
+from __future__ import annotations
+
+import importlib
+
+#: (attribute on Backend, module, class, is a settler). Feature packages add their line here.
+EXTENSIONS: list[tuple[str, str, str, bool]] = []
+
+
+def load_extensions(backend) -> None:
+    """Attach each extension to backend (and to its settlers when it has timed steps)."""
+    for attr, module, cls, settles in EXTENSIONS:
+        ext = getattr(importlib.import_module(module), cls)(backend)
+        setattr(backend, attr, ext)
+        if settles:
+            backend.settlers.append(ext)

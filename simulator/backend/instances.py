@@ -1,0 +1,312 @@
+"""Instances: create (and restore), list, show, update, delete, actions, root; their timed lifecycle."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from simulator.backend import catalog
+from simulator.clock import api_time
+from simulator.errors import (BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity,
+                              not_found)
+from simulator.hashing import hash_password
+from simulator.validation import validate
+
+#: Task -> status shown while it runs, and the word Trove's 422 gate uses for it.
+TASKS = {"BUILD": ("BUILD", "BUILDING"), "REBOOT": ("REBOOT", "REBOOTING"), "RESIZE": ("RESIZE", "RESIZING"),
+         "SHUTDOWN": ("SHUTDOWN", "DELETING")}
+UNSUPPORTED_ACTIONS = ("save_logs", "upgrade", "convert_to_ha", "reset_status", "promote_to_replica_source",
+                       "eject_replica_source")
+PAGE_SIZE = 20
+
+
+class Instances:
+    """The rules for instances."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+        self.repo = backend.store.instances
+        #: Hooks other modules register: called with (instance_row) when a build completes / on delete.
+        self.on_delete: list = []
+
+    # reading ---------------------------------------------------------------------------------
+    def get(self, account_id: str, instance_id: str) -> dict:
+        """An instance of the account, with its derived status; 404 otherwise."""
+        row = self.repo.get(account_id, instance_id)
+        if row is None:
+            raise not_found(instance_id)
+        return self.view_model(row)
+
+    def page(self, account_id: str, limit: int | None, marker: str | None) -> tuple[list[dict], str | None]:
+        """One page of instances (Trove: by id, then each page re-sorted newest first) and the next marker."""
+        limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
+        rows = self.repo.page(account_id, limit, marker)
+        next_marker = rows[limit - 1]["id"] if len(rows) > limit else None
+        rows = rows[:limit]
+        busy = self.running_backups({r["id"] for r in rows})
+        items = [self.view_model(r, busy) for r in rows]
+        items.sort(key=lambda r: (r["created_at"], r["seq"]), reverse=True)
+        return items, next_marker
+
+    def running_backups(self, instance_ids: set[str]) -> set[str]:
+        """Which of these instances have a backup running (answered by the backups module)."""
+        backups = getattr(self.backend, "backups", None)
+        return backups.running_for(instance_ids) if backups and instance_ids else set()
+
+    def view_model(self, row: dict, busy: set[str] | None = None) -> dict:
+        """The row plus `status` as the API shows it."""
+        item = dict(row)
+        if row["task"]:
+            item["status"] = TASKS[row["task"]][0]
+        elif row["status"] == "ACTIVE":
+            running = busy if busy is not None else self.running_backups({row["id"]})
+            if row["id"] in running:
+                item["status"] = "BACKUP"
+        item["used"] = self.used_gb(row)
+        return item
+
+    def used_gb(self, row: dict) -> float:
+        """Simulated data size in GB: grows with what the instance holds."""
+        n_db = len(self.repo.database_names(row["id"]))
+        return round(min(row["volume_size"], 0.16 + 0.05 * n_db), 2)
+
+    # gate ------------------------------------------------------------------------------------
+    def check_can_act(self, row: dict) -> None:
+        """Trove's 422 gate for actions and backups: ACTIVE, no task, no running backup."""
+        if row["task"]:
+            raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
+                                      f"performed (task status was {TASKS[row['task']][1]}).")
+        if row["status"] != "ACTIVE":
+            raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
+                                      f"performed (instance status was {row['status']}).")
+        if row["id"] in self.running_backups({row["id"]}):
+            raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
+                                      f"performed (instance status was BACKUP).")
+
+    def check_ready(self, row: dict) -> dict:
+        """Databases/users need a running instance with no backup in progress (422 otherwise)."""
+        status = self.view_model(row)["status"]
+        if status != "ACTIVE":
+            raise UnprocessableEntity(f"Instance {row['id']} is not ready, status: {status}.")
+        return row
+
+    def must_get_row(self, account_id: str, instance_id: str) -> dict:
+        row = self.repo.get(account_id, instance_id)
+        if row is None:
+            raise not_found(instance_id)
+        return row
+
+    # create / restore ------------------------------------------------------------------------
+    def create(self, account_id: str, body) -> dict:
+        """POST /instances: validate everything first, then write the instance in BUILD (200)."""
+        validate("instance_create", body)
+        spec = body["instance"]
+        restore_ref = (spec.get("restorePoint") or {}).get("backupRef")
+        restore = None
+        datastore = spec.get("datastore") or {}
+        if restore_ref is not None:
+            backups = getattr(self.backend, "backups", None)
+            if backups is None:
+                raise NotImplementedFault("Restore from backup is not available.")
+            restore = backups.find_for_restore(account_id, restore_ref)
+        if restore and not datastore:
+            # The seed page: a restore without a datastore comes back with the backup's datastore.
+            version = catalog.find_version(restore["datastore_version_id"])
+        else:
+            version = catalog.resolve_datastore(datastore.get("type"), datastore.get("version"))
+        databases, users = self.backend.databases.parse_initial(spec.get("databases") or [],
+                                                                spec.get("users") or [])
+        try:
+            flavor = catalog.get_flavor(spec["flavorRef"])
+        except ItemNotFound as exc:
+            raise BadRequest(exc.message) from None
+        size = int(spec["volume"]["size"])
+        self.check_volume_limit(size)
+        duration = self.backend.config.durations.build
+        if restore:
+            restore = self.backend.backups.check_restore(restore, size, version)
+            held = restore["contents"]
+            clash = sorted(set(d["name"] for d in databases) & set(held["databases"]))
+            if clash:
+                raise BadRequest(f"Database '{clash[0]}' is already in the backup being restored; "
+                                 f"databases created with a restore must have new names.")
+            uclash = sorted({f"{u['name']}@{u['host']}" for u in users} & set(held["users"]))
+            if uclash:
+                raise BadRequest(f"User '{uclash[0]}' is already in the backup being restored; "
+                                 f"users created with a restore must have new names.")
+            duration += restore["chain_size"] * self.backend.config.durations.restore_per_gb
+        self.check_quota(account_id)
+        now = self.backend.now()
+        ids = self.backend.ids
+        instance_id = ids.uuid()
+        row = {
+            "id": instance_id, "account_id": account_id, "seq": self.repo.next_seq(), "name": spec["name"],
+            "flavor_id": flavor.id, "volume_size": size, "datastore_type": version.datastore_name,
+            "datastore_version": version.name, "datastore_version_id": version.id,
+            "hostname": f"{ids.hex(40)}.rackspaceclouddb.com", "created": api_time(now), "updated": api_time(now),
+            "created_at": now.timestamp(), "status": "BUILD", "task": "BUILD",
+            "task_until": now.timestamp() + duration, "task_data": None, "root_enabled": 0,
+            "root_password_hash": None, "fault": None,
+        }
+        task_data = {}
+        if restore:
+            task_data["restore"] = restore["backup_id"]
+            task_data["databases"] = databases
+            task_data["users"] = users
+        row["task_data"] = json.dumps(task_data) if task_data else None
+        with self.backend.store.atomic():
+            self.repo.insert(row)
+            if not restore:
+                self.backend.databases.insert(instance_id, databases)
+                self.backend.users.insert(instance_id, users)
+        return self.view_model(row)
+
+    def check_volume_limit(self, size: int) -> None:
+        limit = self.backend.config.max_volume_size
+        if size > limit:
+            raise OverLimit(f"Volume 'size' cannot exceed maximum of {limit} GB, {size} cannot be accepted.")
+
+    def check_quota(self, account_id: str) -> None:
+        limit = self.quota(account_id, "instances", self.backend.config.max_instances)
+        if self.repo.count_live(account_id) >= limit:
+            raise OverLimit("Quota exceeded for resources: ['instances'].")
+
+    def quota(self, account_id: str, name: str, default: int) -> int:
+        account = self.backend.store.accounts.get(account_id) or {}
+        return int((account.get("settings") or {}).get("quotas", {}).get(name, default))
+
+    # update / delete -------------------------------------------------------------------------
+    def update(self, account_id: str, instance_id: str, body, method: str) -> None:
+        """PATCH (rename, detach replica) and PUT (configuration, name): 202."""
+        validate("instance_update", body)
+        row = self.must_get_row(account_id, instance_id)
+        spec = body["instance"]
+        changes = {}
+        for key in ("replica_of", "slave_of"):
+            if key in spec:
+                raise BadRequest(f"Instance {instance_id} is not a replica.")
+        if "configuration" in spec and spec["configuration"]:
+            raise ItemNotFound(f"Resource {spec['configuration']} cannot be found.")
+        if "name" in spec:
+            changes["name"] = spec["name"]
+        if not spec:
+            raise BadRequest("Validation error: instance needs at least one of 'name', 'configuration'.")
+        if changes:
+            changes["updated"] = api_time(self.backend.now())
+            self.repo.update(row["id"], changes)
+
+    def delete(self, account_id: str, instance_id: str) -> None:
+        """DELETE: 422 while BUILD; then SHUTDOWN for a while; then gone."""
+        row = self.must_get_row(account_id, instance_id)
+        if row["task"] == "BUILD":
+            raise UnprocessableEntity(f"Instance {instance_id} is not ready. (Status is BUILD).")
+        if row["task"] == "SHUTDOWN":
+            return
+        now = self.backend.now()
+        with self.backend.store.atomic():
+            for hook in self.on_delete:
+                hook(row)
+            self.repo.update(row["id"], {"task": "SHUTDOWN", "task_data": None, "updated": api_time(now),
+                                         "task_until": now.timestamp() + self.backend.config.durations.shutdown})
+
+    # actions ---------------------------------------------------------------------------------
+    def action(self, account_id: str, instance_id: str, body) -> None:
+        """POST /action: restart, resize flavor, resize volume (202), behind Trove's gate."""
+        row = self.must_get_row(account_id, instance_id)
+        if not isinstance(body, dict) or len(body) != 1:
+            raise BadRequest("Validation error: an action body has exactly one key (restart or resize).")
+        name = next(iter(body))
+        durations = self.backend.config.durations
+        if name == "restart":
+            validate("restart", body)
+            self.check_can_act(row)
+            self._start_task(row, "REBOOT", durations.reboot, None)
+        elif name == "resize":
+            inner = body["resize"]
+            if not isinstance(inner, dict) or not ({"flavorRef", "volume"} & set(inner)):
+                raise BadRequest("Validation error: resize needs 'flavorRef' or 'volume'.")
+            if "volume" in inner:
+                validate("resize_volume", body)
+                size = int(inner["volume"]["size"])
+                self.check_volume_limit(size)
+                self.check_can_act(row)
+                if size <= row["volume_size"]:
+                    raise BadRequest(f"The new volume 'size' must be larger than the current volume size of "
+                                     f"'{row['volume_size']}'.")
+                self._start_task(row, "RESIZE", durations.resize, {"volume_size": size})
+            else:
+                validate("resize_flavor", body)
+                self.check_can_act(row)
+                try:
+                    flavor = catalog.get_flavor(inner["flavorRef"])
+                except ItemNotFound as exc:
+                    raise BadRequest(exc.message) from None
+                if flavor.id == row["flavor_id"]:
+                    raise BadRequest(f"The new flavor id must be different than the current flavor id of "
+                                     f"'{row['flavor_id']}'.")
+                self._start_task(row, "RESIZE", durations.resize, {"flavor_id": flavor.id})
+        elif name in UNSUPPORTED_ACTIONS:
+            raise NotImplementedFault(f"The '{name}' action is not implemented by the simulator.")
+        else:
+            raise BadRequest(f"Invalid instance action: '{name}'.")
+
+    def _start_task(self, row: dict, task: str, seconds: float, data: dict | None) -> None:
+        now = self.backend.now()
+        self.repo.update(row["id"], {"task": task, "task_until": now.timestamp() + seconds,
+                                     "task_data": json.dumps(data) if data else None, "updated": api_time(now)})
+
+    def mark_fault(self, instance_id: str, fault: str) -> None:
+        """Model fault: the running task of this instance ends badly (see settle_one)."""
+        row = self.backend.store.db["instances"].get(instance_id)
+        data = json.loads(row["task_data"] or "{}")
+        data["fault"] = fault
+        self.repo.update(instance_id, {"task_data": json.dumps(data)})
+
+    # root ------------------------------------------------------------------------------------
+    def enable_root(self, account_id: str, instance_id: str) -> dict:
+        row = self.check_ready(self.must_get_row(account_id, instance_id))
+        password = self.backend.ids.password()
+        self.repo.update(row["id"], {"root_enabled": 1,
+                                     "root_password_hash": hash_password(password, self.backend.ids.hex(8))})
+        return {"name": "root", "password": password}
+
+    def root_status(self, account_id: str, instance_id: str) -> bool:
+        row = self.check_ready(self.must_get_row(account_id, instance_id))
+        return bool(row["root_enabled"])
+
+    # lifecycle -------------------------------------------------------------------------------
+    def next_due(self) -> float | None:
+        return self.repo.next_due()
+
+    def settle_one(self, now: float) -> None:
+        """Finish the earliest instance task that is due."""
+        due = self.repo.due(now)
+        if not due:
+            return
+        row = due[0]
+        data = json.loads(row["task_data"] or "{}")
+        when = dt.datetime.fromtimestamp(row["task_until"], dt.timezone.utc)
+        changes = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
+        task = row["task"]
+        if task == "SHUTDOWN":
+            self.repo.delete(row["id"])
+            return
+        if task == "BUILD":
+            changes["status"] = "ACTIVE"
+            if data.get("fault"):
+                changes["status"] = "ERROR"
+                changes["fault"] = data["fault"]
+            elif data.get("restore"):
+                contents = self.backend.backups.compose(row["account_id"], data["restore"])
+                if contents is None:
+                    changes["status"] = "ERROR"
+                    changes["fault"] = "Restore failed: a backup in the chain is missing or failed."
+                else:
+                    self.repo.replace_contents(row["id"], contents)
+                    self.backend.databases.insert(row["id"], data.get("databases") or [])
+                    self.backend.users.insert(row["id"], data.get("users") or [])
+        elif task == "RESIZE":
+            if not data.get("fault"):
+                for key in ("flavor_id", "volume_size"):
+                    if key in data:
+                        changes[key] = data[key]
+        self.repo.update(row["id"], changes)

@@ -1,0 +1,62 @@
+"""The one clock every timestamp comes from, so a run can be repeated and moved through time."""
+from __future__ import annotations
+
+import datetime as _dt
+
+UTC = _dt.timezone.utc
+
+
+def _real_now() -> _dt.datetime:
+    # Looked up through the module on every call so freezegun's patch is seen.
+    return _dt.datetime.now(UTC)
+
+
+def parse_time(text: str) -> _dt.datetime:
+    """Parse an ISO-8601 time (with or without Z / offset) as UTC."""
+    value = _dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def api_time(moment: _dt.datetime) -> str:
+    """Trove's timestamp format: ISO-8601 without microseconds or zone."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def identity_time(moment: _dt.datetime) -> str:
+    """Identity's `expires` format: YYYY-MM-DDTHH:MM:SS.fffZ."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+class Clock:
+    """Real time (follows freezegun) or a manual clock that only moves when told to."""
+
+    def __init__(self, mode: str = "manual", start: _dt.datetime | None = None) -> None:
+        if mode not in ("manual", "real"):
+            raise ValueError(f"clock mode must be 'manual' or 'real', not {mode!r}")
+        self.mode = mode
+        self._manual = (start or _real_now()).astimezone(UTC).replace(microsecond=0)
+
+    def now(self) -> _dt.datetime:
+        """The current simulated time (aware, UTC)."""
+        return _real_now() if self.mode == "real" else self._manual
+
+    def time(self) -> float:
+        """The current simulated time as epoch seconds."""
+        return self.now().timestamp()
+
+    def advance(self, seconds: float) -> _dt.datetime:
+        """Move a manual clock forward; a real clock cannot be moved."""
+        if self.mode != "manual":
+            raise ValueError("only a manual clock can be advanced")
+        if seconds < 0:
+            raise ValueError("the clock only moves forward")
+        self._manual += _dt.timedelta(seconds=seconds)
+        return self._manual
+
+    def set(self, moment: _dt.datetime) -> _dt.datetime:
+        """Jump a manual clock to a moment (forward or back)."""
+        if self.mode != "manual":
+            raise ValueError("only a manual clock can be set")
+        self._manual = moment.astimezone(UTC)
+        return self._manual

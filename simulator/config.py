@@ -1,0 +1,66 @@
+"""SimulatorConfig: the single home of every default the simulator uses."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Durations:
+    """How long each lifecycle step lasts, in seconds of the simulator's clock."""
+
+    build: float = 0.0
+    reboot: float = 0.0
+    resize: float = 0.0
+    shutdown: float = 0.0
+    backup: float = 0.0
+    backup_per_gb: float = 0.0
+    restore_per_gb: float = 0.0
+
+    def scaled(self, factor: float) -> "Durations":
+        """The same durations multiplied by factor (0 makes every step immediate)."""
+        return Durations(**{k: v * factor for k, v in self.__dict__.items()})
+
+
+#: What a person at a terminal sees: BUILD for a few seconds, then ACTIVE.
+SANDBOX_DURATIONS = Durations(
+    build=5.0, reboot=3.0, resize=5.0, shutdown=2.0, backup=4.0, backup_per_gb=2.0, restore_per_gb=2.0
+)
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """The account and user the sandbox creates on first start (the seed page's account 1234)."""
+
+    account_id: str = "1234"
+    username: str = "demo"
+    api_key: str = "demo-api-key"
+    password: str = "demo-password"
+    role: str = "dbaas:admin"
+    token: str | None = "demo-token"
+
+
+@dataclass(frozen=True)
+class SimulatorConfig:
+    """Everything create_app needs; no other module holds a default."""
+
+    db_path: str = ":memory:"
+    seed: int = 0
+    clock: str = "manual"  # "manual" (advanced by tests / control calls) or "real"
+    start_time: str | None = None  # ISO time the manual clock starts at; default: real time at start
+    durations: Durations = field(default_factory=Durations)
+    region: str = "DFW"
+    public_url: str | None = None  # links and catalog URLs; default: the request's own origin
+    max_instances: int = 25
+    max_volume_size: int = 1024
+    max_backups: int = 50
+    rate_limits: bool = False
+    max_body_size: int = 1024 * 1024
+    token_lifetime: float = 24 * 3600.0
+    bootstrap: DemoAccount | None = None
+    scenarios: tuple[str, ...] = ()
+    record_path: str | None = None
+    replay_path: str | None = None
+    replay_mode: str = "strict"
+    replay_match: tuple[str, ...] = ("method", "path", "query", "body")
+    admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
+    log_requests: bool = False

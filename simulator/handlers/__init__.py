@@ -1,0 +1,1 @@
+"""Handlers: parse the request, call the backend, render a view; nothing else."""

@@ -1,0 +1,60 @@
+"""Small helpers every handler uses: the account, the base URL, the JSON body, paging parameters."""
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from simulator.errors import BadMediaType, BadRequest
+from simulator.keys import BACKEND, CONFIG
+from simulator.middlewares import CONTEXT
+
+
+def backend(request: web.Request):
+    return request.app[BACKEND]
+
+
+def account(request: web.Request) -> str:
+    return request.match_info["account_id"]
+
+
+def base_url(request: web.Request) -> str:
+    """Where links point: the configured public URL, else this server as the client reached it."""
+    configured = request.app[CONFIG].public_url
+    if configured:
+        return configured.rstrip("/")
+    return f"{request.scheme}://{request.host}"
+
+
+def json_body(request: web.Request):
+    """The parsed JSON body (None when empty); 415 for another content type, 400 when malformed."""
+    raw = request[CONTEXT]["raw_body"]
+    if not raw:
+        return None
+    if request.content_type not in ("application/json", "application/octet-stream") \
+            and not request.content_type.endswith("+json"):
+        raise BadMediaType(f"Unsupported Content-Type '{request.content_type}': send application/json.")
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Malformed request body: the body is not valid JSON.") from None
+
+
+def query_int(request: web.Request, name: str) -> int | None:
+    """An integer query parameter (400 when it is not one)."""
+    value = request.query.get(name)
+    if value in (None, ""):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise BadRequest(f"Query parameter '{name}' must be an integer, not '{value}'.") from None
+
+
+def ok(body, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status)
+
+
+def accepted() -> web.Response:
+    """An empty 202, as the service answers writes."""
+    return web.Response(status=202, content_type="application/json", body=b"")

@@ -1,0 +1,37 @@
+"""Identity v2.0 on the same server: the version document and POST /v2.0/tokens."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from simulator.handlers.common import backend, base_url, json_body, ok
+from simulator.keys import CONFIG
+
+
+async def identity_version(request: web.Request) -> web.Response:
+    """GET /v2.0"""
+    base = base_url(request)
+    return ok({"version": {"id": "v2.0", "status": "stable", "updated": "2014-04-17T00:00:00Z",
+                           "links": [{"href": f"{base}/v2.0/", "rel": "self"}],
+                           "media-types": [{"base": "application/json",
+                                            "type": "application/vnd.openstack.identity-v2.0+json"}]}})
+
+
+async def create_token(request: web.Request) -> web.Response:
+    """POST /v2.0/tokens"""
+    issued = backend(request).identity.authenticate(json_body(request))
+    user, region = issued["user"], request.app[CONFIG].region
+    account_id = user["account_id"]
+    url = f"{base_url(request)}/v1.0/{account_id}"
+    endpoint = {"publicURL": url, "internalURL": url, "adminURL": url, "region": region, "tenantId": account_id}
+    return ok({"access": {
+        "token": {"id": issued["token"], "expires": issued["expires"], "issued_at": issued["issued"],
+                  "tenant": {"id": account_id, "name": account_id},
+                  "RAX-AUTH:authenticatedBy": [issued["method"]]},
+        "serviceCatalog": [
+            {"name": "cloudDatabases", "type": "rax:database", "endpoints": [endpoint]},
+            {"name": "database", "type": "database", "endpoints": [endpoint]},
+        ],
+        "user": {"id": user["id"], "name": user["username"], "RAX-AUTH:defaultRegion": region,
+                 "roles": [{"id": "1", "name": user["role"], "tenantId": account_id,
+                            "description": "Cloud Databases role"}]},
+    }})

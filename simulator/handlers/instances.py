@@ -1,0 +1,68 @@
+"""Instances, their actions and root."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from simulator import views
+from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
+
+
+async def list_instances(request: web.Request) -> web.Response:
+    """GET /v1.0/{account_id}/instances"""
+    limit = query_int(request, "limit")
+    items, next_marker = backend(request).instances.page(account(request), limit, request.query.get("marker"))
+    base = base_url(request)
+    body = {"instances": [views.instance_summary(base, m) for m in items]}
+    if next_marker:
+        body["links"] = views.next_link(f"{base}{request.path}", request.query, next_marker, len(items))
+    return ok(body)
+
+
+async def create_instance(request: web.Request) -> web.Response:
+    """POST /v1.0/{account_id}/instances (also restore from backup): 200 with the instance in BUILD"""
+    model = backend(request).instances.create(account(request), json_body(request))
+    return ok({"instance": views.instance(base_url(request), model)})
+
+
+async def show_instance(request: web.Request) -> web.Response:
+    """GET /v1.0/{account_id}/instances/{instance_id}"""
+    model = backend(request).instances.get(account(request), request.match_info["instance_id"])
+    return ok({"instance": views.instance(base_url(request), model)})
+
+
+async def patch_instance(request: web.Request) -> web.Response:
+    """PATCH /v1.0/{account_id}/instances/{instance_id}"""
+    backend(request).instances.update(account(request), request.match_info["instance_id"],
+                                      json_body(request), "PATCH")
+    return accepted()
+
+
+async def put_instance(request: web.Request) -> web.Response:
+    """PUT /v1.0/{account_id}/instances/{instance_id}"""
+    backend(request).instances.update(account(request), request.match_info["instance_id"],
+                                      json_body(request), "PUT")
+    return accepted()
+
+
+async def delete_instance(request: web.Request) -> web.Response:
+    """DELETE /v1.0/{account_id}/instances/{instance_id}"""
+    backend(request).instances.delete(account(request), request.match_info["instance_id"])
+    return accepted()
+
+
+async def instance_action(request: web.Request) -> web.Response:
+    """POST /v1.0/{account_id}/instances/{instance_id}/action"""
+    backend(request).instances.action(account(request), request.match_info["instance_id"], json_body(request))
+    return accepted()
+
+
+async def enable_root(request: web.Request) -> web.Response:
+    """POST /v1.0/{account_id}/instances/{instance_id}/root"""
+    user = backend(request).instances.enable_root(account(request), request.match_info["instance_id"])
+    return ok({"user": user})
+
+
+async def root_status(request: web.Request) -> web.Response:
+    """GET /v1.0/{account_id}/instances/{instance_id}/root"""
+    enabled = backend(request).instances.root_status(account(request), request.match_info["instance_id"])
+    return ok({"rootEnabled": enabled})

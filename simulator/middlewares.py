@@ -1,0 +1,140 @@
+"""The one request pipeline: journal -> errors -> faults -> replay -> auth -> rate limits -> model."""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+
+from aiohttp import web
+
+from simulator.errors import (BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError,
+                              error_for_status)
+from simulator.keys import BACKEND, CLOCK, JOURNAL, STORE
+from simulator.clock import api_time
+
+log = logging.getLogger("cdbsim")
+
+#: Request-scoped dict the layers fill in for the journal (route, account, rule, action, note).
+CONTEXT = "cdbsim"
+
+
+def context(request: web.Request) -> dict:
+    """The journal context of this request."""
+    return request[CONTEXT]
+
+
+def fault_response(exc: SimulatorError) -> web.Response:
+    """Render an error as the service does: {fault: {code, message}} with its headers."""
+    response = web.json_response(exc.body(), status=exc.status, headers=exc.headers)
+    return response
+
+
+def route_name(request: web.Request) -> str | None:
+    route = request.match_info.route
+    return getattr(route, "name", None)
+
+
+@web.middleware
+async def journal_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Outermost: read the body once, let the rest run, write what happened to the journal."""
+    started = time.perf_counter()
+    ctx = request[CONTEXT] = {"rule": None, "action": None, "note": None, "too_large": False}
+    raw = b""
+    if request.body_exists:
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            ctx["too_large"] = True
+    ctx["raw_body"] = raw
+    response = None
+    try:
+        response = await handler(request)
+        return response
+    finally:
+        exchange = {
+            "account_id": request.match_info.get("account_id"),
+            "time": api_time(request.app[CLOCK].now()),
+            "method": request.method, "path": request.path, "query": request.query_string,
+            "route": route_name(request),
+            "status": response.status if response is not None else 0,
+            "rule": ctx["rule"], "action": ctx["action"], "note": ctx["note"],
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "request": {"headers": dict(request.headers), "body": raw},
+            "response": {"headers": dict(response.headers) if response is not None else {},
+                         "body": getattr(response, "body", None) if response is not None else None},
+            "url": str(request.url),
+        }
+        if isinstance(exchange["response"]["body"], (bytearray, memoryview)):
+            exchange["response"]["body"] = bytes(exchange["response"]["body"])
+        elif exchange["response"]["body"] is not None and not isinstance(exchange["response"]["body"], bytes):
+            exchange["response"]["body"] = None
+        request.app[JOURNAL].record(exchange)
+        if request.app[STORE].db.conn.in_transaction:  # never leave a half transaction behind
+            request.app[STORE].db.conn.rollback()
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """The one place errors become fault bodies; an unexpected exception is a 500 and is kept for tests."""
+    try:
+        if request[CONTEXT]["too_large"]:
+            raise OverLimit("Request body is too large.")
+        return await handler(request)
+    except SimulatorError as exc:
+        return fault_response(exc)
+    except web.HTTPException as exc:
+        if exc.status == 404:
+            err = ItemNotFound("The resource could not be found.")
+        elif exc.status == 405:
+            err = BadMethod(f"The method {request.method} is not allowed for this resource.")
+        elif exc.status == 413:
+            err = OverLimit("Request body is too large.")
+        elif exc.status < 400:
+            raise
+        else:
+            err = error_for_status(exc.status, exc.reason or "Error")
+        return fault_response(err)
+    except ConnectionError:  # the transport is gone (a fault action reset it): nothing to render
+        raise
+    except Exception:
+        error_id = f"{int(time.time() * 1000):x}-{len(request.app[JOURNAL].handler_errors)}"
+        text = traceback.format_exc()
+        log.error("unexpected error %s serving %s %s\n%s", error_id, request.method, request.path, text)
+        request.app[JOURNAL].handler_errors.append(text)
+        return fault_response(InstanceFault(
+            f"Internal Server Error. Please keep this ID to help us figure out what went wrong: ({error_id})."))
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Every /v1.0/{account_id}/... call needs a token of that account whose role allows the call."""
+    if request.match_info.http_exception is not None:
+        raise request.match_info.http_exception
+    account_id = request.match_info.get("account_id")
+    if account_id is not None and request.path.startswith("/v1.0/"):
+        identity = request.app[BACKEND].identity
+        caller = identity.check_token(request.headers.get("X-Auth-Token"), account_id)
+        identity.check_role(caller, request.method, route_name(request) or request.path)
+        request["caller"] = caller
+    return await handler(request)
+
+
+@web.middleware
+async def limits_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Per-account rate limits on the simulator's clock (when the limits module is loaded)."""
+    limits = getattr(request.app[BACKEND], "limits", None)
+    account_id = request.match_info.get("account_id")
+    if limits is not None and account_id is not None and request.path.startswith("/v1.0/"):
+        limits.check(account_id, request.method, request.path, route_name(request))
+    return await handler(request)
+
+
+@web.middleware
+async def model_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Innermost: bring the model up to the clock, then run a write in one transaction (all or nothing)."""
+    backend = request.app[BACKEND]
+    backend.settle()
+    if request.method in ("GET", "HEAD"):
+        return await handler(request)
+    with request.app[STORE].atomic():
+        return await handler(request)

@@ -1,0 +1,161 @@
+"""Instances and what lives on them: databases, database users and their grants."""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+
+class InstancesRepo:
+    """Queries on instances, databases, db_users and grants."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # instances -------------------------------------------------------------------------------
+    def insert(self, row: dict) -> None:
+        self.db["instances"].insert(row)
+
+    def get(self, account_id: str, instance_id: str) -> dict | None:
+        rows = list(self.db.query("select * from instances where account_id = ? and id = ?",
+                                  [account_id, instance_id]))
+        return rows[0] if rows else None
+
+    def page(self, account_id: str, limit: int, marker: str | None) -> list[dict]:
+        """Up to limit+1 instances after marker, ordered by id (the extra row says a next page exists)."""
+        if marker:
+            sql = "select * from instances where account_id = ? and id > ? order by id limit ?"
+            args = [account_id, marker, limit + 1]
+        else:
+            sql = "select * from instances where account_id = ? order by id limit ?"
+            args = [account_id, limit + 1]
+        return list(self.db.query(sql, args))
+
+    def count_live(self, account_id: str) -> int:
+        """Instances that count against the quota (those being deleted do not)."""
+        row = next(self.db.query(
+            "select count(*) as n from instances where account_id = ? and coalesce(task, '') != 'SHUTDOWN'",
+            [account_id]))
+        return row["n"]
+
+    def due(self, now: float) -> list[dict]:
+        """Instances whose running task ends at or before now, earliest first."""
+        return list(self.db.query(
+            "select * from instances where task_until is not null and task_until <= ? order by task_until, seq",
+            [now]))
+
+    def next_due(self) -> float | None:
+        row = next(self.db.query("select min(task_until) as t from instances where task_until is not null"))
+        return row["t"]
+
+    def update(self, instance_id: str, changes: dict) -> None:
+        self.db["instances"].update(instance_id, changes)
+
+    def delete(self, instance_id: str) -> None:
+        """Remove an instance and everything on it."""
+        for table in ("grants", "db_users", "databases"):
+            self.db.execute(f"delete from {table} where instance_id = ?", [instance_id])
+        self.db.execute("delete from instances where id = ?", [instance_id])
+
+    def next_seq(self) -> int:
+        row = next(self.db.query("select coalesce(max(seq), 0) + 1 as n from instances"))
+        return row["n"]
+
+    # databases -------------------------------------------------------------------------------
+    def databases(self, instance_id: str, limit: int | None = None, marker: str | None = None) -> list[dict]:
+        sql = "select * from databases where instance_id = ?"
+        args: list = [instance_id]
+        if marker:
+            sql += " and name > ?"
+            args.append(marker)
+        sql += " order by name"
+        if limit is not None:
+            sql += " limit ?"
+            args.append(limit + 1)
+        return list(self.db.query(sql, args))
+
+    def database_names(self, instance_id: str) -> set[str]:
+        return {r["name"] for r in self.db.query("select name from databases where instance_id = ?", [instance_id])}
+
+    def insert_databases(self, rows: list[dict]) -> None:
+        if rows:
+            self.db["databases"].insert_all(rows)
+
+    def delete_database(self, instance_id: str, name: str) -> None:
+        self.db.execute("delete from grants where instance_id = ? and database = ?", [instance_id, name])
+        self.db.execute("delete from databases where instance_id = ? and name = ?", [instance_id, name])
+
+    # users -----------------------------------------------------------------------------------
+    def users(self, instance_id: str) -> list[dict]:
+        """Every user of the instance, sorted by name@host, each with its granted databases."""
+        users = list(self.db.query("select * from db_users where instance_id = ?", [instance_id]))
+        grants: dict[tuple, list[str]] = {}
+        for g in self.db.query("select * from grants where instance_id = ? order by database", [instance_id]):
+            grants.setdefault((g["user_name"], g["user_host"]), []).append(g["database"])
+        for u in users:
+            u["databases"] = grants.get((u["name"], u["host"]), [])
+        users.sort(key=lambda u: f"{u['name']}@{u['host']}")
+        return users
+
+    def user(self, instance_id: str, name: str, host: str) -> dict | None:
+        rows = list(self.db.query("select * from db_users where instance_id = ? and name = ? and host = ?",
+                                  [instance_id, name, host]))
+        if not rows:
+            return None
+        user = rows[0]
+        user["databases"] = [g["database"] for g in self.db.query(
+            "select database from grants where instance_id = ? and user_name = ? and user_host = ? order by database",
+            [instance_id, name, host])]
+        return user
+
+    def insert_user(self, instance_id: str, name: str, host: str, password_hash: str, databases: list[str]) -> None:
+        self.db["db_users"].insert({"instance_id": instance_id, "name": name, "host": host,
+                                    "password_hash": password_hash})
+        self.grant(instance_id, name, host, databases)
+
+    def update_user(self, instance_id: str, name: str, host: str, changes: dict) -> None:
+        """Change a user's name, host and/or password_hash; grants follow a rename."""
+        sets = ", ".join(f"{k} = ?" for k in changes)
+        self.db.execute(f"update db_users set {sets} where instance_id = ? and name = ? and host = ?",
+                        [*changes.values(), instance_id, name, host])
+        if "name" in changes or "host" in changes:
+            self.db.execute(
+                "update grants set user_name = ?, user_host = ? where instance_id = ? and user_name = ? and user_host = ?",
+                [changes.get("name", name), changes.get("host", host), instance_id, name, host])
+
+    def delete_user(self, instance_id: str, name: str, host: str) -> None:
+        self.db.execute("delete from grants where instance_id = ? and user_name = ? and user_host = ?",
+                        [instance_id, name, host])
+        self.db.execute("delete from db_users where instance_id = ? and name = ? and host = ?",
+                        [instance_id, name, host])
+
+    def grant(self, instance_id: str, name: str, host: str, databases: list[str]) -> None:
+        if databases:
+            self.db["grants"].insert_all(
+                [{"instance_id": instance_id, "user_name": name, "user_host": host, "database": d} for d in databases],
+                ignore=True)
+
+    def revoke(self, instance_id: str, name: str, host: str, database: str) -> int:
+        cursor = self.db.execute(
+            "delete from grants where instance_id = ? and user_name = ? and user_host = ? and database = ?",
+            [instance_id, name, host, database])
+        return cursor.rowcount
+
+    # whole contents (what a backup holds) ------------------------------------------------------
+    def contents(self, instance_id: str) -> dict:
+        """Databases and users (with password hashes and grants) of an instance, as plain data."""
+        return {
+            "databases": {d["name"]: {"character_set": d["character_set"], "collate": d["collate"]}
+                          for d in self.databases(instance_id)},
+            "users": {f"{u['name']}@{u['host']}": {"name": u["name"], "host": u["host"],
+                                                   "password_hash": u["password_hash"],
+                                                   "databases": u["databases"]}
+                      for u in self.users(instance_id)},
+        }
+
+    def replace_contents(self, instance_id: str, contents: dict) -> None:
+        """Make the instance hold exactly contents (as returned by contents())."""
+        for table in ("grants", "db_users", "databases"):
+            self.db.execute(f"delete from {table} where instance_id = ?", [instance_id])
+        self.insert_databases([{"instance_id": instance_id, "name": name, **attrs}
+                               for name, attrs in contents.get("databases", {}).items()])
+        for user in contents.get("users", {}).values():
+            self.insert_user(instance_id, user["name"], user["host"], user["password_hash"], user["databases"])

@@ -1,0 +1,71 @@
+"""The request journal and the rate-limit counters."""
+from __future__ import annotations
+
+import json
+
+from sqlite_utils import Database
+
+
+class JournalRepo:
+    """Queries on journal entries and rate counters."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    def append(self, entry: dict) -> int:
+        row = dict(entry)
+        for key in ("request", "response"):
+            if isinstance(row.get(key), (dict, list)):
+                row[key] = json.dumps(row[key])
+        return self.db["journal"].insert(row).last_pk
+
+    def entries(self, account_id: str | None = None, since: int = 0, limit: int | None = None,
+                route: str | None = None, status: int | None = None) -> list[dict]:
+        where = ["seq > ?"]
+        args: list = [since]
+        if account_id is not None:
+            where.append("account_id = ?")
+            args.append(account_id)
+        if route:
+            where.append("route = ?")
+            args.append(route)
+        if status is not None:
+            where.append("status = ?")
+            args.append(status)
+        sql = f"select * from journal where {' and '.join(where)} order by seq"
+        if limit:
+            sql += f" limit {int(limit)}"
+        rows = list(self.db.query(sql, args))
+        for row in rows:
+            for key in ("request", "response"):
+                if row.get(key):
+                    row[key] = json.loads(row[key])
+        return rows
+
+    def clear(self, account_id: str | None = None) -> None:
+        if account_id is None:
+            self.db.execute("delete from journal")
+        else:
+            self.db.execute("delete from journal where account_id = ?", [account_id])
+
+    def hit(self, account_id: str, limit_key: str, now: float, window: float) -> tuple[int, float]:
+        """Count one request against a fixed window; returns (count in window, window start)."""
+        rows = list(self.db.query("select * from rate_counters where account_id = ? and limit_key = ?",
+                                  [account_id, limit_key]))
+        if not rows or now - rows[0]["window_start"] >= window:
+            start, count = now, 1
+        else:
+            start, count = rows[0]["window_start"], rows[0]["count"] + 1
+        self.db["rate_counters"].insert({"account_id": account_id, "limit_key": limit_key,
+                                         "window_start": start, "count": count}, replace=True)
+        return count, start
+
+    def counters(self, account_id: str) -> dict[str, dict]:
+        return {r["limit_key"]: r for r in self.db.query("select * from rate_counters where account_id = ?",
+                                                          [account_id])}
+
+    def clear_counters(self, account_id: str | None = None) -> None:
+        if account_id is None:
+            self.db.execute("delete from rate_counters")
+        else:
+            self.db.execute("delete from rate_counters where account_id = ?", [account_id])

@@ -1,0 +1,81 @@
+"""The whole route table: named routes (the names are the operation ids of the journal, faults and coverage)."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from simulator.handlers import backups, catalog, control, databases, identity, instances, limits, schedules
+
+API = "/v1.0/{account_id}"
+INSTANCE = API + "/instances/{instance_id}"
+USER = INSTANCE + "/users/{user}"
+
+ROUTES = [
+    web.get("/", catalog.list_versions, name="list_versions", allow_head=False),
+    web.get("/v1.0", catalog.show_version, name="show_version", allow_head=False),
+    web.get("/v1.0/", catalog.show_version, name="show_version_slash", allow_head=False),
+    web.get("/v2.0", identity.identity_version, name="identity_version", allow_head=False),
+    web.get("/v2.0/", identity.identity_version, name="identity_version_slash", allow_head=False),
+    web.post("/v2.0/tokens", identity.create_token, name="create_token"),
+
+    web.get(API + "/flavors", catalog.list_flavors, name="list_flavors", allow_head=False),
+    web.get(API + "/flavors/{flavor_id}", catalog.show_flavor, name="show_flavor", allow_head=False),
+    web.get(API + "/datastores", catalog.list_datastores, name="list_datastores", allow_head=False),
+    web.get(API + "/datastores/versions/{version_id}", catalog.show_version_by_id,
+            name="show_datastore_version_by_id", allow_head=False),
+    web.get(API + "/datastores/{datastore_id}", catalog.show_datastore, name="show_datastore", allow_head=False),
+    web.get(API + "/datastores/{datastore_id}/versions", catalog.list_datastore_versions,
+            name="list_datastore_versions", allow_head=False),
+    web.get(API + "/datastores/{datastore_id}/versions/{version_id}", catalog.show_datastore_version,
+            name="show_datastore_version", allow_head=False),
+    web.get(API + "/datastores/{datastore_id}/versions/{version_id}/flavors", catalog.list_version_flavors,
+            name="list_datastore_version_flavors", allow_head=False),
+
+    web.get(API + "/instances", instances.list_instances, name="list_instances", allow_head=False),
+    web.post(API + "/instances", instances.create_instance, name="create_instance"),
+    web.get(INSTANCE, instances.show_instance, name="show_instance", allow_head=False),
+    web.patch(INSTANCE, instances.patch_instance, name="patch_instance"),
+    web.put(INSTANCE, instances.put_instance, name="put_instance"),
+    web.delete(INSTANCE, instances.delete_instance, name="delete_instance"),
+    web.post(INSTANCE + "/action", instances.instance_action, name="instance_action"),
+    web.post(INSTANCE + "/root", instances.enable_root, name="enable_root"),
+    web.get(INSTANCE + "/root", instances.root_status, name="root_status", allow_head=False),
+    web.get(INSTANCE + "/backups", backups.list_instance_backups, name="list_instance_backups", allow_head=False),
+
+    web.get(INSTANCE + "/databases", databases.list_databases, name="list_databases", allow_head=False),
+    web.post(INSTANCE + "/databases", databases.create_databases, name="create_databases"),
+    web.delete(INSTANCE + "/databases/{name}", databases.delete_database, name="delete_database"),
+    web.get(INSTANCE + "/users", databases.list_users, name="list_users", allow_head=False),
+    web.post(INSTANCE + "/users", databases.create_users, name="create_users"),
+    web.put(INSTANCE + "/users", databases.change_passwords, name="change_passwords"),
+    web.get(USER, databases.show_user, name="show_user", allow_head=False),
+    web.put(USER, databases.update_user, name="update_user"),
+    web.delete(USER, databases.delete_user, name="delete_user"),
+    web.get(USER + "/databases", databases.list_user_access, name="list_user_access", allow_head=False),
+    web.put(USER + "/databases", databases.grant_user_access, name="grant_user_access"),
+    web.delete(USER + "/databases/{name}", databases.revoke_user_access, name="revoke_user_access"),
+
+    web.get(API + "/backups", backups.list_backups, name="list_backups", allow_head=False),
+    web.post(API + "/backups", backups.create_backup, name="create_backup"),
+    web.get(API + "/backups/{backup_id}", backups.show_backup, name="show_backup", allow_head=False),
+    web.delete(API + "/backups/{backup_id}", backups.delete_backup, name="delete_backup"),
+    web.post(API + "/backups/{backup_id}/action", backups.backup_action, name="backup_action"),
+
+    web.get(API + "/schedules", schedules.list_schedules, name="list_schedules", allow_head=False),
+    web.post(API + "/schedules", schedules.create_schedule, name="create_schedule"),
+    web.get(API + "/schedules/{schedule_id}", schedules.show_schedule, name="show_schedule", allow_head=False),
+    web.put(API + "/schedules/{schedule_id}", schedules.update_schedule, name="update_schedule"),
+    web.delete(API + "/schedules/{schedule_id}", schedules.delete_schedule, name="delete_schedule"),
+
+    web.get(API + "/limits", limits.show_limits, name="show_limits", allow_head=False),
+
+    web.route("*", API + "/configurations{tail:.*}", catalog.not_implemented, name="configurations"),
+    web.route("*", API + "/ha{tail:(/.*)?}", catalog.not_implemented, name="ha_instances"),
+    web.route("*", INSTANCE + "/configuration", catalog.not_implemented, name="instance_configuration"),
+    web.route("*", INSTANCE + "/replicas", catalog.not_implemented, name="list_replicas"),
+]
+
+
+def setup_routes(app: web.Application) -> None:
+    """Register the API table and the /_sim/ control plane."""
+    app.router.add_routes(ROUTES)
+    app.router.add_routes(control.ROUTES)

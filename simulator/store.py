@@ -1,0 +1,75 @@
+"""Store: the only place that speaks SQL; one SQLite database (file or memory) through sqlite-utils."""
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
+
+from sqlite_utils import Database
+
+from simulator.migrations import migrations as core_migrations
+
+
+def _migration_sets():
+    """Every migration set, core first, then the feature packages'."""
+    from simulator.repos import feature_migrations
+
+    return [core_migrations, *feature_migrations()]
+
+
+class Store:
+    """Owns the connection; repositories (store.accounts, store.instances, ...) hold the queries."""
+
+    def __init__(self, db: Database, path: str) -> None:
+        self.db = db
+        self.path = path
+        from simulator.repos import attach_repositories
+
+        attach_repositories(self)
+
+    @classmethod
+    def open(cls, path: str = ":memory:") -> "Store":
+        """Open (and migrate) the database at path; ':memory:' for a throwaway one."""
+        conn = sqlite3.connect(path if path != ":memory:" else ":memory:", check_same_thread=False,
+                               isolation_level=None)
+        if path != ":memory:":
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=5000")
+        db = Database(conn)
+        for migration_set in _migration_sets():
+            migration_set.apply(db)
+        return cls(db, path)
+
+    @contextmanager
+    def atomic(self) -> Iterator[Database]:
+        """All writes inside commit together or not at all (nests with savepoints)."""
+        with self.db.atomic():
+            yield self.db
+
+    def next_generation(self) -> int:
+        """Count this opening of the database (0 the first time): restarts must not repeat ids."""
+        rows = list(self.db.query("select value from meta where key = 'generation'"))
+        generation = int(rows[0]["value"]) + 1 if rows else 0
+        self.db["meta"].insert({"key": "generation", "value": str(generation)}, replace=True)
+        return generation
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.db.close()
+
+    def backup_to(self, target_path: str) -> None:
+        """Copy the whole database to target_path with SQLite's online backup API."""
+        dest = sqlite3.connect(target_path)
+        try:
+            self.db.conn.backup(dest)
+        finally:
+            dest.close()
+
+    def restore_from(self, source_path: str) -> None:
+        """Replace the whole database with the one at source_path (SQLite's backup API)."""
+        src = sqlite3.connect(source_path)
+        try:
+            src.backup(self.db.conn)
+        finally:
+            src.close()
