@@ -15,7 +15,9 @@ from simulator.clock import api_time
 log = logging.getLogger("cdbsim")
 
 #: Request-scoped dict the layers fill in for the journal (route, account, rule, action, note).
-CONTEXT = "cdbsim"
+CONTEXT = web.RequestKey("cdbsim", dict)
+#: The caller behind the token (user id, account, role), set by auth_middleware.
+CALLER = web.RequestKey("caller", dict)
 
 
 def context(request: web.Request) -> dict:
@@ -115,7 +117,7 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
         identity = request.app[BACKEND].identity
         caller = identity.check_token(request.headers.get("X-Auth-Token"), account_id)
         identity.check_role(caller, request.method, route_name(request) or request.path)
-        request["caller"] = caller
+        request[CALLER] = caller
     return await handler(request)
 
 

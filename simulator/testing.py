@@ -1,0 +1,72 @@
+"""A simulator on a real loopback socket in a background thread, for synchronous SDKs and other processes."""
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import Future
+from typing import Any, Callable
+
+from aiohttp import web
+
+from simulator.config import SimulatorConfig
+
+
+class SimulatorServer:
+    """Start once, then use .url; run(fn) executes fn(app) on the server's own thread (thread-safe)."""
+
+    def __init__(self, config: SimulatorConfig | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.config = config or SimulatorConfig()
+        self.host, self.port = host, port
+        self.app: web.Application | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "SimulatorServer":
+        ready: Future = Future()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), name="cdbsim-server", daemon=True)
+        self._thread.start()
+        ready.result(timeout=30)
+        return self
+
+    def _serve(self, ready: Future) -> None:
+        from simulator.app import create_app
+
+        loop = self._loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            self.app = create_app(self.config)
+            self._runner = web.AppRunner(self.app, access_log=None)
+            loop.run_until_complete(self._runner.setup())
+            site = web.TCPSite(self._runner, self.host, self.port)
+            loop.run_until_complete(site.start())
+            self.port = self._runner.addresses[0][1]
+        except BaseException as exc:  # report start-up failures to the caller
+            ready.set_exception(exc)
+            return
+        ready.set_result(True)
+        loop.run_forever()
+        loop.run_until_complete(self._runner.cleanup())
+        loop.close()
+
+    def run(self, fn: Callable[[web.Application], Any]) -> Any:
+        """Call fn(app) on the server thread and return its result (exceptions propagate)."""
+        async def call():
+            return fn(self.app)
+        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=30)
+
+    def stop(self) -> None:
+        if self._loop and self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(timeout=30)
+
+    def __enter__(self) -> "SimulatorServer":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

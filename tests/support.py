@@ -1,0 +1,98 @@
+"""Helpers the tests share: an API wrapper and fault assertions."""
+from __future__ import annotations
+
+from simulator.keys import BACKEND, CLOCK
+
+ACCOUNT = "1234"
+TOKEN = "test-token"
+
+
+class Api:
+    """A thin wrapper over aiohttp's test client that adds the account prefix and the token."""
+
+    def __init__(self, client, account: str = ACCOUNT, token: str | None = TOKEN) -> None:
+        self.client = client
+        self.account = account
+        self.token = token
+
+    @property
+    def app(self):
+        return self.client.server.app
+
+    @property
+    def clock(self):
+        return self.app[CLOCK]
+
+    @property
+    def backend(self):
+        return self.app[BACKEND]
+
+    def advance(self, seconds: float) -> None:
+        """Move the manual clock and bring the model up to it."""
+        self.clock.advance(seconds)
+        self.backend.settle()
+
+    def _headers(self, headers):
+        out = {"Content-Type": "application/json"}
+        if self.token:
+            out["X-Auth-Token"] = self.token
+        out.update(headers or {})
+        return out
+
+    def url(self, path: str) -> str:
+        return path if path.startswith("/v") or path.startswith("/_sim") or path == "/" else \
+            f"/v1.0/{self.account}{path}"
+
+    async def call(self, method: str, path: str, json=None, headers=None, data=None):
+        """Send a request; returns (status, parsed JSON body or None, response)."""
+        kwargs = {"headers": self._headers(headers)}
+        if json is not None:
+            kwargs["json"] = json
+        if data is not None:
+            kwargs["data"] = data
+        resp = await self.client.request(method, self.url(path), **kwargs)
+        text = await resp.text()
+        import json as _json
+        try:
+            body = _json.loads(text) if text else None
+        except ValueError:
+            body = text
+        return resp.status, body, resp
+
+    async def get(self, path, **kw):
+        return await self.call("GET", path, **kw)
+
+    async def post(self, path, json=None, **kw):
+        return await self.call("POST", path, json=json, **kw)
+
+    async def put(self, path, json=None, **kw):
+        return await self.call("PUT", path, json=json, **kw)
+
+    async def patch(self, path, json=None, **kw):
+        return await self.call("PATCH", path, json=json, **kw)
+
+    async def delete(self, path, **kw):
+        return await self.call("DELETE", path, **kw)
+
+    async def create_instance(self, name="db1", flavor=2, size=2, **extra) -> dict:
+        """Create an instance and advance the clock until it is ACTIVE; returns its body."""
+        status, body, _ = await self.post("/instances", {"instance": {"name": name, "flavorRef": flavor,
+                                                                      "volume": {"size": size}, **extra}})
+        assert status == 200, body
+        self.advance(0)
+        return body["instance"]
+
+    def as_account(self, account: str, token: str) -> "Api":
+        return Api(self.client, account, token)
+
+
+def assert_fault(status_body, fault: str, code: int, message: str | None = None, contains: str | None = None):
+    """Assert a fault answer: the fault name, the code in status and body, and the message."""
+    status, body = status_body[0], status_body[1]
+    assert status == code, (status, body)
+    assert list(body) == [fault], body
+    assert body[fault]["code"] == code, body
+    if message is not None:
+        assert body[fault]["message"] == message, body
+    if contains is not None:
+        assert contains in body[fault]["message"], body
