@@ -34,7 +34,8 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--username", default="demo", help="demo user name (default demo)")
     parser.add_argument("--api-key", default="demo-api-key", help="demo user's API key")
     parser.add_argument("--password", default="demo-password", help="demo user's password")
-    parser.add_argument("--token", default="demo-token", help="a fixed token for the demo user (admin_token clients)")
+    parser.add_argument("--token", default=DemoAccount().token,
+                        help="a fixed token for the demo user (default: the seed page's token)")
     parser.add_argument("--scenario", action="append", default=[], metavar="FILE",
                         help="load a fault scenario (repeatable)")
     parser.add_argument("--record", metavar="FILE", help="record every exchange to a HAR file")

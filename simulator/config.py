@@ -36,7 +36,7 @@ class DemoAccount:
     api_key: str = "demo-api-key"
     password: str = "demo-password"
     role: str = "dbaas:admin"
-    token: str | None = "demo-token"
+    token: str | None = "87c6033c-9ff6-405f-943e-2deb73f278b7"  # the seed page's X-Auth-Token
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,11 @@
 """The whole route table: named routes (the names are the operation ids of the journal, faults and coverage)."""
 from __future__ import annotations
 
+import importlib
+
 from aiohttp import web
 
-from simulator.handlers import backups, catalog, control, databases, identity, instances, limits, schedules
+from simulator.handlers import backups, catalog, databases, identity, instances, limits, schedules
 
 API = "/v1.0/{account_id}"
 INSTANCE = API + "/instances/{instance_id}"
@@ -75,7 +77,25 @@ ROUTES = [
 ]
 
 
+#: Modules whose ROUTES extend the /_sim/ control plane (each feature keeps its own control calls).
+CONTROL_MODULES = ["simulator.handlers.control", "simulator.faults.control", "simulator.replay.control"]
+
+
+def control_routes() -> list:
+    """The /_sim/ routes of every control module that exists."""
+    routes = []
+    for name in CONTROL_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        routes.extend(module.ROUTES)
+    return routes
+
+
 def setup_routes(app: web.Application) -> None:
     """Register the API table and the /_sim/ control plane."""
     app.router.add_routes(ROUTES)
-    app.router.add_routes(control.ROUTES)
+    app.router.add_routes(control_routes())
