@@ -1,0 +1,47 @@
+"""The clock and the id source: what makes a run repeatable."""
+import datetime as dt
+
+import pytest
+from freezegun import freeze_time
+
+from simulator.clock import Clock, api_time, identity_time, parse_time
+from simulator.ids import Ids
+
+
+def test_manual_clock_moves_only_when_advanced():
+    clock = Clock("manual", parse_time("2014-02-13T21:47:16Z"))
+    assert api_time(clock.now()) == "2014-02-13T21:47:16"
+    clock.advance(90)
+    assert api_time(clock.now()) == "2014-02-13T21:48:46"
+
+
+def test_manual_clock_refuses_to_go_backwards():
+    with pytest.raises(ValueError, match="only moves forward"):
+        Clock("manual").advance(-1)
+
+
+def test_real_clock_follows_freezegun():
+    clock = Clock("real")
+    with freeze_time("2020-01-02 03:04:05"):
+        assert api_time(clock.now()) == "2020-01-02T03:04:05"
+
+
+def test_real_clock_cannot_be_advanced():
+    with pytest.raises(ValueError, match="only a manual clock"):
+        Clock("real").advance(1)
+
+
+def test_identity_time_has_milliseconds_and_z():
+    moment = dt.datetime(2014, 11, 24, 22, 5, 39, 115000, tzinfo=dt.timezone.utc)
+    assert identity_time(moment) == "2014-11-24T22:05:39.115Z"
+
+
+def test_same_seed_gives_same_ids():
+    a, b = Ids(42), Ids(42)
+    assert [a.uuid() for _ in range(3)] == [b.uuid() for _ in range(3)]
+    assert Ids(1).uuid() != Ids(2).uuid()
+
+
+def test_uuid_is_version_4():
+    value = Ids(3).uuid()
+    assert value[14] == "4" and len(value) == 36
