@@ -5,7 +5,7 @@ import importlib
 
 from aiohttp import web
 
-from simulator.handlers import backups, catalog, databases, identity, instances, limits, schedules
+from simulator.handlers import backups, catalog, databases, identity, instances, limits, openapi, schedules
 
 API = "/v1.0/{account_id}"
 INSTANCE = API + "/instances/{instance_id}"
@@ -18,6 +18,7 @@ ROUTES = [
     web.get("/v2.0", identity.identity_version, name="identity_version", allow_head=False),
     web.get("/v2.0/", identity.identity_version, name="identity_version_slash", allow_head=False),
     web.post("/v2.0/tokens", identity.create_token, name="create_token"),
+    web.get("/openapi.json", openapi.show_openapi, name="openapi", allow_head=False),
 
     web.get(API + "/flavors", catalog.list_flavors, name="list_flavors", allow_head=False),
     web.get(API + "/flavors/{flavor_id}", catalog.show_flavor, name="show_flavor", allow_head=False),
