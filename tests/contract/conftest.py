@@ -167,11 +167,22 @@ class OpenStackCli:
         """Run a command with `-f json` and parse its output."""
         return json.loads(self.ok(*args, "-f", "json"))
 
-    def fails(self, *args: str) -> CliResult:
-        """Run a command that must fail; returns the result for the message checks."""
+    def fails(self, *args: str) -> str:
+        """Run a command that must fail; returns everything it printed (stdout then stderr)."""
         res = self(*args)
         assert res.returncode != 0, f"openstack {' '.join(args)} unexpectedly succeeded:\n{res.stdout}"
-        return res
+        return res.stdout + res.stderr
+
+    def wait_for(self, sim: Sim, kind: str, resource_id: str, status: str, limit: int = 5) -> dict:
+        """`openstack database <kind> show` after moving the clock on, until status (each call costs ~1 s)."""
+        seen = []
+        for _ in range(limit):
+            sim.advance(POLL_STEP)
+            item = self.json("database", kind, "show", resource_id)
+            seen.append(item["status"])
+            if item["status"] == status:
+                return item
+        raise AssertionError(f"{kind} {resource_id} never reached {status}; saw {seen}")
 
 
 @pytest.fixture(scope="session")
@@ -187,9 +198,12 @@ def token_cli(cli_home, account):
                                    "OS_TOKEN": account.token})
 
 
-def password_cli(cli_home: Path, account: Account, password: str | None = None) -> OpenStackCli:
-    """`openstack` with v2password auth through the simulator's identity and its service catalog."""
-    return OpenStackCli(cli_home, {"OS_AUTH_TYPE": "v2password", "OS_AUTH_URL": account.identity_url,
-                                   "OS_USERNAME": account.username,
-                                   "OS_PASSWORD": password or account.password,
-                                   "OS_PROJECT_ID": account.account_id, "OS_REGION_NAME": REGION})
+@pytest.fixture
+def password_cli(cli_home):
+    """Builds `openstack` with v2password auth through the simulator's identity and its service catalog."""
+    def build(account: Account, password: str | None = None) -> OpenStackCli:
+        return OpenStackCli(cli_home, {"OS_AUTH_TYPE": "v2password", "OS_AUTH_URL": account.identity_url,
+                                       "OS_USERNAME": account.username,
+                                       "OS_PASSWORD": password or account.password,
+                                       "OS_PROJECT_ID": account.account_id, "OS_REGION_NAME": account.region})
+    return build
