@@ -5,7 +5,7 @@ from aiohttp import web
 
 from simulator.backend import Backend
 from simulator.clock import Clock, parse_time
-from simulator.config import SimulatorConfig
+from simulator.config import DemoAccount, SimulatorConfig
 from simulator.faults import fault_middleware, setup_faults
 from simulator.ids import Ids
 from simulator.journal import Journal
@@ -45,12 +45,23 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     return app
 
 
+#: The backup the seed page restores (restore-backup.rst), held by the seed's account.
+SEED_BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"
+
+
 def bootstrap(backend: Backend, config: SimulatorConfig) -> None:
-    """Create the configured demo account on first start (a file database keeps it afterwards)."""
+    """Create the configured demo account on first start (a file database keeps it afterwards).
+
+    When it is the seed page's account with the seed page's token, it also gets the seed's backup (and the
+    ACTIVE instance it was taken from), so the seed request works byte for byte."""
     demo = config.bootstrap
     if demo and backend.identity.account(demo.account_id) is None:
-        backend.identity.create_account(demo.account_id, username=demo.username, api_key=demo.api_key,
-                                        password=demo.password, role=demo.role, token=demo.token)
+        with backend.store.atomic():
+            backend.identity.create_account(demo.account_id, username=demo.username, api_key=demo.api_key,
+                                            password=demo.password, role=demo.role, token=demo.token)
+            seed = DemoAccount()
+            if (demo.account_id, demo.token) == (seed.account_id, seed.token) and hasattr(backend, "backups"):
+                backend.backups.seed_demo(demo.account_id, SEED_BACKUP_ID)
 
 
 async def _close_store(app: web.Application) -> None:

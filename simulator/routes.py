@@ -79,7 +79,8 @@ ROUTES = [
 
 
 #: Modules whose ROUTES extend the /_sim/ control plane (each feature keeps its own control calls).
-CONTROL_MODULES = ["simulator.handlers.control", "simulator.faults.control", "simulator.replay.control"]
+CONTROL_MODULES = ["simulator.handlers.control", "simulator.faults.control", "simulator.replay.control",
+                   "simulator.handlers.limits_control"]
 
 
 def control_routes() -> list:

@@ -94,6 +94,11 @@ def _describe(error: jsonschema.ValidationError) -> str:
 
 def validate(schema_name: str, body) -> None:
     """Raise 400 badRequest 'Validation error: ...' when body does not fit the named schema."""
-    errors = sorted(_VALIDATORS[schema_name].iter_errors(body), key=lambda e: list(e.absolute_path))
+    check(_VALIDATORS[schema_name], body)
+
+
+def check(validator: jsonschema.Draft4Validator, body) -> None:
+    """validate() for a schema a feature module keeps itself."""
+    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         raise BadRequest("Validation error: " + "; ".join(_describe(e) for e in errors))

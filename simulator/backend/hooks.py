@@ -4,7 +4,11 @@ from __future__ import annotations
 import importlib
 
 #: (attribute on Backend, module, class, is a settler). Feature packages add their line here.
-EXTENSIONS: list[tuple[str, str, str, bool]] = []
+EXTENSIONS: list[tuple[str, str, str, bool]] = [
+    ("backups", "simulator.backend.backups", "Backups", True),
+    ("schedules", "simulator.backend.schedules", "Schedules", True),
+    ("limits", "simulator.backend.limits", "Limits", False),
+]
 
 
 def load_extensions(backend) -> None:

@@ -1,12 +1,78 @@
-"""Backups (filled in by the backups issue)."""
+"""Backups: create, list (all, per instance), show, delete, and the unsimulated copy action."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.errors import NotImplementedFault
+from simulator import views
+from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
 
 
-async def _todo(request: web.Request) -> web.Response:
-    raise NotImplementedFault("Backups are not implemented yet.")
+def backup_view(m: dict) -> dict:
+    """A backup as Trove and Rackspace show it (locationRef null until COMPLETED, size null while NEW)."""
+    return {
+        "created": m["created"],
+        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"],
+                      "version_id": m["datastore_version_id"]},
+        "description": m["description"],
+        "flavor_ram": m["flavor_ram"],
+        "id": m["id"],
+        "instance_id": m["instance_id"],
+        "is_automated": bool(m["is_automated"]),
+        "locationRef": m["location"],
+        "name": m["name"],
+        "parent_id": m["parent_id"],
+        "size": None if m["status"] == "NEW" else m["size"],
+        "source": {"type": "instance", "id": m["instance_id"]},
+        "status": m["status"],
+        "type": m["backup_type"],
+        "updated": m["updated"],
+        "volume_size": m["volume_size"],
+    }
 
-list_backups = create_backup = show_backup = delete_backup = backup_action = list_instance_backups = _todo
+
+def _page(request: web.Request, rows: list[dict], next_marker) -> web.Response:
+    body = {"backups": [backup_view(m) for m in rows]}
+    if next_marker is not None:
+        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker,
+                                        len(rows))
+    return ok(body)
+
+
+async def list_backups(request: web.Request) -> web.Response:
+    """GET /v1.0/{account_id}/backups[?datastore=&instance_id=&limit=&marker=]"""
+    rows, next_marker = backend(request).backups.page(
+        account(request), query_int(request, "limit"), request.query.get("marker"),
+        datastore=request.query.get("datastore") or None, instance_id=request.query.get("instance_id") or None)
+    return _page(request, rows, next_marker)
+
+
+async def list_instance_backups(request: web.Request) -> web.Response:
+    """GET /v1.0/{account_id}/instances/{instance_id}/backups[?limit=&marker=]"""
+    rows, next_marker = backend(request).backups.page_for_instance(
+        account(request), request.match_info["instance_id"], query_int(request, "limit"),
+        request.query.get("marker"))
+    return _page(request, rows, next_marker)
+
+
+async def create_backup(request: web.Request) -> web.Response:
+    """POST /v1.0/{account_id}/backups: 202 with the backup in NEW"""
+    row = backend(request).backups.create(account(request), json_body(request))
+    return ok({"backup": backup_view(row)}, status=202)
+
+
+async def show_backup(request: web.Request) -> web.Response:
+    """GET /v1.0/{account_id}/backups/{backup_id}"""
+    row = backend(request).backups.get(account(request), request.match_info["backup_id"])
+    return ok({"backup": backup_view(row)})
+
+
+async def delete_backup(request: web.Request) -> web.Response:
+    """DELETE /v1.0/{account_id}/backups/{backup_id}: 202, with every incremental built on it"""
+    backend(request).backups.delete(account(request), request.match_info["backup_id"])
+    return accepted()
+
+
+async def backup_action(request: web.Request) -> web.Response:
+    """POST /v1.0/{account_id}/backups/{backup_id}/action (copy-backup): 501, not simulated"""
+    backend(request).backups.action(account(request), request.match_info["backup_id"])
+    return accepted()

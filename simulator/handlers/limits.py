@@ -1,10 +1,11 @@
-"""GET /limits (filled in by the backups issue)."""
+"""GET /limits: absolute limits and the rate limits with what is left of them (Trove's shape)."""
 from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.errors import NotImplementedFault
+from simulator.handlers.common import account, backend, ok
 
 
 async def show_limits(request: web.Request) -> web.Response:
-    raise NotImplementedFault("Limits are not implemented yet.")
+    """GET /v1.0/{account_id}/limits"""
+    return ok({"limits": backend(request).limits.report(account(request))})

@@ -8,10 +8,11 @@ REPOSITORIES = [
     ("accounts", "simulator.repos.accounts", "AccountsRepo"),
     ("instances", "simulator.repos.instances", "InstancesRepo"),
     ("journal", "simulator.repos.journal", "JournalRepo"),
+    ("backups", "simulator.repos.backups", "BackupsRepo"),
 ]
 
 #: Modules whose `migrations` set is applied after the core one. Feature packages add theirs here.
-MIGRATION_MODULES: list[str] = []
+MIGRATION_MODULES: list[str] = ["simulator.repos.backups"]
 
 
 def attach_repositories(store) -> None:

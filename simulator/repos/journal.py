@@ -48,17 +48,20 @@ class JournalRepo:
         else:
             self.db.execute("delete from journal where account_id = ?", [account_id])
 
-    def hit(self, account_id: str, limit_key: str, now: float, window: float) -> tuple[int, float]:
-        """Count one request against a fixed window; returns (count in window, window start)."""
+    def hit(self, account_id: str, limit_key: str, now: float, window: float, limit: int) -> tuple[bool, int, float]:
+        """Count one request in a fixed window unless `limit` are already counted there.
+        Returns (counted, count in window, window start); a refused request is not counted."""
         rows = list(self.db.query("select * from rate_counters where account_id = ? and limit_key = ?",
                                   [account_id, limit_key]))
         if not rows or now - rows[0]["window_start"] >= window:
-            start, count = now, 1
+            start, count = now, 0
         else:
-            start, count = rows[0]["window_start"], rows[0]["count"] + 1
+            start, count = rows[0]["window_start"], rows[0]["count"]
+        if count >= limit:
+            return False, count, start
         self.db["rate_counters"].insert({"account_id": account_id, "limit_key": limit_key,
-                                         "window_start": start, "count": count}, replace=True)
-        return count, start
+                                         "window_start": start, "count": count + 1}, replace=True)
+        return True, count + 1, start
 
     def counters(self, account_id: str) -> dict[str, dict]:
         return {r["limit_key"]: r for r in self.db.query("select * from rate_counters where account_id = ?",

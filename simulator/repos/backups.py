@@ -1,0 +1,185 @@
+"""Backups (with what each one holds) and backup schedules."""
+from __future__ import annotations
+
+from sqlite_utils import Database, Migrations
+
+migrations = Migrations("cdbsim-backups")
+
+RUNNING = ("NEW", "BUILDING")
+
+
+@migrations()
+def create_backups(db: Database) -> None:
+    db["backups"].create(
+        {"id": str, "account_id": str, "seq": int, "name": str, "description": str, "instance_id": str,
+         "parent_id": str, "backup_type": str, "is_automated": int, "schedule_id": str, "status": str,
+         "created": str, "updated": str, "created_at": float, "building_at": float, "completed_at": float,
+         "size": float, "location": str, "datastore_type": str, "datastore_version": str,
+         "datastore_version_id": str, "flavor_ram": int, "volume_size": int, "contents": str, "fault": str},
+        pk="id", not_null={"account_id", "name", "status", "backup_type"},
+    )
+    db["backups"].create_index(["account_id", "updated"])
+    db["backups"].create_index(["instance_id", "status"])
+    db["backups"].create_index(["parent_id"])
+
+
+@migrations()
+def create_schedules(db: Database) -> None:
+    db["schedules"].create(
+        {"id": str, "account_id": str, "seq": int, "instance_id": str, "action": str, "day_of_week": int,
+         "hour": int, "minute": int, "full_backup_retention": int, "copy_to": str, "created": str,
+         "updated": str, "last_scheduled": str, "next_run_at": float},
+        pk="id", not_null={"account_id", "instance_id"},
+    )
+    db["schedules"].create_index(["account_id", "seq"])
+    db["schedules"].create_index(["instance_id"], unique=True)
+    db["schedules"].create_index(["next_run_at"])
+
+
+def _marks(values) -> str:
+    return ", ".join("?" for _ in values)
+
+
+class BackupsRepo:
+    """Queries on backups and schedules."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # backups ---------------------------------------------------------------------------------
+    def insert(self, row: dict) -> None:
+        self.db["backups"].insert(row)
+
+    def next_seq(self) -> int:
+        return next(self.db.query("select coalesce(max(seq), 0) + 1 as n from backups"))["n"]
+
+    def get(self, account_id: str, backup_id: str) -> dict | None:
+        rows = list(self.db.query("select * from backups where account_id = ? and id = ?", [account_id, backup_id]))
+        return rows[0] if rows else None
+
+    def get_any(self, backup_id: str) -> dict | None:
+        rows = list(self.db.query("select * from backups where id = ?", [backup_id]))
+        return rows[0] if rows else None
+
+    def update(self, backup_id: str, changes: dict) -> None:
+        self.db["backups"].update(backup_id, changes)
+
+    def page(self, account_id: str, offset: int, limit: int, datastore_type: str | None = None,
+             instance_id: str | None = None) -> list[dict]:
+        """Backups newest first (updated DESC), skipping offset rows (Trove's integer marker)."""
+        where, args = ["account_id = ?"], [account_id]
+        if datastore_type:
+            where.append("datastore_type = ?")
+            args.append(datastore_type)
+        if instance_id:
+            where.append("instance_id = ?")
+            args.append(instance_id)
+        sql = (f"select * from backups where {' and '.join(where)} order by updated desc, seq desc "
+               f"limit ? offset ?")
+        return list(self.db.query(sql, [*args, limit, offset]))
+
+    def count(self, account_id: str) -> int:
+        return next(self.db.query("select count(*) as n from backups where account_id = ?", [account_id]))["n"]
+
+    def running_for(self, instance_ids: set[str]) -> set[str]:
+        ids = sorted(instance_ids)
+        rows = self.db.query(
+            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) "
+            f"and status in ({_marks(RUNNING)})", [*ids, *RUNNING])
+        return {r["instance_id"] for r in rows}
+
+    def running_of_instance(self, instance_id: str) -> list[dict]:
+        return list(self.db.query(
+            f"select * from backups where instance_id = ? and status in ({_marks(RUNNING)}) order by seq",
+            [instance_id, *RUNNING]))
+
+    def running_of_schedule(self, schedule_id: str) -> bool:
+        return bool(list(self.db.query(
+            f"select 1 from backups where schedule_id = ? and status in ({_marks(RUNNING)}) limit 1",
+            [schedule_id, *RUNNING])))
+
+    def children(self, backup_id: str) -> list[dict]:
+        return list(self.db.query("select * from backups where parent_id = ? order by seq", [backup_id]))
+
+    def newest_completed(self, instance_id: str, automated_only: bool = False) -> dict | None:
+        """The COMPLETED backup of the instance with the newest `updated` (Trove's incremental parent)."""
+        sql = "select * from backups where instance_id = ? and status = 'COMPLETED'"
+        if automated_only:
+            sql += " and is_automated = 1"
+        rows = list(self.db.query(sql + " order by updated desc, seq desc limit 1", [instance_id]))
+        return rows[0] if rows else None
+
+    def automated_fulls(self, instance_id: str) -> list[dict]:
+        """COMPLETED automated full backups of the instance, newest first."""
+        return list(self.db.query(
+            "select * from backups where instance_id = ? and is_automated = 1 and backup_type = 'full' "
+            "and status = 'COMPLETED' order by created_at desc, seq desc", [instance_id]))
+
+    def delete(self, backup_ids: list[str]) -> None:
+        if backup_ids:
+            self.db.execute(f"delete from backups where id in ({_marks(backup_ids)})", backup_ids)
+
+    def next_due(self) -> float | None:
+        """When the next backup changes state (NEW -> BUILDING, BUILDING -> COMPLETED/FAILED)."""
+        row = next(self.db.query(
+            "select min(case status when 'NEW' then building_at else completed_at end) as t "
+            "from backups where status in ('NEW', 'BUILDING')"))
+        return row["t"]
+
+    def first_due(self, now: float) -> dict | None:
+        rows = list(self.db.query(
+            "select *, case status when 'NEW' then building_at else completed_at end as due_at from backups "
+            "where status in ('NEW', 'BUILDING') and due_at <= ? order by due_at, seq limit 1", [now]))
+        return rows[0] if rows else None
+
+    def fail_running_of_instance(self, instance_id: str, updated: str) -> int:
+        cursor = self.db.execute(
+            f"update backups set status = 'FAILED', updated = ? where instance_id = ? "
+            f"and status in ({_marks(RUNNING)})", [updated, instance_id, *RUNNING])
+        return cursor.rowcount
+
+    # schedules -------------------------------------------------------------------------------
+    def insert_schedule(self, row: dict) -> None:
+        self.db["schedules"].insert(row)
+
+    def next_schedule_seq(self) -> int:
+        return next(self.db.query("select coalesce(max(seq), 0) + 1 as n from schedules"))["n"]
+
+    def schedule(self, account_id: str, schedule_id: str) -> dict | None:
+        rows = list(self.db.query("select * from schedules where account_id = ? and id = ?",
+                                  [account_id, schedule_id]))
+        return rows[0] if rows else None
+
+    def schedule_by_id(self, schedule_id: str) -> dict | None:
+        rows = list(self.db.query("select * from schedules where id = ?", [schedule_id]))
+        return rows[0] if rows else None
+
+    def schedules(self, account_id: str) -> list[dict]:
+        return list(self.db.query("select * from schedules where account_id = ? order by seq", [account_id]))
+
+    def schedule_for_instance(self, instance_id: str) -> dict | None:
+        rows = list(self.db.query("select * from schedules where instance_id = ?", [instance_id]))
+        return rows[0] if rows else None
+
+    def update_schedule(self, schedule_id: str, changes: dict) -> None:
+        self.db["schedules"].update(schedule_id, changes)
+
+    def delete_schedule(self, schedule_id: str) -> None:
+        self.db.execute("delete from schedules where id = ?", [schedule_id])
+
+    def delete_schedules_of_instance(self, instance_id: str) -> None:
+        self.db.execute("delete from schedules where instance_id = ?", [instance_id])
+
+    def next_schedule_due(self) -> float | None:
+        return next(self.db.query("select min(next_run_at) as t from schedules"))["t"]
+
+    def first_schedule_due(self, now: float) -> dict | None:
+        rows = list(self.db.query(
+            "select * from schedules where next_run_at <= ? order by next_run_at, seq limit 1", [now]))
+        return rows[0] if rows else None
+
+    # accounts --------------------------------------------------------------------------------
+    def delete_account(self, account_id: str) -> None:
+        """Remove every backup and schedule of an account (a per-account reset)."""
+        self.db.execute("delete from backups where account_id = ?", [account_id])
+        self.db.execute("delete from schedules where account_id = ?", [account_id])
