@@ -51,7 +51,10 @@ class Clock:
             raise ValueError("only a manual clock can be advanced")
         if seconds < 0:
             raise ValueError("the clock only moves forward")
-        self._manual += _dt.timedelta(seconds=seconds)
+        try:
+            self._manual += _dt.timedelta(seconds=seconds)
+        except OverflowError:
+            raise ValueError(f"cannot move the clock {seconds} seconds: past the last representable date") from None
         return self._manual
 
     def set(self, moment: _dt.datetime) -> _dt.datetime:

@@ -27,6 +27,14 @@ class Identity:
                        password: str | None = None, role: str = "dbaas:admin", token: str | None = None,
                        rate_limits: bool | None = None, settings: dict | None = None) -> dict:
         """Create an account with one user (all parts generated when not given); returns the credentials."""
+        for name, value in (("username", username), ("api_key", api_key), ("password", password), ("role", role),
+                            ("token", token)):
+            if value is not None and not isinstance(value, str):
+                raise BadRequest(f"'{name}' must be a string.")
+        if rate_limits is not None and not isinstance(rate_limits, bool):
+            raise BadRequest("'rate_limits' must be true or false.")
+        if settings is not None and not isinstance(settings, dict):
+            raise BadRequest("'settings' must be an object.")
         if not _ACCOUNT_ID.match(str(account_id)):
             raise BadRequest(f"Account id '{account_id}' must be 1-64 letters, digits, '-' or '_'.")
         if role not in ROLES:

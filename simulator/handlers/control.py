@@ -97,11 +97,13 @@ async def list_journal(request: web.Request) -> web.Response:
     require_control(request)
     q = request.query
     try:
-        entries = request.app[JOURNAL].entries(
-            account_id=q.get("account_id"), since=int(q.get("since", 0)), route=q.get("route"),
-            status=int(q["status"]) if q.get("status") else None, limit=int(q["limit"]) if q.get("limit") else None)
+        since, status, limit = (int(q[k]) if q.get(k) else None for k in ("since", "status", "limit"))
     except ValueError:
         raise BadRequest("since, status and limit must be integers.") from None
+    if any(v is not None and abs(v) >= 2 ** 63 for v in (since, status, limit)):
+        raise BadRequest("since, status and limit must be integers below 2**63.")
+    entries = request.app[JOURNAL].entries(account_id=q.get("account_id"), since=since or 0, route=q.get("route"),
+                                           status=status, limit=limit)
     return ok({"journal": entries})
 
 

@@ -1,0 +1,134 @@
+"""The OpenAPI document cannot drift from the route table or from the request schemas the handlers enforce."""
+from __future__ import annotations
+
+import json
+import re
+
+import jsonschema
+import pytest
+from aiohttp.test_utils import make_mocked_request
+
+from simulator import SimulatorConfig, create_app
+from simulator.handlers.openapi import DOCUMENT, load_document
+from simulator.validation import SCHEMAS
+
+METHODS = ("get", "post", "put", "patch", "delete")
+#: A value for each path parameter, so every documented path can be resolved against the router.
+SAMPLES = {"account_id": "1234", "instance_id": "0c7a1e3e-5a1b-4c2d-9e8f-0a1b2c3d4e5f", "flavor_id": "2",
+           "datastore_id": "mysql", "version_id": "5.7", "user": "alice@%25", "name": "db1",
+           "backup_id": "61f12fef-edb1-4561-8122-e7c00ef26a82", "schedule_id": "s1", "configuration_id": "c1",
+           "ha_id": "h1"}
+
+
+@pytest.fixture(scope="module")
+def document() -> dict:
+    return load_document()
+
+
+@pytest.fixture
+def app():
+    return create_app(SimulatorConfig())
+
+
+def operations(document: dict):
+    for path, item in document["paths"].items():
+        for method, op in item.items():
+            if method in METHODS:
+                yield path, method, op
+
+
+def app_routes(app) -> set[tuple[str, str]]:
+    """(route name, method) for every route the server answers; '*' routes answer every method."""
+    out = set()
+    for route in app.router.routes():
+        if route.name is None:
+            continue
+        methods = METHODS if route.method == "*" else (route.method.lower(),)
+        out.update((route.name, m) for m in methods)
+    return out
+
+
+def test_openapi_every_route_is_documented(app, document):
+    documented = {(op["x-route-name"], method) for _, method, op in operations(document)}
+    missing = sorted(app_routes(app) - documented)
+    assert not missing, f"routes missing from simulator/openapi.json: {missing}"
+
+
+def test_openapi_every_operation_is_a_route(app, document):
+    unknown = sorted({(op["x-route-name"], method) for _, method, op in operations(document)} - app_routes(app))
+    assert not unknown, f"documented operations that no route serves: {unknown}"
+
+
+async def test_openapi_every_path_resolves_to_its_route(app, document):
+    for path, method, op in operations(document):
+        url = re.sub(r"\{(\w+)\}", lambda m: SAMPLES[m.group(1)], path)
+        match = await app.router.resolve(make_mocked_request(method.upper(), url, app=app))
+        assert match.http_exception is None, (path, method, match.http_exception)
+        assert match.route.name == op["x-route-name"], (path, method, match.route.name)
+
+
+def test_openapi_operation_ids_are_unique(document):
+    ids = [op["operationId"] for _, _, op in operations(document)]
+    assert len(ids) == len(set(ids))
+
+
+def test_openapi_request_schemas_are_the_validation_schemas(document):
+    components = document["components"]["schemas"]
+    for name, schema in SCHEMAS.items():
+        assert components.get("req_" + name) == schema, f"req_{name} differs from simulator/validation.py"
+
+
+def test_openapi_bodies_of_validated_operations_use_those_schemas(document):
+    expected = {"create_instance": "req_instance_create", "patch_instance": "req_instance_update",
+                "put_instance": "req_instance_update", "create_databases": "req_databases_create",
+                "create_users": "req_users_create", "change_passwords": "req_users_password",
+                "update_user": "req_user_update", "grant_user_access": "req_grant"}
+    by_id = {op["operationId"]: op for _, _, op in operations(document)}
+    for op_id, schema in expected.items():
+        ref = by_id[op_id]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        assert ref == f"#/components/schemas/{schema}", op_id
+
+
+def test_openapi_component_schemas_are_valid_json_schema(document):
+    for name, schema in document["components"]["schemas"].items():
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
+def test_openapi_every_ref_resolves(document):
+    text = json.dumps(document)
+    for ref in set(re.findall(r'"\$ref": "#/([^"]+)"', text)):
+        node = document
+        for part in ref.split("/"):
+            assert part in node, f"dangling $ref #/{ref}"
+            node = node[part]
+
+
+def test_openapi_every_error_answer_is_a_fault_body(document):
+    fault = {"$ref": "#/components/schemas/Fault"}
+    for name in ("Fault", "OverLimit"):
+        assert document["components"]["responses"][name]["content"]["application/json"]["schema"] == fault
+    for path, method, op in operations(document):
+        for code, answer in op["responses"].items():
+            if int(code) >= 400:
+                assert answer.get("$ref") in ("#/components/responses/Fault", "#/components/responses/OverLimit"), \
+                    (path, method, code)
+
+
+def test_openapi_loads_in_schemathesis(document):
+    import schemathesis
+
+    schema = schemathesis.openapi.from_dict(document)
+    results = list(schema.get_all_operations())
+    errors = [r for r in results if type(r).__name__ != "Ok"]
+    assert not errors
+    assert len(results) == sum(1 for _ in operations(document))
+
+
+async def test_openapi_served_document_is_the_repo_file(api):
+    resp = await api.client.get("/openapi.json")
+    assert resp.status == 200
+    body = await resp.json()
+    stored = json.loads(DOCUMENT.read_text())
+    assert body["servers"] == [{"url": str(api.client.make_url("")).rstrip("/")}]
+    body.pop("servers"), stored.pop("servers")
+    assert body == stored
