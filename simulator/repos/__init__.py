@@ -9,10 +9,11 @@ REPOSITORIES = [
     ("instances", "simulator.repos.instances", "InstancesRepo"),
     ("journal", "simulator.repos.journal", "JournalRepo"),
     ("backups", "simulator.repos.backups", "BackupsRepo"),
+    ("faults", "simulator.faults.repo", "FaultsRepo"),
 ]
 
 #: Modules whose `migrations` set is applied after the core one. Feature packages add theirs here.
-MIGRATION_MODULES: list[str] = ["simulator.repos.backups"]
+MIGRATION_MODULES: list[str] = ["simulator.repos.backups", "simulator.faults.migrations"]
 
 
 def attach_repositories(store) -> None:

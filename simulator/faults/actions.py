@@ -1,0 +1,318 @@
+"""Fault actions: what a fired rule does to the request and its answer (the applying half; engine.py decides)."""
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import socket
+import struct
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import Any
+
+from aiohttp import web
+
+from simulator.errors import SimulatorError, error_for_status
+from simulator.keys import BACKEND
+from simulator.middlewares import CONTEXT, fault_response
+from simulator.faults.rules import MISSING, lookup
+
+#: Messages of injected faults that give none (the service's own wording where there is one).
+DEFAULT_MESSAGES = {
+    401: "The supplied token is not authorized to access the resources, either it's expired or invalid.",
+    403: "Access was denied to this resource.",
+    404: "The resource could not be found.",
+    409: "There was a conflict with the current state of the resource.",
+    413: "This request was rate-limited.",
+    422: "The request cannot be processed at this time.",
+    500: "The server has either erred or is incapable of performing the requested operation.",
+    501: "The requested method or resource is not implemented.",
+    503: "The service is currently unavailable.",
+}
+#: Retry-After of an injected 413 that gives none.
+DEFAULT_RETRY_AFTER = 60
+#: Routes whose resource a model fault can make end badly, and how to find the resource's id.
+MODEL_FAULT_ROUTES = ("create_instance", "instance_action", "create_backup")
+
+
+@dataclass(frozen=True)
+class Respond:
+    """Answer instead of the handler: a fault body for the status (or a custom body), extra headers."""
+
+    status: int
+    fault: str | None = None
+    message: str | None = None
+    details: str | None = None
+    retry_after: Any = MISSING  # MISSING: 60 on a 413, none otherwise; None: no Retry-After even on a 413
+    body: Any = MISSING
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Delay:
+    """Wait (wall time, asyncio.sleep) before the request is handled; low < high draws from the scenario's seed."""
+
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Truncate:
+    """Send the answer's status, headers and full Content-Length but only `keep` bytes of body, then close."""
+
+    keep: int | None = None  # None: half the body
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """Send the answer with a body that is not valid JSON (the real one minus its last byte, or `body`)."""
+
+    body: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelFault:
+    """After a successful create / action the resource ends badly (build or restore in ERROR, resize keeps the old
+    flavor, backup FAILED)."""
+
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The actions of one rule. Applied in this order whatever the order in the file: delay, expire_token, then
+    respond or reset or the handler, then model_fault, then drop_answer or truncate or malformed."""
+
+    delay: Delay | None = None
+    expire_token: bool = False
+    respond: Respond | None = None
+    reset: bool = False
+    model_fault: ModelFault | None = None
+    drop_answer: bool = False
+    truncate: Truncate | None = None
+    malformed: Malformed | None = None
+
+    @property
+    def shapes_answer(self) -> bool:
+        return self.drop_answer or self.truncate is not None or self.malformed is not None
+
+    def summary(self, delay: float | None) -> str:
+        """The journal's `action`: what this rule does, in the order it is done."""
+        parts = []
+        if self.delay is not None:
+            parts.append(f"delay {delay:.3f}s")
+        if self.expire_token:
+            parts.append("expire_token")
+        if self.respond is not None:
+            parts.append(f"respond {self.respond.status}")
+        if self.reset:
+            parts.append("reset")
+        if self.model_fault is not None:
+            parts.append("model_fault")
+        if self.drop_answer:
+            parts.append("drop_answer")
+        if self.truncate is not None:
+            parts.append("truncate")
+        if self.malformed is not None:
+            parts.append("malformed")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A fired rule for one request: who fired, the plan, the drawn delay and why it fired."""
+
+    scenario: str
+    rule: str
+    plan: Plan
+    delay: float | None
+    note: str
+
+    @property
+    def rule_id(self) -> str:
+        return f"{self.scenario}/{self.rule}"
+
+
+_FIELD = re.compile(r"\{([A-Za-z_][\w.]*)\}")
+
+
+def render(template: str, fields: dict) -> str:
+    """Fill {name} and {body.dotted.path} from the request; unknown fields stay as written."""
+    def one(m: re.Match) -> str:
+        value = lookup(fields, m.group(1))
+        return m.group(0) if value is MISSING else str(value)
+    return _FIELD.sub(one, template)
+
+
+def template_fields(request: web.Request, decision: Decision, body: Any) -> dict:
+    """What a message template can use: the path parameters, method, path, route, scenario, rule and body."""
+    route = getattr(request.match_info.route, "name", None)
+    return {**request.match_info, "method": request.method, "path": request.path, "route": route,
+            "scenario": decision.scenario, "rule": decision.rule, "body": {} if body is MISSING else body}
+
+
+def build_response(spec: Respond, fields: dict) -> web.Response:
+    """The injected answer: the status's fault body (413: Retry-After and retryAfter/details) or a custom body."""
+    headers = {name: render(value, fields) for name, value in spec.headers}
+    retry_after = spec.retry_after
+    if retry_after is MISSING:
+        retry_after = DEFAULT_RETRY_AFTER if spec.status == 413 else None
+    if spec.body is not MISSING:
+        if isinstance(spec.body, str):
+            response = web.Response(status=spec.status, body=render(spec.body, fields).encode(),
+                                    content_type="text/plain")
+        else:
+            response = web.json_response(spec.body, status=spec.status)
+    elif spec.status >= 400:
+        message = render(spec.message or DEFAULT_MESSAGES.get(spec.status) or HTTPStatus(spec.status).phrase + ".",
+                         fields)
+        error: SimulatorError = error_for_status(spec.status, message, spec.fault)
+        if spec.status == 413 and retry_after is not None:
+            # The rate limiter's shape (errors.rate_limited): Retry-After plus retryAfter and details in the body.
+            details = spec.details or f"Only 200 {fields['method']} request(s) can be made to * every minute."
+            error.extra = {"details": render(details, fields), "retryAfter": str(retry_after)}
+        elif spec.details:
+            error.extra = {"details": render(spec.details, fields)}
+        response = fault_response(error)
+    else:
+        response = web.Response(status=spec.status, content_type="application/json", body=b"")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    for name, value in headers.items():
+        if name.lower() == "content-type":
+            response.content_type = value.split(";")[0].strip()
+        else:
+            response.headers[name] = value
+    return response
+
+
+class LostAnswer(web.StreamResponse):
+    """What a handler returns once the connection is gone: nothing is sent (the journal shows status 0)."""
+
+    def __init__(self) -> None:
+        super().__init__(status=0)
+
+    async def prepare(self, request):
+        raise ConnectionResetError("the connection was dropped by a fault rule")
+
+
+def abort_connection(request: web.Request) -> None:
+    """Close the connection with a TCP reset (SO_LINGER 0), as a crashed proxy or server would."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+    transport.abort()
+
+
+async def send_truncated(request: web.Request, response: web.Response, keep: int | None) -> web.StreamResponse:
+    """Send status, headers and the full Content-Length, then only part of the body, then close the connection."""
+    body = bytes(response.body or b"")
+    keep = len(body) // 2 if keep is None else keep
+    keep = max(1, min(keep, len(body) - 1))
+    stream = web.StreamResponse(status=response.status, reason=response.reason)
+    for name, value in response.headers.items():
+        if name.lower() != "content-length":
+            stream.headers.add(name, value)
+    stream.content_length = len(body)
+    await stream.prepare(request)
+    await stream.write(body[:keep])
+    if request.transport is not None:
+        request.transport.close()  # a FIN after the buffered part is flushed
+    return stream
+
+
+def malformed_response(response: web.Response, spec: Malformed) -> web.Response:
+    """The same answer with a body that does not parse as JSON (same status and headers)."""
+    body = bytes(response.body or b"")
+    data = spec.body.encode() if spec.body is not None else (body[:-1] if len(body) >= 2 else b"{")
+    broken = web.Response(status=response.status, reason=response.reason, body=data)
+    for name, value in response.headers.items():
+        if name.lower() != "content-length":
+            broken.headers[name] = value
+    return broken
+
+
+def mark_model_fault(request: web.Request, response: web.StreamResponse, spec: ModelFault, fields: dict) -> str:
+    """Make the resource the request created or acted on end badly; returns a note for the journal."""
+    backend = request.app[BACKEND]
+    route = fields["route"]
+    try:
+        answer = json.loads(bytes(response.body)) if getattr(response, "body", None) else {}
+    except ValueError:
+        answer = {}
+    message = render(spec.message or "Fault injected by scenario {scenario} (rule {rule}).", fields)
+    with backend.store.atomic():
+        if route == "create_instance":
+            instance_id = lookup(answer, "instance.id")
+            if instance_id is MISSING:
+                return "model fault: no instance id in the answer"
+            backend.instances.mark_fault(instance_id, message)
+            return f"model fault: instance {instance_id} ends in ERROR"
+        if route == "instance_action":
+            instance_id = request.match_info["instance_id"]
+            backend.instances.mark_fault(instance_id, message)
+            return f"model fault: the running task of instance {instance_id} ends badly"
+        if route == "create_backup":
+            backup_id = lookup(answer, "backup.id")
+            if backup_id is MISSING:
+                return "model fault: no backup id in the answer"
+            backend.backups.mark_fault(backup_id)
+            return f"model fault: backup {backup_id} ends FAILED"
+    return f"model fault: nothing to mark on route {route}"
+
+
+async def apply(decision: Decision, request: web.Request, handler, body: Any) -> web.StreamResponse:
+    """Carry out a fired rule's plan around the rest of the pipeline (see Plan for the order)."""
+    plan = decision.plan
+    fields = template_fields(request, decision, body)
+    notes = [decision.note]
+    ctx = request[CONTEXT]
+    try:
+        if decision.delay:
+            await asyncio.sleep(decision.delay)
+        if plan.expire_token:
+            account_id = fields.get("account_id")
+            if account_id:
+                backend = request.app[BACKEND]
+                with backend.store.atomic():
+                    count = backend.identity.expire_tokens(account_id)
+                notes.append(f"expired {count} token(s) of account {account_id}")
+        if plan.reset:
+            abort_connection(request)
+            notes.append("connection reset before the request was handled")
+            return LostAnswer()
+        if plan.respond is not None:
+            response = build_response(plan.respond, fields)
+        else:
+            try:
+                response = await handler(request)
+            except SimulatorError as exc:
+                if not plan.shapes_answer:
+                    raise
+                response = fault_response(exc)
+        if plan.model_fault is not None:
+            if 200 <= response.status < 300:
+                notes.append(mark_model_fault(request, response, plan.model_fault, fields))
+            else:
+                notes.append(f"model fault skipped: the answer was {response.status}")
+        if plan.drop_answer:
+            abort_connection(request)
+            notes.append(f"answer {response.status} lost after the request was carried out")
+            return LostAnswer()
+        if plan.truncate is not None and isinstance(response, web.Response) and len(response.body or b"") >= 2:
+            notes.append(f"body truncated ({len(response.body)} bytes announced)")
+            return await send_truncated(request, response, plan.truncate.keep)
+        if plan.malformed is not None and isinstance(response, web.Response):
+            notes.append("body replaced with malformed JSON")
+            return malformed_response(response, plan.malformed)
+        if plan.truncate is not None:
+            notes.append("nothing to truncate: the answer has no body")
+        return response
+    finally:
+        ctx["note"] = "; ".join(notes)

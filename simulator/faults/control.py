@@ -1,0 +1,97 @@
+"""The /_sim/scenarios control calls: load, list (with hit counts) and clear fault scenarios at run time."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aiohttp import web
+
+from simulator.errors import BadRequest
+from simulator.faults import fault_engine
+from simulator.faults.scenario import shipped_scenarios
+from simulator.handlers.common import ok
+from simulator.handlers.control import require_control
+from simulator.middlewares import CONTEXT
+
+#: The keys of a JSON load request (exactly one source, and the optional account).
+SOURCES = ("scenario", "yaml", "name", "path")
+
+
+def _load_request(request: web.Request) -> tuple[object, str | None]:
+    """(source, account_id) from the body: a JSON wrapper, a scenario as JSON, or YAML text."""
+    raw = request[CONTEXT]["raw_body"]
+    account_id = request.query.get("account_id")
+    if not raw:
+        raise BadRequest("Send a scenario: a JSON object with one of scenario, yaml, name or path "
+                         "(and optionally account_id), or the scenario's YAML text.")
+    if request.content_type == "application/json" or request.content_type.endswith("+json"):
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise BadRequest("Malformed request body: the body is not valid JSON.") from None
+        if not isinstance(body, dict):
+            raise BadRequest("The body must be a JSON object.")
+        if "rules" in body:  # the scenario itself
+            return body, account_id
+        given = [k for k in SOURCES if k in body]
+        unknown = sorted(set(body) - set(SOURCES) - {"account_id"})
+        if unknown or len(given) != 1:
+            raise BadRequest(f"Give exactly one of {', '.join(SOURCES)} (and optionally account_id)"
+                             + (f"; unknown field(s): {', '.join(unknown)}" if unknown else "") + ".")
+        key = given[0]
+        source = body[key]
+        if key == "scenario" and not isinstance(source, dict):
+            raise BadRequest("'scenario' must be a JSON object (the scenario).")
+        if key != "scenario" and not isinstance(source, str):
+            raise BadRequest(f"'{key}' must be a string.")
+        if key == "name" and source not in shipped_scenarios():
+            raise BadRequest(f"There is no shipped scenario named {source!r} "
+                             f"(shipped: {', '.join(shipped_scenarios()) or 'none'}).")
+        if key == "path":
+            source = Path(source)
+        account_id = body.get("account_id", account_id)
+        return source, account_id
+    try:
+        return raw.decode("utf-8"), account_id
+    except UnicodeDecodeError:
+        raise BadRequest("The scenario text must be UTF-8.") from None
+
+
+async def load_scenario(request: web.Request) -> web.Response:
+    """POST /_sim/scenarios[?account_id=]: load a scenario (replaces one of the same name and scope)."""
+    require_control(request)
+    source, account_id = _load_request(request)
+    loaded = fault_engine(request.app).load_entry(source, account_id, origin="<request body>")
+    return ok({"scenario": loaded}, status=201)
+
+
+async def list_scenarios(request: web.Request) -> web.Response:
+    """GET /_sim/scenarios[?account_id=]: the loaded scenarios with hit counts per rule, and the shipped names."""
+    require_control(request)
+    engine = fault_engine(request.app)
+    return ok({"scenarios": engine.list(request.query.get("account_id")), "shipped": list(shipped_scenarios())})
+
+
+async def show_scenario(request: web.Request) -> web.Response:
+    """GET /_sim/scenarios/{name}[?account_id=]"""
+    require_control(request)
+    return ok({"scenario": fault_engine(request.app).get(request.match_info["name"],
+                                                         request.query.get("account_id"))})
+
+
+async def clear_scenarios(request: web.Request) -> web.Response:
+    """DELETE /_sim/scenarios[/{name}][?account_id=]: unload all / one / one account's; reports unused rules."""
+    require_control(request)
+    cleared, unused = fault_engine(request.app).clear_report(request.match_info.get("name"),
+                                                             request.query.get("account_id"))
+    return ok({"cleared": [{"name": s["name"], "account_id": s["account_id"], "hits": s["hits"]} for s in cleared],
+               "unused_rules": unused})
+
+
+ROUTES = [
+    web.post("/_sim/scenarios", load_scenario, name="sim_load_scenario"),
+    web.get("/_sim/scenarios", list_scenarios, name="sim_list_scenarios", allow_head=False),
+    web.delete("/_sim/scenarios", clear_scenarios, name="sim_clear_scenarios"),
+    web.get("/_sim/scenarios/{name}", show_scenario, name="sim_show_scenario", allow_head=False),
+    web.delete("/_sim/scenarios/{name}", clear_scenarios, name="sim_clear_scenario"),
+]
