@@ -14,7 +14,7 @@ def _decode(raw: bytes | None, content_type: str | None):
         return None
     try:
         return json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         return raw.decode("utf-8", "replace")
 
 

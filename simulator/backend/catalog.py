@@ -1,6 +1,7 @@
 """Reference data: the documented flavors and datastores (read-only, so plain constants)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from simulator.errors import BadRequest, ItemNotFound
@@ -78,16 +79,17 @@ def parse_flavor_ref(flavor_ref) -> int | None:
     if isinstance(flavor_ref, int):
         return flavor_ref
     if isinstance(flavor_ref, float):
-        return int(flavor_ref)
+        return int(flavor_ref) if math.isfinite(flavor_ref) else None
     if isinstance(flavor_ref, str):
         tail = flavor_ref.rstrip("/").rsplit("/", 1)[-1]
         try:
             return int(tail)
         except ValueError:
             try:
-                return int(float(tail))
+                number = float(tail)
             except ValueError:
                 return None
+            return int(number) if math.isfinite(number) else None
     return None
 
 

@@ -36,7 +36,7 @@ def json_body(request: web.Request):
         raise BadMediaType(f"Unsupported Content-Type '{request.content_type}': send application/json.")
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise BadRequest("Malformed request body: the body is not valid JSON.") from None
 
 
