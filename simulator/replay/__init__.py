@@ -1,14 +1,82 @@
-"""Record and replay of HTTP exchanges (filled in by the replay issue)."""
+"""Record and replay of HTTP exchanges: HAR 1.2 recordings, playback before auth, recording through the journal."""
 from __future__ import annotations
 
 from aiohttp import web
 
+from simulator.errors import SimulatorError
+from simulator.keys import BACKEND, CONFIG, FEATURES, JOURNAL, STORE
+from simulator.middlewares import CONTEXT
+from simulator.replay.cassette import Cassette, Miss, RecordMode
+from simulator.replay.engine import ReplayEngine, same_file
+from simulator.replay.har import RecordedRequest
+from simulator.replay.player import ReplayMiss
+
+#: Where the engine hangs in app[FEATURES].
+FEATURE = "replay"
+
+
+def engine_of(app: web.Application) -> ReplayEngine | None:
+    return app[FEATURES].get(FEATURE)
+
+
+def _origin(request: web.Request) -> str:
+    configured = request.app[CONFIG].public_url
+    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
+
 
 @web.middleware
 async def replay_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Answer from a loaded recording when one is active."""
-    return await handler(request)
+    """Answer from a loaded recording when one is active (before auth: recorded tokens are not the model's)."""
+    engine = engine_of(request.app)
+    player = engine.player if engine is not None else None
+    if player is None or request.path.startswith("/_sim"):
+        return await handler(request)
+    ctx = request[CONTEXT]
+    incoming = RecordedRequest(method=request.method, url=str(request.url), headers=tuple(request.headers.items()),
+                               body=ctx["raw_body"])
+    outcome = player.play(incoming, _origin(request))
+    if isinstance(outcome, Miss):
+        ctx["note"] = "replay miss: " + outcome.message()
+        if player.strict:
+            detail = outcome.as_dict()
+            raise ReplayMiss(outcome.message(), extra={"closest": detail["closest"], "differed": detail["differed"]})
+        return await handler(request)
+    index, answer = outcome
+    ctx["action"] = "replay"
+    ctx["note"] = f"replayed recorded exchange #{index + 1}"
+    return web.Response(status=answer.status, reason=answer.reason or None, body=answer.body,
+                        headers=list(answer.headers))
 
 
 def setup_replay(app: web.Application) -> None:
-    """Build the recorder and the player for app (from the config)."""
+    """Build the replay engine for app and switch on what the config asks (serve --record / --replay)."""
+    backend = app[BACKEND]
+
+    def generate(kind: str) -> str:
+        return backend.ids.uuid() if kind == "token" else backend.ids.password()
+
+    def issue_token(incoming: RecordedRequest) -> str | None:
+        """A real token from the model for replayed credentials (fallthrough: later calls reach the model)."""
+        try:
+            with app[STORE].atomic():
+                return backend.identity.authenticate(incoming.json())["token"]
+        except SimulatorError:
+            return None
+
+    engine = ReplayEngine(generate, issue_token)
+    app[FEATURES][FEATURE] = engine
+    app[JOURNAL].listeners.append(engine.on_exchange)
+    config = app[CONFIG]
+    if config.replay_path and same_file(config.replay_path, config.record_path):
+        engine.configure(config.replay_path, mode="fallthrough", match_on=config.replay_match,
+                         record_mode=RecordMode.NEW_EPISODES)
+    else:
+        if config.replay_path:
+            engine.replay(Cassette.load(config.replay_path, match_on=config.replay_match), config.replay_mode)
+        if config.record_path:
+            engine.record(config.record_path)
+
+    async def flush(app: web.Application) -> None:
+        engine.flush()
+
+    app.on_cleanup.append(flush)

@@ -1,0 +1,192 @@
+"""A recording in memory: an index for O(1) lookup, play counts, recorded order, record modes, closest miss."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from enum import Enum
+
+from simulator.replay.har import (Interaction, RecordedRequest, encode_entry, interaction_to_entry, read_har,
+                                  render_har, write_atomic)
+from simulator.replay.matchers import DEFAULT_MATCH_ON, MATCHERS, differences, request_key, validate_match_on
+
+#: How many recorded requests a miss report compares at most (a miss may scan; a hit never does).
+CLOSEST_LIMIT = 2000
+
+
+class RecordMode(str, Enum):
+    """How a recording grows, as VCR.py users know it."""
+
+    #: Record when the file does not exist yet; once it exists, replay only (a new request is a miss).
+    ONCE = "once"
+    #: Replay what the recording has; send everything else on (model or upstream) and add it to the recording.
+    NEW_EPISODES = "new_episodes"
+    #: Replay only; never write (a new request is a miss).
+    NONE = "none"
+    #: Record everything again; replay nothing.
+    ALL = "all"
+
+
+def validate_record_mode(value) -> RecordMode:
+    """The RecordMode for a string; a misspelt mode fails loudly instead of acting like another one."""
+    try:
+        return RecordMode(value)
+    except ValueError:
+        raise ValueError(f"unknown record mode {value!r}: choose from "
+                         f"{', '.join(m.value for m in RecordMode)}") from None
+
+
+@dataclass
+class Miss:
+    """A request the recording cannot answer, and the recorded request closest to it."""
+
+    request: RecordedRequest
+    closest: int | None = None
+    closest_request: RecordedRequest | None = None
+    differences: list[tuple[str, str]] = field(default_factory=list)
+    exhausted: int = 0  # > 0: this many recorded answers matched, and all were already played
+
+    def message(self) -> str:
+        """What a person needs to fix the test or the recording."""
+        what = f"{self.request.method} {self.request.path}" + (f"?{self.request.query}" if self.request.query else "")
+        if self.exhausted:
+            return (f"All {self.exhausted} recorded answer(s) to {what} were already played; the recording has "
+                    f"no further answer for this request.")
+        if self.closest is None:
+            return f"No recorded request matches {what}: the recording is empty."
+        rec = self.closest_request
+        shown = f"{rec.method} {rec.path}" + (f"?{rec.query}" if rec.query else "")
+        differed = "; ".join(f"{name} ({how})" for name, how in self.differences)
+        return (f"No recorded request matches {what}. Closest recorded request: #{self.closest + 1} {shown}; "
+                f"matchers that differed: {differed}.")
+
+    def as_dict(self) -> dict:
+        return {"method": self.request.method, "path": self.request.path, "query": self.request.query,
+                "closest": None if self.closest is None else {
+                    "index": self.closest + 1, "method": self.closest_request.method,
+                    "path": self.closest_request.path, "query": self.closest_request.query},
+                "differed": [{"matcher": n, "difference": d} for n, d in self.differences],
+                "exhausted": self.exhausted, "message": self.message()}
+
+
+class Cassette:
+    """Interactions in recorded order, indexed by their match key; each recorded answer plays once by default."""
+
+    def __init__(self, interactions=(), *, match_on=DEFAULT_MATCH_ON, path: str | None = None,
+                 meta: dict | None = None, allow_playback_repeats: bool = False) -> None:
+        self.match_on = validate_match_on(match_on)
+        self.path = path
+        self.meta = dict(meta or {})
+        self.allow_playback_repeats = allow_playback_repeats
+        self.interactions: list[Interaction] = []
+        self.play_counts: list[int] = []
+        self._encoded: list[str | None] = []
+        self._index: dict[tuple, list[int]] = {}
+        self._cursor: dict[tuple, int] = {}
+        self._by_route: dict[tuple[str, str], list[int]] = {}
+        self._by_method: dict[str, list[int]] = {}
+        for interaction in interactions:
+            self.append(interaction)
+
+    # loading and saving ----------------------------------------------------------------------
+    @classmethod
+    def load(cls, path: str, **options) -> "Cassette":
+        """A cassette from a HAR file."""
+        interactions, meta = read_har(path)
+        return cls(interactions, path=path, meta=meta, **options)
+
+    def save(self, path: str | None = None) -> str:
+        """Write the whole recording atomically (entries already encoded are not encoded again)."""
+        path = path or self.path
+        if not path:
+            raise ValueError("this recording has no file to save to")
+        for i, text in enumerate(self._encoded):
+            if text is None:
+                self._encoded[i] = encode_entry(interaction_to_entry(self.interactions[i]))
+        write_atomic(path, render_har(self._encoded, self.meta))
+        return path
+
+    def to_har(self) -> str:
+        """The recording as HAR text (for the control API)."""
+        for i, text in enumerate(self._encoded):
+            if text is None:
+                self._encoded[i] = encode_entry(interaction_to_entry(self.interactions[i]))
+        return render_har(self._encoded, self.meta)
+
+    # building --------------------------------------------------------------------------------
+    def append(self, interaction: Interaction, *, played: bool = False) -> int:
+        """Add an interaction at the end (already played ones are kept for the file but not replayed)."""
+        i = len(self.interactions)
+        self.interactions.append(interaction)
+        self.play_counts.append(1 if played else 0)
+        self._encoded.append(None)
+        req = interaction.request
+        self._by_route.setdefault((req.method.upper(), req.path), []).append(i)
+        self._by_method.setdefault(req.method.upper(), []).append(i)
+        if not played:
+            self._index.setdefault(request_key(req, self.match_on), []).append(i)
+        return i
+
+    # playback --------------------------------------------------------------------------------
+    def play(self, request: RecordedRequest) -> tuple[int, Interaction] | Miss:
+        """The next unplayed recorded answer for request (recorded order), or a Miss naming the closest."""
+        key = request_key(request, self.match_on)
+        positions = self._index.get(key)
+        if positions:
+            cursor = self._cursor.get(key, 0)
+            if cursor < len(positions):
+                self._cursor[key] = cursor + 1
+                return self._played(positions[cursor])
+            if self.allow_playback_repeats:
+                return self._played(positions[-1])
+            return Miss(request, positions[-1], self.interactions[positions[-1]].request, [], len(positions))
+        return self.closest(request)
+
+    def _played(self, i: int) -> tuple[int, Interaction]:
+        self.play_counts[i] += 1
+        return i, self.interactions[i]
+
+    def closest(self, request: RecordedRequest) -> Miss:
+        """The recorded request that agrees with request on the most matchers (only called on a miss)."""
+        candidates = (self._by_route.get((request.method.upper(), request.path))
+                      or self._by_method.get(request.method.upper())
+                      or range(len(self.interactions)))
+        others = tuple(n for n in MATCHERS if n not in self.match_on)
+        best, best_score, best_diffs = None, None, []
+        for n, i in enumerate(candidates):
+            if n >= CLOSEST_LIMIT:
+                break
+            recorded = self.interactions[i].request
+            diffs = differences(recorded, request, self.match_on)
+            score = (-len(diffs), _shared_segments(recorded.path, request.path),
+                     -len(differences(recorded, request, others)), self.play_counts[i] == 0, -i)
+            if best_score is None or score > best_score:
+                best, best_score, best_diffs = i, score, diffs
+        if best is None:
+            return Miss(request)
+        return Miss(request, best, self.interactions[best].request, best_diffs)
+
+    # reporting -------------------------------------------------------------------------------
+    @property
+    def all_played(self) -> bool:
+        return all(self.play_counts)
+
+    def unplayed(self) -> list[int]:
+        return [i for i, count in enumerate(self.play_counts) if count == 0]
+
+    def __len__(self) -> int:
+        return len(self.interactions)
+
+
+def _shared_segments(a: str, b: str) -> int:
+    """How many leading path segments two paths share (a tie-break: /instances/x is closer to /instances/y)."""
+    n = 0
+    for x, y in zip(a.split("/"), b.split("/")):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
+def exists(path: str | None) -> bool:
+    """Is there a recording at path (a non-empty file)?"""
+    return bool(path) and os.path.exists(path) and os.path.getsize(path) > 0

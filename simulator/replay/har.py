@@ -1,0 +1,254 @@
+"""HAR 1.2 recordings: the exchange value objects, reading and atomic writing (our metadata in `_cdbsim`)."""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field, replace
+from http import HTTPStatus
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+#: Version of our `_cdbsim` metadata inside the HAR log (the HAR itself is always 1.2).
+FORMAT_VERSION = 1
+CREATOR = {"name": "cdbsim", "version": "0.1.0"}
+#: Headers that describe one connection or one encoding of the body, never the exchange itself.
+HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
+              "content-length", "content-encoding"}
+
+
+class HarError(ValueError):
+    """A file that is not a HAR 1.2 recording we can read."""
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as recorded (or as it arrives, for matching): the body is raw bytes."""
+
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    @property
+    def path(self) -> str:
+        return unquote(urlsplit(self.url).path) or "/"
+
+    @property
+    def query(self) -> str:
+        return urlsplit(self.url).query
+
+    @property
+    def origin(self) -> str:
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}"
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (case-insensitive)."""
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+    def json(self):
+        """The body parsed as JSON, or None when it is empty or not JSON."""
+        return parse_json(self.body)
+
+
+@dataclass(frozen=True)
+class RecordedResponse:
+    """One answer as recorded."""
+
+    status: int
+    reason: str = ""
+    headers: tuple[tuple[str, str], ...] = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+    def json(self):
+        return parse_json(self.body)
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A request and the answer it got, with when it happened and our metadata."""
+
+    request: RecordedRequest
+    response: RecordedResponse
+    started: str = "1970-01-01T00:00:00.000Z"
+    time_ms: float = 0.0
+    meta: dict = field(default_factory=dict, compare=False)
+
+    def with_meta(self, **meta) -> "Interaction":
+        return replace(self, meta={**self.meta, **meta})
+
+
+def parse_json(raw: bytes):
+    """Parsed JSON, or None for an empty or non-JSON body."""
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+# HAR <-> value objects --------------------------------------------------------------------------
+def _headers_out(headers) -> list[dict]:
+    return [{"name": k, "value": v} for k, v in headers]
+
+
+def _headers_in(items) -> tuple[tuple[str, str], ...]:
+    # HTTP/2 pseudo headers (":authority") from browsers are not headers a replay can send back.
+    return tuple((str(h["name"]), str(h["value"])) for h in items or () if not str(h["name"]).startswith(":"))
+
+
+def _text(body: bytes) -> tuple[str, str | None]:
+    """A body as HAR text: UTF-8 when it decodes, else base64 (HAR's `encoding`)."""
+    try:
+        return body.decode("utf-8"), None
+    except UnicodeDecodeError:
+        return base64.b64encode(body).decode("ascii"), "base64"
+
+
+def _bytes(text: str | None, encoding: str | None) -> bytes:
+    if not text:
+        return b""
+    if encoding == "base64":
+        return base64.b64decode(text)
+    return text.encode("utf-8")
+
+
+def _mime(headers) -> str:
+    return next((v for k, v in headers if k.lower() == "content-type"), "")
+
+
+def interaction_to_entry(interaction: Interaction) -> dict:
+    """A HAR 1.2 entry (our own fields are `_`-prefixed, as the spec allows)."""
+    req, resp = interaction.request, interaction.response
+    entry_request = {
+        "method": req.method, "url": req.url, "httpVersion": "HTTP/1.1", "cookies": [],
+        "headers": _headers_out(req.headers),
+        "queryString": [{"name": k, "value": v} for k, v in parse_qsl(req.query, keep_blank_values=True)],
+        "headersSize": -1, "bodySize": len(req.body),
+    }
+    if req.body:
+        text, encoding = _text(req.body)
+        entry_request["postData"] = {"mimeType": _mime(req.headers), "text": text}
+        if encoding:
+            entry_request["postData"]["_encoding"] = encoding  # HAR 1.2 has no encoding for postData
+    text, encoding = _text(resp.body)
+    content = {"size": len(resp.body), "mimeType": _mime(resp.headers), "text": text}
+    if encoding:
+        content["encoding"] = encoding
+    entry = {
+        "startedDateTime": interaction.started, "time": interaction.time_ms,
+        "request": entry_request,
+        "response": {"status": resp.status, "statusText": resp.reason, "httpVersion": "HTTP/1.1", "cookies": [],
+                     "headers": _headers_out(resp.headers), "content": content, "redirectURL": "",
+                     "headersSize": -1, "bodySize": len(resp.body)},
+        "cache": {}, "timings": {"send": 0, "wait": interaction.time_ms, "receive": 0},
+    }
+    if interaction.meta:
+        entry["_cdbsim"] = interaction.meta
+    return entry
+
+
+def entry_to_interaction(entry: dict) -> Interaction:
+    """The value objects of one HAR entry."""
+    try:
+        req, resp = entry["request"], entry["response"]
+        post = req.get("postData") or {}
+        content = resp.get("content") or {}
+        status = int(resp["status"])
+        return Interaction(
+            request=RecordedRequest(method=str(req["method"]).upper(), url=str(req["url"]),
+                                    headers=_headers_in(req.get("headers")),
+                                    body=_bytes(post.get("text"), post.get("_encoding") or post.get("encoding"))),
+            response=RecordedResponse(status=status, reason=resp.get("statusText") or reason_phrase(status),
+                                      headers=_headers_in(resp.get("headers")),
+                                      body=_bytes(content.get("text"), content.get("encoding"))),
+            started=entry.get("startedDateTime") or "1970-01-01T00:00:00.000Z",
+            time_ms=float(entry.get("time") or 0),
+            meta=dict(entry.get("_cdbsim") or {}),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise HarError(f"not a HAR entry: {exc!r}") from None
+
+
+def reason_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def har_document(entries: list[dict], meta: dict | None = None) -> dict:
+    """A whole HAR log around already-encoded entries."""
+    log = {"version": "1.2", "creator": dict(CREATOR), "pages": [], "entries": entries,
+           "_cdbsim": {"version": FORMAT_VERSION, **(meta or {})}}
+    return {"log": log}
+
+
+def load_document(document: dict) -> tuple[list[Interaction], dict]:
+    """Interactions and our log metadata from a parsed HAR document."""
+    if not isinstance(document, dict) or not isinstance(document.get("log"), dict):
+        raise HarError("not a HAR file: no 'log' object")
+    log = document["log"]
+    entries = log.get("entries")
+    if not isinstance(entries, list):
+        raise HarError("not a HAR file: 'log.entries' is not a list")
+    meta = dict(log.get("_cdbsim") or {})
+    if int(meta.get("version", FORMAT_VERSION)) > FORMAT_VERSION:
+        raise HarError(f"recording metadata version {meta['version']} is newer than this cdbsim reads "
+                       f"({FORMAT_VERSION})")
+    return [entry_to_interaction(e) for e in entries], meta
+
+
+def read_har(path: str) -> tuple[list[Interaction], dict]:
+    """Interactions and metadata of a HAR file."""
+    try:
+        with open(path, encoding="utf-8") as fh:
+            document = json.load(fh)
+    except ValueError as exc:
+        raise HarError(f"{path} is not JSON: {exc}") from None
+    return load_document(document)
+
+
+def encode_entry(entry: dict) -> str:
+    """One entry as indented JSON text (cached by callers so a save does not re-encode old entries)."""
+    text = json.dumps(entry, indent=2, ensure_ascii=False)
+    return "\n".join("      " + line for line in text.splitlines())
+
+
+def render_har(encoded_entries: list[str], meta: dict | None = None) -> str:
+    """The file text: a HAR document with the pre-encoded entries spliced in."""
+    head = json.dumps(har_document([], meta), indent=2, ensure_ascii=False)
+    marker = '"entries": []'
+    body = ",\n".join(encoded_entries)
+    return head.replace(marker, '"entries": [\n' + body + "\n    ]" if encoded_entries else marker, 1) + "\n"
+
+
+def write_atomic(path: str, text: str) -> None:
+    """Write text to path through a temp file in the same folder and os.replace (never a half file)."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".har", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def write_har(path: str, interactions: list[Interaction], meta: dict | None = None) -> None:
+    """Write interactions as a HAR 1.2 file, atomically."""
+    write_atomic(path, render_har([encode_entry(interaction_to_entry(i)) for i in interactions], meta))

@@ -1,0 +1,133 @@
+"""Named request matchers: each gives an index key and, on a miss, says how two requests differ."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Callable, Hashable
+from urllib.parse import parse_qsl
+
+from simulator.replay.filters import normalize_secrets
+from simulator.replay.har import RecordedRequest
+
+DEFAULT_MATCH_ON = ("method", "path", "query", "body")
+
+
+def method_key(request: RecordedRequest) -> str:
+    return request.method.upper()
+
+
+def path_key(request: RecordedRequest) -> str:
+    return request.path
+
+
+def query_key(request: RecordedRequest) -> tuple:
+    """Query parameters in any order (repeated names keep their values)."""
+    return tuple(sorted(parse_qsl(request.query, keep_blank_values=True)))
+
+
+def body_key(request: RecordedRequest) -> tuple:
+    """A JSON body by value with secrets ignored (key order and spacing do not matter); other bodies by bytes."""
+    parsed = request.json()
+    if parsed is not None:
+        return ("json", json.dumps(normalize_secrets(parsed), sort_keys=True, separators=(",", ":")))
+    return ("raw", request.body)
+
+
+def _first_difference(recorded, incoming, where: str = "$") -> str | None:
+    """Where two JSON values first differ, as `$.a.b[2]: incoming != recorded`."""
+    if isinstance(recorded, dict) and isinstance(incoming, dict):
+        for key in sorted(set(recorded) | set(incoming), key=str):
+            if key not in incoming:
+                return f"{where}.{key}: missing (recorded {recorded[key]!r})"
+            if key not in recorded:
+                return f"{where}.{key}: {incoming[key]!r} not in the recording"
+            found = _first_difference(recorded[key], incoming[key], f"{where}.{key}")
+            if found:
+                return found
+        return None
+    if isinstance(recorded, list) and isinstance(incoming, list):
+        for i, (a, b) in enumerate(zip(recorded, incoming)):
+            found = _first_difference(a, b, f"{where}[{i}]")
+            if found:
+                return found
+        if len(recorded) != len(incoming):
+            return f"{where}: {len(incoming)} items != {len(recorded)} recorded"
+        return None
+    if recorded != incoming or type(recorded) is not type(incoming):
+        return f"{where}: {incoming!r} != recorded {recorded!r}"
+    return None
+
+
+def _short(raw: bytes, limit: int = 60) -> str:
+    text = raw.decode("utf-8", "replace")
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def describe_method(recorded: RecordedRequest, incoming: RecordedRequest) -> str:
+    return f"{incoming.method} != recorded {recorded.method}"
+
+
+def describe_path(recorded: RecordedRequest, incoming: RecordedRequest) -> str:
+    return f"{incoming.path} != recorded {recorded.path}"
+
+
+def describe_query(recorded: RecordedRequest, incoming: RecordedRequest) -> str:
+    return f"{incoming.query or '(none)'!s} != recorded {recorded.query or '(none)'!s}"
+
+
+def describe_body(recorded: RecordedRequest, incoming: RecordedRequest) -> str:
+    a, b = recorded.json(), incoming.json()
+    if a is not None and b is not None:
+        return _first_difference(normalize_secrets(a), normalize_secrets(b)) or "bodies differ"
+    return f"{_short(incoming.body)} != recorded {_short(recorded.body)}"
+
+
+@dataclass(frozen=True)
+class Matcher:
+    """A named way of comparing requests: key() for the index, describe() for the miss report."""
+
+    name: str
+    key: Callable[[RecordedRequest], Hashable]
+    describe: Callable[[RecordedRequest, RecordedRequest], str]
+
+    def __call__(self, recorded: RecordedRequest, incoming: RecordedRequest) -> None:
+        """vcrpy's matcher protocol: return when the requests agree, raise AssertionError saying how not."""
+        if self.key(recorded) != self.key(incoming):
+            raise AssertionError(self.describe(recorded, incoming))
+
+
+MATCHERS: dict[str, Matcher] = {
+    "method": Matcher("method", method_key, describe_method),
+    "path": Matcher("path", path_key, describe_path),
+    "query": Matcher("query", query_key, describe_query),
+    "body": Matcher("body", body_key, describe_body),
+}
+
+
+def validate_match_on(names) -> tuple[str, ...]:
+    """The matcher names as a tuple; a misspelt name fails loudly with the list of valid ones."""
+    if isinstance(names, str):
+        names = [n.strip() for n in names.split(",") if n.strip()]
+    names = tuple(names)
+    unknown = [n for n in names if n not in MATCHERS]
+    if unknown or not names:
+        raise ValueError(f"unknown matcher(s) {', '.join(unknown) or '(none given)'}: "
+                         f"choose from {', '.join(MATCHERS)}")
+    return names
+
+
+def request_key(request: RecordedRequest, match_on: tuple[str, ...]) -> tuple:
+    """The index key of a request under the chosen matchers."""
+    return tuple(MATCHERS[name].key(request) for name in match_on)
+
+
+def differences(recorded: RecordedRequest, incoming: RecordedRequest,
+                match_on: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(matcher, how it differs) for every chosen matcher that fails."""
+    found = []
+    for name in match_on:
+        try:
+            MATCHERS[name](recorded, incoming)
+        except AssertionError as exc:
+            found.append((name, str(exc)))
+    return found

@@ -1,0 +1,82 @@
+"""Playback: answer a request from a cassette with the secrets put back, or report the miss."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Callable
+
+from simulator.errors import SimulatorError
+from simulator.replay.cassette import Cassette, Miss
+from simulator.replay.filters import (SecretMap, bind_secrets, is_identity_answer, placeholder_kind,
+                                      point_catalog_at, restore_response)
+from simulator.replay.har import HOP_BY_HOP, RecordedRequest, RecordedResponse, parse_json
+
+MODES = ("strict", "fallthrough")
+
+
+class ReplayMiss(SimulatorError):
+    """Strict replay got a request the recording cannot answer: 502, naming the closest recorded request."""
+
+    fault, status = "replayMiss", 502
+
+
+def validate_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise ValueError(f"unknown replay mode {mode!r}: choose from {', '.join(MODES)}")
+    return mode
+
+
+class Player:
+    """Plays a cassette: hits are answered from it, misses are counted and reported."""
+
+    def __init__(self, cassette: Cassette, *, mode: str = "strict", secrets: SecretMap | None = None,
+                 generate: Callable[[str], str] | None = None,
+                 issue_token: Callable[[RecordedRequest], str | None] | None = None) -> None:
+        self.cassette = cassette
+        self.mode = validate_mode(mode)
+        self.secrets = secrets or SecretMap()
+        self.generate = generate or (lambda kind: f"replayed-{kind}")
+        #: In fallthrough mode: ask the model for a real token, so calls that fall through are authorised.
+        self.issue_token = issue_token
+        self.misses: list[Miss] = []
+        self.hits = 0
+
+    @property
+    def strict(self) -> bool:
+        return self.mode == "strict"
+
+    def play(self, incoming: RecordedRequest, origin: str) -> tuple[int, RecordedResponse] | Miss:
+        """The answer to send for incoming (placeholders filled in, catalog pointing at origin), or a Miss."""
+        outcome = self.cassette.play(incoming)
+        if isinstance(outcome, Miss):
+            self.misses.append(outcome)
+            return outcome
+        self.hits += 1
+        index, interaction = outcome
+        bind_secrets(interaction.request, incoming, self.secrets)
+        recorded = interaction.response
+        parsed = parse_json(recorded.body)
+        identity = is_identity_answer(parsed)
+        if identity and self.issue_token is not None:
+            self._issue_model_token(parsed, incoming)
+        response = restore_response(recorded, self.secrets, self.generate)
+        if identity:
+            # The client must keep talking to this server, wherever the recording was made.
+            body, _ = point_catalog_at(parse_json(response.body), origin)
+            response = replace(response, body=json.dumps(body).encode("utf-8"))
+        headers = tuple((k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP)
+        return index, replace(response, headers=headers)
+
+    def _issue_model_token(self, parsed: dict, incoming: RecordedRequest) -> None:
+        token = ((parsed.get("access") or {}).get("token") or {}).get("id") if "access" in parsed else None
+        if isinstance(token, str) and placeholder_kind(token) and token not in self.secrets.values:
+            issued = self.issue_token(incoming)
+            if issued:
+                self.secrets.bind(token, issued)
+
+    def status(self) -> dict:
+        cassette = self.cassette
+        return {"mode": self.mode, "match_on": list(cassette.match_on), "path": cassette.path,
+                "interactions": len(cassette), "played": len(cassette) - len(cassette.unplayed()),
+                "unplayed": [i + 1 for i in cassette.unplayed()][:100], "hits": self.hits,
+                "misses": [m.as_dict() for m in self.misses]}
