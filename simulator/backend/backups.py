@@ -242,8 +242,7 @@ class Backups:
                 "chain_size": round(sum(link["size"] or 0 for link in chain), 2)}
 
     def compose(self, account_id: str, backup_id: str) -> dict | None:
-        """What restoring this backup yields: its full backup, then each increment in order; None if the
-        chain is broken (a link deleted) or a link is not COMPLETED."""
+        """What a restore yields (full, then each increment in order); None if a link is gone or not COMPLETED."""
         row = self.repo.get(account_id, backup_id)
         chain = self.chain(row) if row else None
         if chain is None or any(link["status"] != "COMPLETED" for link in chain):

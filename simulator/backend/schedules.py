@@ -142,9 +142,8 @@ class Schedules:
 
     # firing ----------------------------------------------------------------------------------
     def fire(self, row: dict, at: dt.datetime, strict: bool) -> dict | None:
-        """Take the slot's backup: full on day_of_week (every day for 7), else an increment on the newest
-        completed automated backup. A slot the instance cannot take (busy, gone, quota) is skipped;
-        run_now (strict) reports why instead."""
+        """Take a slot's backup (full on day_of_week or daily for 7, else an increment on the newest completed
+        automated one); a slot the instance cannot take is skipped, while run_now (strict) reports why."""
         backups, instances = self.backend.backups, self.backend.instances
         try:
             instance = instances.must_get_row(row["account_id"], row["instance_id"])
