@@ -6,7 +6,9 @@ import re
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.validation import validate
 
-NAME = re.compile(r"^[A-Za-z0-9_-]+[\s\?\#\@]*[A-Za-z0-9_-]+$")
+#: Trove's name rule, with a plain space where Trove wrote \s (which in Python 3 also matches tabs, line
+#: breaks and unicode spaces): control characters in a name are bad input.
+NAME = re.compile(r"^[A-Za-z0-9_-]+[ \?\#\@]*[A-Za-z0-9_-]+$")
 RESERVED = ("lost+found", "information_schema", "mysql", "performance_schema", "sys")
 CHARSETS = {"utf8": "utf8_general_ci", "utf8mb4": "utf8mb4_general_ci", "latin1": "latin1_swedish_ci",
             "ascii": "ascii_general_ci", "binary": "binary", "utf16": "utf16_general_ci"}

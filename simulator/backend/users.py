@@ -9,7 +9,8 @@ from simulator.errors import BadRequest, ItemNotFound
 from simulator.hashing import hash_password
 from simulator.validation import validate
 
-NAME = re.compile(r"^[A-Za-z0-9_.-]+([\s\?\#\@]*[A-Za-z0-9_.-]+)*$")
+#: Trove's name rule with a plain space for \s (no tabs, line breaks or unicode spaces in a name).
+NAME = re.compile(r"^[A-Za-z0-9_.-]+([ \?\#\@]*[A-Za-z0-9_.-]+)*$")
 FORBIDDEN_CHARS = set("'\";`,/\\")
 RESERVED = ("os_admin", "root")
 PAGE_SIZE = 20
