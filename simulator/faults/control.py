@@ -36,7 +36,8 @@ def _load_request(request: web.Request) -> tuple[object, str | None]:
         given = [k for k in SOURCES if k in body]
         unknown = sorted(set(body) - set(SOURCES) - {"account_id"})
         if unknown or len(given) != 1:
-            raise BadRequest(f"Give exactly one of {', '.join(SOURCES)} (and optionally account_id)"
+            raise BadRequest(f"Give exactly one of {', '.join(SOURCES[:-1])} or {SOURCES[-1]} (and optionally "
+                             f"account_id)"
                              + (f"; unknown field(s): {', '.join(unknown)}" if unknown else "") + ".")
         key = given[0]
         source = body[key]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -264,7 +265,7 @@ class _Checker:
             if names is not MISSING:
                 for bad in names:
                     if bad not in self.routes:
-                        close = [r for r in sorted(self.routes) if bad.split("_")[-1] in r][:5]
+                        close = difflib.get_close_matches(bad, sorted(self.routes), n=3, cutoff=0.8)
                         self.fail("match.route", f"unknown route name {bad!r}"
                                   + (f" (did you mean: {', '.join(close)}?)" if close else ""))
                 kwargs["routes"] = frozenset(names)
