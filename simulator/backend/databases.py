@@ -83,7 +83,7 @@ class Databases:
     def page(self, account_id: str, instance_id: str, limit: int | None, marker: str | None):
         """One page of databases by name, and the next marker."""
         row = self.backend.instances.must_get_row(account_id, instance_id)
-        self.backend.instances.check_ready(row)
+        self.backend.instances.check_ready(row, reading=True)
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
         rows = self.repo.databases(instance_id, limit, marker)
         next_marker = rows[limit - 1]["name"] if len(rows) > limit else None

@@ -82,10 +82,10 @@ class Instances:
             raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
                                       f"performed (instance status was BACKUP).")
 
-    def check_ready(self, row: dict) -> dict:
-        """Databases/users need a running instance with no backup in progress (422 otherwise)."""
+    def check_ready(self, row: dict, reading: bool = False) -> dict:
+        """Databases/users need a running instance (422 otherwise); only reads are allowed during a backup."""
         status = self.view_model(row)["status"]
-        if status != "ACTIVE":
+        if status != "ACTIVE" and not (reading and status == "BACKUP"):
             raise UnprocessableEntity(f"Instance {row['id']} is not ready, status: {status}.")
         return row
 
@@ -270,7 +270,7 @@ class Instances:
         return {"name": "root", "password": password}
 
     def root_status(self, account_id: str, instance_id: str) -> bool:
-        row = self.check_ready(self.must_get_row(account_id, instance_id))
+        row = self.check_ready(self.must_get_row(account_id, instance_id), reading=True)
         return bool(row["root_enabled"])
 
     # lifecycle -------------------------------------------------------------------------------

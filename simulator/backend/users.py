@@ -80,9 +80,9 @@ class Users:
         for u in users:
             self.repo.insert_user(instance_id, u["name"], u["host"], u["password_hash"], u["databases"])
 
-    def _ready_row(self, account_id: str, instance_id: str) -> dict:
+    def _ready_row(self, account_id: str, instance_id: str, reading: bool = False) -> dict:
         row = self.backend.instances.must_get_row(account_id, instance_id)
-        return self.backend.instances.check_ready(row)
+        return self.backend.instances.check_ready(row, reading)
 
     def _must_get(self, instance_id: str, name: str, host: str) -> dict:
         user = self.repo.user(instance_id, name, host)
@@ -111,7 +111,7 @@ class Users:
 
     def page(self, account_id: str, instance_id: str, limit: int | None, marker: str | None):
         """One page of users by name@host (root shown once enabled), and the next marker."""
-        row = self._ready_row(account_id, instance_id)
+        row = self._ready_row(account_id, instance_id, reading=True)
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
         users = self.repo.users(instance_id)
         if row["root_enabled"]:
@@ -126,7 +126,7 @@ class Users:
         return users[:limit], next_marker
 
     def get(self, account_id: str, instance_id: str, user_id: str) -> dict:
-        self._ready_row(account_id, instance_id)
+        self._ready_row(account_id, instance_id, reading=True)
         name, host = split_user_id(user_id)
         return self._must_get(instance_id, name, host)
 
