@@ -120,8 +120,9 @@ class Cassette:
         self.play_counts.append(1 if played else 0)
         self._encoded.append(None)
         req = interaction.request
-        self._by_route.setdefault((req.method.upper(), req.path), []).append(i)
-        self._by_method.setdefault(req.method.upper(), []).append(i)
+        method = req.method.upper()
+        self._by_route.setdefault((method, req.path), []).append(i)
+        self._by_method.setdefault(method, []).append(i)
         if not played:
             self._index.setdefault(request_key(req, self.match_on), []).append(i)
         return i

@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -30,18 +31,21 @@ class RecordedRequest:
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
 
-    @property
+    @cached_property
+    def _parts(self):
+        return urlsplit(self.url)
+
+    @cached_property
     def path(self) -> str:
-        return unquote(urlsplit(self.url).path) or "/"
+        return unquote(self._parts.path) or "/"
 
     @property
     def query(self) -> str:
-        return urlsplit(self.url).query
+        return self._parts.query
 
     @property
     def origin(self) -> str:
-        parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.netloc}"
+        return f"{self._parts.scheme}://{self._parts.netloc}"
 
     def header(self, name: str) -> str | None:
         """The first value of a header (case-insensitive)."""

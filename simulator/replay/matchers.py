@@ -22,11 +22,14 @@ def path_key(request: RecordedRequest) -> str:
 
 def query_key(request: RecordedRequest) -> tuple:
     """Query parameters in any order (repeated names keep their values)."""
-    return tuple(sorted(parse_qsl(request.query, keep_blank_values=True)))
+    query = request.query
+    return tuple(sorted(parse_qsl(query, keep_blank_values=True))) if query else ()
 
 
 def body_key(request: RecordedRequest) -> tuple:
     """A JSON body by value with secrets ignored (key order and spacing do not matter); other bodies by bytes."""
+    if not request.body:
+        return ("raw", b"")
     parsed = request.json()
     if parsed is not None:
         return ("json", json.dumps(normalize_secrets(parsed), sort_keys=True, separators=(",", ":")))
@@ -118,7 +121,7 @@ def validate_match_on(names) -> tuple[str, ...]:
 
 def request_key(request: RecordedRequest, match_on: tuple[str, ...]) -> tuple:
     """The index key of a request under the chosen matchers."""
-    return tuple(MATCHERS[name].key(request) for name in match_on)
+    return tuple([MATCHERS[name].key(request) for name in match_on])
 
 
 def differences(recorded: RecordedRequest, incoming: RecordedRequest,
