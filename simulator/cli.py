@@ -108,10 +108,15 @@ async def run_server(config: SimulatorConfig, host: str, port: int, announce=pri
 
 def cmd_serve(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
+    from simulator.errors import SimulatorError
+
     try:
         asyncio.run(run_server(config_from_args(args), args.host, args.port))
     except KeyboardInterrupt:
         pass
+    except SimulatorError as exc:  # a start-up problem such as a bad --scenario file: its message, no traceback
+        print(f"cdbsim: {exc.message}", file=sys.stderr)
+        return 2
     return 0
 
 

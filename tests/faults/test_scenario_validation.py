@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from simulator import SimulatorConfig, create_app
+from simulator.cli import build_parser, config_from_args
 from simulator.faults import fault_engine
 from simulator.keys import STORE
 from simulator.faults.scenario import SHIPPED_DIR, ScenarioError, shipped_scenarios
@@ -164,3 +167,21 @@ def test_config_bad_scenario_stops_the_start_with_the_place(tmp_path):
     with pytest.raises(ScenarioError) as err:
         create_app(SimulatorConfig(scenarios=(str(tmp_path / "missing.yaml"),)))
     assert f"{tmp_path / 'missing.yaml'}: cannot read the file" in err.value.message
+
+
+def test_serve_scenario_options_are_loaded_at_start(tmp_path):
+    path = write(tmp_path, GOOD, "good.yaml")
+    args = build_parser().parse_args(["serve", "--db", ":memory:", "--scenario", str(path),
+                                      "--scenario", "token_expiry"])
+    app = create_app(config_from_args(args))
+    assert [(s["name"], s["origin"]) for s in fault_engine(app).list()] == [
+        ("good", str(path)), ("token_expiry", str(SHIPPED_DIR / "token_expiry.yaml"))]
+
+
+def test_serve_with_a_bad_scenario_exits_2_with_the_place(tmp_path):
+    path = write(tmp_path, bad_rule(when={"probability": 7}))
+    proc = subprocess.run([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0",
+                           "--scenario", str(path)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == (f"cdbsim: Invalid scenario: {path}: rules[1] 'slow': when.probability: "
+                                   f"must be between 0 and 1, got 7")
