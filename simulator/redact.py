@@ -4,7 +4,8 @@ from __future__ import annotations
 from typing import Callable
 
 SECRET_HEADERS = {"x-auth-token", "x-subject-token", "authorization", "x-auth-key"}
-SECRET_FIELDS = {"password", "apiKey", "api_key", "adminPass"}
+#: Credential fields; "token" is a fixed token given to (or echoed by) POST /_sim/accounts.
+SECRET_FIELDS = {"password", "apiKey", "api_key", "adminPass", "token"}
 
 
 def map_secrets(value, replace: Callable[[str, str], str], path: str = ""):

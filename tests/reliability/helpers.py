@@ -91,3 +91,64 @@ def snapshot(db, account_id: str | None = None) -> dict:
             "users": list(db.query(f"select * from db_users where instance_id in ({marks})", ids)),
             "backups": list(db.query("select * from backups where account_id = ? order by id", [account_id])),
             "schedules": list(db.query("select * from schedules where account_id = ? order by id", [account_id]))}
+
+
+class ServeProcess:
+    """`python -m simulator serve ...` in a subprocess; the port is read from its banner, its output kept."""
+
+    def __init__(self, *args: str) -> None:
+        import subprocess
+        import sys
+        import threading
+
+        self.proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.stdout: list[str] = []
+        self.stderr: list[str] = []
+        self._url: str | None = None
+        self._ready = threading.Event()
+        self._threads = [threading.Thread(target=self._read, args=(self.proc.stdout, self.stdout), daemon=True),
+                         threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr), daemon=True)]
+        for thread in self._threads:
+            thread.start()
+        if not self._ready.wait(30) or self._url is None:
+            self.kill()
+            raise RuntimeError("cdbsim serve did not start:\n" + "".join(self.stdout + self.stderr))
+
+    def _read(self, stream, into: list[str]) -> None:
+        for line in stream:
+            into.append(line)
+            match = re.search(r"serving the Cloud Databases API v1.0 at (http://\S+)", line)
+            if match:
+                self._url = match.group(1)
+                self._ready.set()
+        self._ready.set()
+
+    @property
+    def url(self) -> str:
+        return self._url or ""
+
+    def kill(self) -> None:
+        """SIGKILL: no clean-up of any kind runs."""
+        self.proc.kill()
+        self.proc.wait(30)
+        for thread in self._threads:
+            thread.join(10)
+
+    def stop(self) -> None:
+        """SIGINT, as a person at the terminal stops it (the server shuts down cleanly)."""
+        import signal
+
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except Exception:
+                self.proc.kill()
+                self.proc.wait(30)
+        for thread in self._threads:
+            thread.join(10)
+
+    @property
+    def output(self) -> str:
+        return "".join(self.stdout) + "".join(self.stderr)

@@ -1,0 +1,178 @@
+"""No token, apiKey or password given to or issued by the simulator is written anywhere: logs, journal, state
+file, recordings. Passwords are kept only as hashes."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+import requests
+
+from reliability.helpers import ServeProcess
+from simulator.config import DemoAccount
+
+DEMO = DemoAccount()
+
+
+def secret(kind: str) -> str:
+    """A unique secret that cannot turn up anywhere by chance."""
+    return f"{kind}-{uuid.uuid4().hex}"
+
+
+@pytest.fixture
+def run(tmp_path):
+    """A server on a file database, logging every request, recording to a HAR file; its secrets and answers."""
+    server = ServeProcess("--db", str(tmp_path / "state.db"), "--time-scale", "0", "--verbose", "--no-rate-limits",
+                          "--record", str(tmp_path / "recording.har"))
+    try:
+        yield server, tmp_path
+    finally:
+        server.stop()
+
+
+def call(server, method, path, token=None, body=None, expect=None):
+    headers = {"X-Auth-Token": token} if token else {}
+    resp = requests.request(method, server.url + path, json=body, headers=headers, timeout=10)
+    if expect is not None:
+        assert resp.status_code == expect, (method, path, resp.status_code, resp.text)
+    return resp.json() if resp.content else None
+
+
+def wait_active(server, token, account, instance_id) -> None:
+    for _ in range(200):
+        status = call(server, "GET", f"/v1.0/{account}/instances/{instance_id}", token, expect=200)["instance"]["status"]
+        if status == "ACTIVE":
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"instance {instance_id} stayed {status}")
+
+
+def drive(server) -> dict[str, str]:
+    """Every way a secret enters or leaves the simulator; returns the secrets by what they are."""
+    given = {"api_key": secret("apikey"), "password": secret("password"), "fixed_token": secret("token"),
+             "wrong_api_key": secret("wrongkey"), "wrong_password": secret("wrongpw"), "bad_token": secret("badtok"),
+             "user_pw1": secret("upw1"), "user_pw2": secret("upw2"), "user_pw3": secret("upw3"),
+             "user_pw4": secret("upw4"), "user_pw5": secret("upw5")}
+    issued = {}
+    account = "sec-acct"
+    creds = call(server, "POST", "/_sim/accounts", body={
+        "account_id": account, "username": "sec-user", "api_key": given["api_key"], "password": given["password"],
+        "token": given["fixed_token"]}, expect=201)["account"]
+    assert creds["api_key"] == given["api_key"]
+    issued["generated_api_key"] = call(server, "POST", "/_sim/accounts", body={"account_id": "gen-acct"},
+                                       expect=201)["account"]["api_key"]
+    auth = "/v2.0/tokens"
+    key_auth = {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "sec-user", "apiKey": given["api_key"]}}}
+    issued["token_by_key"] = call(server, "POST", auth, body=key_auth, expect=200)["access"]["token"]["id"]
+    pw_auth = {"auth": {"passwordCredentials": {"username": "sec-user", "password": given["password"]}}}
+    issued["token_by_password"] = call(server, "POST", auth, body=pw_auth, expect=200)["access"]["token"]["id"]
+    token_auth = {"auth": {"token": {"id": issued["token_by_key"]}, "tenantId": account}}
+    issued["token_by_token"] = call(server, "POST", auth, body=token_auth, expect=200)["access"]["token"]["id"]
+    call(server, "POST", auth, body={"auth": {"RAX-KSKEY:apiKeyCredentials": {
+        "username": "sec-user", "apiKey": given["wrong_api_key"]}}}, expect=401)
+    call(server, "POST", auth, body={"auth": {"passwordCredentials": {
+        "username": "sec-user", "password": given["wrong_password"]}}}, expect=401)
+    call(server, "GET", f"/v1.0/{account}/instances", given["bad_token"], expect=401)
+    call(server, "GET", f"/v1.0/{account}/flavors", given["fixed_token"], expect=200)
+
+    token = issued["token_by_password"]
+    api = f"/v1.0/{account}"
+    instance = call(server, "POST", f"{api}/instances", token, {"instance": {
+        "name": "sec", "flavorRef": 1, "volume": {"size": 2}, "databases": [{"name": "secdb"}],
+        "users": [{"name": "u1", "password": given["user_pw1"], "databases": [{"name": "secdb"}]}]}},
+        expect=200)["instance"]["id"]
+    wait_active(server, token, account, instance)
+    call(server, "POST", f"{api}/instances/{instance}/users", token,
+         {"users": [{"name": "u2", "password": given["user_pw2"]}]}, expect=202)
+    call(server, "PUT", f"{api}/instances/{instance}/users", token,
+         {"users": [{"name": "u2", "password": given["user_pw3"]}]}, expect=202)
+    call(server, "PUT", f"{api}/instances/{instance}/users/u1", token, {"user": {"password": given["user_pw4"]}},
+         expect=202)
+    issued["root_password"] = call(server, "POST", f"{api}/instances/{instance}/root", token,
+                                   expect=200)["user"]["password"]
+    backup = call(server, "POST", f"{api}/backups", token, {"backup": {"name": "b", "instance": instance}},
+                  expect=202)["backup"]["id"]
+    for _ in range(200):
+        if call(server, "GET", f"{api}/backups/{backup}", token, expect=200)["backup"]["status"] == "COMPLETED":
+            break
+        time.sleep(0.01)
+    restored = call(server, "POST", f"{api}/instances", token, {"instance": {
+        "name": "restored", "flavorRef": 1, "volume": {"size": 2}, "restorePoint": {"backupRef": backup},
+        "users": [{"name": "u5", "password": given["user_pw5"]}]}}, expect=200)["instance"]["id"]
+    wait_active(server, token, account, restored)
+    login = f"/_sim/accounts/{account}/instances/{restored}/login"
+    assert call(server, "POST", login, body={"user": "u1", "password": given["user_pw4"]}, expect=200) == {"login": True}
+    assert call(server, "POST", login, body={"user": "u5", "password": given["user_pw5"]}, expect=200) == {"login": True}
+    assert call(server, "POST", login, body={"user": "u2", "password": given["user_pw3"]}, expect=200) == {"login": True}
+    return {**given, **issued}
+
+
+def test_secrets_never_reach_logs_journal_state_or_recordings(run):
+    server, tmp = run
+    secrets = drive(server)
+    journal = requests.get(server.url + "/_sim/journal", timeout=10).text
+    assert len(json.loads(journal)["journal"]) > 20
+    recording_now = requests.get(server.url + "/_sim/recording", timeout=10).text
+    state_while_running = b"".join(p.read_bytes() for p in sorted(tmp.glob("state.db*")))
+    server.stop()
+    state_after = b"".join(p.read_bytes() for p in sorted(tmp.glob("state.db*")))
+    recording = (tmp / "recording.har").read_text()
+    assert len(json.loads(recording)["log"]["entries"]) > 10
+    places = {"server output": server.output, "journal": journal, "recording (live)": recording_now,
+              "recording file": recording}
+    for kind, value in secrets.items():
+        for place, text in places.items():
+            assert value not in text, f"{kind} found in the {place}"
+        for raw in (state_while_running, state_after):
+            assert value.encode() not in raw, f"{kind} found in the state file"
+    assert "***" in journal  # the journal shows where a secret was, not what it was
+
+
+def test_secrets_demo_credentials_are_shown_only_by_the_banner(run):
+    """The start-up banner prints the demo account's credentials (that is its job); no log line repeats them."""
+    server, _ = run
+    token = DEMO.token
+    call(server, "GET", "/v1.0/1234/flavors", token, expect=200)
+    call(server, "POST", "/v2.0/tokens", body={"auth": {"passwordCredentials": {
+        "username": DEMO.username, "password": DEMO.password}}}, expect=200)
+    call(server, "POST", "/v2.0/tokens", body={"auth": {"RAX-KSKEY:apiKeyCredentials": {
+        "username": DEMO.username, "apiKey": DEMO.api_key}}}, expect=200)
+    server.stop()
+    out = "".join(server.stdout)
+    banner_end = out.index("print(tc.flavors.list())")
+    after_banner = out[banner_end:] + "".join(server.stderr)
+    assert "GET /v1.0/1234/flavors" in after_banner  # the log is on (--verbose)
+    for value in (token, DEMO.password, DEMO.api_key):
+        assert value not in after_banner
+
+
+def test_secrets_passwords_and_keys_are_stored_as_hashes(run):
+    server, tmp = run
+    secrets = drive(server)
+    server.stop()
+    db = sqlite3.connect(tmp / "state.db")
+    db.row_factory = sqlite3.Row
+    hex64 = re.compile(r"^[0-9a-f]{64}$")
+    salted = re.compile(r"^[0-9a-f]{8,}\$[0-9a-f]{64}$")
+    users = db.execute("select * from users").fetchall()
+    assert len(users) >= 3
+    for row in users:
+        assert hex64.match(row["api_key_hash"]) and hex64.match(row["password_hash"]), dict(row)
+    tokens = [row["hash"] for row in db.execute("select hash from tokens")]
+    assert len(tokens) >= 5 and all(hex64.match(t) for t in tokens), tokens
+    db_users = db.execute("select * from db_users").fetchall()
+    assert len(db_users) >= 4
+    assert all(salted.match(row["password_hash"]) for row in db_users)
+    roots = [row["root_password_hash"] for row in db.execute("select root_password_hash from instances")]
+    assert any(r and salted.match(r) for r in roots)
+    for row in db.execute("select contents from backups"):
+        contents = json.loads(row["contents"])
+        for user in contents["users"]["set"].values():
+            assert set(user) == {"name", "host", "password_hash", "databases"} and salted.match(user["password_hash"])
+    assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
+    db.close()
+    assert secrets  # every secret above was really used
