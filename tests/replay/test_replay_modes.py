@@ -177,3 +177,34 @@ async def test_record_skips_the_control_plane(aiohttp_client, tmp_path):
     recorder = api.app[FEATURES]["replay"].recorder
     assert [i.request.path for i in recorder.cassette.interactions] == [f"/v1.0/{ACCOUNT}/flavors"]
     assert api.app[BACKEND] is not None
+
+
+async def test_replay_fallthrough_identity_answer_hands_out_a_token_the_model_accepts(aiohttp_client, tmp_path):
+    path = str(tmp_path / "login.har")
+    login = {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantId": ACCOUNT}}
+    api = await start(aiohttp_client, record_path=path)
+    await api.post("/v2.0/tokens", login)
+    await api.client.close()
+    api = await start(aiohttp_client, replay_path=path, replay_mode="fallthrough")
+    status, body, _ = await api.post("/v2.0/tokens", login)
+    assert status == 200
+    token = body["access"]["token"]["id"]
+    assert api.backend.store.db["instances"].count == 0
+    status, body, _ = await api.as_account(ACCOUNT, token).get("/datastores")  # not recorded: the model answers
+    assert status == 200 and body["datastores"]
+
+
+async def test_replay_strict_identity_answer_hands_out_a_fresh_token_and_catalog_of_this_server(aiohttp_client,
+                                                                                                  tmp_path):
+    path = str(tmp_path / "login.har")
+    login = {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantId": ACCOUNT}}
+    api = await start(aiohttp_client, record_path=path)
+    _, recorded, _ = await api.post("/v2.0/tokens", login)
+    await api.client.close()
+    api = await start(aiohttp_client, replay_path=path, bootstrap=None)
+    status, body, _ = await api.post("/v2.0/tokens", login)
+    assert status == 200
+    assert body["access"]["token"]["id"] not in (recorded["access"]["token"]["id"], "<<token-1>>")
+    origin = str(api.client.make_url("")).rstrip("/")
+    urls = {e["publicURL"] for s in body["access"]["serviceCatalog"] for e in s["endpoints"]}
+    assert urls == {f"{origin}/v1.0/{ACCOUNT}"}
