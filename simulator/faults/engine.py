@@ -76,7 +76,9 @@ class FaultEngine:
 
     # loading ------------------------------------------------------------------------------------------------------
     def restore(self) -> None:
-        """Bring back the scenarios a state file kept (their counters and generators start over)."""
+        """Load the scenarios the store holds (a reopened state file, a restored snapshot) in place of the loaded
+        ones; their counters and generators start over."""
+        self._loaded = []
         for row in self.store.faults.all():
             try:
                 scenario = build_scenario(row["definition"], self.routes, row["origin"])

@@ -239,3 +239,17 @@ async def test_faults_do_not_shift_the_models_ids(aiohttp_client, sim_config):
     faulted, hits = await run(True)
     assert faulted == plain
     assert (no_hits, hits > 0) == (0, True)
+
+
+async def test_model_fault_restore_ends_in_error(api):
+    created = await api.create_instance()
+    status, body, _ = await api.post("/backups", {"backup": {"name": "b", "instance": created["id"]}})
+    api.advance(0)
+    backup_id = body["backup"]["id"]
+    load(api, rule(["model_fault"], route="create_instance", present="instance.restorePoint"))
+    status, body, _ = await api.post("/instances", {"instance": {"name": "restored", "flavorRef": 1,
+                                                                 "volume": {"size": 2},
+                                                                 "restorePoint": {"backupRef": backup_id}}})
+    assert (status, body["instance"]["status"]) == (200, "BUILD")
+    api.advance(0)
+    assert (await api.get(f"/instances/{body['instance']['id']}"))[1]["instance"]["status"] == "ERROR"

@@ -185,3 +185,11 @@ def test_serve_with_a_bad_scenario_exits_2_with_the_place(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == (f"cdbsim: Invalid scenario: {path}: rules[1] 'slow': when.probability: "
                                    f"must be between 0 and 1, got 7")
+
+
+def test_restore_replaces_the_loaded_scenarios_with_the_stored_ones(engine):
+    engine.load(GOOD)
+    engine.load("flaky_reads", account_id="9")
+    engine.restore()
+    engine.restore()
+    assert [(s["name"], s["account_id"]) for s in engine.list()] == [("good", None), ("flaky_reads", "9")]
