@@ -38,6 +38,9 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[JOURNAL] = Journal(store)
     app[FEATURES] = {}
     bootstrap(app[BACKEND], config)
+    if config.demo:
+        from simulator.demo import DemoSpec, seed_if_missing
+        seed_if_missing(app[BACKEND], DemoSpec(seed=config.seed))
     setup_routes(app)
     setup_faults(app)
     setup_replay(app)

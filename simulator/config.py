@@ -64,3 +64,4 @@ class SimulatorConfig:
     replay_match: tuple[str, ...] = ("method", "path", "query", "body")
     admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
     log_requests: bool = False
+    demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`

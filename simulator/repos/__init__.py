@@ -10,6 +10,7 @@ REPOSITORIES = [
     ("journal", "simulator.repos.journal", "JournalRepo"),
     ("backups", "simulator.repos.backups", "BackupsRepo"),
     ("faults", "simulator.faults.repo", "FaultsRepo"),
+    ("state", "simulator.repos.state", "StateRepo"),
 ]
 
 #: Modules whose `migrations` set is applied after the core one. Feature packages add theirs here.

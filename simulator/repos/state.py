@@ -1,0 +1,79 @@
+"""Whole-store and per-account row sets (reset, snapshot, restore), read from the schema so every feature's tables
+take part without registering."""
+from __future__ import annotations
+
+from sqlite_utils import Database
+
+#: Tables that describe the database itself, not the simulated world: never wiped, never in an account's rows.
+KEEP = ("meta",)
+#: The account and who may call it: a per-account reset keeps these.
+IDENTITY = ("accounts", "users", "tokens")
+
+
+class StateRepo:
+    """Finds which rows belong to an account: its own table row, rows with its account_id, and rows whose
+    `<thing>_id` points into a table `<thing>s` that has an account_id (databases via instance_id, ...)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._scopes: dict[str, tuple[str, int]] | None = None
+
+    def tables(self) -> list[str]:
+        """The simulated world's tables (not sqlite's, not the migrations', not meta)."""
+        return [t for t in self.db.table_names() if not t.startswith(("_", "sqlite_")) and t not in KEEP]
+
+    def scopes(self) -> dict[str, tuple[str, int]]:
+        """table -> (SQL condition on one `?` account id, depth): depth 1 rows point at depth 0 rows."""
+        if self._scopes is None:
+            columns = {t: set(self.db[t].columns_dict) for t in self.tables()}
+            direct = {t for t, cols in columns.items() if "account_id" in cols}
+            scopes: dict[str, tuple[str, int]] = {"accounts": ("id = ?", 0)} if "accounts" in columns else {}
+            for table in direct:
+                scopes[table] = ("account_id = ?", 0)
+            for table, cols in columns.items():
+                if table in scopes:
+                    continue
+                for col in sorted(cols):
+                    parent = col[:-3] + "s" if col.endswith("_id") else None
+                    if parent in direct:
+                        scopes[table] = (f"[{col}] in (select id from [{parent}] where account_id = ?)", 1)
+                        break
+            self._scopes = scopes
+        return self._scopes
+
+    def _tables_of_account(self, exclude: tuple[str, ...]) -> list[tuple[str, str]]:
+        """(table, condition), pointing rows first, so a delete still finds them through their parents."""
+        scopes = self.scopes()
+        chosen = [(t, s) for t, s in scopes.items() if t not in exclude]
+        return [(t, cond) for t, (cond, _) in sorted(chosen, key=lambda item: (-item[1][1], item[0]))]
+
+    def account_rows(self, account_id: str, exclude: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+        """Every row of the account, by table."""
+        return {t: list(self.db.query(f"select * from [{t}] where {cond}", [account_id]))
+                for t, cond in self._tables_of_account(exclude)}
+
+    def delete_account_rows(self, account_id: str, exclude: tuple[str, ...] = ()) -> int:
+        """Delete every row of the account (but those of the excluded tables); returns how many."""
+        deleted = 0
+        for table, cond in self._tables_of_account(exclude):
+            deleted += self.db.execute(f"delete from [{table}] where {cond}", [account_id]).rowcount
+        return deleted
+
+    def replace_account_rows(self, account_id: str, rows: dict[str, list[dict]]) -> None:
+        """Make the account hold exactly rows in the tables rows names."""
+        for table, cond in self._tables_of_account(()):
+            if table in rows:
+                self.db.execute(f"delete from [{table}] where {cond}", [account_id])
+        for table, items in rows.items():
+            if items:
+                self.db[table].insert_all(items)
+
+    def wipe(self) -> None:
+        """Delete every row of the simulated world (the schema and meta stay)."""
+        for table in self.tables():
+            self.db.execute(f"delete from [{table}]")
+
+    def has_rows(self, account_id: str) -> bool:
+        """Whether anything of the account is left."""
+        return any(next(self.db.query(f"select exists(select 1 from [{t}] where {cond}) as x", [account_id]))["x"]
+                   for t, cond in self._tables_of_account(()))
