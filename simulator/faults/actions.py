@@ -164,8 +164,7 @@ def build_response(spec: Respond, fields: dict) -> web.Response:
         else:
             response = web.json_response(spec.body, status=spec.status)
     elif spec.status >= 400:
-        message = render(spec.message or DEFAULT_MESSAGES.get(spec.status) or HTTPStatus(spec.status).phrase + ".",
-                         fields)
+        message = render(spec.message or DEFAULT_MESSAGES.get(spec.status) or _phrase(spec.status), fields)
         error: SimulatorError = error_for_status(spec.status, message, spec.fault)
         if spec.status == 413 and retry_after is not None:
             # The rate limiter's shape (errors.rate_limited): Retry-After plus retryAfter and details in the body.
@@ -184,6 +183,13 @@ def build_response(spec: Respond, fields: dict) -> web.Response:
         else:
             response.headers[name] = value
     return response
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase + "."
+    except ValueError:  # a status without a registered phrase (499, 599, ...)
+        return f"Error {status}."
 
 
 class LostAnswer(web.StreamResponse):

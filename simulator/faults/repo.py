@@ -8,10 +8,10 @@ from sqlite_utils import Database
 
 
 def _jsonable(value):
-    """YAML gives datetimes for unquoted times; keep them as ISO text."""
+    """YAML gives datetimes for unquoted times (kept as ISO text); anything else odd is kept as its text."""
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+    return str(value)
 
 
 class FaultsRepo:

@@ -68,15 +68,23 @@ def read_source(source: str | dict | Path, origin: str | None = None) -> tuple[A
     shipped = shipped_scenarios()
     if source in shipped:
         return _read_file(shipped[source])
-    if "\n" not in source and not source.lstrip().startswith("{") and Path(source).is_file():
+    if "\n" not in source and not source.lstrip().startswith("{") and _is_file(source):
         return _read_file(Path(source))
     origin = origin or "<text>"
     document = _parse(source, origin)
     if not isinstance(document, dict) and "\n" not in source.strip():
         names = ", ".join(shipped) or "none"
-        raise ScenarioError([f"{source!r} is not a shipped scenario (shipped: {names}), not a file, "
+        shown = source if len(source) <= 60 else source[:57] + "..."
+        raise ScenarioError([f"{shown!r} is not a shipped scenario (shipped: {names}), not a file, "
                              f"and not the text of a scenario"])
     return document, origin
+
+
+def _is_file(text: str) -> bool:
+    try:
+        return Path(text).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte: text, not a path
+        return False
 
 
 def _read_file(path: Path) -> tuple[Any, str]:

@@ -253,3 +253,8 @@ async def test_model_fault_restore_ends_in_error(api):
     assert (status, body["instance"]["status"]) == (200, "BUILD")
     api.advance(0)
     assert (await api.get(f"/instances/{body['instance']['id']}"))[1]["instance"]["status"] == "ERROR"
+
+
+async def test_respond_status_without_a_phrase_gets_a_generic_fault(api):
+    load(api, rule([{"respond": 499}]))
+    assert_fault(await api.get(FLAVORS), "fault", 499, "Error 499.")

@@ -193,3 +193,10 @@ def test_restore_replaces_the_loaded_scenarios_with_the_stored_ones(engine):
     engine.restore()
     engine.restore()
     assert [(s["name"], s["account_id"]) for s in engine.list()] == [("good", None), ("flaky_reads", "9")]
+
+
+def test_load_long_single_line_text_is_not_taken_for_a_path(engine):
+    with pytest.raises(ScenarioError) as err:
+        engine.load("x" * 5000)
+    assert err.value.message.startswith("Invalid scenario: '" + "x" * 57 + "...' is not a shipped scenario")
+    assert engine.load('{"name": "inline", "rules": [{"actions": ["reset"]}]}') == "inline"
