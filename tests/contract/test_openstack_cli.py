@@ -20,9 +20,10 @@ def add_database_and_user(cli, instance_id: str) -> None:
     """`db create`, `user create --databases`, then both lists show them."""
     cli.ok("database", "db", "create", instance_id, "orders")
     cli.ok("database", "user", "create", instance_id, "alice", "s3cret-pw", "--databases", "orders")
-    assert cli.json("database", "db", "list", instance_id) == [{"Name": "orders"}]
-    assert cli.json("database", "user", "list", instance_id) == [
-        {"Name": "alice", "Host": "%", "Databases": "orders"}]
+    databases, users = cli.json_all(("database", "db", "list", instance_id),
+                                    ("database", "user", "list", instance_id))
+    assert databases == [{"Name": "orders"}]
+    assert users == [{"Name": "alice", "Host": "%", "Databases": "orders"}]
 
 
 def test_instance_lifecycle_with_admin_token(sim, account, token_cli):

@@ -2,10 +2,6 @@
 from __future__ import annotations
 
 
-def restore(cli, name: str, backup_id: str) -> dict:
-    return cli.json("database", "instance", "create", name, "--flavor", "1", "--size", "2", "--backup", backup_id)
-
-
 def test_backup_incremental_restore_and_cascade_delete(sim, account, token_cli):
     src = token_cli.json("database", "instance", "create", "src-db", "--flavor", "1", "--size", "2",
                          "--datastore", "mysql", "--datastore-version", "5.6")["id"]
@@ -30,12 +26,18 @@ def test_backup_incremental_restore_and_cascade_delete(sim, account, token_cli):
     assert inc["parent_id"] == full["id"]
     token_cli.wait_for(sim, "backup", inc["id"], "COMPLETED")
 
-    from_full = restore(token_cli, "from-full", full["id"])
-    from_inc = restore(token_cli, "from-inc", inc["id"])
+    from_full, from_inc = token_cli.json_all(
+        *[("database", "instance", "create", name, "--flavor", "1", "--size", "2", "--backup", backup["id"])
+          for name, backup in (("from-full", full), ("from-inc", inc))])
+    assert (from_full["name"], from_inc["name"]) == ("from-full", "from-inc")
     assert from_full["status"] == from_inc["status"] == "BUILD"
-    sim.advance(600)
-    assert token_cli.json("database", "db", "list", from_full["id"]) == [{"Name": "orders"}]
-    assert token_cli.json("database", "db", "list", from_inc["id"]) == [{"Name": "orders"}, {"Name": "stock"}]
+    sim.advance(600)  # restore takes longer than a plain create; both are ACTIVE well before this
+    for restored in (from_full, from_inc):
+        assert sim.raw("GET", account, f"/instances/{restored['id']}")[1]["instance"]["status"] == "ACTIVE"
+    full_dbs, inc_dbs = token_cli.json_all(("database", "db", "list", from_full["id"]),
+                                           ("database", "db", "list", from_inc["id"]))
+    assert full_dbs == [{"Name": "orders"}]
+    assert inc_dbs == [{"Name": "orders"}, {"Name": "stock"}]
 
     token_cli.ok("database", "backup", "delete", full["id"])
     # The cascade: the incremental child went with its parent.
