@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from aiohttp.test_utils import TestClient, TestServer
 
 from simulator.config import SANDBOX_DURATIONS, SimulatorConfig
+from simulator.errors import SimulatorError
 from simulator.keys import BACKEND, CLOCK
 from simulator.replay.filters import placeholder_kind
 from simulator.replay.har import HOP_BY_HOP, Interaction, RecordedRequest, parse_json, read_har
@@ -322,11 +323,18 @@ class Verifier:
         identity = self.app[BACKEND].identity
         for account, entry in self.plan.accounts.items():
             token = f"verify-token-{account}"
-            identity.create_account(account, username=entry.get("username") or f"verify-{account}",
-                                    password=entry.get("password"), api_key=entry.get("api_key"),
-                                    role=entry.get("role", "dbaas:admin"), token=token)
+            username = entry.get("username") or f"verify-{account}"
+            if identity.repo.user_by_name(username):  # the same user name in two accounts: keep the first
+                username = f"verify-{account}"
+            try:
+                identity.create_account(account, username=username, password=entry.get("password"),
+                                        api_key=entry.get("api_key"), role=entry.get("role", "dbaas:admin"),
+                                        token=token)
+            except SimulatorError as exc:
+                self.report.setup.append(f"account {account} cannot be created: {exc.message}")
+                continue
             self.tokens[account] = token
-            self.report.setup.append(f"account {account}: user {entry.get('username') or f'verify-{account}'}")
+            self.report.setup.append(f"account {account}: user {username}")
 
     async def _call(self, method: str, path: str, account: str, body=None):
         resp = await self.client.request(method, path, json=body, headers={"X-Auth-Token": self.tokens[account]})
@@ -343,6 +351,8 @@ class Verifier:
 
     async def _create_fixtures(self) -> None:
         for recorded, (kind, account) in self.plan.fixtures.items():
+            if account not in self.tokens:
+                continue
             instance = await self._create_instance(account)
             if instance is None:
                 continue
