@@ -89,8 +89,9 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except web.HTTPException as exc:
         if exc.status == 404:
             err = ItemNotFound("The resource could not be found.")
-        elif exc.status == 405:
-            err = BadMethod(f"The method {request.method} is not allowed for this resource.")
+        elif exc.status == 405:  # RFC 9110: a 405 says which methods are allowed
+            allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
+            err = BadMethod(f"The method {request.method} is not allowed for this resource.", headers=allow)
         elif exc.status == 413:
             err = OverLimit("Request body is too large.")
         elif exc.status < 400:

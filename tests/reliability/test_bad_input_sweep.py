@@ -300,3 +300,20 @@ async def send_encoded(api, method: str, path: str, body):
     resp = await api.client.session.request(method, url, json=body, headers={"X-Auth-Token": TOKEN})
     text = await resp.text()
     return resp.status, json.loads(text) if text else None, text
+
+
+async def test_bad_input_unsupported_method_is_bad_method_with_allow(api, world):
+    """A method a path does not serve: 405 badMethod, and the Allow header lists the methods it does serve."""
+    served: dict[str, set[str]] = {}
+    for name, method, template in v1_routes(api.app):
+        served.setdefault(template, set()).add(method)
+    checked = 0
+    for template, methods in served.items():
+        path = fill(template, {**SHARED, **world["a"]})
+        for method in sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - methods):
+            status, body, resp = await api.call(method, path)
+            assert_fault((status, body), "badMethod", 405, f"The method {method} is not allowed for this resource.")
+            assert set(resp.headers["Allow"].split(",")) == methods, (path, resp.headers["Allow"])
+            checked += 1
+    assert checked >= 80
+    assert_unchanged(api, world)
