@@ -1,1 +1,907 @@
-"""pytest plugin for cdbsim (registered through the pytest11 entry point)."""
+"""pytest plugin for cdbsim (pytest11 entry point `cdbsim`): one simulator per session on a real loopback socket,
+a fresh account of its own for every test, the `cdbsim` marker, command-line options and the opt-in coverage report.
+
+Fixtures: `cdbsim_config` (session, override it), `make_cdbsim` (session: the server and the factory of sandboxes),
+`cdbsim` (a Sandbox: one test's account), `cdbsim_client` (async: aiohttp's test client on an in-process app).
+"""
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json as _json
+import re
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+import pytest
+
+if TYPE_CHECKING:
+    from simulator.config import SimulatorConfig
+    from simulator.testing import SimulatorServer
+
+#: Taken before any test can freeze time: the server's event loop keeps running on it (see _pin_loop_time).
+REAL_MONOTONIC = time.monotonic
+MARKER = "cdbsim"
+MARKER_ARGS = ("scenario", "seed", "clock", "replay", "account")
+CLOCK_MODES = ("auto", "manual", "real")
+#: Journal lines shown under a failing test.
+REPORT_LINES = 40
+
+
+class CdbsimError(Exception):
+    """A control call was refused: `status`, `fault` and `message` as the simulator answered."""
+
+    def __init__(self, message: str, status: int = 0, fault: str = "") -> None:
+        super().__init__(message)
+        self.message, self.status, self.fault = message, status, fault
+
+
+class CdbsimServerError(Exception):
+    """The simulator raised while serving a test (a bug in the fake, not in the code under test)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An HTTP answer: status, parsed JSON body (or text, or None) and headers."""
+
+    status: int
+    body: Any
+    headers: dict
+
+
+# control: the same calls in the server's thread, in this thread, or over HTTP ---------------------------------------
+class AppControl:
+    """Control calls as functions of the app, run by `run` (SimulatorServer.run, or a direct call)."""
+
+    local = True
+
+    def __init__(self, run: Callable[[Callable], Any]) -> None:
+        self._run = run
+
+    def call(self, fn: Callable) -> Any:
+        """fn(app) where the app lives; a simulator error becomes a CdbsimError."""
+        from simulator.errors import SimulatorError
+
+        try:
+            return self._run(fn)
+        except SimulatorError as exc:
+            raise CdbsimError(exc.message, exc.status, exc.fault) from None
+
+    def _control(self):
+        from simulator.handlers import control
+
+        return control
+
+    def prepare(self, seed: int, mode: str, start: str) -> None:
+        c = self._control()
+
+        def go(app):
+            c.reseed(app, seed)
+            c.set_clock(app, now=start if mode == "manual" else None, mode=mode)
+        self.call(go)
+
+    def status(self) -> dict:
+        return self.call(self._control().status)
+
+    def create_account(self, body: dict) -> dict:
+        return self.call(lambda app: self._control().create_account(app, body))
+
+    def delete_account(self, account_id: str, missing_ok: bool = False) -> None:
+        try:
+            self.call(lambda app: self._control().delete_account(app, account_id))
+        except CdbsimError as exc:
+            if not (missing_ok and exc.status == 404):
+                raise
+
+    def reset_account(self, account_id: str) -> dict:
+        return self.call(lambda app: self._control().reset_account(app, account_id))
+
+    def clock(self) -> dict:
+        return self.call(self._control().clock_view)
+
+    def advance(self, seconds: float) -> dict:
+        return self.call(lambda app: self._control().advance_clock(app, seconds))
+
+    def set_clock(self, now: str | None = None, mode: str | None = None) -> dict:
+        return self.call(lambda app: self._control().set_clock(app, now, mode))
+
+    def journal(self, **filters) -> list[dict]:
+        filters.setdefault("since", 0)
+        return self.call(lambda app: self._control().journal_entries(app, **filters))
+
+    def clear_journal(self, account_id: str) -> None:
+        from simulator.keys import JOURNAL
+
+        self.call(lambda app: app[JOURNAL].clear(account_id))
+
+    def errors(self, since: int) -> dict:
+        return self.call(lambda app: self._control().handler_errors(app, since))
+
+    def load_scenario(self, source, account_id: str) -> dict:
+        from simulator.keys import FEATURES
+
+        return self.call(lambda app: app[FEATURES]["faults"].load_entry(source, account_id))
+
+    def scenarios(self, account_id: str) -> list[dict]:
+        from simulator.keys import FEATURES
+
+        return self.call(lambda app: app[FEATURES]["faults"].list(account_id))
+
+    def clear_scenarios(self, account_id: str, name: str | None = None) -> list[dict]:
+        from simulator.keys import FEATURES
+
+        return self.call(lambda app: app[FEATURES]["faults"].clear(name, account_id))
+
+    def snapshot(self, name: str | None, account_id: str | None) -> dict:
+        return self.call(lambda app: self._control().take_snapshot(app, name, account_id))
+
+    def restore(self, name: str) -> dict:
+        return self.call(lambda app: self._control().restore_snapshot(app, name))
+
+    def replay(self, path: str | None, mode: str = "strict", record_mode: str = "none") -> None:
+        from simulator.replay import engine_of
+
+        def go(app):
+            try:
+                engine_of(app).configure(path, mode=mode, record_mode=record_mode)
+            except FileNotFoundError as exc:
+                raise CdbsimError(f"Cannot load the recording: {exc}.", 404, "itemNotFound") from None
+            except ValueError as exc:
+                raise CdbsimError(f"Cannot load the recording: {exc}.", 400, "badRequest") from None
+        self.call(go)
+
+    def stop_replay(self) -> None:
+        from simulator.replay import engine_of
+
+        self.call(lambda app: engine_of(app).stop())
+
+    def check_login(self, account_id: str, instance_id: str, user: str, password: str) -> bool:
+        from simulator.keys import BACKEND
+
+        return self.call(lambda app: app[BACKEND].users.check_login(account_id, instance_id, user, password))
+
+
+def _opener():
+    # Never through a proxy: the simulator is on this machine (or named exactly by --cdbsim-url).
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def http_call(method: str, url: str, body=None, headers: dict | None = None, timeout: float = 30) -> Answer:
+    """One HTTP request with the standard library; JSON in and out."""
+    data = None
+    headers = dict(headers or {})
+    if body is not None:
+        data = body if isinstance(body, bytes) else _json.dumps(body).encode("utf-8")
+        headers.setdefault("Content-Type", "application/json")
+    req = urllib.request.Request(url, data=data, headers=headers, method=method)
+    try:
+        with _opener().open(req, timeout=timeout) as resp:
+            status, raw, got = resp.status, resp.read(), dict(resp.headers)
+    except urllib.error.HTTPError as exc:
+        status, raw, got = exc.code, exc.read(), dict(exc.headers)
+    text = raw.decode("utf-8", "replace")
+    try:
+        parsed = _json.loads(text) if text else None
+    except ValueError:
+        parsed = text
+    return Answer(status, parsed, got)
+
+
+class HttpControl:
+    """The same calls over the /_sim/ API of a running simulator (--cdbsim-url)."""
+
+    local = False
+
+    def __init__(self, url: str, admin_token: str | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.headers = {"X-Admin-Token": admin_token} if admin_token else {}
+
+    def _do(self, method: str, path: str, body=None, expect=(200, 201, 204), headers=None) -> Any:
+        answer = http_call(method, self.url + path, body, {**self.headers, **(headers or {})})
+        if answer.status not in expect:
+            fault = next(iter(answer.body), "") if isinstance(answer.body, dict) else ""
+            detail = answer.body[fault] if fault else {}
+            message = detail.get("message") if isinstance(detail, dict) else None
+            raise CdbsimError(message or f"{method} {path} answered {answer.status}: {answer.body}",
+                              answer.status, fault)
+        return answer.body
+
+    def prepare(self, seed: int, mode: str, start: str) -> None:
+        """A shared server's ids and clock belong to every test using it: leave them alone."""
+
+    def status(self) -> dict:
+        return self._do("GET", "/_sim/status")["status"]
+
+    def create_account(self, body: dict) -> dict:
+        return self._do("POST", "/_sim/accounts", body)["account"]
+
+    def delete_account(self, account_id: str, missing_ok: bool = False) -> None:
+        self._do("DELETE", f"/_sim/accounts/{account_id}", expect=(204, 404) if missing_ok else (204,))
+
+    def reset_account(self, account_id: str) -> dict:
+        return self._do("POST", f"/_sim/accounts/{account_id}/reset")["reset"]
+
+    def clock(self) -> dict:
+        return self._do("GET", "/_sim/clock")["clock"]
+
+    def advance(self, seconds: float) -> dict:
+        return self._do("POST", "/_sim/clock/advance", {"seconds": seconds})["clock"]
+
+    def set_clock(self, now: str | None = None, mode: str | None = None) -> dict:
+        body = {k: v for k, v in (("now", now), ("mode", mode)) if v is not None}
+        return self._do("PUT", "/_sim/clock", body)["clock"]
+
+    def journal(self, **filters) -> list[dict]:
+        query = urllib.parse.urlencode({k: v for k, v in filters.items() if v is not None})
+        return self._do("GET", "/_sim/journal" + (f"?{query}" if query else ""))["journal"]
+
+    def clear_journal(self, account_id: str) -> None:
+        self._do("DELETE", f"/_sim/journal?account_id={account_id}")
+
+    def errors(self, since: int) -> dict:
+        return self._do("GET", f"/_sim/errors?since={since}")
+
+    def load_scenario(self, source, account_id: str) -> dict:
+        if isinstance(source, dict):
+            body = {"scenario": source}
+        elif isinstance(source, Path):
+            body = {"yaml": source.read_text(encoding="utf-8")}
+        else:
+            from simulator.faults.scenario import shipped_scenarios
+
+            body = {"name": source} if source in shipped_scenarios() else {"yaml": source}
+        return self._do("POST", "/_sim/scenarios", {**body, "account_id": account_id})["scenario"]
+
+    def scenarios(self, account_id: str) -> list[dict]:
+        return self._do("GET", f"/_sim/scenarios?account_id={account_id}")["scenarios"]
+
+    def clear_scenarios(self, account_id: str, name: str | None = None) -> list[dict]:
+        path = "/_sim/scenarios" + (f"/{name}" if name else "")
+        return self._do("DELETE", f"{path}?account_id={account_id}")["unused_rules"]
+
+    def snapshot(self, name: str | None, account_id: str | None) -> dict:
+        body = {k: v for k, v in (("name", name), ("account_id", account_id)) if v is not None}
+        return self._do("POST", "/_sim/snapshots", body)["snapshot"]
+
+    def restore(self, name: str) -> dict:
+        return self._do("POST", f"/_sim/snapshots/{name}/restore")["snapshot"]
+
+    def replay(self, path: str | None, mode: str = "strict", record_mode: str = "none") -> None:
+        self._do("PUT", "/_sim/replay", {"path": path, "mode": mode, "record_mode": record_mode})
+
+    def stop_replay(self) -> None:
+        self._do("DELETE", "/_sim/replay")
+
+    def check_login(self, account_id: str, instance_id: str, user: str, password: str) -> bool:
+        return self._do("POST", f"/_sim/accounts/{account_id}/instances/{instance_id}/login",
+                        {"user": user, "password": password})["login"]
+
+
+# what a test holds ---------------------------------------------------------------------------------------------------
+class SandboxClock:
+    """The simulator's clock: now(), advance(seconds) and set(moment) (manual mode), and its mode."""
+
+    def __init__(self, control) -> None:
+        self._control = control
+
+    @property
+    def mode(self) -> str:
+        return self._control.clock()["mode"]
+
+    def now(self) -> dt.datetime:
+        """The simulated time (aware, UTC)."""
+        return dt.datetime.fromtimestamp(self._control.clock()["epoch"], dt.timezone.utc)
+
+    def advance(self, seconds: float) -> dt.datetime:
+        """Move a manual clock forward; every lifecycle step that falls due happens (BUILD -> ACTIVE, ...)."""
+        try:
+            view = self._control.advance(seconds)
+        except CdbsimError as exc:
+            if "manual" in exc.message:
+                raise CdbsimError("The clock is real (it follows datetime.now, and freezegun): move it with "
+                                  "freezegun's tick()/move_to(), or use @pytest.mark.cdbsim(clock='manual').",
+                                  exc.status, exc.fault) from None
+            raise
+        return dt.datetime.fromtimestamp(view["epoch"], dt.timezone.utc)
+
+    def set(self, moment: dt.datetime | str) -> dt.datetime:
+        """Jump a manual clock to moment (a datetime, naive means UTC, or ISO-8601 text)."""
+        text = moment if isinstance(moment, str) else (
+            moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).isoformat()
+        return dt.datetime.fromtimestamp(self._control.set_clock(now=text)["epoch"], dt.timezone.utc)
+
+
+class SandboxJournal:
+    """The requests this account's API served, oldest first: method, path, route, status, rule (the fault rule
+    that fired), action, note, and the request and response (secrets masked)."""
+
+    def __init__(self, control, account_id: str) -> None:
+        self._control = control
+        self.account_id = account_id
+
+    def entries(self, route: str | None = None, status: int | None = None) -> list[dict]:
+        return self._control.journal(account_id=self.account_id, route=route, status=status)
+
+    def __iter__(self):
+        return iter(self.entries())
+
+    def __len__(self) -> int:
+        return len(self.entries())
+
+    def __getitem__(self, index):
+        return self.entries()[index]
+
+    @property
+    def last(self) -> dict | None:
+        entries = self.entries()
+        return entries[-1] if entries else None
+
+    def routes(self) -> list[str]:
+        """The operations called, in order."""
+        return [e["route"] for e in self.entries()]
+
+    def faults(self) -> list[dict]:
+        """The entries a fault rule answered or changed."""
+        return [e for e in self.entries() if e.get("rule")]
+
+    def clear(self) -> None:
+        self._control.clear_journal(self.account_id)
+
+    def har(self) -> dict:
+        """The journal as a HAR 1.2 document."""
+        from simulator.handlers.control import journal_har
+
+        return journal_har(self.entries())
+
+    def save_har(self, path: str | Path) -> Path:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_json.dumps(self.har(), indent=2), encoding="utf-8")
+        return path
+
+
+class _Account:
+    """One account on a simulator: credentials, clock, journal, scenarios, snapshots, more accounts."""
+
+    def __init__(self, owner, control, creds: dict, base_dir: Path | None) -> None:
+        self._owner = owner or self  # what makes more accounts: the session, or the async sandbox itself
+        self._control = control
+        self.account_id: str = creds["account_id"]
+        self.username: str = creds["username"]
+        self.api_key: str = creds["api_key"]
+        self.password: str = creds["password"]
+        self.token: str = creds["token"]
+        self.role: str = creds["role"]
+        self.base_dir = base_dir
+        self.clock = SandboxClock(control)
+        self.journal = SandboxJournal(control, self.account_id)
+        self.accounts: list[_Account] = []
+        #: The journal seq and handler error count when the test began (what the end of the test reads from).
+        self.marks: dict = {}
+        self.replaying = False
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} account {self.account_id}>"
+
+    @property
+    def headers(self) -> dict:
+        """What an API call needs: the token and the JSON content type."""
+        return {"X-Auth-Token": self.token, "Content-Type": "application/json"}
+
+    def _resolve(self, source):
+        """A scenario or recording named relative to the test's folder becomes an absolute path."""
+        if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
+                                        and source.endswith((".yaml", ".yml", ".json", ".har"))):
+            path = Path(source)
+            if not path.is_absolute() and self.base_dir is not None and (self.base_dir / path).exists():
+                path = self.base_dir / path
+            return path.resolve()
+        return source
+
+    def load_scenario(self, source) -> str:
+        """Load a fault scenario for this account only: a shipped name, a file (relative to the test's folder),
+        a mapping or YAML text; returns its name."""
+        return self._control.load_scenario(self._resolve(source), self.account_id)["name"]
+
+    def scenarios(self) -> list[dict]:
+        """This account's loaded scenarios with matches and hits per rule."""
+        return self._control.scenarios(self.account_id)
+
+    def clear_scenarios(self, name: str | None = None) -> list[dict]:
+        """Unload this account's scenarios (or one); returns the rules that never fired."""
+        return self._control.clear_scenarios(self.account_id, name)
+
+    def reset(self) -> None:
+        """Empty this account (instances, backups, journal, scenarios) and keep its credentials."""
+        self._control.reset_account(self.account_id)
+
+    def snapshot(self, name: str | None = None) -> str:
+        """Keep this account's state (not its journal) under a name; returns the name."""
+        return self._control.snapshot(name or f"{self.account_id}-{uuid.uuid4().hex[:8]}", self.account_id)["name"]
+
+    def restore(self, name: str) -> None:
+        """Bring back a snapshot taken with snapshot()."""
+        self._control.restore(name)
+
+    def check_login(self, instance_id: str, user: str, password: str) -> bool:
+        """Would user (name or name@host) log in to the instance with password? (what a restore must keep)"""
+        return self._control.check_login(self.account_id, instance_id, user, password)
+
+    def new_account(self, role: str = "dbaas:admin", **fields) -> "_Account":
+        """Another account on the same simulator (deleted with this one at the end of the test)."""
+        account_id = fields.pop("account_id", None) or f"{self.account_id[:50]}-{len(self.accounts) + 1}"
+        extra = self._owner.add_account(account_id, role=role, base_dir=self.base_dir, **fields)
+        self.accounts.append(extra)
+        return extra
+
+
+class Sandbox(_Account):
+    """A test's own account on the session's simulator, reached over a real socket (any SDK works)."""
+
+    def __init__(self, owner, control, creds: dict, base_dir: Path | None, url: str, region: str) -> None:
+        super().__init__(owner, control, creds, base_dir)
+        self.url = url
+        self.region = region
+        self.endpoint = f"{url}/v1.0/{self.account_id}"
+        self.auth_url = f"{url}/v2.0"
+
+    def call(self, method: str, path: str, json=None, headers: dict | None = None) -> Answer:
+        """An API call with this account's token; path is under .endpoint unless it starts with /."""
+        url = self.url + path if path.startswith("/") else f"{self.endpoint}/{path.lstrip('/')}"
+        return http_call(method, url, json, {**self.headers, **(headers or {})})
+
+    def trove_client(self):
+        """A python-troveclient Client on this account (fixed endpoint and token)."""
+        from keystoneauth1 import session, token_endpoint
+        from troveclient.v1 import client
+
+        return client.Client(session=session.Session(auth=token_endpoint.Token(self.endpoint, self.token)))
+
+
+class AsyncSandbox(_Account):
+    """A test's account on an in-process app served by aiohttp's test client (for async tests)."""
+
+    def __init__(self, owner, control, creds: dict, base_dir: Path | None, client, region: str) -> None:
+        super().__init__(owner, control, creds, base_dir)
+        self.client = client
+        self.app = client.server.app
+        self.region = region
+        self.url = str(client.make_url("")).rstrip("/")
+        self.endpoint = f"{self.url}/v1.0/{self.account_id}"
+        self.auth_url = f"{self.url}/v2.0"
+
+    async def request(self, method: str, path: str, json=None, headers: dict | None = None) -> Answer:
+        """An API call with this account's token; path is under the account unless it starts with /."""
+        path = path if path.startswith("/") else f"/v1.0/{self.account_id}/{path.lstrip('/')}"
+        kwargs = {"headers": {**self.headers, **(headers or {})}}
+        if json is not None:
+            kwargs["json"] = json
+        async with self.client.request(method, path, **kwargs) as resp:
+            text = await resp.text()
+            try:
+                body = _json.loads(text) if text else None
+            except ValueError:
+                body = text
+            return Answer(resp.status, body, dict(resp.headers))
+
+    def add_account(self, account_id: str, role: str = "dbaas:admin", base_dir: Path | None = None,
+                    **fields) -> _Account:
+        creds = self._control.create_account({"account_id": account_id, "role": role,
+                                              "token": token_for(account_id), **fields})
+        return AsyncSandbox(self, self._control, creds, base_dir, self.client, self.region)
+
+
+def token_for(account_id: str) -> str:
+    """A fixed token per account id (the same every run, so recordings and logs line up)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cdbsim:{account_id}"))
+
+
+def account_id_for(nodeid: str) -> str:
+    """A readable account id of a test, the same every run: its name and a hash of its node id."""
+    name = nodeid.split("::")[-1]
+    digest = hashlib.sha1(nodeid.encode("utf-8")).hexdigest()[:8]
+    return f"{re.sub(r'[^A-Za-z0-9_-]', '-', name)[:40].strip('-') or 'test'}-{digest}"
+
+
+# the session: one server, many sandboxes -----------------------------------------------------------------------------
+def _pin_loop_time(app) -> None:
+    """freezegun freezes time.monotonic in every thread: keep the server's loop on the real one, so its timers and
+    fault delays run while a test has time frozen (the simulator's clock itself still follows freezegun)."""
+    asyncio.get_running_loop().time = REAL_MONOTONIC
+
+
+class CdbsimSession:
+    """The session's simulator and the sandboxes opened on it.
+
+    :param config: what the in-process server runs with.
+    :param url: a running simulator to use instead (its ids and clock are then left alone: it may be shared).
+    """
+
+    def __init__(self, config: "SimulatorConfig", *, url: str | None = None, admin_token: str | None = None,
+                 seed: int | None = None, clock: str = "auto", record_dir: str | None = None,
+                 coverage=None) -> None:
+        self.config = config
+        self.server: SimulatorServer | None = None
+        self.url = url.rstrip("/") if url else None
+        self.control = HttpControl(url, admin_token) if url else None
+        self.seed = config.seed if seed is None else seed
+        self.clock = clock
+        self.record_dir = Path(record_dir) if record_dir else None
+        self.coverage = coverage
+        self.start_time = config.start_time
+
+    @classmethod
+    def start(cls, config: "SimulatorConfig | None" = None, **options) -> "CdbsimSession":
+        """Start the simulator (unless options name a url) and return the session."""
+        from simulator.config import SimulatorConfig
+        from simulator.testing import SimulatorServer
+
+        session = cls(config or SimulatorConfig(), **options)
+        if session.url is None:
+            session.server = SimulatorServer(session.config).start()
+            session.server.run(_pin_loop_time)
+            session.url = session.server.url
+            session.control = AppControl(session.server.run)
+            if session.start_time is None:
+                session.start_time = session.control.clock()["now"]
+        return session
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+            self.server = None
+
+    def __enter__(self) -> "CdbsimSession":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def add_account(self, account_id: str, role: str = "dbaas:admin", base_dir: Path | None = None,
+                    **fields) -> Sandbox:
+        """An account of its own (an interrupted run's leftover of the same id is removed first)."""
+        body = {"account_id": account_id, "role": role, "token": token_for(account_id), **fields}
+        try:
+            creds = self.control.create_account(body)
+        except CdbsimError as exc:
+            if "already exists" not in exc.message or "Account" not in exc.message:
+                raise
+            self.control.delete_account(account_id, missing_ok=True)
+            creds = self.control.create_account(body)
+        return Sandbox(self, self.control, creds, base_dir, self.url, self.config.region)
+
+    def open(self, name: str = "test", *, account: str | None = None, seed: int | None = None,
+             clock: str | None = None, scenarios=(), replay: str | None = None, record: str | Path | None = None,
+             base_dir: Path | None = None) -> Sandbox:
+        """A test's sandbox: ids from the seed and the clock at the session's start (in-process), then its own
+        account, its recording or replay, and its scenarios. Close it with close()."""
+        control = self.control
+        mode = clock or self.clock
+        control.prepare(self.seed if seed is None else seed, self.config.clock if mode == "auto" else mode,
+                        self.start_time)
+        mark = control.status()
+        sandbox = self.add_account(account or account_id_for(name), base_dir=base_dir)
+        sandbox.marks = mark
+        try:
+            if replay is not None:
+                control.replay(str(sandbox._resolve(replay)), mode="strict")
+                sandbox.replaying = True
+            elif record is not None:
+                control.replay(str(record), record_mode="all")
+                sandbox.replaying = True
+            for source in scenarios:
+                sandbox.load_scenario(source)
+        except BaseException:
+            self.close(sandbox, check=False)
+            raise
+        return sandbox
+
+    def close(self, sandbox: Sandbox, check: bool = True) -> None:
+        """End a test: note its coverage, stop its replay or recording, delete its accounts; then raise what the
+        simulator raised while serving it (CdbsimServerError)."""
+        control = self.control
+        errors: list[str] = []
+        accounts = [sandbox, *_all_extra(sandbox)]
+        try:
+            if self.coverage is not None:
+                mine = {a.account_id for a in accounts}
+                since = sandbox.marks["journal_seq"]
+                entries = [e for e in control.journal(since=since) if e["account_id"] in mine
+                           or e["account_id"] is None]
+                scenarios = [s for a in accounts for s in control.scenarios(a.account_id)]
+                self.coverage.add_test(entries, scenarios)
+            if check:
+                errors = control.errors(sandbox.marks["handler_errors"])["errors"]
+        finally:
+            try:
+                if getattr(sandbox, "replaying", False):
+                    control.stop_replay()
+            finally:
+                for account in reversed(accounts):
+                    control.delete_account(account.account_id, missing_ok=True)
+        if errors:
+            raise CdbsimServerError("the simulator raised while serving this test (a bug in cdbsim):\n"
+                                    + "\n".join(errors))
+
+
+def _all_extra(account: _Account) -> list[_Account]:
+    out = []
+    for extra in account.accounts:
+        out.append(extra)
+        out.extend(_all_extra(extra))
+    return out
+
+
+def reset_cycle(session: CdbsimSession, name: str = "benchmark::test_reset") -> None:
+    """What the `cdbsim` fixture costs a test once the server runs: open its sandbox and close it again.
+
+    For the benchmark: `with CdbsimSession.start() as s: timeit(lambda: reset_cycle(s))`.
+    """
+    session.close(session.open(name))
+
+
+# pytest hooks --------------------------------------------------------------------------------------------------------
+SESSION_KEY = pytest.StashKey["CdbsimSession"]()
+COVERAGE_KEY = pytest.StashKey[Any]()
+SANDBOX_KEY = pytest.StashKey[_Account]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("cdbsim", "cdbsim (Cloud Databases simulator)")
+    group.addoption("--cdbsim-seed", type=int, default=None, metavar="N",
+                    help="seed of the ids each test draws (default: cdbsim_config's, 0); "
+                         "@pytest.mark.cdbsim(seed=N) overrides it for one test")
+    group.addoption("--cdbsim-clock", choices=CLOCK_MODES, default="auto",
+                    help="the simulator's clock in each test: manual (moved by cdbsim.clock.advance), real "
+                         "(follows datetime.now and so freezegun), or auto (default): real when the test uses "
+                         "freezegun, else manual")
+    group.addoption("--cdbsim-record-dir", metavar="DIR",
+                    help="record each test's exchanges as a HAR file DIR/<test module>/<test>.har, for "
+                         "@pytest.mark.cdbsim(replay=...) later")
+    group.addoption("--cdbsim-coverage", action="store_true",
+                    help="at the end, report which API operations, lifecycle transitions and fault rules the "
+                         "tests exercised, and which they never did")
+    group.addoption("--cdbsim-coverage-json", metavar="FILE",
+                    help="also write that coverage report as JSON to FILE (implies --cdbsim-coverage)")
+    group.addoption("--cdbsim-url", metavar="URL",
+                    help="use the cdbsim running at URL (e.g. shared by pytest-xdist workers) instead of "
+                         "starting one; each test still gets its own account")
+    group.addoption("--cdbsim-admin-token", metavar="TOKEN",
+                    help="X-Admin-Token for the /_sim/ control API of --cdbsim-url when it is not on loopback")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "cdbsim(scenario=None, seed=None, clock=None, replay=None, account=None): set up this test's cdbsim "
+        "sandbox: fault scenario(s) for its account (shipped name, file or mapping), the id seed, the clock "
+        "('manual' or 'real'), a HAR recording to answer from, a fixed account id")
+    if config.getoption("--cdbsim-coverage") or config.getoption("--cdbsim-coverage-json"):
+        from simulator.coverage import Coverage
+
+        config.stash[COVERAGE_KEY] = Coverage()
+
+
+def _marker_options(node) -> dict:
+    """The cdbsim marker's arguments, the closest marker winning per argument."""
+    options: dict = {}
+    for mark in node.iter_markers(MARKER):
+        if mark.args:
+            raise pytest.UsageError(f"{node.nodeid}: @pytest.mark.cdbsim takes keyword arguments only "
+                                    f"({', '.join(MARKER_ARGS)})")
+        unknown = set(mark.kwargs) - set(MARKER_ARGS)
+        if unknown:
+            raise pytest.UsageError(f"{node.nodeid}: unknown @pytest.mark.cdbsim argument(s) "
+                                    f"{', '.join(sorted(unknown))} (known: {', '.join(MARKER_ARGS)})")
+        for key, value in mark.kwargs.items():
+            options.setdefault(key, value)
+    clock = options.get("clock")
+    if clock is not None and clock not in CLOCK_MODES:
+        raise pytest.UsageError(f"{node.nodeid}: @pytest.mark.cdbsim(clock=...) must be one of "
+                                f"{', '.join(CLOCK_MODES)}, not {clock!r}")
+    scenario = options.pop("scenario", None)
+    options["scenarios"] = [] if scenario is None else list(scenario) if isinstance(scenario, (list, tuple)) \
+        else [scenario]
+    return options
+
+
+def _uses_freezegun(item) -> bool:
+    """Whether the test freezes time with freezegun: a decorator, a `freezer` fixture, or freezing already on."""
+    api = sys.modules.get("freezegun.api")
+    if api is None:
+        return False
+    if api.freeze_factories or "freezer" in getattr(item, "fixturenames", ()) \
+            or item.get_closest_marker("freeze_time") is not None:
+        return True
+    fn = getattr(item, "function", None)
+    for _ in range(10):
+        if fn is None:
+            break
+        for cell in getattr(fn, "__closure__", None) or ():
+            try:
+                if isinstance(cell.cell_contents, api._freeze_time):
+                    return True
+            except ValueError:  # an empty cell
+                pass
+        fn = getattr(fn, "__wrapped__", None)
+    return False
+
+
+def _clock_for(item, options: dict, default: str) -> str:
+    mode = options.get("clock") or default
+    if mode == "auto":
+        return "real" if _uses_freezegun(item) else "auto"
+    return mode
+
+
+def _record_path(config: pytest.Config, item) -> Path | None:
+    folder = config.getoption("--cdbsim-record-dir")
+    if not folder:
+        return None
+    module = item.nodeid.split("::")[0]
+    module = module[:-3] if module.endswith(".py") else module
+    test = ".".join(item.nodeid.split("::")[1:]) or item.name
+    return Path(folder) / module / (re.sub(r"[^A-Za-z0-9_.\-\[\]]", "_", test) + ".har")
+
+
+@pytest.fixture(scope="session")
+def cdbsim_config() -> "SimulatorConfig":
+    """Override in conftest.py (session scope) to change the simulator the session runs."""
+    from simulator.config import SimulatorConfig
+
+    return SimulatorConfig()
+
+
+@pytest.fixture(scope="session")
+def make_cdbsim(request: pytest.FixtureRequest, cdbsim_config) -> CdbsimSession:
+    """The session's simulator on a loopback socket (started on first use) and the factory of sandboxes."""
+    config = request.config
+    session = CdbsimSession.start(
+        cdbsim_config, url=config.getoption("--cdbsim-url"), admin_token=config.getoption("--cdbsim-admin-token"),
+        seed=config.getoption("--cdbsim-seed"), clock=config.getoption("--cdbsim-clock"),
+        record_dir=config.getoption("--cdbsim-record-dir"), coverage=config.stash.get(COVERAGE_KEY, None))
+    config.stash[SESSION_KEY] = session
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def cdbsim(request: pytest.FixtureRequest, make_cdbsim: CdbsimSession) -> Sandbox:
+    """This test's own account on the session's simulator, emptied and deleted after the test."""
+    item = request.node
+    options = _marker_options(item)
+    replay = options.get("replay")
+    sandbox = make_cdbsim.open(
+        item.nodeid, account=options.get("account"), seed=options.get("seed"),
+        clock=_clock_for(item, options, make_cdbsim.clock), scenarios=options["scenarios"], replay=replay,
+        record=None if replay else _record_path(request.config, item), base_dir=Path(str(request.path)).parent)
+    item.stash[SANDBOX_KEY] = sandbox
+    yield sandbox
+    make_cdbsim.close(sandbox)
+
+
+try:
+    import pytest_asyncio
+except ImportError:  # pragma: no cover - the test extra installs it
+    pytest_asyncio = None
+
+
+async def _open_async(request: pytest.FixtureRequest, config: "SimulatorConfig", aiohttp_client) -> AsyncSandbox:
+    from simulator.app import create_app
+
+    item = request.node
+    options = _marker_options(item)
+    pytest_config = request.config
+    mode = _clock_for(item, options, pytest_config.getoption("--cdbsim-clock"))
+    mode = config.clock if mode == "auto" else mode
+    seed = options.get("seed", pytest_config.getoption("--cdbsim-seed"))
+    config = replace(config, clock=mode, seed=config.seed if seed is None else seed, db_path=":memory:")
+    client = await aiohttp_client(create_app(config))
+    control = AppControl(lambda fn: fn(client.server.app))
+    account_id = options.get("account") or account_id_for(item.nodeid)
+    creds = control.create_account({"account_id": account_id, "token": token_for(account_id)})
+    sandbox = AsyncSandbox(None, control, creds, Path(str(request.path)).parent, client, config.region)
+    sandbox.marks = control.status()
+    for source in options["scenarios"]:
+        sandbox.load_scenario(source)
+    if options.get("replay"):
+        control.replay(str(sandbox._resolve(options["replay"])))
+    return sandbox
+
+
+def _close_async(request: pytest.FixtureRequest, sandbox: AsyncSandbox) -> None:
+    control = sandbox._control
+    coverage = request.config.stash.get(COVERAGE_KEY, None)
+    if coverage is not None:
+        accounts = [sandbox, *_all_extra(sandbox)]
+        coverage.add_test(control.journal(since=sandbox.marks["journal_seq"]),
+                          [s for a in accounts for s in control.scenarios(a.account_id)])
+    errors = control.errors(sandbox.marks["handler_errors"])["errors"]
+    if errors:
+        raise CdbsimServerError("the simulator raised while serving this test (a bug in cdbsim):\n"
+                                + "\n".join(errors))
+
+
+if pytest_asyncio is not None:
+    @pytest_asyncio.fixture
+    async def cdbsim_client(request: pytest.FixtureRequest, cdbsim_config, aiohttp_client) -> AsyncSandbox:
+        """An in-process simulator of this test's own, served by aiohttp's test client, with an account on it:
+        `await cdbsim_client.request("GET", "instances")`, `.client` for the raw TestClient."""
+        sandbox = await _open_async(request, cdbsim_config, aiohttp_client)
+        request.node.stash[SANDBOX_KEY] = sandbox
+        yield sandbox
+        _close_async(request, sandbox)
+else:  # pragma: no cover
+    @pytest.fixture
+    def cdbsim_client():
+        """Needs pytest-asyncio and pytest-aiohttp (pip install 'cdbsim[test]')."""
+        pytest.fail("cdbsim_client needs pytest-asyncio and pytest-aiohttp")
+
+
+def _journal_lines(sandbox: _Account) -> list[str]:
+    lines = []
+    for account in [sandbox, *_all_extra(sandbox)]:
+        entries = sandbox._control.journal(account_id=account.account_id)
+        lines.append(f"account {account.account_id} at {account.endpoint}: {len(entries)} requests")
+        shown = entries[-REPORT_LINES:]
+        if len(entries) > len(shown):
+            lines.append(f"  ... {len(entries) - len(shown)} earlier requests")
+        for e in shown:
+            path = e["path"] + (f"?{e['query']}" if e.get("query") else "")
+            line = f"  #{e['seq']} {e['time']} {e['method']} {path} -> {e['status']} ({e['route']})"
+            if e.get("rule"):
+                line += f" fault {e['rule']}: {e.get('action') or ''}"
+            elif e.get("note"):
+                line += f" {e['note']}"
+            lines.append(line)
+    return lines
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Under a failing test, show the requests its account made (before teardown deletes them)."""
+    outcome = yield
+    report = outcome.get_result()
+    sandbox = item.stash.get(SANDBOX_KEY, None)
+    if sandbox is None or call.when != "call" or not report.failed:
+        return
+    try:
+        report.sections.append(("cdbsim journal", "\n".join(_journal_lines(sandbox))))
+    except Exception as exc:  # the report must not hide the failure
+        report.sections.append(("cdbsim journal", f"(could not read the journal: {exc!r})"))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    coverage = session.config.stash.get(COVERAGE_KEY, None)
+    if coverage is not None and hasattr(session.config, "workeroutput"):  # a pytest-xdist worker
+        session.config.workeroutput["cdbsim_coverage"] = _json.dumps(coverage.to_dict())
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error) -> None:
+    """pytest-xdist: add a worker's coverage to the controller's."""
+    coverage = node.config.stash.get(COVERAGE_KEY, None)
+    data = getattr(node, "workeroutput", {}).get("cdbsim_coverage")
+    if coverage is not None and data:
+        coverage.merge(_json.loads(data))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    coverage = config.stash.get(COVERAGE_KEY, None)
+    if coverage is None or hasattr(config, "workeroutput"):
+        return
+    terminalreporter.write_sep("=", "cdbsim coverage")
+    for line in coverage.render():
+        terminalreporter.write_line(line)
+    path = config.getoption("--cdbsim-coverage-json")
+    if path:
+        Path(path).write_text(_json.dumps(coverage.report(), indent=2), encoding="utf-8")
+        terminalreporter.write_line(f"coverage written to {path}")

@@ -242,6 +242,13 @@ def handler_errors(app: web.Application, since: int = 0) -> dict:
     return {"errors": errors[since:], "count": len(errors)}
 
 
+def status(app: web.Application) -> dict:
+    """Marks a caller reads later changes from: the clock, the newest journal seq, the handler error count."""
+    return {"clock": clock_view(app), "journal_seq": app[STORE].journal.last_seq(),
+            "handler_errors": len(app[JOURNAL].handler_errors),
+            "accounts": len(app[STORE].accounts.list())}
+
+
 # snapshots ---------------------------------------------------------------------------------------------------------
 @dataclass
 class Snapshots:
@@ -433,6 +440,12 @@ async def list_errors(request: web.Request) -> web.Response:
     return ok(handler_errors(request.app, max(since, 0)))
 
 
+async def show_status(request: web.Request) -> web.Response:
+    """GET /_sim/status: clock, newest journal seq, handler error count, number of accounts"""
+    require_control(request)
+    return ok({"status": status(request.app)})
+
+
 async def list_snapshots(request: web.Request) -> web.Response:
     """GET /_sim/snapshots"""
     require_control(request)
@@ -491,6 +504,7 @@ ROUTES = [
     web.get("/_sim/journal/har", export_journal, name="sim_export_journal", allow_head=False),
     web.delete("/_sim/journal", clear_journal, name="sim_clear_journal"),
     web.get("/_sim/errors", list_errors, name="sim_list_errors", allow_head=False),
+    web.get("/_sim/status", show_status, name="sim_show_status", allow_head=False),
     web.get("/_sim/snapshots", list_snapshots, name="sim_list_snapshots", allow_head=False),
     web.post("/_sim/snapshots", take_snapshot_handler, name="sim_take_snapshot"),
     web.post("/_sim/snapshots/{name}/restore", restore_snapshot_handler, name="sim_restore_snapshot"),

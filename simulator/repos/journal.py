@@ -42,6 +42,10 @@ class JournalRepo:
                     row[key] = json.loads(row[key])
         return rows
 
+    def last_seq(self) -> int:
+        """The seq of the newest entry (0 when empty): a mark to read what came after."""
+        return next(self.db.query("select coalesce(max(seq), 0) as n from journal"))["n"]
+
     def clear(self, account_id: str | None = None) -> None:
         if account_id is None:
             self.db.execute("delete from journal")

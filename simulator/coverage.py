@@ -1,0 +1,228 @@
+"""What a test suite exercised of the simulated API, read from the journal: operations (route names), lifecycle
+transitions, error answers and fault rules, and, as important, what it never did (pytest --cdbsim-coverage)."""
+from __future__ import annotations
+
+from collections import Counter
+
+#: The lifecycle a client can drive and observe. Each label is "<thing> <from> -> <to>".
+LIFECYCLE = (
+    "instance BUILD -> ACTIVE",
+    "instance BUILD -> ERROR",
+    "instance ACTIVE -> REBOOT",
+    "instance REBOOT -> ACTIVE",
+    "instance ACTIVE -> RESIZE",
+    "instance RESIZE -> ACTIVE",
+    "instance ACTIVE -> BACKUP",
+    "instance BACKUP -> ACTIVE",
+    "instance ACTIVE -> SHUTDOWN",
+    "instance SHUTDOWN -> deleted",
+    "backup (full) NEW -> COMPLETED",
+    "backup (incremental) NEW -> COMPLETED",
+    "backup NEW -> FAILED",
+    "backup COMPLETED -> deleted",
+    "restore from full backup: BUILD -> ACTIVE",
+    "restore from incremental backup: BUILD -> ACTIVE",
+    "restore: BUILD -> ERROR",
+    "restore refused (4xx)",
+)
+#: Instance statuses that end a task: seeing one after a task status is the task's end.
+SETTLED = ("ACTIVE", "ERROR")
+
+
+def api_operations() -> list[str]:
+    """Every operation of the simulated API (route names, not the /_sim/ control plane)."""
+    from simulator.routes import ROUTES
+
+    names = []
+    for route in ROUTES:
+        name = getattr(route, "kwargs", {}).get("name")
+        if name and not name.startswith("sim_") and name not in names:
+            names.append(name)
+    return names
+
+
+class _Test:
+    """What one test's journal says happened to each resource, in order."""
+
+    def __init__(self, coverage: "Coverage") -> None:
+        self.coverage = coverage
+        self.instances: dict[str, str] = {}  # id -> last status seen or started
+        self.restores: dict[str, str] = {}  # restored instance id -> "full" | "incremental" | "unknown"
+        self.backups: dict[str, str] = {}  # id -> last status
+        self.backup_kind: dict[str, str] = {}  # id -> "full" | "incremental"
+
+    def saw(self, label: str) -> None:
+        self.coverage.lifecycle[label] += 1
+
+    def instance(self, instance_id: str, status: str) -> None:
+        before = self.instances.get(instance_id)
+        self.instances[instance_id] = status
+        if before is None or before == status:
+            return
+        kind = self.restores.get(instance_id)
+        if kind is not None and before == "BUILD" and status in SETTLED:
+            if status == "ACTIVE" and kind != "unknown":
+                self.saw(f"restore from {kind} backup: BUILD -> ACTIVE")
+            elif status == "ERROR":
+                self.saw("restore: BUILD -> ERROR")
+        self.saw(f"instance {before} -> {status}")
+
+    def backup(self, view: dict) -> None:
+        backup_id, status = view.get("id"), view.get("status")
+        if not isinstance(backup_id, str) or not isinstance(status, str):
+            return
+        kind = view.get("type") or ("incremental" if view.get("parent_id") else "full")
+        self.backup_kind[backup_id] = kind if kind in ("full", "incremental") else "full"
+        before = self.backups.get(backup_id)
+        self.backups[backup_id] = status
+        if before in ("NEW", "BUILDING") and status == "COMPLETED":
+            self.saw(f"backup ({self.backup_kind[backup_id]}) NEW -> COMPLETED")
+        elif before in ("NEW", "BUILDING") and status == "FAILED":
+            self.saw("backup NEW -> FAILED")
+
+    def gone(self, kind: str, resource_id: str) -> None:
+        if kind == "instances" and self.instances.get(resource_id) == "SHUTDOWN":
+            self.instances.pop(resource_id)
+            self.saw("instance SHUTDOWN -> deleted")
+
+    def entry(self, e: dict) -> None:
+        route, status = e.get("route"), e.get("status") or 0
+        req = (e.get("request") or {}).get("body")
+        body = (e.get("response") or {}).get("body")
+        parts = (e.get("path") or "").strip("/").split("/")
+        target = parts[3] if len(parts) > 3 else None
+        if route == "create_instance" and isinstance(req, dict):
+            ref = ((req.get("instance") or {}).get("restorePoint") or {}).get("backupRef") \
+                if isinstance(req.get("instance"), dict) else None
+            if ref is not None and 400 <= status < 500:
+                self.saw("restore refused (4xx)")
+            if ref is not None and status == 200 and isinstance(body, dict):
+                ref_id = str(ref).rstrip("/").rsplit("/", 1)[-1]
+                self.restores[(body.get("instance") or {}).get("id")] = self.backup_kind.get(ref_id, "unknown")
+        if isinstance(body, dict):
+            found = body.get("instance")
+            for view in ([found] if isinstance(found, dict) else body.get("instances") or []):
+                if isinstance(view, dict) and isinstance(view.get("id"), str) and isinstance(view.get("status"), str):
+                    self.instance(view["id"], view["status"])
+            found = body.get("backup")
+            for view in ([found] if isinstance(found, dict) else body.get("backups") or []):
+                if isinstance(view, dict):
+                    self.backup(view)
+        if status == 202 and route == "instance_action" and isinstance(req, dict) and target:
+            task = "REBOOT" if "restart" in req else "RESIZE" if "resize" in req else None
+            if task:
+                self.instance(target, task)
+        elif status == 202 and route == "delete_instance" and target:
+            self.instance(target, "SHUTDOWN")
+        elif status == 202 and route == "create_backup" and isinstance(body, dict):
+            instance_id = (body.get("backup") or {}).get("instance_id")
+            if isinstance(instance_id, str) and self.instances.get(instance_id) == "ACTIVE":
+                self.instance(instance_id, "BACKUP")
+        elif status == 202 and route == "delete_backup" and target:
+            if self.backups.pop(target, None) == "COMPLETED":
+                self.saw("backup COMPLETED -> deleted")
+        elif status == 404 and route == "show_instance" and target:
+            self.gone("instances", target)
+
+
+class Coverage:
+    """Counts over a whole session; add one test's journal at a time (resources never span tests)."""
+
+    def __init__(self, operations: list[str] | None = None) -> None:
+        self.operations_known = operations if operations is not None else api_operations()
+        self.operations: Counter = Counter()
+        self.lifecycle: Counter = Counter()
+        self.errors: Counter = Counter()  # "route status fault" -> count
+        self.rules_fired: Counter = Counter()  # "scenario/rule" -> hits
+        self.rules_loaded: set[str] = set()
+        self.scenarios_loaded: set[str] = set()
+        self.shipped: list[str] = []
+        self.tests = 0
+
+    def add_test(self, entries: list[dict], scenarios: list[dict] = ()) -> None:
+        """One test's journal entries (in order) and the fault scenarios it had loaded (as the engine lists them)."""
+        self.tests += 1
+        test = _Test(self)
+        for e in entries:
+            route = e.get("route")
+            if not route or route.startswith("sim_") or (e.get("path") or "").startswith("/_sim"):
+                continue
+            self.operations[route] += 1
+            status = e.get("status") or 0
+            if status >= 400:
+                body = (e.get("response") or {}).get("body")
+                fault = next(iter(body), "") if isinstance(body, dict) and len(body) == 1 else ""
+                self.errors[f"{route} {status} {fault}".rstrip()] += 1
+            elif status == 0:
+                self.errors[f"{route} connection dropped"] += 1
+            test.entry(e)
+        for scenario in scenarios:
+            self.scenarios_loaded.add(scenario["name"])
+            for rule in scenario.get("rules", []):
+                key = f"{scenario['name']}/{rule['name']}"
+                self.rules_loaded.add(key)
+                if rule.get("hits"):
+                    self.rules_fired[key] += rule["hits"]
+
+    # merging (pytest-xdist workers) ---------------------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """The counts, as JSON: what a report needs and what workers send to the controller."""
+        return {"tests": self.tests, "operations": dict(self.operations), "lifecycle": dict(self.lifecycle),
+                "errors": dict(self.errors), "rules_fired": dict(self.rules_fired),
+                "rules_loaded": sorted(self.rules_loaded), "scenarios_loaded": sorted(self.scenarios_loaded)}
+
+    def merge(self, data: dict) -> None:
+        self.tests += data.get("tests", 0)
+        for name in ("operations", "lifecycle", "errors", "rules_fired"):
+            getattr(self, name).update(data.get(name) or {})
+        self.rules_loaded.update(data.get("rules_loaded") or [])
+        self.scenarios_loaded.update(data.get("scenarios_loaded") or [])
+
+    # reporting ------------------------------------------------------------------------------------------------------
+    def report(self) -> dict:
+        """Exercised and never-exercised, per kind."""
+        from simulator.faults.scenario import shipped_scenarios
+
+        operations = [o for o in self.operations_known]
+        return {
+            "tests": self.tests,
+            "operations": {"exercised": {o: self.operations[o] for o in operations if self.operations[o]},
+                           "never": [o for o in operations if not self.operations[o]]},
+            "lifecycle": {"exercised": {t: self.lifecycle[t] for t in LIFECYCLE if self.lifecycle[t]},
+                          "never": [t for t in LIFECYCLE if not self.lifecycle[t]],
+                          "other": {t: n for t, n in sorted(self.lifecycle.items()) if t not in LIFECYCLE}},
+            "errors": dict(sorted(self.errors.items())),
+            "faults": {"fired": dict(sorted(self.rules_fired.items())),
+                       "never_fired": sorted(self.rules_loaded - set(self.rules_fired)),
+                       "shipped_never_loaded": [s for s in shipped_scenarios() if s not in self.scenarios_loaded]},
+        }
+
+    def render(self) -> list[str]:
+        """The report as terminal lines."""
+        r = self.report()
+        ops, life, faults = r["operations"], r["lifecycle"], r["faults"]
+        n_ops = len(ops["exercised"]) + len(ops["never"])
+        lines = [f"{r['tests']} tests used cdbsim",
+                 f"operations: {len(ops['exercised'])} of {n_ops} exercised",
+                 *_listing("exercised", ops["exercised"]), *_listing("never", ops["never"]),
+                 f"lifecycle transitions: {len(life['exercised'])} of {len(LIFECYCLE)} seen",
+                 *_listing("seen", life["exercised"]), *_listing("never", life["never"])]
+        if life["other"]:
+            lines += _listing("also seen", life["other"])
+        lines.append(f"error answers: {sum(r['errors'].values())}")
+        lines += _listing("seen", r["errors"])
+        loaded = len(faults["fired"]) + len(faults["never_fired"])
+        lines.append(f"fault rules: {len(faults['fired'])} of {loaded} loaded rules fired")
+        lines += _listing("fired", faults["fired"]) + _listing("loaded, never fired", faults["never_fired"])
+        lines += _listing("shipped scenarios never loaded", faults["shipped_never_loaded"])
+        return lines
+
+
+def _listing(title: str, items) -> list[str]:
+    if not items:
+        return []
+    if isinstance(items, dict):
+        text = ", ".join(f"{k} ({v})" for k, v in items.items())
+    else:
+        text = ", ".join(items)
+    return [f"  {title}: {text}"]
