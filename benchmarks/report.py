@@ -1,0 +1,228 @@
+"""What the run prints: the header (machine, load), one line per load, the summary table and the targets."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import sys
+
+from procs import REPO
+
+LOAD_ORDER = ("bare", "cdbsim", "replay100", "replay100k", "moto", "wiremock", "list", "restore")
+
+
+def machine(args) -> dict:
+    """Where the figures come from."""
+    cpu = "unknown"
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_gb = None
+    try:
+        mem_gb = round(int(open("/proc/meminfo").readline().split()[1]) / 1024 / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        commit = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True,
+                                text=True, timeout=10).stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        commit = "unknown"
+    import aiohttp
+    import simulator
+    try:
+        load1 = os.getloadavg()[0]
+    except OSError:
+        load1 = None
+    return {"cpu": cpu, "cpus": os.cpu_count(), "memory_gb": mem_gb, "os": platform.platform(),
+            "python": platform.python_version(), "aiohttp": aiohttp.__version__, "commit": commit,
+            "simulator": os.path.dirname(simulator.__file__), "date": dt.datetime.now().isoformat(timespec="seconds"),
+            "loadavg_at_start": load1}
+
+
+def header(m: dict, args, seed_source: str) -> str:
+    return "\n".join([
+        "cdbsim benchmark (issue 7)" + ("  --quick" if args.quick else ""),
+        f"  machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB, {m['os']}, load average {m['loadavg_at_start']}",
+        f"  python {m['python']}, aiohttp {m['aiohttp']}, simulator from {m['simulator']} ({m['commit']})",
+        f"  load: benchmarks/loadgen.py, a separate process (asyncio keep-alive HTTP/1.1 client, standard library),"
+        f" {args.connections} connections, {args.warmup:,} warm-up then {args.requests:,} timed requests per load"
+        f" (cap {args.max_seconds:.0f} s)",
+        f"  instance JSON: {seed_source}",
+        "",
+    ])
+
+
+def _ratio(x, y) -> float | None:
+    return x / y if x and y else None
+
+
+def load_line(r: dict, bare: dict | None) -> str:
+    line = (f"  {r['label']:<44} {r['rps']:>9,.0f} req/s  p50 {r['p50_ms']:7.2f} ms  p99 {r['p99_ms']:7.2f} ms"
+            f"  server CPU {r['server_cpu'] * 100:3.0f}%")
+    if bare and "rps" in bare and bare is not r:
+        line += (f"  | x{_ratio(r['rps'], bare['rps']):.3f} req/s, x{_ratio(r['p50_ms'], bare['p50_ms']):.1f} p50, "
+                 f"x{_ratio(r['p99_ms'], bare['p99_ms']):.1f} p99 of (a)")
+    return line
+
+
+def targets(suite) -> list[dict]:
+    """Issue 7's targets, each with what was measured and MET / NOT MET (or why it could not be measured)."""
+    loads, figs = suite.loads, suite.figures
+    out = []
+
+    def rps(key):
+        r = loads.get(key) or {}
+        return r.get("rps") if not r.get("problems") else None
+
+    def why(*keys):
+        for k in keys:
+            r = loads.get(k)
+            if r is None:
+                return f"{k} not run"
+            if "unavailable" in r:
+                return f"{k} not available: {r['unavailable']}"
+            if r.get("problems"):
+                return f"{k} had problems: {r['problems'][0]}"
+        return None
+
+    def ratio_target(name, num, den, goal, unit="x"):
+        reason = why(num, den)
+        if reason:
+            out.append({"target": name, "goal": f">= {goal} x", "measured": None, "verdict": "n/a", "why": reason})
+            return
+        value = rps(num) / rps(den)
+        met = value >= goal
+        out.append({"target": name, "goal": f">= {goal} x", "measured": value, "shown": f"{value:.3f} x",
+                    "verdict": "MET" if met else "NOT MET",
+                    "why": None if met else f"needs {goal / value:.1f}x more req/s"})
+
+    ratio_target("GET instance req/s vs bare aiohttp", "cdbsim", "bare", 0.5)
+    ratio_target("GET instance req/s vs moto server", "cdbsim", "moto", 40)
+    ratio_target("replay hit req/s (100 interactions) vs WireMock", "replay100", "wiremock", 1.0)
+    reason = why("replay100k", "replay100")
+    if reason:
+        out.append({"target": "replay p50, 100,000 vs 100 interactions", "goal": "<= 1.2 x", "measured": None,
+                    "verdict": "n/a", "why": reason})
+    else:
+        value = loads["replay100k"]["p50_ms"] / loads["replay100"]["p50_ms"]
+        out.append({"target": "replay p50, 100,000 vs 100 interactions", "goal": "<= 1.2 x", "measured": value,
+                    "shown": f"{value:.2f} x", "verdict": "MET" if value <= 1.2 else "NOT MET",
+                    "why": None if value <= 1.2 else f"{value / 1.2:.2f}x over"})
+    ratio_target("restore POST req/s vs bare aiohttp", "restore", "bare", 0.2)
+    reset = figs.get("reset") or {"unavailable": "not run"}
+    if "median_ms" in reset:
+        met = reset["median_ms"] <= 10
+        out.append({"target": "pytest fixture per-test reset (median)", "goal": "<= 10 ms",
+                    "measured": reset["median_ms"], "shown": f"{reset['median_ms']:.2f} ms",
+                    "verdict": "MET" if met else "NOT MET",
+                    "why": None if met else f"{reset['median_ms'] / 10:.1f}x over"})
+    else:
+        out.append({"target": "pytest fixture per-test reset (median)", "goal": "<= 10 ms", "measured": None,
+                    "verdict": "n/a", "why": f"not available: {reset['unavailable']}"})
+    start = figs.get("startup") or {"unavailable": "not run"}
+    if "median_s" in start:
+        met = start["median_s"] <= 1.0
+        out.append({"target": "cdbsim serve start to first answer (median)", "goal": "<= 1 s",
+                    "measured": start["median_s"], "shown": f"{start['median_s'] * 1000:.0f} ms",
+                    "verdict": "MET" if met else "NOT MET", "why": None if met else f"{start['median_s']:.1f}x over"})
+    else:
+        out.append({"target": "cdbsim serve start to first answer (median)", "goal": "<= 1 s", "measured": None,
+                    "verdict": "n/a", "why": f"not available: {start['unavailable']}"})
+    mem = figs.get("memory")
+    name = "server RSS, 10,000 instances + 50,000 backups"
+    if mem and not (mem["instances"] >= 10000 and mem["backups"] >= 50000):
+        name = f"server RSS, {mem['instances']:,} instances + {mem['backups']:,} backups"
+    if not mem:
+        out.append({"target": name, "goal": "<= 100 MB", "measured": None, "verdict": "n/a",
+                    "why": why("list") or "not run"})
+    else:
+        rss_mb = (mem["rss_after_seed_kb"] or 0) / 1024
+        shown = f"{rss_mb:.0f} MB (filled, before the load)"
+        complete = mem["instances"] >= 10000 and mem["backups"] >= 50000
+        if complete:
+            out.append({"target": name, "goal": "<= 100 MB", "measured": rss_mb, "shown": shown,
+                        "verdict": "MET" if rss_mb <= 100 else "NOT MET",
+                        "why": None if rss_mb <= 100 else f"{rss_mb - 100:.0f} MB over"})
+        else:
+            missing = mem.get("backups_unavailable") or f"run with {mem['instances']:,} instances and " \
+                                                          f"{mem['backups']:,} backups only"
+            verdict = "NOT MET" if rss_mb > 100 else "n/a"
+            out.append({"target": name, "goal": "<= 100 MB", "measured": rss_mb, "shown": shown, "verdict": verdict,
+                        "why": ("already over at the smaller size; " if rss_mb > 100 else "") +
+                               f"not at the full size: {missing}"})
+    return out
+
+
+def summary(suite, elapsed: float) -> str:
+    loads = suite.loads
+    bare = loads.get("bare") if "rps" in (loads.get("bare") or {}) else None
+    lines = ["", "=" * 118, "Loads (same connections and request counts; ratios are to (a), the physical limit)",
+             f"  {'scenario':<46}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'req/s/(a)':>11}{'p50/(a)':>9}"
+             f"{'p99/(a)':>9}{'srv CPU':>9}{'other':>7}"]
+    for key in LOAD_ORDER:
+        r = loads.get(key)
+        if r is None:
+            continue
+        if "unavailable" in r:
+            lines.append(f"  {r['label']:<46}not available: {r['unavailable']}")
+            continue
+        ratios = ("", "", "")
+        if bare:
+            ratios = (f"{r['rps'] / bare['rps']:.3f}", f"{r['p50_ms'] / bare['p50_ms']:.1f}",
+                      f"{r['p99_ms'] / bare['p99_ms']:.1f}")
+        lines.append(f"  {r['label']:<46}{r['rps']:>9,.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{ratios[0]:>11}"
+                     f"{ratios[1]:>9}{ratios[2]:>9}{r['server_cpu'] * 100:>8.0f}%{r['other_cpus']:>7.2f}"
+                     + ("  !" if r.get("problems") else ""))
+    lines.append("  (srv CPU: the server process's CPU over the load; other: CPUs used by other processes meanwhile)")
+    figs = suite.figures
+    lines += ["", "Other measurements"]
+    start = figs.get("startup")
+    if start and "median_s" in start:
+        lines.append(f"  cdbsim serve start to first answer: median {start['median_s'] * 1000:.0f} ms, max "
+                     f"{start['max_s'] * 1000:.0f} ms ({start['command']}, fresh state file)")
+    reset = figs.get("reset")
+    if reset:
+        lines.append("  pytest fixture per-test reset: " + (
+            f"median {reset['median_ms']:.2f} ms, p99 {reset['p99_ms']:.2f} ms ({reset['function']})"
+            if "median_ms" in reset else f"not available: {reset['unavailable']}"))
+    mem = figs.get("memory")
+    if mem:
+        lines.append(f"  server RSS: {mem['rss_after_seed_kb'] / 1024:.0f} MB after filling, "
+                     f"{(mem['rss_after_list_kb'] or 0) / 1024:.0f} MB after {mem.get('list_requests', 0):,} list requests "
+                     f"(the journal keeps each one), peak "
+                     f"{(mem['peak_kb'] or 0) / 1024:.0f} MB ({mem['instances']:,} instances, {mem['backups']:,} backups"
+                     + (f"; backups: {mem['backups_unavailable']}" if mem.get("backups_unavailable") else "") + ")")
+        seed = mem["seed"]
+        lines.append(f"  filling the account in the server process: {seed['instances']:,} instances through "
+                     f"Instances.create in {seed['instances_s']:.1f} s"
+                     + (f"; {seed.get('backups_through_rules', 0):,} backups through Backups.create in "
+                        f"{seed.get('backups_through_rules_s', 0):.1f} s, then copies up to {seed.get('backups', 0):,}"
+                        if mem["backups_wanted"] else ""))
+    for key in ("replay100", "replay100k"):
+        r = loads.get(key) or {}
+        if "load_s" in r:
+            lines.append(f"  replay {key[6:]}: recording {r['recording_mb']:.1f} MB, loaded in {r['load_s']:.2f} s,"
+                         f" server RSS {r['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB, misses {r['misses']}")
+    for key in ("profile", "profile_list", "profile_restore"):
+        prof = figs.get(key)
+        if prof:
+            lines += ["", f"Profile of cdbsim under the {prof['what']} load (py-spy)"]
+            lines += prof.get("lines") or [f"  not available: {prof.get('unavailable')}"]
+    lines += ["", "Targets (issue 7)",
+              f"  {'target':<50}{'measured':<34}{'goal':<11}verdict"]
+    for t in targets(suite):
+        shown = t.get("shown") or "-"
+        lines.append(f"  {t['target']:<50}{shown:<34}{t['goal']:<11}{t['verdict']}"
+                     + (f" ({t['why']})" if t.get("why") else ""))
+    lines.append(f"\nwhole run: {elapsed:.0f} s")
+    return "\n".join(lines)
+
+
+def as_json(suite, elapsed: float) -> dict:
+    return {"machine": suite.machine, "args": {k: str(v) for k, v in vars(suite.args).items()},
+            "loads": suite.loads, "figures": suite.figures, "targets": targets(suite), "elapsed_s": elapsed}

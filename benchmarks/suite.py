@@ -1,0 +1,377 @@
+"""The scenarios of run.py, run one after another, and the report with issue 7's targets."""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import fixtures
+import peers
+import profiling
+import recordings
+import report
+from procs import REPO, Server, Unavailable, child_env, free_port, http_call, machine_busy
+
+HERE = Path(__file__).resolve().parent
+SCENARIOS = ("bare", "cdbsim", "replay", "moto", "wiremock", "list", "restore", "startup", "reset", "memory")
+AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
+
+
+def serve_cmd(port: int, *extra: str) -> list[str]:
+    """`cdbsim serve` as the issue states it: in-memory, immediate lifecycle, no rate limits."""
+    return [sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--time-scale", "0", "--no-rate-limits",
+            "--port", str(port), *extra]
+
+
+def sim_server_cmd(port: int, *extra: str) -> list[str]:
+    """The same serve options through sim_server.py, which first fills the account in the server process."""
+    return [sys.executable, str(HERE / "sim_server.py"), "--db", ":memory:", "--time-scale", "0",
+            "--no-rate-limits", "--port", str(port), *extra]
+
+
+class Suite:
+    def __init__(self, args) -> None:
+        self.args = args
+        self.only = set(args.only.split(",")) if args.only else set(SCENARIOS)
+        unknown = self.only - set(SCENARIOS)
+        if unknown:
+            raise SystemExit(f"unknown scenario(s) for --only: {', '.join(sorted(unknown))}")
+        self.rundir = Path(tempfile.mkdtemp(prefix="run-", dir=args.cache))
+        self.loads: dict[str, dict] = {}      # key -> load result (or {"unavailable": why})
+        self.figures: dict[str, dict] = {}    # key -> other measurements
+        self.notes: list[str] = []
+        self.seed_body, self.seed_source = fixtures.seed_instance_json()
+        self.seed_path = "/v1.0/1234/instances/" + json.loads(self.seed_body)["instance"]["id"]
+        self.template = None  # (HAR document, instance id) recorded from cdbsim for the replay scenarios
+
+    # plumbing ------------------------------------------------------------------------------------
+    def say(self, text: str = "") -> None:
+        print(text, flush=True)
+
+    def wanted(self, name: str) -> bool:
+        return name in self.only
+
+    def unavailable(self, key: str, label: str, why: str) -> None:
+        self.loads[key] = {"label": label, "unavailable": why}
+        self.say(f"  {label:<44} not available: {why}")
+
+    def load(self, key: str, label: str, server: Server, requests: list[dict], *, expect=(200,), check=None,
+             requests_count: int | None = None) -> dict:
+        """Drive server with the standard load from the load-generator process and keep the figures."""
+        args = self.args
+        spec_path = self.rundir / f"{key}.spec.json"
+        spec_path.write_text(json.dumps(fixtures.spec(requests, expect)))
+        cmd = [sys.executable, str(HERE / "loadgen.py"), "--port", str(server.port), "--spec", str(spec_path),
+               "--connections", str(args.connections), "--requests", str(requests_count or args.requests),
+               "--warmup", str(args.warmup), "--max-seconds", str(args.max_seconds)]
+        cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
+                              timeout=2 * args.max_seconds + 120)
+        wall = time.perf_counter() - t0
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
+        if done.returncode != 0:
+            raise Unavailable(f"the load generator failed: {done.stderr.strip().splitlines()[-1:]}")
+        result = json.loads(done.stdout)
+        client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+        result.update(label=label, server_cpu=(cpu1 - cpu0) / wall,
+                      other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall)
+        problems = []
+        if result["ok"] != result["requests"]:
+            problems.append(f"{result['requests'] - result['ok']} unexpected answers {result['statuses']}")
+        if result["errors"]:
+            problems.append(f"connection errors {result['errors']}")
+        if result["timed_out"]:
+            problems.append(f"stopped at the {args.max_seconds:.0f} s cap after {result['requests']} requests")
+        if check is not None and result["sample"]:
+            why = check(result["sample"])
+            if why:
+                problems.append(f"answer check failed: {why}")
+        result["problems"] = problems
+        self.loads[key] = result
+        self.say(report.load_line(result, self.loads.get("bare")))
+        for p in problems:
+            self.say(f"      ! {p}")
+        if result["other_cpus"] > 0.3:
+            self.say(f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load: "
+                     f"figures are noisy")
+        return result
+
+    def guarded(self, key: str, label: str, fn) -> None:
+        """Run one scenario; a missing piece becomes a 'not available' row, never a crash of the whole run."""
+        try:
+            fn()
+        except Unavailable as exc:
+            self.unavailable(key, label, str(exc))
+        except Exception as exc:  # a broken scenario must not hide the others' figures
+            self.unavailable(key, label, f"{type(exc).__name__}: {exc}")
+
+    def profile(self, key: str, what: str, server: Server, requests: list[dict]) -> None:
+        """With --profile: py-spy on server under this load, after the timed load (so it does not perturb it)."""
+        if not self.args.profile:
+            return
+        self.say(f"  profiling cdbsim under the {what} load (py-spy)...")
+        try:
+            self.figures[key] = {"what": what, **profiling.profile(self, server, requests)}
+        except Unavailable as exc:
+            self.figures[key] = {"what": what, "unavailable": str(exc)}
+            self.say(f"  profile not available: {exc}")
+
+    # scenarios -----------------------------------------------------------------------------------
+    def run_bare(self) -> None:
+        port = free_port()
+        with Server("bare", [sys.executable, str(HERE / "bare_server.py"), "--port", str(port)], port,
+                    self.rundir) as server:
+            server.wait_line("READY", 30)
+            self.load("bare", "(a) bare aiohttp, instance JSON", server,
+                      [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
+                      check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed")
+
+    def start_cdbsim(self, name: str) -> tuple[Server, str]:
+        """`cdbsim serve` with one ACTIVE instance created by POST; returns the server and the instance id."""
+        port = free_port()
+        server = Server(name, serve_cmd(port), port, self.rundir)
+        try:
+            server.wait_http("/", timeout=60)
+            status, body = http_call(port, "POST", "/v1.0/1234/instances", {"instance": {
+                "name": "json_restore", "flavorRef": 1, "volume": {"size": 2}}}, AUTH)
+            if status != 200:
+                raise Unavailable(f"POST /instances answered {status}: {body[:200]!r}")
+            instance_id = json.loads(body)["instance"]["id"]
+        except BaseException:
+            server.stop()
+            raise
+        return server, instance_id
+
+    def run_cdbsim(self) -> None:
+        server, instance_id = self.start_cdbsim("cdbsim")
+        with server:
+            path = f"/v1.0/1234/instances/{instance_id}"
+
+            def check(sample: str) -> str | None:
+                inst = json.loads(sample)["instance"]
+                return None if inst["id"] == instance_id and inst["status"] == "ACTIVE" else f"got {sample[:80]}"
+
+            self.load("cdbsim", "(b) cdbsim GET instance (auth, journal)", server,
+                      [{"method": "GET", "path": path, "headers": dict(AUTH)}], check=check)
+            status, body = http_call(server.port, "GET", "/_sim/journal?limit=1", headers=AUTH)
+            self.figures["journal"] = {"status": status}
+            self.profile("profile", "GET instance", server, [{"method": "GET", "path": path, "headers": dict(AUTH)}])
+            if self.wanted("replay"):
+                try:
+                    self.template = (recordings.record_template(server.port, path, AUTH), instance_id)
+                except Unavailable as exc:
+                    self.template = exc
+
+    def run_replay(self) -> None:
+        if self.template is None:
+            try:
+                server, instance_id = self.start_cdbsim("cdbsim-recorder")
+                with server:
+                    path = f"/v1.0/1234/instances/{instance_id}"
+                    self.template = (recordings.record_template(server.port, path, AUTH), instance_id)
+            except Unavailable as exc:
+                self.template = exc
+        for count, key in ((100, "replay100"), (100_000, "replay100k")):
+            label = f"(c) cdbsim replay hit, {count:,} interactions"
+            if isinstance(self.template, Unavailable):
+                self.unavailable(key, label, str(self.template))
+                continue
+            self.guarded(key, label, lambda: self._replay(count, key, label))
+
+    def _replay(self, count: int, key: str, label: str) -> None:
+        document, instance_id = self.template
+        har = self.rundir / f"replay-{count}.har"
+        t0 = time.perf_counter()
+        recordings.write_recording(document, instance_id, count, har)
+        write_s = time.perf_counter() - t0
+        port = free_port()
+        with Server(key, serve_cmd(port), port, self.rundir) as server:
+            server.wait_http("/", timeout=60)
+            t0 = time.perf_counter()
+            # --replay FILE plays each answer once (vcrpy's default); the load repeats hits, so it loads the
+            # recording through the control API with allow_playback_repeats.
+            status, body = http_call(server.port, "PUT", "/_sim/replay",
+                                     {"path": str(har), "mode": "strict", "allow_playback_repeats": True},
+                                     timeout=600)
+            load_s = time.perf_counter() - t0
+            if status != 200:
+                raise Unavailable(f"PUT /_sim/replay answered {status}: {body[:200]!r}")
+            loaded = json.loads(body)["replay"]["player"]["interactions"]
+            if loaded != count:
+                raise Unavailable(f"the player loaded {loaded} interactions, not {count}")
+            paths = recordings.hit_paths("/v1.0/1234/instances/{id}", count)
+            result = self.load(key, label, server,
+                               [{"method": "GET", "path": p, "headers": dict(AUTH)} for p in paths],
+                               check=lambda s: None if '"instance"' in s else f"got {s[:80]}")
+            status, body = http_call(server.port, "GET", "/_sim/replay")
+            misses = len(json.loads(body)["replay"]["player"]["misses"]) if status == 200 else None
+            result.update(recording_mb=har.stat().st_size / 1e6, write_s=write_s, load_s=load_s,
+                          misses=misses, memory_kb=server.memory_kb(), distinct_hits=len(paths))
+            self.say(f"      recording {result['recording_mb']:.1f} MB written in {write_s:.1f} s, loaded in "
+                     f"{load_s:.2f} s; {len(paths):,} distinct interactions hit; misses {misses}; server RSS "
+                     f"{result['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB")
+        har.unlink(missing_ok=True)
+
+    def run_moto(self) -> None:
+        server = peers.start_moto(self.args.cache, self.rundir, log=self.say)
+        with server:
+            self.load("moto", "(d) moto server, RDS DescribeDBInstances", server, [peers.moto_request()],
+                      check=lambda s: None if "<DBInstanceIdentifier>json-restore<" in s else f"got {s[:80]}")
+
+    def run_wiremock(self) -> None:
+        server = peers.start_wiremock(self.args.cache, self.rundir, self.seed_path, self.seed_body, log=self.say)
+        with server:
+            self.load("wiremock", "(e) WireMock stub, instance JSON", server,
+                      [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
+                      check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed")
+
+    def run_list_and_memory(self) -> None:
+        """One server: fill the account, measure memory, list pages of 20, measure memory again."""
+        args = self.args
+        n_inst, n_back = args.instances, (args.backups if self.wanted("memory") else 0)
+        port = free_port()
+        label = f"cdbsim list instances (20/page), {n_inst:,} inst."
+        self.say(f"  filling account 1234 with {n_inst:,} instances and {n_back:,} backups in the server process...")
+        with Server("cdbsim-big", sim_server_cmd(port, "--instances", str(n_inst), "--backups", str(n_back)), port,
+                    self.rundir) as server:
+            seed = json.loads(server.wait_line("SEED", 900))
+            server.wait_line("READY", 60)
+            self.figures["seed"] = seed
+            self.say(f"      {seed['instances']:,} instances through Instances.create in {seed['instances_s']:.1f} s"
+                     + (f"; {seed.get('backups', 0):,} backups in {seed.get('backups_s', 0):.1f} s (the first "
+                        f"{seed.get('backups_through_rules', 0):,} through Backups.create in "
+                        f"{seed.get('backups_through_rules_s', 0):.1f} s, the rest copies of those rows)"
+                        if n_back else ""))
+            if seed.get("backups_unavailable"):
+                self.say(f"      ! backups: {seed['backups_unavailable']}")
+            before = server.memory_kb()
+            mem = self.figures["memory"] = {
+                "instances": seed["instances"], "backups": seed.get("backups", 0), "backups_wanted": n_back,
+                "backups_unavailable": seed.get("backups_unavailable"), "rss_after_seed_kb": before.get("VmRSS"),
+                "rss_after_list_kb": None, "peak_kb": before.get("VmHWM"), "seed": seed}
+            if self.wanted("list"):
+                markers = seed.get("markers") or []
+                requests = [{"method": "GET", "path": "/v1.0/1234/instances", "headers": dict(AUTH)}]
+                requests += [{"method": "GET", "path": f"/v1.0/1234/instances?marker={m}", "headers": dict(AUTH)}
+                             for m in markers]
+
+                def check(sample: str) -> str | None:
+                    got = len(json.loads(sample)["instances"])
+                    return None if got == 20 else f"{got} instances on a page"
+
+                self.guarded("list", label, lambda: self.load("list", label, server, requests, check=check))
+            after = server.memory_kb()
+            mem.update(rss_after_list_kb=after.get("VmRSS"), peak_kb=after.get("VmHWM"),
+                       list_requests=(self.loads.get("list") or {}).get("requests", 0) + self.args.warmup)
+            if self.wanted("list"):
+                self.profile("profile_list", "list-instances", server, requests)
+            self.say(f"      server RSS {max(before.get('VmRSS', 0), after.get('VmRSS', 0)) / 1024:.0f} MB "
+                     f"(peak {after.get('VmHWM', 0) / 1024:.0f} MB) with {seed['instances']:,} instances and "
+                     f"{seed.get('backups', 0):,} backups")
+
+    def run_restore(self) -> None:
+        port = free_port()
+        label = "cdbsim restore POST (seed body)"
+        with Server("cdbsim-restore", sim_server_cmd(port, "--raise-quotas"), port, self.rundir) as server:
+            server.wait_line("READY", 60)
+            status, body = http_call(port, "GET", f"/v1.0/1234/backups/{fixtures.BACKUP_ID}", headers=AUTH)
+            if status != 200:
+                raise Unavailable(f"account 1234 has no backup {fixtures.BACKUP_ID} in the sandbox bootstrap "
+                                  f"(GET /backups/{{id}} answered {status}: {body[:120]!r})")
+            status, body = http_call(port, "POST", "/v1.0/1234/instances", fixtures.RESTORE_BODY, AUTH)
+            if status != 200:
+                raise Unavailable(f"the seed's restore POST answered {status}: {body[:200]!r}")
+
+            def check(sample: str) -> str | None:
+                inst = json.loads(sample)["instance"]
+                return None if inst["status"] == "BUILD" and inst["name"] == "json_restore" else f"got {sample[:80]}"
+
+            requests = [fixtures.cdbsim_get("/instances", method="POST", body=fixtures.RESTORE_BODY)]
+            self.load("restore", label, server, requests, check=check)
+            self.profile("profile_restore", "restore POST", server, requests)
+
+    def run_startup(self) -> None:
+        """`cdbsim serve` (a fresh state file, as a first run) from process start to its first HTTP answer."""
+        exe = Path(sys.executable).parent / "cdbsim"
+        base = [str(exe)] if exe.exists() else [sys.executable, "-m", "simulator"]
+        times = []
+        for i in range(3 if self.args.quick else 7):
+            folder = self.rundir / f"startup-{i}"
+            folder.mkdir()
+            port = free_port()
+            with Server(f"startup-{i}", base + ["serve", "--port", str(port)], port, self.rundir,
+                        cwd=str(folder)) as server:
+                times.append(server.wait_http("/", timeout=60, interval=0.002))
+        self.figures["startup"] = {"command": " ".join(Path(base[0]).name if j == 0 else a
+                                                       for j, a in enumerate(base)) + " serve --port P",
+                                   "runs_s": times, "median_s": statistics.median(times), "max_s": max(times)}
+        self.say(f"  {'cdbsim serve: start to first answer':<44} median {statistics.median(times) * 1000:.0f} ms, "
+                 f"max {max(times) * 1000:.0f} ms over {len(times)} starts")
+
+    def run_reset(self) -> None:
+        done = subprocess.run([sys.executable, str(HERE / "reset_timer.py"), "--repeat",
+                               "200" if self.args.quick else "1000"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(), timeout=300)
+        if done.returncode != 0:
+            raise Unavailable(f"reset_timer.py failed: {done.stderr.strip().splitlines()[-1:]}")
+        result = json.loads(done.stdout)
+        self.figures["reset"] = result
+        if "unavailable" in result:
+            self.say(f"  {'pytest fixture per-test reset':<44} not available: {result['unavailable']}")
+        else:
+            self.say(f"  {'pytest fixture per-test reset':<44} median {result['median_ms']:.2f} ms, p99 "
+                     f"{result['p99_ms']:.2f} ms over {result['repeat']} resets ({result['function']})")
+
+    # the whole run ------------------------------------------------------------------------------
+    def run(self) -> int:
+        args = self.args
+        started = time.perf_counter()
+        self.machine = report.machine(args)
+        self.say(report.header(self.machine, args, self.seed_source))
+        steps = [
+            ("bare", "bare", "(a) bare aiohttp, instance JSON", self.run_bare),
+            ("cdbsim", "cdbsim", "(b) cdbsim GET instance (auth, journal)", self.run_cdbsim),
+            ("replay", None, None, self.run_replay),
+            ("moto", "moto", "(d) moto server, RDS DescribeDBInstances", self.run_moto),
+            ("wiremock", "wiremock", "(e) WireMock stub, instance JSON", self.run_wiremock),
+            ("list", "list", "cdbsim list instances (20/page)", self.run_list_and_memory),
+            ("restore", "restore", "cdbsim restore POST (seed body)", self.run_restore),
+            ("startup", "startup", "cdbsim serve: start to first answer", self.run_startup),
+            ("reset", "reset", "pytest fixture per-test reset", self.run_reset),
+        ]
+        for name, key, label, fn in steps:
+            if name == "list" and not (self.wanted("list") or self.wanted("memory")):
+                continue
+            if name != "list" and not self.wanted(name):
+                continue
+            if name in ("moto", "wiremock") and args.skip_peers:
+                self.unavailable(name, label, "skipped (--skip-peers)")
+                continue
+            if key is None:
+                fn()
+            elif key in ("startup", "reset"):
+                try:
+                    fn()
+                except Unavailable as exc:
+                    self.figures[key] = {"unavailable": str(exc)}
+                    self.say(f"  {label:<44} not available: {exc}")
+            else:
+                self.guarded(key, label, fn)
+        elapsed = time.perf_counter() - started
+        self.say(report.summary(self, elapsed))
+        if args.json:
+            args.json.write_text(json.dumps(report.as_json(self, elapsed), indent=2, default=str) + "\n")
+            self.say(f"figures written to {args.json}")
+        shutil.rmtree(self.rundir, ignore_errors=True)
+        return 0
