@@ -177,7 +177,7 @@ def summary(suite, elapsed: float) -> str:
                       f"{r['p99_ms'] / bare['p99_ms']:.1f}")
         lines.append(f"  {r['label']:<46}{r['rps']:>9,.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{ratios[0]:>11}"
                      f"{ratios[1]:>9}{ratios[2]:>9}{r['server_cpu'] * 100:>8.0f}%{r['other_cpus']:>7.2f}"
-                     + ("  !" if r.get("problems") else ""))
+                     + ("  !" if r.get("problems") else "") + ("  (capped)" if r.get("timed_out") else ""))
     lines.append("  (srv CPU: the server process's CPU over the load; other: CPUs used by other processes meanwhile)")
     figs = suite.figures
     lines += ["", "Other measurements"]

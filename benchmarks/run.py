@@ -38,11 +38,21 @@ def bootstrap(cache: Path) -> None:
         raise SystemExit(f"benchmarks: cannot import the simulator even in {sys.executable}: {missing}")
     venv = cache / "cdbsim-venv"
     python = venv / "bin" / "python"
-    print(f"benchmarks: {missing}; installing this clone into {venv} (first run only)...", flush=True)
-    if not python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", str(REPO)],
-                   check=True)
+    ready = python.exists() and subprocess.run(
+        [str(python), "-c", "import simulator.app, pytest"], env=dict(os.environ, PYTHONPATH=str(REPO)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    steps = []
+    if not ready:
+        print(f"benchmarks: {missing}; installing this clone into {venv} (first run only)...", flush=True)
+        if not python.exists():
+            steps.append([sys.executable, "-m", "venv", str(venv)])
+        # pytest too: the per-test reset measurement imports the pytest plugin.
+        steps.append([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", str(REPO),
+                      "pytest"])
+    for cmd in steps:
+        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"benchmarks: {' '.join(cmd[:4])}... failed:\n{done.stdout[-2000:]}")
     env = dict(os.environ, CDBSIM_BENCH_BOOTSTRAPPED="1")
     os.execve(str(python), [str(python), str(Path(__file__).resolve()), *sys.argv[1:]], env)
 

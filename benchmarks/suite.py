@@ -91,8 +91,10 @@ class Suite:
             problems.append(f"{result['requests'] - result['ok']} unexpected answers {result['statuses']}")
         if result["errors"]:
             problems.append(f"connection errors {result['errors']}")
-        if result["timed_out"]:
-            problems.append(f"stopped at the {args.max_seconds:.0f} s cap after {result['requests']} requests")
+        result["notes"] = []
+        if result["timed_out"]:  # a slow target: its rate over the requests it completed is still its rate
+            result["notes"].append(f"stopped at the {args.max_seconds:.0f} s cap after {result['requests']:,} of "
+                                   f"{requests_count or args.requests:,} requests")
         if check is not None and result["sample"]:
             why = check(result["sample"])
             if why:
@@ -102,6 +104,8 @@ class Suite:
         self.say(report.load_line(result, self.loads.get("bare")))
         for p in problems:
             self.say(f"      ! {p}")
+        for n in result["notes"]:
+            self.say(f"      ({n})")
         if result["other_cpus"] > 0.3:
             self.say(f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load: "
                      f"figures are noisy")
