@@ -15,6 +15,7 @@ from simulator.validation import UUID_PATTERN, check, non_empty_string, uuid
 
 RUNNING = ("NEW", "BUILDING")
 PAGE_SIZE = 20
+MAX_OFFSET = 2**62  # beyond what SQLite's OFFSET takes
 #: Share of the fixed backup time spent in NEW before the guest reports BUILDING.
 NEW_SHARE = 0.25
 REGIONS = ("DFW", "IAD", "ORD", "HKG", "SYD")
@@ -88,7 +89,7 @@ class Backups:
                 offset = int(marker)
             except ValueError:
                 offset = -1
-            if offset < 0:
+            if not 0 <= offset <= MAX_OFFSET:
                 raise BadRequest(f"Invalid marker '{marker}': backups are paged with a non-negative "
                                  f"integer offset.")
         limit = limit if limit and limit > 0 else PAGE_SIZE

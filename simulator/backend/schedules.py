@@ -19,7 +19,7 @@ _FIELDS = {
     "day_of_week": {"type": "integer", "minimum": 0, "maximum": 7},
     "hour": {"type": "integer", "minimum": 0, "maximum": 23},
     "minute": {"type": "integer", "minimum": 0, "maximum": 59},
-    "full_backup_retention": {"type": ["integer", "null"], "minimum": 1},
+    "full_backup_retention": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
     "copy_to": {"type": "array", "items": {"enum": list(REGIONS)}},
 }
 CREATE_SCHEMA = {

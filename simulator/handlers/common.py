@@ -40,15 +40,21 @@ def json_body(request: web.Request):
         raise BadRequest("Malformed request body: the body is not valid JSON.") from None
 
 
+MAX_QUERY_INT = 2**31 - 1
+
+
 def query_int(request: web.Request, name: str) -> int | None:
     """An integer query parameter (400 when it is not one)."""
     value = request.query.get(name)
     if value in (None, ""):
         return None
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise BadRequest(f"Query parameter '{name}' must be an integer, not '{value}'.") from None
+    if abs(number) > MAX_QUERY_INT:
+        raise BadRequest(f"Query parameter '{name}' is out of range: {value}.")
+    return number
 
 
 def ok(body, status: int = 200) -> web.Response:

@@ -111,8 +111,10 @@ def validate_match_on(names) -> tuple[str, ...]:
     """The matcher names as a tuple; a misspelt name fails loudly with the list of valid ones."""
     if isinstance(names, str):
         names = [n.strip() for n in names.split(",") if n.strip()]
+    if not isinstance(names, (list, tuple)):
+        raise ValueError(f"matchers must be a list of names or a comma-separated string, not {names!r}")
     names = tuple(names)
-    unknown = [n for n in names if n not in MATCHERS]
+    unknown = [str(n) for n in names if not isinstance(n, str) or n not in MATCHERS]
     if unknown or not names:
         raise ValueError(f"unknown matcher(s) {', '.join(unknown) or '(none given)'}: "
                          f"choose from {', '.join(MATCHERS)}")
