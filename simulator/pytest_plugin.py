@@ -225,6 +225,8 @@ class HttpControl:
 
     def delete_account(self, account_id: str, missing_ok: bool = False) -> None:
         self._do("DELETE", f"/_sim/accounts/{account_id}", expect=(204, 404) if missing_ok else (204,))
+        # The delete call itself was journaled under the account: leave nothing of it behind.
+        self.clear_journal(account_id)
 
     def reset_account(self, account_id: str) -> dict:
         return self._do("POST", f"/_sim/accounts/{account_id}/reset")["reset"]

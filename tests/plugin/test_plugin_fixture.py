@@ -188,7 +188,8 @@ def test_fixture_reraises_a_simulator_bug_at_teardown(inner):
 
 def test_fixture_uses_a_running_simulator_given_by_url(inner):
     from simulator import SimulatorConfig
-    from simulator.keys import BACKEND
+    from simulator.keys import BACKEND, STORE
+    from simulator.pytest_plugin import account_id_for
     from simulator.testing import SimulatorServer
 
     with SimulatorServer(SimulatorConfig(seed=3)) as server:
@@ -201,5 +202,6 @@ def test_fixture_uses_a_running_simulator_given_by_url(inner):
                 assert cdbsim.clock.advance(5)
         """, f"--cdbsim-url={server.url}")
         accounts = server.run(lambda app: app[BACKEND].identity.accounts())
+        left = server.run(lambda app: app[STORE].state.has_rows(account_id_for("test_inner.py::test_remote")))
     result.assert_outcomes(passed=1)
-    assert accounts == []  # the test's account was deleted at the end
+    assert accounts == [] and not left  # the test's account was deleted at the end, journal and all
