@@ -1,6 +1,7 @@
 """schemathesis over every documented operation: no unasked-for 5xx, answers match the document, errors are faults."""
 from __future__ import annotations
 
+import collections
 import json
 import zlib
 from pathlib import Path
@@ -19,7 +20,7 @@ from simulator.testing import SimulatorServer
 
 ACCOUNT, TOKEN = "1234", "fuzz-token"
 #: Examples per operation and generation mode (positive and negative); keeps the whole run well under a minute.
-MAX_EXAMPLES = 25
+MAX_EXAMPLES = 20
 
 schema = schemathesis.openapi.from_dict(load_document())
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
@@ -42,13 +43,19 @@ def server():
 
 @pytest.fixture(scope="module")
 def http():
+    """One connection pool for the whole run; counts the answers by status for the summary line."""
+    statuses = collections.Counter()
     with requests.Session() as session:
+        session.hooks["response"].append(lambda response, *args, **kwargs: statuses.update([response.status_code]))
         yield session
+    print(f"\nschemathesis: {sum(statuses.values())} requests, answers by status {dict(sorted(statuses.items()))}")
 
 
 def ensure_resources(app) -> dict:
     """A live instance with a database and a user, (re)made when the fuzzer deleted them."""
     backend = app[BACKEND]
+    if backend.identity.account(ACCOUNT) is None:  # the fuzzer deleted it (DELETE /_sim/accounts/{account_id})
+        backend.identity.create_account(ACCOUNT, token=TOKEN)
     backend.settle()
     live = [r for r in backend.instances.page(ACCOUNT, 20, None)[0] if r["status"] == "ACTIVE"]
     if not live:
@@ -66,12 +73,14 @@ def ensure_resources(app) -> dict:
 
 
 def aim(case, resources: dict) -> None:
-    """Point the case at our account, and at existing resources for about half of the generated ids."""
+    """Point API calls at our account, and about half of the generated ids (and control calls' accounts) at
+    resources that exist."""
     params = case.path_parameters or {}
-    if "account_id" in params:
-        params["account_id"] = ACCOUNT
-    for key, value in resources.items():
-        if key in params and zlib.crc32(json.dumps(params[key], default=str).encode()) % 2 == 0:
+    for key, value in {"account_id": ACCOUNT, **resources}.items():
+        if key not in params:
+            continue
+        if (key == "account_id" and case.path.startswith("/v1.0/")) or \
+                zlib.crc32(json.dumps(params[key], default=str).encode()) % 2 == 0:
             params[key] = value
 
 
@@ -109,6 +118,8 @@ def unload(server, http) -> None:
 
 
 LOADERS = {"sim_load_scenario", "sim_load_replay", "sim_change_replay"}
+#: Paths the simulator does not model: every method (including ones the document does not list) answers 501.
+NOT_MODELLED = {"configurations", "ha_instances", "instance_configuration", "list_replicas"}
 
 
 @pytest.fixture(scope="module")
@@ -127,11 +138,25 @@ def test_fuzz_operation_answers_conform(case, server, http, sandbox):
     finally:
         if case.operation.definition.raw.get("x-route-name") in LOADERS:
             unload(server, http)
+    if refused_by_http_layer(response):
+        return
     if response.status_code >= 500 and response.status_code != 501:
         assert asked_for(server, response), \
             f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
     check_fault_body(response)
-    case.validate_response(response, checks=CHECKS)
+    route = case.operation.definition.raw["x-route-name"]
+    case.validate_response(response, checks=CHECKS,
+                           excluded_checks=[schemathesis.checks.unsupported_method] if route in NOT_MODELLED else None)
+
+
+def refused_by_http_layer(response) -> bool:
+    """aiohttp's HTTP parser refuses a request line or header over 8190 bytes with a plain-text 400 before the
+    application sees the request (so no fault body and no journal entry); nothing else may answer that way."""
+    if response.status_code == 400 and response.text.startswith("Got more than 8190 bytes"):
+        request = response.request
+        assert len(request.url) > 8000 or any(len(k) + len(v) > 8000 for k, v in request.headers.items())
+        return True
+    return False
 
 
 def test_journal_reads_do_not_grow_the_journal(server, http):
