@@ -52,6 +52,8 @@ def header(m: dict, args, seed_source: str) -> str:
         f"  load: benchmarks/loadgen.py, a separate process (asyncio keep-alive HTTP/1.1 client, standard library),"
         f" {args.connections} connections, {args.warmup:,} warm-up then {args.requests:,} timed requests per load"
         f" (cap {args.max_seconds:.0f} s)",
+        f"  each load under 15 s runs {args.repeat} time(s) and the run with the most req/s is kept (the machine may "
+        f"be shared: see the 'other' column)",
         f"  instance JSON: {seed_source}",
         "",
     ])
