@@ -67,3 +67,41 @@ def test_freezegun_does_not_stop_the_servers_event_loop(inner):
         rules: [{match: {route: list_flavors}, actions: [{delay: 0.05}]}]
     """})
     result.assert_outcomes(passed=1)
+
+
+def test_freezegun_freezer_fixture_gets_a_real_clock(inner):
+    # pytest-freezer's fixture is named `freezer`; this stand-in freezes the same way.
+    result = inner("""
+        import datetime as dt
+
+        def test_with_freezer(cdbsim, freezer):  # cdbsim starts first: the fixture name tells it
+            assert cdbsim.clock.mode == "real"
+            freezer.move_to("2032-02-02 02:02:02")
+            assert cdbsim.clock.now() == dt.datetime(2032, 2, 2, 2, 2, 2, tzinfo=dt.timezone.utc)
+    """, files={"conftest.py": """
+        import pytest
+        from freezegun import freeze_time
+
+        @pytest.fixture
+        def freezer():
+            with freeze_time("2030-01-01") as frozen:
+                yield frozen
+    """})
+    result.assert_outcomes(passed=1)
+
+
+def test_freezegun_on_an_async_test_of_the_async_fixture(inner):
+    result = inner("""
+        import datetime as dt
+        import pytest
+        from freezegun import freeze_time
+
+        @pytest.mark.asyncio
+        @freeze_time("2030-03-03 03:03:03", real_asyncio=True)
+        async def test_async_frozen(cdbsim_client):
+            assert cdbsim_client.clock.mode == "real"
+            answer = await cdbsim_client.request("POST", "instances", {"instance": {
+                "name": "a", "flavorRef": 1, "volume": {"size": 1}}})
+            assert answer.body["instance"]["created"] == "2030-03-03T03:03:03"
+    """)
+    result.assert_outcomes(passed=1)
