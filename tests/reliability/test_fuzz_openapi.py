@@ -167,3 +167,18 @@ def test_journal_reads_do_not_grow_the_journal(server, http):
     assert max(steps) <= min(steps) + 64, sizes
     entries = http.get(server.url + "/_sim/journal").json()["journal"]
     assert entries and all(e["response"]["body"] is None for e in entries if e["path"] == "/_sim/journal")
+
+
+def test_fuzz_reseeded_ids_do_not_collide_with_existing_rows(server, http):
+    """PUT /_sim/ids back to a seed already used, then creates: fresh ids, never a 500 (found by the fuzzer)."""
+    headers = {"X-Auth-Token": TOKEN}
+    body = {"instance": {"name": "again", "flavorRef": 1, "volume": {"size": 1}}}
+    made = []
+    for _ in range(2):
+        assert http.put(server.url + "/_sim/ids", json={"seed": 424242}).status_code == 200
+        resp = http.post(f"{server.url}/v1.0/{ACCOUNT}/instances", json=body, headers=headers)
+        assert resp.status_code == 200, resp.text
+        made.append(resp.json()["instance"]["id"])
+    assert made[0] != made[1]
+    for instance_id in made:
+        http.delete(f"{server.url}/v1.0/{ACCOUNT}/instances/{instance_id}", headers=headers)
