@@ -61,8 +61,6 @@ class Answer:
 class AppControl:
     """Control calls as functions of the app, run by `run` (SimulatorServer.run, or a direct call)."""
 
-    local = True
-
     def __init__(self, run: Callable[[Callable], Any]) -> None:
         self._run = run
 
@@ -126,19 +124,19 @@ class AppControl:
         return self.call(lambda app: self._control().handler_errors(app, since))
 
     def load_scenario(self, source, account_id: str) -> dict:
-        from simulator.keys import FEATURES
+        from simulator.faults import fault_engine
 
-        return self.call(lambda app: app[FEATURES]["faults"].load_entry(source, account_id))
+        return self.call(lambda app: fault_engine(app).load_entry(source, account_id))
 
     def scenarios(self, account_id: str) -> list[dict]:
-        from simulator.keys import FEATURES
+        from simulator.faults import fault_engine
 
-        return self.call(lambda app: app[FEATURES]["faults"].list(account_id))
+        return self.call(lambda app: fault_engine(app).list(account_id))
 
     def clear_scenarios(self, account_id: str, name: str | None = None) -> list[dict]:
-        from simulator.keys import FEATURES
+        from simulator.faults import fault_engine
 
-        return self.call(lambda app: app[FEATURES]["faults"].clear(name, account_id))
+        return self.call(lambda app: fault_engine(app).clear(name, account_id))
 
     def snapshot(self, name: str | None, account_id: str | None) -> dict:
         return self.call(lambda app: self._control().take_snapshot(app, name, account_id))
@@ -198,14 +196,12 @@ def http_call(method: str, url: str, body=None, headers: dict | None = None, tim
 class HttpControl:
     """The same calls over the /_sim/ API of a running simulator (--cdbsim-url)."""
 
-    local = False
-
     def __init__(self, url: str, admin_token: str | None = None) -> None:
         self.url = url.rstrip("/")
         self.headers = {"X-Admin-Token": admin_token} if admin_token else {}
 
-    def _do(self, method: str, path: str, body=None, expect=(200, 201, 204), headers=None) -> Any:
-        answer = http_call(method, self.url + path, body, {**self.headers, **(headers or {})})
+    def _do(self, method: str, path: str, body=None, expect=(200, 201, 204)) -> Any:
+        answer = http_call(method, self.url + path, body, self.headers)
         if answer.status not in expect:
             fault = next(iter(answer.body), "") if isinstance(answer.body, dict) else ""
             detail = answer.body[fault] if fault else {}
@@ -266,7 +262,7 @@ class HttpControl:
         return self._do("GET", f"/_sim/scenarios?account_id={account_id}")["scenarios"]
 
     def clear_scenarios(self, account_id: str, name: str | None = None) -> list[dict]:
-        path = "/_sim/scenarios" + (f"/{name}" if name else "")
+        path = "/_sim/scenarios" + (f"/{urllib.parse.quote(name, safe='')}" if name else "")
         return self._do("DELETE", f"{path}?account_id={account_id}")["unused_rules"]
 
     def snapshot(self, name: str | None, account_id: str | None) -> dict:
@@ -274,7 +270,7 @@ class HttpControl:
         return self._do("POST", "/_sim/snapshots", body)["snapshot"]
 
     def restore(self, name: str) -> dict:
-        return self._do("POST", f"/_sim/snapshots/{name}/restore")["snapshot"]
+        return self._do("POST", f"/_sim/snapshots/{urllib.parse.quote(name, safe='')}/restore")["snapshot"]
 
     def replay(self, path: str | None, mode: str = "strict", record_mode: str = "none") -> None:
         self._do("PUT", "/_sim/replay", {"path": path, "mode": mode, "record_mode": record_mode})
@@ -389,6 +385,7 @@ class _Account:
         #: The journal seq and handler error count when the test began (what the end of the test reads from).
         self.marks: dict = {}
         self.replaying = False
+        self._snapshots = 0
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} account {self.account_id}>"
@@ -427,7 +424,8 @@ class _Account:
 
     def snapshot(self, name: str | None = None) -> str:
         """Keep this account's state (not its journal) under a name; returns the name."""
-        return self._control.snapshot(name or f"{self.account_id}-{uuid.uuid4().hex[:8]}", self.account_id)["name"]
+        self._snapshots += 1
+        return self._control.snapshot(name or f"{self.account_id}-{self._snapshots}", self.account_id)["name"]
 
     def restore(self, name: str) -> None:
         """Bring back a snapshot taken with snapshot()."""
@@ -528,15 +526,13 @@ class CdbsimSession:
     """
 
     def __init__(self, config: "SimulatorConfig", *, url: str | None = None, admin_token: str | None = None,
-                 seed: int | None = None, clock: str = "auto", record_dir: str | None = None,
-                 coverage=None) -> None:
+                 seed: int | None = None, clock: str = "auto", coverage=None) -> None:
         self.config = config
         self.server: SimulatorServer | None = None
         self.url = url.rstrip("/") if url else None
         self.control = HttpControl(url, admin_token) if url else None
         self.seed = config.seed if seed is None else seed
-        self.clock = clock
-        self.record_dir = Path(record_dir) if record_dir else None
+        self.clock_mode = clock
         self.coverage = coverage
         self.start_time = config.start_time
 
@@ -586,7 +582,7 @@ class CdbsimSession:
         """A test's sandbox: ids from the seed and the clock at the session's start (in-process), then its own
         account, its recording or replay, and its scenarios. Close it with close()."""
         control = self.control
-        mode = clock or self.clock
+        mode = clock or self.clock_mode
         control.prepare(self.seed if seed is None else seed, self.config.clock if mode == "auto" else mode,
                         self.start_time)
         mark = control.status()
@@ -624,7 +620,7 @@ class CdbsimSession:
                 errors = control.errors(sandbox.marks["handler_errors"])["errors"]
         finally:
             try:
-                if getattr(sandbox, "replaying", False):
+                if sandbox.replaying:
                     control.stop_replay()
             finally:
                 for account in reversed(accounts):
@@ -769,7 +765,7 @@ def make_cdbsim(request: pytest.FixtureRequest, cdbsim_config) -> CdbsimSession:
     session = CdbsimSession.start(
         cdbsim_config, url=config.getoption("--cdbsim-url"), admin_token=config.getoption("--cdbsim-admin-token"),
         seed=config.getoption("--cdbsim-seed"), clock=config.getoption("--cdbsim-clock"),
-        record_dir=config.getoption("--cdbsim-record-dir"), coverage=config.stash.get(COVERAGE_KEY, None))
+        coverage=config.stash.get(COVERAGE_KEY, None))
     config.stash[SESSION_KEY] = session
     yield session
     session.stop()
@@ -783,7 +779,7 @@ def cdbsim(request: pytest.FixtureRequest, make_cdbsim: CdbsimSession) -> Sandbo
     replay = options.get("replay")
     sandbox = make_cdbsim.open(
         item.nodeid, account=options.get("account"), seed=options.get("seed"),
-        clock=_clock_for(item, options, make_cdbsim.clock), scenarios=options["scenarios"], replay=replay,
+        clock=_clock_for(item, options, make_cdbsim.clock_mode), scenarios=options["scenarios"], replay=replay,
         record=None if replay else _record_path(request.config, item), base_dir=Path(str(request.path)).parent)
     item.stash[SANDBOX_KEY] = sandbox
     yield sandbox
