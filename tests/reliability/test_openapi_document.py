@@ -89,6 +89,13 @@ def test_openapi_bodies_of_validated_operations_use_those_schemas(document):
         assert ref == f"#/components/schemas/{schema}", op_id
 
 
+def test_openapi_document_is_valid_openapi_3_1(document):
+    from openapi_spec_validator import validate
+
+    assert document["openapi"].startswith("3.1.")
+    validate(document)  # raises on the first violation of the OpenAPI 3.1 schema
+
+
 def test_openapi_component_schemas_are_valid_json_schema(document):
     for name, schema in document["components"]["schemas"].items():
         jsonschema.Draft202012Validator.check_schema(schema)
