@@ -7,7 +7,6 @@ import re
 import sqlite3
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 import requests
