@@ -23,7 +23,8 @@ CONTROL_CHARS = ["\x00", "db\x07bell", "line\nbreak", "\x1b[31mred", "tab\there"
 UNICODE = ["naïve", "名前", "\u202edb", "emoji😀", "zero\u200bwidth", "ｆｕｌｌ"]
 #: Hostile path segments, as a client sends them (spaces percent-encoded; a raw space is not HTTP at all).
 EVIL_IDS = ["..", "../..", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "..%2f..%2fbravo-acct%2finstances",
-            "1'%20OR%20'1'='1", "1%27%20OR%20%271%27%3D%271", "x;%20DROP%20TABLE%20instances;%20--", "%00", "%2500", "*",
+            "1'%20OR%20'1'='1", "1%27%20OR%20%271%27%3D%271", "x;%20DROP%20TABLE%20instances;%20--", "%00",
+            "%2500", "*",
             "%25", "%2F", "\\..\\..", "null", "-1", "9" * 40]
 
 
@@ -237,7 +238,8 @@ async def test_bad_input_sql_metacharacters_in_names(api, world):
                 ("POST", f"/instances/{instance}/databases", {"databases": [{"name": name}]}),
                 ("POST", f"/instances/{instance}/users", {"users": [{"name": name, "password": "pw-1"}]}),
                 ("POST", f"/instances/{instance}/users", {"users": [{"name": "okname", "password": name}]}),
-                ("PUT", f"/instances/{instance}/users/{world['a']['user']}/databases", {"databases": [{"name": name}]})]:
+                ("PUT", f"/instances/{instance}/users/{world['a']['user']}/databases",
+                 {"databases": [{"name": name}]})]:
             status, answer, _ = await api.call(method, path, json=body)
             assert_4xx_fault(status, answer, f"{method} {path} {body!r}")
     assert_unchanged(api, world)

@@ -132,8 +132,9 @@ async def test_concurrency_backup_creates_on_one_instance_one_wins(server, http)
         "name": "one", "flavorRef": 1, "volume": {"size": 2}}})
     instance = body["instance"]["id"]
     await client.advance(10)
-    answers = await asyncio.gather(*(client.call("POST", "/backups", {"backup": {"name": f"b{i}", "instance": instance}})
-                                     for i in range(BACKUP_CREATES)))
+    answers = await asyncio.gather(*(
+        client.call("POST", "/backups", {"backup": {"name": f"b{i}", "instance": instance}})
+        for i in range(BACKUP_CREATES)))
     statuses = [s for s, _ in answers]
     assert statuses.count(202) == 1 and statuses.count(422) == BACKUP_CREATES - 1, collections.Counter(statuses)
     busy = {"unprocessableEntity": {"code": 422, "message": f"Instance {instance} is not currently available for an "

@@ -43,7 +43,8 @@ def call(server, method, path, token=None, body=None, expect=None):
 
 def wait_active(server, token, account, instance_id) -> None:
     for _ in range(200):
-        status = call(server, "GET", f"/v1.0/{account}/instances/{instance_id}", token, expect=200)["instance"]["status"]
+        shown = call(server, "GET", f"/v1.0/{account}/instances/{instance_id}", token, expect=200)
+        status = shown["instance"]["status"]
         if status == "ACTIVE":
             return
         time.sleep(0.01)
@@ -104,9 +105,8 @@ def drive(server) -> dict[str, str]:
         "users": [{"name": "u5", "password": given["user_pw5"]}]}}, expect=200)["instance"]["id"]
     wait_active(server, token, account, restored)
     login = f"/_sim/accounts/{account}/instances/{restored}/login"
-    assert call(server, "POST", login, body={"user": "u1", "password": given["user_pw4"]}, expect=200) == {"login": True}
-    assert call(server, "POST", login, body={"user": "u5", "password": given["user_pw5"]}, expect=200) == {"login": True}
-    assert call(server, "POST", login, body={"user": "u2", "password": given["user_pw3"]}, expect=200) == {"login": True}
+    for user, password in (("u1", given["user_pw4"]), ("u5", given["user_pw5"]), ("u2", given["user_pw3"])):
+        assert call(server, "POST", login, body={"user": user, "password": password}, expect=200) == {"login": True}
     return {**given, **issued}
 
 
