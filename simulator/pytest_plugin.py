@@ -504,6 +504,15 @@ def token_for(account_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cdbsim:{account_id}"))
 
 
+def test_seed(seed: int, nodeid: str) -> int:
+    """The id seed of one test: its own sequence of the session's (or marker's) seed, so a test sees the same ids
+    in every run whatever ran before it, and never the ids of another test."""
+    return int.from_bytes(hashlib.sha256(f"{seed}:{nodeid}".encode("utf-8")).digest()[:8], "big") >> 1
+
+
+test_seed.__test__ = False  # a helper, not a test, for pytest's collection
+
+
 def account_id_for(nodeid: str) -> str:
     """A readable account id of a test, the same every run: its name and a hash of its node id."""
     name = nodeid.split("::")[-1]
@@ -583,8 +592,8 @@ class CdbsimSession:
         account, its recording or replay, and its scenarios. Close it with close()."""
         control = self.control
         mode = clock or self.clock_mode
-        control.prepare(self.seed if seed is None else seed, self.config.clock if mode == "auto" else mode,
-                        self.start_time)
+        control.prepare(test_seed(self.seed if seed is None else seed, name),
+                        self.config.clock if mode == "auto" else mode, self.start_time)
         mark = control.status()
         sandbox = self.add_account(account or account_id_for(name), base_dir=base_dir)
         sandbox.marks = mark
@@ -701,6 +710,9 @@ def _marker_options(node) -> dict:
                                     f"{', '.join(sorted(unknown))} (known: {', '.join(MARKER_ARGS)})")
         for key, value in mark.kwargs.items():
             options.setdefault(key, value)
+    seed = options.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise pytest.UsageError(f"{node.nodeid}: @pytest.mark.cdbsim(seed=...) must be an integer, not {seed!r}")
     clock = options.get("clock")
     if clock is not None and clock not in CLOCK_MODES:
         raise pytest.UsageError(f"{node.nodeid}: @pytest.mark.cdbsim(clock=...) must be one of "

@@ -6,6 +6,7 @@ pytest plugin runs the same code on the server's thread (SimulatorServer.run) wi
 """
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -96,6 +97,7 @@ def reset_all(app: web.Application, seed: int | None = None) -> dict:
             faults.clear()
         store.state.wipe()
         app[IDS].reseed(seed)
+        store.state.set_setting(SEED_USES, {str(seed): 1})
         bootstrap(app[BACKEND], config)
     app[JOURNAL].handler_errors.clear()
     return {"seed": seed, "accounts": [a["id"] for a in app[BACKEND].identity.accounts()]}
@@ -125,10 +127,27 @@ def delete_account(app: web.Application, account_id: str) -> int:
         return store.state.delete_account_rows(account_id)
 
 
+#: meta key: how often each seed's id sequence has been started on the rows the store holds.
+SEED_USES = "seed_uses"
+
+
 def reseed(app: web.Application, seed: int) -> dict:
-    """Start the id sequence again from seed (ids, tokens, passwords drawn from now on repeat for the same seed)."""
-    app[IDS].reseed(_seed(seed))
-    return {"seed": seed}
+    """Start the id sequence of seed: its own sequence the first time, so the same seed on the same state gives
+    the same ids; a seed used before (its ids may be in the store) gets the next generation of it, never ids
+    that exist already. A global reset starts every seed afresh."""
+    seed = _seed(seed)
+    state = app[STORE].state
+    uses = state.setting(SEED_USES) or {str(app[CONFIG].seed): 1}
+    generation = uses.get(str(seed), 0)
+    app[IDS].reseed(seed if generation == 0 else _generation_seed(seed, generation))
+    uses[str(seed)] = generation + 1
+    state.set_setting(SEED_USES, uses)
+    return {"seed": seed, "generation": generation}
+
+
+def _generation_seed(seed: int, generation: int) -> int:
+    digest = hashlib.sha256(f"cdbsim-ids:{seed}:{generation}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 # clock -------------------------------------------------------------------------------------------------------------
@@ -189,9 +208,13 @@ def create_account(app: web.Application, body: dict) -> dict:
     if unknown:
         raise BadRequest(f"Unknown field(s) for an account: {', '.join(sorted(unknown))}.")
     identity = app[BACKEND].identity
-    account_id = body.get("account_id") or f"acct-{app[BACKEND].ids.hex(8)}"
+    account_id = body.get("account_id")
+    if account_id is None:
+        account_id = f"acct-{app[BACKEND].ids.hex(8)}"
+    elif not isinstance(account_id, str):
+        raise BadRequest("'account_id' must be a string.")
     with app[STORE].atomic():
-        return identity.create_account(str(account_id),
+        return identity.create_account(account_id,
                                        **{k: body[k] for k in ACCOUNT_FIELDS - {"account_id"} if k in body})
 
 

@@ -99,15 +99,25 @@ async def test_delete_account_unknown_is_item_not_found(api):
     assert_fault(await api.delete("/_sim/accounts/nobody"), "itemNotFound", 404, "Account nobody cannot be found.")
 
 
-async def test_set_ids_repeats_the_sequence_for_a_seed(api):
+async def test_set_ids_starts_the_sequence_of_the_seed(api):
     status, body, _ = await api.put("/_sim/ids", {"seed": 5})
-    assert (status, body) == (200, {"ids": {"seed": 5}})
+    assert (status, body) == (200, {"ids": {"seed": 5, "generation": 0}})
     first = await api.create_instance(name="a")
-    # the same ids again need room: the account is emptied first (what the pytest plugin does between tests)
-    await api.post(f"/_sim/accounts/{ACCOUNT}/reset")
-    await api.put("/_sim/ids", {"seed": 5})
-    second = await api.create_instance(name="b")
-    assert (first["id"], first["hostname"]) == (second["id"], second["hostname"])
+    await api.post("/_sim/reset")  # an empty store: every seed starts afresh
+    assert (await api.put("/_sim/ids", {"seed": 5}))[1] == {"ids": {"seed": 5, "generation": 0}}
+    again = await api.create_instance(name="b")
+    assert (first["id"], first["hostname"]) == (again["id"], again["hostname"])
+
+
+async def test_set_ids_to_a_seed_used_on_these_rows_never_collides(api):
+    made = []
+    for generation in range(3):
+        assert (await api.put("/_sim/ids", {"seed": 3}))[1] == {"ids": {"seed": 3, "generation": generation}}
+        made.append((await api.create_instance())["id"])
+    assert len(set(made)) == 3
+    # the seed the app started with made the bootstrap account's rows: it is "used" from the start
+    assert (await api.put("/_sim/ids", {"seed": 7}))[1]["ids"]["generation"] == 1
+    await api.create_instance()
 
 
 async def test_set_ids_bad_seed_is_bad_request(api):
@@ -127,6 +137,13 @@ async def test_create_account_then_list_accounts(api):
     assert [(a["id"], a["users"]) for a in listed] == [
         (ACCOUNT, [{"username": "demo", "role": "dbaas:admin"}]),
         ("555", [{"username": "user-555", "role": "dbaas:observer"}])]
+
+
+async def test_create_account_id_must_be_a_string(api):
+    for value in (True, 0, 12, ["x"]):
+        assert_fault(await api.post("/_sim/accounts", {"account_id": value}), "badRequest", 400,
+                     "'account_id' must be a string.")
+    assert (await api.post("/_sim/accounts", {"account_id": None}))[1]["account"]["account_id"].startswith("acct-")
 
 
 async def test_create_account_unknown_field_is_bad_request(api):

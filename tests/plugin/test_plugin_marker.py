@@ -23,35 +23,41 @@ def test_marker_scenario_loads_for_the_test_only(inner):
     result.assert_outcomes(passed=2)
 
 
-def test_marker_seed_gives_the_same_ids_in_any_test(inner, pytester):
+def test_marker_seed_gives_a_test_the_same_ids_in_every_run_and_order(inner, pytester):
     out = pytester.path / "ids.txt"
-    result = inner(f"""
+    source = f"""
         import pytest
 
-        def make(cdbsim):
+        def make(cdbsim, test):
             body = cdbsim.call("POST", "instances", {{"instance": {{"name": "a", "flavorRef": 1,
                                                                   "volume": {{"size": 1}}}}}}).body
             with open({str(out)!r}, "a") as fh:
-                fh.write(body["instance"]["id"] + "\\n")
+                fh.write(f"{{test}} {{body['instance']['id']}}\\n")
 
         @pytest.mark.cdbsim(seed=42)
         def test_a(cdbsim):
-            make(cdbsim)
+            make(cdbsim, "a")
 
         @pytest.mark.cdbsim(seed=42)
         def test_b(cdbsim):
-            make(cdbsim)
+            make(cdbsim, "b")
 
-        @pytest.mark.cdbsim(seed=43)
         def test_c(cdbsim):
-            make(cdbsim)
+            make(cdbsim, "c")
+    """
 
-        def test_d(cdbsim):
-            make(cdbsim)
-    """, "--cdbsim-seed=43")
-    result.assert_outcomes(passed=4)
-    a, b, c, d = out.read_text().split()
-    assert a == b and c == d and a != c
+    def ids(*args: str) -> dict:
+        out.unlink(missing_ok=True)
+        inner(source, *args).assert_outcomes(passed=1 if args else 3)
+        return dict(line.split() for line in out.read_text().splitlines())
+
+    everything = ids()
+    assert len(set(everything.values())) == 3  # one seed, three tests: three sequences, no collision
+    assert ids("-k", "test_c") == {"c": everything["c"]}  # alone, first: the same ids as after a and b
+    assert ids("-k", "test_b") == {"b": everything["b"]}
+    assert ids("-k", "test_c", "--cdbsim-seed=1") != {"c": everything["c"]}  # the session seed matters
+    with_marker_seed = ids("-k", "test_a", "--cdbsim-seed=1")
+    assert with_marker_seed == {"a": everything["a"]}  # the marker's seed wins over the option
 
 
 def test_marker_account_fixes_the_account_id(inner):
@@ -93,10 +99,15 @@ def test_marker_unknown_argument_is_a_usage_error(inner):
         @pytest.mark.cdbsim(clock="sometimes")
         def test_bad_clock(cdbsim):
             pass
+
+        @pytest.mark.cdbsim(seed="42")
+        def test_bad_seed(cdbsim):
+            pass
     """)
-    result.assert_outcomes(errors=2)
+    result.assert_outcomes(errors=3)
     result.stdout.fnmatch_lines(["*unknown @pytest.mark.cdbsim argument(s) scenarios*",
-                                 "*clock=...) must be one of auto, manual, real, not 'sometimes'*"])
+                                 "*clock=...) must be one of auto, manual, real, not 'sometimes'*",
+                                 "*seed=...) must be an integer, not '42'*"])
 
 
 def test_marker_is_registered_for_strict_markers(inner):
