@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import uuid
+from typing import Callable
 
 
 class Ids:
@@ -17,9 +18,12 @@ class Ids:
         self.seed = seed
         self._random = random.Random(seed)
 
-    def uuid(self) -> str:
-        """A random (version 4) UUID string drawn from the seeded generator."""
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+    def uuid(self, taken: Callable[[str], bool] | None = None) -> str:
+        """A random (version 4) UUID string drawn from the seeded generator; drawn again while taken(id)."""
+        while True:
+            value = str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+            if taken is None or not taken(value):
+                return value
 
     def hex(self, length: int = 40) -> str:
         """length lowercase hex characters."""

@@ -147,8 +147,9 @@ class Backups:
         size = self.backend.instances.used_gb(instance)
         durations = self.backend.config.durations
         start = at.timestamp()
+        backup_id = backup_id or self.backend.ids.uuid(taken=lambda i: self.repo.exists("backups", i))
         row = {
-            "id": backup_id or self.backend.ids.uuid(), "account_id": account_id, "seq": self.repo.next_seq(),
+            "id": backup_id, "account_id": account_id, "seq": self.repo.next_seq(),
             "name": name, "description": description, "instance_id": instance["id"],
             "parent_id": parent["id"] if parent else None,
             "backup_type": "incremental" if parent else "full", "is_automated": int(schedule_id is not None),

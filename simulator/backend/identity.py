@@ -122,7 +122,7 @@ class Identity:
             raise BadRequest("Invalid request body: unable to parse Auth data. Please review XML or JSON formatting.")
         if tenant is not None and tenant != user["account_id"]:
             raise Unauthorized(f"Token doesn't belong to Tenant with Id/Name: '{tenant}'")
-        token = self.backend.ids.uuid()
+        token = self.backend.ids.uuid(taken=lambda t: self.repo.token(hash_secret(t)) is not None)
         issued = self.backend.now()
         expires = issued + dt.timedelta(seconds=self.backend.config.token_lifetime)
         self.repo.insert_token(hash_secret(token), user["id"], user["account_id"], issued.timestamp(),

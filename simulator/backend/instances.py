@@ -137,7 +137,7 @@ class Instances:
         self.check_quota(account_id)
         now = self.backend.now()
         ids = self.backend.ids
-        instance_id = ids.uuid()
+        instance_id = ids.uuid(taken=self.repo.exists)
         row = {
             "id": instance_id, "account_id": account_id, "seq": self.repo.next_seq(), "name": spec["name"],
             "flavor_id": flavor.id, "volume_size": size, "datastore_type": version.datastore_name,

@@ -104,7 +104,7 @@ class Schedules:
             raise BadRequest(f"Instance {instance_id} already has a backup schedule ({existing['id']}).")
         now = self.backend.now()
         row = {
-            "id": self.backend.ids.uuid(), "account_id": account_id, "seq": self.repo.next_schedule_seq(),
+            "id": self.backend.ids.uuid(taken=lambda i: self.repo.exists("schedules", i)), "account_id": account_id, "seq": self.repo.next_schedule_seq(),
             "instance_id": instance_id, "action": "backup", "day_of_week": spec["day_of_week"],
             "hour": spec["hour"], "minute": spec["minute"],
             "full_backup_retention": spec.get("full_backup_retention"),

@@ -53,6 +53,11 @@ class BackupsRepo:
     def next_seq(self) -> int:
         return next(self.db.query("select coalesce(max(seq), 0) + 1 as n from backups"))["n"]
 
+    def exists(self, table: str, row_id: str) -> bool:
+        """Is this id used by any backup or schedule (ids must stay unique after a reseed)?"""
+        assert table in ("backups", "schedules")
+        return bool(list(self.db.query(f"select 1 from {table} where id = ?", [row_id])))
+
     def get(self, account_id: str, backup_id: str) -> dict | None:
         rows = list(self.db.query("select * from backups where account_id = ? and id = ?", [account_id, backup_id]))
         return rows[0] if rows else None

@@ -19,6 +19,10 @@ class InstancesRepo:
                                   [account_id, instance_id]))
         return rows[0] if rows else None
 
+    def exists(self, instance_id: str) -> bool:
+        """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
+        return bool(list(self.db.query("select 1 from instances where id = ?", [instance_id])))
+
     def page(self, account_id: str, limit: int, marker: str | None) -> list[dict]:
         """Up to limit+1 instances after marker, ordered by id (the extra row says a next page exists)."""
         if marker:
