@@ -97,7 +97,8 @@ def reset_all(app: web.Application, seed: int | None = None) -> dict:
             faults.clear()
         store.state.wipe()
         app[IDS].reseed(seed)
-        store.state.set_setting(SEED_USES, {str(seed): 1})
+        store.state.clear_settings(SEED_USES)
+        store.state.set_setting(SEED_USES + str(seed), 1)
         bootstrap(app[BACKEND], config)
     app[JOURNAL].handler_errors.clear()
     return {"seed": seed, "accounts": [a["id"] for a in app[BACKEND].identity.accounts()]}
@@ -127,8 +128,8 @@ def delete_account(app: web.Application, account_id: str) -> int:
         return store.state.delete_account_rows(account_id)
 
 
-#: meta key: how often each seed's id sequence has been started on the rows the store holds.
-SEED_USES = "seed_uses"
+#: meta key prefix: how often each seed's id sequence has been started on the rows the store holds.
+SEED_USES = "ids.seed_uses."
 
 
 def reseed(app: web.Application, seed: int) -> dict:
@@ -137,11 +138,10 @@ def reseed(app: web.Application, seed: int) -> dict:
     that exist already. A global reset starts every seed afresh."""
     seed = _seed(seed)
     state = app[STORE].state
-    uses = state.setting(SEED_USES) or {str(app[CONFIG].seed): 1}
-    generation = uses.get(str(seed), 0)
+    # The app started on config.seed's sequence: that seed's first generation is in use from the start.
+    generation = state.setting(SEED_USES + str(seed), 1 if seed == app[CONFIG].seed else 0)
     app[IDS].reseed(seed if generation == 0 else _generation_seed(seed, generation))
-    uses[str(seed)] = generation + 1
-    state.set_setting(SEED_USES, uses)
+    state.set_setting(SEED_USES + str(seed), generation + 1)
     return {"seed": seed, "generation": generation}
 
 

@@ -83,6 +83,10 @@ class StateRepo:
     def set_setting(self, key: str, value) -> None:
         self.db["meta"].insert({"key": key, "value": json.dumps(value)}, replace=True)
 
+    def clear_settings(self, prefix: str) -> None:
+        """Forget every setting whose key starts with prefix."""
+        self.db.execute("delete from meta where substr(key, 1, ?) = ?", [len(prefix), prefix])
+
     def has_rows(self, account_id: str) -> bool:
         """Whether anything of the account is left."""
         return any(next(self.db.query(f"select exists(select 1 from [{t}] where {cond}) as x", [account_id]))["x"]
