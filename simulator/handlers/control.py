@@ -107,25 +107,21 @@ def reset_all(app: web.Application, seed: int | None = None) -> dict:
 def reset_account(app: web.Application, account_id: str) -> dict:
     """One account back to empty (instances, backups, schedules, journal, counters, its fault scenarios), keeping
     the account, its users and tokens. Other accounts are not touched."""
-    _must_have_account(app, account_id)
-    faults = _faults(app)
-    store = app[STORE]
-    with store.atomic():
-        if faults is not None:
-            faults.clear(account_id=account_id)
-        removed = store.state.delete_account_rows(account_id, exclude=IDENTITY)
-    return {"account_id": account_id, "rows_removed": removed}
+    return {"account_id": account_id, "rows_removed": _remove_account(app, account_id, keep=IDENTITY)}
 
 
 def delete_account(app: web.Application, account_id: str) -> int:
     """The account and everything of it gone (its users' tokens stop working); returns the rows removed."""
+    return _remove_account(app, account_id, keep=())
+
+
+def _remove_account(app: web.Application, account_id: str, keep: tuple[str, ...]) -> int:
     _must_have_account(app, account_id)
     faults = _faults(app)
-    store = app[STORE]
-    with store.atomic():
+    with app[STORE].atomic():
         if faults is not None:
             faults.clear(account_id=account_id)
-        return store.state.delete_account_rows(account_id)
+        return app[STORE].state.delete_account_rows(account_id, exclude=keep)
 
 
 #: meta key prefix: how often each seed's id sequence has been started on the rows the store holds.
