@@ -62,10 +62,10 @@ class _Names:
     def __init__(self, faker) -> None:
         self.faker = faker
 
-    def unique(self, make, taken: set[str]) -> str:
+    def unique(self, make, taken: set[str], exists=lambda name: False) -> str:
         for attempt in range(1000):
             name = make() if attempt < 20 else f"{make()}{attempt}"
-            if name not in taken:
+            if name not in taken and not exists(name):
                 taken.add(name)
                 return name
         raise RuntimeError("could not make a unique demo name")
@@ -111,13 +111,17 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
     past = Backend(backend.store, clock, Ids(demo_ids_seed(spec.seed)), backend.config)
     taken_accounts: set[str] = set()
     taken_users: set[str] = set()
-    plans = []
-    for _ in range(spec.accounts):
-        account_id = names.unique(names.account_id, taken_accounts)
-        if backend.identity.account(account_id) is not None:
-            raise DemoPresent(f"Demo data for seed {spec.seed} is already there (account {account_id}).")
-        plans.append(_plan_account(names, faker, spec, account_id, taken_users, start, now))
-    events = sorted((e for plan in plans for e in plan["events"]), key=lambda e: (e[0], e[1]))
+    events = []
+    first = names.unique(names.account_id, taken_accounts)
+    if backend.identity.account(first) is not None:
+        raise DemoPresent(f"Demo data for seed {spec.seed} is already there (account {first}).")
+    for n in range(spec.accounts):
+        account_id = first if n == 0 else names.unique(names.account_id, taken_accounts,
+                                                       lambda a: backend.identity.account(a) is not None)
+        username = names.unique(names.username, taken_users,
+                                lambda u: backend.store.accounts.user_by_name(u) is not None)
+        events += _plan_account(names, faker, spec, account_id, username, start, now)
+    events.sort(key=lambda e: (e[0], e[1]))  # stable: same-moment events keep their planned order
     summary = {"seed": spec.seed, "from": start.isoformat(), "to": now.isoformat(), "accounts": []}
     made: dict[str, dict] = {}
     with backend.store.atomic():
@@ -130,12 +134,11 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
     return summary
 
 
-def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, taken_users: set[str],
-                  start: dt.datetime, now: dt.datetime) -> dict:
-    """The timed events that make one account's history."""
+def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, username: str,
+                  start: dt.datetime, now: dt.datetime) -> list[tuple]:
+    """The timed events that make one account's history: (moment, order at that moment, action, arguments)."""
     events = []
     born = start + dt.timedelta(minutes=faker.random_int(0, 24 * 60))
-    username = names.unique(names.username, taken_users)
     events.append((born, 0, _create_account, (account_id, username)))
     instances = []
     for i in range(spec.instances):
@@ -175,7 +178,7 @@ def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, taken_u
                 change = ("user", names.unique(names.db_user, user_names), names.password())
             events.append((at - step / 2, 3, _change, (account_id, key, change)))
             events.append((at, 4, _backup, (account_id, key, f"daily-incremental-{n + 1}", "last")))
-    return {"events": events}
+    return events
 
 
 # events: each runs on the past backend at its moment -----------------------------------------------------------

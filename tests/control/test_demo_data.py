@@ -136,3 +136,11 @@ def test_demo_serve_flag_seeds_once_per_state_file(tmp_path):
         app[STORE].close()
     assert len(accounts) == 4 and ACCOUNT in accounts
     assert build_parser().parse_args(["serve"]).demo is False
+
+
+def test_demo_two_seeds_share_one_store():
+    backend = fresh_backend()
+    one = seed_demo(backend, DemoSpec(seed=1, accounts=3, instances=1, chains=1))
+    two = seed_demo(backend, DemoSpec(seed=2, accounts=3, instances=1, chains=1))
+    ids = [a["account_id"] for a in one["accounts"] + two["accounts"]]
+    assert len(set(ids)) == 6 and backend.store.db["accounts"].count == 6
