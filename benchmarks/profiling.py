@@ -74,7 +74,7 @@ def analyse(raw: str, top: int = 12) -> dict:
         raise Unavailable("py-spy collected no samples")
     # entry frames (cli, __main__, run_server) hold nearly every sample and say nothing
     sim_incl = [(f, n) for f, n in inclusive.most_common()
-                if "simulator/" in frame_file(f) and n < 0.8 * total][:top]
+                if "simulator/" in frame_file(f) and not frame_file(f).endswith(ENTRY_FILES)][:top]
     sim_self = [(f, n) for f, n in own.most_common() if "simulator/" in frame_file(f)][:top]
     return {"samples": total, "groups": groups.most_common(), "simulator_inclusive": sim_incl,
             "simulator_self": sim_self, "self_overall": own.most_common(top),

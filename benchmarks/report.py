@@ -35,7 +35,7 @@ def machine(args) -> dict:
     import aiohttp
     import simulator
     try:
-        load1 = os.getloadavg()[0]
+        load1 = round(os.getloadavg()[0], 2)
     except OSError:
         load1 = None
     return {"cpu": cpu, "cpus": os.cpu_count(), "memory_gb": mem_gb, "os": platform.platform(),
