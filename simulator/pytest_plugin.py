@@ -504,15 +504,6 @@ def token_for(account_id: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cdbsim:{account_id}"))
 
 
-def test_seed(seed: int, nodeid: str) -> int:
-    """The id seed of one test: its own sequence of the session's (or marker's) seed, so a test sees the same ids
-    in every run whatever ran before it, and never the ids of another test."""
-    return int.from_bytes(hashlib.sha256(f"{seed}:{nodeid}".encode("utf-8")).digest()[:8], "big") >> 1
-
-
-test_seed.__test__ = False  # a helper, not a test, for pytest's collection
-
-
 def account_id_for(nodeid: str) -> str:
     """A readable account id of a test, the same every run: its name and a hash of its node id."""
     name = nodeid.split("::")[-1]
@@ -592,8 +583,8 @@ class CdbsimSession:
         account, its recording or replay, and its scenarios. Close it with close()."""
         control = self.control
         mode = clock or self.clock_mode
-        control.prepare(test_seed(self.seed if seed is None else seed, name),
-                        self.config.clock if mode == "auto" else mode, self.start_time)
+        control.prepare(self.seed if seed is None else seed, self.config.clock if mode == "auto" else mode,
+                        self.start_time)
         mark = control.status()
         sandbox = self.add_account(account or account_id_for(name), base_dir=base_dir)
         sandbox.marks = mark

@@ -6,7 +6,6 @@ pytest plugin runs the same code on the server's thread (SimulatorServer.run) wi
 """
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import json
 import os
@@ -97,8 +96,6 @@ def reset_all(app: web.Application, seed: int | None = None) -> dict:
             faults.clear()
         store.state.wipe()
         app[IDS].reseed(seed)
-        store.state.clear_settings(SEED_USES)
-        store.state.set_setting(SEED_USES + str(seed), 1)
         bootstrap(app[BACKEND], config)
     app[JOURNAL].handler_errors.clear()
     return {"seed": seed, "accounts": [a["id"] for a in app[BACKEND].identity.accounts()]}
@@ -124,26 +121,11 @@ def _remove_account(app: web.Application, account_id: str, keep: tuple[str, ...]
         return app[STORE].state.delete_account_rows(account_id, exclude=keep)
 
 
-#: meta key prefix: how often each seed's id sequence has been started on the rows the store holds.
-SEED_USES = "ids.seed_uses."
-
-
 def reseed(app: web.Application, seed: int) -> dict:
-    """Start the id sequence of seed: its own sequence the first time, so the same seed on the same state gives
-    the same ids; a seed used before (its ids may be in the store) gets the next generation of it, never ids
-    that exist already. A global reset starts every seed afresh."""
-    seed = _seed(seed)
-    state = app[STORE].state
-    # The app started on config.seed's sequence: that seed's first generation is in use from the start.
-    generation = state.setting(SEED_USES + str(seed), 1 if seed == app[CONFIG].seed else 0)
-    app[IDS].reseed(seed if generation == 0 else _generation_seed(seed, generation))
-    state.set_setting(SEED_USES + str(seed), generation + 1)
-    return {"seed": seed, "generation": generation}
-
-
-def _generation_seed(seed: int, generation: int) -> int:
-    digest = hashlib.sha256(f"cdbsim-ids:{seed}:{generation}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
+    """Start the id sequence of seed again: the same seed on the same state gives the same ids (an id that is
+    taken already is drawn again, so a seed used before never collides with the rows it made)."""
+    app[IDS].reseed(_seed(seed))
+    return {"seed": seed}
 
 
 # clock -------------------------------------------------------------------------------------------------------------

@@ -2,8 +2,6 @@
 take part without registering."""
 from __future__ import annotations
 
-import json
-
 from sqlite_utils import Database
 
 #: Tables that describe the database itself, not the simulated world: never wiped, never in an account's rows.
@@ -74,18 +72,6 @@ class StateRepo:
         """Delete every row of the simulated world (the schema and meta stay)."""
         for table in self.tables():
             self.db.execute(f"delete from [{table}]")
-
-    def setting(self, key: str, default=None):
-        """A JSON value kept in meta (with the rows it describes, so snapshots and restores keep them in step)."""
-        rows = list(self.db.query("select value from meta where key = ?", [key]))
-        return json.loads(rows[0]["value"]) if rows else default
-
-    def set_setting(self, key: str, value) -> None:
-        self.db["meta"].insert({"key": key, "value": json.dumps(value)}, replace=True)
-
-    def clear_settings(self, prefix: str) -> None:
-        """Forget every setting whose key starts with prefix."""
-        self.db.execute("delete from meta where substr(key, 1, ?) = ?", [len(prefix), prefix])
 
     def has_rows(self, account_id: str) -> bool:
         """Whether anything of the account is left."""
