@@ -2,10 +2,15 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable
 
 from simulator.redact import redact_body, redact_headers
 from simulator.store import Store
+
+
+#: A body without any of these bytes holds no secret, so it is stored as it came.
+_SECRET_HINT = re.compile(rb'"(password|apiKey|api_key|adminPass|token)"')
 
 
 def _decode(raw: bytes | None, content_type: str | None):
@@ -16,6 +21,25 @@ def _decode(raw: bytes | None, content_type: str | None):
         return json.loads(raw)
     except (ValueError, RecursionError):
         return raw.decode("utf-8", "replace")
+
+
+def body_json(raw: bytes | None) -> str:
+    """The body as JSON text for the journal: redacted when it may hold a secret, else as it came."""
+    if not raw:
+        return "null"
+    if not _SECRET_HINT.search(raw):
+        try:
+            text = raw.decode("utf-8")
+            json.loads(text)  # only a well-formed JSON body may be stored as it is
+            return text
+        except (ValueError, RecursionError):
+            pass
+    return json.dumps(redact_body(_decode(raw, None)))
+
+
+def part_json(headers: dict, raw: bytes | None) -> str:
+    """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked."""
+    return '{"headers": ' + json.dumps(redact_headers(headers)) + ', "body": ' + body_json(raw) + "}"
 
 
 class Journal:
@@ -32,10 +56,8 @@ class Journal:
         req, resp = exchange["request"], exchange["response"]
         entry = {k: exchange.get(k) for k in ("account_id", "time", "method", "path", "query", "route",
                                                 "status", "rule", "action", "note", "duration_ms")}
-        entry["request"] = {"headers": redact_headers(req["headers"]),
-                            "body": redact_body(_decode(req.get("body"), req["headers"].get("Content-Type")))}
-        entry["response"] = {"headers": redact_headers(resp["headers"]),
-                             "body": redact_body(_decode(resp.get("body"), resp["headers"].get("Content-Type")))}
+        entry["request"] = part_json(req["headers"], req.get("body"))
+        entry["response"] = part_json(resp["headers"], resp.get("body"))
         seq = self.store.journal.append(entry)
         exchange["seq"] = seq
         for listener in self.listeners:

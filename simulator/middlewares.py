@@ -72,7 +72,8 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             exchange["response"]["body"] = None
         if request.path.startswith("/_sim/journal"):  # a read of the journal holds the journal: keeping it doubles it
             exchange["response"]["body"] = None
-        request.app[JOURNAL].record(exchange)
+        with request.app[BACKEND].bookkeeping():
+            request.app[JOURNAL].record(exchange)
         if request.app[STORE].db.conn.in_transaction:  # never leave a half transaction behind
             request.app[STORE].db.conn.rollback()
 

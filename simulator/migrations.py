@@ -69,3 +69,11 @@ def create_journal(db: Database) -> None:
 @migrations()
 def create_meta(db: Database) -> None:
     db["meta"].create({"key": str, "value": str}, pk="key")
+
+
+@migrations()
+def add_hot_path_indexes(db: Database) -> None:
+    """Quota counts, sequence numbers and due steps without table scans."""
+    db["instances"].create_index(["account_id", "task"])
+    db["instances"].create_index(["seq"])
+    db["journal"].create_index(["route"])

@@ -43,7 +43,7 @@ class Instances:
         next_marker = rows[limit - 1]["id"] if len(rows) > limit else None
         rows = rows[:limit]
         busy = self.running_backups({r["id"] for r in rows})
-        items = [self.view_model(r, busy) for r in rows]
+        items = [self.view_model(r, busy, detail=False) for r in rows]
         items.sort(key=lambda r: (r["created_at"], r["seq"]), reverse=True)
         return items, next_marker
 
@@ -52,8 +52,8 @@ class Instances:
         backups = getattr(self.backend, "backups", None)
         return backups.running_for(instance_ids) if backups and instance_ids else set()
 
-    def view_model(self, row: dict, busy: set[str] | None = None) -> dict:
-        """The row plus `status` as the API shows it."""
+    def view_model(self, row: dict, busy: set[str] | None = None, detail: bool = True) -> dict:
+        """The row plus `status` as the API shows it (and `used` for the detail view)."""
         item = dict(row)
         if row["task"]:
             item["status"] = TASKS[row["task"]][0]
@@ -61,7 +61,8 @@ class Instances:
             running = busy if busy is not None else self.running_backups({row["id"]})
             if row["id"] in running:
                 item["status"] = "BACKUP"
-        item["used"] = self.used_gb(row)
+        if detail:
+            item["used"] = self.used_gb(row)
         return item
 
     def used_gb(self, row: dict) -> float:
@@ -84,7 +85,7 @@ class Instances:
 
     def check_ready(self, row: dict, reading: bool = False) -> dict:
         """Databases/users need a running instance (422 otherwise); only reads are allowed during a backup."""
-        status = self.view_model(row)["status"]
+        status = self.view_model(row, detail=False)["status"]
         if status != "ACTIVE" and not (reading and status == "BACKUP"):
             raise UnprocessableEntity(f"Instance {row['id']} is not ready, status: {status}.")
         return row
@@ -279,10 +280,9 @@ class Instances:
 
     def settle_one(self, now: float) -> None:
         """Finish the earliest instance task that is due."""
-        due = self.repo.due(now)
-        if not due:
+        row = self.repo.first_due(now)
+        if row is None:
             return
-        row = due[0]
         data = json.loads(row["task_data"] or "{}")
         when = dt.datetime.fromtimestamp(row["task_until"], dt.timezone.utc)
         changes = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}

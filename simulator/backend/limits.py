@@ -74,8 +74,7 @@ class Limits:
         self.by_route = {limit.route: limit for limit in RATE_LIMITS}
 
     def enabled(self, account_id: str) -> bool:
-        account = self.backend.store.accounts.get(account_id)
-        return bool(account and account["rate_limits"])
+        return self.backend.store.accounts.rate_limits_on(account_id)
 
     def check(self, account_id: str, method: str, path: str, route_name: str | None) -> None:
         """Count this request, or refuse it (413 with Retry-After) when its limit is used up; a refused
@@ -84,7 +83,8 @@ class Limits:
         if limit is None or limit.verb != method or not self.enabled(account_id):
             return
         now = self.backend.clock.time()
-        counted, _, start = self.repo.hit(account_id, limit.key, now, WINDOW, limit.value)
+        with self.backend.bookkeeping():
+            counted, _, start = self.repo.hit(account_id, limit.key, now, WINDOW, limit.value)
         if not counted:
             retry_after = max(1, math.ceil(start + WINDOW - now))
             raise rate_limited(retry_after, f"Only {limit.value} {limit.verb} request(s) can be made to "

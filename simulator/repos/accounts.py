@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from simulator.repos.sql import select
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
 
@@ -20,6 +21,11 @@ class AccountsRepo:
             return None
         row["settings"] = json.loads(row["settings"] or "{}")
         return row
+
+    def rate_limits_on(self, account_id: str) -> bool:
+        """Whether the account's rate limits are on (the per-request check, so one narrow query)."""
+        row = self.db.execute("select rate_limits from accounts where id = ?", [account_id]).fetchone()
+        return bool(row and row[0])
 
     def list(self) -> list[dict]:
         rows = list(self.db["accounts"].rows_where(order_by="id"))
@@ -62,7 +68,7 @@ class AccountsRepo:
 
     def token(self, token_hash: str) -> dict | None:
         """The token row joined with its user's role and name."""
-        rows = list(self.db.query(
+        rows = list(select(self.db,
             "select t.hash, t.user_id, t.account_id, t.expires, u.role, u.username "
             "from tokens t join users u on u.id = t.user_id where t.hash = ?", [token_hash]))
         return rows[0] if rows else None

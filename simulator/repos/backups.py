@@ -1,6 +1,7 @@
 """Backups (with what each one holds) and backup schedules."""
 from __future__ import annotations
 
+from simulator.repos.sql import select
 from sqlite_utils import Database, Migrations
 
 migrations = Migrations("cdbsim-backups")
@@ -36,6 +37,13 @@ def create_schedules(db: Database) -> None:
     db["schedules"].create_index(["next_run_at"])
 
 
+@migrations()
+def add_backup_hot_path_indexes(db: Database) -> None:
+    """Running backups (the next due step, BACKUP status) and sequence numbers without table scans."""
+    db["backups"].create_index(["status"])
+    db["backups"].create_index(["seq"])
+
+
 def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
@@ -51,19 +59,19 @@ class BackupsRepo:
         self.db["backups"].insert(row)
 
     def next_seq(self) -> int:
-        return next(self.db.query("select coalesce(max(seq), 0) + 1 as n from backups"))["n"]
+        return next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from backups"))["n"]
 
     def exists(self, table: str, row_id: str) -> bool:
         """Is this id used by any backup or schedule (ids must stay unique after a reseed)?"""
         assert table in ("backups", "schedules")
-        return bool(list(self.db.query(f"select 1 from {table} where id = ?", [row_id])))
+        return bool(list(select(self.db, f"select 1 from {table} where id = ?", [row_id])))
 
     def get(self, account_id: str, backup_id: str) -> dict | None:
-        rows = list(self.db.query("select * from backups where account_id = ? and id = ?", [account_id, backup_id]))
+        rows = list(select(self.db, "select * from backups where account_id = ? and id = ?", [account_id, backup_id]))
         return rows[0] if rows else None
 
     def get_any(self, backup_id: str) -> dict | None:
-        rows = list(self.db.query("select * from backups where id = ?", [backup_id]))
+        rows = list(select(self.db, "select * from backups where id = ?", [backup_id]))
         return rows[0] if rows else None
 
     def update(self, backup_id: str, changes: dict) -> None:
@@ -81,42 +89,42 @@ class BackupsRepo:
             args.append(instance_id)
         sql = (f"select * from backups where {' and '.join(where)} order by updated desc, seq desc "
                f"limit ? offset ?")
-        return list(self.db.query(sql, [*args, limit, offset]))
+        return list(select(self.db, sql, [*args, limit, offset]))
 
     def count(self, account_id: str) -> int:
-        return next(self.db.query("select count(*) as n from backups where account_id = ?", [account_id]))["n"]
+        return next(select(self.db, "select count(*) as n from backups where account_id = ?", [account_id]))["n"]
 
     def running_for(self, instance_ids: set[str]) -> set[str]:
         ids = sorted(instance_ids)
-        rows = self.db.query(
+        rows = select(self.db,
             f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) "
             f"and status in ({_marks(RUNNING)})", [*ids, *RUNNING])
         return {r["instance_id"] for r in rows}
 
     def running_of_instance(self, instance_id: str) -> list[dict]:
-        return list(self.db.query(
+        return list(select(self.db,
             f"select * from backups where instance_id = ? and status in ({_marks(RUNNING)}) order by seq",
             [instance_id, *RUNNING]))
 
     def running_of_schedule(self, schedule_id: str) -> bool:
-        return bool(list(self.db.query(
+        return bool(list(select(self.db,
             f"select 1 from backups where schedule_id = ? and status in ({_marks(RUNNING)}) limit 1",
             [schedule_id, *RUNNING])))
 
     def children(self, backup_id: str) -> list[dict]:
-        return list(self.db.query("select * from backups where parent_id = ? order by seq", [backup_id]))
+        return list(select(self.db, "select * from backups where parent_id = ? order by seq", [backup_id]))
 
     def newest_completed(self, instance_id: str, automated_only: bool = False) -> dict | None:
         """The COMPLETED backup of the instance with the newest `updated` (Trove's incremental parent)."""
         sql = "select * from backups where instance_id = ? and status = 'COMPLETED'"
         if automated_only:
             sql += " and is_automated = 1"
-        rows = list(self.db.query(sql + " order by updated desc, seq desc limit 1", [instance_id]))
+        rows = list(select(self.db, sql + " order by updated desc, seq desc limit 1", [instance_id]))
         return rows[0] if rows else None
 
     def automated_fulls(self, instance_id: str) -> list[dict]:
         """COMPLETED automated full backups of the instance, newest first."""
-        return list(self.db.query(
+        return list(select(self.db,
             "select * from backups where instance_id = ? and is_automated = 1 and backup_type = 'full' "
             "and status = 'COMPLETED' order by created_at desc, seq desc", [instance_id]))
 
@@ -126,13 +134,13 @@ class BackupsRepo:
 
     def next_due(self) -> float | None:
         """When the next backup changes state (NEW -> BUILDING, BUILDING -> COMPLETED/FAILED)."""
-        row = next(self.db.query(
+        row = next(select(self.db,
             "select min(case status when 'NEW' then building_at else completed_at end) as t "
             "from backups where status in ('NEW', 'BUILDING')"))
         return row["t"]
 
     def first_due(self, now: float) -> dict | None:
-        rows = list(self.db.query(
+        rows = list(select(self.db,
             "select *, case status when 'NEW' then building_at else completed_at end as due_at from backups "
             "where status in ('NEW', 'BUILDING') and due_at <= ? order by due_at, seq limit 1", [now]))
         return rows[0] if rows else None
@@ -148,22 +156,22 @@ class BackupsRepo:
         self.db["schedules"].insert(row)
 
     def next_schedule_seq(self) -> int:
-        return next(self.db.query("select coalesce(max(seq), 0) + 1 as n from schedules"))["n"]
+        return next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from schedules"))["n"]
 
     def schedule(self, account_id: str, schedule_id: str) -> dict | None:
-        rows = list(self.db.query("select * from schedules where account_id = ? and id = ?",
+        rows = list(select(self.db, "select * from schedules where account_id = ? and id = ?",
                                   [account_id, schedule_id]))
         return rows[0] if rows else None
 
     def schedule_by_id(self, schedule_id: str) -> dict | None:
-        rows = list(self.db.query("select * from schedules where id = ?", [schedule_id]))
+        rows = list(select(self.db, "select * from schedules where id = ?", [schedule_id]))
         return rows[0] if rows else None
 
     def schedules(self, account_id: str) -> list[dict]:
-        return list(self.db.query("select * from schedules where account_id = ? order by seq", [account_id]))
+        return list(select(self.db, "select * from schedules where account_id = ? order by seq", [account_id]))
 
     def schedule_for_instance(self, instance_id: str) -> dict | None:
-        rows = list(self.db.query("select * from schedules where instance_id = ?", [instance_id]))
+        rows = list(select(self.db, "select * from schedules where instance_id = ?", [instance_id]))
         return rows[0] if rows else None
 
     def update_schedule(self, schedule_id: str, changes: dict) -> None:
@@ -176,10 +184,10 @@ class BackupsRepo:
         self.db.execute("delete from schedules where instance_id = ?", [instance_id])
 
     def next_schedule_due(self) -> float | None:
-        return next(self.db.query("select min(next_run_at) as t from schedules"))["t"]
+        return next(select(self.db, "select min(next_run_at) as t from schedules"))["t"]
 
     def first_schedule_due(self, now: float) -> dict | None:
-        rows = list(self.db.query(
+        rows = list(select(self.db,
             "select * from schedules where next_run_at <= ? order by next_run_at, seq limit 1", [now]))
         return rows[0] if rows else None
 

@@ -1,6 +1,7 @@
 """Instances and what lives on them: databases, database users and their grants."""
 from __future__ import annotations
 
+from simulator.repos.sql import select
 from sqlite_utils import Database
 
 
@@ -15,13 +16,13 @@ class InstancesRepo:
         self.db["instances"].insert(row)
 
     def get(self, account_id: str, instance_id: str) -> dict | None:
-        rows = list(self.db.query("select * from instances where account_id = ? and id = ?",
+        rows = list(select(self.db, "select * from instances where account_id = ? and id = ?",
                                   [account_id, instance_id]))
         return rows[0] if rows else None
 
     def exists(self, instance_id: str) -> bool:
         """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
-        return bool(list(self.db.query("select 1 from instances where id = ?", [instance_id])))
+        return bool(list(select(self.db, "select 1 from instances where id = ?", [instance_id])))
 
     def page(self, account_id: str, limit: int, marker: str | None) -> list[dict]:
         """Up to limit+1 instances after marker, ordered by id (the extra row says a next page exists)."""
@@ -31,23 +32,25 @@ class InstancesRepo:
         else:
             sql = "select * from instances where account_id = ? order by id limit ?"
             args = [account_id, limit + 1]
-        return list(self.db.query(sql, args))
+        return list(select(self.db, sql, args))
 
     def count_live(self, account_id: str) -> int:
         """Instances that count against the quota (those being deleted do not)."""
-        row = next(self.db.query(
-            "select count(*) as n from instances where account_id = ? and coalesce(task, '') != 'SHUTDOWN'",
-            [account_id]))
-        return row["n"]
+        # Two index-only counts (account_id, task) instead of a scan of the account's rows.
+        total = self.db.execute("select count(*) from instances where account_id = ?", [account_id]).fetchone()[0]
+        leaving = self.db.execute("select count(*) from instances where account_id = ? and task = 'SHUTDOWN'",
+                                  [account_id]).fetchone()[0]
+        return total - leaving
 
-    def due(self, now: float) -> list[dict]:
-        """Instances whose running task ends at or before now, earliest first."""
-        return list(self.db.query(
-            "select * from instances where task_until is not null and task_until <= ? order by task_until, seq",
-            [now]))
+    def first_due(self, now: float) -> dict | None:
+        """The instance whose running task ended first, at or before now."""
+        rows = list(select(self.db,
+            "select * from instances where task_until is not null and task_until <= ? "
+            "order by task_until, seq limit 1", [now]))
+        return rows[0] if rows else None
 
     def next_due(self) -> float | None:
-        row = next(self.db.query("select min(task_until) as t from instances where task_until is not null"))
+        row = next(select(self.db, "select min(task_until) as t from instances where task_until is not null"))
         return row["t"]
 
     def update(self, instance_id: str, changes: dict) -> None:
@@ -60,7 +63,7 @@ class InstancesRepo:
         self.db.execute("delete from instances where id = ?", [instance_id])
 
     def next_seq(self) -> int:
-        row = next(self.db.query("select coalesce(max(seq), 0) + 1 as n from instances"))
+        row = next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from instances"))
         return row["n"]
 
     # databases -------------------------------------------------------------------------------
@@ -74,10 +77,10 @@ class InstancesRepo:
         if limit is not None:
             sql += " limit ?"
             args.append(limit + 1)
-        return list(self.db.query(sql, args))
+        return list(select(self.db, sql, args))
 
     def database_names(self, instance_id: str) -> set[str]:
-        return {r["name"] for r in self.db.query("select name from databases where instance_id = ?", [instance_id])}
+        return {r["name"] for r in select(self.db, "select name from databases where instance_id = ?", [instance_id])}
 
     def insert_databases(self, rows: list[dict]) -> None:
         if rows:
@@ -90,9 +93,9 @@ class InstancesRepo:
     # users -----------------------------------------------------------------------------------
     def users(self, instance_id: str) -> list[dict]:
         """Every user of the instance, sorted by name@host, each with its granted databases."""
-        users = list(self.db.query("select * from db_users where instance_id = ?", [instance_id]))
+        users = list(select(self.db, "select * from db_users where instance_id = ?", [instance_id]))
         grants: dict[tuple, list[str]] = {}
-        for g in self.db.query("select * from grants where instance_id = ? order by database", [instance_id]):
+        for g in select(self.db, "select * from grants where instance_id = ? order by database", [instance_id]):
             grants.setdefault((g["user_name"], g["user_host"]), []).append(g["database"])
         for u in users:
             u["databases"] = grants.get((u["name"], u["host"]), [])
@@ -100,12 +103,12 @@ class InstancesRepo:
         return users
 
     def user(self, instance_id: str, name: str, host: str) -> dict | None:
-        rows = list(self.db.query("select * from db_users where instance_id = ? and name = ? and host = ?",
+        rows = list(select(self.db, "select * from db_users where instance_id = ? and name = ? and host = ?",
                                   [instance_id, name, host]))
         if not rows:
             return None
         user = rows[0]
-        user["databases"] = [g["database"] for g in self.db.query(
+        user["databases"] = [g["database"] for g in select(self.db,
             "select database from grants where instance_id = ? and user_name = ? and user_host = ? order by database",
             [instance_id, name, host])]
         return user

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+from simulator.repos.sql import select
 from sqlite_utils import Database
 
 
@@ -13,11 +14,16 @@ class JournalRepo:
         self.db = db
 
     def append(self, entry: dict) -> int:
+        """Insert one entry (request/response as JSON text or values); returns its seq."""
         row = dict(entry)
         for key in ("request", "response"):
             if isinstance(row.get(key), (dict, list)):
                 row[key] = json.dumps(row[key])
-        return self.db["journal"].insert(row).last_pk
+        columns = list(row)
+        cursor = self.db.conn.execute(
+            f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
+            [row[c] for c in columns])
+        return cursor.lastrowid
 
     def entries(self, account_id: str | None = None, since: int = 0, limit: int | None = None,
                 route: str | None = None, status: int | None = None) -> list[dict]:
@@ -35,7 +41,7 @@ class JournalRepo:
         sql = f"select * from journal where {' and '.join(where)} order by seq"
         if limit:
             sql += f" limit {int(limit)}"
-        rows = list(self.db.query(sql, args))
+        rows = list(select(self.db, sql, args))
         for row in rows:
             for key in ("request", "response"):
                 if row.get(key):
@@ -44,7 +50,7 @@ class JournalRepo:
 
     def last_seq(self) -> int:
         """The seq of the newest entry (0 when empty): a mark to read what came after."""
-        return next(self.db.query("select coalesce(max(seq), 0) as n from journal"))["n"]
+        return next(select(self.db, "select coalesce(max(seq), 0) as n from journal"))["n"]
 
     def clear(self, account_id: str | None = None) -> None:
         if account_id is None:
@@ -55,7 +61,7 @@ class JournalRepo:
     def hit(self, account_id: str, limit_key: str, now: float, window: float, limit: int) -> tuple[bool, int, float]:
         """Count one request in a fixed window unless `limit` are already counted there.
         Returns (counted, count in window, window start); a refused request is not counted."""
-        rows = list(self.db.query("select * from rate_counters where account_id = ? and limit_key = ?",
+        rows = list(select(self.db, "select * from rate_counters where account_id = ? and limit_key = ?",
                                   [account_id, limit_key]))
         if not rows or now - rows[0]["window_start"] >= window:
             start, count = now, 0
@@ -63,12 +69,12 @@ class JournalRepo:
             start, count = rows[0]["window_start"], rows[0]["count"]
         if count >= limit:
             return False, count, start
-        self.db["rate_counters"].insert({"account_id": account_id, "limit_key": limit_key,
-                                         "window_start": start, "count": count + 1}, replace=True)
+        self.db.conn.execute("insert or replace into rate_counters (account_id, limit_key, window_start, count) "
+                             "values (?, ?, ?, ?)", [account_id, limit_key, start, count + 1])
         return True, count + 1, start
 
     def counters(self, account_id: str) -> dict[str, dict]:
-        return {r["limit_key"]: r for r in self.db.query("select * from rate_counters where account_id = ?",
+        return {r["limit_key"]: r for r in select(self.db, "select * from rate_counters where account_id = ?",
                                                           [account_id])}
 
     def clear_counters(self, account_id: str | None = None) -> None:
