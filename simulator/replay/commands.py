@@ -48,7 +48,7 @@ def replay_config(args: argparse.Namespace):
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Serve FILE: recorded answers first; misses are faults (strict) or go to the model (fallthrough)."""
-    from simulator.cli import run_server
+    from simulator.cli import run_server, serve_forever
 
     if args.replay:
         print("cdbsim replay: give the recording as FILE, not --replay", file=sys.stderr)
@@ -67,7 +67,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if config.record_path:
         what += (" and " if what else "") + f"recording to {config.record_path}"
     try:
-        asyncio.run(run_server(config, args.host, args.port, announce=lambda text: print(f"{what}\n{text}")))
+        serve_forever(run_server(config, args.host, args.port, announce=lambda text: print(f"{what}\n{text}")))
     except KeyboardInterrupt:
         pass
     except (HarError, OSError) as exc:
