@@ -124,7 +124,9 @@ def main() -> int:
     parser.add_argument("--raise-quotas", action="store_true", help="lift the demo account's quotas")
     args = parser.parse_args()
     try:
-        asyncio.run(serve(args))
+        from simulator.cli import serve_forever
+
+        serve_forever(serve(args))
     except KeyboardInterrupt:
         pass
     return 0
