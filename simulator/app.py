@@ -35,7 +35,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[IDS] = ids
     app[STORE] = store
     app[BACKEND] = Backend(store, clock, ids, config)
-    app[JOURNAL] = Journal(store)
+    app[JOURNAL] = Journal(store, limit=config.journal_limit)
     app[FEATURES] = {}
     bootstrap(app[BACKEND], config)
     if config.demo:

@@ -42,6 +42,8 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--replay", metavar="FILE", help="answer from a HAR recording")
     parser.add_argument("--replay-mode", choices=["strict", "fallthrough"], default="strict")
     parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument("--journal-limit", type=int, default=10_000,
+                        help="newest journal entries kept (default 10000; older ones are dropped)")
     parser.add_argument("--demo", action="store_true",
                         help="on first start, add faker-made demo accounts, instances and backup chains (--seed)")
 
@@ -55,7 +57,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         bootstrap=DemoAccount(account_id=args.account_id, username=args.username, api_key=args.api_key,
                               password=args.password, token=args.token),
         scenarios=tuple(args.scenario), record_path=args.record, replay_path=args.replay,
-        replay_mode=args.replay_mode, log_requests=args.verbose, demo=args.demo,
+        replay_mode=args.replay_mode, log_requests=args.verbose, journal_limit=args.journal_limit, demo=args.demo,
     )
 
 

@@ -64,4 +64,5 @@ class SimulatorConfig:
     replay_match: tuple[str, ...] = ("method", "path", "query", "body")
     admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
     log_requests: bool = False
+    journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`

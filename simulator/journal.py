@@ -9,6 +9,8 @@ from simulator.redact import redact_body, redact_headers
 from simulator.store import Store
 
 
+#: How often (in entries) the journal drops what is beyond its limit.
+PRUNE_EVERY = 500
 #: A body without any of these bytes holds no secret, so it is stored as it came.
 _SECRET_HINT = re.compile(rb'"(password|apiKey|api_key|adminPass|token)"')
 
@@ -45,8 +47,9 @@ def part_json(headers: dict, raw: bytes | None) -> str:
 class Journal:
     """Writes redacted entries to the store and hands the raw exchange to listeners (the recorder)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, limit: int = 10_000) -> None:
         self.store = store
+        self.limit = limit
         self.listeners: list[Callable[[dict], None]] = []
         #: Exceptions the simulator raised while serving (bugs in the fake): a test should fail on them.
         self.handler_errors: list[str] = []
@@ -59,6 +62,8 @@ class Journal:
         entry["request"] = part_json(req["headers"], req.get("body"))
         entry["response"] = part_json(resp["headers"], resp.get("body"))
         seq = self.store.journal.append(entry)
+        if self.limit and seq % PRUNE_EVERY == 0:
+            self.store.journal.prune(before=seq - self.limit)
         exchange["seq"] = seq
         for listener in self.listeners:
             listener(exchange)

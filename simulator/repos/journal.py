@@ -52,6 +52,10 @@ class JournalRepo:
         """The seq of the newest entry (0 when empty): a mark to read what came after."""
         return next(select(self.db, "select coalesce(max(seq), 0) as n from journal"))["n"]
 
+    def prune(self, before: int) -> None:
+        """Drop the entries older than seq `before` (the journal keeps only its newest entries)."""
+        self.db.conn.execute("delete from journal where seq <= ?", [before])
+
     def clear(self, account_id: str | None = None) -> None:
         if account_id is None:
             self.db.execute("delete from journal")
