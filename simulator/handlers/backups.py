@@ -74,5 +74,6 @@ async def delete_backup(request: web.Request) -> web.Response:
 
 async def backup_action(request: web.Request) -> web.Response:
     """POST /v1.0/{account_id}/backups/{backup_id}/action (copy-backup): 501, not simulated"""
+    json_body(request)  # a malformed body is a 400 before the 501
     backend(request).backups.action(account(request), request.match_info["backup_id"])
     return accepted()

@@ -323,3 +323,8 @@ async def test_delete_account_removes_its_backups_and_schedules(api, inst):
     api.backend.store.backups.delete_account(ACCOUNT)
     assert await listed_ids(api) == []
     assert (await api.get("/schedules"))[1] == {"schedules": []}
+
+
+async def test_backup_action_malformed_body_is_bad_request(api):
+    assert_fault(await api.call("POST", "/backups/61f12fef-edb1-4561-8122-e7c00ef26a82/action", data=b"{oops"),
+                 "badRequest", 400, "Malformed request body: the body is not valid JSON.")
