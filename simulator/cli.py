@@ -3,13 +3,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import logging
 import sys
 from dataclasses import replace
 
 from aiohttp import web
 
+from simulator.modules import present_modules
 from simulator.config import SANDBOX_DURATIONS, DemoAccount, SimulatorConfig
 
 #: Modules that add subcommands through register(subparsers).
@@ -174,13 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--token", help="a fixed token for this user")
     add.add_argument("--role", default="dbaas:admin", choices=["dbaas:admin", "dbaas:creator", "dbaas:observer"])
     add.set_defaults(func=cmd_add_account)
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in present_modules(COMMAND_MODULES):
         module.register(sub)
     return parser
 

@@ -1,10 +1,9 @@
 """The whole route table: named routes (the names are the operation ids of the journal, faults and coverage)."""
 from __future__ import annotations
 
-import importlib
-
 from aiohttp import web
 
+from simulator.modules import present_modules
 from simulator.handlers import backups, catalog, databases, identity, instances, limits, openapi, schedules
 
 API = "/v1.0/{account_id}"
@@ -85,16 +84,7 @@ CONTROL_MODULES = ["simulator.handlers.control", "simulator.faults.control", "si
 
 def control_routes() -> list:
     """The /_sim/ routes of every control module that exists."""
-    routes = []
-    for name in CONTROL_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        routes.extend(module.ROUTES)
-    return routes
+    return [route for module in present_modules(CONTROL_MODULES) for route in module.ROUTES]
 
 
 def setup_routes(app: web.Application) -> None:
