@@ -5,7 +5,6 @@ import argparse
 import asyncio
 import logging
 import sys
-from dataclasses import replace
 
 from aiohttp import web
 
