@@ -54,6 +54,20 @@ class Store:
         self.db["meta"].insert({"key": "generation", "value": str(generation)}, replace=True)
         return generation
 
+    @contextmanager
+    def outside_transaction(self) -> Iterator[None]:
+        """Run with no transaction open (SQLite's backup API waits forever on one): a control request arrives
+        inside the pipeline's transaction, which has written nothing yet; end it, then open a fresh one."""
+        conn = self.db.conn
+        inside = conn.in_transaction
+        if inside:
+            conn.execute("COMMIT")
+        try:
+            yield
+        finally:
+            if inside:
+                conn.execute("BEGIN")
+
     def close(self) -> None:
         """Close the connection."""
         self.db.close()

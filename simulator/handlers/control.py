@@ -67,20 +67,6 @@ def _faults(app: web.Application):
     return app[FEATURES].get("faults")
 
 
-def _without_transaction(app: web.Application, fn):
-    """Run fn with no transaction open: SQLite's backup API waits forever on one. A control request arrives inside
-    model_middleware's transaction, which has written nothing yet; end it and open a fresh one for it to commit."""
-    conn = app[STORE].db.conn
-    inside = conn.in_transaction
-    if inside:
-        conn.execute("COMMIT")
-    try:
-        return fn()
-    finally:
-        if inside:
-            conn.execute("BEGIN")
-
-
 # reset -------------------------------------------------------------------------------------------------------------
 def reset_all(app: web.Application, seed: int | None = None) -> dict:
     """Everything back to a fresh start: no rows, no scenarios, no handler errors, ids from the seed again, and the
@@ -288,7 +274,8 @@ def take_snapshot(app: web.Application, name: str | None = None, account_id: str
     snap = {"name": name, "account_id": account_id, "taken_at": api_time(app[CLOCK].now()) + "Z"}
     if account_id is None:
         path = snaps.new_file()
-        _without_transaction(app, lambda: store.backup_to(path))
+        with store.outside_transaction():
+            store.backup_to(path)
         clock = app[CLOCK]
         snap.update(file=path, rows=None, clock=clock.now() if clock.mode == "manual" else None)
     else:
@@ -320,7 +307,8 @@ def restore_snapshot(app: web.Application, name: str) -> dict:
         faults = _faults(app)
         if faults is not None:
             faults.clear()
-        _without_transaction(app, lambda: store.restore_from(snap["file"]))
+        with store.outside_transaction():
+            store.restore_from(snap["file"])
         if faults is not None:
             faults.restore()
         clock = app[CLOCK]
