@@ -23,6 +23,8 @@ class Store:
     def __init__(self, db: Database, path: str) -> None:
         self.db = db
         self.path = path
+        #: How many times the whole database was replaced (SQLite's backup API does not count as changes).
+        self.restores = 0
         from simulator.repos import attach_repositories
 
         attach_repositories(self)
@@ -87,3 +89,4 @@ class Store:
             src.backup(self.db.conn)
         finally:
             src.close()
+            self.restores += 1

@@ -30,7 +30,8 @@ class Backend:
         # Feature modules (backups, schedules, limits, ...) attach themselves here.
         self.settlers: list = [self.instances]
         self._next_due = float("inf")
-        self._settled_at_changes = -1  # nothing computed yet
+        self._bookkeeping_changes = 0
+        self._settled_at_version = -1  # nothing computed yet
         load_extensions(self)
 
     def now(self):
@@ -39,30 +40,33 @@ class Backend:
     def settle(self) -> None:
         """Carry out every lifecycle step that is due on the simulator's clock, in time order.
 
-        The next due time is kept until the database changes (SQLite's total_changes), so a read that
-        finds nothing due costs no query."""
+        The next due time is kept until the model changes (model_version), so a read that finds nothing due
+        costs no query."""
         now = self.clock.time()
-        conn = self.store.db.conn
-        if conn.total_changes == self._settled_at_changes and now < self._next_due:
+        if self.model_version() == self._settled_at_version and now < self._next_due:
             return
         for _ in range(100000):
             dues = [(due, s) for s in self.settlers if (due := s.next_due()) is not None]
             pending = [(due, s) for due, s in dues if due <= now]
             if not pending:
                 self._next_due = min((due for due, _ in dues), default=float("inf"))
-                self._settled_at_changes = conn.total_changes
+                self._settled_at_version = self.model_version()
                 return
             _, settler = min(pending, key=lambda p: p[0])
             with self.store.atomic():
                 settler.settle_one(now)
 
+    def model_version(self) -> int:
+        """Changes when any row of the model may have changed (SQLite's total_changes, less bookkeeping): caches
+        of what the database says (the next due step) stay valid while it does not."""
+        return self.store.db.conn.total_changes - self._bookkeeping_changes + self.store.restores
+
     @contextmanager
     def bookkeeping(self):
-        """Writes inside (journal, rate counters) never move a due time, so they keep the settle cache."""
+        """Writes inside (journal, rate counters) are not the model: they leave model_version as it was."""
         conn = self.store.db.conn
-        fresh = conn.total_changes == self._settled_at_changes
+        before = conn.total_changes
         try:
             yield
         finally:
-            if fresh:
-                self._settled_at_changes = conn.total_changes
+            self._bookkeeping_changes += conn.total_changes - before

@@ -1,0 +1,45 @@
+"""The settle cache must notice every change of the model, including a whole-database restore."""
+import tempfile
+from pathlib import Path
+
+from simulator import DemoAccount, Durations, SimulatorConfig
+from simulator.backend import Backend
+from simulator.clock import Clock
+from simulator.ids import Ids
+from simulator.store import Store
+
+SPEC = {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 1}}}
+
+
+def make_backend():
+    store = Store.open(":memory:")
+    backend = Backend(store, Clock("manual"), Ids(1), SimulatorConfig(durations=Durations(build=10)))
+    backend.identity.create_account("1", token="t")
+    return backend
+
+
+def test_settle_sees_an_instance_restored_from_a_snapshot():
+    backend = make_backend()
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = str(Path(tmp) / "snap.db")
+        created = backend.instances.create("1", SPEC)  # BUILD until +10 s
+        backend.store.backup_to(snapshot)
+        backend.clock.advance(10)
+        backend.settle()
+        backend.instances.delete("1", created["id"])
+        backend.clock.advance(100)
+        backend.settle()  # the instance is gone; nothing is due any more
+        backend.store.restore_from(snapshot)  # back to BUILD, due in the past
+        backend.settle()
+        assert backend.instances.get("1", created["id"])["status"] == "ACTIVE"
+
+
+def test_journal_writes_do_not_invalidate_the_cache_but_model_writes_do():
+    backend = make_backend()
+    backend.settle()
+    version = backend.model_version()
+    with backend.bookkeeping():
+        backend.store.journal.append({"method": "GET", "path": "/", "status": 200})
+    assert backend.model_version() == version
+    backend.instances.create("1", SPEC)
+    assert backend.model_version() != version
