@@ -6,6 +6,20 @@ from simulator.keys import BACKEND, CLOCK
 ACCOUNT = "1234"
 TOKEN = "test-token"
 
+#: The seed page's (restore-backup.rst) request body, byte for byte.
+SEED_REQUEST_BODY = """{
+    "instance": {
+        "flavorRef": 1,
+        "name": "json_restore",
+        "restorePoint": {
+            "backupRef": "61f12fef-edb1-4561-8122-e7c00ef26a82"
+        },
+        "volume": {
+            "size": 2
+        }
+    }
+}"""
+
 
 class Api:
     """A thin wrapper over aiohttp's test client that adds the account prefix and the token."""

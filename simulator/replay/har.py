@@ -35,8 +35,24 @@ def split_url(url: str) -> tuple[str, str, str]:
     return origin, path or "/", query
 
 
+class _Message:
+    """What a recorded request and response share: headers as pairs and a raw body."""
+
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        """The first value of a header (case-insensitive)."""
+        lower = name.lower()
+        return next((v for k, v in self.headers if k.lower() == lower), None)
+
+    def json(self):
+        """The body parsed as JSON, or None when it is empty or not JSON."""
+        return parse_json(self.body)
+
+
 @dataclass(frozen=True)
-class RecordedRequest:
+class RecordedRequest(_Message):
     """One request as recorded (or as it arrives, for matching): the body is raw bytes."""
 
     method: str
@@ -61,31 +77,15 @@ class RecordedRequest:
     def origin(self) -> str:
         return self._split[0]
 
-    def header(self, name: str) -> str | None:
-        """The first value of a header (case-insensitive)."""
-        lower = name.lower()
-        return next((v for k, v in self.headers if k.lower() == lower), None)
-
-    def json(self):
-        """The body parsed as JSON, or None when it is empty or not JSON."""
-        return parse_json(self.body)
-
 
 @dataclass(frozen=True)
-class RecordedResponse:
+class RecordedResponse(_Message):
     """One answer as recorded."""
 
     status: int
     reason: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
-
-    def header(self, name: str) -> str | None:
-        lower = name.lower()
-        return next((v for k, v in self.headers if k.lower() == lower), None)
-
-    def json(self):
-        return parse_json(self.body)
 
 
 @dataclass(frozen=True)

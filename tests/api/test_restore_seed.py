@@ -4,23 +4,12 @@ import json
 import pytest
 
 from simulator import DemoAccount, SimulatorConfig
-from support import Api
+from support import SEED_REQUEST_BODY, Api
 
 SEED_TOKEN = "87c6033c-9ff6-405f-943e-2deb73f278b7"
 SEED_BACKUP = "61f12fef-edb1-4561-8122-e7c00ef26a82"
 
-SEED_BODY = """{
-    "instance": {
-        "flavorRef": 1,
-        "name": "json_restore",
-        "restorePoint": {
-            "backupRef": "61f12fef-edb1-4561-8122-e7c00ef26a82"
-        },
-        "volume": {
-            "size": 2
-        }
-    }
-}"""
+SEED_BODY = SEED_REQUEST_BODY
 SEED_HEADERS = {
     "User-Agent": "python-troveclient",
     "Host": "ord.databases.api.rackspacecloud.com",

@@ -6,22 +6,12 @@ from pathlib import Path
 
 from simulator import SimulatorConfig, create_app
 from simulator.replay.har import read_har
+from support import SEED_REQUEST_BODY
 
 SEED_HAR = str(Path(__file__).resolve().parents[2] / "recordings" / "restore-backup.har")
 
 #: The request and response bodies exactly as restore-backup.rst shows them.
-SEED_REQUEST = """{
-    "instance": {
-        "flavorRef": 1,
-        "name": "json_restore",
-        "restorePoint": {
-            "backupRef": "61f12fef-edb1-4561-8122-e7c00ef26a82"
-        },
-        "volume": {
-            "size": 2
-        }
-    }
-}"""
+SEED_REQUEST = SEED_REQUEST_BODY
 SEED_RESPONSE = """{
     "instance": {
         "created": "2014-02-13T21:47:16",
