@@ -4,17 +4,22 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.backend import Backend
+from simulator.cache import ModelCache
 from simulator.clock import Clock, parse_time
 from simulator.config import DemoAccount, SimulatorConfig
 from simulator.faults import fault_middleware, setup_faults
 from simulator.ids import Ids
 from simulator.journal import Journal
-from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, STORE
+from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, READS, STORE
 from simulator.middlewares import (auth_middleware, error_middleware, journal_middleware, limits_middleware,
                                    model_middleware)
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import setup_routes
 from simulator.store import Store
+
+
+#: How many bytes of rendered reads are kept (a page of 20 instances is about 10 KB).
+READ_CACHE_BYTES = 2 << 20
 
 
 def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = None) -> web.Application:
@@ -36,6 +41,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[STORE] = store
     app[BACKEND] = Backend(store, clock, ids, config)
     app[JOURNAL] = Journal(store, limit=config.journal_limit)
+    app[READS] = ModelCache(app[BACKEND].model_version, budget=READ_CACHE_BYTES, size=len)
     app[FEATURES] = {}
     bootstrap(app[BACKEND], config)
     if config.demo:

@@ -6,6 +6,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.backend import Backend
+from simulator.cache import ModelCache
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.ids import Ids
@@ -18,5 +19,11 @@ IDS = web.AppKey("ids", Ids)
 STORE = web.AppKey("store", Store)
 BACKEND = web.AppKey("backend", Backend)
 JOURNAL = web.AppKey("journal", Journal)
+#: Rendered answers of the model reads in routes.CACHED_READS (bytes), valid while the model is unchanged.
+READS = web.AppKey("reads", ModelCache)
+#: Request-scoped dict the layers fill in for the journal (route, account, rule, action, note).
+CONTEXT = web.RequestKey("cdbsim", dict)
+#: The caller behind the token (user id, account, role), set by auth_middleware.
+CALLER = web.RequestKey("caller", dict)
 #: Feature engines (faults, replay, recorder) keyed by name; each is optional.
 FEATURES = web.AppKey("features", dict[str, Any])

@@ -9,15 +9,13 @@ from aiohttp import web
 
 from simulator.errors import (BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError,
                               error_for_status)
-from simulator.keys import BACKEND, CLOCK, JOURNAL, STORE
+from simulator.handlers.common import base_url
+from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
+from simulator.routes import CACHED_READS
 from simulator.clock import api_time
 
 log = logging.getLogger("cdbsim")
 
-#: Request-scoped dict the layers fill in for the journal (route, account, rule, action, note).
-CONTEXT = web.RequestKey("cdbsim", dict)
-#: The caller behind the token (user id, account, role), set by auth_middleware.
-CALLER = web.RequestKey("caller", dict)
 
 
 def context(request: web.Request) -> dict:
@@ -135,12 +133,28 @@ async def limits_middleware(request: web.Request, handler) -> web.StreamResponse
     return await handler(request)
 
 
+async def cached_read(request: web.Request, handler) -> web.StreamResponse:
+    """A model read answered from READS when the model has not changed since it was rendered (200s only)."""
+    reads = request.app[READS]
+    key = (base_url(request), request.path_qs)
+    body = reads.get(key)
+    if body is not None:
+        return web.Response(body=body, content_type="application/json", charset="utf-8")
+    version = reads.version()
+    response = await handler(request)
+    if response.status == 200 and isinstance(response.body, bytes):
+        reads.put(key, response.body, version)
+    return response
+
+
 @web.middleware
 async def model_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Innermost: bring the model up to the clock, then run a write in one transaction (all or nothing)."""
     backend = request.app[BACKEND]
     backend.settle()
     if request.method in ("GET", "HEAD"):
+        if route_name(request) in CACHED_READS:
+            return await cached_read(request, handler)
         return await handler(request)
     with request.app[STORE].atomic():
         return await handler(request)

@@ -77,6 +77,16 @@ ROUTES = [
 ]
 
 
+#: GET routes whose answer depends only on the model, the path and query, and the public URL (not on the clock,
+#: the caller or counters): their rendered answer is reused until the model changes.
+CACHED_READS = frozenset({
+    "list_versions", "show_version", "show_version_slash", "list_flavors", "show_flavor", "list_datastores",
+    "show_datastore_version_by_id", "show_datastore", "list_datastore_versions", "show_datastore_version",
+    "list_datastore_version_flavors", "list_instances", "show_instance", "root_status", "list_instance_backups",
+    "list_databases", "list_users", "show_user", "list_user_access", "list_backups", "show_backup",
+})
+
+
 #: Modules whose ROUTES extend the /_sim/ control plane (each feature keeps its own control calls).
 CONTROL_MODULES = ["simulator.handlers.control", "simulator.faults.control", "simulator.replay.control",
                    "simulator.handlers.limits_control"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from simulator.cache import ModelCache
 from simulator.clock import api_time, identity_time
 from simulator.errors import BadRequest, Forbidden, Unauthorized
 from simulator.hashing import hash_secret
@@ -21,6 +22,8 @@ class Identity:
     def __init__(self, backend) -> None:
         self.backend = backend
         self.repo = backend.store.accounts
+        #: token -> its row (False: unknown), while the model is unchanged: most calls repeat one token.
+        self._tokens = ModelCache(backend.model_version, budget=4096)
 
     # accounts ---------------------------------------------------------------------------------
     def create_account(self, account_id: str, *, username: str | None = None, api_key: str | None = None,
@@ -143,7 +146,11 @@ class Identity:
         """The caller behind X-Auth-Token for a call on account_id: 401 if unknown/expired, 403 if another's."""
         if not token:
             raise Unauthorized(BAD_TOKEN)
-        row = self.repo.token(hash_secret(token))
+        row = self._tokens.get(token)
+        if row is None:
+            version = self._tokens.version()
+            row = self.repo.token(hash_secret(token)) or False
+            self._tokens.put(token, row, version)
         if not row or row["expires"] <= self.backend.clock.time():
             raise Unauthorized(BAD_TOKEN)
         if row["account_id"] != account_id:

@@ -12,7 +12,8 @@ from simulator.faults.engine import FaultEngine
 from simulator.faults.rules import RequestFacts
 from simulator.faults.scenario import shipped_scenarios
 from simulator.keys import CLOCK, CONFIG, FEATURES, STORE
-from simulator.middlewares import CONTEXT, route_name
+from simulator.keys import CONTEXT
+from simulator.middlewares import route_name
 
 log = logging.getLogger("cdbsim.faults")
 #: The control plane is never faulted, so a test can always list and clear scenarios.

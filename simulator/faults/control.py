@@ -11,7 +11,7 @@ from simulator.faults import fault_engine
 from simulator.faults.scenario import shipped_scenarios
 from simulator.handlers.common import ok
 from simulator.handlers.control import require_control
-from simulator.middlewares import CONTEXT
+from simulator.keys import CONTEXT
 
 #: The keys of a JSON load request (exactly one source, and the optional account).
 SOURCES = ("scenario", "yaml", "name", "path")

@@ -6,8 +6,7 @@ import json
 from aiohttp import web
 
 from simulator.errors import BadMediaType, BadRequest
-from simulator.keys import BACKEND, CONFIG
-from simulator.middlewares import CONTEXT
+from simulator.keys import BACKEND, CONFIG, CONTEXT
 
 
 def backend(request: web.Request):

@@ -5,7 +5,7 @@ from aiohttp import web
 
 from simulator.errors import SimulatorError
 from simulator.keys import BACKEND, CONFIG, FEATURES, JOURNAL, STORE
-from simulator.middlewares import CONTEXT
+from simulator.keys import CONTEXT
 from simulator.replay.cassette import Cassette, Miss, RecordMode
 from simulator.replay.engine import ReplayEngine, same_file
 from simulator.replay.har import RecordedRequest

@@ -1,0 +1,51 @@
+"""Answers computed from the model, kept only while the model is unchanged, so a repeated read costs no query."""
+from __future__ import annotations
+
+from typing import Any, Callable, Hashable
+
+
+class ModelCache:
+    """A dict that empties itself whenever `version()` (the backend's model_version) moves, within a size budget.
+
+    A value is stored with the version it was computed at; one computed while the model changed is dropped, so
+    a hit is always what computing it now would give."""
+
+    def __init__(self, version: Callable[[], int], budget: int = 1024,
+                 size: Callable[[Any], int] = lambda value: 1) -> None:
+        self._version = version
+        self._budget = budget
+        self._size = size
+        self._items: dict = {}
+        self._used = 0
+        self._at: int | None = None
+
+    def version(self) -> int:
+        """The model version now (hand it to put() with the value computed from it)."""
+        version = self._version()
+        if version != self._at:
+            self._items.clear()
+            self._used = 0
+            self._at = version
+        return version
+
+    def get(self, key: Hashable) -> Any:
+        """The value kept for key at the current model version, or None."""
+        self.version()
+        return self._items.get(key)
+
+    def put(self, key: Hashable, value: Any, version: int) -> None:
+        """Keep value for key if the model is still at `version` and the budget allows (else start afresh)."""
+        if self.version() != version:
+            return
+        size = self._size(value)
+        if size > self._budget:
+            return
+        if self._used + size > self._budget:
+            self._items.clear()
+            self._used = 0
+        self._items[key] = value
+        self._used += size
+
+    def clear(self) -> None:
+        self._items.clear()
+        self._used = 0
