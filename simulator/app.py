@@ -40,7 +40,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[IDS] = ids
     app[STORE] = store
     app[BACKEND] = Backend(store, clock, ids, config)
-    app[JOURNAL] = Journal(store, limit=config.journal_limit)
+    app[JOURNAL] = Journal(store, limit=config.journal_limit, bookkeeping=app[BACKEND].bookkeeping)
     app[READS] = ModelCache(app[BACKEND].model_version, budget=READ_CACHE_BYTES, size=len)
     app[FEATURES] = {}
     bootstrap(app[BACKEND], config)
@@ -74,4 +74,5 @@ def bootstrap(backend: Backend, config: SimulatorConfig) -> None:
 
 
 async def _close_store(app: web.Application) -> None:
+    app[JOURNAL].flush()
     app[STORE].close()

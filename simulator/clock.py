@@ -36,6 +36,7 @@ class Clock:
             raise ValueError(f"clock mode must be 'manual' or 'real', not {mode!r}")
         self.mode = mode
         self._manual = (start or _real_now()).astimezone(UTC).replace(microsecond=0)
+        self._stamp: tuple[int, str] = (-1, "")  # the last whole second api_now() formatted, and its text
 
     def now(self) -> _dt.datetime:
         """The current simulated time (aware, UTC)."""
@@ -44,6 +45,14 @@ class Clock:
     def time(self) -> float:
         """The current simulated time as epoch seconds."""
         return self.now().timestamp()
+
+    def api_now(self) -> str:
+        """api_time(now()), formatted once per second of the clock (every journal entry asks for it)."""
+        moment = self.now()
+        second = int(moment.timestamp())
+        if second != self._stamp[0]:
+            self._stamp = (second, api_time(moment))
+        return self._stamp[1]
 
     def advance(self, seconds: float) -> _dt.datetime:
         """Move a manual clock forward; a real clock cannot be moved."""

@@ -106,7 +106,10 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
     faker.seed_instance(spec.seed)
     names = _Names(faker)
     now = backend.now().replace(microsecond=0)
-    start = now - dt.timedelta(weeks=spec.weeks)
+    try:
+        start = now - dt.timedelta(weeks=spec.weeks)
+    except OverflowError:
+        raise BadRequest(f"The clock ({now.date().isoformat()}) is too early for {spec.weeks} weeks of history.") from None
     clock = Clock("manual", start)
     past = Backend(backend.store, clock, Ids(demo_ids_seed(spec.seed)), backend.config)
     taken_accounts: set[str] = set()

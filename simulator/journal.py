@@ -1,8 +1,10 @@
 """The request journal: every request, its answer, and what the pipeline did to it (fault rule, replay)."""
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from contextlib import nullcontext
 from typing import Callable
 
 from simulator.redact import redact_body, redact_headers
@@ -39,38 +41,94 @@ def body_json(raw: bytes | None) -> str:
     return json.dumps(redact_body(_decode(raw, None)))
 
 
-def part_json(headers: dict, raw: bytes | None) -> str:
-    """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked."""
-    return '{"headers": ' + json.dumps(redact_headers(headers)) + ', "body": ' + body_json(raw) + "}"
+def part_json(headers: dict, raw: bytes | None, is_json: bool = False) -> str:
+    """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the body is JSON the
+    simulator rendered itself, so without a secret in it it is kept without parsing it again."""
+    body = raw.decode("utf-8") if is_json and raw and not _SECRET_HINT.search(raw) else body_json(raw)
+    return '{"headers": ' + json.dumps(redact_headers(headers)) + ', "body": ' + body + "}"
+
+
+#: Deferred entries are written in one statement once this many are waiting, or this many seconds after the first.
+BATCH = 256
+FLUSH_AFTER = 0.1
+COLUMNS = ("account_id", "time", "method", "path", "query", "route", "status", "rule", "action", "note",
+           "duration_ms", "request", "response")
 
 
 class Journal:
-    """Writes redacted entries to the store and hands the raw exchange to listeners (the recorder)."""
+    """Writes redacted entries to the store and hands the raw exchange to listeners (the recorder).
 
-    def __init__(self, store: Store, limit: int = 10_000) -> None:
+    An entry may be deferred (a read of the API changes nothing, so losing it to a crash loses no state): it
+    waits in memory and is written with the next batch, before anything else is journalled and before any read
+    of the journal, so the order and the contents are the same as if it had been written at once."""
+
+    def __init__(self, store: Store, limit: int = 10_000, bookkeeping=None) -> None:
         self.store = store
         self.limit = limit
+        self.bookkeeping = bookkeeping or nullcontext
         self.listeners: list[Callable[[dict], None]] = []
         #: Exceptions the simulator raised while serving (bugs in the fake): a test should fail on them.
         self.handler_errors: list[str] = []
+        self.pending: list[tuple] = []
+        self._since_prune = 0
+        self._timer: asyncio.TimerHandle | None = None
 
-    def record(self, exchange: dict) -> int:
-        """Store one exchange (redacted) and notify listeners with the raw one; returns its seq."""
+    def record(self, exchange: dict, defer: bool = False) -> int | None:
+        """Store one exchange (redacted) and notify listeners with the raw one; returns its seq (None when the
+        entry was deferred to the next batch)."""
         req, resp = exchange["request"], exchange["response"]
-        entry = {k: exchange.get(k) for k in ("account_id", "time", "method", "path", "query", "route",
-                                                "status", "rule", "action", "note", "duration_ms")}
-        entry["request"] = part_json(req["headers"], req.get("body"))
-        entry["response"] = part_json(resp["headers"], resp.get("body"))
-        seq = self.store.journal.append(entry)
-        if self.limit and seq % PRUNE_EVERY == 0:
-            self.store.journal.prune(before=seq - self.limit)
-        exchange["seq"] = seq
+        row = tuple(exchange.get(k) for k in COLUMNS[:-2]) + (
+            part_json(req["headers"], req.get("body")),
+            part_json(resp["headers"], resp.get("body"), resp.get("is_json", False)))
+        self.pending.append(row)
+        seq = None
+        if not defer or len(self.pending) >= BATCH:
+            seq = self.flush()
+            exchange["seq"] = seq
+        elif self._timer is None:
+            self._schedule_flush()
         for listener in self.listeners:
             listener(exchange)
         return seq
 
+    def _schedule_flush(self) -> None:
+        """Write the waiting entries FLUSH_AFTER seconds from now (at once when no event loop runs)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._timer = loop.call_later(FLUSH_AFTER, self._flush_later)
+
+    def _flush_later(self) -> None:
+        self._timer = None
+        if self.store.db.conn.in_transaction:  # a write is under way: its own journal entry flushes these
+            self._schedule_flush()
+        else:
+            self.flush()
+
+    def flush(self) -> int | None:
+        """Write the waiting entries (one statement) and prune what is beyond the limit; returns the last seq."""
+        if not self.pending:
+            return None
+        rows, self.pending = self.pending, []
+        with self.bookkeeping():
+            seq = self.store.journal.append_many(COLUMNS, rows)
+            self._since_prune += len(rows)
+            if self.limit and self._since_prune >= PRUNE_EVERY:
+                self._since_prune = 0
+                self.store.journal.prune(before=seq - self.limit)
+        return seq
+
     def entries(self, **filters) -> list[dict]:
+        self.flush()
         return self.store.journal.entries(**filters)
 
+    def last_seq(self) -> int:
+        """The seq of the newest entry (0 when empty)."""
+        self.flush()
+        return self.store.journal.last_seq()
+
     def clear(self, account_id: str | None = None) -> None:
+        self.flush()
         self.store.journal.clear(account_id)

@@ -9,10 +9,9 @@ from aiohttp import web
 
 from simulator.errors import (BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError,
                               error_for_status)
-from simulator.handlers.common import base_url
+from simulator.handlers.common import JsonAnswer, base_url, json_answer
 from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
 from simulator.routes import CACHED_READS
-from simulator.clock import api_time
 
 log = logging.getLogger("cdbsim")
 
@@ -25,8 +24,7 @@ def context(request: web.Request) -> dict:
 
 def fault_response(exc: SimulatorError) -> web.Response:
     """Render an error as the service does: {fault: {code, message}} with its headers."""
-    response = web.json_response(exc.body(), status=exc.status, headers=exc.headers)
-    return response
+    return json_answer(exc.body(), status=exc.status, headers=exc.headers)
 
 
 def route_name(request: web.Request) -> str | None:
@@ -34,11 +32,20 @@ def route_name(request: web.Request) -> str | None:
     return getattr(route, "name", None)
 
 
+def is_api_read(request: web.Request) -> bool:
+    """A GET of the API: it changes nothing, so its journal entry may wait for the next batch."""
+    return request.method in ("GET", "HEAD") and request.path.startswith("/v1.0/")
+
+
 @web.middleware
 async def journal_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: read the body once, let the rest run, write what happened to the journal."""
     started = time.perf_counter()
     ctx = request[CONTEXT] = {"rule": None, "action": None, "note": None, "too_large": False}
+    journal = request.app[JOURNAL]
+    defer = is_api_read(request)
+    if not defer:
+        journal.flush()  # a write or a control call sees (and follows) every earlier entry
     raw = b""
     if request.body_exists:
         try:
@@ -51,27 +58,27 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
         response = await handler(request)
         return response
     finally:
+        body = getattr(response, "body", None) if response is not None else None
+        if isinstance(body, (bytearray, memoryview)):
+            body = bytes(body)
+        elif body is not None and not isinstance(body, bytes):
+            body = None
+        if request.path.startswith("/_sim/journal"):  # a read of the journal holds the journal: keeping it doubles it
+            body = None
         exchange = {
             "account_id": request.match_info.get("account_id"),
-            "time": api_time(request.app[CLOCK].now()),
+            "time": request.app[CLOCK].api_now(),
             "method": request.method, "path": request.path, "query": request.query_string,
             "route": route_name(request),
             "status": response.status if response is not None else 0,
             "rule": ctx["rule"], "action": ctx["action"], "note": ctx["note"],
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             "request": {"headers": dict(request.headers), "body": raw},
-            "response": {"headers": dict(response.headers) if response is not None else {},
-                         "body": getattr(response, "body", None) if response is not None else None},
+            "response": {"headers": dict(response.headers) if response is not None else {}, "body": body,
+                         "is_json": isinstance(response, JsonAnswer)},
             "url": str(request.url),
         }
-        if isinstance(exchange["response"]["body"], (bytearray, memoryview)):
-            exchange["response"]["body"] = bytes(exchange["response"]["body"])
-        elif exchange["response"]["body"] is not None and not isinstance(exchange["response"]["body"], bytes):
-            exchange["response"]["body"] = None
-        if request.path.startswith("/_sim/journal"):  # a read of the journal holds the journal: keeping it doubles it
-            exchange["response"]["body"] = None
-        with request.app[BACKEND].bookkeeping():
-            request.app[JOURNAL].record(exchange)
+        journal.record(exchange, defer=defer)
         if request.app[STORE].db.conn.in_transaction:  # never leave a half transaction behind
             request.app[STORE].db.conn.rollback()
 
@@ -139,7 +146,7 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
     key = (base_url(request), request.path_qs)
     body = reads.get(key)
     if body is not None:
-        return web.Response(body=body, content_type="application/json", charset="utf-8")
+        return JsonAnswer(body=body, content_type="application/json", charset="utf-8")
     version = reads.version()
     response = await handler(request)
     if response.status == 200 and isinstance(response.body, bytes):

@@ -5,6 +5,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from simulator.cache import ModelCache
 from simulator.errors import ItemNotFound, rate_limited
 
 WINDOW = 60.0
@@ -72,9 +73,16 @@ class Limits:
         self.backend = backend
         self.repo = backend.store.journal
         self.by_route = {limit.route: limit for limit in RATE_LIMITS}
+        self._enabled = ModelCache(backend.model_version)
 
     def enabled(self, account_id: str) -> bool:
-        return self.backend.store.accounts.rate_limits_on(account_id)
+        """Whether the account's limits are on (asked on every limited request: kept while the model is unchanged)."""
+        on = self._enabled.get(account_id)
+        if on is None:
+            version = self._enabled.version()
+            on = self.backend.store.accounts.rate_limits_on(account_id)
+            self._enabled.put(account_id, on, version)
+        return on
 
     def check(self, account_id: str, method: str, path: str, route_name: str | None) -> None:
         """Count this request, or refuse it (413 with Retry-After) when its limit is used up; a refused

@@ -56,8 +56,17 @@ def query_int(request: web.Request, name: str) -> int | None:
     return number
 
 
+class JsonAnswer(web.Response):
+    """A JSON body the simulator rendered itself (json.dumps): the journal keeps it without parsing it again."""
+
+
+def json_answer(body, status: int = 200, headers=None) -> JsonAnswer:
+    """What web.json_response gives (application/json; charset=utf-8), marked as rendered here."""
+    return JsonAnswer(text=json.dumps(body), status=status, headers=headers, content_type="application/json")
+
+
 def ok(body, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status)
+    return json_answer(body, status=status)
 
 
 def accepted() -> web.Response:

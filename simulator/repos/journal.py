@@ -13,17 +13,21 @@ class JournalRepo:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def append(self, entry: dict) -> int:
-        """Insert one entry (request/response as JSON text or values); returns its seq."""
-        row = dict(entry)
-        for key in ("request", "response"):
-            if isinstance(row.get(key), (dict, list)):
-                row[key] = json.dumps(row[key])
-        columns = list(row)
-        cursor = self.db.conn.execute(
-            f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})",
-            [row[c] for c in columns])
-        return cursor.lastrowid
+    def append_many(self, columns: tuple[str, ...], rows: list[tuple]) -> int:
+        """Insert entries given as value tuples in `columns` order (one statement); returns the last seq."""
+        conn = self.db.conn
+        sql = f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+        if conn.in_transaction:
+            conn.executemany(sql, rows)
+        else:  # one transaction for the batch: one commit, not one per entry
+            conn.execute("begin")
+            try:
+                conn.executemany(sql, rows)
+            except BaseException:
+                conn.execute("rollback")
+                raise
+            conn.execute("commit")
+        return conn.execute("select last_insert_rowid()").fetchone()[0]
 
     def entries(self, account_id: str | None = None, since: int = 0, limit: int | None = None,
                 route: str | None = None, status: int | None = None) -> list[dict]:

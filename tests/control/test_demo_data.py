@@ -144,3 +144,10 @@ def test_demo_two_seeds_share_one_store():
     two = seed_demo(backend, DemoSpec(seed=2, accounts=3, instances=1, chains=1))
     ids = [a["account_id"] for a in one["accounts"] + two["accounts"]]
     assert len(set(ids)) == 6 and backend.store.db["accounts"].count == 6
+
+
+async def test_seed_demo_on_a_clock_too_early_for_its_history_is_bad_request(api):
+    status, _, _ = await api.put("/_sim/clock", {"now": "0001-01-08T00:00:00Z"})
+    assert status == 200
+    assert_fault(await api.post("/_sim/demo", {"seed": 1, "weeks": 2}), "badRequest", 400,
+                 "The clock (0001-01-08) is too early for 2 weeks of history.")

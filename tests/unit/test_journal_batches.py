@@ -1,0 +1,59 @@
+"""Deferred journal entries (reads of the API) are written in batches, yet every reader sees them in order."""
+import asyncio
+
+from simulator.journal import BATCH, FLUSH_AFTER, Journal, part_json
+from simulator.store import Store
+
+
+def exchange(n: int, method: str = "GET") -> dict:
+    return {"account_id": "1", "time": "t", "method": method, "path": f"/p{n}", "query": "", "route": "r",
+            "status": 200, "rule": None, "action": None, "note": None, "duration_ms": 0.1,
+            "request": {"headers": {}, "body": b""}, "response": {"headers": {}, "body": b'{"a": 1}'}}
+
+
+def stored(journal: Journal) -> list[str]:
+    return [row["path"] for row in journal.store.journal.entries()]
+
+
+async def test_deferred_entries_wait_but_every_read_of_the_journal_sees_them():
+    journal = Journal(Store.open(":memory:"))
+    journal.record(exchange(1), defer=True)
+    journal.record(exchange(2), defer=True)
+    assert stored(journal) == []  # still waiting for the batch
+    assert [e["path"] for e in journal.entries()] == ["/p1", "/p2"]
+
+
+async def test_an_entry_written_at_once_follows_the_deferred_ones():
+    journal = Journal(Store.open(":memory:"))
+    journal.record(exchange(1), defer=True)
+    assert stored(journal) == []
+    seq = journal.record(exchange(2, "POST"))
+    assert stored(journal) == ["/p1", "/p2"]
+    assert seq == journal.store.journal.last_seq()
+
+
+async def test_a_full_batch_is_written_at_once():
+    journal = Journal(Store.open(":memory:"))
+    for n in range(BATCH):
+        journal.record(exchange(n), defer=True)
+    assert len(stored(journal)) == BATCH and journal.pending == []
+
+
+async def test_deferred_entries_are_written_shortly_after_on_a_running_loop():
+    journal = Journal(Store.open(":memory:"))
+    journal.record(exchange(1), defer=True)
+    assert stored(journal) == []
+    await asyncio.sleep(FLUSH_AFTER * 3)
+    assert stored(journal) == ["/p1"]
+
+
+def test_a_rendered_json_body_is_kept_as_it_is_unless_it_may_hold_a_secret():
+    assert part_json({}, b'{"a": 1}', is_json=True) == '{"headers": {}, "body": {"a": 1}}'
+    masked = part_json({}, b'{"user": {"password": "hunter2"}}', is_json=True)
+    assert "hunter2" not in masked and "***" in masked
+
+
+def test_without_an_event_loop_a_deferred_entry_is_written_at_once():
+    journal = Journal(Store.open(":memory:"))
+    journal.record(exchange(1), defer=True)
+    assert stored(journal) == ["/p1"]
