@@ -76,7 +76,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             "request": {"headers": dict(request.headers), "body": raw},
             "response": {"headers": dict(response.headers) if response is not None else {}, "body": body,
                          "is_json": isinstance(response, JsonAnswer)},
-            "url": str(request.url),
+            "url": str(request.url) if journal.listeners else None,  # only a recorder needs it
         }
         journal.record(exchange, defer=defer)
         if request.app[STORE].db.conn.in_transaction:  # never leave a half transaction behind

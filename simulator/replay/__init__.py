@@ -63,9 +63,8 @@ def setup_replay(app: web.Application) -> None:
         except SimulatorError:
             return None
 
-    engine = ReplayEngine(generate, issue_token)
+    engine = ReplayEngine(generate, issue_token, listeners=app[JOURNAL].listeners)
     app[FEATURES][FEATURE] = engine
-    app[JOURNAL].listeners.append(engine.on_exchange)
     config = app[CONFIG]
     if config.replay_path and same_file(config.replay_path, config.record_path):
         engine.configure(config.replay_path, mode="fallthrough", match_on=config.replay_match,

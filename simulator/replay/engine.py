@@ -20,7 +20,11 @@ class ReplayEngine:
     """What /_sim/replay, `serve --record/--replay` and `cdbsim replay` switch on and off."""
 
     def __init__(self, generate: Callable[[str], str],
-                 issue_token: Callable[[RecordedRequest], str | None] | None = None) -> None:
+                 issue_token: Callable[[RecordedRequest], str | None] | None = None,
+                 listeners: list | None = None) -> None:
+        #: The journal's listeners: on_exchange is among them only while recording (else the journal skips the
+        #: work of building what a recorder needs).
+        self.listeners = listeners if listeners is not None else []
         self.secrets = SecretMap()
         self.generate = generate
         self.issue_token = issue_token
@@ -48,6 +52,8 @@ class ReplayEngine:
             self.recorder.flush()
         cassette = into if into is not None else Cassette(path=path, meta={"recorded_by": "cdbsim"})
         self.recorder = Recorder(cassette, self.secrets, skip_replayed=into is not None)
+        if self.on_exchange not in self.listeners:
+            self.listeners.append(self.on_exchange)
         if into is None and path:
             cassette.save()  # the file exists (empty) from the start, so `once` sees it on the next run
         return self.recorder
@@ -89,6 +95,8 @@ class ReplayEngine:
         self.player = None
         self.recorder = None
         self.record_mode = None
+        if self.on_exchange in self.listeners:
+            self.listeners.remove(self.on_exchange)
 
     # journal and shutdown --------------------------------------------------------------------
     def on_exchange(self, exchange: dict) -> None:
