@@ -57,7 +57,8 @@ def query_int(request: web.Request, name: str) -> int | None:
 
 
 class JsonAnswer(web.Response):
-    """A JSON body the simulator rendered itself (json.dumps): the journal keeps it without parsing it again."""
+    """A body known to be well-formed JSON (rendered here with json.dumps, or a replayed answer checked once): the
+    journal keeps it without parsing it again."""
 
 
 def json_answer(body, status: int = 200, headers=None) -> JsonAnswer:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.errors import SimulatorError
+from simulator.handlers.common import JsonAnswer
 from simulator.keys import BACKEND, CONFIG, FEATURES, JOURNAL, STORE
 from simulator.keys import CONTEXT
 from simulator.replay.cassette import Cassette, Miss, RecordMode
@@ -44,8 +45,8 @@ async def replay_middleware(request: web.Request, handler) -> web.StreamResponse
     index, answer = outcome
     ctx["action"] = "replay"
     ctx["note"] = f"replayed recorded exchange #{index + 1}"
-    return web.Response(status=answer.status, reason=answer.reason or None, body=answer.body,
-                        headers=list(answer.headers))
+    kind = JsonAnswer if player.known_json(index) else web.Response
+    return kind(status=answer.status, reason=answer.reason or None, body=answer.body, headers=list(answer.headers))
 
 
 def setup_replay(app: web.Application) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from simulator.errors import SimulatorError
@@ -26,6 +26,29 @@ def validate_mode(mode: str) -> str:
     return mode
 
 
+@dataclass(frozen=True)
+class Plan:
+    """What playing one interaction takes: whether its request has placeholders to learn secrets from, and its
+    answer ready to send when that answer has no placeholder and is not an identity answer (the same every time)."""
+
+    binds: bool
+    answer: RecordedResponse | None
+    json_body: bool
+
+    @classmethod
+    def of(cls, interaction) -> "Plan":
+        request, response = interaction.request, interaction.response
+        binds = b"<<" in request.body or any(placeholder_kind(v) for _, v in request.headers)
+        parsed = parse_json(response.body)
+        static = not is_identity_answer(parsed) and b"<<" not in response.body \
+            and not any("<<" in v for _, v in response.headers)
+        answer = None
+        if static:
+            answer = replace(response, headers=tuple((k, v) for k, v in response.headers
+                                                     if k.lower() not in HOP_BY_HOP))
+        return cls(binds=binds, answer=answer, json_body=static and parsed is not None)
+
+
 class Player:
     """Plays a cassette: hits are answered from it, misses are counted and reported."""
 
@@ -40,6 +63,8 @@ class Player:
         self.issue_token = issue_token
         self.misses: list[Miss] = []
         self.hits = 0
+        #: index -> Plan: what playing that interaction needs, worked out on its first play.
+        self._plans: dict[int, Plan] = {}
 
     @property
     def strict(self) -> bool:
@@ -53,7 +78,11 @@ class Player:
             return outcome
         self.hits += 1
         index, interaction = outcome
-        bind_secrets(interaction.request, incoming, self.secrets)
+        plan = self._plans.get(index) or self._plans.setdefault(index, Plan.of(interaction))
+        if plan.binds:
+            bind_secrets(interaction.request, incoming, self.secrets)
+        if plan.answer is not None:
+            return index, plan.answer
         recorded = interaction.response
         parsed = parse_json(recorded.body)
         identity = is_identity_answer(parsed)
@@ -66,6 +95,11 @@ class Player:
             response = replace(response, body=json.dumps(body).encode("utf-8"))
         headers = tuple((k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP)
         return index, replace(response, headers=headers)
+
+    def known_json(self, index: int) -> bool:
+        """Whether interaction index answers with a well-formed JSON body (known once it was played)."""
+        plan = self._plans.get(index)
+        return plan is not None and plan.json_body
 
     def _issue_model_token(self, parsed: dict, incoming: RecordedRequest) -> None:
         token = ((parsed.get("access") or {}).get("token") or {}).get("id") if "access" in parsed else None

@@ -1,0 +1,37 @@
+"""A replayed answer without placeholders is worked out once and sent as it is; one with placeholders is not."""
+from simulator.replay.cassette import Cassette
+from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
+from simulator.replay.player import Plan, Player
+
+URL = "http://localhost/v1.0/1234/instances/abc"
+
+
+def interaction(body: bytes, token: str = "<<token-1>>") -> Interaction:
+    return Interaction(
+        request=RecordedRequest("GET", URL, headers=(("X-Auth-Token", token),)),
+        response=RecordedResponse(200, "OK", headers=(("Content-Type", "application/json"),
+                                                      ("Content-Length", str(len(body)))), body=body))
+
+
+def test_an_answer_without_placeholders_is_ready_once_without_hop_by_hop_headers():
+    plan = Plan.of(interaction(b'{"instance": {"id": "abc"}}'))
+    assert plan.binds and plan.json_body
+    assert plan.answer.headers == (("Content-Type", "application/json"),)
+
+
+def test_an_answer_with_a_placeholder_is_restored_on_every_play():
+    plan = Plan.of(interaction(b'{"instance": {"id": "abc", "password": "<<password-1>>"}}'))
+    assert plan.answer is None and not plan.json_body
+
+
+def test_a_request_without_placeholders_has_nothing_to_bind():
+    assert not Plan.of(interaction(b"{}", token="literal")).binds
+
+
+def test_repeated_plays_give_the_same_answer_and_learn_the_token():
+    player = Player(Cassette([interaction(b'{"instance": {"id": "abc"}}')], allow_playback_repeats=True))
+    incoming = RecordedRequest("GET", URL, headers=(("X-Auth-Token", "real-token"),))
+    first, second = player.play(incoming, "http://localhost"), player.play(incoming, "http://localhost")
+    assert first == second and first[1].body == b'{"instance": {"id": "abc"}}'
+    assert player.secrets.value("<<token-1>>", lambda kind: "new") == "real-token"
+    assert player.known_json(0)
