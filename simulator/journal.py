@@ -41,11 +41,20 @@ def body_json(raw: bytes | None) -> str:
     return json.dumps(redact_body(_decode(raw, None)))
 
 
-def part_json(headers: dict, raw: bytes | None, is_json: bool = False) -> str:
-    """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the body is JSON the
-    simulator rendered itself, so without a secret in it it is kept without parsing it again."""
+def headers_json(headers: dict) -> str:
+    """Headers as JSON text, secrets masked."""
+    return json.dumps(redact_headers(headers))
+
+
+def part_json(headers: dict, raw: bytes | None, is_json: bool = False, headers_text: str | None = None) -> str:
+    """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the body is known to
+    be JSON, so without a secret in it it is kept without parsing it again."""
     body = raw.decode("utf-8") if is_json and raw and not _SECRET_HINT.search(raw) else body_json(raw)
-    return '{"headers": ' + json.dumps(redact_headers(headers)) + ', "body": ' + body + "}"
+    return '{"headers": ' + (headers_text or headers_json(headers)) + ', "body": ' + body + "}"
+
+
+#: How many distinct header sets the journal keeps the JSON text of (a client repeats the same headers).
+HEADER_TEXTS = 256
 
 
 #: Deferred entries are written in one statement once this many are waiting, or this many seconds after the first.
@@ -72,14 +81,16 @@ class Journal:
         self.pending: list[tuple] = []
         self._since_prune = 0
         self._timer: asyncio.TimerHandle | None = None
+        self._header_texts: dict[tuple, str] = {}
 
     def record(self, exchange: dict, defer: bool = False) -> int | None:
         """Store one exchange (redacted) and notify listeners with the raw one; returns its seq (None when the
         entry was deferred to the next batch)."""
         req, resp = exchange["request"], exchange["response"]
         row = tuple(exchange.get(k) for k in COLUMNS[:-2]) + (
-            part_json(req["headers"], req.get("body")),
-            part_json(resp["headers"], resp.get("body"), resp.get("is_json", False)))
+            part_json(req["headers"], req.get("body"), headers_text=self._headers_text(req["headers"])),
+            part_json(resp["headers"], resp.get("body"), resp.get("is_json", False),
+                      self._headers_text(resp["headers"])))
         self.pending.append(row)
         seq = None
         if not defer or len(self.pending) >= BATCH:
@@ -90,6 +101,16 @@ class Journal:
         for listener in self.listeners:
             listener(exchange)
         return seq
+
+    def _headers_text(self, headers: dict) -> str:
+        """headers_json(headers), kept for the header sets seen most recently."""
+        key = tuple(headers.items())
+        text = self._header_texts.get(key)
+        if text is None:
+            if len(self._header_texts) >= HEADER_TEXTS:
+                self._header_texts.clear()
+            text = self._header_texts[key] = headers_json(headers)
+        return text
 
     def _schedule_flush(self) -> None:
         """Write the waiting entries FLUSH_AFTER seconds from now (at once when no event loop runs)."""
