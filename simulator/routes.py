@@ -10,6 +10,7 @@ API = "/v1.0/{account_id}"
 INSTANCE = API + "/instances/{instance_id}"
 USER = INSTANCE + "/users/{user}"
 
+#: aiohttp tries the /v1.0/{account_id} routes in this order, so the most used ones (instances) come first.
 ROUTES = [
     web.get("/", catalog.list_versions, name="list_versions", allow_head=False),
     web.get("/v1.0", catalog.show_version, name="show_version", allow_head=False),
@@ -18,6 +19,17 @@ ROUTES = [
     web.get("/v2.0/", identity.identity_version, name="identity_version_slash", allow_head=False),
     web.post("/v2.0/tokens", identity.create_token, name="create_token"),
     web.get("/openapi.json", openapi.show_openapi, name="openapi", allow_head=False),
+
+    web.get(API + "/instances", instances.list_instances, name="list_instances", allow_head=False),
+    web.post(API + "/instances", instances.create_instance, name="create_instance"),
+    web.get(INSTANCE, instances.show_instance, name="show_instance", allow_head=False),
+    web.patch(INSTANCE, instances.patch_instance, name="patch_instance"),
+    web.put(INSTANCE, instances.put_instance, name="put_instance"),
+    web.delete(INSTANCE, instances.delete_instance, name="delete_instance"),
+    web.post(INSTANCE + "/action", instances.instance_action, name="instance_action"),
+    web.post(INSTANCE + "/root", instances.enable_root, name="enable_root"),
+    web.get(INSTANCE + "/root", instances.root_status, name="root_status", allow_head=False),
+    web.get(INSTANCE + "/backups", backups.list_instance_backups, name="list_instance_backups", allow_head=False),
 
     web.get(API + "/flavors", catalog.list_flavors, name="list_flavors", allow_head=False),
     web.get(API + "/flavors/{flavor_id}", catalog.show_flavor, name="show_flavor", allow_head=False),
@@ -31,17 +43,6 @@ ROUTES = [
             name="show_datastore_version", allow_head=False),
     web.get(API + "/datastores/{datastore_id}/versions/{version_id}/flavors", catalog.list_version_flavors,
             name="list_datastore_version_flavors", allow_head=False),
-
-    web.get(API + "/instances", instances.list_instances, name="list_instances", allow_head=False),
-    web.post(API + "/instances", instances.create_instance, name="create_instance"),
-    web.get(INSTANCE, instances.show_instance, name="show_instance", allow_head=False),
-    web.patch(INSTANCE, instances.patch_instance, name="patch_instance"),
-    web.put(INSTANCE, instances.put_instance, name="put_instance"),
-    web.delete(INSTANCE, instances.delete_instance, name="delete_instance"),
-    web.post(INSTANCE + "/action", instances.instance_action, name="instance_action"),
-    web.post(INSTANCE + "/root", instances.enable_root, name="enable_root"),
-    web.get(INSTANCE + "/root", instances.root_status, name="root_status", allow_head=False),
-    web.get(INSTANCE + "/backups", backups.list_instance_backups, name="list_instance_backups", allow_head=False),
 
     web.get(INSTANCE + "/databases", databases.list_databases, name="list_databases", allow_head=False),
     web.post(INSTANCE + "/databases", databases.create_databases, name="create_databases"),
