@@ -136,9 +136,9 @@ def targets(suite) -> list[dict]:
         out.append({"target": "cdbsim serve start to first answer (median)", "goal": "<= 1 s", "measured": None,
                     "verdict": "n/a", "why": f"not available: {start['unavailable']}"})
     mem = figs.get("memory")
-    name = "server RSS, 10,000 instances + 50,000 backups"
+    name = "RSS 10,000 inst. + 50,000 backups"
     if mem and not (mem["instances"] >= 10000 and mem["backups"] >= 50000):
-        name = f"server RSS, {mem['instances']:,} instances + {mem['backups']:,} backups"
+        name = f"RSS {mem['instances']:,} inst. + {mem['backups']:,} backups"
     if not mem:
         out.append({"target": name, "goal": "<= 100 MB", "measured": None, "verdict": "n/a",
                     "why": why("list") or "not run"})
@@ -147,9 +147,15 @@ def targets(suite) -> list[dict]:
         shown = f"{rss_mb:.0f} MB (filled, before the load)"
         complete = mem["instances"] >= 10000 and mem["backups"] >= 50000
         if complete:
-            out.append({"target": name, "goal": "<= 100 MB", "measured": rss_mb, "shown": shown,
+            out.append({"target": name + ", :memory:", "goal": "<= 100 MB", "measured": rss_mb, "shown": shown,
                         "verdict": "MET" if rss_mb <= 100 else "NOT MET",
-                        "why": None if rss_mb <= 100 else f"{rss_mb - 100:.0f} MB over"})
+                        "why": None if rss_mb <= 100 else f"{rss_mb - 100:.1f} MB over"})
+            if mem.get("rss_state_file_kb"):
+                file_mb = mem["rss_state_file_kb"] / 1024
+                out.append({"target": name + ", state file", "goal": "<= 100 MB", "measured": file_mb,
+                            "shown": f"{file_mb:.0f} MB (filled; {mem['state_file_mb']:.0f} MB file)",
+                            "verdict": "MET" if file_mb <= 100 else "NOT MET",
+                            "why": None if file_mb <= 100 else f"{file_mb - 100:.1f} MB over"})
         else:
             missing = mem.get("backups_unavailable") or f"run with {mem['instances']:,} instances and " \
                                                           f"{mem['backups']:,} backups only"
@@ -194,6 +200,9 @@ def summary(suite, elapsed: float) -> str:
             if "median_ms" in reset else f"not available: {reset['unavailable']}"))
     mem = figs.get("memory")
     if mem:
+        if mem.get("rss_state_file_kb"):
+            lines.append(f"  server RSS with a state file (the default): {mem['rss_state_file_kb'] / 1024:.0f} MB after "
+                         f"filling ({mem['state_file_mb']:.0f} MB file; SQLite keeps its pages in the OS page cache)")
         lines.append(f"  server RSS: {mem['rss_after_seed_kb'] / 1024:.0f} MB after filling, "
                      f"{(mem['rss_after_list_kb'] or 0) / 1024:.0f} MB after {mem.get('list_requests', 0):,} list requests "
                      f"(the journal keeps each one), peak "

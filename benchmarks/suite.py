@@ -31,9 +31,9 @@ def serve_cmd(port: int, *extra: str) -> list[str]:
             "--port", str(port), *extra]
 
 
-def sim_server_cmd(port: int, *extra: str) -> list[str]:
+def sim_server_cmd(port: int, *extra: str, db: str = ":memory:") -> list[str]:
     """The same serve options through sim_server.py, which first fills the account in the server process."""
-    return [sys.executable, str(HERE / "sim_server.py"), "--db", ":memory:", "--time-scale", "0",
+    return [sys.executable, str(HERE / "sim_server.py"), "--db", db, "--time-scale", "0",
             "--no-rate-limits", "--port", str(port), *extra]
 
 
@@ -297,6 +297,26 @@ class Suite:
             self.say(f"      server RSS {max(before.get('VmRSS', 0), after.get('VmRSS', 0)) / 1024:.0f} MB "
                      f"(peak {after.get('VmHWM', 0) / 1024:.0f} MB) with {seed['instances']:,} instances and "
                      f"{seed.get('backups', 0):,} backups")
+        if self.wanted("memory"):
+            self.run_memory_state_file(n_inst, n_back)
+
+    def run_memory_state_file(self, n_inst: int, n_back: int) -> None:
+        """The same fill with a state file (what `cdbsim serve` uses by default): RSS once filled."""
+        port = free_port()
+        state = self.rundir / "memory-state.db"
+        for path in (state, Path(f"{state}-wal"), Path(f"{state}-shm")):
+            path.unlink(missing_ok=True)
+        with Server("cdbsim-big-file", sim_server_cmd(port, "--instances", str(n_inst), "--backups", str(n_back),
+                                                      db=str(state)), port, self.rundir) as server:
+            seed = json.loads(server.wait_line("SEED", 900))
+            server.wait_line("READY", 60)
+            rss = server.memory_kb()
+        self.figures["memory"].update(rss_state_file_kb=rss.get("VmRSS"), state_file_instances=seed["instances"],
+                                      state_file_backups=seed.get("backups", 0),
+                                      state_file_mb=round(state.stat().st_size / 1e6, 1))
+        self.say(f"      with a state file (the default): server RSS {rss.get('VmRSS', 0) / 1024:.0f} MB, "
+                 f"file {state.stat().st_size / 1e6:.0f} MB ({seed['instances']:,} instances, "
+                 f"{seed.get('backups', 0):,} backups)")
 
     def run_restore(self) -> None:
         port = free_port()
