@@ -9,7 +9,7 @@ import sys
 
 from procs import REPO
 
-LOAD_ORDER = ("bare", "cdbsim", "replay100", "replay100k", "moto", "wiremock", "list", "restore")
+LOAD_ORDER = ("bare", "cdbsim", "replay100", "replay100k", "moto", "wiremock", "list", "get_cold", "restore")
 
 
 def machine(args) -> dict:

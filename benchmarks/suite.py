@@ -289,6 +289,13 @@ class Suite:
                     return None if got == 20 else f"{got} instances on a page"
 
                 self.guarded("list", label, lambda: self.load("list", label, server, requests, check=check))
+                ids = seed.get("instance_ids") or []
+                if ids:
+                    cold = f"cdbsim GET instance, {len(ids):,} distinct (cold)"
+                    gets = [{"method": "GET", "path": f"/v1.0/1234/instances/{i}", "headers": dict(AUTH)} for i in ids]
+                    self.guarded("get_cold", cold, lambda: self.load(
+                        "get_cold", cold, server, gets,
+                        check=lambda s: None if '"instance"' in s else f"got {s[:80]}"))
             after = server.memory_kb()
             mem.update(rss_after_list_kb=after.get("VmRSS"), peak_kb=after.get("VmHWM"),
                        list_requests=(self.loads.get("list") or {}).get("requests", 0) + self.args.warmup)
