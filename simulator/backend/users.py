@@ -77,8 +77,7 @@ class Users:
         return parsed
 
     def insert(self, instance_id: str, users: list[dict]) -> None:
-        for u in users:
-            self.repo.insert_user(instance_id, u["name"], u["host"], u["password_hash"], u["databases"])
+        self.repo.insert_users(instance_id, users)
 
     def _ready_row(self, account_id: str, instance_id: str, reading: bool = False) -> dict:
         row = self.backend.instances.must_get_row(account_id, instance_id)

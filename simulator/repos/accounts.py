@@ -15,10 +15,10 @@ class AccountsRepo:
         self.db = db
 
     def get(self, account_id: str) -> dict | None:
-        try:
-            row = self.db["accounts"].get(account_id)
-        except NotFoundError:
+        rows = list(select(self.db, "select * from accounts where id = ?", [account_id]))
+        if not rows:
             return None
+        row = rows[0]
         row["settings"] = json.loads(row["settings"] or "{}")
         return row
 

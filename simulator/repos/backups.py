@@ -1,6 +1,7 @@
 """Backups (with what each one holds) and backup schedules."""
 from __future__ import annotations
 
+from simulator.repos import sql
 from simulator.repos.sql import select
 from sqlite_utils import Database, Migrations
 
@@ -56,7 +57,7 @@ class BackupsRepo:
 
     # backups ---------------------------------------------------------------------------------
     def insert(self, row: dict) -> None:
-        self.db["backups"].insert(row)
+        sql.insert(self.db, "backups", row)
 
     def next_seq(self) -> int:
         return next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from backups"))["n"]
@@ -75,7 +76,7 @@ class BackupsRepo:
         return rows[0] if rows else None
 
     def update(self, backup_id: str, changes: dict) -> None:
-        self.db["backups"].update(backup_id, changes)
+        sql.update(self.db, "backups", "id", backup_id, changes)
 
     def page(self, account_id: str, offset: int, limit: int, datastore_type: str | None = None,
              instance_id: str | None = None) -> list[dict]:
@@ -153,7 +154,7 @@ class BackupsRepo:
 
     # schedules -------------------------------------------------------------------------------
     def insert_schedule(self, row: dict) -> None:
-        self.db["schedules"].insert(row)
+        sql.insert(self.db, "schedules", row)
 
     def next_schedule_seq(self) -> int:
         return next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from schedules"))["n"]
@@ -175,7 +176,7 @@ class BackupsRepo:
         return rows[0] if rows else None
 
     def update_schedule(self, schedule_id: str, changes: dict) -> None:
-        self.db["schedules"].update(schedule_id, changes)
+        sql.update(self.db, "schedules", "id", schedule_id, changes)
 
     def delete_schedule(self, schedule_id: str) -> None:
         self.db.execute("delete from schedules where id = ?", [schedule_id])

@@ -1,6 +1,7 @@
 """Instances and what lives on them: databases, database users and their grants."""
 from __future__ import annotations
 
+from simulator.repos import sql
 from simulator.repos.sql import select
 from sqlite_utils import Database
 
@@ -13,7 +14,7 @@ class InstancesRepo:
 
     # instances -------------------------------------------------------------------------------
     def insert(self, row: dict) -> None:
-        self.db["instances"].insert(row)
+        sql.insert(self.db, "instances", row)
 
     def get(self, account_id: str, instance_id: str) -> dict | None:
         rows = list(select(self.db, "select * from instances where account_id = ? and id = ?",
@@ -54,7 +55,7 @@ class InstancesRepo:
         return row["t"]
 
     def update(self, instance_id: str, changes: dict) -> None:
-        self.db["instances"].update(instance_id, changes)
+        sql.update(self.db, "instances", "id", instance_id, changes)
 
     def delete(self, instance_id: str) -> None:
         """Remove an instance and everything on it."""
@@ -83,8 +84,7 @@ class InstancesRepo:
         return {r["name"] for r in select(self.db, "select name from databases where instance_id = ?", [instance_id])}
 
     def insert_databases(self, rows: list[dict]) -> None:
-        if rows:
-            self.db["databases"].insert_all(rows)
+        sql.insert_many(self.db, "databases", rows)
 
     def delete_database(self, instance_id: str, name: str) -> None:
         self.db.execute("delete from grants where instance_id = ? and database = ?", [instance_id, name])
@@ -114,9 +114,17 @@ class InstancesRepo:
         return user
 
     def insert_user(self, instance_id: str, name: str, host: str, password_hash: str, databases: list[str]) -> None:
-        self.db["db_users"].insert({"instance_id": instance_id, "name": name, "host": host,
-                                    "password_hash": password_hash})
-        self.grant(instance_id, name, host, databases)
+        self.insert_users(instance_id, [{"name": name, "host": host, "password_hash": password_hash,
+                                         "databases": databases}])
+
+    def insert_users(self, instance_id: str, users: list[dict]) -> None:
+        """Users (name, host, password_hash, databases) with their grants: one INSERT for the users, one for the
+        grants (the rows insert_user would write one user at a time)."""
+        sql.insert_many(self.db, "db_users", [{"instance_id": instance_id, "name": u["name"], "host": u["host"],
+                                               "password_hash": u["password_hash"]} for u in users])
+        sql.insert_many(self.db, "grants", [{"instance_id": instance_id, "user_name": u["name"],
+                                             "user_host": u["host"], "database": d}
+                                            for u in users for d in u["databases"]], ignore=True)
 
     def update_user(self, instance_id: str, name: str, host: str, changes: dict) -> None:
         """Change a user's name, host and/or password_hash; grants follow a rename."""
@@ -135,10 +143,8 @@ class InstancesRepo:
                         [instance_id, name, host])
 
     def grant(self, instance_id: str, name: str, host: str, databases: list[str]) -> None:
-        if databases:
-            self.db["grants"].insert_all(
-                [{"instance_id": instance_id, "user_name": name, "user_host": host, "database": d} for d in databases],
-                ignore=True)
+        sql.insert_many(self.db, "grants", [{"instance_id": instance_id, "user_name": name, "user_host": host,
+                                             "database": d} for d in databases], ignore=True)
 
     def revoke(self, instance_id: str, name: str, host: str, database: str) -> int:
         cursor = self.db.execute(
@@ -164,5 +170,4 @@ class InstancesRepo:
             self.db.execute(f"delete from {table} where instance_id = ?", [instance_id])
         self.insert_databases([{"instance_id": instance_id, "name": name, **attrs}
                                for name, attrs in contents.get("databases", {}).items()])
-        for user in contents.get("users", {}).values():
-            self.insert_user(instance_id, user["name"], user["host"], user["password_hash"], user["databases"])
+        self.insert_users(instance_id, list(contents.get("users", {}).values()))
