@@ -139,11 +139,12 @@ class Instances:
         now = self.backend.now()
         ids = self.backend.ids
         instance_id = ids.uuid(taken=self.repo.exists)
+        stamp = api_time(now)
         row = {
             "id": instance_id, "account_id": account_id, "seq": self.repo.next_seq(), "name": spec["name"],
             "flavor_id": flavor.id, "volume_size": size, "datastore_type": version.datastore_name,
             "datastore_version": version.name, "datastore_version_id": version.id,
-            "hostname": f"{ids.hex(40)}.rackspaceclouddb.com", "created": api_time(now), "updated": api_time(now),
+            "hostname": f"{ids.hex(40)}.rackspaceclouddb.com", "created": stamp, "updated": stamp,
             "created_at": now.timestamp(), "status": "BUILD", "task": "BUILD",
             "task_until": now.timestamp() + duration, "task_data": None, "root_enabled": 0,
             "root_password_hash": None, "fault": None,
@@ -154,9 +155,11 @@ class Instances:
             task_data["databases"] = databases
             task_data["users"] = users
         row["task_data"] = json.dumps(task_data) if task_data else None
-        with self.backend.store.atomic():
+        if restore:  # one row (what it holds comes when the build ends): one statement, all or nothing
             self.repo.insert(row)
-            if not restore:
+        else:
+            with self.backend.store.atomic():
+                self.repo.insert(row)
                 self.backend.databases.insert(instance_id, databases)
                 self.backend.users.insert(instance_id, users)
         return self.view_model(row)
@@ -168,7 +171,7 @@ class Instances:
 
     def check_quota(self, account_id: str) -> None:
         limit = self.quota(account_id, "instances", self.backend.config.max_instances)
-        if self.repo.count_live(account_id) >= limit:
+        if self.repo.live_at_least(account_id, limit):
             raise OverLimit("Quota exceeded for resources: ['instances'].")
 
     def quota(self, account_id: str, name: str, default: int) -> int:

@@ -43,6 +43,19 @@ class InstancesRepo:
                                   [account_id]).fetchone()[0]
         return total - leaving
 
+    def live_at_least(self, account_id: str, n: int) -> bool:
+        """count_live(account_id) >= n, without counting the whole account: a table whose rowids span fewer than n
+        values has fewer than n rows, and otherwise counting stops at the n-th live instance."""
+        if n <= 0:
+            return True
+        low, high = self.db.execute("select (select min(rowid) from instances), "  # two lookups, not one scan
+                                    "(select max(rowid) from instances)").fetchone()
+        if high is None or high - low + 1 < n:
+            return False
+        found = self.db.execute("select count(*) from (select 1 from instances where account_id = ? "
+                                "and task is not 'SHUTDOWN' limit ?)", [account_id, n]).fetchone()[0]
+        return found >= n
+
     def first_due(self, now: float) -> dict | None:
         """The instance whose running task ended first, at or before now."""
         rows = list(select(self.db,
