@@ -65,9 +65,10 @@ class Instances:
             item["used"] = self.used_gb(row)
         return item
 
-    def used_gb(self, row: dict) -> float:
-        """Simulated data size in GB: grows with what the instance holds."""
-        n_db = len(self.repo.database_names(row["id"]))
+    def used_gb(self, row: dict, n_db: int | None = None) -> float:
+        """Simulated data size in GB: grows with what the instance holds (n_db databases, looked up if not given)."""
+        if n_db is None:
+            n_db = len(self.repo.database_names(row["id"]))
         return round(min(row["volume_size"], 0.16 + 0.05 * n_db), 2)
 
     # gate ------------------------------------------------------------------------------------
@@ -162,7 +163,10 @@ class Instances:
                 self.repo.insert(row)
                 self.backend.databases.insert(instance_id, databases)
                 self.backend.users.insert(instance_id, users)
-        return self.view_model(row)
+        model = self.view_model(row, detail=False)
+        # What it holds was just written (a restore's arrives when the build ends): no need to ask the database.
+        model["used"] = self.used_gb(row, 0 if restore else len(databases))
+        return model
 
     def check_volume_limit(self, size: int) -> None:
         limit = self.backend.config.max_volume_size

@@ -135,10 +135,9 @@ class BackupsRepo:
 
     def next_due(self) -> float | None:
         """When the next backup changes state (NEW -> BUILDING, BUILDING -> COMPLETED/FAILED)."""
-        row = next(select(self.db,
-            "select min(case status when 'NEW' then building_at else completed_at end) as t "
-            "from backups where status in ('NEW', 'BUILDING')"))
-        return row["t"]
+        return self.db.conn.execute(
+            "select min(case status when 'NEW' then building_at else completed_at end) "
+            "from backups where status in ('NEW', 'BUILDING')").fetchone()[0]
 
     def first_due(self, now: float) -> dict | None:
         rows = list(select(self.db,
@@ -185,7 +184,7 @@ class BackupsRepo:
         self.db.execute("delete from schedules where instance_id = ?", [instance_id])
 
     def next_schedule_due(self) -> float | None:
-        return next(select(self.db, "select min(next_run_at) as t from schedules"))["t"]
+        return self.db.conn.execute("select min(next_run_at) from schedules").fetchone()[0]
 
     def first_schedule_due(self, now: float) -> dict | None:
         rows = list(select(self.db,

@@ -64,8 +64,7 @@ class InstancesRepo:
         return rows[0] if rows else None
 
     def next_due(self) -> float | None:
-        row = next(select(self.db, "select min(task_until) as t from instances where task_until is not null"))
-        return row["t"]
+        return self.db.conn.execute("select min(task_until) from instances where task_until is not null").fetchone()[0]
 
     def update(self, instance_id: str, changes: dict) -> None:
         sql.update(self.db, "instances", "id", instance_id, changes)

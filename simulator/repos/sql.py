@@ -2,6 +2,7 @@
 its Table.insert / update / get read the schema (table and view names, PRAGMA table_info) on every call."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from sqlite_utils import Database
@@ -18,8 +19,29 @@ def select(db: Database, sql: str, params=()) -> Iterator[dict]:
     return iter([dict(zip(keys, row)) for row in cursor.fetchall()])
 
 
+#: Values SQLite takes as they are; anything else goes through sqlite-utils' conversion (JSON, ISO dates, ...).
+_PLAIN = (str, int, float, type(None))
+
+
+def _value(value):
+    return value if type(value) in _PLAIN else jsonify_if_needed(value)
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(table: str, keys: tuple[str, ...], count: int, ignore: bool) -> str:
+    """The text of an INSERT of count rows (the same few shapes recur, so each is built once)."""
+    one = "(" + ", ".join("?" for _ in keys) + ")"
+    verb = "INSERT OR IGNORE INTO" if ignore else "INSERT INTO"
+    return f"{verb} {_quote(table)} ({', '.join(_quote(k) for k in keys)}) VALUES {', '.join([one] * count)}"
+
+
+@lru_cache(maxsize=256)
+def _update_sql(table: str, pk: str, keys: tuple[str, ...]) -> str:
+    return f"update {_quote(table)} set {', '.join(f'{_quote(k)} = ?' for k in keys)} where {_quote(pk)} = ?"
 
 
 def insert(db: Database, table: str, row: dict, *, ignore: bool = False) -> None:
@@ -31,16 +53,13 @@ def insert_many(db: Database, table: str, rows: list[dict], *, ignore: bool = Fa
     """Rows in multi-row INSERTs (a key a row lacks is NULL); all or none of them, as sqlite-utils' insert_all."""
     if not rows:
         return
-    keys = list(rows[0])
+    keys = tuple(rows[0])
     if len(rows) > 1:
-        keys = list(dict.fromkeys(k for row in rows for k in row))
-    columns = ", ".join(_quote(k) for k in keys)
-    verb = "INSERT OR IGNORE INTO" if ignore else "INSERT INTO"
-    one = "(" + ", ".join("?" for _ in keys) + ")"
+        keys = tuple(dict.fromkeys(k for row in rows for k in row))
 
     def write(chunk: list[dict]) -> None:
-        values = [jsonify_if_needed(row.get(k)) for row in chunk for k in keys]
-        db.conn.execute(f"{verb} {_quote(table)} ({columns}) VALUES {', '.join([one] * len(chunk))}", values)
+        values = [_value(row.get(k)) for row in chunk for k in keys]
+        db.conn.execute(_insert_sql(table, keys, len(chunk), ignore), values)
 
     if len(rows) <= BATCH:  # one statement: SQLite makes it all or nothing by itself
         write(rows)
@@ -57,8 +76,6 @@ def update(db: Database, table: str, pk: str, pk_value, changes: dict) -> None:
         if db.conn.execute(f"select 1 from {_quote(table)} where {_quote(pk)} = ?", [pk_value]).fetchone() is None:
             raise NotFoundError
         return
-    sets = ", ".join(f"{_quote(k)} = ?" for k in changes)
-    cursor = db.conn.execute(f"update {_quote(table)} set {sets} where {_quote(pk)} = ?",
-                             [*(jsonify_if_needed(v) for v in changes.values()), pk_value])
+    cursor = db.conn.execute(_update_sql(table, pk, tuple(changes)), [*map(_value, changes.values()), pk_value])
     if cursor.rowcount == 0:
         raise NotFoundError
