@@ -25,6 +25,14 @@ def _origin(request: web.Request) -> str:
     return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
 
 
+def _url(request: web.Request) -> str:
+    """str(request.url) without building a second URL object; yarl resolves dot segments, so those take its way."""
+    target = str(request.rel_url)
+    if "/." in target:
+        return str(request.url)
+    return f"{request.scheme}://{request.host}{target}"
+
+
 @web.middleware
 async def replay_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Answer from a loaded recording when one is active (before auth: recorded tokens are not the model's)."""
@@ -33,7 +41,7 @@ async def replay_middleware(request: web.Request, handler) -> web.StreamResponse
     if player is None or request.path.startswith("/_sim"):
         return await handler(request)
     ctx = request[CONTEXT]
-    incoming = RecordedRequest(method=request.method, url=str(request.url), headers=tuple(request.headers.items()),
+    incoming = RecordedRequest(method=request.method, url=_url(request), headers=tuple(request.headers.items()),
                                body=ctx["raw_body"])
     outcome = player.play(incoming, _origin(request))
     if isinstance(outcome, Miss):
