@@ -87,10 +87,12 @@ class Journal:
         """Store one exchange (redacted) and notify listeners with the raw one; returns its seq (None when the
         entry was deferred to the next batch)."""
         req, resp = exchange["request"], exchange["response"]
-        row = tuple(exchange.get(k) for k in COLUMNS[:-2]) + (
-            part_json(req["headers"], req.get("body"), headers_text=self._headers_text(req["headers"])),
-            part_json(resp["headers"], resp.get("body"), resp.get("is_json", False),
-                      self._headers_text(resp["headers"])))
+        row = (exchange.get("account_id"), exchange.get("time"), exchange.get("method"), exchange.get("path"),
+               exchange.get("query"), exchange.get("route"), exchange.get("status"), exchange.get("rule"),
+               exchange.get("action"), exchange.get("note"), exchange.get("duration_ms"),
+               part_json(req["headers"], req.get("body"), headers_text=self._headers_text(req["headers"])),
+               part_json(resp["headers"], resp.get("body"), resp.get("is_json", False),
+                         self._headers_text(resp["headers"])))  # in COLUMNS order
         self.pending.append(row)
         seq = None
         if not defer or len(self.pending) >= BATCH:
@@ -102,14 +104,14 @@ class Journal:
             listener(exchange)
         return seq
 
-    def _headers_text(self, headers: dict) -> str:
-        """headers_json(headers), kept for the header sets seen most recently."""
+    def _headers_text(self, headers) -> str:
+        """headers_json(headers) (a dict or a multidict), kept for the header sets seen most recently."""
         key = tuple(headers.items())
         text = self._header_texts.get(key)
         if text is None:
             if len(self._header_texts) >= HEADER_TEXTS:
                 self._header_texts.clear()
-            text = self._header_texts[key] = headers_json(headers)
+            text = self._header_texts[key] = headers_json(dict(headers))
         return text
 
     def _schedule_flush(self) -> None:

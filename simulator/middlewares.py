@@ -73,8 +73,8 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             "status": response.status if response is not None else 0,
             "rule": ctx["rule"], "action": ctx["action"], "note": ctx["note"],
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "request": {"headers": dict(request.headers), "body": raw},
-            "response": {"headers": dict(response.headers) if response is not None else {}, "body": body,
+            "request": {"headers": request.headers, "body": raw},  # read at once (the journal and listeners)
+            "response": {"headers": response.headers if response is not None else {}, "body": body,
                          "is_json": isinstance(response, JsonAnswer)},
             "url": str(request.url) if journal.listeners else None,  # only a recorder needs it
         }
