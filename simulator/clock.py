@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import time as _time
 
 UTC = _dt.timezone.utc
 
@@ -43,8 +44,8 @@ class Clock:
         return _real_now() if self.mode == "real" else self._manual
 
     def time(self) -> float:
-        """The current simulated time as epoch seconds."""
-        return self.now().timestamp()
+        """The current simulated time as epoch seconds (real mode: time.time(), which freezegun also moves)."""
+        return _time.time() if self.mode == "real" else self._manual.timestamp()
 
     def api_now(self) -> str:
         """api_time(now()), formatted once per second of the clock (every journal entry asks for it)."""

@@ -45,3 +45,12 @@ def test_same_seed_gives_same_ids():
 def test_uuid_is_version_4():
     value = Ids(3).uuid()
     assert value[14] == "4" and len(value) == 36
+
+
+def test_real_clock_time_follows_freezegun_like_now():
+    from freezegun import freeze_time
+
+    from simulator.clock import Clock
+    clock = Clock("real")
+    with freeze_time("2030-01-02T03:04:05Z"):
+        assert clock.time() == clock.now().timestamp() == 1893553445.0
