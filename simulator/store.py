@@ -25,6 +25,7 @@ class Store:
         self.path = path
         #: How many times the whole database was replaced (SQLite's backup API does not count as changes).
         self.restores = 0
+        self._depth = 0  # how many savepoints atomic() has open
         from simulator.repos import attach_repositories
 
         attach_repositories(self)
@@ -45,9 +46,27 @@ class Store:
 
     @contextmanager
     def atomic(self) -> Iterator[Database]:
-        """All writes inside commit together or not at all (nests with savepoints)."""
-        with self.db.atomic():
+        """All writes inside commit together or not at all (nests with savepoints, named by depth: sqlite-utils
+        draws a random name for each, which a write pays for on every settle step)."""
+        conn = self.db.conn
+        if not conn.in_transaction:
+            with self.db.atomic():  # BEGIN ... COMMIT, or ROLLBACK on any exception
+                yield self.db
+            return
+        self._depth += 1
+        savepoint = f"cdbsim_{self._depth}"
+        conn.execute(f"SAVEPOINT {savepoint}")
+        try:
             yield self.db
+        except BaseException:
+            if conn.in_transaction:  # an error may already have ended the whole transaction
+                conn.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
+                conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+            raise
+        else:
+            conn.execute(f"RELEASE SAVEPOINT {savepoint}")
+        finally:
+            self._depth -= 1
 
     def next_generation(self) -> int:
         """Count this opening of the database (0 the first time): restarts must not repeat ids."""
