@@ -47,8 +47,8 @@ def seed_backups(backend, account_id: str, instance_ids: list[str], count: int, 
     """count backups over the instances: the first through_rules by Backups.create (the real path, timed), the
     rest as copies of those rows (fresh id, seq, name and instance) inserted through the backups repo.
 
-    Creating all of them through the rules is quadratic today (BackupsRepo.next_seq and first_due scan the table),
-    which would take longer than the whole benchmark; the memory figure only needs rows of the real shape.
+    Creating all of them through the rules would only make the fill slower; the memory figure only needs rows of
+    the real shape.
     """
     backups = getattr(backend, "backups", None)
     if backups is None:
