@@ -1,0 +1,63 @@
+"""Every query BackupsRepo runs searches an index (the smaller partial indexes still serve the running-backup and
+chain queries), checked with EXPLAIN QUERY PLAN on the statements the repo really sends, parameters bound."""
+import pytest
+
+from simulator.repos.backups import BackupsRepo
+from simulator.store import Store
+
+
+class Recorder:
+    """Stands in for the connection: notes each statement and its parameters, then runs it."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.seen: list[tuple[str, list]] = []
+
+    def execute(self, sql, params=()):
+        self.seen.append((sql, list(params)))
+        return self.conn.execute(sql, params)
+
+    def __getattr__(self, name):
+        return getattr(self.conn, name)
+
+
+CALLS = {
+    "next_seq": lambda r: r.next_seq(),
+    "exists": lambda r: r.exists("backups", "b1"),
+    "get": lambda r: r.get("1234", "b1"),
+    "get_any": lambda r: r.get_any("b1"),
+    "page": lambda r: r.page("1234", 0, 20),
+    "count": lambda r: r.count("1234"),
+    "running_for": lambda r: r.running_for({"i1", "i2"}),
+    "running_of_instance": lambda r: r.running_of_instance("i1"),
+    "running_of_schedule": lambda r: r.running_of_schedule("s1"),
+    "children": lambda r: r.children("b1"),
+    "newest_completed": lambda r: r.newest_completed("i1", automated_only=True),
+    "automated_fulls": lambda r: r.automated_fulls("i1"),
+    "next_due": lambda r: r.next_due(),
+    "first_due": lambda r: r.first_due(1e12),
+    "fail_running_of_instance": lambda r: r.fail_running_of_instance("i1", "2024-01-01T00:00:00"),
+    "delete": lambda r: r.delete(["b1"]),
+}
+
+
+@pytest.mark.parametrize("call", sorted(CALLS))
+def test_backups_repo_query_searches_an_index(call):
+    store = Store.open(":memory:")
+    recorder = Recorder(store.db.conn)
+    store.db.conn = recorder
+    CALLS[call](BackupsRepo(store.db))
+    assert recorder.seen, call
+    for sql, params in recorder.seen:
+        plan = [row[3] for row in recorder.conn.execute("explain query plan " + sql, params)]
+        assert any(step.startswith("SEARCH") for step in plan), (sql, plan)
+        assert not any(step.startswith("SCAN backups") for step in plan), (sql, plan)
+
+
+def test_backups_status_and_parent_indexes_hold_only_running_and_incremental_rows():
+    store = Store.open(":memory:")
+    indexes = {row[0]: row[1] for row in store.db.execute(
+        "select name, sql from sqlite_master where type = 'index' and tbl_name = 'backups'")}
+    assert "idx_backups_status" not in indexes and "idx_backups_parent_id" not in indexes
+    assert "where status in ('NEW', 'BUILDING')" in indexes["idx_backups_running"]
+    assert "where parent_id is not null" in indexes["idx_backups_parent"]
