@@ -1,6 +1,8 @@
 """Backups (with what each one holds) and backup schedules."""
 from __future__ import annotations
 
+import re
+
 from simulator.repos import sql
 from simulator.repos.sql import select
 from sqlite_utils import Database, Migrations
@@ -58,6 +60,64 @@ def index_only_running_and_incremental_backups(db: Database) -> None:
     db.execute("create index if not exists idx_backups_parent on backups(parent_id) where parent_id is not null")
 
 
+#: What start() records for a backup that holds nothing new (no databases or users set or dropped): stored as NULL.
+EMPTY_CHANGE = '{"databases": {"set": {}, "drop": []}, "users": {"set": {}, "drop": []}}'
+#: The Cloud Files URL a COMPLETED backup gets; only its region, account and object id vary, so only they are stored.
+_LOCATION = re.compile(r"https://snet-storage101\.([a-z0-9-]+)1\.clouddrive\.com/v1/MossoCloudFS_([^/ ]+)/"
+                       r"z_CLOUDDB_BACKUPS/([^/ ]+)\.xbstream\.gz")
+
+
+def location_url(region: str, account_id: str, backup_id: str) -> str:
+    return (f"https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
+            f"z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz")
+
+
+def pack_location(location: str | None, account_id: str, backup_id: str) -> str | None:
+    """What the row stores for a location: the region alone when the URL names the row's own account and id,
+    "region account id" when it names others, the text itself when it is no such URL (so "://" tells them apart)."""
+    match = _LOCATION.fullmatch(location) if location else None
+    if match is None:
+        return location
+    region, account, object_id = match.groups()
+    return region if (account, object_id) == (account_id, backup_id) else f"{region} {account} {object_id}"
+
+
+def unpack(row: dict) -> dict:
+    """A stored row as the rest of the simulator knows it: full location URL and contents text (rows written
+    before packing, with both in full, come back as they are)."""
+    if "contents" in row and row["contents"] is None:
+        row["contents"] = EMPTY_CHANGE
+    location = row.get("location")
+    if location and "://" not in location:
+        parts = location.split(" ")
+        row["location"] = (location_url(parts[0], row["account_id"], row["id"]) if len(parts) == 1
+                           else location_url(*parts))
+    return row
+
+
+def pack(row: dict) -> dict:
+    """The row as stored (a copy when anything shrinks): derivable location and empty contents kept short."""
+    packed = row
+    if row.get("contents") == EMPTY_CHANGE:
+        packed = {**row, "contents": None}
+    if row.get("location"):
+        location = pack_location(row["location"], row["account_id"], row["id"])
+        if location != row["location"]:
+            packed = {**packed, "location": location}
+    return packed
+
+
+@migrations()
+def pack_backup_rows(db: Database) -> None:
+    """Rows written before packing get the short forms too (reading accepts both)."""
+    db.execute("update backups set contents = null where contents = ?", [EMPTY_CHANGE])
+    rows = db.execute("select rowid, account_id, id, location from backups where location like 'https://%'")
+    for rowid, account_id, backup_id, location in rows.fetchall():
+        packed = pack_location(location, account_id, backup_id)
+        if packed != location:
+            db.execute("update backups set location = ? where rowid = ?", [packed, rowid])
+
+
 def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
@@ -69,8 +129,12 @@ class BackupsRepo:
         self.db = db
 
     # backups ---------------------------------------------------------------------------------
+    def _rows(self, query: str, params=()) -> list[dict]:
+        """Backup rows, unpacked."""
+        return [unpack(row) for row in select(self.db, query, params)]
+
     def insert(self, row: dict) -> None:
-        sql.insert(self.db, "backups", row)
+        sql.insert(self.db, "backups", pack(row))
 
     def next_seq(self) -> int:
         return next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from backups"))["n"]
@@ -81,14 +145,20 @@ class BackupsRepo:
         return bool(list(select(self.db, f"select 1 from {table} where id = ?", [row_id])))
 
     def get(self, account_id: str, backup_id: str) -> dict | None:
-        rows = list(select(self.db, "select * from backups where account_id = ? and id = ?", [account_id, backup_id]))
+        rows = self._rows("select * from backups where account_id = ? and id = ?", [account_id, backup_id])
         return rows[0] if rows else None
 
     def get_any(self, backup_id: str) -> dict | None:
-        rows = list(select(self.db, "select * from backups where id = ?", [backup_id]))
+        rows = self._rows("select * from backups where id = ?", [backup_id])
         return rows[0] if rows else None
 
     def update(self, backup_id: str, changes: dict) -> None:
+        if changes.get("contents") == EMPTY_CHANGE:
+            changes = {**changes, "contents": None}
+        if changes.get("location"):
+            found = self.db.conn.execute("select account_id from backups where id = ?", [backup_id]).fetchone()
+            if found is not None:
+                changes = {**changes, "location": pack_location(changes["location"], found[0], backup_id)}
         sql.update(self.db, "backups", "id", backup_id, changes)
 
     def page(self, account_id: str, offset: int, limit: int, datastore_type: str | None = None,
@@ -103,7 +173,7 @@ class BackupsRepo:
             args.append(instance_id)
         sql = (f"select * from backups where {' and '.join(where)} order by updated desc, seq desc "
                f"limit ? offset ?")
-        return list(select(self.db, sql, [*args, limit, offset]))
+        return self._rows(sql, [*args, limit, offset])
 
     def count(self, account_id: str) -> int:
         return next(select(self.db, "select count(*) as n from backups where account_id = ?", [account_id]))["n"]
@@ -115,29 +185,28 @@ class BackupsRepo:
         return {r["instance_id"] for r in rows}
 
     def running_of_instance(self, instance_id: str) -> list[dict]:
-        return list(select(self.db,
-            f"select * from backups where instance_id = ? and {IS_RUNNING} order by seq", [instance_id]))
+        return self._rows(f"select * from backups where instance_id = ? and {IS_RUNNING} order by seq", [instance_id])
 
     def running_of_schedule(self, schedule_id: str) -> bool:
         return bool(list(select(self.db,
             f"select 1 from backups where schedule_id = ? and {IS_RUNNING} limit 1", [schedule_id])))
 
     def children(self, backup_id: str) -> list[dict]:
-        return list(select(self.db, "select * from backups where parent_id = ? order by seq", [backup_id]))
+        return self._rows("select * from backups where parent_id = ? order by seq", [backup_id])
 
     def newest_completed(self, instance_id: str, automated_only: bool = False) -> dict | None:
         """The COMPLETED backup of the instance with the newest `updated` (Trove's incremental parent)."""
         sql = "select * from backups where instance_id = ? and status = 'COMPLETED'"
         if automated_only:
             sql += " and is_automated = 1"
-        rows = list(select(self.db, sql + " order by updated desc, seq desc limit 1", [instance_id]))
+        rows = self._rows(sql + " order by updated desc, seq desc limit 1", [instance_id])
         return rows[0] if rows else None
 
     def automated_fulls(self, instance_id: str) -> list[dict]:
         """COMPLETED automated full backups of the instance, newest first."""
-        return list(select(self.db,
+        return self._rows(
             "select * from backups where instance_id = ? and is_automated = 1 and backup_type = 'full' "
-            "and status = 'COMPLETED' order by created_at desc, seq desc", [instance_id]))
+            "and status = 'COMPLETED' order by created_at desc, seq desc", [instance_id])
 
     def delete(self, backup_ids: list[str]) -> None:
         if backup_ids:
@@ -150,9 +219,9 @@ class BackupsRepo:
             f"from backups where {IS_RUNNING}").fetchone()[0]
 
     def first_due(self, now: float) -> dict | None:
-        rows = list(select(self.db,
+        rows = self._rows(
             "select *, case status when 'NEW' then building_at else completed_at end as due_at from backups "
-            f"where {IS_RUNNING} and due_at <= ? order by due_at, seq limit 1", [now]))
+            f"where {IS_RUNNING} and due_at <= ? order by due_at, seq limit 1", [now])
         return rows[0] if rows else None
 
     def fail_running_of_instance(self, instance_id: str, updated: str) -> int:

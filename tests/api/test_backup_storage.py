@@ -1,0 +1,119 @@
+"""Backups keep a derivable location and an empty change short in the database, and render exactly as when both
+were stored in full (rows written the old way, by older versions or restored from their snapshots, included)."""
+import pytest
+
+from simulator import DemoAccount, SimulatorConfig
+from simulator.repos.backups import EMPTY_CHANGE, pack_location
+from simulator.store import Store
+from support import ACCOUNT, TOKEN
+
+
+@pytest.fixture
+def sim_config():
+    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), region="IAD")
+
+
+def url(region: str, account_id: str, backup_id: str) -> str:
+    """The locationRef as the simulator always wrote it, spelled out."""
+    return (f"https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
+            f"z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz")
+
+
+async def completed_backup(api, **instance) -> dict:
+    inst = await api.create_instance(**instance)
+    api.advance(3600)
+    status, body, _ = await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"]}})
+    assert status == 202, body
+    api.advance(3600)
+    return (await api.get(f"/backups/{body['backup']['id']}"))[1]["backup"]
+
+
+def stored(api, backup_id: str) -> tuple:
+    return api.backend.store.db.execute("select location, contents from backups where id = ?",
+                                        [backup_id]).fetchone()
+
+
+async def test_show_backup_location_ref_is_the_cloud_files_url_of_the_backup(api):
+    b = await completed_backup(api)
+    assert b["status"] == "COMPLETED"
+    assert b["locationRef"] == url("iad", ACCOUNT, b["id"])
+    assert stored(api, b["id"]) == ("iad", None)  # the region alone; nothing held, so no change text
+
+
+async def test_show_backup_written_in_full_renders_the_same(api):
+    b = await completed_backup(api, databases=[{"name": "shop"}])
+    listed = (await api.get("/backups"))[1]
+    api.backend.store.db.execute("update backups set location = ?, contents = coalesce(contents, ?) where id = ?",
+                                 [url("iad", ACCOUNT, b["id"]), EMPTY_CHANGE, b["id"]])
+    assert stored(api, b["id"])[0].startswith("https://")
+    assert (await api.get(f"/backups/{b['id']}"))[1]["backup"] == b
+    assert (await api.get("/backups"))[1] == listed
+
+
+async def test_restore_from_backup_with_empty_change_stored_either_way_holds_nothing(api):
+    b = await completed_backup(api)
+    for contents in (None, EMPTY_CHANGE):
+        api.backend.store.db.execute("update backups set contents = ? where id = ?", [contents, b["id"]])
+        status, body, _ = await api.post("/instances", {"instance": {
+            "name": "r", "flavorRef": 1, "volume": {"size": 2}, "restorePoint": {"backupRef": b["id"]}}})
+        assert status == 200, body
+        api.advance(3600)
+        restored = body["instance"]["id"]
+        assert (await api.get(f"/instances/{restored}/databases"))[1] == {"databases": []}
+        assert (await api.get(f"/instances/{restored}/users"))[1] == {"users": []}
+
+
+async def test_show_backup_whose_location_names_another_backup_renders_that_url(api):
+    """A row copied from another backup (as the memory benchmark writes them) keeps the other's URL."""
+    b = await completed_backup(api)
+    repo = api.backend.store.backups
+    copy = dict(repo.get(ACCOUNT, b["id"]))
+    copy.update(id="0f0e0d0c-0000-4000-8000-000000000001", seq=repo.next_seq(), name="copy")
+    repo.insert(copy)
+    shown = (await api.get(f"/backups/{copy['id']}"))[1]["backup"]
+    assert shown["locationRef"] == url("iad", ACCOUNT, b["id"])
+    assert stored(api, copy["id"]) == (f"iad {ACCOUNT} {b['id']}", None)
+    assert {k: v for k, v in shown.items() if k not in ("id", "name")} == \
+           {k: v for k, v in b.items() if k not in ("id", "name")}
+
+
+@pytest.mark.parametrize("location", [
+    url("dfw", "1234", "b1"), url("syd1", "1234", "b1"), url("hkg", "5678", "b1"), url("ord", "1234", "other"),
+    "https://example.com/b1.xbstream.gz", "https://snet-storage101.DFW1.clouddrive.com/v1/MossoCloudFS_1234/"
+    "z_CLOUDDB_BACKUPS/b1.xbstream.gz", None,
+])
+def test_backup_location_reads_back_as_written(location):
+    store = Store.open(":memory:")
+    repo = store.backups
+    row = {"id": "b1", "account_id": "1234", "seq": 1, "name": "b", "status": "COMPLETED", "backup_type": "full",
+           "location": location, "contents": EMPTY_CHANGE}
+    repo.insert(row)
+    assert repo.get("1234", "b1")["location"] == location
+    repo.update("b1", {"location": location, "contents": EMPTY_CHANGE})
+    assert repo.get_any("b1")["location"] == location and repo.get_any("b1")["contents"] == EMPTY_CHANGE
+    assert row["location"] == location and row["contents"] == EMPTY_CHANGE  # the caller's row is left as it was
+    packed = store.db.execute("select location from backups").fetchone()[0]
+    assert packed == pack_location(location, "1234", "b1")
+    assert location is None or len(packed) <= len(location)
+
+
+def test_state_file_with_rows_written_in_full_is_packed_on_open_and_reads_the_same(tmp_path):
+    path = str(tmp_path / "state.db")
+    store = Store.open(path)
+    held = '{"databases": {"set": {"a": {}}, "drop": []}, "users": {"set": {}, "drop": []}}'
+    old = [{"id": f"b{i}", "account_id": "1234", "seq": i, "name": "b", "status": "COMPLETED",
+            "backup_type": "full", "location": location, "contents": contents}
+           for i, (location, contents) in enumerate([
+               (url("dfw", "1234", "b0"), EMPTY_CHANGE),
+               (url("iad", "1234", "x"), held),
+               (None, EMPTY_CHANGE)])]
+    store.db["backups"].insert_all(old)  # as older versions wrote them: everything in full
+    store.db.execute("delete from _sqlite_migrations where name = 'pack_backup_rows'")
+    store.close()
+    store = Store.open(path)
+    assert store.db.execute("select location, contents from backups order by seq").fetchall() == [
+        ("dfw", None), ("iad 1234 x", held), (None, None)]
+    for row in old:
+        got = store.backups.get("1234", row["id"])
+        assert {k: got[k] for k in row} == row
+    store.close()
