@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 
+from simulator.backend.catalog import DATASTORES
 from simulator.repos import sql
 from simulator.repos.sql import select
 from sqlite_utils import Database, Migrations
@@ -67,6 +68,11 @@ _LOCATION = re.compile(r"https://snet-storage101\.([a-z0-9-]+)1\.clouddrive\.com
                        r"z_CLOUDDB_BACKUPS/([^/ ]+)\.xbstream\.gz")
 
 
+#: (datastore, version name) -> the catalog's version id: a backup's version id is one of these (a restore looks it up
+#: there), so a row stores it only when it is not the catalog's id for its datastore and version.
+VERSION_IDS = {(ds.name, v.name): v.id for ds in DATASTORES for v in ds.versions}
+
+
 def location_url(region: str, account_id: str, backup_id: str) -> str:
     return (f"https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
             f"z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz")
@@ -87,6 +93,8 @@ def unpack(row: dict) -> dict:
     before packing, with both in full, come back as they are)."""
     if "contents" in row and row["contents"] is None:
         row["contents"] = EMPTY_CHANGE
+    if "datastore_version_id" in row and row["datastore_version_id"] is None:
+        row["datastore_version_id"] = VERSION_IDS.get((row["datastore_type"], row["datastore_version"]))
     location = row.get("location")
     if location and "://" not in location:
         parts = location.split(" ")
@@ -96,10 +104,14 @@ def unpack(row: dict) -> dict:
 
 
 def pack(row: dict) -> dict:
-    """The row as stored (a copy when anything shrinks): derivable location and empty contents kept short."""
+    """The row as stored (a copy when anything shrinks): derivable location, version id and empty contents kept
+    short."""
     packed = row
     if row.get("contents") == EMPTY_CHANGE:
         packed = {**row, "contents": None}
+    version_id = row.get("datastore_version_id")
+    if version_id and VERSION_IDS.get((row.get("datastore_type"), row.get("datastore_version"))) == version_id:
+        packed = {**packed, "datastore_version_id": None}
     if row.get("location"):
         location = pack_location(row["location"], row["account_id"], row["id"])
         if location != row["location"]:
@@ -116,6 +128,14 @@ def pack_backup_rows(db: Database) -> None:
         packed = pack_location(location, account_id, backup_id)
         if packed != location:
             db.execute("update backups set location = ? where rowid = ?", [packed, rowid])
+
+
+@migrations()
+def pack_backup_version_ids(db: Database) -> None:
+    """Rows written before get the catalog's version id left out too (reading accepts both)."""
+    for (datastore, version), version_id in VERSION_IDS.items():
+        db.execute("update backups set datastore_version_id = null where datastore_type = ? "
+                   "and datastore_version = ? and datastore_version_id = ?", [datastore, version, version_id])
 
 
 def _marks(values) -> str:
