@@ -105,7 +105,8 @@ def _all(checks: list[Callable[[object], bool]]) -> Callable[[object], bool]:
 
 def _compile(schema: dict) -> Callable[[object], bool]:
     """A function that says whether an instance is valid under schema, exactly as Draft4Validator.is_valid does,
-    for the keywords SCHEMAS use (anything else raises _Unsupported)."""
+    for the keywords SCHEMAS use (anything else raises _Unsupported). Not fastjsonschema: its patterns and types
+    give other verdicts than jsonschema's (e.g. '1\\n' against '^...$'), and Trove answers with jsonschema's."""
     checks: list[Callable[[object], bool]] = []
     for key, value in schema.items():
         if key == "type":
