@@ -33,6 +33,15 @@ class ModelCache:
         self.version()
         return self._items.get(key)
 
+    def fetch(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """The value kept for key, else compute() (kept for next time; it must not return None)."""
+        version = self.version()
+        value = self._items.get(key)
+        if value is None:
+            value = compute()
+            self.put(key, value, version)
+        return value
+
     def put(self, key: Hashable, value: Any, version: int) -> None:
         """Keep value for key if the model is still at `version` and the budget allows (else start afresh)."""
         if self.version() != version:

@@ -144,10 +144,10 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
     """A model read answered from READS when the model has not changed since it was rendered (200s only)."""
     reads = request.app[READS]
     key = (base_url(request), request.path_qs)
+    version = reads.version()
     body = reads.get(key)
     if body is not None:
         return JsonAnswer(body=body, content_type="application/json", charset="utf-8")
-    version = reads.version()
     response = await handler(request)
     if response.status == 200 and isinstance(response.body, bytes):
         reads.put(key, response.body, version)

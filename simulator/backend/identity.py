@@ -146,11 +146,7 @@ class Identity:
         """The caller behind X-Auth-Token for a call on account_id: 401 if unknown/expired, 403 if another's."""
         if not token:
             raise Unauthorized(BAD_TOKEN)
-        row = self._tokens.get(token)
-        if row is None:
-            version = self._tokens.version()
-            row = self.repo.token(hash_secret(token)) or False
-            self._tokens.put(token, row, version)
+        row = self._tokens.fetch(token, lambda: self.repo.token(hash_secret(token)) or False)
         if not row or row["expires"] <= self.backend.clock.time():
             raise Unauthorized(BAD_TOKEN)
         if row["account_id"] != account_id:

@@ -77,12 +77,7 @@ class Limits:
 
     def enabled(self, account_id: str) -> bool:
         """Whether the account's limits are on (asked on every limited request: kept while the model is unchanged)."""
-        on = self._enabled.get(account_id)
-        if on is None:
-            version = self._enabled.version()
-            on = self.backend.store.accounts.rate_limits_on(account_id)
-            self._enabled.put(account_id, on, version)
-        return on
+        return self._enabled.fetch(account_id, lambda: self.backend.store.accounts.rate_limits_on(account_id))
 
     def check(self, account_id: str, method: str, path: str, route_name: str | None) -> None:
         """Count this request, or refuse it (413 with Retry-After) when its limit is used up; a refused

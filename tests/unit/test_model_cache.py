@@ -40,3 +40,13 @@ def test_the_budget_bounds_what_is_kept():
     cache.put("a", b"x" * 6, version)
     cache.put("b", b"x" * 6, version)  # over budget: starts afresh with b
     assert cache.get("a") is None and cache.get("b") == b"x" * 6
+
+
+def test_fetch_computes_once_while_the_model_is_unchanged():
+    model = Model()
+    cache = ModelCache(lambda: model.version)
+    calls = []
+    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
+    assert cache.fetch("k", compute) == 1 and cache.fetch("k", compute) == 1
+    model.version += 1
+    assert cache.fetch("k", compute) == 2
