@@ -9,7 +9,11 @@ import re
 import sys
 from dataclasses import dataclass
 
+from simulator.backend import Backend
+from simulator.clock import Clock
+from simulator.config import SANDBOX_DURATIONS, SimulatorConfig
 from simulator.errors import BadRequest
+from simulator.ids import Ids
 
 #: What `cdbsim seed` and `serve --demo` make when not told otherwise.
 DEFAULT_ACCOUNTS, DEFAULT_INSTANCES, DEFAULT_CHAINS, DEFAULT_WEEKS = 3, 3, 2, 6
@@ -95,11 +99,7 @@ class _Names:
 def seed_demo(backend, spec: DemoSpec) -> dict:
     """Make the demo world through the backend's own rules, on a manual clock that walks from `weeks` ago up to
     the backend's now; returns every credential and id made. 400 when this seed's data is already there."""
-    from faker import Faker
-
-    from simulator.backend import Backend
-    from simulator.clock import Clock
-    from simulator.ids import Ids
+    from faker import Faker  # a heavy import, paid only when demo data is made
 
     spec = spec.check()
     faker = Faker("en_US")
@@ -111,7 +111,7 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
     except OverflowError:
         raise BadRequest(f"The clock ({now.date().isoformat()}) is too early for {spec.weeks} weeks of history.") from None
     clock = Clock("manual", start)
-    past = Backend(backend.store, clock, Ids(demo_ids_seed(spec.seed)), backend.config)
+    past = backend.at(clock, Ids(demo_ids_seed(spec.seed)))
     taken_accounts: set[str] = set()
     taken_users: set[str] = set()
     events = []
@@ -252,23 +252,16 @@ def describe(summary: dict) -> str:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     """Add demo data to a sandbox's state file."""
-    from simulator.backend import Backend
-    from simulator.clock import Clock
-    from simulator.config import SANDBOX_DURATIONS, SimulatorConfig
-    from simulator.ids import Ids
-    from simulator.store import Store
-
     spec = DemoSpec(seed=args.seed, accounts=args.accounts, instances=args.instances, chains=args.chains,
                     weeks=args.weeks)
-    store = Store.open(args.db)
+    backend = Backend.open(SimulatorConfig(db_path=args.db, clock="real", durations=SANDBOX_DURATIONS))
     try:
-        backend = Backend(store, Clock("real"), Ids(), SimulatorConfig(db_path=args.db, durations=SANDBOX_DURATIONS))
         summary = seed_demo(backend, spec)
     except BadRequest as exc:
         print(f"cdbsim: {exc.message}", file=sys.stderr)
         return 2
     finally:
-        store.close()
+        backend.close()
     print(describe(summary))
     return 0
 

@@ -9,7 +9,7 @@ from aiohttp import web
 
 from simulator.errors import (BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError,
                               error_for_status)
-from simulator.handlers.common import JsonAnswer, base_url, json_answer
+from simulator.http import CONTROL_PREFIX, JsonAnswer, base_url, fault_response, route_name
 from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
 from simulator.routes import CACHED_READS
 
@@ -20,16 +20,6 @@ log = logging.getLogger("cdbsim")
 def context(request: web.Request) -> dict:
     """The journal context of this request."""
     return request[CONTEXT]
-
-
-def fault_response(exc: SimulatorError) -> web.Response:
-    """Render an error as the service does: {fault: {code, message}} with its headers."""
-    return json_answer(exc.body(), status=exc.status, headers=exc.headers)
-
-
-def route_name(request: web.Request) -> str | None:
-    route = request.match_info.route
-    return getattr(route, "name", None)
 
 
 def is_api_read(request: web.Request) -> bool:
@@ -63,7 +53,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             body = bytes(body)
         elif body is not None and not isinstance(body, bytes):
             body = None
-        if request.path.startswith("/_sim/journal"):  # a read of the journal holds the journal: keeping it doubles it
+        if request.path.startswith(CONTROL_PREFIX + "/journal"):  # a read of the journal holds the journal: keeping it doubles it
             body = None
         exchange = {
             "account_id": request.match_info.get("account_id"),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.modules import present_modules
 from simulator.handlers import backups, catalog, databases, identity, instances, limits, openapi, schedules
 
 API = "/v1.0/{account_id}"
@@ -88,14 +87,13 @@ CACHED_READS = frozenset({
 })
 
 
-#: Modules whose ROUTES extend the /_sim/ control plane (each feature keeps its own control calls).
-CONTROL_MODULES = ["simulator.handlers.control", "simulator.faults.control", "simulator.replay.control",
-                   "simulator.handlers.limits_control"]
-
-
 def control_routes() -> list:
-    """The /_sim/ routes of every control module that exists."""
-    return [route for module in present_modules(CONTROL_MODULES) for route in module.ROUTES]
+    """The /_sim/ routes of every control module."""
+    from simulator.faults import control as faults_control
+    from simulator.handlers import control, limits_control
+    from simulator.replay import control as replay_control
+
+    return [*control.ROUTES, *faults_control.ROUTES, *replay_control.ROUTES, *limits_control.ROUTES]
 
 
 def setup_routes(app: web.Application) -> None:

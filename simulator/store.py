@@ -7,14 +7,16 @@ from typing import Iterator
 
 from sqlite_utils import Database
 
+from simulator.repos.faults import FaultsRepo, migrations as fault_migrations
 from simulator.migrations import migrations as core_migrations
+from simulator.repos.accounts import AccountsRepo
+from simulator.repos.backups import BackupsRepo, migrations as backup_migrations
+from simulator.repos.instances import InstancesRepo
+from simulator.repos.journal import JournalRepo
+from simulator.repos.state import StateRepo
 
-
-def _migration_sets():
-    """Every migration set, core first, then the feature packages'."""
-    from simulator.repos import feature_migrations
-
-    return [core_migrations, *feature_migrations()]
+#: Every migration set, core first.
+MIGRATION_SETS = (core_migrations, backup_migrations, fault_migrations)
 
 
 class Store:
@@ -26,9 +28,12 @@ class Store:
         #: How many times the whole database was replaced (SQLite's backup API does not count as changes).
         self.restores = 0
         self._depth = 0  # how many savepoints atomic() has open
-        from simulator.repos import attach_repositories
-
-        attach_repositories(self)
+        self.accounts = AccountsRepo(db)
+        self.instances = InstancesRepo(db)
+        self.journal = JournalRepo(db)
+        self.backups = BackupsRepo(db)
+        self.faults = FaultsRepo(db)
+        self.state = StateRepo(db)
 
     @classmethod
     def open(cls, path: str = ":memory:") -> "Store":
@@ -40,7 +45,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
         db = Database(conn)
-        for migration_set in _migration_sets():
+        for migration_set in MIGRATION_SETS:
             migration_set.apply(db)
         return cls(db, path)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from simulator.backend.catalog import DATASTORES, FLAVORS, Datastore, DatastoreVersion, Flavor
+from simulator.catalog import DATASTORES, FLAVORS, Datastore, DatastoreVersion, Flavor
 
 NO_USED_STATUSES = ("BUILD", "REBOOT", "RESIZE", "ERROR", "SHUTDOWN")
 

@@ -3,22 +3,26 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from simulator.clock import Clock
-from simulator.config import SimulatorConfig
+from simulator.backend.backups import Backups
+from simulator.backend.databases import Databases
+from simulator.backend.identity import Identity
+from simulator.backend.instances import Instances
+from simulator.backend.limits import Limits
+from simulator.backend.schedules import Schedules
+from simulator.backend.users import Users
+from simulator.clock import Clock, parse_time
+from simulator.config import DemoAccount, SimulatorConfig
 from simulator.ids import Ids
 from simulator.store import Store
+
+#: The backup the seed page restores (restore-backup.rst), held by the seed's account.
+SEED_BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"
 
 
 class Backend:
     """Facade over the rule modules; each holds a back-reference for cross-resource rules."""
 
     def __init__(self, store: Store, clock: Clock, ids: Ids, config: SimulatorConfig) -> None:
-        from simulator.backend.identity import Identity
-        from simulator.backend.instances import Instances
-        from simulator.backend.databases import Databases
-        from simulator.backend.users import Users
-        from simulator.backend.hooks import load_extensions
-
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -27,12 +31,45 @@ class Backend:
         self.instances = Instances(self)
         self.databases = Databases(self)
         self.users = Users(self)
-        # Feature modules (backups, schedules, limits, ...) attach themselves here.
-        self.settlers: list = [self.instances]
+        self.backups = Backups(self)
+        self.schedules = Schedules(self)
+        self.limits = Limits(self)
+        #: The rule modules with timed lifecycle steps, settled in time order.
+        self.settlers: list = [self.instances, self.backups, self.schedules]
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
-        load_extensions(self)
+
+    @classmethod
+    def open(cls, config: SimulatorConfig, clock: Clock | None = None) -> "Backend":
+        """The one way to build a Backend over config's database: its clock, and ids that a reopened state file
+        continues afresh (a new database repeats the seed's sequence exactly)."""
+        clock = clock or Clock(config.clock, parse_time(config.start_time) if config.start_time else None)
+        store = Store.open(config.db_path)
+        generation = store.next_generation()
+        ids = Ids(config.seed if generation == 0 else config.seed * 1_000_003 + generation)
+        return cls(store, clock, ids, config)
+
+    def at(self, clock: Clock, ids: Ids) -> "Backend":
+        """The same store and rules on another clock and id source (demo data walks a past clock)."""
+        return Backend(self.store, clock, ids, self.config)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def bootstrap(self) -> None:
+        """Create the configured demo account on first start (a file database keeps it afterwards).
+
+        When it is the seed page's account with the seed page's token, it also gets the seed's backup (and the
+        ACTIVE instance it was taken from), so the seed request works byte for byte."""
+        demo = self.config.bootstrap
+        if demo and self.identity.account(demo.account_id) is None:
+            with self.store.atomic():
+                self.identity.create_account(demo.account_id, username=demo.username, api_key=demo.api_key,
+                                             password=demo.password, role=demo.role, token=demo.token)
+                seed = DemoAccount()
+                if (demo.account_id, demo.token) == (seed.account_id, seed.token):
+                    self.backups.seed_demo(demo.account_id, SEED_BACKUP_ID)
 
     def now(self):
         return self.clock.now()

@@ -7,7 +7,7 @@ import re
 
 import jsonschema
 
-from simulator.backend import catalog
+from simulator import catalog
 from simulator.clock import api_time
 from simulator.errors import (BadRequest, Conflict, NotImplementedFault, OverLimit, UnprocessableEntity,
                               not_found)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator.backend import catalog
+from simulator import catalog
 from simulator.clock import api_time
 from simulator.errors import (BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity,
                               not_found)

@@ -13,11 +13,9 @@ from simulator.faults.rules import RequestFacts
 from simulator.faults.scenario import shipped_scenarios
 from simulator.keys import CLOCK, CONFIG, FEATURES, STORE
 from simulator.keys import CONTEXT
-from simulator.middlewares import route_name
+from simulator.http import is_control_path, route_name
 
 log = logging.getLogger("cdbsim.faults")
-#: The control plane is never faulted, so a test can always list and clear scenarios.
-CONTROL_PREFIX = "/_sim"
 
 
 def fault_engine(app: web.Application) -> FaultEngine:
@@ -44,8 +42,7 @@ def request_facts(request: web.Request) -> RequestFacts:
 async def fault_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Apply the first live fault rule that matches this request."""
     engine = request.app[FEATURES].get("faults")
-    if engine is None or not engine.active or request.path == CONTROL_PREFIX \
-            or request.path.startswith(CONTROL_PREFIX + "/"):
+    if engine is None or not engine.active or is_control_path(request.path):  # a test can always clear faults
         return await handler(request)
     facts = request_facts(request)
     decision = engine.decide(facts)
@@ -61,7 +58,7 @@ async def fault_middleware(request: web.Request, handler) -> web.StreamResponse:
 def setup_faults(app: web.Application) -> None:
     """Build the fault engine for app: the scenarios a state file kept, then those of config.scenarios."""
     routes = {r.name for r in app.router.routes()
-              if r.name and not r.resource.canonical.startswith(CONTROL_PREFIX)}
+              if r.name and not is_control_path(r.resource.canonical)}
     engine = FaultEngine(app[STORE], app[CLOCK], routes)
     engine.restore()
     shipped = shipped_scenarios()

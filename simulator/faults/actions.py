@@ -15,7 +15,7 @@ from aiohttp import web
 from simulator.errors import SimulatorError, error_for_status
 from simulator.keys import BACKEND
 from simulator.keys import CONTEXT
-from simulator.middlewares import fault_response
+from simulator.http import fault_response
 from simulator.faults.rules import MISSING, lookup
 
 #: Messages of injected faults that give none (the service's own wording where there is one).

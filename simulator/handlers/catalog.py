@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator import views
-from simulator.backend import catalog
+from simulator import catalog
 from simulator.errors import ItemNotFound
 from simulator.handlers.common import account, base_url, ok
 

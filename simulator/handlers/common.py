@@ -6,23 +6,16 @@ import json
 from aiohttp import web
 
 from simulator.errors import BadMediaType, BadRequest
-from simulator.keys import BACKEND, CONFIG, CONTEXT
+from simulator.http import base_url, json_answer
+from simulator.keys import BACKEND, CONTEXT
 
 
 def backend(request: web.Request):
-    return request.app[BACKEND]
+    return request.config_dict[BACKEND]
 
 
 def account(request: web.Request) -> str:
     return request.match_info["account_id"]
-
-
-def base_url(request: web.Request) -> str:
-    """Where links point: the configured public URL, else this server as the client reached it."""
-    configured = request.app[CONFIG].public_url
-    if configured:
-        return configured.rstrip("/")
-    return f"{request.scheme}://{request.host}"
 
 
 def json_body(request: web.Request):
@@ -54,16 +47,6 @@ def query_int(request: web.Request, name: str) -> int | None:
     if abs(number) > MAX_QUERY_INT:
         raise BadRequest(f"Query parameter '{name}' is out of range: {value}.")
     return number
-
-
-class JsonAnswer(web.Response):
-    """A body known to be well-formed JSON (rendered here with json.dumps, or a replayed answer checked once): the
-    journal keeps it without parsing it again."""
-
-
-def json_answer(body, status: int = 200, headers=None) -> JsonAnswer:
-    """What web.json_response gives (application/json; charset=utf-8), marked as rendered here."""
-    return JsonAnswer(text=json.dumps(body), status=status, headers=headers, content_type="application/json")
 
 
 def ok(body, status: int = 200) -> web.Response:

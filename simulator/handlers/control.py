@@ -71,8 +71,6 @@ def _faults(app: web.Application):
 def reset_all(app: web.Application, seed: int | None = None) -> dict:
     """Everything back to a fresh start: no rows, no scenarios, no handler errors, ids from the seed again, and the
     configured demo account re-made. Snapshots are kept; the clock and a loaded recording are left as they are."""
-    from simulator.app import bootstrap
-
     config = app[CONFIG]
     seed = config.seed if seed is None else seed
     faults = _faults(app)
@@ -82,7 +80,7 @@ def reset_all(app: web.Application, seed: int | None = None) -> dict:
             faults.clear()
         store.state.wipe()
         app[IDS].reseed(seed)
-        bootstrap(app[BACKEND], config)
+        app[BACKEND].bootstrap()
     app[JOURNAL].handler_errors.clear()
     return {"seed": seed, "accounts": [a["id"] for a in app[BACKEND].identity.accounts()]}
 

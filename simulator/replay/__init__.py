@@ -4,7 +4,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.errors import SimulatorError
-from simulator.handlers.common import JsonAnswer
+from simulator.http import JsonAnswer, is_control_path
 from simulator.keys import BACKEND, CONFIG, FEATURES, JOURNAL, STORE
 from simulator.keys import CONTEXT
 from simulator.replay.cassette import Cassette, Miss, RecordMode
@@ -38,7 +38,7 @@ async def replay_middleware(request: web.Request, handler) -> web.StreamResponse
     """Answer from a loaded recording when one is active (before auth: recorded tokens are not the model's)."""
     engine = engine_of(request.app)
     player = engine.player if engine is not None else None
-    if player is None or request.path.startswith("/_sim"):
+    if player is None or is_control_path(request.path):
         return await handler(request)
     ctx = request[CONTEXT]
     incoming = RecordedRequest(method=request.method, url=_url(request), headers=tuple(request.headers.items()),

@@ -8,10 +8,12 @@ import logging
 import sys
 from dataclasses import replace
 
+from simulator.options import add_serve_options, config_from_args
 from simulator.replay.cassette import RecordMode, exists, validate_record_mode
 from simulator.replay.har import HarError
 from simulator.replay.matchers import DEFAULT_MATCH_ON, validate_match_on
 from simulator.replay.player import MODES
+from simulator.server import run_server, serve_forever
 
 
 def _match_on(text: str) -> tuple[str, ...]:
@@ -30,8 +32,6 @@ def _record_mode(text: str) -> RecordMode:
 
 def replay_config(args: argparse.Namespace):
     """The SimulatorConfig for `cdbsim replay`: the serve options plus what the record mode means for FILE."""
-    from simulator.cli import config_from_args
-
     config = config_from_args(args)
     mode = args.record_mode
     if mode is RecordMode.ONCE:
@@ -48,8 +48,6 @@ def replay_config(args: argparse.Namespace):
 
 def cmd_replay(args: argparse.Namespace) -> int:
     """Serve FILE: recorded answers first; misses are faults (strict) or go to the model (fallthrough)."""
-    from simulator.cli import run_server, serve_forever
-
     if args.replay:
         print("cdbsim replay: give the recording as FILE, not --replay", file=sys.stderr)
         return 2
@@ -119,8 +117,6 @@ def cmd_import_vcr(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add the replay subcommands to the `cdbsim` parser."""
-    from simulator.cli import add_serve_options
-
     record = subparsers.add_parser("record", help="record a real service through a proxy into a HAR file")
     record.add_argument("--upstream", required=True, help="the service's origin, e.g. https://identity.example")
     record.add_argument("--out", required=True, metavar="FILE", help="HAR file to write (rewritten atomically)")

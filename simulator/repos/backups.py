@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.backend.catalog import DATASTORES
+from simulator.catalog import DATASTORES
 from simulator.repos import sql
 from simulator.repos.sql import select
 from sqlite_utils import Database, Migrations

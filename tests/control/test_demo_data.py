@@ -8,7 +8,8 @@ from support import ACCOUNT, assert_fault
 
 from simulator import SimulatorConfig, create_app
 from simulator.backend import Backend
-from simulator.cli import build_parser, config_from_args, main
+from simulator.cli import build_parser, main
+from simulator.options import config_from_args
 from simulator.clock import Clock, parse_time
 from simulator.config import SANDBOX_DURATIONS
 from simulator.demo import DemoSpec, seed_demo

@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from simulator import SimulatorConfig, create_app
-from simulator.cli import build_parser, config_from_args
+from simulator.cli import build_parser
+from simulator.options import config_from_args
 from simulator.faults import fault_engine
 from simulator.keys import STORE
 from simulator.faults.scenario import SHIPPED_DIR, ScenarioError, shipped_scenarios

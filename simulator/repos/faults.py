@@ -1,17 +1,27 @@
-"""The loaded fault scenarios in the store (hit counters stay on the engine, in memory)."""
+"""The fault scenarios' table and queries: the loaded scenarios, so a state file keeps them across restarts."""
 from __future__ import annotations
 
 import datetime as dt
 import json
 
-from sqlite_utils import Database
-
+from sqlite_utils import Database, Migrations
 
 def _jsonable(value):
     """YAML gives datetimes for unquoted times (kept as ISO text); anything else odd is kept as its text."""
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()
     return str(value)
+
+migrations = Migrations("cdbsim-faults")
+
+
+@migrations()
+def create_fault_scenarios(db: Database) -> None:
+    db["fault_scenarios"].create(
+        {"key": str, "name": str, "account_id": str, "seq": int, "origin": str, "definition": str,
+         "loaded_at": float},
+        pk="key", not_null={"name", "seq", "definition"},
+    )
 
 
 class FaultsRepo:
