@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sqlite3
 import sys
 
 from simulator import demo
@@ -11,7 +12,7 @@ from simulator.config import SimulatorConfig
 from simulator.errors import SimulatorError
 from simulator.options import STATE_FILE, add_serve_options, config_from_args
 from simulator.replay import commands as replay_commands
-from simulator.server import run_server, serve_forever
+from simulator.server import StartupError, run_server, serve_forever, state_file_problem
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -23,12 +24,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except SimulatorError as exc:  # a start-up problem such as a bad --scenario file: its message, no traceback
         print(f"cdbsim: {exc.message}", file=sys.stderr)
         return 2
+    except StartupError as exc:  # a damaged state file, a busy port: one line that says what to do
+        print(f"cdbsim: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
 def cmd_add_account(args: argparse.Namespace) -> int:
     """Add an account (with one user) to a sandbox's state file."""
-    backend = Backend.open(SimulatorConfig(db_path=args.db, clock="real"))
+    try:
+        backend = Backend.open(SimulatorConfig(db_path=args.db, clock="real"))
+    except sqlite3.DatabaseError as exc:
+        print(f"cdbsim: {state_file_problem(args.db, exc)}", file=sys.stderr)
+        return 2
     try:
         creds = backend.identity.create_account(args.account_id, username=args.username, api_key=args.api_key,
                                                 password=args.password, role=args.role, token=args.token)

@@ -86,7 +86,7 @@ def rate_limited(retry_after: int, details: str) -> OverLimit:
 #: Fault name for each status, for faults built from a bare status (scenarios, aiohttp's own errors).
 FAULT_NAMES = {
     400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 405: "badMethod",
-    409: "conflict", 413: "overLimit", 415: "badMediaType", 422: "unprocessableEntity",
+    408: "requestTimeout", 409: "conflict", 413: "overLimit", 415: "badMediaType", 422: "unprocessableEntity",
     500: "instanceFault", 501: "notImplemented", 502: "badGateway", 503: "serviceUnavailable",
     504: "gatewayTimeout",
 }

@@ -1,14 +1,50 @@
-"""Running the sandbox on a socket: the startup banner, the server loop, uvloop when it is installed."""
+"""Running the sandbox on a socket: the startup banner, start-up problems in one line, the server loop (uvloop when installed)."""
 from __future__ import annotations
 
 import asyncio
+import errno
+import ipaddress
 import logging
+import os
+import sqlite3
 import sys
 
 from aiohttp import web
 
 from simulator.app import create_app
 from simulator.config import DemoAccount, SimulatorConfig
+from simulator.connections import SandboxRunner, raise_descriptor_limit
+
+
+class StartupError(Exception):
+    """What stops the sandbox from starting, said in one line a person can act on."""
+
+
+def state_file_problem(path: str, exc: BaseException) -> StartupError:
+    """The one-line message for a state file SQLite cannot use (damaged, not a database, a directory)."""
+    what = "is a directory" if os.path.isdir(path) else f"cannot be used as a SQLite state file ({exc})"
+    return StartupError(f"{path} {what}; move it away, or start with another --db (':memory:' keeps nothing).")
+
+
+def is_loopback(host: str) -> bool:
+    """A host name or address only this machine can reach."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def exposure_warning(host: str, config: SimulatorConfig) -> str | None:
+    """What a person must know when the sandbox listens beyond loopback."""
+    if is_loopback(host):
+        return None
+    control = ("callers that send X-Admin-Token" if config.admin_token
+               else "nobody but loopback callers (start with --admin-token TOKEN to allow others)")
+    return (f"warning: cdbsim listens on {host or 'every address'}, reachable from other machines. The demo "
+            f"account's password, API key and token are published (in this banner and the README): anyone who "
+            f"reaches this port can use them. The /_sim/ control plane answers {control}.")
 
 
 def banner(base: str, config: SimulatorConfig) -> str:
@@ -43,14 +79,27 @@ python-troveclient:
 
 async def run_server(config: SimulatorConfig, host: str, port: int, announce=print) -> None:
     """Serve until cancelled."""
-    app = create_app(config)
-    runner = web.AppRunner(app, access_log=logging.getLogger("cdbsim.access") if config.log_requests else None)
+    try:
+        app = create_app(config)
+    except sqlite3.DatabaseError as exc:
+        raise state_file_problem(config.db_path, exc) from None
+    runner = SandboxRunner(app, max_connections=raise_descriptor_limit(),
+                           access_log=logging.getLogger("cdbsim.access") if config.log_requests else None)
     await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
+    try:
+        await web.TCPSite(runner, host, port).start()
+    except OSError as exc:
+        await runner.cleanup()
+        if exc.errno == errno.EADDRINUSE:
+            raise StartupError(f"port {port} on {host} is already in use (another cdbsim?): stop that server, or "
+                               f"pick another with --port (0 picks a free one).") from None
+        raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
     bound = runner.addresses[0][1] if runner.addresses else port
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
     announce(banner(config.public_url or f"http://{shown}:{bound}", config))
+    warning = exposure_warning(host, config)
+    if warning:
+        print(warning, file=sys.stderr)
     sys.stdout.flush()
     try:
         await asyncio.Event().wait()

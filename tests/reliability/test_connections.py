@@ -1,0 +1,189 @@
+"""What reaches the sandbox before the app runs: malformed request heads answer fault JSON without echoing the
+request, a slow head is cut off, extra connections are refused cleanly, and start-up problems are one line."""
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from aiohttp import web
+
+from simulator import SimulatorConfig, create_app
+from simulator.connections import SandboxRunner
+
+JUNK = b"zq" * 4700  # a marker that must never come back in an answer
+
+MALFORMED = {
+    "request line too long": (b"GET /" + JUNK + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+                              "The request line or a header is too long (the limit is 8190 bytes)."),
+    "header too long": (b"GET / HTTP/1.1\r\nHost: x\r\nX-Junk: " + JUNK + b"\r\n\r\n",
+                        "The request line or a header is too long (the limit is 8190 bytes)."),
+    "unknown method": (b"FR@B / HTTP/1.1\r\nHost: x\r\n\r\n", "The request method is not a valid HTTP method."),
+    "malformed content-length": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: x\r\nContent-Length: zq12\r\n\r\n",
+                                 "The Content-Length header is malformed."),
+    "space in the path": (b"GET /v1.0/zq zq HTTP/1.1\r\nHost: x\r\n\r\n",
+                          "Malformed HTTP request: the request line, a header or the framing of the body cannot "
+                          "be parsed."),
+    "malformed chunk size": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzq\r\n",
+                             "Malformed HTTP request: the request line, a header or the framing of the body "
+                             "cannot be parsed."),
+}
+
+
+async def serve(**runner_options) -> tuple[SandboxRunner, int]:
+    runner = SandboxRunner(create_app(SimulatorConfig()), **runner_options)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, runner.addresses[0][1]
+
+
+async def exchange(port: int, data: bytes, timeout: float = 5.0) -> bytes:
+    """Send raw bytes, read until the server closes (or timeout)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(data)
+    await writer.drain()
+    try:
+        return await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+
+
+def split(answer: bytes) -> tuple[int, dict, bytes]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = dict(line.split(": ", 1) for line in lines[1:])
+    return int(lines[0].split()[1]), {k.lower(): v for k, v in headers.items()}, body
+
+
+async def get_root(port: int) -> int:
+    answer = await exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    return split(answer)[0]
+
+
+@pytest.mark.parametrize("case", sorted(MALFORMED))
+async def test_a_malformed_request_head_answers_fault_json_without_echo(case):
+    data, message = MALFORMED[case]
+    runner, port = await serve()
+    try:
+        status, headers, body = split(await exchange(port, data))
+        assert status == 400
+        assert headers["content-type"].startswith("application/json")
+        assert json.loads(body) == {"badRequest": {"code": 400, "message": message}}
+        assert b"zq" not in body
+        assert await get_root(port) == 200  # still serving
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_request_head_that_does_not_arrive_in_time_is_cut_off_while_others_are_served():
+    runner, port = await serve(head_timeout=0.3)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")  # the head never ends
+        assert await get_root(port) == 200
+        status, _, body = split(await asyncio.wait_for(reader.read(), 5))
+        assert status == 408
+        assert json.loads(body) == {"requestTimeout": {
+            "code": 408, "message": "The request head (request line and headers) did not arrive in time."}}
+        writer.close()
+    finally:
+        await runner.cleanup()
+
+
+async def test_an_idle_connection_that_sends_nothing_is_closed_after_the_head_deadline():
+    runner, port = await serve(head_timeout=0.3)
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        status, _, _ = split(await asyncio.wait_for(reader.read(), 5))
+        assert status == 408
+        writer.close()
+    finally:
+        await runner.cleanup()
+
+
+async def test_connections_over_the_cap_are_refused_with_503_and_the_server_keeps_serving():
+    runner, port = await serve(max_connections=3, head_timeout=30)
+    held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
+    try:
+        await asyncio.sleep(0.05)
+        status, _, body = split(await exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        assert status == 503
+        assert json.loads(body) == {"serviceUnavailable": {
+            "code": 503, "message": "Too many open connections: the sandbox refuses new ones until some close."}}
+        for _, writer in held:
+            writer.close()
+        held.clear()
+        await asyncio.sleep(0.1)
+        assert await get_root(port) == 200
+    finally:
+        for _, writer in held:
+            writer.close()
+        await runner.cleanup()
+
+
+# start-up problems, through the real command ----------------------------------------------------------------------
+def run_serve(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "simulator", "serve", *args], capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def damaged(kind: str, folder: Path) -> Path:
+    path = folder / f"{kind}.db"
+    if kind == "directory":
+        path.mkdir()
+        return path
+    good = folder / "good.db"
+    if not good.exists():
+        backend_config = SimulatorConfig(db_path=str(good))
+        app = create_app(backend_config)
+        asyncio.run(app.cleanup())
+    data = good.read_bytes()
+    path.write_bytes({"truncated": data[:len(data) // 3] if len(data) > 4096 else data[:100],
+                      "zeroed": b"\0" * len(data),
+                      "random": os.urandom(len(data))}[kind])
+    return path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["truncated", "zeroed", "random", "directory"])
+def test_a_damaged_state_file_is_one_line_that_names_it(kind, tmp_path):
+    path = damaged(kind, tmp_path)
+    result = run_serve("--db", str(path), "--port", "0")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"cdbsim: {path} ")
+    assert "another --db" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_busy_port_is_one_line_that_says_what_to_do():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_serve("--db", ":memory:", "--port", str(port))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (f"cdbsim: port {port} on 127.0.0.1 is already in use (another cdbsim?): stop "
+                                     f"that server, or pick another with --port (0 picks a free one).")
+
+
+@pytest.mark.slow
+def test_listening_beyond_loopback_warns_that_the_demo_credentials_are_published():
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--host", "0.0.0.0",
+                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = proc.stderr.readline()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    assert line.startswith("warning: cdbsim listens on 0.0.0.0, reachable from other machines.")
+    assert "are published" in line
+    assert "--admin-token" in line
