@@ -1,10 +1,12 @@
-"""A simulator on a real loopback socket in a background thread, for synchronous SDKs and other processes."""
+"""SimulatorServer: the app on its own thread with a real loopback socket, for synchronous SDKs and other processes."""
+
 from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -24,9 +26,11 @@ class SimulatorServer:
 
     @property
     def url(self) -> str:
+        """Where clients reach it (the port is known once started)."""
         return f"http://{self.host}:{self.port}"
 
-    def start(self) -> "SimulatorServer":
+    def start(self) -> SimulatorServer:
+        """Serve on a daemon thread and return once the socket listens (start-up errors are raised here)."""
         ready: Future = Future()
         self._thread = threading.Thread(target=self._serve, args=(ready,), name="cdbsim-server", daemon=True)
         self._thread.start()
@@ -55,17 +59,23 @@ class SimulatorServer:
 
     def run(self, fn: Callable[[web.Application], Any]) -> Any:
         """Call fn(app) on the server thread and return its result (exceptions propagate)."""
+        app, loop = self.app, self._loop
+        if app is None or loop is None:
+            raise RuntimeError("SimulatorServer.run() needs a started server")
+
         async def call():
-            return fn(self.app)
-        return asyncio.run_coroutine_threadsafe(call(), self._loop).result(timeout=30)
+            return fn(app)
+
+        return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
 
     def stop(self) -> None:
+        """Stop the loop and wait for the thread, so the socket and the store are closed when this returns."""
         if self._loop and self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
         if self._thread:
             self._thread.join(timeout=30)
 
-    def __enter__(self) -> "SimulatorServer":
+    def __enter__(self) -> SimulatorServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:
