@@ -8,6 +8,16 @@ from support import ACCOUNT, TOKEN, Api
 
 pytest_plugins = ["pytester"]
 
+#: Folders whose tests drive the real clients: marked `contract`, so the fast loop can leave them out.
+CONTRACT_FOLDERS = ("contract",)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the real-client tests `contract` by folder (the fast loop: pytest -m "not slow and not contract")."""
+    for item in items:
+        if item.path.parent.name in CONTRACT_FOLDERS:
+            item.add_marker(pytest.mark.contract)
+
 
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
