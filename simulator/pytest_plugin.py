@@ -7,20 +7,20 @@ Fixtures: `cdbsim_config` (session, override it), `make_cdbsim` (session: the se
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import hashlib
 import json as _json
 import re
 import sys
 import time
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from simulator.testing.client import Answer, CdbsimError, CdbsimServerError, http_call
+from simulator.testing.client import CdbsimError, CdbsimServerError
+from simulator.testing.names import account_id_for, token_for
+from simulator.testing.sandbox import Account as _Account
+from simulator.testing.sandbox import AsyncSandbox, Sandbox
 from simulator.testing.transport import AppControl, HttpControl
 
 if TYPE_CHECKING:
@@ -34,234 +34,6 @@ MARKER_ARGS = ("scenario", "seed", "clock", "replay", "account")
 CLOCK_MODES = ("auto", "manual", "real")
 #: Journal lines shown under a failing test.
 REPORT_LINES = 40
-
-
-# what a test holds ---------------------------------------------------------------------------------------------------
-class SandboxClock:
-    """The simulator's clock: now(), advance(seconds) and set(moment) (manual mode), and its mode."""
-
-    def __init__(self, control) -> None:
-        self._control = control
-
-    @property
-    def mode(self) -> str:
-        return self._control.clock()["mode"]
-
-    def now(self) -> dt.datetime:
-        """The simulated time (aware, UTC)."""
-        return dt.datetime.fromtimestamp(self._control.clock()["epoch"], dt.timezone.utc)
-
-    def advance(self, seconds: float) -> dt.datetime:
-        """Move a manual clock forward; every lifecycle step that falls due happens (BUILD -> ACTIVE, ...)."""
-        try:
-            view = self._control.advance(seconds)
-        except CdbsimError as exc:
-            if "manual" in exc.message:
-                raise CdbsimError("The clock is real (it follows datetime.now, and freezegun): move it with "
-                                  "freezegun's tick()/move_to(), or use @pytest.mark.cdbsim(clock='manual').",
-                                  exc.status, exc.fault) from None
-            raise
-        return dt.datetime.fromtimestamp(view["epoch"], dt.timezone.utc)
-
-    def set(self, moment: dt.datetime | str) -> dt.datetime:
-        """Jump a manual clock to moment (a datetime, naive means UTC, or ISO-8601 text)."""
-        text = moment if isinstance(moment, str) else (
-            moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)).isoformat()
-        return dt.datetime.fromtimestamp(self._control.set_clock(now=text)["epoch"], dt.timezone.utc)
-
-
-class SandboxJournal:
-    """The requests this account's API served, oldest first: method, path, route, status, rule (the fault rule
-    that fired), action, note, and the request and response (secrets masked)."""
-
-    def __init__(self, control, account_id: str) -> None:
-        self._control = control
-        self.account_id = account_id
-
-    def entries(self, route: str | None = None, status: int | None = None) -> list[dict]:
-        return self._control.journal(account_id=self.account_id, route=route, status=status)
-
-    def __iter__(self):
-        return iter(self.entries())
-
-    def __len__(self) -> int:
-        return len(self.entries())
-
-    def __getitem__(self, index):
-        return self.entries()[index]
-
-    @property
-    def last(self) -> dict | None:
-        entries = self.entries()
-        return entries[-1] if entries else None
-
-    def routes(self) -> list[str]:
-        """The operations called, in order."""
-        return [e["route"] for e in self.entries()]
-
-    def faults(self) -> list[dict]:
-        """The entries a fault rule answered or changed."""
-        return [e for e in self.entries() if e.get("rule")]
-
-    def clear(self) -> None:
-        self._control.clear_journal(self.account_id)
-
-    def har(self) -> dict:
-        """The journal as a HAR 1.2 document."""
-        from simulator.handlers.control import journal_har
-
-        return journal_har(self.entries())
-
-    def save_har(self, path: str | Path) -> Path:
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(_json.dumps(self.har(), indent=2), encoding="utf-8")
-        return path
-
-
-class _Account:
-    """One account on a simulator: credentials, clock, journal, scenarios, snapshots, more accounts."""
-
-    def __init__(self, owner, control, creds: dict, base_dir: Path | None) -> None:
-        self._owner = owner or self  # what makes more accounts: the session, or the async sandbox itself
-        self._control = control
-        self.account_id: str = creds["account_id"]
-        self.username: str = creds["username"]
-        self.api_key: str = creds["api_key"]
-        self.password: str = creds["password"]
-        self.token: str = creds["token"]
-        self.role: str = creds["role"]
-        self.base_dir = base_dir
-        self.clock = SandboxClock(control)
-        self.journal = SandboxJournal(control, self.account_id)
-        self.accounts: list[_Account] = []
-        #: The journal seq and handler error count when the test began (what the end of the test reads from).
-        self.marks: dict = {}
-        self.replaying = False
-        self._snapshots = 0
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} account {self.account_id}>"
-
-    @property
-    def headers(self) -> dict:
-        """What an API call needs: the token and the JSON content type."""
-        return {"X-Auth-Token": self.token, "Content-Type": "application/json"}
-
-    def _resolve(self, source):
-        """A scenario or recording named relative to the test's folder becomes an absolute path."""
-        if isinstance(source, Path) or (isinstance(source, str) and "\n" not in source
-                                        and source.endswith((".yaml", ".yml", ".json", ".har"))):
-            path = Path(source)
-            if not path.is_absolute() and self.base_dir is not None and (self.base_dir / path).exists():
-                path = self.base_dir / path
-            return path.resolve()
-        return source
-
-    def load_scenario(self, source) -> str:
-        """Load a fault scenario for this account only: a shipped name, a file (relative to the test's folder),
-        a mapping or YAML text; returns its name."""
-        return self._control.load_scenario(self._resolve(source), self.account_id)["name"]
-
-    def scenarios(self) -> list[dict]:
-        """This account's loaded scenarios with matches and hits per rule."""
-        return self._control.scenarios(self.account_id)
-
-    def clear_scenarios(self, name: str | None = None) -> list[dict]:
-        """Unload this account's scenarios (or one); returns the rules that never fired."""
-        return self._control.clear_scenarios(self.account_id, name)
-
-    def reset(self) -> None:
-        """Empty this account (instances, backups, journal, scenarios) and keep its credentials."""
-        self._control.reset_account(self.account_id)
-
-    def snapshot(self, name: str | None = None) -> str:
-        """Keep this account's state (not its journal) under a name; returns the name."""
-        self._snapshots += 1
-        return self._control.snapshot(name or f"{self.account_id}-{self._snapshots}", self.account_id)["name"]
-
-    def restore(self, name: str) -> None:
-        """Bring back a snapshot taken with snapshot()."""
-        self._control.restore(name)
-
-    def check_login(self, instance_id: str, user: str, password: str) -> bool:
-        """Would user (name or name@host) log in to the instance with password? (what a restore must keep)"""
-        return self._control.check_login(self.account_id, instance_id, user, password)
-
-    def new_account(self, role: str = "dbaas:admin", **fields) -> "_Account":
-        """Another account on the same simulator (deleted with this one at the end of the test)."""
-        account_id = fields.pop("account_id", None) or f"{self.account_id[:50]}-{len(self.accounts) + 1}"
-        extra = self._owner.add_account(account_id, role=role, base_dir=self.base_dir, **fields)
-        self.accounts.append(extra)
-        return extra
-
-
-class Sandbox(_Account):
-    """A test's own account on the session's simulator, reached over a real socket (any SDK works)."""
-
-    def __init__(self, owner, control, creds: dict, base_dir: Path | None, url: str, region: str) -> None:
-        super().__init__(owner, control, creds, base_dir)
-        self.url = url
-        self.region = region
-        self.endpoint = f"{url}/v1.0/{self.account_id}"
-        self.auth_url = f"{url}/v2.0"
-
-    def call(self, method: str, path: str, json=None, headers: dict | None = None) -> Answer:
-        """An API call with this account's token; path is under .endpoint unless it starts with /."""
-        url = self.url + path if path.startswith("/") else f"{self.endpoint}/{path.lstrip('/')}"
-        return http_call(method, url, json, {**self.headers, **(headers or {})})
-
-    def trove_client(self):
-        """A python-troveclient Client on this account (fixed endpoint and token)."""
-        from keystoneauth1 import session, token_endpoint
-        from troveclient.v1 import client
-
-        return client.Client(session=session.Session(auth=token_endpoint.Token(self.endpoint, self.token)))
-
-
-class AsyncSandbox(_Account):
-    """A test's account on an in-process app served by aiohttp's test client (for async tests)."""
-
-    def __init__(self, owner, control, creds: dict, base_dir: Path | None, client, region: str) -> None:
-        super().__init__(owner, control, creds, base_dir)
-        self.client = client
-        self.app = client.server.app
-        self.region = region
-        self.url = str(client.make_url("")).rstrip("/")
-        self.endpoint = f"{self.url}/v1.0/{self.account_id}"
-        self.auth_url = f"{self.url}/v2.0"
-
-    async def request(self, method: str, path: str, json=None, headers: dict | None = None) -> Answer:
-        """An API call with this account's token; path is under the account unless it starts with /."""
-        path = path if path.startswith("/") else f"/v1.0/{self.account_id}/{path.lstrip('/')}"
-        kwargs = {"headers": {**self.headers, **(headers or {})}}
-        if json is not None:
-            kwargs["json"] = json
-        async with self.client.request(method, path, **kwargs) as resp:
-            text = await resp.text()
-            try:
-                body = _json.loads(text) if text else None
-            except ValueError:
-                body = text
-            return Answer(resp.status, body, dict(resp.headers))
-
-    def add_account(self, account_id: str, role: str = "dbaas:admin", base_dir: Path | None = None,
-                    **fields) -> _Account:
-        creds = self._control.create_account({"account_id": account_id, "role": role,
-                                              "token": token_for(account_id), **fields})
-        return AsyncSandbox(self, self._control, creds, base_dir, self.client, self.region)
-
-
-def token_for(account_id: str) -> str:
-    """A fixed token per account id (the same every run, so recordings and logs line up)."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cdbsim:{account_id}"))
-
-
-def account_id_for(nodeid: str) -> str:
-    """A readable account id of a test, the same every run: its name and a hash of its node id."""
-    name = nodeid.split("::")[-1]
-    digest = hashlib.sha1(nodeid.encode("utf-8")).hexdigest()[:8]
-    return f"{re.sub(r'[^A-Za-z0-9_-]', '-', name)[:40].strip('-') or 'test'}-{digest}"
 
 
 # the session: one server, many sandboxes -----------------------------------------------------------------------------
