@@ -14,9 +14,10 @@ from simulator.clock import parse_time
 from simulator.errors import BadRequest
 from simulator.faults.actions import (MODEL_FAULT_ROUTES, Delay, Malformed, ModelFault, Plan, Respond, Truncate)
 from simulator.faults.rules import MISSING, Match, Moment, Rule, When
+from simulator.shipped import SCENARIOS_DIR
 
-#: Where the shipped scenarios live (the repository's scenarios/ folder, next to the package).
-SHIPPED_DIR = Path(__file__).resolve().parents[2] / "scenarios"
+#: Where the shipped scenarios live: package data (the repository's top-level scenarios/ folder in a checkout).
+SHIPPED_DIR = SCENARIOS_DIR
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 SCENARIO_FIELDS = ("name", "description", "seed", "account", "rules")

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from simulator import SimulatorConfig, create_app
 from simulator.replay.har import read_har
+from simulator.shipped import SEED_RECORDING
 from support import SEED_REQUEST_BODY
 
-SEED_HAR = str(Path(__file__).resolve().parents[2] / "recordings" / "restore-backup.har")
+SEED_HAR = str(SEED_RECORDING)  # shipped in the package; the top-level recordings/ folder in a checkout
 
 #: The request and response bodies exactly as restore-backup.rst shows them.
 SEED_REQUEST = SEED_REQUEST_BODY

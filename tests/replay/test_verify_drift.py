@@ -6,8 +6,9 @@ from pathlib import Path
 
 from simulator.cli import main
 from simulator.replay.verify import shape, shape_differences, verify_file
+from simulator.shipped import SEED_RECORDING
 
-SEED_HAR = str(Path(__file__).resolve().parents[2] / "recordings" / "restore-backup.har")
+SEED_HAR = str(SEED_RECORDING)  # shipped in the package; the top-level recordings/ folder in a checkout
 
 
 def edited(source: str, target: Path, change) -> str:
