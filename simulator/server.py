@@ -48,9 +48,14 @@ def exposure_warning(host: str, config: SimulatorConfig) -> str | None:
 
 
 def banner(base: str, config: SimulatorConfig) -> str:
-    """What a new user needs to start: URLs, credentials, and copy-paste client examples."""
+    """What a new user needs to start: URLs, credentials, how to go faster, and copy-paste client examples."""
     demo = config.bootstrap or DemoAccount()
     endpoint = f"{base}/v1.0/{demo.account_id}"
+    limits = ("on, per minute as documented (start with --no-rate-limits to turn them off)" if config.rate_limits
+              else "off (--no-rate-limits)")
+    d = config.durations
+    lifecycles = (f"builds take {d.build:g} s, backups {d.backup:g} s + {d.backup_per_gb:g} s per GB (start with "
+                  f"--time-scale 0 to make them immediate)" if d.build or d.backup else "immediate (--time-scale 0)")
     return f"""cdbsim is serving the Cloud Databases API v1.0 at {base}
   identity (v2.0):  {base}/v2.0
   endpoint:         {endpoint}
@@ -58,6 +63,8 @@ def banner(base: str, config: SimulatorConfig) -> str:
   user:             {demo.username}   password: {demo.password}   apiKey: {demo.api_key}
   fixed token:      {demo.token}
   state file:       {config.db_path}
+  rate limits:      {limits}
+  lifecycles:       {lifecycles}
 
 openstack CLI (fixed token):
   export OS_AUTH_TYPE=admin_token OS_ENDPOINT={endpoint} OS_TOKEN={demo.token}

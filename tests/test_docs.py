@@ -1,9 +1,72 @@
-"""The README lists every operation of the route table, so the documentation cannot fall behind the code."""
+"""The README stays true: it names every route, and every shell and Python block in it runs as a user pastes it.
+
+A block's fence says what it is: ```sh blocks run with `bash -e` and ```python blocks with python (a block that
+defines `test_` functions is a test module: it runs with pytest), against a sandbox started with the README's own
+`cdbsim serve` (a temporary state file and a free port; the README's ports are rewritten to free ones). ```text
+blocks are not commands (the set-up lines at the top, output samples, the layout) and are not run; a fence without
+a language fails the check, so every block is marked one way or the other.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import NamedTuple
+
+import pytest
 
 from simulator.routes import ROUTES
 
-README = (Path(__file__).parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+BIN = Path(sys.executable).parent  # the venv's bin: cdbsim, openstack, pytest
+SANDBOX_PORT = "8779"  # the port the README's blocks talk to
+RUN = {"sh": "shell", "python": "python"}
+NOT_RUN = {"text"}
+#: The recording the README's replay example answers from (the user records their own; the suite has this one).
+EXAMPLE_RECORDINGS = ROOT / "tests" / "plugin" / "examples" / "recordings"
+
+
+class Block(NamedTuple):
+    """One fenced block of the README: its fence language, its text and the line its fence opens on."""
+
+    language: str
+    text: str
+    line: int
+
+    @property
+    def is_test_module(self) -> bool:
+        return self.language == "python" and re.search(r"^def test_", self.text, re.MULTILINE) is not None
+
+
+def readme_blocks(text: str = README) -> list[Block]:
+    """Every fenced block at the start of a line, in order."""
+    blocks: list[Block] = []
+    opened: tuple[str, int] | None = None
+    lines: list[str] = []
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("```"):
+            if opened:
+                lines.append(line)
+        elif opened is None:
+            opened, lines = (line[3:].strip(), number), []
+        else:
+            blocks.append(Block(opened[0], "\n".join(lines) + "\n", opened[1]))
+            opened = None
+    assert opened is None, f"README.md:{opened[1]}: a block that is never closed"
+    return blocks
+
+
+BLOCKS = readme_blocks()
+COMMANDS = [b for b in BLOCKS if b.language in RUN and not b.is_test_module]
+TEST_MODULES = [b for b in BLOCKS if b.is_test_module]
 
 
 def test_readme_coverage_table_names_every_route():
@@ -13,6 +76,126 @@ def test_readme_coverage_table_names_every_route():
 
 def test_readme_opens_with_the_two_setup_commands():
     lines = README.splitlines()
-    assert lines[0] == "```"
+    assert lines[0] == "```text"
     assert "cdbsim serve" in lines[1]
     assert "python -m pytest" in lines[2]
+
+
+def test_every_readme_block_says_whether_it_is_run():
+    unmarked = [f"README.md:{b.line}: ```{b.language}" for b in BLOCKS if b.language not in {*RUN, *NOT_RUN}]
+    assert not unmarked, f"mark each block sh or python (run by this test) or text (not a command): {unmarked}"
+    assert len(COMMANDS) >= 4 and len(TEST_MODULES) >= 4  # the blocks below are found at all
+
+
+def test_readme_blocks_are_parsed_with_their_language_and_line():
+    text = "intro\n```sh\necho hi\n```\n```text\nout\n```\n"
+    assert readme_blocks(text) == [Block("sh", "echo hi\n", 2), Block("text", "out\n", 5)]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def with_ports(text: str, sandbox_port: int) -> str:
+    """The block talking to the test's sandbox on its port, and any other port it names moved to a free one."""
+    ports = set(re.findall(r"127\.0\.0\.1:(\d+)", text)) | set(re.findall(r"--port (\d+)", text))
+    for port in ports:
+        text = re.sub(rf"\b{port}\b", str(sandbox_port if port == SANDBOX_PORT else free_port()), text)
+    return text
+
+
+def user_env() -> dict[str, str]:
+    """A user's shell after the README's set-up line: the venv's bin first on PATH, no client settings."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
+    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    env["VIRTUAL_ENV"] = str(BIN.parent)
+    return env
+
+
+def run_pasted(command: list[str], cwd: Path, timeout: float = 180) -> tuple[int, str, str]:
+    """Run as a user would; anything it left running in the background is stopped afterwards."""
+    out, err = cwd / "stdout.txt", cwd / "stderr.txt"
+    with open(out, "w") as stdout, open(err, "w") as stderr:
+        process = subprocess.Popen(command, cwd=cwd, env=user_env(), stdout=stdout, stderr=stderr,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        code = process.wait(timeout)
+    except subprocess.TimeoutExpired:
+        code = -1
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+    return code, out.read_text(), err.read_text()
+
+
+def readme_serve_command() -> list[str]:
+    """The README's own command that starts the sandbox (the end of its first set-up line)."""
+    setup = BLOCKS[0].text.splitlines()[0]
+    command = shlex.split(setup.split("&&")[-1])
+    assert command[:2] == ["cdbsim", "serve"], setup
+    return [str(BIN / command[0]), *command[1:]]
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    """The sandbox as the README starts it, on a temporary state file and a free port: (port, its banner)."""
+    folder = tmp_path_factory.mktemp("sandbox")
+    log = folder / "serve.log"
+    with open(log, "w") as out:
+        server = subprocess.Popen([*readme_serve_command(), "--db", str(folder / "cdbsim.db"), "--port", "0"],
+                                  cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=user_env())
+    try:
+        deadline = time.monotonic() + 30
+        while not (found := re.search(r"at http://127\.0\.0\.1:(\d+)", log.read_text())):
+            assert server.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.1)
+        time.sleep(0.2)  # the rest of the banner
+        yield int(found.group(1)), log.read_text()
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def block_id(block: Block) -> str:
+    return f"README.md:{block.line}:{block.language}"
+
+
+@pytest.mark.slow
+def test_the_banner_says_how_to_turn_rate_limits_off_and_speed_up_lifecycles(sandbox):
+    _, banner = sandbox
+    assert "rate limits:      on, per minute as documented (start with --no-rate-limits to turn them off)" in banner
+    assert "builds take 5 s, backups 4 s + 2 s per GB (start with --time-scale 0 to make them immediate)" in banner
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("block", COMMANDS, ids=block_id)
+def test_readme_block_runs_as_pasted(block: Block, sandbox, tmp_path):
+    port, _ = sandbox
+    text = with_ports(block.text, port)
+    if block.language == "sh":
+        (tmp_path / "block.sh").write_text(text)
+        command = ["bash", "-e", "block.sh"]
+    else:
+        (tmp_path / "block.py").write_text(text)
+        command = [sys.executable, "block.py"]
+    code, out, err = run_pasted(command, tmp_path)
+    assert code == 0, f"README.md:{block.line} failed ({code}):\n{text}\n--- stdout\n{out}\n--- stderr\n{err}"
+    assert out.strip(), f"README.md:{block.line} printed nothing:\n{text}"
+
+
+@pytest.mark.slow
+def test_readme_test_modules_pass_with_pytest(tmp_path):
+    """The README's example test modules, each saved as a file, pass with pytest (and its cdbsim plugin)."""
+    for block in TEST_MODULES:
+        (tmp_path / f"test_readme_{block.line}.py").write_text(block.text)
+    shutil.copytree(EXAMPLE_RECORDINGS, tmp_path / "recordings")
+    code, out, err = run_pasted([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                                 "-rA", str(tmp_path)], tmp_path)
+    assert code == 0, f"--- stdout\n{out}\n--- stderr\n{err}"
+    passed = {name.split("::")[0] for name in re.findall(r"^PASSED (\S+)", out, re.MULTILINE)}
+    assert passed == {f"test_readme_{b.line}.py" for b in TEST_MODULES}, out
