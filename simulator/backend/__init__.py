@@ -8,6 +8,7 @@ from simulator.backend.databases import Databases
 from simulator.backend.identity import Identity
 from simulator.backend.instances import Instances
 from simulator.backend.limits import Limits
+from simulator.backend.sandbox import Sandbox
 from simulator.backend.schedules import Schedules
 from simulator.backend.users import Users
 from simulator.clock import Clock, parse_time
@@ -34,6 +35,7 @@ class Backend:
         self.backups = Backups(self)
         self.schedules = Schedules(self)
         self.limits = Limits(self)
+        self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order.
         self.settlers: list = [self.instances, self.backups, self.schedules]
         self._next_due = float("inf")
