@@ -3,42 +3,45 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
+from collections.abc import Callable
 from contextlib import nullcontext
-from typing import Callable
+from typing import Any
 
-from simulator.redact import redact_body, redact_headers
+from simulator.body import RequestBody
+from simulator.redact import may_hold_secret, redact_headers, redact_query, redacted
 from simulator.store import Store
-
 
 #: How often (in entries) the journal drops what is beyond its limit.
 PRUNE_EVERY = 500
-#: A body without any of these bytes holds no secret, so it is stored as it came.
-_SECRET_HINT = re.compile(rb'"(password|apiKey|api_key|adminPass|token)"')
+_TEXT: Any = type("Text", (), {})()  # a body that is not JSON
 
 
-def _decode(raw: bytes | None, content_type: str | None):
-    """A body as JSON when it parses, else text, else None."""
-    if not raw:
-        return None
-    try:
-        return json.loads(raw)
-    except (ValueError, RecursionError):
-        return raw.decode("utf-8", "replace")
+def _plain_utf8(raw: bytes) -> bool:
+    """JSON bytes json.loads read as UTF-8 (no BOM, no UTF-16 or UTF-32), so the text is the bytes decoded."""
+    return b"\x00" not in raw[:4] and not raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"))
 
 
-def body_json(raw: bytes | None) -> str:
-    """The body as JSON text for the journal: redacted when it may hold a secret, else as it came."""
-    if not raw:
+def body_json(body: RequestBody | bytes | None) -> str:
+    """The body as JSON text for the journal: its JSON with secrets masked (the text as it came when it holds
+    none), else the text of the bytes; the JSON is the request's one parse (body.py)."""
+    if isinstance(body, bytes):
+        body = RequestBody(body)
+    if body is None or not body.raw:
         return "null"
-    if not _SECRET_HINT.search(raw):
-        try:
-            text = raw.decode("utf-8")
-            json.loads(text)  # only a well-formed JSON body may be stored as it is
-            return text
-        except (ValueError, RecursionError):
-            pass
-    return json.dumps(redact_body(_decode(raw, None)))
+    raw = body.raw
+    value = body.value_or(_TEXT)
+    if value is _TEXT:
+        return json.dumps(raw.decode("utf-8", "replace"))
+    if may_hold_secret(raw):
+        value, masked = redacted(value)
+        if masked:
+            return json.dumps(value)
+    return raw.decode("utf-8") if _plain_utf8(raw) else json.dumps(value)
+
+
+def _masked_query(query: str | None) -> str | None:
+    """The query string with its secrets masked (redact.py)."""
+    return redact_query(query) if query else query
 
 
 def headers_json(headers: dict) -> str:
@@ -46,11 +49,15 @@ def headers_json(headers: dict) -> str:
     return json.dumps(redact_headers(headers))
 
 
-def part_json(headers: dict, raw: bytes | None, is_json: bool = False, headers_text: str | None = None) -> str:
-    """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the body is known to
-    be JSON, so without a secret in it it is kept without parsing it again."""
-    body = raw.decode("utf-8") if is_json and raw and not _SECRET_HINT.search(raw) else body_json(raw)
-    return '{"headers": ' + (headers_text or headers_json(headers)) + ', "body": ' + body + "}"
+def part_json(headers: dict, body: RequestBody | bytes | None, is_json: bool = False,
+              headers_text: str | None = None) -> str:
+    """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the bytes are JSON
+    rendered here, so without a possible secret they are kept without parsing them."""
+    if is_json and isinstance(body, bytes) and body and not may_hold_secret(body):
+        text = body.decode("utf-8")
+    else:
+        text = body_json(body)
+    return '{"headers": ' + (headers_text or headers_json(headers)) + ', "body": ' + text + "}"
 
 
 #: How many distinct header sets the journal keeps the JSON text of (a client repeats the same headers).
@@ -88,9 +95,10 @@ class Journal:
         entry was deferred to the next batch)."""
         req, resp = exchange["request"], exchange["response"]
         row = (exchange.get("account_id"), exchange.get("time"), exchange.get("method"), exchange.get("path"),
-               exchange.get("query"), exchange.get("route"), exchange.get("status"), exchange.get("rule"),
-               exchange.get("action"), exchange.get("note"), exchange.get("duration_ms"),
-               part_json(req["headers"], req.get("body"), headers_text=self._headers_text(req["headers"])),
+               _masked_query(exchange.get("query")), exchange.get("route"), exchange.get("status"),
+               exchange.get("rule"), exchange.get("action"), exchange.get("note"), exchange.get("duration_ms"),
+               part_json(req["headers"], req.get("parsed") or req.get("body"),
+                         headers_text=self._headers_text(req["headers"])),
                part_json(resp["headers"], resp.get("body"), resp.get("is_json", False),
                          self._headers_text(resp["headers"])))  # in COLUMNS order
         self.pending.append(row)

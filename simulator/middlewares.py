@@ -7,8 +7,8 @@ import traceback
 
 from aiohttp import web
 
-from simulator.errors import (BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError,
-                              error_for_status)
+from simulator.body import NO_BODY, RequestBody
+from simulator.errors import BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError, error_for_status
 from simulator.http import CONTROL_PREFIX, JsonAnswer, base_url, fault_response, route_name
 from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
 from simulator.routes import CACHED_READS
@@ -36,25 +36,26 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
     defer = is_api_read(request)
     if not defer:
         journal.flush()  # a write or a control call sees (and follows) every earlier entry
-    raw = b""
+    body = NO_BODY
     if request.body_exists:
         try:
-            raw = await request.read()
+            body = RequestBody(await request.read())
         except web.HTTPRequestEntityTooLarge:
             ctx["too_large"] = True
-    ctx["raw_body"] = raw
+    ctx["body"] = body
+    ctx["raw_body"] = body.raw  # for faults/control.py until it asks ctx["body"] for the JSON
     response = None
     try:
         response = await handler(request)
         return response
     finally:
-        body = getattr(response, "body", None) if response is not None else None
-        if isinstance(body, (bytearray, memoryview)):
-            body = bytes(body)
-        elif body is not None and not isinstance(body, bytes):
-            body = None
-        if request.path.startswith(CONTROL_PREFIX + "/journal"):  # a read of the journal holds the journal: keeping it doubles it
-            body = None
+        answer = getattr(response, "body", None) if response is not None else None
+        if isinstance(answer, (bytearray, memoryview)):
+            answer = bytes(answer)
+        elif answer is not None and not isinstance(answer, bytes):
+            answer = None
+        if request.path.startswith(CONTROL_PREFIX + "/journal"):  # a read of the journal holds the journal
+            answer = None  # (keeping it would double it)
         exchange = {
             "account_id": request.match_info.get("account_id"),
             "time": request.app[CLOCK].api_now(),
@@ -63,8 +64,9 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             "status": response.status if response is not None else 0,
             "rule": ctx["rule"], "action": ctx["action"], "note": ctx["note"],
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "request": {"headers": request.headers, "body": raw},  # read at once (the journal and listeners)
-            "response": {"headers": response.headers if response is not None else {}, "body": body,
+            # the bytes for listeners (the recorder), the parsed body for the journal's redaction
+            "request": {"headers": request.headers, "body": body.raw, "parsed": body},
+            "response": {"headers": response.headers if response is not None else {}, "body": answer,
                          "is_json": isinstance(response, JsonAnswer)},
             "url": str(request.url) if journal.listeners else None,  # only a recorder needs it
         }
@@ -83,6 +85,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     except SimulatorError as exc:
         return fault_response(exc)
     except web.HTTPException as exc:
+        err: SimulatorError
         if exc.status == 404:
             err = ItemNotFound("The resource could not be found.")
         elif exc.status == 405:  # RFC 9110: a 405 says which methods are allowed

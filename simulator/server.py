@@ -11,6 +11,7 @@ import sys
 
 from aiohttp import web
 
+from simulator.access_log import RedactingAccessLogger
 from simulator.app import create_app
 from simulator.config import DemoAccount, SimulatorConfig
 from simulator.connections import SandboxRunner, raise_descriptor_limit
@@ -91,7 +92,8 @@ async def run_server(config: SimulatorConfig, host: str, port: int, announce=pri
     except sqlite3.DatabaseError as exc:
         raise state_file_problem(config.db_path, exc) from None
     runner = SandboxRunner(app, max_connections=raise_descriptor_limit(),
-                           access_log=logging.getLogger("cdbsim.access") if config.log_requests else None)
+                           access_log=logging.getLogger("cdbsim.access") if config.log_requests else None,
+                           access_log_class=RedactingAccessLogger)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

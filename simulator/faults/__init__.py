@@ -25,10 +25,10 @@ def fault_engine(app: web.Application) -> FaultEngine:
 
 def request_facts(request: web.Request) -> RequestFacts:
     """What the rules look at: method, route name, path, account, headers and the body the journal read."""
-    raw = request[CONTEXT].get("raw_body") or b""
     facts = RequestFacts(method=request.method, path=request.path, route=route_name(request),
                          account_id=request.match_info.get("account_id"),
-                         headers={k.lower(): v for k, v in request.headers.items()}, raw_body=raw)
+                         headers={k.lower(): v for k, v in request.headers.items()},
+                         request_body=request[CONTEXT]["body"])
     if facts.account_id is None and facts.route == "create_token" and isinstance(facts.body, dict):
         # A token request names its account in the body (tenantId or tenantName).
         auth = facts.body.get("auth")

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import fnmatch
-import json
 import random
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any, Mapping
+from typing import Any
+
+from simulator.body import NO_BODY, RequestBody
 
 #: A value that is not there (a JSON path that does not exist, an unset option).
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()
@@ -22,17 +23,12 @@ class RequestFacts:
     route: str | None = None
     account_id: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    raw_body: bytes = b""
+    request_body: RequestBody = NO_BODY
 
-    @cached_property
+    @property
     def body(self) -> Any:
-        """The JSON body, or MISSING when there is none or it does not parse."""
-        if not self.raw_body:
-            return MISSING
-        try:
-            return json.loads(self.raw_body)
-        except (ValueError, UnicodeDecodeError):
-            return MISSING
+        """The JSON body (the request's one parse), or MISSING when there is none or it does not parse."""
+        return self.request_body.value_or(MISSING)
 
 
 def lookup(document: Any, dotted: str) -> Any:
@@ -86,7 +82,7 @@ class Match:
             return False
         for name, expected in self.headers:
             actual = facts.headers.get(name)
-            if expected is True and actual is None or expected is False and actual is not None:
+            if (expected is True and actual is None) or (expected is False and actual is not None):
                 return False
             if isinstance(expected, str) and actual != expected:
                 return False
@@ -94,9 +90,7 @@ class Match:
             return False
         if any(lookup(facts.body, p) is MISSING for p in self.present):
             return False
-        if any(lookup(facts.body, p) is not MISSING for p in self.absent):
-            return False
-        return True
+        return all(lookup(facts.body, p) is MISSING for p in self.absent)
 
 
 @dataclass(frozen=True)
@@ -125,9 +119,7 @@ class When:
     def in_window(self, now: float, loaded_at: float) -> bool:
         if self.start is not None and now < self.start.at(loaded_at):
             return False
-        if self.end is not None and now >= self.end.at(loaded_at):
-            return False
-        return True
+        return self.end is None or now < self.end.at(loaded_at)
 
 
 @dataclass

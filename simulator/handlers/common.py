@@ -1,12 +1,12 @@
 """Small helpers every handler uses: the account, the base URL, the JSON body, paging parameters."""
 from __future__ import annotations
 
-import json
-
 from aiohttp import web
 
-from simulator.errors import BadMediaType, BadRequest
+from simulator.errors import BadRequest
 from simulator.http import base_url, json_answer
+
+__all__ = ["accepted", "account", "backend", "base_url", "json_body", "ok", "query_int"]
 from simulator.keys import BACKEND, CONTEXT
 
 
@@ -19,17 +19,8 @@ def account(request: web.Request) -> str:
 
 
 def json_body(request: web.Request):
-    """The parsed JSON body (None when empty); 415 for another content type, 400 when malformed."""
-    raw = request[CONTEXT]["raw_body"]
-    if not raw:
-        return None
-    if request.content_type not in ("application/json", "application/octet-stream") \
-            and not request.content_type.endswith("+json"):
-        raise BadMediaType(f"Unsupported Content-Type '{request.content_type}': send application/json.")
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        raise BadRequest("Malformed request body: the body is not valid JSON.") from None
+    """The parsed JSON body (None when empty); 415 for another content type, 400 when malformed (body.py)."""
+    return request[CONTEXT]["body"].json(request.content_type)
 
 
 MAX_QUERY_INT = 2**31 - 1

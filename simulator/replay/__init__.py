@@ -42,7 +42,7 @@ async def replay_middleware(request: web.Request, handler) -> web.StreamResponse
         return await handler(request)
     ctx = request[CONTEXT]
     incoming = RecordedRequest(method=request.method, url=_url(request), headers=tuple(request.headers.items()),
-                               body=ctx["raw_body"])
+                               body=ctx["body"].raw)
     outcome = player.play(incoming, _origin(request))
     if isinstance(outcome, Miss):
         ctx["note"] = "replay miss: " + outcome.message()

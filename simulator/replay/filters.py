@@ -7,17 +7,13 @@ from dataclasses import replace
 from typing import Callable
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from simulator.redact import SECRET_HEADERS, map_secrets
+from simulator.redact import SECRET_HEADERS, map_secrets, query_secrets
 from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse, parse_json
 
 #: `<<token-1>>`, `<<password-2>>`, `<<apiKey-1>>`: one per distinct secret, numbered per kind.
 PLACEHOLDER = re.compile(r"<<([A-Za-z]+)-(\d+)>>")
-#: Kind of secret each secret header holds.
-HEADER_KINDS = {"x-auth-token": "token", "x-subject-token": "token", "authorization": "authorization",
-                "x-auth-key": "apiKey"}
 #: Shorter secrets are only replaced where they stand as a field value, never inside other text.
 MIN_FREE_TEXT = 3
-_KINDS = {"api_key": "apiKey", "adminPass": "password"}
 
 
 def placeholder_kind(text: str) -> str | None:
@@ -47,7 +43,6 @@ class SecretMap:
         known = self.placeholders.get(secret)
         if known:
             return known
-        kind = _KINDS.get(kind, kind)
         self.counters[kind] = self.counters.get(kind, 0) + 1
         name = f"<<{kind}-{self.counters[kind]}>>"
         self.placeholders[secret] = name
@@ -107,9 +102,9 @@ def _collect(value, secrets: SecretMap) -> None:
 def _scrub_headers(headers, secrets: SecretMap) -> tuple[tuple[str, str], ...]:
     out = []
     for name, value in headers:
-        kind = HEADER_KINDS.get(name.lower())
-        if (kind or name.lower() in SECRET_HEADERS) and value:
-            out.append((name, secrets.placeholder(kind or "secret", value)))
+        kind = SECRET_HEADERS.get(name.lower())
+        if kind and value:
+            out.append((name, secrets.placeholder(kind, value)))
         else:
             out.append((name, secrets.scrub_text(value)))
     return tuple(out)
@@ -139,9 +134,11 @@ def collect_secrets(interaction: Interaction, secrets: SecretMap) -> None:
     """Give a placeholder to every secret in the interaction: secret headers, credential fields, issued tokens."""
     req, resp = interaction.request, interaction.response
     for name, value in (*req.headers, *resp.headers):
-        kind = HEADER_KINDS.get(name.lower())
-        if (kind or name.lower() in SECRET_HEADERS) and value:
-            secrets.placeholder(kind or "secret", value)
+        kind = SECRET_HEADERS.get(name.lower())
+        if kind and value:
+            secrets.placeholder(kind, value)
+    for kind, value in query_secrets(req.query):  # `?token=...`: the URL is scrubbed as text
+        secrets.placeholder(kind, value)
     for body in (req.body, resp.body):
         parsed = parse_json(body)
         if parsed is not None:
@@ -208,7 +205,7 @@ def restore_response(response: RecordedResponse, secrets: SecretMap,
 
 def normalize_secrets(value):
     """A JSON value with every secret (or placeholder) reduced to its kind, so matching ignores secrets."""
-    value = map_secrets(value, lambda kind, secret: f"<{_KINDS.get(kind, kind)}>")
+    value = map_secrets(value, lambda kind, secret: f"<{kind}>")
     return _placeholders_to_kinds(value)
 
 

@@ -5,6 +5,7 @@ import json
 
 import pytest
 
+from simulator.body import RequestBody
 from simulator.clock import Clock, parse_time
 from simulator.faults.engine import FaultEngine
 from simulator.faults.rules import MISSING, RequestFacts, is_subset, lookup
@@ -19,7 +20,7 @@ def facts(method="GET", path="/v1.0/1234/instances", route="list_instances", acc
           headers=None) -> RequestFacts:
     raw = json.dumps(body).encode() if body is not None else b""
     return RequestFacts(method=method, path=path, route=route, account_id=account,
-                        headers={k.lower(): v for k, v in (headers or {}).items()}, raw_body=raw)
+                        headers={k.lower(): v for k, v in (headers or {}).items()}, request_body=RequestBody(raw))
 
 
 def rule_of(match=None, when=None):

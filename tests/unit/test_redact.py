@@ -1,0 +1,85 @@
+"""One list of secrets, applied to parsed data (every spelling of a key), header sets and query strings."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from simulator.body import RequestBody
+from simulator.journal import body_json, part_json
+from simulator.redact import (
+    MASK,
+    SECRET_FIELDS,
+    SECRET_HEADERS,
+    may_hold_secret,
+    query_secrets,
+    redact_headers,
+    redact_query,
+    redact_target,
+    redacted,
+)
+from simulator.replay import filters
+
+
+@pytest.mark.parametrize("raw", [
+    rb'{"auth": {"passwordCredentials": {"username": "u", "pass\u0077ord": "hunter2"}}}',
+    rb'{"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "u", "apiK\u0065y": "hunter2"}}}',
+    rb'{"\u0074\u006f\u006b\u0065\u006e": "hunter2"}',
+    rb'{"users": [{"name": "a", "\u0070assword": "hunter2"}]}',
+    '{"password": "hunter2"}'.encode("utf-16"),
+])
+def test_escaped_and_encoded_key_spellings_are_masked_in_the_journal(raw):
+    assert may_hold_secret(raw)
+    stored = body_json(RequestBody(raw))
+    assert "hunter2" not in stored and MASK in stored
+    assert "hunter2" not in part_json({}, raw, is_json=True)
+
+
+def test_a_body_without_a_secret_is_kept_as_it_came():
+    raw = b'{"instance": {"name": "db",   "flavorRef": 1}}'
+    assert not may_hold_secret(raw)
+    assert body_json(RequestBody(raw)) == raw.decode()
+
+
+def test_a_body_that_is_not_json_is_kept_as_text():
+    assert json.loads(body_json(RequestBody(b"\xffnot json"))) == "\ufffdnot json"
+
+
+def test_an_identity_answer_has_its_token_masked():
+    answer = {"access": {"token": {"id": "tok-123", "expires": "x"}, "user": {"id": "u1"}}}
+    masked, found = redacted(answer)
+    assert found and masked["access"]["token"]["id"] == MASK and masked["access"]["user"]["id"] == "u1"
+
+
+def test_secret_headers_are_masked_whatever_their_case():
+    headers = {"X-Auth-Token": "t", "x-subject-token": "s", "Authorization": "a", "X-Auth-Key": "k", "Accept": "*/*"}
+    assert redact_headers(headers) == {"X-Auth-Token": MASK, "x-subject-token": MASK, "Authorization": MASK,
+                                       "X-Auth-Key": MASK, "Accept": "*/*"}
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("token=abc", "token=***"),
+    ("limit=1&token=abc&marker=2", "limit=1&token=***&marker=2"),
+    ("TOKEN=abc", "TOKEN=***"),
+    ("%74oken=abc", "%74oken=***"),  # a percent-encoded name is the same parameter
+    ("X-Auth-Token=abc&apiKey=k&api_key=k&password=p&adminPass=p&access_token=a&auth_token=a",
+     "X-Auth-Token=***&apiKey=***&api_key=***&password=***&adminPass=***&access_token=***&auth_token=***"),
+    ("token=", "token="), ("token", "token"), ("tokens=abc", "tokens=abc"), ("", ""),
+])
+def test_secret_query_parameters_are_masked(query, expected):
+    assert redact_query(query) == expected
+
+
+def test_query_secrets_are_found_decoded():
+    assert query_secrets("a=1&token=ab%2Fc&apiKey=k+1") == [("token", "ab/c"), ("apiKey", "k 1")]
+
+
+def test_a_request_target_has_its_query_masked():
+    assert redact_target("/v1.0/1/flavors?token=abc") == "/v1.0/1/flavors?token=***"
+    assert redact_target("/v1.0/1/flavors") == "/v1.0/1/flavors"
+
+
+def test_the_recorder_takes_its_secret_headers_from_the_one_list():
+    assert "HEADER_KINDS" not in vars(filters)
+    assert filters.SECRET_HEADERS is SECRET_HEADERS
+    assert set(SECRET_FIELDS.values()) <= {"password", "apiKey", "token"}
