@@ -1,4 +1,4 @@
-"""create_app(config): the only composition root; builds the store, backend, pipeline and routes."""
+"""create_app(config): the only composition root; builds the store, backend, pipeline, routes and control plane."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -7,15 +7,21 @@ from simulator.backend import Backend
 from simulator.cache import ModelCache
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
+from simulator.control import create_control_app
 from simulator.demo import DemoSpec, seed_if_missing
 from simulator.faults import fault_middleware, setup_faults
+from simulator.http import CONTROL_PREFIX
 from simulator.journal import Journal
 from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, READS, STORE
-from simulator.middlewares import (auth_middleware, error_middleware, journal_middleware, limits_middleware,
-                                   model_middleware)
+from simulator.middlewares import (
+    auth_middleware,
+    error_middleware,
+    journal_middleware,
+    limits_middleware,
+    model_middleware,
+)
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import setup_routes
-
 
 #: How many bytes of rendered reads are kept (a page of 20 instances is about 10 KB).
 READ_CACHE_BYTES = 2 << 20
@@ -42,6 +48,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     if config.demo:
         seed_if_missing(backend, DemoSpec(seed=config.seed))
     setup_routes(app)
+    app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)
     setup_replay(app)
     app.on_cleanup.append(_close_store)

@@ -87,16 +87,6 @@ CACHED_READS = frozenset({
 })
 
 
-def control_routes() -> list:
-    """The /_sim/ routes of every control module."""
-    from simulator.faults import control as faults_control
-    from simulator.handlers import control, limits_control
-    from simulator.replay import control as replay_control
-
-    return [*control.ROUTES, *faults_control.ROUTES, *replay_control.ROUTES, *limits_control.ROUTES]
-
-
 def setup_routes(app: web.Application) -> None:
-    """Register the API table and the /_sim/ control plane."""
+    """Register the API table (the control plane is a sub-app that create_app mounts after it)."""
     app.router.add_routes(ROUTES)
-    app.router.add_routes(control_routes())

@@ -1,4 +1,5 @@
-"""The /_sim/scenarios control calls: load, list (with hit counts) and clear fault scenarios at run time."""
+"""The control plane's scenario calls (/scenarios on the control sub-app): load, list with hit counts, and clear
+fault scenarios at run time."""
 from __future__ import annotations
 
 import json
@@ -7,17 +8,16 @@ from pathlib import Path
 from aiohttp import web
 
 from simulator.errors import BadRequest
-from simulator.faults import fault_engine
+from simulator.faults.engine import FaultEngine
 from simulator.faults.scenario import shipped_scenarios
 from simulator.handlers.common import ok
-from simulator.handlers.control import require_control
-from simulator.keys import CONTEXT
+from simulator.keys import CONTEXT, FEATURES
 
 #: The keys of a JSON load request (exactly one source, and the optional account).
 SOURCES = ("scenario", "yaml", "name", "path")
 
 
-def _load_request(request: web.Request) -> tuple[object, str | None]:
+def _load_request(request: web.Request) -> tuple[str | dict | Path, str | None]:
     """(source, account_id) from the body: a JSON wrapper, a scenario as JSON, or YAML text."""
     raw = request[CONTEXT]["raw_body"]
     account_id = request.query.get("account_id")
@@ -58,41 +58,40 @@ def _load_request(request: web.Request) -> tuple[object, str | None]:
         raise BadRequest("The scenario text must be UTF-8.") from None
 
 
+def _engine(request: web.Request) -> FaultEngine:
+    """The simulator's fault engine (request.app is the control sub-app: the engine hangs on the main app)."""
+    return request.config_dict[FEATURES]["faults"]
+
+
 async def load_scenario(request: web.Request) -> web.Response:
-    """POST /_sim/scenarios[?account_id=]: load a scenario (replaces one of the same name and scope)."""
-    require_control(request)
+    """POST /scenarios[?account_id=]: load a scenario (replaces one of the same name and scope)."""
     source, account_id = _load_request(request)
-    loaded = fault_engine(request.app).load_entry(source, account_id, origin="<request body>")
+    loaded = _engine(request).load_entry(source, account_id, origin="<request body>")
     return ok({"scenario": loaded}, status=201)
 
 
 async def list_scenarios(request: web.Request) -> web.Response:
-    """GET /_sim/scenarios[?account_id=]: the loaded scenarios with hit counts per rule, and the shipped names."""
-    require_control(request)
-    engine = fault_engine(request.app)
+    """GET /scenarios[?account_id=]: the loaded scenarios with hit counts per rule, and the shipped names."""
+    engine = _engine(request)
     return ok({"scenarios": engine.list(request.query.get("account_id")), "shipped": list(shipped_scenarios())})
 
 
 async def show_scenario(request: web.Request) -> web.Response:
-    """GET /_sim/scenarios/{name}[?account_id=]"""
-    require_control(request)
-    return ok({"scenario": fault_engine(request.app).get(request.match_info["name"],
-                                                         request.query.get("account_id"))})
+    """GET /scenarios/{name}[?account_id=]"""
+    return ok({"scenario": _engine(request).get(request.match_info["name"], request.query.get("account_id"))})
 
 
 async def clear_scenarios(request: web.Request) -> web.Response:
-    """DELETE /_sim/scenarios[/{name}][?account_id=]: unload all / one / one account's; reports unused rules."""
-    require_control(request)
-    cleared, unused = fault_engine(request.app).clear_report(request.match_info.get("name"),
-                                                             request.query.get("account_id"))
+    """DELETE /scenarios[/{name}][?account_id=]: unload all / one / one account's; reports unused rules."""
+    cleared, unused = _engine(request).clear_report(request.match_info.get("name"), request.query.get("account_id"))
     return ok({"cleared": [{"name": s["name"], "account_id": s["account_id"], "hits": s["hits"]} for s in cleared],
                "unused_rules": unused})
 
 
 ROUTES = [
-    web.post("/_sim/scenarios", load_scenario, name="sim_load_scenario"),
-    web.get("/_sim/scenarios", list_scenarios, name="sim_list_scenarios", allow_head=False),
-    web.delete("/_sim/scenarios", clear_scenarios, name="sim_clear_scenarios"),
-    web.get("/_sim/scenarios/{name}", show_scenario, name="sim_show_scenario", allow_head=False),
-    web.delete("/_sim/scenarios/{name}", clear_scenarios, name="sim_clear_scenario"),
+    web.post("/scenarios", load_scenario, name="sim_load_scenario"),
+    web.get("/scenarios", list_scenarios, name="sim_list_scenarios", allow_head=False),
+    web.delete("/scenarios", clear_scenarios, name="sim_clear_scenarios"),
+    web.get("/scenarios/{name}", show_scenario, name="sim_show_scenario", allow_head=False),
+    web.delete("/scenarios/{name}", clear_scenarios, name="sim_clear_scenario"),
 ]

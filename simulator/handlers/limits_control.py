@@ -1,16 +1,14 @@
-"""/_sim/ calls for rate limits: turn an account's limits on or off."""
+"""The control plane's rate-limit call (on the control sub-app): turn an account's limits on or off."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from simulator.errors import BadRequest
 from simulator.handlers.common import backend, json_body, ok
-from simulator.handlers.control import require_control
 
 
 async def set_rate_limits(request: web.Request) -> web.Response:
-    """PUT /_sim/accounts/{account_id}/rate_limits {"enabled": bool}: counters start afresh"""
-    require_control(request)
+    """PUT /accounts/{account_id}/rate_limits {"enabled": bool}: counters start afresh"""
     body = json_body(request)
     enabled = body.get("enabled") if isinstance(body, dict) else None
     if not isinstance(enabled, bool):
@@ -21,5 +19,5 @@ async def set_rate_limits(request: web.Request) -> web.Response:
 
 
 ROUTES = [
-    web.put("/_sim/accounts/{account_id}/rate_limits", set_rate_limits, name="sim_set_rate_limits"),
+    web.put("/accounts/{account_id}/rate_limits", set_rate_limits, name="sim_set_rate_limits"),
 ]

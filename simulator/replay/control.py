@@ -1,12 +1,14 @@
-"""/_sim/replay: load a recording (file or inline HAR), change the mode, read status and misses; fetch a recording."""
+"""The control plane's replay calls (/replay and /recording on the control sub-app): load a recording (a file or
+inline HAR), change the mode, read status and misses; fetch the recording being made."""
 from __future__ import annotations
 
 from aiohttp import web
 
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.handlers.common import json_body, ok
-from simulator.handlers.control import require_control
-from simulator.replay import engine_of
+from simulator.keys import FEATURES
+from simulator.replay import FEATURE
+from simulator.replay.engine import ReplayEngine
 from simulator.replay.har import HarError
 from simulator.replay.matchers import DEFAULT_MATCH_ON
 from simulator.replay.player import validate_mode
@@ -21,15 +23,18 @@ def _body(request: web.Request) -> dict:
     return body
 
 
+def _engine(request: web.Request) -> ReplayEngine:
+    """The simulator's replay engine (request.app is the control sub-app: the engine hangs on the main app)."""
+    return request.config_dict[FEATURES][FEATURE]
+
+
 async def show_replay(request: web.Request) -> web.Response:
-    """GET /_sim/replay: what is being replayed and recorded, hits, misses (with the closest request)."""
-    require_control(request)
-    return ok({"replay": engine_of(request.app).status()})
+    """GET /replay: what is being replayed and recorded, hits, misses (with the closest request)."""
+    return ok({"replay": _engine(request).status()})
 
 
 async def load_replay(request: web.Request) -> web.Response:
-    """PUT /_sim/replay {"path" | "har", "mode", "match", "record_mode", "allow_playback_repeats"}"""
-    require_control(request)
+    """PUT /replay {"path" | "har", "mode", "match", "record_mode", "allow_playback_repeats"}"""
     body = _body(request)
     unknown = set(body) - {"path", "har", "mode", "match", "record_mode", "allow_playback_repeats"}
     if unknown:
@@ -45,7 +50,7 @@ async def load_replay(request: web.Request) -> web.Response:
     if isinstance(match, str):
         match = match.split(",")
     try:
-        engine_of(request.app).configure(
+        _engine(request).configure(
             path, document=document, mode=body.get("mode", "strict"), match_on=match,
             record_mode=body.get("record_mode", "none"),
             allow_playback_repeats=bool(body.get("allow_playback_repeats", False)))
@@ -53,14 +58,13 @@ async def load_replay(request: web.Request) -> web.Response:
         raise ItemNotFound(f"Cannot load the recording: {exc}.") from None
     except (ValueError, HarError, OSError) as exc:
         raise BadRequest(f"Cannot load the recording: {exc}.") from None
-    return ok({"replay": engine_of(request.app).status()})
+    return ok({"replay": _engine(request).status()})
 
 
 async def change_replay(request: web.Request) -> web.Response:
-    """PATCH /_sim/replay {"mode": "strict" | "fallthrough"}"""
-    require_control(request)
+    """PATCH /replay {"mode": "strict" | "fallthrough"}"""
     body = _body(request)
-    engine = engine_of(request.app)
+    engine = _engine(request)
     if engine.player is None:
         raise BadRequest("No recording is being replayed.")
     if set(body) != {"mode"}:
@@ -74,25 +78,23 @@ async def change_replay(request: web.Request) -> web.Response:
 
 
 async def stop_replay(request: web.Request) -> web.Response:
-    """DELETE /_sim/replay: stop replaying and recording (a recording is saved first)."""
-    require_control(request)
-    engine_of(request.app).stop()
+    """DELETE /replay: stop replaying and recording (a recording is saved first)."""
+    _engine(request).stop()
     return web.Response(status=204)
 
 
 async def show_recording(request: web.Request) -> web.Response:
-    """GET /_sim/recording: the recording being made, as HAR (secrets already replaced)."""
-    require_control(request)
-    recorder = engine_of(request.app).recorder
+    """GET /recording: the recording being made, as HAR (secrets already replaced)."""
+    recorder = _engine(request).recorder
     if recorder is None:
         raise ItemNotFound("Nothing is being recorded.")
     return web.Response(text=recorder.cassette.to_har(), content_type="application/json")
 
 
 ROUTES = [
-    web.get("/_sim/replay", show_replay, name="sim_show_replay", allow_head=False),
-    web.put("/_sim/replay", load_replay, name="sim_load_replay"),
-    web.patch("/_sim/replay", change_replay, name="sim_change_replay"),
-    web.delete("/_sim/replay", stop_replay, name="sim_stop_replay"),
-    web.get("/_sim/recording", show_recording, name="sim_show_recording", allow_head=False),
+    web.get("/replay", show_replay, name="sim_show_replay", allow_head=False),
+    web.put("/replay", load_replay, name="sim_load_replay"),
+    web.patch("/replay", change_replay, name="sim_change_replay"),
+    web.delete("/replay", stop_replay, name="sim_stop_replay"),
+    web.get("/recording", show_recording, name="sim_show_recording", allow_head=False),
 ]

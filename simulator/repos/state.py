@@ -6,8 +6,6 @@ from sqlite_utils import Database
 
 #: Tables that describe the database itself, not the simulated world: never wiped, never in an account's rows.
 KEEP = ("meta",)
-#: The account and who may call it: a per-account reset keeps these.
-IDENTITY = ("accounts", "users", "tokens")
 
 
 class StateRepo:
@@ -66,7 +64,7 @@ class StateRepo:
                 self.db.execute(f"delete from [{table}] where {cond}", [account_id])
         for table, items in rows.items():
             if items:
-                self.db[table].insert_all(items)
+                self.db.table(table).insert_all(items)
 
     def wipe(self) -> None:
         """Delete every row of the simulated world (the schema and meta stay)."""

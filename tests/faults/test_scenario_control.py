@@ -1,17 +1,11 @@
-"""The /_sim/scenarios control calls: load from every kind of body, list with hit counts, clear with unused rules."""
+"""The /_sim/scenarios control calls: load from every kind of body, list with hit counts, clear with unused rules
+(who may call them: tests/control/test_control_access.py)."""
 from __future__ import annotations
 
-from unittest import mock
-
-import pytest
 import yaml
-from aiohttp.test_utils import make_mocked_request
-
-from simulator.errors import Forbidden
-from simulator.faults.control import clear_scenarios, list_scenarios, load_scenario
+from support import assert_fault
 
 from simulator.faults.scenario import SHIPPED_DIR
-from support import assert_fault
 
 RULES = [{"name": "unavailable", "match": {"route": "list_flavors"}, "actions": [{"respond": 503}]},
          {"name": "never", "match": {"method": "DELETE"}, "actions": ["reset"]}]
@@ -118,13 +112,3 @@ async def test_load_bad_requests_are_bad_request(api):
         assert_fault(await api.post("/_sim/scenarios", body), "badRequest", 400, contains=text)
     assert_fault(await api.post("/_sim/scenarios"), "badRequest", 400, contains="Send a scenario")
     assert await names(api) == []
-
-
-async def test_scenarios_control_refuses_remote_callers(api):
-    transport = mock.Mock()
-    transport.get_extra_info.side_effect = lambda name, default=None: ("10.0.0.1", 4242) if name == "peername" \
-        else default
-    for handler, method in ((list_scenarios, "GET"), (load_scenario, "POST"), (clear_scenarios, "DELETE")):
-        request = make_mocked_request(method, "/_sim/scenarios", app=api.app, transport=transport)
-        with pytest.raises(Forbidden):
-            await handler(request)

@@ -1,0 +1,28 @@
+"""create_control_app(simulator): the control plane as an aiohttp sub-application, mounted by create_app at
+CONTROL_PREFIX; its one middleware is the access rule, and every room (faults, replay, rate limits) adds its routes.
+
+Route paths here are relative to the prefix; route names are the journal's and the OpenAPI document's."""
+from __future__ import annotations
+
+from aiohttp import web
+
+from simulator.control import accounts, clock, demo, journal, reset, snapshots, status
+from simulator.control.access import access_middleware
+from simulator.control.common import SIMULATOR
+from simulator.faults import control as faults_control
+from simulator.handlers import limits_control
+from simulator.replay import control as replay_control
+
+
+def control_routes() -> list[web.RouteDef]:
+    """Every control route: the control plane's own, then the fault, replay and rate-limit rooms'."""
+    return [*reset.ROUTES, *clock.ROUTES, *accounts.ROUTES, *journal.ROUTES, *status.ROUTES, *snapshots.ROUTES,
+            *demo.ROUTES, *faults_control.ROUTES, *replay_control.ROUTES, *limits_control.ROUTES]
+
+
+def create_control_app(simulator: web.Application) -> web.Application:
+    """The control sub-app of simulator (whose keys its handlers read through request.config_dict)."""
+    control = web.Application(middlewares=[access_middleware])
+    control[SIMULATOR] = simulator
+    control.router.add_routes(control_routes())
+    return control
