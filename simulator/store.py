@@ -11,12 +11,13 @@ from simulator.repos.faults import FaultsRepo, migrations as fault_migrations
 from simulator.migrations import migrations as core_migrations
 from simulator.repos.accounts import AccountsRepo
 from simulator.repos.backups import BackupsRepo, migrations as backup_migrations
+from simulator.repos.configurations import ConfigurationsRepo, migrations as configuration_migrations
 from simulator.repos.instances import InstancesRepo
 from simulator.repos.journal import JournalRepo
 from simulator.repos.state import StateRepo
 
 #: Every migration set, core first.
-MIGRATION_SETS = (core_migrations, backup_migrations, fault_migrations)
+MIGRATION_SETS = (core_migrations, backup_migrations, fault_migrations, configuration_migrations)
 
 
 class Store:
@@ -33,6 +34,7 @@ class Store:
         self.journal = JournalRepo(db)
         self.backups = BackupsRepo(db)
         self.faults = FaultsRepo(db)
+        self.configurations = ConfigurationsRepo(db)
         self.state = StateRepo(db)
 
     @classmethod
