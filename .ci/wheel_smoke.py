@@ -59,14 +59,18 @@ def build_and_install(work: Path) -> tuple[Path, dict[str, str]]:
     """The wheel built from a clean copy of the checkout (symbolic links kept), installed into a fresh venv."""
     source = work / "src"
     shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SOURCES))
-    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", work / "dist", source, cwd=work,
-        env=dict(os.environ))
+    started = time.monotonic()
+    run(sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--disable-pip-version-check", "-w", work / "dist",
+        source, cwd=work, env=dict(os.environ))
     wheel = next((work / "dist").glob("cdbsim-*.whl"))
+    step(f"built {wheel.name} ({time.monotonic() - started:.0f} s)")
     venv = work / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=work, env=dict(os.environ))
     env = outside_env(venv)
-    run(venv / "bin" / "python", "-m", "pip", "install", "-q", wheel, "pytest", "pytest-asyncio", cwd=work, env=env)
-    step(f"installed {wheel.name} into {venv}")
+    built = time.monotonic()
+    run(venv / "bin" / "python", "-m", "pip", "install", "-q", "--no-compile", "--disable-pip-version-check", wheel,
+        "pytest", "pytest-asyncio", cwd=work, env=env)
+    step(f"installed {wheel.name} into {venv} ({time.monotonic() - built:.0f} s)")
     return venv, env
 
 
@@ -126,9 +130,10 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="cdbsim-wheel-"))
     try:
         venv, env = build_and_install(work)
-        check_installed_copy(venv, env, work)
-        check_serve(venv, env, work)
-        check_plugin(venv, env, work)
+        for check in (check_installed_copy, check_serve, check_plugin):
+            begun = time.monotonic()
+            check(venv, env, work)
+            step(f"{check.__name__} took {time.monotonic() - begun:.0f} s")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     step(f"passed in {time.monotonic() - started:.0f} s")
