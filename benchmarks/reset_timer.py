@@ -1,4 +1,4 @@
-"""Times the pytest plugin's per-test reset (the function simulator/pytest_plugin.py exposes), in its own process.
+"""Times the pytest plugin's per-test reset (simulator.testing.reset_cycle, what the fixture does), in its own process.
 
 Prints one JSON object: median and p99 milliseconds over --repeat resets of a simulator that a test has used, or
 {"unavailable": why} when the plugin has no reset to time yet.
@@ -23,17 +23,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=50)
     args = parser.parse_args()
     try:
-        import simulator.pytest_plugin as plugin
+        from simulator.testing import CdbsimSession, reset_cycle
     except ImportError as exc:
-        return unavailable(f"simulator.pytest_plugin cannot be imported: {exc}")
-    reset_cycle = getattr(plugin, "reset_cycle", None)
-    session_cls = getattr(plugin, "CdbsimSession", None)
-    if reset_cycle is None or session_cls is None:
-        others = [n for n in dir(plugin) if "reset" in n.lower()]
-        return unavailable("simulator/pytest_plugin.py exposes no reset_cycle(session) / CdbsimSession yet"
-                           + (f" (it has {', '.join(others)})" if others else ""))
-    # As the plugin documents it: with CdbsimSession.start() as s: timeit(lambda: reset_cycle(s)).
-    with session_cls.start() as session:
+        return unavailable(f"simulator.testing has no reset_cycle(session) / CdbsimSession: {exc}")
+    # As reset_cycle documents it: with CdbsimSession.start() as s: timeit(lambda: reset_cycle(s)).
+    with CdbsimSession.start() as session:
         for _ in range(args.warmup):
             reset_cycle(session)
         times = []
@@ -42,7 +36,7 @@ def main() -> int:
             reset_cycle(session)
             times.append(time.perf_counter() - t0)
     times.sort()
-    print(json.dumps({"function": "simulator.pytest_plugin.reset_cycle(CdbsimSession.start())",
+    print(json.dumps({"function": "simulator.testing.reset_cycle(CdbsimSession.start())",
                       "repeat": args.repeat, "median_ms": statistics.median(times) * 1000,
                       "p99_ms": times[min(len(times) - 1, int(0.99 * len(times)))] * 1000,
                       "max_ms": times[-1] * 1000}))

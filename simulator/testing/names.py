@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from pathlib import Path
 
 
 def token_for(account_id: str) -> str:
@@ -22,3 +23,11 @@ def account_id_for(nodeid: str) -> str:
 def account_body(account_id: str, role: str = "dbaas:admin", **fields) -> dict:
     """What creating a test's account sends: its id, role and fixed token, and any other fields."""
     return {"account_id": account_id, "role": role, "token": token_for(account_id), **fields}
+
+
+def recording_path(folder: str | Path, nodeid: str, name: str) -> Path:
+    """Where a test's recording goes: one HAR per test, in folders like the tests' (folder/<module>/<test>.har)."""
+    module = nodeid.split("::")[0]
+    module = module[:-3] if module.endswith(".py") else module
+    test = ".".join(nodeid.split("::")[1:]) or name
+    return Path(folder) / module / (re.sub(r"[^A-Za-z0-9_.\-\[\]]", "_", test) + ".har")

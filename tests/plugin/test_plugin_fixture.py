@@ -95,7 +95,7 @@ def test_fixture_scenario_faults_only_the_tests_account(inner):
             assert cdbsim.scenarios()[0]["rules"][0]["name"] == "backup-ends-failed"
 
         def test_bad_scenario_is_refused_with_its_problem(cdbsim):
-            from simulator.pytest_plugin import CdbsimError
+            from simulator.testing import CdbsimError
             import pytest
             with pytest.raises(CdbsimError, match="not a shipped scenario") as info:
                 cdbsim.load_scenario("no_such_scenario")
@@ -189,7 +189,7 @@ def test_fixture_reraises_a_simulator_bug_at_teardown(inner):
 def test_fixture_uses_a_running_simulator_given_by_url(inner):
     from simulator import SimulatorConfig
     from simulator.keys import BACKEND, STORE
-    from simulator.pytest_plugin import account_id_for
+    from simulator.testing import account_id_for
     from simulator.testing import SimulatorServer
 
     with SimulatorServer(SimulatorConfig(seed=3)) as server:

@@ -27,7 +27,7 @@ def test_freezegun_tick_and_move_to_move_the_simulator(inner):
         import datetime as dt
         import pytest
         from freezegun import freeze_time
-        from simulator.pytest_plugin import CdbsimError
+        from simulator.testing import CdbsimError
 
         @pytest.mark.cdbsim(clock="real")
         def test_moves(cdbsim):

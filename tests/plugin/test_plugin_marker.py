@@ -137,7 +137,7 @@ def test_record_dir_then_replay_marker_answers_from_the_recording(inner, pyteste
 
     replay = inner("""
         import pytest
-        from simulator.pytest_plugin import account_id_for
+        from simulator.testing import account_id_for
 
         @pytest.mark.cdbsim(replay="recordings/test_inner/test_recorded.har",
                             account=account_id_for("test_inner.py::test_recorded"))
