@@ -99,7 +99,7 @@ class Control(Protocol):
         """Whether a database user would log in to an instance with that password."""
 
 
-class AppControl:
+class AppControl(Control):
     """Control calls as functions of the app, run by `run` (SimulatorServer.run, or a direct call)."""
 
     def __init__(self, run: Callable[[AppCall], Any]) -> None:
@@ -201,7 +201,7 @@ class AppControl:
         return self.call(lambda app: app[BACKEND].users.check_login(account_id, instance_id, user, password))
 
 
-class HttpControl:
+class HttpControl(Control):
     """The same calls over the /_sim/ API of a running simulator (--cdbsim-url)."""
 
     def __init__(self, url: str, admin_token: str | None = None) -> None:
@@ -284,7 +284,8 @@ class HttpControl:
         return self._do("POST", f"/_sim/snapshots/{urllib.parse.quote(name, safe='')}/restore")["snapshot"]
 
     def replay(self, path: str | None, mode: str = "strict", record_mode: str = "none") -> None:
-        self._do("PUT", "/_sim/replay", {"path": path, "mode": mode, "record_mode": record_mode})
+        self._do("PUT", "/_sim/replay", {"path": path, "mode": mode, "record_mode": record_mode,
+                                         "overwrite": record_mode == "all"})  # a test's recording is made afresh
 
     def stop_replay(self) -> None:
         self._do("DELETE", "/_sim/replay")
