@@ -1,6 +1,7 @@
 """Pure functions from backend models to the service's JSON (Trove's views); no I/O."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
 from simulator.catalog import DATASTORES, FLAVORS, Datastore, DatastoreVersion, Flavor
@@ -14,7 +15,7 @@ def links(base: str, account_id: str, collection: str, item_id) -> list[dict]:
             {"href": f"{base}/{collection}/{item_id}", "rel": "bookmark"}]
 
 
-def next_link(url: str, query: dict, marker, limit: int) -> list[dict]:
+def next_link(url: str, query: Mapping[str, str], marker, limit: int) -> list[dict]:
     """The `links` array of a truncated page: the same URL with marker (quoted again) and limit."""
     params = {k: v for k, v in query.items() if k not in ("marker", "limit")}
     params["marker"] = quote(str(marker), safe="")
@@ -64,6 +65,51 @@ def instance_summary(base: str, m: dict) -> dict:
         "name": m["name"],
         "status": m["status"],
         "volume": {"size": m["volume_size"]},
+    }
+
+
+def backup(m: dict) -> dict:
+    """A backup as Trove and Rackspace show it (locationRef null until COMPLETED, size null while NEW)."""
+    return {
+        "created": m["created"],
+        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"],
+                      "version_id": m["datastore_version_id"]},
+        "description": m["description"],
+        "flavor_ram": m["flavor_ram"],
+        "id": m["id"],
+        "instance_id": m["instance_id"],
+        "is_automated": bool(m["is_automated"]),
+        "locationRef": m["location"],
+        "name": m["name"],
+        "parent_id": m["parent_id"],
+        "size": None if m["status"] == "NEW" else m["size"],
+        "source": {"type": "instance", "id": m["instance_id"]},
+        "status": m["status"],
+        "type": m["backup_type"],
+        "updated": m["updated"],
+        "volume_size": m["volume_size"],
+    }
+
+
+def schedule(m: dict) -> dict:
+    """A backup schedule as the reference shows it."""
+    return {
+        "action": m["action"],
+        "copy_to": m["copy_to"],
+        "created": m["created"],
+        "day_of_month": None,
+        "day_of_week": m["day_of_week"],
+        "full_backup_retention": m["full_backup_retention"],
+        "hour": m["hour"],
+        "id": m["id"],
+        "instance_id": m["instance_id"],
+        "last_scheduled": m["last_scheduled"],
+        "minute": m["minute"],
+        "month": None,
+        "next_run": m["next_run"],
+        "running": m["running"],
+        "source": {"id": m["instance_id"], "type": "instance"},
+        "updated": m["updated"],
     }
 
 

@@ -7,31 +7,8 @@ from simulator import views
 from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
 
 
-def backup_view(m: dict) -> dict:
-    """A backup as Trove and Rackspace show it (locationRef null until COMPLETED, size null while NEW)."""
-    return {
-        "created": m["created"],
-        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"],
-                      "version_id": m["datastore_version_id"]},
-        "description": m["description"],
-        "flavor_ram": m["flavor_ram"],
-        "id": m["id"],
-        "instance_id": m["instance_id"],
-        "is_automated": bool(m["is_automated"]),
-        "locationRef": m["location"],
-        "name": m["name"],
-        "parent_id": m["parent_id"],
-        "size": None if m["status"] == "NEW" else m["size"],
-        "source": {"type": "instance", "id": m["instance_id"]},
-        "status": m["status"],
-        "type": m["backup_type"],
-        "updated": m["updated"],
-        "volume_size": m["volume_size"],
-    }
-
-
 def _page(request: web.Request, rows: list[dict], next_marker) -> web.Response:
-    body = {"backups": [backup_view(m) for m in rows]}
+    body = {"backups": [views.backup(m) for m in rows]}
     if next_marker is not None:
         body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker,
                                         len(rows))
@@ -57,13 +34,13 @@ async def list_instance_backups(request: web.Request) -> web.Response:
 async def create_backup(request: web.Request) -> web.Response:
     """POST /v1.0/{account_id}/backups: 202 with the backup in NEW"""
     row = backend(request).backups.create(account(request), json_body(request))
-    return ok({"backup": backup_view(row)}, status=202)
+    return ok({"backup": views.backup(row)}, status=202)
 
 
 async def show_backup(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/backups/{backup_id}"""
     row = backend(request).backups.get(account(request), request.match_info["backup_id"])
-    return ok({"backup": backup_view(row)})
+    return ok({"backup": views.backup(row)})
 
 
 async def delete_backup(request: web.Request) -> web.Response:
