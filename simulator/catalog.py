@@ -1,4 +1,4 @@
-"""Reference data: the documented flavors and datastores (read-only, so plain constants)."""
+"""Reference data: the documented flavors, datastores, regions and backup vocabulary (read-only, so plain constants)."""
 from __future__ import annotations
 
 import math
@@ -62,6 +62,14 @@ DATASTORES = (
     ]),
 )
 DEFAULT_DATASTORE = DATASTORES[0]
+
+#: The regions a backup can be copied to (copy_to).
+REGIONS = ("DFW", "IAD", "ORD", "HKG", "SYD")
+#: A backup in one of these is still being taken: its instance shows BACKUP, and it cannot be deleted.
+RUNNING_BACKUP_STATUSES = ("NEW", "BUILDING")
+#: Where a COMPLETED backup is kept in Cloud Files (its locationRef); {region} is the region in lower case.
+BACKUP_LOCATION = ("https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
+                   "z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz")
 
 
 def get_flavor(flavor_ref) -> Flavor:

@@ -2,18 +2,19 @@
 from __future__ import annotations
 
 import re
+import string
 
-from simulator.catalog import DATASTORES
+from sqlite_utils import Database, Migrations
+
+from simulator.catalog import BACKUP_LOCATION, DATASTORES, RUNNING_BACKUP_STATUSES
 from simulator.repos import sql
 from simulator.repos.sql import select
-from sqlite_utils import Database, Migrations
 
 migrations = Migrations("cdbsim-backups")
 
-RUNNING = ("NEW", "BUILDING")
 #: The running test as literal SQL: the partial index on running backups serves only a query that spells out its
 #: WHERE (bound parameters do not match it).
-IS_RUNNING = "status in (" + ", ".join(f"'{s}'" for s in RUNNING) + ")"
+IS_RUNNING = "status in (" + ", ".join(f"'{s}'" for s in RUNNING_BACKUP_STATUSES) + ")"
 
 
 @migrations()
@@ -63,9 +64,22 @@ def index_only_running_and_incremental_backups(db: Database) -> None:
 
 #: What start() records for a backup that holds nothing new (no databases or users set or dropped): stored as NULL.
 EMPTY_CHANGE = '{"databases": {"set": {}, "drop": []}, "users": {"set": {}, "drop": []}}'
+#: What each part of the catalog's BACKUP_LOCATION may be, for reading one back out of a URL.
+_LOCATION_PARTS = {"region": "[a-z0-9-]+", "account_id": "[^/ ]+", "backup_id": "[^/ ]+"}
+
+
+def _location_pattern(template: str) -> re.Pattern:
+    """The location template as a regex with a named group for each part (the URL format stays the catalog's)."""
+    pattern = ""
+    for literal, part, _, _ in string.Formatter().parse(template):
+        pattern += re.escape(literal)
+        if part:
+            pattern += f"(?P<{part}>{_LOCATION_PARTS[part]})"
+    return re.compile(pattern)
+
+
 #: The Cloud Files URL a COMPLETED backup gets; only its region, account and object id vary, so only they are stored.
-_LOCATION = re.compile(r"https://snet-storage101\.([a-z0-9-]+)1\.clouddrive\.com/v1/MossoCloudFS_([^/ ]+)/"
-                       r"z_CLOUDDB_BACKUPS/([^/ ]+)\.xbstream\.gz")
+_LOCATION = _location_pattern(BACKUP_LOCATION)
 
 
 #: (datastore, version name) -> the catalog's version id: a backup's version id is one of these (a restore looks it up
@@ -74,8 +88,8 @@ VERSION_IDS = {(ds.name, v.name): v.id for ds in DATASTORES for v in ds.versions
 
 
 def location_url(region: str, account_id: str, backup_id: str) -> str:
-    return (f"https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
-            f"z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz")
+    """The full URL a stored location stands for."""
+    return BACKUP_LOCATION.format(region=region, account_id=account_id, backup_id=backup_id)
 
 
 def pack_location(location: str | None, account_id: str, backup_id: str) -> str | None:
@@ -84,7 +98,7 @@ def pack_location(location: str | None, account_id: str, backup_id: str) -> str 
     match = _LOCATION.fullmatch(location) if location else None
     if match is None:
         return location
-    region, account, object_id = match.groups()
+    region, account, object_id = match.group("region", "account_id", "backup_id")
     return region if (account, object_id) == (account_id, backup_id) else f"{region} {account} {object_id}"
 
 

@@ -1,9 +1,10 @@
 """Instances and what lives on them: databases, database users and their grants."""
 from __future__ import annotations
 
+from sqlite_utils import Database
+
 from simulator.repos import sql
 from simulator.repos.sql import select
-from sqlite_utils import Database
 
 
 class InstancesRepo:
@@ -145,7 +146,8 @@ class InstancesRepo:
                         [*changes.values(), instance_id, name, host])
         if "name" in changes or "host" in changes:
             self.db.execute(
-                "update grants set user_name = ?, user_host = ? where instance_id = ? and user_name = ? and user_host = ?",
+                "update grants set user_name = ?, user_host = ? "
+                "where instance_id = ? and user_name = ? and user_host = ?",
                 [changes.get("name", name), changes.get("host", host), instance_id, name, host])
 
     def delete_user(self, instance_id: str, name: str, host: str) -> None:
