@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import jsonschema
 
+from simulator.catalog import REGIONS
 from simulator.errors import BadRequest
 
 UUID_PATTERN = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
@@ -24,6 +25,14 @@ databases_ref = {"type": "array", "items": {"type": "object", "required": ["name
 user = {"type": "object", "required": ["name", "password"],
         "properties": {"name": non_empty_string, "password": non_empty_string, "host": host_string,
                        "databases": databases_ref}}
+regions = {"type": "array", "items": {"enum": list(REGIONS)}}
+schedule_fields = {
+    "day_of_week": {"type": "integer", "minimum": 0, "maximum": 7},
+    "hour": {"type": "integer", "minimum": 0, "maximum": 23},
+    "minute": {"type": "integer", "minimum": 0, "maximum": 59},
+    "full_backup_retention": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
+    "copy_to": regions,
+}
 
 SCHEMAS = {
     "instance_create": {
@@ -73,6 +82,40 @@ SCHEMAS = {
                                                            "password": non_empty_string,
                                                            "host": host_string}}}},
     "grant": {"type": "object", "required": ["databases"], "properties": {"databases": databases_ref}},
+    "backup_create": {
+        "type": "object", "required": ["backup"],
+        "properties": {"backup": {
+            "type": "object", "required": ["name"],
+            "properties": {
+                "name": {**non_empty_string, "maxLength": 64},
+                "description": {"type": ["string", "null"], "maxLength": 255},
+                "instance": {"type": ["string", "null"], "pattern": UUID_PATTERN},
+                "parent_id": uuid,
+                "incremental": {"type": "integer", "minimum": 0, "maximum": 1},
+                "swift_container": {"type": "string"},
+                "copy_to": regions,
+                "source": {"type": "object", "required": ["type", "id"],
+                           "properties": {"type": {"enum": ["instance", "ha"]}, "id": uuid}},
+                "restore_from": {"type": "object"},
+            }}},
+    },
+    "schedule_create": {
+        "type": "object", "required": ["schedule"],
+        "properties": {"schedule": {
+            "type": "object", "required": ["action", "day_of_week", "hour", "minute"],
+            "properties": {**schedule_fields,
+                           "action": {"enum": ["backup"]},
+                           "instance_id": {"type": "string", "pattern": UUID_PATTERN},
+                           "source_id": {"type": "string", "pattern": UUID_PATTERN},
+                           "source_type": {"enum": ["instance", "ha"]}}}},
+    },
+    "schedule_update": {
+        "type": "object", "required": ["schedule"],
+        "properties": {"schedule": {
+            "type": "object",
+            "properties": {**schedule_fields,
+                           "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]}}}},
+    },
 }
 
 _VALIDATORS = {name: jsonschema.Draft4Validator(schema) for name, schema in SCHEMAS.items()}
@@ -96,7 +139,7 @@ _TYPES: dict[str, Callable[[object], bool]] = {
 
 def _all(checks: list[Callable[[object], bool]]) -> Callable[[object], bool]:
     def run(x) -> bool:
-        for c in checks:
+        for c in checks:  # noqa: SIM110 (a plain loop: all() over a generator is slower on every request)
             if not c(x):
                 return False
         return True
@@ -177,11 +220,6 @@ def validate(schema_name: str, body) -> None:
     fast = _FAST[schema_name]
     if fast is not None and fast(body):
         return
-    check(_VALIDATORS[schema_name], body)
-
-
-def check(validator: jsonschema.Draft4Validator, body) -> None:
-    """validate() for a schema a feature module keeps itself."""
-    errors = sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path))
+    errors = sorted(_VALIDATORS[schema_name].iter_errors(body), key=lambda e: list(e.absolute_path))
     if errors:
         raise BadRequest("Validation error: " + "; ".join(_describe(e) for e in errors))

@@ -1,66 +1,20 @@
-"""Backups: full and incremental chains of what an instance holds, their lifecycle, restore and cascade delete."""
+"""Backups: taking full and incremental backups of an instance, their lifecycle, pages and cascade delete."""
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-
-import jsonschema
 
 from simulator import catalog
+from simulator.backend.chains import EMPTY, composed, diff
+from simulator.catalog import RUNNING_BACKUP_STATUSES
 from simulator.clock import api_time
-from simulator.errors import (BadRequest, Conflict, NotImplementedFault, OverLimit, UnprocessableEntity,
-                              not_found)
-from simulator.validation import UUID_PATTERN, check, non_empty_string, uuid
+from simulator.errors import BadRequest, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
+from simulator.validation import validate
 
-RUNNING = ("NEW", "BUILDING")
 PAGE_SIZE = 20
 MAX_OFFSET = 2**62  # beyond what SQLite's OFFSET takes
 #: Share of the fixed backup time spent in NEW before the guest reports BUILDING.
 NEW_SHARE = 0.25
-REGIONS = ("DFW", "IAD", "ORD", "HKG", "SYD")
-EMPTY = {"databases": {}, "users": {}}
-_UUID = re.compile(UUID_PATTERN)
-
-CREATE_SCHEMA = {
-    "type": "object", "required": ["backup"],
-    "properties": {"backup": {
-        "type": "object", "required": ["name"],
-        "properties": {
-            "name": {**non_empty_string, "maxLength": 64},
-            "description": {"type": ["string", "null"], "maxLength": 255},
-            "instance": {"type": ["string", "null"], "pattern": UUID_PATTERN},
-            "parent_id": uuid,
-            "incremental": {"type": "integer", "minimum": 0, "maximum": 1},
-            "swift_container": {"type": "string"},
-            "copy_to": {"type": "array", "items": {"enum": list(REGIONS)}},
-            "source": {"type": "object", "required": ["type", "id"],
-                       "properties": {"type": {"enum": ["instance", "ha"]}, "id": uuid}},
-            "restore_from": {"type": "object"},
-        }}},
-}
-
-
-def diff(base: dict, target: dict) -> dict:
-    """What turns base into target: per kind, the entries to set and the keys to drop."""
-    out = {}
-    for kind in ("databases", "users"):
-        old, new = base.get(kind, {}), target.get(kind, {})
-        out[kind] = {"set": {k: v for k, v in new.items() if old.get(k) != v},
-                     "drop": sorted(k for k in old if k not in new)}
-    return out
-
-
-def apply(state: dict, change: dict) -> dict:
-    """state with a diff applied (a full backup is a diff against nothing)."""
-    out = {}
-    for kind in ("databases", "users"):
-        entries = dict(state.get(kind, {}))
-        for key in change[kind]["drop"]:
-            entries.pop(key, None)
-        entries.update(change[kind]["set"])
-        out[kind] = entries
-    return out
 
 
 class Backups:
@@ -69,7 +23,6 @@ class Backups:
     def __init__(self, backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
-        self.create_validator = jsonschema.Draft4Validator(CREATE_SCHEMA)
         backend.instances.on_delete.append(self.fail_running)
 
     # reading ---------------------------------------------------------------------------------
@@ -110,7 +63,7 @@ class Backups:
     # create ----------------------------------------------------------------------------------
     def create(self, account_id: str, body) -> dict:
         """POST /backups (202): Trove's checks in Trove's order, then a NEW backup."""
-        check(self.create_validator, body)
+        validate("backup_create", body)
         spec = body["backup"]
         if "restore_from" in spec:
             raise NotImplementedFault("Creating a backup record from a remote location is not simulated.")
@@ -143,7 +96,7 @@ class Backups:
         """Write a NEW backup of what the instance holds now (the instance then refuses changes until it ends)."""
         at = at or self.backend.now()
         held = self.backend.store.instances.contents(instance["id"])
-        base = (self.composed(parent) or EMPTY) if parent else EMPTY
+        base = (composed(self.repo, parent) or EMPTY) if parent else EMPTY
         size = self.backend.instances.used_gb(instance)
         durations = self.backend.config.durations
         start = at.timestamp()
@@ -183,7 +136,7 @@ class Backups:
         """DELETE (202): the backup and every incremental built on it; 422 and nothing gone if one runs."""
         subtree = self.subtree(self.get(account_id, backup_id))
         for row in subtree:
-            if row["status"] in RUNNING:
+            if row["status"] in RUNNING_BACKUP_STATUSES:
                 raise UnprocessableEntity(f"Backup {row['id']} cannot be deleted because it is running.")
         self.repo.delete([row["id"] for row in subtree])
 
@@ -216,64 +169,6 @@ class Backups:
             raise not_found(backup_id)
         self.repo.update(backup_id, {"fault": "The backup failed (injected fault)."})
 
-    # restore ---------------------------------------------------------------------------------
-    def find_for_restore(self, account_id: str, backup_ref) -> dict:
-        """The backup a restorePoint names (an id or an href ending in one): 400 if not an id, 404 if unknown."""
-        ref = str(backup_ref)
-        backup_id = ref.rstrip("/").rsplit("/", 1)[-1]
-        if not _UUID.match(backup_id):
-            raise BadRequest(f"Validation error: instance['restorePoint']['backupRef'] '{ref}' does not match "
-                             f"'{UUID_PATTERN}'")
-        row = self.get(account_id, backup_id)
-        return {"backup_id": row["id"], "datastore_version_id": row["datastore_version_id"], "row": row}
-
-    def check_restore(self, restore: dict, volume_size: int, version) -> dict:
-        """Trove's restore checks after the lookup: 409 not COMPLETED, 400 too large, 400 other datastore."""
-        row = restore["row"]
-        if row["status"] != "COMPLETED":
-            raise Conflict(f"Unable to create instance because backup {row['id']} is not completed. "
-                           f"Actual state: {row['status']}.")
-        if row["size"] > volume_size:
-            raise BadRequest(f"Backup is too large for given flavor or volume. Backup size: {row['size']} GBs. "
-                             f"Available size: {volume_size} GBs.")
-        if row["datastore_type"] != version.datastore_name:
-            raise BadRequest(f"The datastore from which the backup was taken, {row['datastore_type']}, does not "
-                             f"match the destination datastore of {version.datastore_name}.")
-        chain = self.chain(row) or [row]
-        return {**restore, "contents": self.composed(row) or EMPTY,
-                "chain_size": round(sum(link["size"] or 0 for link in chain), 2)}
-
-    def compose(self, account_id: str, backup_id: str) -> dict | None:
-        """What a restore yields (full, then each increment in order); None if a link is gone or not COMPLETED."""
-        row = self.repo.get(account_id, backup_id)
-        chain = self.chain(row) if row else None
-        if chain is None or any(link["status"] != "COMPLETED" for link in chain):
-            return None
-        return self._apply_chain(chain)
-
-    def chain(self, row: dict) -> list[dict] | None:
-        """The links from the full backup down to row; None when a parent is gone."""
-        links, seen = [row], {row["id"]}
-        while links[-1]["parent_id"]:
-            parent = self.repo.get(row["account_id"], links[-1]["parent_id"])
-            if parent is None or parent["id"] in seen:
-                return None
-            seen.add(parent["id"])
-            links.append(parent)
-        return links[::-1]
-
-    def composed(self, row: dict) -> dict | None:
-        """The state a backup records, whatever the links' states (None when the chain is broken)."""
-        chain = self.chain(row)
-        return self._apply_chain(chain) if chain is not None else None
-
-    @staticmethod
-    def _apply_chain(chain: list[dict]) -> dict:
-        state = EMPTY
-        for link in chain:
-            state = apply(state, json.loads(link["contents"]))
-        return state
-
     # lifecycle -------------------------------------------------------------------------------
     def next_due(self) -> float | None:
         return self.repo.next_due()
@@ -296,18 +191,16 @@ class Backups:
             self.prune_automated(row["instance_id"])
 
     def _finish(self, row: dict, when: dt.datetime) -> None:
-        region = self.backend.config.region.lower()
-        location = (f"https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{row['account_id']}/"
-                    f"z_CLOUDDB_BACKUPS/{row['id']}.xbstream.gz")
+        location = catalog.BACKUP_LOCATION.format(region=self.backend.config.region.lower(),
+                                                  account_id=row["account_id"], backup_id=row["id"])
         self.repo.update(row["id"], {"status": "COMPLETED", "location": location, "updated": api_time(when)})
 
     def prune_automated(self, instance_id: str) -> None:
         """Keep the schedule's full_backup_retention newest automated full chains of the instance."""
-        schedules = getattr(self.backend, "schedules", None)
-        keep = schedules.retention_for(instance_id) if schedules else None
+        keep = self.backend.schedules.retention_for(instance_id)
         if keep is None:
             return
         for old in self.repo.automated_fulls(instance_id)[keep:]:
             subtree = self.subtree(old)
-            if not any(link["status"] in RUNNING for link in subtree):
+            if not any(link["status"] in RUNNING_BACKUP_STATUSES for link in subtree):
                 self.repo.delete([link["id"] for link in subtree])

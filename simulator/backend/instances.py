@@ -5,9 +5,9 @@ import datetime as dt
 import json
 
 from simulator import catalog
+from simulator.backend.restore import RestorePlanner
 from simulator.clock import api_time
-from simulator.errors import (BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity,
-                              not_found)
+from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.hashing import hash_password
 from simulator.validation import validate
 
@@ -25,6 +25,8 @@ class Instances:
     def __init__(self, backend) -> None:
         self.backend = backend
         self.repo = backend.store.instances
+        #: The restore rules: a create with a restorePoint asks them for its plan, its build's end for the contents.
+        self.restores = RestorePlanner(backend.store.backups, backend.config.durations)
         #: Hooks other modules register: called with (instance_row) when a build completes / on delete.
         self.on_delete: list = []
 
@@ -49,8 +51,7 @@ class Instances:
 
     def running_backups(self, instance_ids: set[str]) -> set[str]:
         """Which of these instances have a backup running (answered by the backups module)."""
-        backups = getattr(self.backend, "backups", None)
-        return backups.running_for(instance_ids) if backups and instance_ids else set()
+        return self.backend.backups.running_for(instance_ids) if instance_ids else set()
 
     def view_model(self, row: dict, busy: set[str] | None = None, detail: bool = True) -> dict:
         """The row plus `status` as the API shows it (and `used` for the detail view)."""
@@ -99,22 +100,15 @@ class Instances:
 
     # create / restore ------------------------------------------------------------------------
     def create(self, account_id: str, body) -> dict:
-        """POST /instances: validate everything first, then write the instance in BUILD (200)."""
+        """POST /instances: validate everything first (a restore's checks after the request's own, as Trove runs
+        them), then write the instance in BUILD (200)."""
         validate("instance_create", body)
         spec = body["instance"]
-        restore_ref = (spec.get("restorePoint") or {}).get("backupRef")
-        restore = None
+        backup_ref = (spec.get("restorePoint") or {}).get("backupRef")
         datastore = spec.get("datastore") or {}
-        if restore_ref is not None:
-            backups = getattr(self.backend, "backups", None)
-            if backups is None:
-                raise NotImplementedFault("Restore from backup is not available.")
-            restore = backups.find_for_restore(account_id, restore_ref)
-        if restore and not datastore:
-            # The seed page: a restore without a datastore comes back with the backup's datastore.
-            version = catalog.find_version(restore["datastore_version_id"])
-        else:
-            version = catalog.resolve_datastore(datastore.get("type"), datastore.get("version"))
+        # A restore without a datastore gets the backup's version: its plan decides.
+        requested = (None if backup_ref is not None and not datastore
+                     else catalog.resolve_datastore(datastore.get("type"), datastore.get("version")))
         databases, users = self.backend.databases.parse_initial(spec.get("databases") or [],
                                                                 spec.get("users") or [])
         try:
@@ -123,19 +117,12 @@ class Instances:
             raise BadRequest(exc.message) from None
         size = int(spec["volume"]["size"])
         self.check_volume_limit(size)
-        duration = self.backend.config.durations.build
-        if restore:
-            restore = self.backend.backups.check_restore(restore, size, version)
-            held = restore["contents"]
-            clash = sorted(set(d["name"] for d in databases) & set(held["databases"]))
-            if clash:
-                raise BadRequest(f"Database '{clash[0]}' is already in the backup being restored; "
-                                 f"databases created with a restore must have new names.")
-            uclash = sorted({f"{u['name']}@{u['host']}" for u in users} & set(held["users"]))
-            if uclash:
-                raise BadRequest(f"User '{uclash[0]}' is already in the backup being restored; "
-                                 f"users created with a restore must have new names.")
-            duration += restore["chain_size"] * self.backend.config.durations.restore_per_gb
+        plan = None
+        if backup_ref is not None:
+            plan = self.restores.plan(account_id, backup_ref, version=requested, volume_size=size,
+                                      databases=databases, users=users)
+        version = plan.version if plan else requested
+        assert version is not None  # only a restore leaves the version to its plan
         self.check_quota(account_id)
         now = self.backend.now()
         ids = self.backend.ids
@@ -147,16 +134,11 @@ class Instances:
             "datastore_version": version.name, "datastore_version_id": version.id,
             "hostname": f"{ids.hex(40)}.rackspaceclouddb.com", "created": stamp, "updated": stamp,
             "created_at": now.timestamp(), "status": "BUILD", "task": "BUILD",
-            "task_until": now.timestamp() + duration, "task_data": None, "root_enabled": 0,
-            "root_password_hash": None, "fault": None,
+            "task_until": now.timestamp() + (plan.build_seconds if plan else self.backend.config.durations.build),
+            "task_data": None, "root_enabled": 0, "root_password_hash": None, "fault": None,
         }
-        task_data = {}
-        if restore:
-            task_data["restore"] = restore["backup_id"]
-            task_data["databases"] = databases
-            task_data["users"] = users
-        row["task_data"] = json.dumps(task_data) if task_data else None
-        if restore:  # one row (what it holds comes when the build ends): one statement, all or nothing
+        if plan:  # one row (what it holds comes when the build ends): one statement, all or nothing
+            row["task_data"] = json.dumps({"restore": plan.backup_id, "databases": databases, "users": users})
             self.repo.insert(row)
         else:
             with self.backend.store.atomic():
@@ -165,7 +147,7 @@ class Instances:
                 self.backend.users.insert(instance_id, users)
         model = self.view_model(row, detail=False)
         # What it holds was just written (a restore's arrives when the build ends): no need to ask the database.
-        model["used"] = self.used_gb(row, 0 if restore else len(databases))
+        model["used"] = self.used_gb(row, 0 if plan else len(databases))
         return model
 
     def check_volume_limit(self, size: int) -> None:
@@ -192,7 +174,7 @@ class Instances:
         for key in ("replica_of", "slave_of"):
             if key in spec:
                 raise BadRequest(f"Instance {instance_id} is not a replica.")
-        if "configuration" in spec and spec["configuration"]:
+        if spec.get("configuration"):
             raise ItemNotFound(f"Resource {spec['configuration']} cannot be found.")
         if "name" in spec:
             changes["name"] = spec["name"]
@@ -303,7 +285,7 @@ class Instances:
                 changes["status"] = "ERROR"
                 changes["fault"] = data["fault"]
             elif data.get("restore"):
-                contents = self.backend.backups.compose(row["account_id"], data["restore"])
+                contents = self.restores.contents(row["account_id"], data["restore"])
                 if contents is None:
                     changes["status"] = "ERROR"
                     changes["fault"] = "Restore failed: a backup in the chain is missing or failed."
@@ -311,9 +293,8 @@ class Instances:
                     self.repo.replace_contents(row["id"], contents)
                     self.backend.databases.insert(row["id"], data.get("databases") or [])
                     self.backend.users.insert(row["id"], data.get("users") or [])
-        elif task == "RESIZE":
-            if not data.get("fault"):
-                for key in ("flavor_id", "volume_size"):
-                    if key in data:
-                        changes[key] = data[key]
+        elif task == "RESIZE" and not data.get("fault"):
+            for key in ("flavor_id", "volume_size"):
+                if key in data:
+                    changes[key] = data[key]
         self.repo.update(row["id"], changes)

@@ -4,40 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-import jsonschema
-
-from simulator.backend.backups import REGIONS
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, SimulatorError, not_found
-from simulator.validation import UUID_PATTERN, check
+from simulator.validation import validate
 
 DEFAULT_RETENTION = 2
 EVERY_DAY = 7
-DAY = 24 * 3600
-
-_FIELDS = {
-    "day_of_week": {"type": "integer", "minimum": 0, "maximum": 7},
-    "hour": {"type": "integer", "minimum": 0, "maximum": 23},
-    "minute": {"type": "integer", "minimum": 0, "maximum": 59},
-    "full_backup_retention": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
-    "copy_to": {"type": "array", "items": {"enum": list(REGIONS)}},
-}
-CREATE_SCHEMA = {
-    "type": "object", "required": ["schedule"],
-    "properties": {"schedule": {
-        "type": "object", "required": ["action", "day_of_week", "hour", "minute"],
-        "properties": {**_FIELDS,
-                       "action": {"enum": ["backup"]},
-                       "instance_id": {"type": "string", "pattern": UUID_PATTERN},
-                       "source_id": {"type": "string", "pattern": UUID_PATTERN},
-                       "source_type": {"enum": ["instance", "ha"]}}}},
-}
-UPDATE_SCHEMA = {
-    "type": "object", "required": ["schedule"],
-    "properties": {"schedule": {
-        "type": "object",
-        "properties": {**_FIELDS, "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]}}}},
-}
 
 
 def sunday_based_day(moment: dt.datetime) -> int:
@@ -59,8 +31,6 @@ class Schedules:
     def __init__(self, backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
-        self.create_validator = jsonschema.Draft4Validator(CREATE_SCHEMA)
-        self.update_validator = jsonschema.Draft4Validator(UPDATE_SCHEMA)
         backend.instances.on_delete.append(self.forget_instance)
 
     # reading ---------------------------------------------------------------------------------
@@ -91,7 +61,7 @@ class Schedules:
     # writing ---------------------------------------------------------------------------------
     def create(self, account_id: str, body) -> dict:
         """POST /schedules (202 with the schedule): one schedule per instance."""
-        check(self.create_validator, body)
+        validate("schedule_create", body)
         spec = body["schedule"]
         if spec.get("source_type") == "ha":
             raise NotImplementedFault("Schedules of HA instance groups are not simulated.")
@@ -104,7 +74,8 @@ class Schedules:
             raise BadRequest(f"Instance {instance_id} already has a backup schedule ({existing['id']}).")
         now = self.backend.now()
         row = {
-            "id": self.backend.ids.uuid(taken=lambda i: self.repo.exists("schedules", i)), "account_id": account_id, "seq": self.repo.next_schedule_seq(),
+            "id": self.backend.ids.uuid(taken=lambda i: self.repo.exists("schedules", i)), "account_id": account_id,
+            "seq": self.repo.next_schedule_seq(),
             "instance_id": instance_id, "action": "backup", "day_of_week": spec["day_of_week"],
             "hour": spec["hour"], "minute": spec["minute"],
             "full_backup_retention": spec.get("full_backup_retention"),
@@ -116,7 +87,7 @@ class Schedules:
 
     def update(self, account_id: str, schedule_id: str, body) -> None:
         """PUT /schedules/{id} (202): change the time or retention; run_now takes a backup at once."""
-        check(self.update_validator, body)
+        validate("schedule_update", body)
         row = self.get(account_id, schedule_id)
         spec = body["schedule"]
         now = self.backend.now()

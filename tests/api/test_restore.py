@@ -220,6 +220,21 @@ async def test_restore_check_order_is_not_found_conflict_too_large_datastore_the
     assert await instance_count(api) == 5
 
 
+@pytest.mark.parametrize("extra, fault, code, message", [
+    ({"flavorRef": 99}, "badRequest", 400, "Resource 99 cannot be found."),
+    ({"volume": {"size": 2000}}, "overLimit", 413,
+     "Volume 'size' cannot exceed maximum of 1024 GB, 2000 cannot be accepted."),
+    ({"datastore": {"type": "nosuch"}}, "itemNotFound", 404, "Datastore 'nosuch' cannot be found."),
+])
+async def test_restore_request_faults_come_before_the_backup_checks_as_in_trove(api, extra, fault, code, message):
+    """Trove checks the datastore, the databases and users, the flavor and the volume before it looks up the
+    backup, so an unknown backup is only reported for a request that is otherwise fine."""
+    body = restore_body(UNKNOWN)
+    body["instance"].update(extra)
+    assert_fault(await api.post("/instances", body), fault, code, message)
+    assert await instance_count(api) == 0
+
+
 # broken chains end in ERROR ------------------------------------------------------------------------
 async def test_restore_ends_in_error_when_the_chain_loses_a_link_during_the_build(api, src):
     full = await completed(api, src, "full")

@@ -1,0 +1,57 @@
+"""Backup chains: a full backup holds what its instance held, an incremental the change since its parent."""
+from __future__ import annotations
+
+import json
+
+from simulator.repos.backups import BackupsRepo
+
+#: What an instance with no databases and no users holds (the base of a full backup).
+EMPTY: dict = {"databases": {}, "users": {}}
+
+
+def diff(base: dict, target: dict) -> dict:
+    """What turns base into target: per kind, the entries to set and the keys to drop."""
+    out = {}
+    for kind in ("databases", "users"):
+        old, new = base.get(kind, {}), target.get(kind, {})
+        out[kind] = {"set": {k: v for k, v in new.items() if old.get(k) != v},
+                     "drop": sorted(k for k in old if k not in new)}
+    return out
+
+
+def apply(state: dict, change: dict) -> dict:
+    """state with a diff applied (a full backup is a diff against nothing)."""
+    out = {}
+    for kind in ("databases", "users"):
+        entries = dict(state.get(kind, {}))
+        for key in change[kind]["drop"]:
+            entries.pop(key, None)
+        entries.update(change[kind]["set"])
+        out[kind] = entries
+    return out
+
+
+def links(repo: BackupsRepo, row: dict) -> list[dict] | None:
+    """The backups from the full one down to row, in that order; None when a parent is gone."""
+    chain, seen = [row], {row["id"]}
+    while chain[-1]["parent_id"]:
+        parent = repo.get(row["account_id"], chain[-1]["parent_id"])
+        if parent is None or parent["id"] in seen:
+            return None
+        seen.add(parent["id"])
+        chain.append(parent)
+    return chain[::-1]
+
+
+def held(chain: list[dict]) -> dict:
+    """What the last backup of chain records: the full backup, then each increment in order."""
+    state = EMPTY
+    for link in chain:
+        state = apply(state, json.loads(link["contents"]))
+    return state
+
+
+def composed(repo: BackupsRepo, row: dict) -> dict | None:
+    """The state a backup records, whatever its links' statuses (None when the chain is broken)."""
+    chain = links(repo, row)
+    return held(chain) if chain is not None else None

@@ -1,0 +1,95 @@
+"""Restore from a backup: Trove's restore checks in Trove's order, and the plan an instance create carries out."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from simulator import catalog
+from simulator.backend.chains import EMPTY, held, links
+from simulator.catalog import DatastoreVersion
+from simulator.config import Durations
+from simulator.errors import BadRequest, Conflict, not_found
+from simulator.repos.backups import BackupsRepo
+from simulator.validation import UUID_PATTERN
+
+_UUID = re.compile(UUID_PATTERN)
+
+
+@dataclass(frozen=True, slots=True)
+class RestorePlan:
+    """What a restore's instance create writes: the backup it restores, the datastore version the instance gets,
+    what the backup holds (the chain applied up to it) and how long the build takes."""
+
+    backup_id: str
+    version: DatastoreVersion
+    contents: dict
+    build_seconds: float
+
+
+class RestorePlanner:
+    """The rules of a restore: which backup a restorePoint names, whether it can be restored here, and what then."""
+
+    def __init__(self, repo: BackupsRepo, durations: Durations) -> None:
+        self.repo = repo
+        self.durations = durations
+
+    def plan(self, account_id: str, backup_ref, *, version: DatastoreVersion | None, volume_size: int,
+             databases: list[dict], users: list[dict]) -> RestorePlan:
+        """Trove's checks in Trove's order: not an id 400, unknown 404, not COMPLETED 409, too large 400, other
+        datastore 400; then the request's databases and users must be new to the backup (400). Without a requested
+        version the instance gets the backup's (the seed page's answer)."""
+        row = self.find(account_id, backup_ref)
+        version = version or catalog.find_version(row["datastore_version_id"])
+        self.check(row, volume_size, version)
+        chain = links(self.repo, row)
+        contents = held(chain) if chain is not None else EMPTY
+        self.check_new_names(contents, databases, users)
+        chain_size = round(sum(link["size"] or 0 for link in chain or [row]), 2)
+        return RestorePlan(row["id"], version, contents,
+                           self.durations.build + chain_size * self.durations.restore_per_gb)
+
+    def find(self, account_id: str, backup_ref) -> dict:
+        """The backup a restorePoint names (an id or an href ending in one): 400 if not an id, 404 if unknown."""
+        ref = str(backup_ref)
+        backup_id = ref.rstrip("/").rsplit("/", 1)[-1]
+        if not _UUID.match(backup_id):
+            raise BadRequest(f"Validation error: instance['restorePoint']['backupRef'] '{ref}' does not match "
+                             f"'{UUID_PATTERN}'")
+        row = self.repo.get(account_id, backup_id)
+        if row is None:
+            raise not_found(backup_id)
+        return row
+
+    @staticmethod
+    def check(row: dict, volume_size: int, version: DatastoreVersion) -> None:
+        """Trove's checks on the backup found: 409 not COMPLETED, 400 too large, 400 another datastore."""
+        if row["status"] != "COMPLETED":
+            raise Conflict(f"Unable to create instance because backup {row['id']} is not completed. "
+                           f"Actual state: {row['status']}.")
+        if row["size"] > volume_size:
+            raise BadRequest(f"Backup is too large for given flavor or volume. Backup size: {row['size']} GBs. "
+                             f"Available size: {volume_size} GBs.")
+        if row["datastore_type"] != version.datastore_name:
+            raise BadRequest(f"The datastore from which the backup was taken, {row['datastore_type']}, does not "
+                             f"match the destination datastore of {version.datastore_name}.")
+
+    @staticmethod
+    def check_new_names(contents: dict, databases: list[dict], users: list[dict]) -> None:
+        """Databases and users created with a restore must not be in the backup already (400)."""
+        clash = sorted({d["name"] for d in databases} & set(contents["databases"]))
+        if clash:
+            raise BadRequest(f"Database '{clash[0]}' is already in the backup being restored; "
+                             f"databases created with a restore must have new names.")
+        uclash = sorted({f"{u['name']}@{u['host']}" for u in users} & set(contents["users"]))
+        if uclash:
+            raise BadRequest(f"User '{uclash[0]}' is already in the backup being restored; "
+                             f"users created with a restore must have new names.")
+
+    def contents(self, account_id: str, backup_id: str) -> dict | None:
+        """What the build puts on the instance when it ends: the chain as it is then, or None when a link is gone
+        or not COMPLETED (the restore ends in ERROR)."""
+        row = self.repo.get(account_id, backup_id)
+        chain = links(self.repo, row) if row else None
+        if chain is None or any(link["status"] != "COMPLETED" for link in chain):
+            return None
+        return held(chain)

@@ -1,0 +1,73 @@
+"""The restore plan is made from the backups alone: which version, what the chain holds, how long the build lasts."""
+import dataclasses
+import json
+
+import pytest
+
+from simulator import catalog
+from simulator.backend.chains import EMPTY, diff
+from simulator.backend.restore import RestorePlan, RestorePlanner
+from simulator.config import Durations
+from simulator.errors import BadRequest, Conflict
+from simulator.store import Store
+
+FULL = "0f0e0d0c-0000-4000-8000-000000000001"
+INC = "0f0e0d0c-0000-4000-8000-000000000002"
+MYSQL_56 = catalog.find_version("c00000b0-00c0-0c00-00c0-000b000000cc")
+DURATIONS = Durations(build=30, restore_per_gb=100)
+SHOP = {"databases": {"shop": {"character_set": "utf8"}}, "users": {}}
+SHOP_AND_ALICE = {"databases": SHOP["databases"], "users": {"alice@%": {"databases": ["shop"]}}}
+
+
+def backup(backup_id: str, parent: str | None, size: float, change: dict, status: str = "COMPLETED") -> dict:
+    return {"id": backup_id, "account_id": "1234", "seq": 1 if parent is None else 2, "name": backup_id,
+            "parent_id": parent, "backup_type": "incremental" if parent else "full", "status": status,
+            "size": size, "datastore_type": "mysql", "datastore_version": "5.6",
+            "datastore_version_id": MYSQL_56.id, "contents": json.dumps(change)}
+
+
+@pytest.fixture
+def planner() -> RestorePlanner:
+    """A planner over a store holding a full backup and an incremental on it, and nothing else (no instances)."""
+    store = Store.open(":memory:")
+    store.backups.insert(backup(FULL, None, 0.21, diff(EMPTY, SHOP)))
+    store.backups.insert(backup(INC, FULL, 0.05, diff(SHOP, SHOP_AND_ALICE)))
+    return RestorePlanner(store.backups, DURATIONS)
+
+
+def test_restore_plan_of_an_incremental_holds_the_chain_and_lasts_by_the_chains_size(planner):
+    plan = planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[])
+    assert plan == RestorePlan(INC, MYSQL_56, SHOP_AND_ALICE, DURATIONS.build + 0.26 * DURATIONS.restore_per_gb)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        plan.backup_id = FULL  # type: ignore[misc]
+
+
+def test_restore_plan_takes_a_requested_version_of_the_same_datastore(planner):
+    version = catalog.resolve_datastore("mysql", "8.0")
+    plan = planner.plan("1234", f"https://host/v1.0/1234/backups/{FULL}", version=version, volume_size=2,
+                        databases=[{"name": "new"}], users=[])
+    assert (plan.backup_id, plan.version, plan.contents) == (FULL, version, SHOP)
+
+
+def test_restore_plan_refuses_names_the_backup_holds(planner):
+    with pytest.raises(BadRequest) as info:
+        planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[{"name": "alice", "host": "%"}])
+    assert info.value.body() == {"badRequest": {"code": 400, "message": (
+        "User 'alice@%' is already in the backup being restored; users created with a restore must have new names.")}}
+
+
+def test_restore_plan_checks_the_state_before_the_size():
+    store = Store.open(":memory:")
+    store.backups.insert(backup(FULL, None, 5.0, diff(EMPTY, SHOP), status="BUILDING"))
+    with pytest.raises(Conflict) as info:
+        RestorePlanner(store.backups, DURATIONS).plan("1234", FULL, version=None, volume_size=1, databases=[],
+                                                      users=[])
+    assert info.value.body() == {"conflict": {"code": 409, "message": (
+        f"Unable to create instance because backup {FULL} is not completed. Actual state: BUILDING.")}}
+
+
+def test_restore_contents_at_build_end_need_every_link_completed(planner):
+    assert planner.contents("1234", INC) == SHOP_AND_ALICE
+    planner.repo.update(FULL, {"status": "FAILED"})
+    assert planner.contents("1234", INC) is None
+    assert planner.contents("5678", INC) is None
