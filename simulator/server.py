@@ -59,6 +59,7 @@ def banner(base: str, config: SimulatorConfig) -> str:
                   f"--time-scale 0 to make them immediate)" if d.build or d.backup else "immediate (--time-scale 0)")
     return f"""cdbsim is serving the Cloud Databases API v1.0 at {base}
   identity (v2.0):  {base}/v2.0
+  dashboard:        {base}/_sim/dashboard   (open it in a browser on this machine)
   endpoint:         {endpoint}
   account:          {demo.account_id}
   user:             {demo.username}   password: {demo.password}   apiKey: {demo.api_key}

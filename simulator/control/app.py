@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from simulator import dashboard
 from simulator.control import accounts, clock, demo, journal, reset, snapshots, status
 from simulator.control.access import access_middleware
 from simulator.control.common import SIMULATOR
@@ -25,4 +26,5 @@ def create_control_app(simulator: web.Application) -> web.Application:
     control = web.Application(middlewares=[access_middleware])
     control[SIMULATOR] = simulator
     control.router.add_routes(control_routes())
+    dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule
     return control
