@@ -3,6 +3,11 @@ transitions, error answers and fault rules, and, as important, what it never did
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
+
+from simulator.faults.scenario import shipped_scenarios
+from simulator.http import is_control_path
+from simulator.routes import ROUTES
 
 #: The lifecycle a client can drive and observe. Each label is "<thing> <from> -> <to>".
 LIFECYCLE = (
@@ -30,9 +35,7 @@ SETTLED = ("ACTIVE", "ERROR")
 
 
 def api_operations() -> list[str]:
-    """Every operation of the simulated API (route names, not the /_sim/ control plane)."""
-    from simulator.routes import ROUTES
-
+    """Every operation of the simulated API: the API table's route names (the control plane is not in it)."""
     names = []
     for route in ROUTES:
         name = getattr(route, "kwargs", {}).get("name")
@@ -44,7 +47,7 @@ def api_operations() -> list[str]:
 class _Test:
     """What one test's journal says happened to each resource, in order."""
 
-    def __init__(self, coverage: "Coverage") -> None:
+    def __init__(self, coverage: Coverage) -> None:
         self.coverage = coverage
         self.instances: dict[str, str] = {}  # id -> last status seen or started
         self.restores: dict[str, str] = {}  # restored instance id -> "full" | "incremental" | "unknown"
@@ -98,7 +101,9 @@ class _Test:
                 self.saw("restore refused (4xx)")
             if ref is not None and status == 200 and isinstance(body, dict):
                 ref_id = str(ref).rstrip("/").rsplit("/", 1)[-1]
-                self.restores[(body.get("instance") or {}).get("id")] = self.backup_kind.get(ref_id, "unknown")
+                restored = (body.get("instance") or {}).get("id")
+                if isinstance(restored, str):
+                    self.restores[restored] = self.backup_kind.get(ref_id, "unknown")
         if isinstance(body, dict):
             found = body.get("instance")
             for view in ([found] if isinstance(found, dict) else body.get("instances") or []):
@@ -139,13 +144,13 @@ class Coverage:
         self.shipped: list[str] = []
         self.tests = 0
 
-    def add_test(self, entries: list[dict], scenarios: list[dict] = ()) -> None:
+    def add_test(self, entries: list[dict], scenarios: Sequence[dict] = ()) -> None:
         """One test's journal entries (in order) and the fault scenarios it had loaded (as the engine lists them)."""
         self.tests += 1
         test = _Test(self)
         for e in entries:
             route = e.get("route")
-            if not route or route.startswith("sim_") or (e.get("path") or "").startswith("/_sim"):
+            if not route or route.startswith("sim_") or is_control_path(e.get("path") or ""):
                 continue
             self.operations[route] += 1
             status = e.get("status") or 0
@@ -181,8 +186,6 @@ class Coverage:
     # reporting ------------------------------------------------------------------------------------------------------
     def report(self) -> dict:
         """Exercised and never-exercised, per kind."""
-        from simulator.faults.scenario import shipped_scenarios
-
         operations = [o for o in self.operations_known]
         return {
             "tests": self.tests,
