@@ -23,7 +23,7 @@ ScenarioSource = str | Path | dict
 
 def control_functions() -> ModuleType:
     """The simulator's control functions (accounts, clock, journal, snapshots): the one place they are imported."""
-    from simulator.handlers import control
+    from simulator import control
 
     return control
 
@@ -153,9 +153,7 @@ class AppControl(Control):
         return self.call(lambda app: control_functions().journal_entries(app, **filters))
 
     def clear_journal(self, account_id: str) -> None:
-        from simulator.keys import JOURNAL
-
-        self.call(lambda app: app[JOURNAL].clear(account_id))
+        self.call(lambda app: control_functions().clear_journal(app, account_id))
 
     def errors(self, since: int) -> dict:
         return self.call(lambda app: control_functions().handler_errors(app, since))
@@ -196,9 +194,7 @@ class AppControl(Control):
         self.call(lambda app: _replay_engine(app).stop())
 
     def check_login(self, account_id: str, instance_id: str, user: str, password: str) -> bool:
-        from simulator.keys import BACKEND
-
-        return self.call(lambda app: app[BACKEND].users.check_login(account_id, instance_id, user, password))
+        return self.call(lambda app: control_functions().check_login(app, account_id, instance_id, user, password))
 
 
 class HttpControl(Control):
@@ -284,8 +280,9 @@ class HttpControl(Control):
         return self._do("POST", f"/_sim/snapshots/{urllib.parse.quote(name, safe='')}/restore")["snapshot"]
 
     def replay(self, path: str | None, mode: str = "strict", record_mode: str = "none") -> None:
-        self._do("PUT", "/_sim/replay", {"path": path, "mode": mode, "record_mode": record_mode,
-                                         "overwrite": record_mode == "all"})  # a test's recording is made afresh
+        # A test's recording is made afresh (overwrite), as in the app's thread.
+        body = {"path": path, "mode": mode, "record_mode": record_mode, "overwrite": record_mode == "all"}
+        self._do("PUT", "/_sim/replay", body)
 
     def stop_replay(self) -> None:
         self._do("DELETE", "/_sim/replay")
