@@ -56,8 +56,9 @@ SCHEMAS = {
     },
     "instance_update": {
         "type": "object", "required": ["instance"],
-        "properties": {"instance": {"type": "object", "properties": {
+        "properties": {"instance": {"type": "object", "additionalProperties": False, "properties": {
             "name": non_empty_string, "configuration": {"type": ["string", "null"]},
+            "datastore_version": non_empty_string,
             "replica_of": {"type": ["string", "null"]}, "slave_of": {"type": ["string", "null"]}}}},
     },
     "action": {"type": "object", "minProperties": 1, "maxProperties": 1},
@@ -116,6 +117,29 @@ SCHEMAS = {
             "properties": {**schedule_fields,
                            "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]}}}},
     },
+    "configuration_create": {
+        "type": "object", "required": ["configuration"],
+        "properties": {"configuration": {
+            "type": "object", "required": ["name", "values"], "additionalProperties": False,
+            "properties": {"name": non_empty_string, "description": non_empty_string, "values": {"type": "object"},
+                           "datastore": {"type": "object", "additionalProperties": False,
+                                         "properties": {"type": non_empty_string, "version": non_empty_string}}}}},
+    },
+    "configuration_edit": {
+        "type": "object", "required": ["configuration"],
+        "properties": {"configuration": {"type": "object", "required": ["values"], "additionalProperties": False,
+                                         "properties": {"values": {"type": "object"}}}},
+    },
+    "configuration_update": {
+        "type": "object", "required": ["configuration"],
+        "properties": {"configuration": {"type": "object", "additionalProperties": False, "properties": {
+            "name": non_empty_string, "description": non_empty_string, "values": {"type": "object"}}}},
+    },
+    "upgrade": {"type": "object", "required": ["upgrade"], "properties": {"upgrade": {
+        "type": "object", "required": ["datastore_version"], "additionalProperties": False,
+        "properties": {"datastore_type": non_empty_string, "datastore_version": non_empty_string}}}},
+    "save_logs": {"type": "object", "required": ["save_logs"], "properties": {"save_logs": {
+        "type": "object", "additionalProperties": False, "properties": {"allow_ha": {"type": "boolean"}}}}},
 }
 
 _VALIDATORS = {name: jsonschema.Draft4Validator(schema) for name, schema in SCHEMAS.items()}
@@ -178,6 +202,10 @@ def _compile(schema: dict) -> Callable[[object], bool]:
             checks.append(lambda x, n=value: not isinstance(x, dict) or len(x) >= n)
         elif key == "maxProperties":
             checks.append(lambda x, n=value: not isinstance(x, dict) or len(x) <= n)
+        elif key == "additionalProperties" and value is False and set(schema) <= {"type", "properties", key,
+                                                                                   "required"}:
+            known = frozenset(schema.get("properties", {}))
+            checks.append(lambda x, known=known: not isinstance(x, dict) or all(k in known for k in x))
         elif key == "oneOf":
             subs = [_compile(sub) for sub in value]
             checks.append(lambda x, subs=subs: sum(1 for f in subs if f(x)) == 1)

@@ -4,10 +4,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 
 from simulator.backend.backups import Backups
+from simulator.backend.configurations import Configurations
 from simulator.backend.databases import Databases
 from simulator.backend.identity import Identity
 from simulator.backend.instances import Instances
 from simulator.backend.limits import Limits
+from simulator.backend.maintenance import Maintenance
 from simulator.backend.sandbox import Sandbox
 from simulator.backend.schedules import Schedules
 from simulator.backend.users import Users
@@ -34,6 +36,8 @@ class Backend:
         self.users = Users(self)
         self.backups = Backups(self)
         self.schedules = Schedules(self)
+        self.configurations = Configurations(self)
+        self.maintenance = Maintenance(self)
         self.limits = Limits(self)
         self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order.

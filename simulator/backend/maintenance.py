@@ -1,0 +1,80 @@
+"""Instance maintenance besides restart and resize: datastore upgrades (Trove's in-place PATCH and the Cloud
+Databases `upgrade` action), `save_logs`, and `convert_to_ha`, which needs what the simulator does not model."""
+from __future__ import annotations
+
+from simulator import catalog
+from simulator.clock import api_time
+from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault
+from simulator.validation import validate
+
+#: The instance task (and status) while an in-place upgrade runs.
+UPGRADE = "UPGRADE"
+#: The upgrades the `upgrade` action allows (cloud-databases-api §7.3), as (datastore, version) pairs, for the
+#: versions the catalog lists (MySQL 5.1 and MariaDB 10 / 10.1 are not in it).
+ALLOWED_UPGRADES = {
+    ("mysql", "5.6"): (("mysql", "5.7"), ("mariadb", "10.4enc")),
+    ("mariadb", "10.4"): (("mariadb", "10.4enc"),),
+}
+DOCUMENTED_UPGRADES = ("MySQL 5.1 to 5.7, MySQL 5.6 to 5.7 or MariaDB 10.4enc, MariaDB 10 and 10.1 to 10.4, "
+                       "MariaDB 10.4 to 10.4enc")
+
+
+class Maintenance:
+    """The rules for upgrades and the other maintenance actions."""
+
+    def __init__(self, backend) -> None:
+        self.backend = backend
+
+    def upgrade_in_place(self, instance: dict, version_ref) -> None:
+        """PATCH/PUT {"instance": {"datastore_version": v}} (troveclient's `upgrade`): behind the action gate, a
+        newer version of the instance's own datastore; the version changes at once and the instance shows UPGRADE
+        until the upgrade is done (as Trove records it)."""
+        self.backend.instances.check_can_act(instance)
+        datastore = catalog.get_datastore(instance["datastore_type"])
+        try:
+            target = catalog.get_version(datastore, version_ref)
+        except ItemNotFound:
+            raise BadRequest(f"Datastore version '{version_ref}' cannot be found.") from None
+        current = catalog.find_version(instance["datastore_version_id"])
+        if datastore.versions.index(target) <= datastore.versions.index(current):
+            raise BadRequest(f"Datastore version '{target.name}' is not newer than the instance's current version "
+                             f"'{current.name}': an instance can only be upgraded, never downgraded.")
+        now = self.backend.now()
+        # As long as a resize: both replace what the server runs and restart the database.
+        self.backend.store.instances.update(instance["id"], {
+            "task": UPGRADE, "task_until": now.timestamp() + self.backend.config.durations.resize,
+            "task_data": None, "datastore_version": target.name, "datastore_version_id": target.id,
+            "updated": api_time(now)})
+
+    def action(self, name: str, instance: dict, body) -> None:
+        """POST /action with `upgrade`, `save_logs` or `convert_to_ha`."""
+        if name == "upgrade":
+            self.upgrade_action(instance, body)
+        elif name == "save_logs":
+            validate("save_logs", body)
+            self.backend.instances.check_can_act(instance)
+            # The logs go to the account's Cloud Files container z_MYSQL_LOGS, which is not part of this API.
+        else:
+            raise NotImplementedFault("The 'convert_to_ha' action is not modelled yet: it turns a replication "
+                                      "set into an HA instance group, and the simulator models neither.")
+
+    def upgrade_action(self, instance: dict, body) -> None:
+        """{"upgrade": {"datastore_type", "datastore_version"}}: the documented upgrade paths are checked; each of
+        them builds an upgraded replica (VERIFY_UPGRADE until it is detached), which is not modelled yet: 501."""
+        validate("upgrade", body)
+        spec = body["upgrade"]
+        self.backend.instances.check_can_act(instance)
+        datastore = catalog.get_datastore(spec.get("datastore_type") or instance["datastore_type"])
+        try:
+            target = catalog.get_version(datastore, spec["datastore_version"])
+        except ItemNotFound:
+            raise BadRequest(f"Datastore version '{spec['datastore_version']}' cannot be found.") from None
+        source = (instance["datastore_type"], instance["datastore_version"])
+        if (datastore.name, target.name) not in ALLOWED_UPGRADES.get(source, ()):
+            raise BadRequest(f"Upgrading {source[0]} {source[1]} to {datastore.name} {target.name} is not "
+                             f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}.")
+        hint = (f" To upgrade in place, PATCH the instance with {{\"instance\": {{\"datastore_version\": "
+                f"\"{target.name}\"}}}}." if datastore.name == source[0] else "")
+        raise NotImplementedFault("The upgrade action builds an upgraded replica (the instance and the replica show "
+                                  "VERIFY_UPGRADE until the replica is detached); replication-based upgrade is not "
+                                  "modelled yet." + hint)
