@@ -1,6 +1,7 @@
 """Scenario files: read YAML or JSON, validate every field, build the rules; errors name file, rule and field."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import difflib
 import re
@@ -13,6 +14,7 @@ import yaml
 from simulator.clock import parse_time
 from simulator.errors import BadRequest
 from simulator.faults.actions import (MODEL_FAULT_ROUTES, Delay, Malformed, ModelFault, Plan, Respond, Truncate)
+from simulator.faults.documents import DocumentError, check_bounds, parse_yaml, read_text_file
 from simulator.faults.rules import MISSING, Match, Moment, Rule, When
 from simulator.shipped import SCENARIOS_DIR
 
@@ -58,7 +60,27 @@ def shipped_scenarios(directory: Path = SHIPPED_DIR) -> dict[str, Path]:
 
 
 def read_source(source: str | dict | Path, origin: str | None = None) -> tuple[Any, str]:
-    """(parsed document, origin) from a mapping, a file path, a shipped scenario's name or YAML/JSON text."""
+    """(parsed document, origin) from a mapping, a file path, a shipped scenario's name or YAML/JSON text; a
+    document over the bounds of simulator.faults.documents is refused before it is expanded."""
+    try:
+        document, origin = _read_source(source, origin)
+        check_bounds(document, origin)
+    except DocumentError as exc:
+        raise ScenarioError([str(exc)]) from None
+    return document, origin
+
+
+async def parse_scenario(source: str | dict | Path, origin: str | None = None) -> tuple[dict, str]:
+    """read_source in a worker thread, so reading a file and parsing YAML never hold the event loop; then load the
+    mapping with engine.load_entry(document, account_id, origin=origin). Only for a caller outside a store
+    transaction: an await inside one lets other requests' writes into it (and a rollback out of it)."""
+    document, where = await asyncio.to_thread(read_source, source, origin)
+    if not isinstance(document, dict):
+        raise ScenarioError([_not_a_mapping(where, document)])
+    return document, where
+
+
+def _read_source(source: str | dict | Path, origin: str | None) -> tuple[Any, str]:
     if isinstance(source, dict):
         return source, origin or "<scenario>"
     if isinstance(source, Path):
@@ -89,16 +111,12 @@ def _is_file(text: str) -> bool:
 
 
 def _read_file(path: Path) -> tuple[Any, str]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read the file ({exc.strerror or exc})"]) from None
-    return _parse(text, str(path)), str(path)
+    return _parse(read_text_file(path), str(path)), str(path)
 
 
 def _parse(text: str, origin: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text, origin)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -119,6 +137,10 @@ def build_scenario(document: Any, routes: set[str], origin: str) -> Scenario:
     if checker.problems:
         raise ScenarioError(checker.problems)
     return scenario
+
+
+def _not_a_mapping(origin: str, document: Any) -> str:
+    return f"{origin}: a scenario is a mapping with name, description, seed and rules, got {_type_name(document)}"
 
 
 def _type_name(value: Any) -> str:
@@ -196,8 +218,7 @@ class _Checker:
     # the document ----------------------------------------------------------------------------------------------
     def scenario(self, doc: Any) -> Scenario | None:
         if not isinstance(doc, dict):
-            self.fail("", f"a scenario is a mapping with name, description, seed and rules, "
-                          f"got {_type_name(doc)}")
+            self.problems.append(_not_a_mapping(self.origin, doc))
             return None
         self.fields(doc, SCENARIO_FIELDS, "")
         name = MISSING
