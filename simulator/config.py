@@ -62,6 +62,7 @@ class SimulatorConfig:
     replay_path: str | None = None
     replay_mode: str = "strict"
     replay_match: tuple[str, ...] = ("method", "path", "query", "body")
+    recordings_dir: str | None = None  # where PUT /_sim/replay may write recordings; default: the working directory
     admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
     log_requests: bool = False
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat

@@ -39,6 +39,9 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
                         help="load a fault scenario (repeatable)")
     parser.add_argument("--record", metavar="FILE", help="record every exchange to a HAR file")
     parser.add_argument("--replay", metavar="FILE", help="answer from a HAR recording")
+    parser.add_argument("--recordings-dir", metavar="DIR",
+                        help="the only directory PUT /_sim/replay may write recordings in (default: the working "
+                             "directory)")
     parser.add_argument("--replay-mode", choices=["strict", "fallthrough"], default=config.replay_mode)
     parser.add_argument("--verbose", action="store_true", help="log every request")
     parser.add_argument("--journal-limit", type=int, default=config.journal_limit,
@@ -56,5 +59,6 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         bootstrap=DemoAccount(account_id=args.account_id, username=args.username, api_key=args.api_key,
                               password=args.password, token=args.token),
         scenarios=tuple(args.scenario), record_path=args.record, replay_path=args.replay,
+        recordings_dir=args.recordings_dir,
         replay_mode=args.replay_mode, log_requests=args.verbose, journal_limit=args.journal_limit, demo=args.demo,
     )

@@ -72,7 +72,8 @@ def setup_replay(app: web.Application) -> None:
         except SimulatorError:
             return None
 
-    engine = ReplayEngine(generate, issue_token, listeners=app[JOURNAL].listeners)
+    engine = ReplayEngine(generate, issue_token, listeners=app[JOURNAL].listeners,
+                          recordings_dir=app[CONFIG].recordings_dir)
     app[FEATURES][FEATURE] = engine
     config = app[CONFIG]
     if config.replay_path and same_file(config.replay_path, config.record_path):

@@ -113,12 +113,13 @@ class Cassette:
         return render_har(self._encoded, self.meta)
 
     # building --------------------------------------------------------------------------------
-    def append(self, interaction: Interaction, *, played: bool = False) -> int:
-        """Add an interaction at the end (already played ones are kept for the file but not replayed)."""
+    def append(self, interaction: Interaction, *, played: bool = False, encoded: str | None = None) -> int:
+        """Add an interaction at the end (already played ones are kept for the file but not replayed); encoded:
+        its entry's text when the caller has made it already (the recorder does, so a bad entry never gets in)."""
         i = len(self.interactions)
         self.interactions.append(interaction)
         self.play_counts.append(1 if played else 0)
-        self._encoded.append(None)
+        self._encoded.append(encoded)
         req = interaction.request
         method = req.method.upper()
         self._by_route.setdefault((method, req.path), []).append(i)

@@ -34,9 +34,9 @@ async def show_replay(request: web.Request) -> web.Response:
 
 
 async def load_replay(request: web.Request) -> web.Response:
-    """PUT /replay {"path" | "har", "mode", "match", "record_mode", "allow_playback_repeats"}"""
+    """PUT /replay {"path" | "har", "mode", "match", "record_mode", "allow_playback_repeats", "overwrite"}"""
     body = _body(request)
-    unknown = set(body) - {"path", "har", "mode", "match", "record_mode", "allow_playback_repeats"}
+    unknown = set(body) - {"path", "har", "mode", "match", "record_mode", "allow_playback_repeats", "overwrite"}
     if unknown:
         raise BadRequest(f"Unknown field(s) for a replay: {', '.join(sorted(unknown))}.")
     path, document = body.get("path"), body.get("har")
@@ -53,7 +53,8 @@ async def load_replay(request: web.Request) -> web.Response:
         _engine(request).configure(
             path, document=document, mode=body.get("mode", "strict"), match_on=match,
             record_mode=body.get("record_mode", "none"),
-            allow_playback_repeats=bool(body.get("allow_playback_repeats", False)))
+            allow_playback_repeats=bool(body.get("allow_playback_repeats", False)),
+            confine=True, overwrite=body.get("overwrite", False))
     except FileNotFoundError as exc:
         raise ItemNotFound(f"Cannot load the recording: {exc}.") from None
     except (ValueError, HarError, OSError) as exc:

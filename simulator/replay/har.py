@@ -4,6 +4,8 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
+import stat
 import tempfile
 from dataclasses import dataclass, field, replace
 from http import HTTPStatus
@@ -19,6 +21,43 @@ HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding
 
 class HarError(ValueError):
     """A file that is not a HAR 1.2 recording we can read."""
+
+
+# Text a recording can hold ----------------------------------------------------------------------
+#: A lone surrogate: what aiohttp leaves in a str for a header byte that is not UTF-8 (surrogateescape keeps byte
+#: 0xNN as U+DCNN), or what a JSON "\ud800" escape gives. Neither can be written as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _backslash_byte(match: re.Match) -> str:
+    code = ord(match.group())
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def _percent_byte(match: re.Match) -> str:
+    code = ord(match.group())
+    raw = bytes([code - 0xDC00]) if 0xDC80 <= code <= 0xDCFF else match.group().encode("utf-8", "surrogatepass")
+    return "".join(f"%{b:02X}" for b in raw)
+
+
+def recordable(text: str, *, url: bool = False) -> str:
+    """text as it can be written in UTF-8: a byte that was not UTF-8 becomes `\\xNN` (in a URL `%NN`), any other
+    lone surrogate `\\uNNNN` (in a URL the `%NN` of its bytes); text without them comes back as it is."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub(_percent_byte if url else _backslash_byte, text)
+    return text
+
+
+def recordable_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """Header pairs with every name and value recordable (the same tuple when all are ASCII, the usual case)."""
+    for name, value in headers:
+        if not (name.isascii() and value.isascii()):
+            return tuple((recordable(k), recordable(v)) for k, v in headers)
+    return headers
 
 
 def split_url(url: str) -> tuple[str, str, str]:
@@ -61,6 +100,10 @@ class RecordedRequest(_Message):
     body: bytes = b""
 
     def __post_init__(self) -> None:
+        # Only text UTF-8 can hold: a header byte that was not UTF-8 must not stop the recording being written.
+        if not self.url.isascii():
+            object.__setattr__(self, "url", recordable(self.url, url=True))
+        object.__setattr__(self, "headers", recordable_headers(self.headers))
         # Parsed once: the cassette index reads path and query of every recorded request.
         origin, path, query = split_url(self.url)
         object.__setattr__(self, "_split", (origin, unquote(path) if "%" in path else path, query))
@@ -86,6 +129,12 @@ class RecordedResponse(_Message):
     reason: str = ""
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+
+    def __post_init__(self) -> None:
+        # An upstream's answer (the recording proxy) may carry header bytes that are not UTF-8 as well.
+        if not self.reason.isascii():
+            object.__setattr__(self, "reason", recordable(self.reason))
+        object.__setattr__(self, "headers", recordable_headers(self.headers))
 
 
 @dataclass(frozen=True)
@@ -226,6 +275,8 @@ def load_document(document: dict) -> tuple[list[Interaction], dict]:
 
 def read_har(path: str) -> tuple[list[Interaction], dict]:
     """Interactions and metadata of a HAR file."""
+    if not stat.S_ISREG(os.stat(path).st_mode):  # a device or a pipe would be read forever, a directory not at all
+        raise HarError(f"{path} is not a regular file")
     try:
         with open(path, encoding="utf-8") as fh:
             document = json.load(fh)
@@ -234,15 +285,27 @@ def read_har(path: str) -> tuple[list[Interaction], dict]:
     return load_document(document)
 
 
+def json_text(value, indent: int) -> str:
+    """JSON text that UTF-8 can hold: characters as they are, unless a lone surrogate is among them (then the
+    escapes JSON has for them, which read back as the same text)."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = json.dumps(value, indent=indent)
+    return text
+
+
 def encode_entry(entry: dict) -> str:
     """One entry as indented JSON text (cached by callers so a save does not re-encode old entries)."""
-    text = json.dumps(entry, indent=2, ensure_ascii=False)
+    text = json_text(entry, 2)
     return "\n".join("      " + line for line in text.splitlines())
 
 
 def render_har(encoded_entries: list[str], meta: dict | None = None) -> str:
     """The file text: a HAR document with the pre-encoded entries spliced in."""
-    head = json.dumps(har_document([], meta), indent=2, ensure_ascii=False)
+    head = json_text(har_document([], meta), 2)
     marker = '"entries": []'
     body = ",\n".join(encoded_entries)
     return head.replace(marker, '"entries": [\n' + body + "\n    ]" if encoded_entries else marker, 1) + "\n"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -147,11 +148,11 @@ async def test_record_mode_new_episodes_replays_hits_and_adds_misses_to_the_file
 
 async def test_record_mode_once_records_when_no_file_then_only_replays(aiohttp_client, tmp_path):
     path = str(tmp_path / "once.har")
-    first = await start(aiohttp_client)
+    first = await start(aiohttp_client, recordings_dir=str(tmp_path))
     await first.put("/_sim/replay", {"path": path, "record_mode": "once"})
     assert (await first.get("/flavors"))[0] == 200
     await first.client.close()
-    second = await start(aiohttp_client)
+    second = await start(aiohttp_client, recordings_dir=str(tmp_path))
     _, status, _ = await second.put("/_sim/replay", {"path": path, "record_mode": "once"})
     assert status["replay"]["record_mode"] == "none"
     assert (await second.get("/flavors"))[0] == 200
@@ -160,8 +161,8 @@ async def test_record_mode_once_records_when_no_file_then_only_replays(aiohttp_c
 
 
 async def test_record_mode_all_records_everything_and_replays_nothing(aiohttp_client, recording):
-    api = await start(aiohttp_client)
-    await api.put("/_sim/replay", {"path": recording, "record_mode": "all"})
+    api = await start(aiohttp_client, recordings_dir=os.path.dirname(recording))
+    await api.put("/_sim/replay", {"path": recording, "record_mode": "all", "overwrite": True})
     status, _, _ = await api.post("/instances", INSTANCE)
     assert status == 200
     assert api.backend.store.db["instances"].count == 1  # the model answered
