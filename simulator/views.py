@@ -6,7 +6,7 @@ from urllib.parse import quote, urlencode
 
 from simulator.catalog import DATASTORES, FLAVORS, Datastore, DatastoreVersion, Flavor
 
-NO_USED_STATUSES = ("BUILD", "REBOOT", "RESIZE", "ERROR", "SHUTDOWN")
+NO_USED_STATUSES = ("BUILD", "REBOOT", "RESIZE", "UPGRADE", "ERROR", "SHUTDOWN")
 
 
 def links(base: str, account_id: str, collection: str, item_id) -> list[dict]:
@@ -36,11 +36,16 @@ def instance_flavor(base: str, account_id: str, flavor_id: int) -> dict:
 
 
 def instance(base: str, m: dict) -> dict:
-    """The detail view (create, restore and show): the seed page's shape."""
+    """The detail view (create, restore and show): the seed page's shape, and the configuration group when one is
+    attached."""
     volume = {"size": m["volume_size"]}
     if m["status"] not in NO_USED_STATUSES:
         volume["used"] = m["used"]
+    group = {"configuration": {"id": m["configuration_id"], "name": m.get("configuration_name"),
+                               "links": links(base, m["account_id"], "configurations", m["configuration_id"])}
+             } if m.get("configuration_id") else {}
     return {
+        **group,
         "created": m["created"],
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
         "flavor": instance_flavor(base, m["account_id"], m["flavor_id"]),

@@ -11,11 +11,14 @@ from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, Over
 from simulator.hashing import hash_password
 from simulator.validation import validate
 
-#: Task -> status shown while it runs, and the word Trove's 422 gate uses for it.
+#: Task -> status shown while it runs, and the word Trove's 422 gate uses for it. RESTART_REQUIRED has no end
+#: of its own: a restart (or anything else that restarts the database) ends it.
 TASKS = {"BUILD": ("BUILD", "BUILDING"), "REBOOT": ("REBOOT", "REBOOTING"), "RESIZE": ("RESIZE", "RESIZING"),
-         "SHUTDOWN": ("SHUTDOWN", "DELETING")}
-UNSUPPORTED_ACTIONS = ("save_logs", "upgrade", "convert_to_ha", "reset_status", "promote_to_replica_source",
-                       "eject_replica_source")
+         "SHUTDOWN": ("SHUTDOWN", "DELETING"), "UPGRADE": ("UPGRADE", "UPGRADING"),
+         "RESTART_REQUIRED": ("RESTART_REQUIRED", "RESTART_REQUIRED")}
+#: Actions the maintenance rules answer (backend/maintenance.py).
+MAINTENANCE_ACTIONS = ("upgrade", "save_logs", "convert_to_ha")
+UNSUPPORTED_ACTIONS = ("reset_status", "promote_to_replica_source", "eject_replica_source")
 PAGE_SIZE = 20
 
 
@@ -64,6 +67,9 @@ class Instances:
                 item["status"] = "BACKUP"
         if detail:
             item["used"] = self.used_gb(row)
+        if row.get("configuration_id"):
+            item["configuration_name"] = self.backend.configurations.names({row["configuration_id"]}).get(
+                row["configuration_id"])
         return item
 
     def used_gb(self, row: dict, n_db: int | None = None) -> float:
@@ -74,8 +80,9 @@ class Instances:
 
     # gate ------------------------------------------------------------------------------------
     def check_can_act(self, row: dict) -> None:
-        """Trove's 422 gate for actions and backups: ACTIVE, no task, no running backup."""
-        if row["task"]:
+        """Trove's 422 gate for actions and backups: ACTIVE, no task (a pending restart is none), no running
+        backup."""
+        if row["task"] and row["task"] != "RESTART_REQUIRED":
             raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
                                       f"performed (task status was {TASKS[row['task']][1]}).")
         if row["status"] != "ACTIVE":
@@ -86,9 +93,10 @@ class Instances:
                                       f"performed (instance status was BACKUP).")
 
     def check_ready(self, row: dict, reading: bool = False) -> dict:
-        """Databases/users need a running instance (422 otherwise); only reads are allowed during a backup."""
+        """Databases/users need a running instance (422 otherwise; one waiting for a restart runs); only reads are
+        allowed during a backup."""
         status = self.view_model(row, detail=False)["status"]
-        if status != "ACTIVE" and not (reading and status == "BACKUP"):
+        if status not in ("ACTIVE", "RESTART_REQUIRED") and not (reading and status == "BACKUP"):
             raise UnprocessableEntity(f"Instance {row['id']} is not ready, status: {status}.")
         return row
 
@@ -123,6 +131,8 @@ class Instances:
                                       databases=databases, users=users)
         version = plan.version if plan else requested
         assert version is not None  # only a restore leaves the version to its plan
+        group = (self.backend.configurations.check_for_instance(account_id, spec["configuration"], version.id)
+                 if spec.get("configuration") else None)  # a backup carries none: a restore starts with defaults
         self.check_quota(account_id)
         now = self.backend.now()
         ids = self.backend.ids
@@ -136,6 +146,7 @@ class Instances:
             "created_at": now.timestamp(), "status": "BUILD", "task": "BUILD",
             "task_until": now.timestamp() + (plan.build_seconds if plan else self.backend.config.durations.build),
             "task_data": None, "root_enabled": 0, "root_password_hash": None, "fault": None,
+            "configuration_id": group["id"] if group else None,
         }
         if plan:  # one row (what it holds comes when the build ends): one statement, all or nothing
             row["task_data"] = json.dumps({"restore": plan.backup_id, "databases": databases, "users": users})
@@ -166,23 +177,28 @@ class Instances:
 
     # update / delete -------------------------------------------------------------------------
     def update(self, account_id: str, instance_id: str, body, method: str) -> None:
-        """PATCH (rename, detach replica) and PUT (configuration, name): 202."""
+        """PATCH and PUT alike (as Trove): rename, attach or detach a configuration group, upgrade the datastore
+        version, detach a replica; besides the name, one of them at a time; a field not modelled is a 400 (the
+        schema); 202."""
         validate("instance_update", body)
         row = self.must_get_row(account_id, instance_id)
         spec = body["instance"]
-        changes = {}
+        if not spec:
+            raise BadRequest("Validation error: instance needs at least one of 'name', 'configuration'.")
+        if len(set(spec) - {"name"}) > 1:
+            raise BadRequest("Only one attribute (except 'name') is allowed to update.")
         for key in ("replica_of", "slave_of"):
             if key in spec:
                 raise BadRequest(f"Instance {instance_id} is not a replica.")
-        if spec.get("configuration"):
-            raise ItemNotFound(f"Resource {spec['configuration']} cannot be found.")
         if "name" in spec:
-            changes["name"] = spec["name"]
-        if not spec:
-            raise BadRequest("Validation error: instance needs at least one of 'name', 'configuration'.")
-        if changes:
-            changes["updated"] = api_time(self.backend.now())
-            self.repo.update(row["id"], changes)
+            self.repo.update(row["id"], {"name": spec["name"], "updated": api_time(self.backend.now())})
+        task_word = TASKS[row["task"]][1] if row["task"] else None
+        if spec.get("configuration"):
+            self.backend.configurations.attach(row, spec["configuration"], task_word)
+        elif "configuration" in spec:
+            self.backend.configurations.detach(row, task_word)
+        if "datastore_version" in spec:
+            self.backend.maintenance.upgrade_in_place(row, spec["datastore_version"])
 
     def delete(self, account_id: str, instance_id: str) -> None:
         """DELETE: 422 while BUILD; then SHUTDOWN for a while; then gone."""
@@ -234,6 +250,8 @@ class Instances:
                     raise BadRequest(f"The new flavor id must be different than the current flavor id of "
                                      f"'{row['flavor_id']}'.")
                 self._start_task(row, "RESIZE", durations.resize, {"flavor_id": flavor.id})
+        elif name in MAINTENANCE_ACTIONS:
+            self.backend.maintenance.action(name, row, body)
         elif name in UNSUPPORTED_ACTIONS:
             raise NotImplementedFault(f"The '{name}' action is not implemented by the simulator.")
         else:
@@ -293,6 +311,9 @@ class Instances:
                     self.repo.replace_contents(row["id"], contents)
                     self.backend.databases.insert(row["id"], data.get("databases") or [])
                     self.backend.users.insert(row["id"], data.get("users") or [])
+        elif task == "UPGRADE" and data.get("fault"):
+            changes["status"] = "ERROR"
+            changes["fault"] = data["fault"]
         elif task == "RESIZE" and not data.get("fault"):
             for key in ("flavor_id", "volume_size"):
                 if key in data:

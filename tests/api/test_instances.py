@@ -165,8 +165,9 @@ async def test_patch_instance_replica_of_on_a_non_replica_is_bad_request(api):
 
 async def test_put_instance_unknown_configuration_is_not_found(api):
     inst = await api.create_instance()
+    api.advance(60)
     assert_fault(await api.put(f"/instances/{inst['id']}", {"instance": {"configuration": "c-1"}}),
-                 "itemNotFound", 404, "Resource c-1 cannot be found.")
+                 "itemNotFound", 404, "Configuration group id: c-1 could not be found.")
 
 
 async def test_delete_instance_in_build_is_unprocessable(api):
@@ -281,10 +282,13 @@ async def test_two_actions_in_one_body_is_bad_request(api):
                  400, "Validation error: an action body has exactly one key (restart or resize).")
 
 
-async def test_upgrade_action_is_not_implemented(api):
-    inst = await api.create_instance()
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"upgrade": {}}), "notImplemented", 501,
-                 "The 'upgrade' action is not implemented by the simulator.")
+async def test_upgrade_action_on_a_documented_path_is_not_modelled_yet(api):
+    inst = await api.create_instance(datastore={"type": "mariadb", "version": "10.4"})
+    api.advance(60)
+    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"upgrade": {"datastore_version": "10.4enc"}}),
+                 "notImplemented", 501, "The upgrade action builds an upgraded replica (the instance and the replica "
+                 "show VERIFY_UPGRADE until the replica is detached); replication-based upgrade is not modelled yet. "
+                 "To upgrade in place, PATCH the instance with {\"instance\": {\"datastore_version\": \"10.4enc\"}}.")
 
 
 async def test_enable_root_returns_a_password_and_status_turns_true(api):
