@@ -122,6 +122,7 @@ def instances(app: web.Application, account_id: str, restored: dict[str, str]) -
     rows = all_pages(lambda m: backend.instances.page(account_id, PAGE, m))
     rows.sort(key=lambda r: (r["created_at"], r["seq"]), reverse=True)
     views = [instance_view(app, account_id, r, restored) for r in rows]
+    _name_configurations(app, views)
     by_id = {v["id"]: v for v in views}
     listed = {v["id"] for v in views if "replicas" in v["extras"]}
     for view in views:
@@ -132,6 +133,19 @@ def instances(app: web.Application, account_id: str, restored: dict[str, str]) -
         if source["id"] not in listed:
             source["extras"]["replicas"] = ", ".join(filter(None, (source["extras"].get("replicas"), view["name"])))
     return views
+
+
+def _name_configurations(app: web.Application, views: list[dict]) -> None:
+    """A configuration group id shown with the group's name, where the backend has configuration groups."""
+    groups = getattr(app[BACKEND], "configurations", None)
+    ids = {v["extras"]["configuration_id"] for v in views if "configuration_id" in v["extras"]}
+    if groups is None or not ids or not hasattr(groups, "names"):
+        return
+    names = groups.names(ids)
+    for view in views:
+        group = view["extras"].get("configuration_id")
+        if group in names:
+            view["extras"]["configuration_id"] = f"{names[group]} ({group})"
 
 
 def _node(row: dict, names: dict[str, str], parents: dict[str, str], restored_into: dict[str, list]) -> dict:

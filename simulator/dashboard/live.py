@@ -90,9 +90,9 @@ async def stream(request: web.Request, feed: LiveFeed, account: str | None, real
     seconds; real_clock() says whether lifecycles move on their own (then a `change` every REAL_CLOCK_TICK)."""
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
                                            "X-Accel-Buffering": "no"})
-    await response.prepare(request)
-    seen = feed.open(account)
+    seen = feed.open(account)  # before the headers go out: nothing after the page's `open` event is missed
     try:
+        await response.prepare(request)
         await response.write(b"retry: 2000\n" + event_text("hello", {"seq": seen}))
         while not feed.closing:
             tick = REAL_CLOCK_TICK if real_clock() else HEARTBEAT

@@ -1,0 +1,85 @@
+"""The dashboard's browser tests: a simulator on a real loopback socket (its own thread), Debian's Chromium driven by
+Playwright, and a screenshot of each test's page under the test's tmp_path.
+
+The browser is the system's (/usr/bin/chromium; .ci/install_browser.sh installs it). Where it or Playwright is
+missing the browser tests skip, except in CI (CI=true), where they fail: they must run there."""
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from dashboard.browsing import DURATIONS, WAIT_MS, SandboxApi
+from support import ACCOUNT, TOKEN
+
+from simulator import DemoAccount, SimulatorConfig
+from simulator.testing import SimulatorServer
+
+CHROMIUM = "/usr/bin/chromium"
+#: Headless, and nothing that reaches beyond this machine.
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def browser_missing(why: str) -> None:
+    """Fail in CI (the browser tests must run there), skip elsewhere."""
+    message = f"the dashboard's browser tests need {why} (run .ci/install_browser.sh; pip install playwright)"
+    if os.environ.get("CI") == "true":
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Chromium, headless, one per test module (and xdist worker)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        browser_missing("Playwright for Python")
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        browser_missing(f"Chromium at {CHROMIUM}")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
+                                              else shutil.which("chromium"), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def sim() -> Iterator[SimulatorServer]:
+    """A fresh simulator on a loopback port: account 1234, manual clock, lifecycles that take time."""
+    config = SimulatorConfig(seed=11, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=DURATIONS,
+                             start_time="2026-03-02T09:00:00")
+    server = SimulatorServer(config).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(browser, request, tmp_path):
+    """A browser page (1280 wide); its screenshot is saved as <tmp_path>/<test name>.png when the test ends."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    yield tab
+    try:
+        tab.screenshot(path=str(tmp_path / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def sandbox(sim) -> SandboxApi:
+    """Account 1234's API (and the control plane) on the simulator under test."""
+    return SandboxApi(sim.url)
+
+
+@pytest.fixture
+def dashboard(sim) -> str:
+    """The dashboard's URL for account 1234."""
+    return f"{sim.url}/_sim/dashboard?account={ACCOUNT}"
