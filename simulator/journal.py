@@ -36,7 +36,12 @@ def body_json(body: RequestBody | bytes | None) -> str:
         value, masked = redacted(value)
         if masked:
             return json.dumps(value)
-    return raw.decode("utf-8") if _plain_utf8(raw) else json.dumps(value)
+    if _plain_utf8(raw):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:  # json.loads let a surrogate encoded as UTF-8 through ("surrogatepass")
+            pass
+    return json.dumps(value)
 
 
 def _masked_query(query: str | None) -> str | None:
@@ -140,6 +145,9 @@ class Journal:
 
     def flush(self) -> int | None:
         """Write the waiting entries (one statement) and prune what is beyond the limit; returns the last seq."""
+        if self._timer is not None:  # nothing waits once this has run
+            self._timer.cancel()
+            self._timer = None
         if not self.pending:
             return None
         rows, self.pending = self.pending, []

@@ -146,7 +146,10 @@ class Identity:
         """The caller behind X-Auth-Token for a call on account_id: 401 if unknown/expired, 403 if another's."""
         if not token:
             raise Unauthorized(BAD_TOKEN)
-        row = self._tokens.fetch(token, lambda: self.repo.token(hash_secret(token)) or False)
+        try:
+            row = self._tokens.fetch(token, lambda: self.repo.token(hash_secret(token)) or False)
+        except UnicodeEncodeError:  # header bytes that are not UTF-8 arrive as lone surrogates: no token of ours
+            raise Unauthorized(BAD_TOKEN) from None
         if not row or row["expires"] <= self.backend.clock.time():
             raise Unauthorized(BAD_TOKEN)
         if row["account_id"] != account_id:

@@ -10,8 +10,8 @@ import uuid
 
 import pytest
 import requests
-
 from reliability.helpers import ServeProcess
+
 from simulator.config import DemoAccount
 
 DEMO = DemoAccount()
@@ -33,12 +33,37 @@ def run(tmp_path):
         server.stop()
 
 
-def call(server, method, path, token=None, body=None, expect=None):
+def call(server, method, path, token=None, body=None, expect=None, raw: bytes | None = None):
+    """One request (raw: the JSON body byte for byte, so a key can be spelled with escapes)."""
     headers = {"X-Auth-Token": token} if token else {}
-    resp = requests.request(method, server.url + path, json=body, headers=headers, timeout=10)
+    if raw is not None:
+        headers["Content-Type"] = "application/json"
+    resp = requests.request(method, server.url + path, json=body, data=raw, headers=headers, timeout=10)
     if expect is not None:
         assert resp.status_code == expect, (method, path, resp.status_code, resp.text)
     return resp.json() if resp.content else None
+
+
+def escaped(text: str) -> str:
+    """text as JSON spells it with every letter escaped (`\\u0070\\u0061...`), as a client may send a key."""
+    return "".join(f"\\u{ord(c):04x}" if c.isalpha() else c for c in text)
+
+
+def drive_other_spellings(server, given: dict, issued: dict, account: str) -> None:
+    """Secrets under keys spelled with JSON escapes (the identity code accepts them) and in query strings."""
+    for key, secret in (("apiKey", "api_key"), ("password", "password")):
+        creds = "RAX-KSKEY:apiKeyCredentials" if key == "apiKey" else "passwordCredentials"
+        for spelling in (key[:-1] + escaped(key[-1]), escaped(key)):
+            raw = f'{{"auth": {{"{creds}": {{"username": "sec-user", "{spelling}": "{given[secret]}"}}}}}}'
+            issued[f"token_by_escaped_{spelling}"] = call(server, "POST", "/v2.0/tokens", raw=raw.encode(),
+                                                          expect=200)["access"]["token"]["id"]
+    raw = f'{{"auth": {{"passwordCredentials": {{"username": "sec-user", "pass\\u0077ord": "{given["wrong_pw2"]}"}}}}}}'
+    call(server, "POST", "/v2.0/tokens", raw=raw.encode(), expect=401)
+    token = issued["token_by_password"]
+    call(server, "GET", f"/v1.0/{account}/flavors?token={given['query_token']}&limit=1", token, expect=200)
+    call(server, "GET", f"/v1.0/{account}/flavors?%74oken={given['query_token2']}", token, expect=200)
+    call(server, "GET", f"/v1.0/{account}/instances?X-Auth-Token={given['query_token3']}&password=p"
+                        f"{given['query_password']}", expect=401)
 
 
 def wait_active(server, token, account, instance_id) -> None:
@@ -56,7 +81,9 @@ def drive(server) -> dict[str, str]:
     given = {"api_key": secret("apikey"), "password": secret("password"), "fixed_token": secret("token"),
              "wrong_api_key": secret("wrongkey"), "wrong_password": secret("wrongpw"), "bad_token": secret("badtok"),
              "user_pw1": secret("upw1"), "user_pw2": secret("upw2"), "user_pw3": secret("upw3"),
-             "user_pw4": secret("upw4"), "user_pw5": secret("upw5")}
+             "user_pw4": secret("upw4"), "user_pw5": secret("upw5"), "user_pw6": secret("upw6"),
+             "wrong_pw2": secret("wrongpw2"), "query_token": secret("qtok"), "query_token2": secret("qtok2"),
+             "query_token3": secret("qtok3"), "query_password": secret("qpw")}
     issued = {}
     account = "sec-acct"
     creds = call(server, "POST", "/_sim/accounts", body={
@@ -88,6 +115,8 @@ def drive(server) -> dict[str, str]:
     wait_active(server, token, account, instance)
     call(server, "POST", f"{api}/instances/{instance}/users", token,
          {"users": [{"name": "u2", "password": given["user_pw2"]}]}, expect=202)
+    call(server, "POST", f"{api}/instances/{instance}/users", token, expect=202, raw=(
+        f'{{"users": [{{"name": "u6", "pass\\u0077ord": "{given["user_pw6"]}"}}]}}').encode())
     call(server, "PUT", f"{api}/instances/{instance}/users", token,
          {"users": [{"name": "u2", "password": given["user_pw3"]}]}, expect=202)
     call(server, "PUT", f"{api}/instances/{instance}/users/u1", token, {"user": {"password": given["user_pw4"]}},
@@ -107,6 +136,7 @@ def drive(server) -> dict[str, str]:
     login = f"/_sim/accounts/{account}/instances/{restored}/login"
     for user, password in (("u1", given["user_pw4"]), ("u5", given["user_pw5"]), ("u2", given["user_pw3"])):
         assert call(server, "POST", login, body={"user": user, "password": password}, expect=200) == {"login": True}
+    drive_other_spellings(server, given, issued, account)
     return {**given, **issued}
 
 
@@ -115,20 +145,23 @@ def test_secrets_never_reach_logs_journal_state_or_recordings(run):
     secrets = drive(server)
     journal = requests.get(server.url + "/_sim/journal", timeout=10).text
     assert len(json.loads(journal)["journal"]) > 20
+    journal_har = requests.get(server.url + "/_sim/journal/har", timeout=10).text
+    assert len(json.loads(journal_har)["log"]["entries"]) > 20
     recording_now = requests.get(server.url + "/_sim/recording", timeout=10).text
     state_while_running = b"".join(p.read_bytes() for p in sorted(tmp.glob("state.db*")))
     server.stop()
     state_after = b"".join(p.read_bytes() for p in sorted(tmp.glob("state.db*")))
     recording = (tmp / "recording.har").read_text()
     assert len(json.loads(recording)["log"]["entries"]) > 10
-    places = {"server output": server.output, "journal": journal, "recording (live)": recording_now,
-              "recording file": recording}
+    places = {"server output": server.output, "journal": journal, "journal HAR": journal_har,
+              "recording (live)": recording_now, "recording file": recording}
     for kind, value in secrets.items():
         for place, text in places.items():
             assert value not in text, f"{kind} found in the {place}"
         for raw in (state_while_running, state_after):
             assert value.encode() not in raw, f"{kind} found in the state file"
     assert "***" in journal  # the journal shows where a secret was, not what it was
+    assert "token=***&limit=1" in journal and "?token=***&limit=1" in journal_har and "token=***" in server.output
 
 
 def test_secrets_demo_credentials_are_shown_only_by_the_banner(run):
