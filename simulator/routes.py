@@ -3,11 +3,32 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.handlers import backups, catalog, databases, identity, instances, limits, openapi, schedules
+from simulator.handlers import (
+    backups,
+    catalog,
+    configurations,
+    databases,
+    identity,
+    instances,
+    limits,
+    openapi,
+    schedules,
+    trove_only,
+)
 
 API = "/v1.0/{account_id}"
 INSTANCE = API + "/instances/{instance_id}"
 USER = INSTANCE + "/users/{user}"
+CONFIGURATION = API + "/configurations/{configuration_id}"
+VERSION_PARAMETERS = API + "/datastores/{datastore_id}/versions/{version_id}/parameters"
+#: Trove-only paths answer a 404 that says so. They are not operations of this API, so they have no name and are
+#: not in ROUTES; they come after it (an API call never tries them).
+TROVE_ONLY = [
+    web.route("*", API + "/{collection:(?:" + trove_only.TROVE_COLLECTIONS + ")(?:/.*)?}",
+              trove_only.not_in_cloud_databases),
+    web.route("*", INSTANCE + "/{part:(?:" + trove_only.TROVE_INSTANCE_PARTS + ")(?:/.*)?}",
+              trove_only.not_in_cloud_databases),
+]
 
 #: aiohttp tries the /v1.0/{account_id} routes in this order, so the most used ones (instances) come first.
 ROUTES = [
@@ -29,6 +50,8 @@ ROUTES = [
     web.post(INSTANCE + "/root", instances.enable_root, name="enable_root"),
     web.get(INSTANCE + "/root", instances.root_status, name="root_status", allow_head=False),
     web.get(INSTANCE + "/backups", backups.list_instance_backups, name="list_instance_backups", allow_head=False),
+    web.get(INSTANCE + "/configuration", configurations.show_instance_configuration, name="instance_configuration",
+            allow_head=False),
 
     web.get(API + "/flavors", catalog.list_flavors, name="list_flavors", allow_head=False),
     web.get(API + "/flavors/{flavor_id}", catalog.show_flavor, name="show_flavor", allow_head=False),
@@ -68,11 +91,29 @@ ROUTES = [
     web.put(API + "/schedules/{schedule_id}", schedules.update_schedule, name="update_schedule"),
     web.delete(API + "/schedules/{schedule_id}", schedules.delete_schedule, name="delete_schedule"),
 
+    web.get(API + "/configurations", configurations.list_configurations, name="list_configurations",
+            allow_head=False),
+    web.post(API + "/configurations", configurations.create_configuration, name="create_configuration"),
+    web.get(CONFIGURATION, configurations.show_configuration, name="show_configuration", allow_head=False),
+    web.patch(CONFIGURATION, configurations.edit_configuration, name="edit_configuration"),
+    web.put(CONFIGURATION, configurations.update_configuration, name="update_configuration"),
+    web.delete(CONFIGURATION, configurations.delete_configuration, name="delete_configuration"),
+    web.get(CONFIGURATION + "/instances", configurations.list_configuration_instances,
+            name="list_configuration_instances", allow_head=False),
+    web.get(API + "/datastores/versions/{version_id}/parameters", configurations.list_parameters,
+            name="list_version_parameters", allow_head=False),
+    web.get(API + "/datastores/versions/{version_id}/parameters/{parameter}", configurations.show_parameter,
+            name="show_version_parameter", allow_head=False),
+    web.get(VERSION_PARAMETERS, configurations.list_parameters, name="list_datastore_version_parameters",
+            allow_head=False),
+    web.get(VERSION_PARAMETERS + "/{parameter}", configurations.show_parameter,
+            name="show_datastore_version_parameter", allow_head=False),
+    web.get(API + "/datastore/version/{version_id}/configuration/{flavor_id}",
+            configurations.show_version_defaults, name="show_version_configuration_defaults", allow_head=False),
+
     web.get(API + "/limits", limits.show_limits, name="show_limits", allow_head=False),
 
-    web.route("*", API + "/configurations{tail:.*}", catalog.not_implemented, name="configurations"),
     web.route("*", API + "/ha{tail:(/.*)?}", catalog.not_implemented, name="ha_instances"),
-    web.route("*", INSTANCE + "/configuration", catalog.not_implemented, name="instance_configuration"),
     web.route("*", INSTANCE + "/replicas", catalog.not_implemented, name="list_replicas"),
 ]
 
@@ -84,9 +125,14 @@ CACHED_READS = frozenset({
     "show_datastore_version_by_id", "show_datastore", "list_datastore_versions", "show_datastore_version",
     "list_datastore_version_flavors", "list_instances", "show_instance", "root_status", "list_instance_backups",
     "list_databases", "list_users", "show_user", "list_user_access", "list_backups", "show_backup",
+    "list_configurations", "show_configuration", "list_configuration_instances", "instance_configuration",
+    "list_version_parameters", "show_version_parameter", "list_datastore_version_parameters",
+    "show_datastore_version_parameter", "show_version_configuration_defaults",
 })
 
 
 def setup_routes(app: web.Application) -> None:
-    """Register the API table (the control plane is a sub-app that create_app mounts after it)."""
+    """Register the API table and the Trove-only paths (the control plane is a sub-app that create_app mounts after
+    them)."""
     app.router.add_routes(ROUTES)
+    app.router.add_routes(TROVE_ONLY)

@@ -33,7 +33,8 @@ DEFAULT_MESSAGES = {
 #: Retry-After of an injected 413 that gives none.
 DEFAULT_RETRY_AFTER = 60
 #: Routes whose resource a model fault can make end badly, and how to find the resource's id.
-MODEL_FAULT_ROUTES = ("create_instance", "instance_action", "create_backup")
+MODEL_FAULT_ROUTES = ("create_instance", "instance_action", "create_backup", "put_instance", "patch_instance",
+                      "edit_configuration", "update_configuration")
 
 
 @dataclass(frozen=True)
@@ -271,6 +272,12 @@ def mark_model_fault(request: web.Request, response: web.StreamResponse, spec: M
                 return "model fault: no backup id in the answer"
             backend.backups.mark_fault(backup_id)
             return f"model fault: backup {backup_id} ends FAILED"
+        if route in ("put_instance", "patch_instance", "edit_configuration", "update_configuration"):
+            account_id = request.match_info["account_id"]
+            ids = ([request.match_info["instance_id"]] if "instance_id" in request.match_info else
+                   backend.configurations.attached_ids(account_id, request.match_info["configuration_id"]))
+            failed = backend.configurations.fail(account_id, ids, message)
+            return f"model fault: the configuration change leaves instance(s) {', '.join(failed) or 'none'} in ERROR"
     return f"model fault: nothing to mark on route {route}"
 
 

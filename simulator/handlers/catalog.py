@@ -73,7 +73,7 @@ async def list_version_flavors(request: web.Request) -> web.Response:
 
 
 async def not_implemented(request: web.Request) -> web.Response:
-    """Documented parts of the API the simulator does not model (configurations, HA groups, replicas)."""
+    """Documented parts of the API the simulator does not model (HA groups, replicas)."""
     from simulator.errors import NotImplementedFault
 
     raise NotImplementedFault(f"{request.method} {request.path} is not implemented by the simulator.")

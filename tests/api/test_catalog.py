@@ -56,6 +56,5 @@ async def test_list_datastore_version_flavors(api):
     assert status == 200 and len(body["flavors"]) == 8
 
 
-async def test_configurations_are_not_implemented(api):
-    assert_fault(await api.get("/configurations"), "notImplemented", 501,
-                 "GET /v1.0/1234/configurations is not implemented by the simulator.")
+async def test_ha_groups_are_not_implemented(api):
+    assert_fault(await api.get("/ha"), "notImplemented", 501, "GET /v1.0/1234/ha is not implemented by the simulator.")

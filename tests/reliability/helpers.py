@@ -8,14 +8,16 @@ from simulator import catalog
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MYSQL = catalog.DATASTORES[0]
 #: Path parameters that name no account's resource (reference data and wildcard tails).
-SHARED = {"flavor_id": "1", "datastore_id": MYSQL.id, "version_id": MYSQL.versions[-1].id, "tail": ""}
+SHARED = {"flavor_id": "1", "datastore_id": MYSQL.id, "version_id": MYSQL.versions[-1].id, "tail": "",
+          "parameter": "max_connections"}
 #: Tables that hold the model (not the journal, counters or bookkeeping).
 MODEL_TABLES = ("accounts", "users", "tokens", "instances", "databases", "db_users", "grants", "backups",
-                "schedules")
+                "schedules", "configurations", "configuration_values")
 
 
 async def populate(api, tag: str) -> dict:
-    """Give api's account an ACTIVE instance with a database and a user, a COMPLETED backup and a schedule.
+    """Give api's account an ACTIVE instance with a database and a user, a COMPLETED backup, a schedule and a
+    configuration group attached to the instance.
 
     Every name carries tag, so a test can look for it in answers meant for somebody else.
     """
@@ -35,12 +37,19 @@ async def populate(api, tag: str) -> dict:
         "action": "backup", "day_of_week": 3, "hour": 4, "minute": 5, "instance_id": instance["id"]}})
     assert status == 202, body
     schedule = body["schedule"]
+    status, body, _ = await api.post("/configurations", {"configuration": {
+        "name": f"{tag}-group", "description": f"{tag} group", "values": {"connect_timeout": 30}}})
+    assert status == 200, body
+    group = body["configuration"]
+    status, body, _ = await api.put(f"/instances/{instance['id']}", {"instance": {"configuration": group["id"]}})
+    assert status == 202, body
     status, body, _ = await api.get(f"/instances/{instance['id']}")
     assert body["instance"]["status"] == "ACTIVE", body
     return {"account_id": api.account, "instance_id": instance["id"], "hostname": body["instance"]["hostname"],
             "name": f"{tag}db", "user": f"{tag}user", "backup_id": backup["id"], "schedule_id": schedule["id"],
+            "configuration_id": group["id"],
             "names": [f"{tag}-instance", f"{tag}db", f"{tag}user", f"{tag}-backup", f"{tag} description",
-                      f"{tag}-Secret-1", body["instance"]["hostname"]]}
+                      f"{tag}-Secret-1", body["instance"]["hostname"], f"{tag}-group", f"{tag} group"]}
 
 
 def v1_routes(app) -> list[tuple[str, str, str]]:
@@ -76,6 +85,9 @@ def body_for(name: str, ids: dict):
         "create_schedule": {"schedule": {"action": "backup", "day_of_week": 1, "hour": 1, "minute": 1,
                                          "instance_id": ids["instance_id"]}},
         "update_schedule": {"schedule": {"hour": 2}},
+        "create_configuration": {"configuration": {"name": "g", "values": {"wait_timeout": 60}}},
+        "edit_configuration": {"configuration": {"values": {"wait_timeout": 90}}},
+        "update_configuration": {"configuration": {"name": "g2", "values": {"connect_timeout": 20}}},
     }.get(name)
 
 
@@ -90,7 +102,9 @@ def snapshot(db, account_id: str | None = None) -> dict:
             "databases": list(db.query(f"select * from databases where instance_id in ({marks})", ids)),
             "users": list(db.query(f"select * from db_users where instance_id in ({marks})", ids)),
             "backups": list(db.query("select * from backups where account_id = ? order by id", [account_id])),
-            "schedules": list(db.query("select * from schedules where account_id = ? order by id", [account_id]))}
+            "schedules": list(db.query("select * from schedules where account_id = ? order by id", [account_id])),
+            "configurations": list(db.query("select * from configurations where account_id = ? order by id",
+                                            [account_id]))}
 
 
 class ServeProcess:

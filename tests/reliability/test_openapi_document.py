@@ -17,7 +17,7 @@ METHODS = ("get", "post", "put", "patch", "delete")
 SAMPLES = {"account_id": "1234", "instance_id": "0c7a1e3e-5a1b-4c2d-9e8f-0a1b2c3d4e5f", "flavor_id": "2",
            "datastore_id": "mysql", "version_id": "5.7", "user": "alice@%25", "name": "db1",
            "backup_id": "61f12fef-edb1-4561-8122-e7c00ef26a82", "schedule_id": "s1", "configuration_id": "c1",
-           "ha_id": "h1"}
+           "ha_id": "h1", "parameter": "max_connections"}
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,9 @@ def test_openapi_bodies_of_validated_operations_use_those_schemas(document):
                 "create_users": "req_users_create", "change_passwords": "req_users_password",
                 "update_user": "req_user_update", "grant_user_access": "req_grant",
                 "create_backup": "req_backup_create", "create_schedule": "req_schedule_create",
-                "update_schedule": "req_schedule_update"}
+                "update_schedule": "req_schedule_update", "create_configuration": "req_configuration_create",
+                "edit_configuration": "req_configuration_edit",
+                "update_configuration": "req_configuration_update"}
     by_id = {op["operationId"]: op for _, _, op in operations(document)}
     for op_id, schema in expected.items():
         ref = by_id[op_id]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
