@@ -164,6 +164,12 @@ def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, usernam
         key = f"{account_id}/{i}"
         instances.append((key, created, db_names, user_names))
         events.append((created, 1, _create_instance, (account_id, key, body, users)))
+        if i == 0:  # each account's first instance runs with a configuration group (dynamic values: stays ACTIVE)
+            group = {"configuration": {"name": f"{body['instance']['name']}-tuning", "description": "demo tuning",
+                                       "datastore": {"type": ds_type, "version": ds_version},
+                                       "values": {"max_connections": faker.random_int(50, 400),
+                                                  "connect_timeout": faker.random_int(10, 60)}}}
+            events.append((created + dt.timedelta(hours=1), 1, _configure, (account_id, key, group)))
     for c in range(spec.chains):
         key, created, db_names, user_names = instances[c % len(instances)]
         on_same = [k for k in range(spec.chains) if k % len(instances) == c % len(instances)]
@@ -202,6 +208,14 @@ def _create_instance(past, made, summary, account_id: str, key: str, body: dict,
              "created": row["created"]}
     made[account_id]["instances"].append(entry)
     made[key] = entry
+
+
+def _configure(past, made, summary, account_id: str, key: str, group: dict) -> None:
+    """A configuration group for the instance, attached to it."""
+    entry = made[key]
+    created = past.configurations.create(account_id, group)
+    past.instances.update(account_id, entry["id"], {"instance": {"configuration": created["id"]}}, "PUT")
+    entry["configuration"] = {"id": created["id"], "name": created["name"]}
 
 
 def _change(past, made, summary, account_id: str, key: str, change: tuple) -> None:
@@ -244,9 +258,10 @@ def describe(summary: dict) -> str:
                      f"apiKey {acct['api_key']}  token {acct['token']}")
         for inst in acct["instances"]:
             chains = sum(1 for b in inst["backups"] if b["type"] == "full")
+            group = f", configuration group {inst['configuration']['name']}" if "configuration" in inst else ""
             lines.append(f"  instance {inst['id']} {inst['name']} ({inst['datastore']}): "
                          f"{len(inst['databases'])} databases, {len(inst['users'])} users, "
-                         f"{len(inst['backups'])} backups in {chains} chains")
+                         f"{len(inst['backups'])} backups in {chains} chains{group}")
     return "\n".join(lines)
 
 

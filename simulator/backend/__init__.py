@@ -20,6 +20,8 @@ from simulator.store import Store
 
 #: The backup the seed page restores (restore-backup.rst), held by the seed's account.
 SEED_BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"
+#: The configuration group attached to the seed's instance (the id of the docs' create-with-configuration example).
+SEED_CONFIGURATION_ID = "12345678-1111-2222-3333-444444444444"
 
 
 class Backend:
@@ -67,7 +69,8 @@ class Backend:
         """Create the configured demo account on first start (a file database keeps it afterwards).
 
         When it is the seed page's account with the seed page's token, it also gets the seed's backup (and the
-        ACTIVE instance it was taken from), so the seed request works byte for byte."""
+        ACTIVE instance it was taken from, with a configuration group attached), so the seed request works byte
+        for byte."""
         demo = self.config.bootstrap
         if demo and self.identity.account(demo.account_id) is None:
             with self.store.atomic():
@@ -75,7 +78,8 @@ class Backend:
                                              password=demo.password, role=demo.role, token=demo.token)
                 seed = DemoAccount()
                 if (demo.account_id, demo.token) == (seed.account_id, seed.token):
-                    self.backups.seed_demo(demo.account_id, SEED_BACKUP_ID)
+                    backup = self.backups.seed_demo(demo.account_id, SEED_BACKUP_ID)
+                    self.configurations.seed_demo(demo.account_id, backup["instance_id"], SEED_CONFIGURATION_ID)
 
     def now(self):
         return self.clock.now()

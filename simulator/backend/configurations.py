@@ -262,5 +262,16 @@ class Configurations:
             failed.append(instance_id)
         return failed
 
+    def seed_demo(self, account_id: str, instance_id: str, configuration_id: str) -> None:
+        """The sandbox's demo group (the name the docs' create example shows), attached to the demo instance; its
+        id is fixed, so the seed page's restore still draws the id it documents."""
+        instance = self.backend.instances.must_get_row(account_id, instance_id)
+        now = api_time(self.backend.now())
+        self.repo.insert({"id": configuration_id, "account_id": account_id, "name": "MySQL Tuned Config",
+                          "description": "Dynamic settings: applied without a restart",
+                          "datastore_version_id": instance["datastore_version_id"], "created": now, "updated": now},
+                         {"connect_timeout": 120, "max_connections": 80})
+        self.backend.store.instances.update(instance_id, {"configuration_id": configuration_id})
+
     def attached_ids(self, account_id: str, configuration_id: str) -> list[str]:
         return [r["id"] for r in self.repo.attached(account_id, configuration_id)]

@@ -369,3 +369,17 @@ async def test_trove_only_paths_still_need_a_token(api):
 
 async def test_unknown_paths_keep_the_plain_not_found(api):
     assert_fault(await api.get("/nothing-here"), "itemNotFound", 404, "The resource could not be found.")
+
+
+async def test_the_sandbox_seed_instance_has_a_configuration_group_attached(aiohttp_client):
+    from simulator import create_app
+    from support import Api
+
+    api = Api(await aiohttp_client(create_app(SimulatorConfig(seed=7, bootstrap=DemoAccount()))),
+              token=DemoAccount().token)
+    instances = (await api.get("/instances"))[1]["instances"]
+    assert [i["name"] for i in instances] == ["demo-source"]
+    seen = await shown(api, instances[0]["id"])
+    assert (seen["status"], seen["configuration"]["name"]) == ("ACTIVE", "MySQL Tuned Config")
+    group = (await api.get(f"/configurations/{seen['configuration']['id']}"))[1]["configuration"]
+    assert (group["datastore_version_name"], group["instance_count"]) == ("5.6", 1)

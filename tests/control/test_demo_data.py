@@ -152,3 +152,15 @@ async def test_seed_demo_on_a_clock_too_early_for_its_history_is_bad_request(api
     assert status == 200
     assert_fault(await api.post("/_sim/demo", {"seed": 1, "weeks": 2}), "badRequest", 400,
                  "The clock (0001-01-08) is too early for 2 weeks of history.")
+
+
+def test_demo_first_instance_of_each_account_runs_with_a_configuration_group():
+    backend = fresh_backend()
+    summary = seed_demo(backend, DemoSpec(seed=5, accounts=2, instances=2, chains=1))
+    for acct in summary["accounts"]:
+        first = acct["instances"][0]
+        row = backend.store.instances.get(acct["account_id"], first["id"])
+        assert (row["status"], row["task"], row["configuration_id"]) == ("ACTIVE", None, first["configuration"]["id"])
+        group = backend.configurations.get(acct["account_id"], first["configuration"]["id"])
+        assert (group["datastore_version_id"], group["instance_count"]) == (row["datastore_version_id"], 1)
+        assert all("configuration" not in inst for inst in acct["instances"][1:])

@@ -281,7 +281,8 @@ def snapshot_of(full: dict, owner: dict) -> dict:
             "databases": [r for r in full["databases"] if r["instance_id"] in ids],
             "users": [r for r in full["db_users"] if r["instance_id"] in ids],
             "backups": by_id([r for r in full["backups"] if r["account_id"] == owner["account_id"]]),
-            "schedules": by_id([r for r in full["schedules"] if r["account_id"] == owner["account_id"]])}
+            "schedules": by_id([r for r in full["schedules"] if r["account_id"] == owner["account_id"]]),
+            "configurations": by_id([r for r in full["configurations"] if r["account_id"] == owner["account_id"]])}
 
 
 async def test_bad_input_path_traversal_and_sql_in_ids(api, world):
@@ -294,7 +295,7 @@ async def test_bad_input_path_traversal_and_sql_in_ids(api, world):
     sent = resolved = 0
     for name, method, template in v1_routes(api.app):
         slots = [k for k in ("instance_id", "user", "name", "backup_id", "schedule_id", "flavor_id",
-                             "datastore_id", "version_id") if f"{{{k}}}" in template]
+                             "datastore_id", "version_id", "configuration_id", "parameter") if f"{{{k}}}" in template]
         for slot in slots:
             for evil in EVIL_IDS:
                 path = fill(template, {**SHARED, **a, slot: evil})
@@ -303,7 +304,7 @@ async def test_bad_input_path_traversal_and_sql_in_ids(api, world):
                     assert secret not in text, (path, text)
                 sent += 1
                 served = api.app[JOURNAL].entries()[-1]
-                if 400 <= status < 500 or (status == 501 and name in ("instance_configuration", "list_replicas")):
+                if 400 <= status < 500 or (status == 501 and name == "list_replicas"):
                     assert_4xx_fault(status, answer, f"{method} {path}") if status != 501 else None
                     continue
                 assert method == "GET" and served["path"] != path, (method, path, status, answer)
