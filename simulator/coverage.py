@@ -17,6 +17,10 @@ LIFECYCLE = (
     "instance REBOOT -> ACTIVE",
     "instance ACTIVE -> RESIZE",
     "instance RESIZE -> ACTIVE",
+    "instance ACTIVE -> RESTART_REQUIRED",
+    "instance RESTART_REQUIRED -> REBOOT",
+    "instance ACTIVE -> UPGRADE",
+    "instance UPGRADE -> ACTIVE",
     "instance ACTIVE -> BACKUP",
     "instance BACKUP -> ACTIVE",
     "instance ACTIVE -> SHUTDOWN",
@@ -117,6 +121,9 @@ class _Test:
             task = "REBOOT" if "restart" in req else "RESIZE" if "resize" in req else None
             if task:
                 self.instance(target, task)
+        elif status == 202 and route in ("patch_instance", "put_instance") and target and isinstance(req, dict) \
+                and isinstance(req.get("instance"), dict) and "datastore_version" in req["instance"]:
+            self.instance(target, "UPGRADE")
         elif status == 202 and route == "delete_instance" and target:
             self.instance(target, "SHUTDOWN")
         elif status == 202 and route == "create_backup" and isinstance(body, dict):

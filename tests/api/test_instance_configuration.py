@@ -383,3 +383,28 @@ async def test_the_sandbox_seed_instance_has_a_configuration_group_attached(aioh
     assert (seen["status"], seen["configuration"]["name"]) == ("ACTIVE", "MySQL Tuned Config")
     group = (await api.get(f"/configurations/{seen['configuration']['id']}"))[1]["configuration"]
     assert (group["datastore_version_name"], group["instance_count"]) == ("5.6", 1)
+
+
+async def test_coverage_report_sees_restart_required_and_upgrade(api):
+    from simulator.coverage import Coverage
+    from simulator.keys import JOURNAL
+
+    inst = await active_instance(api, datastore={"type": "mysql", "version": "5.7"})
+    group = await make_group(api, RESTART, type="mysql", version="5.7")
+    assert (await shown(api, inst["id"]))["status"] == "ACTIVE"
+    await attach(api, inst["id"], group["id"])
+    await shown(api, inst["id"])
+    await api.post(f"/instances/{inst['id']}/action", {"restart": {}})
+    api.advance(10)
+    await shown(api, inst["id"])
+    await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": "8.0"}})
+    api.advance(30)
+    await shown(api, inst["id"])
+    coverage = Coverage()
+    coverage.add_test(api.app[JOURNAL].entries())
+    seen = coverage.report()["lifecycle"]["exercised"]
+    for label in ("instance ACTIVE -> RESTART_REQUIRED", "instance RESTART_REQUIRED -> REBOOT",
+                  "instance ACTIVE -> UPGRADE", "instance UPGRADE -> ACTIVE"):
+        assert seen.get(label) == 1, (label, seen)
+    assert {"create_configuration", "put_instance", "patch_instance"} <= set(coverage.report()["operations"][
+        "exercised"])

@@ -91,7 +91,7 @@ def test_coverage_report_names_what_was_exercised_and_what_never_was(inner, pyte
         "  exercised: create_instance (4), show_instance (3), delete_instance (1), create_backup (3), "
         "show_backup (3)",
         "  never: *list_flavors*delete_backup*",
-        "lifecycle transitions: 9 of 18 seen",
+        "lifecycle transitions: 9 of 22 seen",
         "  seen: instance BUILD -> ACTIVE (2), instance ACTIVE -> BACKUP (1), instance ACTIVE -> SHUTDOWN (1), "
         "instance SHUTDOWN -> deleted (1), backup (full) NEW -> COMPLETED (1), "
         "backup (incremental) NEW -> COMPLETED (1), backup NEW -> FAILED (1), "
