@@ -140,7 +140,7 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
 def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, username: str,
                   start: dt.datetime, now: dt.datetime) -> list[tuple]:
     """The timed events that make one account's history: (moment, order at that moment, action, arguments)."""
-    events = []
+    events: list[tuple] = []
     born = start + dt.timedelta(minutes=faker.random_int(0, 24 * 60))
     events.append((born, 0, _create_account, (account_id, username)))
     instances = []

@@ -15,18 +15,18 @@ migrations = Migrations("cdbsim-configurations")
 def create_configurations(db: Database) -> None:
     """Groups and their values (a value is JSON text: an integer stays an integer); the group attached to an
     instance is a column of the instance, as in Trove's instances table."""
-    db["configurations"].create(
+    db.table("configurations").create(
         {"id": str, "account_id": str, "name": str, "description": str, "datastore_version_id": str,
          "created": str, "updated": str},
         pk="id", not_null={"account_id", "name", "datastore_version_id"},
     )
-    db["configurations"].create_index(["account_id", "id"])
-    db["configuration_values"].create(
+    db.table("configurations").create_index(["account_id", "id"])
+    db.table("configuration_values").create(
         {"configuration_id": str, "name": str, "value": str},
         pk=("configuration_id", "name"),
     )
-    db["instances"].add_column("configuration_id", str)
-    db["instances"].create_index(["configuration_id"])
+    db.table("instances").add_column("configuration_id", str)
+    db.table("instances").create_index(["configuration_id"])
 
 
 class ConfigurationsRepo:
@@ -80,7 +80,7 @@ class ConfigurationsRepo:
 
     def merge_values(self, configuration_id: str, values: dict) -> None:
         """Set these values (others stay as they are)."""
-        self.db["configuration_values"].insert_all(
+        self.db.table("configuration_values").insert_all(
             [{"configuration_id": configuration_id, "name": name, "value": json.dumps(value)}
              for name, value in values.items()], replace=True)
 
