@@ -14,10 +14,13 @@ from simulator.coverage import Coverage, api_operations
 from simulator.errors import BadRequest
 from simulator.keys import JOURNAL
 
-#: The table shows at most this many entries (newest first).
+#: The table shows at most this many entries (newest first)...
 ROWS = 200
 #: ...chosen among at most this many of the newest journal entries (the journal keeps 10,000 by default).
 SCAN = 2000
+#: A live update reads at most this many of the newest entries (whatever came before them is left to a reload), so
+#: an open page under a heavy load costs the server a bounded amount of work per update.
+LIVE_SCAN = 100
 _STATUS = re.compile(r"^[1-5](?:xx|\d\d)$")
 
 
@@ -58,14 +61,24 @@ def parse_filter(query: Mapping[str, str]) -> JournalFilter:
     return JournalFilter(status=status, route=route, faults=query.get("faults") in ("1", "on", "true", "yes"))
 
 
-def newest(app: web.Application, account_id: str, flt: JournalFilter, since: int = 0) -> list[dict]:
+def newest(app: web.Application, account_id: str, flt: JournalFilter) -> list[dict]:
     """The account's entries the filter keeps, newest first: at most ROWS, among the newest SCAN entries."""
-    start = max(since, app[JOURNAL].last_seq() - SCAN)
+    start = max(0, app[JOURNAL].last_seq() - SCAN)
+    return _kept(app, account_id, flt, start)[-ROWS:][::-1]
+
+
+def arrived(app: web.Application, account_id: str, flt: JournalFilter, since: int) -> tuple[list[dict], int, bool]:
+    """A live update: (the entries after since that the filter keeps, newest first, among the newest LIVE_SCAN;
+    the mark to read from next; whether entries after since were left unread)."""
+    mark = app[JOURNAL].last_seq()
+    start = max(since, mark - LIVE_SCAN)
+    return _kept(app, account_id, flt, start)[::-1], mark, start > since
+
+
+def _kept(app: web.Application, account_id: str, flt: JournalFilter, start: int) -> list[dict]:
     entries = journal_entries(app, account_id=account_id, since=start, route=flt.route or None,
                               status=flt.exact_status)
-    kept = [e for e in entries if flt.keeps(e)][-ROWS:]
-    kept.reverse()
-    return kept
+    return [e for e in entries if flt.keeps(e)]
 
 
 def row(entry: dict) -> dict:
@@ -111,7 +124,9 @@ def operations(flt: JournalFilter) -> list[str]:
 
 
 def coverage(app: web.Application, account_id: str, scenarios: list[dict]) -> dict:
-    """What the account's journal so far exercised of the API, and what it never did (simulator/coverage.py)."""
+    """What the account's journal so far exercised of the API, and what it never did (simulator/coverage.py), as of
+    the newest journal entry."""
+    entries = journal_entries(app, account_id=account_id)
     counts = Coverage()
-    counts.add_test(journal_entries(app, account_id=account_id), scenarios)
-    return counts.report()
+    counts.add_test(entries, scenarios)
+    return {**counts.report(), "entries": len(entries), "as_of": app[JOURNAL].last_seq()}

@@ -11,7 +11,7 @@ from aiohttp import web
 from simulator.journal import Journal
 
 #: An open page hears of changes at most this often (seconds): a burst of requests is one event.
-MIN_GAP = 0.25
+MIN_GAP = 1.0
 #: With nothing to tell, a comment line goes out this often (seconds), so a closed page is noticed.
 HEARTBEAT = 15.0
 #: On a real clock lifecycles move without requests: the page is told to look again this often (seconds).

@@ -69,7 +69,7 @@ async def page(request: web.Request) -> web.Response:
         context.update(state(app, account), flt=flt, filter_query=urlencode(flt.query()),
                        operations=journal_view.operations(flt),
                        rows=[journal_view.row(e) for e in journal_view.newest(app, account, flt)],
-                       journal_seq=app[JOURNAL].last_seq(),
+                       journal_seq=app[JOURNAL].last_seq(), skipped=False,
                        coverage=journal_view.coverage(app, account, panels.scenarios(app, account)["loaded"]))
     return render(request, "page.html", context)
 
@@ -94,19 +94,20 @@ async def journal_part(request: web.Request) -> web.Response:
     app = simulator_of(request)
     account = _known_account(request)
     flt = journal_view.parse_filter(request.query)
-    since = _int(request.query.get("since"), "since")
-    mark = app[JOURNAL].last_seq()
-    rows = [journal_view.row(e) for e in journal_view.newest(app, account, flt, since)]
-    return render(request, "journal_rows.html", {"account": account, "rows": rows},
+    found, mark, skipped = journal_view.arrived(app, account, flt, _int(request.query.get("since"), "since"))
+    return render(request, "journal_rows.html", {"account": account, "skipped": skipped,
+                                                 "rows": [journal_view.row(e) for e in found]},
                   headers={"X-Journal-Seq": str(mark)})
 
 
 async def coverage_part(request: web.Request) -> web.Response:
-    """GET /dashboard/part/coverage?account=: what the account's journal exercised so far."""
+    """GET /dashboard/part/coverage?account=: what the account's journal exercised so far (read on demand: it reads
+    the account's whole journal)."""
     app = simulator_of(request)
     account = _known_account(request)
     loaded = panels.scenarios(app, account)["loaded"]
-    return render(request, "coverage.html", {"coverage": journal_view.coverage(app, account, loaded)})
+    return render(request, "coverage.html", {"account": account,
+                                             "coverage": journal_view.coverage(app, account, loaded)})
 
 
 async def entry_page(request: web.Request) -> web.Response:

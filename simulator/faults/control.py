@@ -2,7 +2,6 @@
 fault scenarios at run time."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from aiohttp import web
@@ -19,16 +18,14 @@ SOURCES = ("scenario", "yaml", "name", "path")
 
 def _load_request(request: web.Request) -> tuple[str | dict | Path, str | None]:
     """(source, account_id) from the body: a JSON wrapper, a scenario as JSON, or YAML text."""
-    raw = request[CONTEXT]["raw_body"]
+    body_read = request[CONTEXT]["body"]  # simulator/body.py: read once, parsed at most once
+    raw = body_read.raw
     account_id = request.query.get("account_id")
     if not raw:
         raise BadRequest("Send a scenario: a JSON object with one of scenario, yaml, name or path "
                          "(and optionally account_id), or the scenario's YAML text.")
     if request.content_type == "application/json" or request.content_type.endswith("+json"):
-        try:
-            body = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise BadRequest("Malformed request body: the body is not valid JSON.") from None
+        body = body_read.json(request.content_type)  # 400 when it is not JSON, as every other body
         if not isinstance(body, dict):
             raise BadRequest("The body must be a JSON object.")
         if "rules" in body:  # the scenario itself

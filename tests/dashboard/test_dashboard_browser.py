@@ -196,6 +196,10 @@ def test_the_page_is_labelled_keyboard_usable_and_has_a_dark_scheme(page, sandbo
     page.keyboard.press("Enter")  # a keyboard user moves the clock
     expect(page.locator(".notice")).to_contain_text("The clock moved 60 s")
     expect(page.locator("tr[data-instance-id] .badge", has_text="BUILD")).to_have_count(0)
+    as_of = page.locator("#coverage").inner_text()
+    page.get_by_role("button", name="Refresh coverage").click()  # coverage reads the whole journal: on demand
+    expect(page.locator("#coverage")).not_to_have_text(as_of)
+    expect(page.get_by_role("button", name="Refresh coverage")).to_be_focused()
     light = page.evaluate("getComputedStyle(document.body).backgroundColor")
     page.emulate_media(color_scheme="dark")
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") != light

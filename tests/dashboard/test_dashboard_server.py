@@ -15,6 +15,7 @@ from simulator.config import Durations
 from simulator.control.access import REFUSED
 from simulator.control.common import SIMULATOR
 from simulator.dashboard.actions import CROSS_SITE
+from simulator.dashboard.journal_view import LIVE_SCAN
 from simulator.dashboard.live import LiveFeed
 from simulator.dashboard.pages import FEED
 from simulator.keys import CLOCK, JOURNAL
@@ -90,6 +91,20 @@ async def test_a_form_sends_the_browser_back_with_what_happened(api):
     resp = await api.client.post("/_sim/dashboard/snapshots/restore", data={"account": "other", "name": "before"},
                                  allow_redirects=False)
     assert "error=Account+other+has+no+snapshot+named+before" in resp.headers["Location"]
+
+
+async def test_a_live_update_reads_a_bounded_number_of_entries_and_says_when_it_left_some(api):
+    first = api.app[JOURNAL].last_seq()
+    for _ in range(LIVE_SCAN + 20):
+        await api.get("/flavors")
+    resp = await api.client.get(f"/_sim/dashboard/part/journal?account={ACCOUNT}&since={first}")
+    text = await resp.text()
+    assert text.count('<tr class="entry') == LIVE_SCAN and "reload the page" in text
+    assert int(resp.headers["X-Journal-Seq"]) == first + LIVE_SCAN + 20  # the newest entry before this read
+    mark = resp.headers["X-Journal-Seq"]
+    await api.get("/flavors")
+    text = await (await api.client.get(f"/_sim/dashboard/part/journal?account={ACCOUNT}&since={mark}")).text()
+    assert text.count('<tr class="entry') == 1 and "reload the page" not in text
 
 
 async def test_a_journal_filter_that_is_no_status_is_a_bad_request(api):

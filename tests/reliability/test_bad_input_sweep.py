@@ -113,8 +113,8 @@ def assert_unchanged(api, world) -> None:
     assert snapshot(api.backend.store.db) == world["before"]
 
 
-#: Control calls that still read their body themselves, not through simulator/body.py (a scenario may also come as
-#: YAML text): test_bad_input_scenario_load_reads_its_body_through_body_py covers them.
+#: Control calls whose body need not be JSON (a scenario may also come as YAML text, so another content type is no
+#: 415): test_bad_input_scenario_load_reads_its_body_through_body_py covers their JSON through simulator/body.py.
 OWN_PARSERS = {"sim_load_scenario"}
 
 
@@ -454,8 +454,6 @@ async def send_hostile_bodies(api, calls) -> tuple[int, list]:
     return sent, unexpected
 
 
-@pytest.mark.xfail(strict=True, reason="faults/control.py parses a scenario load request with its own json.loads: "
-                   "RecursionError and lone surrogates give 500s until it asks simulator/body.py")
 async def test_bad_input_scenario_load_reads_its_body_through_body_py(api, world, record_property):
     calls = [c for c in control_calls(world["a"]) if c[0] in OWN_PARSERS]
     sent, unexpected = await send_hostile_bodies(api, calls)

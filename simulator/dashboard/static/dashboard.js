@@ -18,7 +18,6 @@
   const filter = root.dataset.filter;
   const live = document.getElementById("live");
   const rowsShown = 200;
-  const coverageGap = 5000;
   let seq = Number(root.dataset.journalSeq);
   let refreshes = 0;
 
@@ -59,33 +58,32 @@
   async function refreshJournal() {
     const response = await get(prefix + "/part/journal?" + query("since=" + seq + (filter ? "&" + filter : "")));
     const mark = Number(response.headers.get("X-Journal-Seq"));
-    const fresh = Array.from(parse(await response.text()).querySelectorAll("tr.entry"));
+    const fresh = Array.from(parse(await response.text()).querySelectorAll("tr"));
     const body = document.getElementById("journal-rows");
     fresh.forEach(function (row) { row.classList.add("entry-new"); });
     body.prepend.apply(body, fresh);
     if (fresh.length && document.getElementById("journal-empty")) document.getElementById("journal-empty").remove();
-    const rows = body.querySelectorAll("tr.entry");
-    for (let i = rowsShown; i < rows.length; i++) {
-      const detail = rows[i].nextElementSibling;
-      if (detail && detail.classList.contains("entry-row")) detail.remove();
-      rows[i].remove();
-    }
+    let entries = 0;
+    Array.from(body.rows).forEach(function (row) {
+      if (entries >= rowsShown) row.remove();
+      else if (row.classList.contains("entry")) entries += 1;
+    });
     if (mark > seq) seq = mark;
   }
 
-  let coverageAt = 0;
-  let coverageTimer = null;
-  function refreshCoverage() {
-    const wait = coverageAt + coverageGap - Date.now();
-    if (wait > 0) {
-      if (!coverageTimer) coverageTimer = setTimeout(function () { coverageTimer = null; refreshCoverage(); }, wait);
-      return;
-    }
-    coverageAt = Date.now();
+  // Coverage reads the account's whole journal: it is fetched again only when asked for.
+  const coverage = document.querySelector('[data-part="coverage"]');
+  coverage.addEventListener("submit", function (event) {
+    event.preventDefault();
+    const button = document.getElementById("refresh-coverage");
+    button.disabled = true;
     get(prefix + "/part/coverage?" + query()).then(function (response) { return response.text(); })
-      .then(function (html) { document.querySelector('[data-part="coverage"]').innerHTML = html; })
-      .catch(function () { /* the next change tries again */ });
-  }
+      .then(function (html) {
+        coverage.innerHTML = html;
+        document.getElementById("refresh-coverage").focus();
+      })
+      .catch(function (error) { button.disabled = false; button.textContent = "Refresh coverage (" + error.message + ")"; });
+  });
 
   let busy = false;
   let pending = false;
@@ -94,7 +92,6 @@
     busy = true;
     try {
       await Promise.all([refreshState(), refreshJournal()]);
-      refreshCoverage();
       refreshes += 1;
       root.dataset.refreshes = String(refreshes);
       if (live.dataset.state !== "on") setLive("on", "Live updates: on");
