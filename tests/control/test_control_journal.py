@@ -40,7 +40,7 @@ async def test_export_journal_is_a_har_1_2_document_with_secrets_masked(api):
     await api.post("/instances", {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 1},
                                                "users": [{"name": "app", "password": "hunter22"}]}})
     await api.get("/instances/nope")
-    status, har, resp = await api.get(f"/_sim/journal/har?account_id={ACCOUNT}")
+    status, har, _ = await api.get(f"/_sim/journal/har?account_id={ACCOUNT}")
     assert status == 200
     log = har["log"]
     assert log["version"] == "1.2" and log["creator"]["name"] == "cdbsim"

@@ -1,7 +1,7 @@
 """/_sim/reset (the whole simulator), /_sim/accounts/{id}/reset and DELETE /_sim/accounts/{id}."""
 from __future__ import annotations
 
-from support import ACCOUNT, TOKEN, Api, assert_fault
+from support import ACCOUNT, Api, assert_fault
 
 from simulator.keys import FEATURES, IDS, JOURNAL
 

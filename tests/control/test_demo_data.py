@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from support import ACCOUNT, assert_fault
@@ -9,12 +10,12 @@ from support import ACCOUNT, assert_fault
 from simulator import SimulatorConfig, create_app
 from simulator.backend import Backend
 from simulator.cli import build_parser, main
-from simulator.options import config_from_args
 from simulator.clock import Clock, parse_time
 from simulator.config import SANDBOX_DURATIONS
 from simulator.demo import DemoSpec, seed_demo
 from simulator.ids import Ids
 from simulator.keys import BACKEND, STORE
+from simulator.options import config_from_args
 from simulator.store import Store
 
 NOW = "2025-06-01T12:00:00Z"
@@ -74,9 +75,9 @@ def test_demo_history_spreads_over_past_weeks_with_chained_backups():
 
 
 def test_demo_refuses_bad_counts():
-    with pytest.raises(Exception, match="'accounts' must be an integer from 1 to 50."):
+    with pytest.raises(Exception, match=re.escape("'accounts' must be an integer from 1 to 50.")):
         seed_demo(fresh_backend(), DemoSpec(accounts=0))
-    with pytest.raises(Exception, match="'chains' must be an integer from 0 to 12."):
+    with pytest.raises(Exception, match=re.escape("'chains' must be an integer from 0 to 12.")):
         seed_demo(fresh_backend(), DemoSpec(chains=13))
 
 
