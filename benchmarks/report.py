@@ -9,7 +9,8 @@ import sys
 
 from procs import REPO
 
-LOAD_ORDER = ("bare", "cdbsim", "replay100", "replay100k", "moto", "wiremock", "list", "get_cold", "restore")
+LOAD_ORDER = ("bare", "cdbsim", "dash_off", "dash_on", "replay100", "replay100k", "moto", "wiremock", "list",
+              "get_cold", "restore")
 
 
 def machine(args) -> dict:
@@ -214,6 +215,7 @@ def summary(suite, elapsed: float) -> str:
                      + (f"; {seed.get('backups_through_rules', 0):,} backups through Backups.create in "
                         f"{seed.get('backups_through_rules_s', 0):.1f} s, then copies up to {seed.get('backups', 0):,}"
                         if mem["backups_wanted"] else ""))
+    lines += dashboard_lines(loads, bare)
     for key in ("replay100", "replay100k"):
         r = loads.get(key) or {}
         if "load_s" in r:
@@ -232,6 +234,17 @@ def summary(suite, elapsed: float) -> str:
                      + (f" ({t['why']})" if t.get("why") else ""))
     lines.append(f"\nwhole run: {elapsed:.0f} s")
     return "\n".join(lines)
+
+
+def dashboard_lines(loads: dict, bare: dict | None) -> list[str]:
+    """The GET ratio to (a) without and with a dashboard open and streaming (issue 16)."""
+    off, on = loads.get("dash_off") or {}, loads.get("dash_on") or {}
+    if "rps" not in off or "rps" not in on or not bare:
+        return []
+    heard = on.get("dashboard") or {}
+    return [f"  GET instance with a dashboard open and streaming: x{on['rps'] / bare['rps']:.3f} of (a), without: "
+            f"x{off['rps'] / bare['rps']:.3f} (with/without {on['rps'] / off['rps']:.3f}; the page heard "
+            f"{heard.get('events', 0):,} events and fetched {heard.get('fetches', 0):,} parts)"]
 
 
 def as_json(suite, elapsed: float) -> dict:

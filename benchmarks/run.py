@@ -68,8 +68,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeat", type=int,
                         help="run each fast load this many times and keep the best (3; --quick 1): the machine may "
                              "be shared, and the least disturbed run is the one that says what the code can do")
-    parser.add_argument("--only", help="comma-separated subset of: bare,cdbsim,replay,moto,wiremock,list,restore,"
-                                       "startup,reset,memory")
+    parser.add_argument("--only", help="comma-separated subset of: bare,cdbsim,dashboard,replay,moto,wiremock,list,"
+                                       "restore,startup,reset,memory")
     parser.add_argument("--skip-peers", action="store_true", help="do not install or run moto and WireMock")
     parser.add_argument("--profile", action="store_true",
                         help="also sample cdbsim under the GET-instance load with py-spy and print the hot spots")

@@ -21,7 +21,8 @@ import report
 from procs import REPO, Server, Unavailable, child_env, free_port, http_call, machine_busy
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("bare", "cdbsim", "replay", "moto", "wiremock", "list", "restore", "startup", "reset", "memory")
+SCENARIOS = ("bare", "cdbsim", "dashboard", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
+             "memory")
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
@@ -190,6 +191,45 @@ class Suite:
                     self.template = (recordings.record_template(server.port, path, AUTH), instance_id)
                 except Unavailable as exc:
                     self.template = exc
+
+    def run_dashboard(self) -> None:
+        """(b)'s GET load on one server without and with a dashboard page open on the account (dashboard_watcher.py:
+        its event stream, and the parts the page fetches on each event), alternating, so both see the same machine;
+        the best run of each is kept."""
+        server, instance_id = self.start_cdbsim("cdbsim-dashboard")
+        requests = [{"method": "GET", "path": f"/v1.0/1234/instances/{instance_id}", "headers": dict(AUTH)}]
+
+        def check(sample: str) -> str | None:
+            return None if json.loads(sample)["instance"]["id"] == instance_id else f"got {sample[:80]}"
+
+        repeat, best, rates = self.args.repeat, {}, {"dash_off": [], "dash_on": []}
+        self.args.repeat = 1
+        try:
+            with server:
+                for _ in range(repeat):
+                    for key, label in (("dash_off", "(b) GET instance, no dashboard open"),
+                                       ("dash_on", "(b) GET instance, a dashboard streaming")):
+                        result = self._dashboard_load(key, label, server, requests, check)
+                        rates[key].append(round(result["rps"], 1))
+                        if key not in best or result["rps"] > best[key]["rps"]:
+                            best[key] = result
+        finally:
+            self.args.repeat = repeat
+        for key, result in best.items():
+            self.loads[key] = {**result, "runs_rps": rates[key]}
+
+    def _dashboard_load(self, key: str, label: str, server: Server, requests: list[dict], check) -> dict:
+        if key == "dash_off":
+            return self.load(key, label, server, requests, check=check)
+        watcher = Server("dashboard-watcher", [sys.executable, str(HERE / "dashboard_watcher.py"), "--port",
+                                               str(server.port)], server.port, self.rundir)
+        with watcher:
+            watcher.wait_line("READY", 30)
+            result = self.load(key, label, server, requests, check=check)
+        stats = json.loads(watcher.log_path.read_text().split("STATS ", 1)[1].splitlines()[0])
+        self.say(f"      the page heard {stats['events']:,} events and fetched {stats['fetches']:,} parts "
+                 f"({stats['bytes'] / 1e6:.2f} MB)")
+        return {**result, "dashboard": stats}
 
     def run_replay(self) -> None:
         if self.template is None:
@@ -387,6 +427,7 @@ class Suite:
         steps = [
             ("bare", "bare", "(a) bare aiohttp, instance JSON", self.run_bare),
             ("cdbsim", "cdbsim", "(b) cdbsim GET instance (auth, journal)", self.run_cdbsim),
+            ("dashboard", "dash_on", "(b) GET instance, a dashboard streaming", self.run_dashboard),
             ("replay", None, None, self.run_replay),
             ("moto", "moto", "(d) moto server, RDS DescribeDBInstances", self.run_moto),
             ("wiremock", "wiremock", "(e) WireMock stub, instance JSON", self.run_wiremock),
