@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import statistics
 import subprocess
 import sys
 
@@ -242,9 +243,12 @@ def dashboard_lines(loads: dict, bare: dict | None) -> list[str]:
     if "rps" not in off or "rps" not in on or not bare:
         return []
     heard = on.get("dashboard") or {}
+    pairs = sorted(w / wo for w, wo in zip(on.get("runs_rps") or [], off.get("runs_rps") or []) if wo)
+    spread = (f"; per alternating pair, with/without: median {statistics.median(pairs):.3f}, from {pairs[0]:.3f} "
+              f"to {pairs[-1]:.3f} over {len(pairs)} pairs" if pairs else "")
     return [f"  GET instance with a dashboard open and streaming: x{on['rps'] / bare['rps']:.3f} of (a), without: "
-            f"x{off['rps'] / bare['rps']:.3f} (with/without {on['rps'] / off['rps']:.3f}; the page heard "
-            f"{heard.get('events', 0):,} events and fetched {heard.get('fetches', 0):,} parts)"]
+            f"x{off['rps'] / bare['rps']:.3f} (best runs: with/without {on['rps'] / off['rps']:.3f}{spread}; the page "
+            f"heard {heard.get('events', 0):,} events and fetched {heard.get('fetches', 0):,} parts)"]
 
 
 def as_json(suite, elapsed: float) -> dict:
