@@ -32,21 +32,17 @@ def body_json(body: RequestBody | bytes | None) -> str:
     value = body.value_or(_TEXT)
     if value is _TEXT:
         return json.dumps(raw.decode("utf-8", "replace"))
-    if may_hold_secret(raw):
+    plain = _plain_utf8(raw)
+    if not plain or may_hold_secret(raw):
         value, masked = redacted(value)
         if masked:
             return json.dumps(value)
-    if _plain_utf8(raw):
+    if plain:
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:  # json.loads let a surrogate encoded as UTF-8 through ("surrogatepass")
             pass
     return json.dumps(value)
-
-
-def _masked_query(query: str | None) -> str | None:
-    """The query string with its secrets masked (redact.py)."""
-    return redact_query(query) if query else query
 
 
 def headers_json(headers: dict) -> str:
@@ -58,7 +54,9 @@ def part_json(headers: dict, body: RequestBody | bytes | None, is_json: bool = F
               headers_text: str | None = None) -> str:
     """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the bytes are JSON
     rendered here, so without a possible secret they are kept without parsing them."""
-    if is_json and isinstance(body, bytes) and body and not may_hold_secret(body):
+    if not body:
+        text = "null"
+    elif is_json and isinstance(body, bytes) and not may_hold_secret(body):
         text = body.decode("utf-8")
     else:
         text = body_json(body)
@@ -99,10 +97,11 @@ class Journal:
         """Store one exchange (redacted) and notify listeners with the raw one; returns its seq (None when the
         entry was deferred to the next batch)."""
         req, resp = exchange["request"], exchange["response"]
+        query, raw = exchange.get("query"), req.get("body")
         row = (exchange.get("account_id"), exchange.get("time"), exchange.get("method"), exchange.get("path"),
-               _masked_query(exchange.get("query")), exchange.get("route"), exchange.get("status"),
+               redact_query(query) if query else query, exchange.get("route"), exchange.get("status"),
                exchange.get("rule"), exchange.get("action"), exchange.get("note"), exchange.get("duration_ms"),
-               part_json(req["headers"], req.get("parsed") or req.get("body"),
+               part_json(req["headers"], req.get("parsed", raw) if raw else None,  # parsed: the request's one parse
                          headers_text=self._headers_text(req["headers"])),
                part_json(resp["headers"], resp.get("body"), resp.get("is_json", False),
                          self._headers_text(resp["headers"])))  # in COLUMNS order

@@ -22,15 +22,16 @@ SECRET_QUERY_PARAMS: dict[str, str] = {**{name.lower(): kind for name, kind in S
                                        **SECRET_HEADERS, "auth_token": "token", "access_token": "token"}
 MASK = "***"
 
-#: Bytes a JSON text must hold to hold a secret: a secret key spelled plainly, an escape (`\u0077`) that may spell
-#: one, or a NUL in the first bytes (UTF-16 or UTF-32 JSON, where no key is spelled in ASCII).
-_SECRET_HINT = re.compile(rb"\\u|^[^\x00]{0,3}\x00|" + b"|".join(
-    b'"' + re.escape(key.encode()) + b'"' for key in sorted(SECRET_FIELDS, key=len, reverse=True)))
+#: A secret key spelled plainly in JSON text; and an escape of a character such a key is made of (keys are ASCII
+#: letters and "_", 0x41-0x7a), which may spell one (`"pass\\u0077ord"`). json.dumps escapes none of those.
+_SECRET_KEY = re.compile(b'"(?:' + b"|".join(re.escape(key.encode()) for key in SECRET_FIELDS) + b')"')
+_KEY_CHAR_ESCAPE = re.compile(rb"\\u00[4-7][0-9a-fA-F]")
 
 
 def may_hold_secret(raw: bytes) -> bool:
-    """False only when the JSON text raw cannot hold a secret field, however it is parsed (a fast pre-check)."""
-    return _SECRET_HINT.search(raw) is not None
+    """False only when the UTF-8 JSON text raw holds no secret field however it is parsed: a fast pre-check, so a
+    rendered answer without a secret is never parsed to find out."""
+    return _SECRET_KEY.search(raw) is not None or (b"\\u00" in raw and _KEY_CHAR_ESCAPE.search(raw) is not None)
 
 
 def map_secrets(value: Any, replace: Callable[[str, str], str], path: str = "") -> Any:

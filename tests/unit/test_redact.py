@@ -12,7 +12,7 @@ from simulator.redact import (
     SECRET_FIELDS,
     SECRET_HEADERS,
     may_hold_secret,
-    query_secrets,
+        query_secrets,
     redact_headers,
     redact_query,
     redact_target,
@@ -26,13 +26,25 @@ from simulator.replay import filters
     rb'{"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "u", "apiK\u0065y": "hunter2"}}}',
     rb'{"\u0074\u006f\u006b\u0065\u006e": "hunter2"}',
     rb'{"users": [{"name": "a", "\u0070assword": "hunter2"}]}',
-    '{"password": "hunter2"}'.encode("utf-16"),
+    rb'{"api\u005fkey": "hunter2"}',
 ])
-def test_escaped_and_encoded_key_spellings_are_masked_in_the_journal(raw):
+def test_escaped_key_spellings_are_masked_in_the_journal(raw):
     assert may_hold_secret(raw)
     stored = body_json(RequestBody(raw))
     assert "hunter2" not in stored and MASK in stored
     assert "hunter2" not in part_json({}, raw, is_json=True)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_a_body_in_another_unicode_encoding_is_parsed_and_masked(encoding):
+    raw = '{"password": "hunter2", "name": "x"}'.encode(encoding)
+    assert json.loads(body_json(RequestBody(raw))) == {"password": MASK, "name": "x"}
+
+
+def test_text_json_dumps_escapes_never_looks_like_a_secret():
+    """json.dumps escapes controls, quotes and non-ASCII, never a letter: a rendered answer is not parsed for them."""
+    rendered = json.dumps({"name": "名前 \"quoted\" tab\t naïve é", "links": ["a/b"]}).encode()
+    assert not may_hold_secret(rendered)
 
 
 def test_a_body_without_a_secret_is_kept_as_it_came():
