@@ -1,5 +1,5 @@
 """The request body, read once and parsed at most once: its JSON for the handlers, the journal and the fault rules,
-and the one place a body becomes a 400 badRequest or a 415 badMediaType."""
+and where a body becomes a 400 badRequest (not JSON, or a lone surrogate) or a 415 badMediaType."""
 from __future__ import annotations
 
 import json

@@ -19,6 +19,7 @@ from simulator.redact import (
     redacted,
 )
 from simulator.replay import filters
+from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
 
 
 @pytest.mark.parametrize("raw", [
@@ -95,3 +96,12 @@ def test_the_recorder_takes_its_secret_headers_from_the_one_list():
     assert "HEADER_KINDS" not in vars(filters)
     assert filters.SECRET_HEADERS is SECRET_HEADERS
     assert set(SECRET_FIELDS.values()) <= {"password", "apiKey", "token"}
+
+
+def test_a_recording_gets_placeholders_for_query_secrets_and_escaped_keys():
+    request = RecordedRequest("POST", "http://h/v1.0/1/instances?token=tok-in-query&limit=1",
+                              (("Content-Type", "application/json"),),
+                              rb'{"users": [{"name": "u", "pass\u0077ord": "pw-escaped-1"}]}')
+    scrubbed = filters.scrub(Interaction(request, RecordedResponse(200, "OK", (), b"{}")), filters.SecretMap())
+    assert scrubbed.request.url == "http://h/v1.0/1/instances?token=<<token-1>>&limit=1"
+    assert b"pw-escaped-1" not in scrubbed.request.body and b"<<password-1>>" in scrubbed.request.body
