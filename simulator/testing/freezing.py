@@ -7,8 +7,7 @@ from typing import Any
 
 
 def uses_freezegun(item: Any) -> bool:
-    """Whether the test (a pytest item) freezes time with freezegun: a decorator, a `freezer` fixture, a
-    `freeze_time` marker, or freezing already on."""
+    """Whether the test (a pytest item) freezes time: freezegun's decorator, fixture or marker, or freezing on."""
     api = sys.modules.get("freezegun.api")
     if api is None:
         return False
@@ -33,8 +32,7 @@ def uses_freezegun(item: Any) -> bool:
 
 
 def clock_for(item: Any, chosen: str | None, default: str) -> str:
-    """The test's clock mode: its own choice, else the run's; auto turns real under freezegun, so frozen time
-    rules the simulator too."""
+    """The test's clock mode: its own, else the run's; auto turns real under freezegun, so frozen time rules."""
     mode = chosen or default
     if mode == "auto":
         return "real" if uses_freezegun(item) else "auto"

@@ -26,8 +26,7 @@ def _clock_mode(config: SimulatorConfig, mode: str) -> str:
 
 
 def close_sandbox(sandbox: Account, coverage: Coverage | None, check: bool = True) -> None:
-    """End a test, sync or async alike: note its coverage, read what the simulator raised while serving it, tear the
-    sandbox down; then raise those errors (CdbsimServerError), so a bug in the fake is not taken for the test's."""
+    """End a test, sync or async alike: coverage noted, sandbox torn down, then the fake's own errors raised."""
     errors: list[str] = []
     try:
         if coverage is not None:
