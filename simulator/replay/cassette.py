@@ -1,16 +1,23 @@
-"""A recording in memory: an index for O(1) lookup, play counts, recorded order, record modes, closest miss."""
+"""A recording: an index for O(1) lookup, play counts, recorded order, record modes, closest miss (a large
+recording's entries stay on disk until played)."""
 from __future__ import annotations
 
+import itertools
 import os
+import stat
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 from simulator.replay.har import (Interaction, RecordedRequest, encode_entry, interaction_to_entry, read_har,
                                   render_har, write_atomic)
 from simulator.replay.matchers import DEFAULT_MATCH_ON, MATCHERS, differences, request_key, validate_match_on
+from simulator.replay.ondisk import DiskEntries, DiskIndex, scan_har
 
 #: How many recorded requests a miss report compares at most (a miss may scan; a hit never does).
 CLOSEST_LIMIT = 2000
+#: A recording file larger than this is indexed where it lies: its answers are read from disk when played.
+ON_DISK_ABOVE = 8 << 20
 
 
 class RecordMode(str, Enum):
@@ -77,9 +84,12 @@ class Cassette:
         self.path = path
         self.meta = dict(meta or {})
         self.allow_playback_repeats = allow_playback_repeats
-        self.interactions: list[Interaction] = []
+        self.interactions: list[Interaction] | DiskEntries = []
         self.play_counts: list[int] = []
         self._encoded: list[str | None] = []
+        self._disk: DiskIndex | None = None  # the index of a recording whose entries stay on disk
+        self._on_disk = 0  # the first this many interactions are read from the file when asked for
+        self._placeholders = ""  # the placeholders those use
         self._index: dict[tuple, list[int]] = {}
         self._cursor: dict[tuple, int] = {}
         self._by_route: dict[tuple[str, str], list[int]] = {}
@@ -89,8 +99,20 @@ class Cassette:
 
     # loading and saving ----------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str, **options) -> "Cassette":
-        """A cassette from a HAR file."""
+    def load(cls, path: str, *, on_disk_above: int | None = None, **options) -> "Cassette":
+        """A cassette from a HAR file (one over on_disk_above bytes, ON_DISK_ABOVE by default, keeps its entries
+        on disk)."""
+        info = os.stat(path)
+        if stat.S_ISREG(info.st_mode) and info.st_size > (ON_DISK_ABOVE if on_disk_above is None else on_disk_above):
+            scan = scan_har(path, validate_match_on(options.get("match_on", DEFAULT_MATCH_ON)))
+            if scan is not None:
+                cassette = cls(path=path, meta=scan.meta, **options)
+                count = scan.index.count
+                cassette.interactions = DiskEntries(path, scan)
+                cassette._disk, cassette._on_disk, cassette._placeholders = scan.index, count, scan.placeholders
+                cassette.play_counts = [0] * count
+                cassette._encoded = [None] * count
+                return cassette
         interactions, meta = read_har(path)
         return cls(interactions, path=path, meta=meta, **options)
 
@@ -99,18 +121,36 @@ class Cassette:
         path = path or self.path
         if not path:
             raise ValueError("this recording has no file to save to")
-        for i, text in enumerate(self._encoded):
-            if text is None:
-                self._encoded[i] = encode_entry(interaction_to_entry(self.interactions[i]))
-        write_atomic(path, render_har(self._encoded, self.meta))
+        write_atomic(path, render_har(self._entry_texts(), self.meta))
         return path
 
     def to_har(self) -> str:
         """The recording as HAR text (for the control API)."""
+        return render_har(self._entry_texts(), self.meta)
+
+    def _entry_texts(self) -> list[str]:
+        """Every entry as HAR text; those made here are kept (an entry on disk is encoded again each time)."""
+        texts = []
         for i, text in enumerate(self._encoded):
             if text is None:
-                self._encoded[i] = encode_entry(interaction_to_entry(self.interactions[i]))
-        return render_har(self._encoded, self.meta)
+                text = encode_entry(interaction_to_entry(self.interactions[i]))
+                if i >= self._on_disk:
+                    self._encoded[i] = text
+            texts.append(text)
+        return texts
+
+    def note_placeholders(self, note) -> None:
+        """Hand note (SecretMap.note_existing) the text of every place a recorded placeholder may stand."""
+        if self._placeholders:
+            note(self._placeholders)
+        for i in range(self._on_disk, len(self.interactions)):
+            interaction = self.interactions[i]
+            note(interaction.request.url)
+            for body in (interaction.request.body, interaction.response.body):
+                if b"<<" in body:
+                    note(body.decode("utf-8", "replace"))
+            for _, value in (*interaction.request.headers, *interaction.response.headers):
+                note(value)
 
     # building --------------------------------------------------------------------------------
     def append(self, interaction: Interaction, *, played: bool = False, encoded: str | None = None) -> int:
@@ -120,19 +160,21 @@ class Cassette:
         self.interactions.append(interaction)
         self.play_counts.append(1 if played else 0)
         self._encoded.append(encoded)
-        req = interaction.request
+        self._index_request(i, interaction.request, played)
+        return i
+
+    def _index_request(self, i: int, req: RecordedRequest, played: bool) -> None:
         method = req.method.upper()
         self._by_route.setdefault((method, req.path), []).append(i)
         self._by_method.setdefault(method, []).append(i)
         if not played:
             self._index.setdefault(request_key(req, self.match_on), []).append(i)
-        return i
 
     # playback --------------------------------------------------------------------------------
     def play(self, request: RecordedRequest) -> tuple[int, Interaction] | Miss:
         """The next unplayed recorded answer for request (recorded order), or a Miss naming the closest."""
         key = request_key(request, self.match_on)
-        positions = self._index.get(key)
+        positions = self._positions(key)
         if positions:
             cursor = self._cursor.get(key, 0)
             if cursor < len(positions):
@@ -143,15 +185,36 @@ class Cassette:
             return Miss(request, positions[-1], self.interactions[positions[-1]].request, [], len(positions))
         return self.closest(request)
 
+    def _positions(self, key: tuple) -> list[int] | None:
+        """The unplayed-at-load positions of key, in recorded order (those on disk first)."""
+        found = self._index.get(key)
+        if self._disk is None:
+            return found
+        on_disk = self._disk.positions(key)
+        if not on_disk or request_key(self.interactions[on_disk[0]].request, self.match_on) != key:
+            return found  # the hash is another key's
+        return on_disk + found if found else on_disk
+
+    def _candidates(self, method: str, path: str) -> Sequence[int] | Iterable[int]:
+        """The recorded requests a miss is compared with: those of its route, else of its method, else all."""
+        disk = self._disk
+        route = self._by_route.get((method, path), [])
+        if disk is not None:
+            route = disk.route(method, path) + route
+        if route:
+            return route
+        by_method = self._by_method.get(method, [])
+        if disk is not None and len(disk.method(method)):
+            return itertools.chain(disk.method(method), by_method)
+        return by_method or range(len(self.interactions))
+
     def _played(self, i: int) -> tuple[int, Interaction]:
         self.play_counts[i] += 1
         return i, self.interactions[i]
 
     def closest(self, request: RecordedRequest) -> Miss:
         """The recorded request that agrees with request on the most matchers (only called on a miss)."""
-        candidates = (self._by_route.get((request.method.upper(), request.path))
-                      or self._by_method.get(request.method.upper())
-                      or range(len(self.interactions)))
+        candidates = self._candidates(request.method.upper(), request.path)
         others = tuple(n for n in MATCHERS if n not in self.match_on)
         best, best_score, best_diffs = None, None, []
         for n, i in enumerate(candidates):

@@ -63,13 +63,7 @@ class ReplayEngine:
     # switching -------------------------------------------------------------------------------
     def replay(self, cassette: Cassette, mode: str = "strict") -> Player:
         """Answer from cassette from now on."""
-        for interaction in cassette.interactions:
-            self.secrets.note_existing(interaction.request.url)
-            for body in (interaction.request.body, interaction.response.body):
-                if b"<<" in body:
-                    self.secrets.note_existing(body.decode("utf-8", "replace"))
-            for _, value in (*interaction.request.headers, *interaction.response.headers):
-                self.secrets.note_existing(value)
+        cassette.note_placeholders(self.secrets.note_existing)
         self.player = Player(cassette, mode=validate_mode(mode), secrets=self.secrets, generate=self.generate,
                              issue_token=self.issue_token if mode == "fallthrough" else None)
         return self.player

@@ -64,13 +64,17 @@ def split_url(url: str) -> tuple[str, str, str]:
     """(origin, path, query) of an absolute or path-only URL (faster than urlsplit, which the index feels)."""
     start = url.find("://")
     if start >= 0:
-        end = start + 3
-        while end < len(url) and url[end] not in "/?#":
-            end += 1
+        end = len(url)
+        for stop in "/?#":
+            found = url.find(stop, start + 3)
+            if 0 <= found < end:
+                end = found
         origin, rest = url[:end], url[end:]
     else:
         origin, rest = "", url
-    path, _, query = rest.split("#", 1)[0].partition("?")
+    if "#" in rest:
+        rest = rest.split("#", 1)[0]
+    path, _, query = rest.partition("?")
     return origin, path or "/", query
 
 
@@ -103,7 +107,8 @@ class RecordedRequest(_Message):
         # Only text UTF-8 can hold: a header byte that was not UTF-8 must not stop the recording being written.
         if not self.url.isascii():
             object.__setattr__(self, "url", recordable(self.url, url=True))
-        object.__setattr__(self, "headers", recordable_headers(self.headers))
+        if self.headers:
+            object.__setattr__(self, "headers", recordable_headers(self.headers))
         # Parsed once: the cassette index reads path and query of every recorded request.
         origin, path, query = split_url(self.url)
         object.__setattr__(self, "_split", (origin, unquote(path) if "%" in path else path, query))

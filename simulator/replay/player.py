@@ -12,6 +12,8 @@ from simulator.replay.filters import (SecretMap, bind_secrets, is_identity_answe
 from simulator.replay.har import HOP_BY_HOP, RecordedRequest, RecordedResponse, parse_json
 
 MODES = ("strict", "fallthrough")
+#: How many interactions' plans are kept (a recording on disk may be larger than memory should hold).
+PLANS_KEPT = 16_384
 
 
 class ReplayMiss(SimulatorError):
@@ -78,7 +80,11 @@ class Player:
             return outcome
         self.hits += 1
         index, interaction = outcome
-        plan = self._plans.get(index) or self._plans.setdefault(index, Plan.of(interaction))
+        plan = self._plans.get(index)
+        if plan is None:
+            if len(self._plans) >= PLANS_KEPT:
+                self._plans.clear()
+            plan = self._plans[index] = Plan.of(interaction)
         if plan.binds:
             bind_secrets(interaction.request, incoming, self.secrets)
         if plan.answer is not None:
