@@ -10,8 +10,8 @@ import sys
 
 from procs import REPO
 
-LOAD_ORDER = ("bare", "cdbsim", "dash_off", "dash_on", "replay100", "replay100k", "moto", "wiremock", "list",
-              "get_cold", "restore")
+LOAD_ORDER = ("bare", "cdbsim", "wrk_bare", "wrk_cdbsim", "dash_off", "dash_on", "replay100", "replay100k", "moto",
+              "wiremock", "list", "get_cold", "restore")
 
 
 def machine(args) -> dict:
@@ -48,7 +48,7 @@ def machine(args) -> dict:
 
 def header(m: dict, args, seed_source: str) -> str:
     return "\n".join([
-        "cdbsim benchmark (issue 7)" + ("  --quick" if args.quick else ""),
+        "cdbsim benchmark (issues 7 and 17)" + ("  --quick" if args.quick else ""),
         f"  machine: {m['cpus']} CPUs ({m['cpu']}), {m['memory_gb']} GB, {m['os']}, load average {m['loadavg_at_start']}",
         f"  python {m['python']}, aiohttp {m['aiohttp']}, simulator from {m['simulator']} ({m['commit']})",
         f"  load: benchmarks/loadgen.py, a separate process (asyncio keep-alive HTTP/1.1 client, standard library),"
@@ -168,6 +168,60 @@ def targets(suite) -> list[dict]:
     return out
 
 
+def _verdict(name: str, value: float | None, goal: str, shown: str, met: bool, short: str, why: str = "") -> dict:
+    """One target's row: measured, goal, MET / NOT MET and by how much (or n/a and why)."""
+    if value is None:
+        return {"target": name, "goal": goal, "measured": None, "verdict": "n/a", "why": why}
+    return {"target": name, "goal": goal, "measured": value, "shown": shown, "verdict": "MET" if met else "NOT MET",
+            "why": None if met else short}
+
+
+def _load_ratio(loads: dict, num: str, den: str) -> tuple[float | None, str]:
+    for key in (num, den):
+        r = loads.get(key)
+        if r is None or "unavailable" in r or r.get("problems") or not r.get("rps"):
+            why = "not run" if r is None else r.get("unavailable") or (r.get("problems") or ["no figure"])[0]
+            return None, f"{key}: {why}"
+    return loads[num]["rps"] / loads[den]["rps"], ""
+
+
+def targets17(suite) -> list[dict]:
+    """Issue 17's targets, each MET / NOT MET by how much, or n/a and why."""
+    loads, figs, out = suite.loads, suite.figures, []
+    for name, num, den, goal in (("GET instance req/s vs bare (loadgen.py)", "cdbsim", "bare", 0.5),
+                                 ("GET instance req/s vs bare (wrk -t1)", "wrk_cdbsim", "wrk_bare", 0.5),
+                                 ("restore POST req/s vs bare (loadgen.py)", "restore", "bare", 0.2)):
+        value, why = _load_ratio(loads, num, den)
+        out.append(_verdict(name, value, f">= {goal} x", f"{value or 0:.3f} x", (value or 0) >= goal,
+                            f"needs {goal / (value or 1):.2f}x more req/s", why))
+    big, small = loads.get("replay100k") or {}, loads.get("replay100") or {}
+    why = big.get("unavailable") or ("not run" if not big else "")
+    load_s = big.get("load_s")
+    out.append(_verdict("100,000-interaction HAR: load time", load_s, "< 1 s",
+                        f"{load_s or 0:.2f} s ({big.get('load_cpu_s') or 0:.2f} s CPU)", (load_s or 9) < 1.0,
+                        f"{(load_s or 0) - 1:.2f} s over", why))
+    rss = (big.get("memory_kb") or {}).get("VmRSS")
+    out.append(_verdict("100,000-interaction HAR: server RSS replaying", rss and rss / 1024, "< 150 MB",
+                        f"{(rss or 0) / 1024:.0f} MB", (rss or 0) / 1024 < 150, f"{(rss or 0) / 1024 - 150:.0f} MB over",
+                        why))
+    p50s = (big.get("runs_p50_ms"), small.get("runs_p50_ms"))
+    value = None
+    if p50s[0] and p50s[1]:
+        value = statistics.median(p50s[0]) / statistics.median(p50s[1])
+    out.append(_verdict("replay p50, 100,000 vs 100 (median of runs)", value, "<= 1.2 x",
+                        f"{value or 0:.2f} x over {len(p50s[0] or [])} runs", (value or 9) <= 1.2,
+                        f"{(value or 0) / 1.2:.2f}x over", why or small.get("unavailable") or "not run"))
+    tests = figs.get("tests") or {"unavailable": "not run"}
+    out.append(_verdict("test suite, pytest -n 2 (its own time)", tests.get("pytest_s"), "< 90 s",
+                        f"{tests.get('pytest_s') or 0:.0f} s", (tests.get("pytest_s") or 999) < 90,
+                        f"{(tests.get('pytest_s') or 0) - 90:.0f} s over", tests.get("unavailable") or ""))
+    reset = figs.get("reset") or {"unavailable": "not run"}
+    out.append(_verdict("pytest plugin per-test reset (median)", reset.get("median_ms"), "<= 1 ms",
+                        f"{reset.get('median_ms') or 0:.2f} ms", (reset.get("median_ms") or 99) <= 1.0,
+                        f"{(reset.get('median_ms') or 0) - 1:.2f} ms over", reset.get("unavailable") or ""))
+    return out
+
+
 def summary(suite, elapsed: float) -> str:
     loads = suite.loads
     bare = loads.get("bare") if "rps" in (loads.get("bare") or {}) else None
@@ -182,13 +236,15 @@ def summary(suite, elapsed: float) -> str:
             lines.append(f"  {r['label']:<46}not available: {r['unavailable']}")
             continue
         ratios = ("", "", "")
-        if bare:
-            ratios = (f"{r['rps'] / bare['rps']:.3f}", f"{r['p50_ms'] / bare['p50_ms']:.1f}",
-                      f"{r['p99_ms'] / bare['p99_ms']:.1f}")
+        base = loads.get("wrk_bare") if key.startswith("wrk_") else bare  # wrk's rows: to (a) under wrk
+        if base and "rps" in base:
+            ratios = (f"{r['rps'] / base['rps']:.3f}", f"{r['p50_ms'] / base['p50_ms']:.1f}",
+                      f"{r['p99_ms'] / base['p99_ms']:.1f}")
         lines.append(f"  {r['label']:<46}{r['rps']:>9,.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{ratios[0]:>11}"
                      f"{ratios[1]:>9}{ratios[2]:>9}{r['server_cpu'] * 100:>8.0f}%{r['other_cpus']:>7.2f}"
                      + ("  !" if r.get("problems") else "") + ("  (capped)" if r.get("timed_out") else ""))
-    lines.append("  (srv CPU: the server process's CPU over the load; other: CPUs used by other processes meanwhile)")
+    lines.append("  (srv CPU: the server process's CPU over the load; other: CPUs used by other processes meanwhile; "
+                 "the (wrk) rows are driven by wrk and their ratios are to (a) under wrk)")
     figs = suite.figures
     lines += ["", "Other measurements"]
     start = figs.get("startup")
@@ -227,12 +283,16 @@ def summary(suite, elapsed: float) -> str:
         if prof:
             lines += ["", f"Profile of cdbsim under the {prof['what']} load (py-spy)"]
             lines += prof.get("lines") or [f"  not available: {prof.get('unavailable')}"]
-    lines += ["", "Targets (issue 7)",
-              f"  {'target':<50}{'measured':<34}{'goal':<11}verdict"]
-    for t in targets(suite):
-        shown = t.get("shown") or "-"
-        lines.append(f"  {t['target']:<50}{shown:<34}{t['goal']:<11}{t['verdict']}"
-                     + (f" ({t['why']})" if t.get("why") else ""))
+    tests = figs.get("tests")
+    if tests and "pytest_s" in tests:
+        lines.append(f"  test suite (pytest -n 2): {tests['pytest_s']:.0f} s of pytest, {tests['wall_s']:.0f} s wall "
+                     f"({tests['summary']})")
+    for title, table in (("Targets (issue 7)", targets(suite)), ("Targets (issue 17)", targets17(suite))):
+        lines += ["", title, f"  {'target':<50}{'measured':<34}{'goal':<11}verdict"]
+        for t in table:
+            shown = t.get("shown") or "-"
+            lines.append(f"  {t['target']:<50}{shown:<34}{t['goal']:<11}{t['verdict']}"
+                         + (f" ({t['why']})" if t.get("why") else ""))
     lines.append(f"\nwhole run: {elapsed:.0f} s")
     return "\n".join(lines)
 
@@ -253,4 +313,5 @@ def dashboard_lines(loads: dict, bare: dict | None) -> list[str]:
 
 def as_json(suite, elapsed: float) -> dict:
     return {"machine": suite.machine, "args": {k: str(v) for k, v in vars(suite.args).items()},
-            "loads": suite.loads, "figures": suite.figures, "targets": targets(suite), "elapsed_s": elapsed}
+            "loads": suite.loads, "figures": suite.figures, "targets": targets(suite),
+            "targets_issue17": targets17(suite), "elapsed_s": elapsed}

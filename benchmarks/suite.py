@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import statistics
@@ -18,11 +19,12 @@ import peers
 import profiling
 import recordings
 import report
+import wrk
 from procs import REPO, Server, Unavailable, child_env, free_port, http_call, machine_busy
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("bare", "cdbsim", "dashboard", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
-             "memory")
+SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
+             "memory", "tests")
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
@@ -79,7 +81,8 @@ class Suite:
             if runs[-1]["wall_s"] > 15:  # slow targets run once: repeating them would blow the time budget
                 break
         result = max(runs, key=lambda r: r["rps"])  # the least disturbed run on a shared machine
-        result.update(label=label, runs_rps=[round(r["rps"], 1) for r in runs])
+        result.update(label=label, runs_rps=[round(r["rps"], 1) for r in runs],
+                      runs_p50_ms=[round(r["p50_ms"], 3) for r in runs])
         problems = []
         if result["ok"] != result["requests"]:
             problems.append(f"{result['requests'] - result['ok']} unexpected answers {result['statuses']}")
@@ -192,6 +195,72 @@ class Suite:
                 except Unavailable as exc:
                     self.template = exc
 
+    def run_wrk(self) -> None:
+        """(a) and (b) driven by wrk instead of loadgen.py: the two alternate, the best run of each is kept."""
+        exe = wrk.find_or_install(self.say)
+        seconds = 3.0 if self.args.quick else 10.0
+        port = free_port()
+        with Server("wrk-bare", [sys.executable, str(HERE / "bare_server.py"), "--port", str(port)], port,
+                    self.rundir) as bare:
+            bare.wait_line("READY", 30)
+            cdbsim, instance_id = self.start_cdbsim("wrk-cdbsim")
+            with cdbsim:
+                targets = (("wrk_bare", "(a) bare aiohttp, instance JSON (wrk)", bare, self.seed_path),
+                           ("wrk_cdbsim", "(b) cdbsim GET instance (wrk)", cdbsim,
+                            f"/v1.0/1234/instances/{instance_id}"))
+                runs: dict[str, list[dict]] = {key: [] for key, *_ in targets}
+                for _ in range(max(1, self.args.repeat)):
+                    for key, _label, server, path in targets:
+                        runs[key].append(self._wrk_once(exe, server, path, seconds))
+        for key, label, *_ in targets:
+            result = max(runs[key], key=lambda r: r["rps"])
+            result.update(label=label, runs_rps=[round(r["rps"], 1) for r in runs[key]],
+                          runs_p50_ms=[round(r["p50_ms"], 3) for r in runs[key]], notes=[], problems=[
+                              f"{r['requests'] - r['ok']} answers not 2xx/3xx, socket errors {r['errors']}"
+                              for r in runs[key] if r["ok"] != r["requests"] or r["errors"]][:1])
+            self.loads[key] = result
+            self.say(report.load_line(result, self.loads.get("wrk_bare")))
+            for p in result["problems"]:
+                self.say(f"      ! {p}")
+
+    def _wrk_once(self, exe: str, server: Server, path: str, seconds: float) -> dict:
+        """One warm-up second, then wrk for `seconds`; its figures plus the server's and the machine's CPU use."""
+        headers = dict(AUTH)
+        conns = self.args.connections
+        subprocess.run(wrk.command(exe, server.port, path, headers, seconds=1, connections=conns),
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t0 = time.perf_counter()
+        done = subprocess.run(wrk.command(exe, server.port, path, headers, seconds=seconds, connections=conns),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=seconds + 60)
+        wall = time.perf_counter() - t0
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
+        if done.returncode != 0:
+            raise Unavailable(f"wrk failed: {done.stdout.strip().splitlines()[-1:]}")
+        result = wrk.parse(done.stdout, seconds)
+        client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
+        result.update(server_cpu=(cpu1 - cpu0) / wall,
+                      other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall)
+        return result
+
+    def run_tests(self) -> None:
+        """The project's test suite as the issue times it: pytest -n 2 on this machine; its own wall time."""
+        cmd = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider"]
+        self.say(f"  running the test suite ({' '.join(cmd[1:])})...")
+        t0 = time.perf_counter()
+        done = subprocess.run(cmd, cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              env=child_env(), timeout=1800)
+        wall = time.perf_counter() - t0
+        last = [line for line in done.stdout.strip().splitlines() if " in " in line and "passed" in line][-1:]
+        said = re.search(r" in ([\d.]+)s", last[0]) if last else None
+        if said is None:
+            raise Unavailable(f"pytest said: {done.stdout.strip().splitlines()[-1:]}")
+        self.figures["tests"] = {"pytest_s": float(said.group(1)), "wall_s": wall, "summary": last[0].strip("= "),
+                                 "exit": done.returncode}
+        self.say(f"  {'test suite (pytest -n 2)':<44} {float(said.group(1)):.0f} s of pytest ({last[0].strip('= ')})")
+
     def run_dashboard(self) -> None:
         """(b)'s GET load on one server without and with a dashboard page open on the account (dashboard_watcher.py:
         its event stream, and the parts the page fetches on each event), alternating, so both see the same machine;
@@ -256,13 +325,13 @@ class Suite:
         port = free_port()
         with Server(key, serve_cmd(port), port, self.rundir) as server:
             server.wait_http("/", timeout=60)
-            t0 = time.perf_counter()
+            t0, cpu0 = time.perf_counter(), server.cpu_seconds()
             # --replay FILE plays each answer once (vcrpy's default); the load repeats hits, so it loads the
             # recording through the control API with allow_playback_repeats.
             status, body = http_call(server.port, "PUT", "/_sim/replay",
                                      {"path": str(har), "mode": "strict", "allow_playback_repeats": True},
                                      timeout=600)
-            load_s = time.perf_counter() - t0
+            load_s, load_cpu_s = time.perf_counter() - t0, server.cpu_seconds() - cpu0
             if status != 200:
                 raise Unavailable(f"PUT /_sim/replay answered {status}: {body[:200]!r}")
             loaded = json.loads(body)["replay"]["player"]["interactions"]
@@ -274,11 +343,12 @@ class Suite:
                                check=lambda s: None if '"instance"' in s else f"got {s[:80]}")
             status, body = http_call(server.port, "GET", "/_sim/replay")
             misses = len(json.loads(body)["replay"]["player"]["misses"]) if status == 200 else None
-            result.update(recording_mb=har.stat().st_size / 1e6, write_s=write_s, load_s=load_s,
+            result.update(recording_mb=har.stat().st_size / 1e6, write_s=write_s, load_s=load_s, load_cpu_s=load_cpu_s,
                           misses=misses, memory_kb=server.memory_kb(), distinct_hits=len(paths))
             self.say(f"      recording {result['recording_mb']:.1f} MB written in {write_s:.1f} s, loaded in "
-                     f"{load_s:.2f} s; {len(paths):,} distinct interactions hit; misses {misses}; server RSS "
-                     f"{result['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB")
+                     f"{load_s:.2f} s ({load_cpu_s:.2f} s of server CPU); {len(paths):,} distinct interactions hit; "
+                     f"misses {misses}; server RSS {result['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB (peak "
+                     f"{result['memory_kb'].get('VmHWM', 0) / 1024:.0f} MB)")
         har.unlink(missing_ok=True)
 
     def run_moto(self) -> None:
@@ -427,6 +497,7 @@ class Suite:
         steps = [
             ("bare", "bare", "(a) bare aiohttp, instance JSON", self.run_bare),
             ("cdbsim", "cdbsim", "(b) cdbsim GET instance (auth, journal)", self.run_cdbsim),
+            ("wrk", "wrk", "(a)/(b) driven by wrk", self.run_wrk),
             ("dashboard", "dash_on", "(b) GET instance, a dashboard streaming", self.run_dashboard),
             ("replay", None, None, self.run_replay),
             ("moto", "moto", "(d) moto server, RDS DescribeDBInstances", self.run_moto),
@@ -435,18 +506,22 @@ class Suite:
             ("restore", "restore", "cdbsim restore POST (seed body)", self.run_restore),
             ("startup", "startup", "cdbsim serve: start to first answer", self.run_startup),
             ("reset", "reset", "pytest fixture per-test reset", self.run_reset),
+            ("tests", "tests", "test suite (pytest -n 2)", self.run_tests),
         ]
         for name, key, label, fn in steps:
             if name == "list" and not (self.wanted("list") or self.wanted("memory")):
                 continue
             if name != "list" and not self.wanted(name):
                 continue
+            if name == "tests" and args.quick and not args.only:
+                self.figures["tests"] = {"unavailable": "not run with --quick (--only tests runs it)"}
+                continue
             if name in ("moto", "wiremock") and args.skip_peers:
                 self.unavailable(name, label, "skipped (--skip-peers)")
                 continue
             if key is None:
                 fn()
-            elif key in ("startup", "reset"):
+            elif key in ("startup", "reset", "tests"):
                 try:
                     fn()
                 except Unavailable as exc:
