@@ -1,7 +1,6 @@
 """A large HAR recording kept on disk: one pass finds each entry's offset and request, an entry is read on a hit."""
 from __future__ import annotations
 
-import json
 import mmap
 import os
 import re
@@ -16,6 +15,7 @@ from simulator.replay.matchers import request_key
 
 #: How many interactions read from disk are kept in memory (the most recent; about 2 KB each).
 KEEP = 16_384
+_decode = msgspec.json.Decoder().decode
 #: Whitespace and the comma between two entries of the entries array.
 _BETWEEN = re.compile(rb"[ \t\r\n]*,?[ \t\r\n]*")
 #: A placeholder as it stands in the file's bytes (filters.PLACEHOLDER, on bytes); an escaped "<" (which could hide
@@ -208,8 +208,8 @@ class DiskEntries(Sequence[Interaction]):
             raise HarError(f"{self.path} changed on disk since it was loaded: load the recording again")
         raw = os.pread(self._fd, self._lengths[i], self._offsets[i])
         try:
-            entry = json.loads(raw)
-        except ValueError as exc:
+            entry = _decode(raw)
+        except msgspec.DecodeError as exc:
             raise HarError(f"{self.path}: entry #{i + 1} is not JSON: {exc}") from None
         return entry_to_interaction(entry)
 
