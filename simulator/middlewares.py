@@ -43,7 +43,6 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
         except web.HTTPRequestEntityTooLarge:
             ctx["too_large"] = True
     ctx["body"] = body
-    ctx["raw_body"] = body.raw  # for faults/control.py until it asks ctx["body"] for the JSON
     response = None
     try:
         response = await handler(request)
