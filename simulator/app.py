@@ -47,7 +47,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     backend.bootstrap()
     if config.demo:
         seed_if_missing(backend, DemoSpec(seed=config.seed))
-    setup_routes(app)
+    setup_routes(app, config.region)
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)
     setup_replay(app)

@@ -25,5 +25,7 @@ READS = web.AppKey("reads", ModelCache)
 CONTEXT = web.RequestKey("cdbsim", dict)
 #: The caller behind the token (user id, account, role), set by auth_middleware.
 CALLER = web.RequestKey("caller", dict)
+#: The region a regional sub-app serves (regions.py); the configured region's app has none.
+REGION = web.AppKey("region", str)
 #: Feature engines (faults, replay, recorder) keyed by name; each is optional.
 FEATURES = web.AppKey("features", dict[str, Any])

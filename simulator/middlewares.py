@@ -11,6 +11,7 @@ from simulator.body import NO_BODY, RequestBody
 from simulator.errors import BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError, error_for_status
 from simulator.http import CONTROL_PREFIX, JsonAnswer, base_url, fault_response, route_name
 from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
+from simulator.regions import api_path_start
 from simulator.routes import CACHED_READS
 
 log = logging.getLogger("cdbsim")
@@ -24,7 +25,7 @@ def context(request: web.Request) -> dict:
 
 def is_api_read(request: web.Request) -> bool:
     """A GET of the API: it changes nothing, so its journal entry may wait for the next batch."""
-    return request.method in ("GET", "HEAD") and request.path.startswith("/v1.0/")
+    return request.method in ("GET", "HEAD") and api_path_start(request.path)
 
 
 @web.middleware
@@ -114,7 +115,7 @@ async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
     if request.match_info.http_exception is not None:
         raise request.match_info.http_exception
     account_id = request.match_info.get("account_id")
-    if account_id is not None and request.path.startswith("/v1.0/"):
+    if account_id is not None and api_path_start(request.path):
         identity = request.app[BACKEND].identity
         caller = identity.check_token(request.headers.get("X-Auth-Token"), account_id)
         identity.check_role(caller, request.method, route_name(request) or request.path)
@@ -127,7 +128,7 @@ async def limits_middleware(request: web.Request, handler) -> web.StreamResponse
     """Per-account rate limits on the simulator's clock (when the limits module is loaded)."""
     limits = getattr(request.app[BACKEND], "limits", None)
     account_id = request.match_info.get("account_id")
-    if limits is not None and account_id is not None and request.path.startswith("/v1.0/"):
+    if limits is not None and account_id is not None and api_path_start(request.path):
         limits.check(account_id, request.method, request.path, route_name(request))
     return await handler(request)
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from simulator import regions
 from simulator.handlers import (
     backups,
     catalog,
     configurations,
     databases,
+    ha,
     identity,
     instances,
     limits,
@@ -15,11 +17,13 @@ from simulator.handlers import (
     schedules,
     trove_only,
 )
+from simulator.keys import REGION
 
 API = "/v1.0/{account_id}"
 INSTANCE = API + "/instances/{instance_id}"
 USER = INSTANCE + "/users/{user}"
 CONFIGURATION = API + "/configurations/{configuration_id}"
+HA = API + "/ha/{ha_id}"
 VERSION_PARAMETERS = API + "/datastores/{datastore_id}/versions/{version_id}/parameters"
 #: Trove-only paths answer a 404 that says so. They are not operations of this API, so they have no name and are
 #: not in ROUTES; they come after it (an API call never tries them).
@@ -113,8 +117,17 @@ ROUTES = [
 
     web.get(API + "/limits", limits.show_limits, name="show_limits", allow_head=False),
 
-    web.route("*", API + "/ha{tail:(/.*)?}", catalog.not_implemented, name="ha_instances"),
-    web.route("*", INSTANCE + "/replicas", catalog.not_implemented, name="list_replicas"),
+    web.get(INSTANCE + "/replicas", instances.list_replicas, name="list_replicas", allow_head=False),
+    web.get(API + "/ha", ha.list_ha_instances, name="list_ha_instances", allow_head=False),
+    web.post(API + "/ha", ha.create_ha_instance, name="create_ha_instance"),
+    web.get(HA, ha.show_ha_instance, name="show_ha_instance", allow_head=False),
+    web.patch(HA, ha.update_ha_instance, name="update_ha_instance"),
+    web.delete(HA, ha.delete_ha_instance, name="delete_ha_instance"),
+    web.post(HA + "/action", ha.ha_action, name="ha_action"),
+    web.get(HA + "/acls", ha.list_ha_acls, name="list_ha_acls", allow_head=False),
+    web.post(HA + "/acls", ha.add_ha_acl, name="add_ha_acl"),
+    web.delete(HA + "/acls/{address:.+}", ha.delete_ha_acl, name="delete_ha_acl"),
+    web.get(HA + "/backups", ha.list_ha_backups, name="list_ha_backups", allow_head=False),
 ]
 
 
@@ -127,12 +140,25 @@ CACHED_READS = frozenset({
     "list_databases", "list_users", "show_user", "list_user_access", "list_backups", "show_backup",
     "list_configurations", "show_configuration", "list_configuration_instances", "instance_configuration",
     "list_version_parameters", "show_version_parameter", "list_datastore_version_parameters",
-    "show_datastore_version_parameter", "show_version_configuration_defaults",
+    "show_datastore_version_parameter", "show_version_configuration_defaults", "list_replicas",
+    "list_ha_instances", "show_ha_instance", "list_ha_acls", "list_ha_backups",
 })
 
 
-def setup_routes(app: web.Application) -> None:
-    """Register the API table and the Trove-only paths (the control plane is a sub-app that create_app mounts after
-    them)."""
+def setup_routes(app: web.Application, region: str) -> None:
+    """Register the API table and the Trove-only paths for the configured region, then every other region's API
+    as a sub-app at its prefix (the control plane is a sub-app that create_app mounts after them)."""
     app.router.add_routes(ROUTES)
     app.router.add_routes(TROVE_ONLY)
+    for other in regions.other_regions(region):
+        app.add_subapp(regions.prefix(other), region_app(other))
+
+
+def region_app(region: str) -> web.Application:
+    """Another region's API: the account routes of the table, under the same names (the pipeline is the parent
+    app's); its handlers find the region under REGION."""
+    sub = web.Application()
+    sub[REGION] = region
+    sub.router.add_routes([r for r in ROUTES if isinstance(r, web.RouteDef) and r.path.startswith(API)])
+    sub.router.add_routes(TROVE_ONLY)
+    return sub

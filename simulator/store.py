@@ -12,12 +12,16 @@ from simulator.migrations import migrations as core_migrations
 from simulator.repos.accounts import AccountsRepo
 from simulator.repos.backups import BackupsRepo, migrations as backup_migrations
 from simulator.repos.configurations import ConfigurationsRepo, migrations as configuration_migrations
+from simulator.repos.copies import CopiesRepo, migrations as copy_migrations
+from simulator.repos.ha import HaRepo, migrations as ha_migrations
 from simulator.repos.instances import InstancesRepo
 from simulator.repos.journal import JournalRepo
+from simulator.repos.replication import ReplicationRepo, migrations as replication_migrations
 from simulator.repos.state import StateRepo
 
 #: Every migration set, core first.
-MIGRATION_SETS = (core_migrations, backup_migrations, fault_migrations, configuration_migrations)
+MIGRATION_SETS = (core_migrations, backup_migrations, fault_migrations, configuration_migrations,
+                  replication_migrations, ha_migrations, copy_migrations)
 
 
 class Store:
@@ -35,6 +39,9 @@ class Store:
         self.backups = BackupsRepo(db)
         self.faults = FaultsRepo(db)
         self.configurations = ConfigurationsRepo(db)
+        self.replication = ReplicationRepo(db)
+        self.ha = HaRepo(db)
+        self.copies = CopiesRepo(db)
         self.state = StateRepo(db)
 
     @classmethod

@@ -8,6 +8,7 @@ import jsonschema
 
 from simulator.catalog import REGIONS
 from simulator.errors import BadRequest
+from simulator.regions import REGIONS as ALL_REGIONS
 
 UUID_PATTERN = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
 
@@ -34,7 +35,7 @@ schedule_fields = {
     "copy_to": regions,
 }
 
-SCHEMAS = {
+SCHEMAS: dict[str, dict] = {
     "instance_create": {
         "type": "object", "required": ["instance"],
         "properties": {"instance": {
@@ -141,6 +142,68 @@ SCHEMAS = {
     "save_logs": {"type": "object", "required": ["save_logs"], "properties": {"save_logs": {
         "type": "object", "additionalProperties": False, "properties": {"allow_ha": {"type": "boolean"}}}}},
 }
+
+ha_node = {"type": "object", "required": ["name", "flavorRef", "volume"],
+           "properties": {"name": non_empty_string, "flavorRef": flavor_ref,
+                          "volume": {"type": "object", "required": ["size"], "properties": {"size": volume_size}}}}
+acls = {"type": "array", "items": {"type": "object", "required": ["address"],
+                                   "properties": {"address": {"type": "string", "minLength": 1, "maxLength": 64}}}}
+networks = {"type": "array", "items": {"enum": ["servicenet", "public"]}}
+any_name = {"type": "string", "minLength": 1, "maxLength": 255}
+SCHEMAS.update({
+    "replica_create": {
+        "type": "object", "required": ["instance"],
+        "properties": {"instance": {
+            "type": "object", "required": ["name"],
+            "properties": {
+                "name": non_empty_string, "replica_of": uuid, "slave_of": uuid,
+                "replica_count": {"type": "integer", "minimum": 1, "maximum": 3},
+                "flavorRef": flavor_ref,
+                "volume": {"type": "object", "required": ["size"],
+                           "properties": {"size": volume_size,
+                                          "type": {"oneOf": [non_empty_string, {"type": "null"}]}}},
+                "datastore": {"type": "object", "properties": {"type": non_empty_string,
+                                                               "version": non_empty_string}},
+                "configuration": {"type": "string"},
+            }}},
+    },
+    "promote_to_replica_source": {"type": "object", "properties": {"promote_to_replica_source": {"type": "object"}}},
+    "eject_replica_source": {"type": "object", "properties": {"eject_replica_source": {"type": "object"}}},
+    "convert_to_ha": {"type": "object", "required": ["convert_to_ha"], "properties": {"convert_to_ha": {
+        "type": "object", "required": ["name"],
+        "properties": {"name": any_name, "acls": acls, "networks": networks}}}},
+    "ha_create": {
+        "type": "object", "required": ["ha"],
+        "properties": {"ha": {
+            "type": "object", "required": ["name", "datastore", "replica_source", "replicas"],
+            "properties": {
+                "name": any_name,
+                "datastore": {"type": "object", "required": ["type", "version"],
+                              "properties": {"type": non_empty_string, "version": non_empty_string}},
+                "replica_source": {"type": "array", "minItems": 1, "items": ha_node},
+                "replicas": {"type": "array", "minItems": 1, "items": ha_node},
+                "networks": networks, "configuration": {"type": "string"}, "acls": acls,
+            }}},
+    },
+    "ha_update": {"type": "object", "required": ["ha_instance"], "properties": {"ha_instance": {
+        "type": "object", "required": ["configuration"], "additionalProperties": False,
+        "properties": {"configuration": {"type": ["string", "null"]}}}}},
+    "ha_acl": {"type": "object", "required": ["address"], "properties": {"address": {"type": "string"}}},
+    "ha_add_replica": {"type": "object", "properties": {"add_replica": {
+        "type": "object", "required": ["replica_details"], "properties": {"replica_details": ha_node}}}},
+    "ha_remove_replica": {"type": "object", "properties": {"remove_replica": uuid}},
+    "ha_resize_volumes": {"type": "object", "properties": {"resize_volumes": {
+        "type": "object", "required": ["size"], "properties": {"size": volume_size}}}},
+    "ha_resize_flavor": {"type": "object", "properties": {"resize_flavor": flavor_ref}},
+    "ha_restart": {"type": "object", "properties": {"restart": {"type": "object"}}},
+    "ha_upgrade": SCHEMAS["upgrade"],
+    "backup_action": {"type": "object", "required": ["copy-backup"], "properties": {"copy-backup": {
+        "type": "object", "required": ["target_backup_region"],
+        "properties": {"target_backup_region": {"type": "string", "enum": list(ALL_REGIONS) + [r.lower()
+                                                                                          for r in ALL_REGIONS]},
+                       "name": {**non_empty_string, "maxLength": 64},
+                       "description": {"type": ["string", "null"], "maxLength": 255}}}}},
+})
 
 _VALIDATORS = {name: jsonschema.Draft4Validator(schema) for name, schema in SCHEMAS.items()}
 

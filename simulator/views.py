@@ -4,15 +4,33 @@ from __future__ import annotations
 from collections.abc import Mapping
 from urllib.parse import quote, urlencode
 
+from simulator import regions
 from simulator.catalog import DATASTORES, FLAVORS, Datastore, DatastoreVersion, Flavor
 
 NO_USED_STATUSES = ("BUILD", "REBOOT", "RESIZE", "UPGRADE", "ERROR", "SHUTDOWN")
 
 
 def links(base: str, account_id: str, collection: str, item_id) -> list[dict]:
-    """self (with version and account) and bookmark (without either) links."""
-    return [{"href": f"{base}/v1.0/{account_id}/{collection}/{item_id}", "rel": "self"},
-            {"href": f"{base}/{collection}/{item_id}", "rel": "bookmark"}]
+    """self (with version and account) and bookmark (without either) links, on the API of the account scope's
+    region."""
+    root = base + regions.prefix(regions.region_of(account_id))
+    return [{"href": f"{root}/v1.0/{regions.account_of(account_id)}/{collection}/{item_id}", "rel": "self"},
+            {"href": f"{root}/{collection}/{item_id}", "rel": "bookmark"}]
+
+
+def replication(base: str, m: dict) -> dict:
+    """What an instance view adds for a replication set and an HA group: replica_of (a replica), replicas (a
+    source), ha_id (a node of a group)."""
+    extra: dict = {}
+    if m.get("replica_of"):
+        extra["replica_of"] = {"id": m["replica_of"], "links": links(base, m["account_id"], "instances",
+                                                                     m["replica_of"])}
+    if m.get("replicas"):
+        extra["replicas"] = [{"id": r["id"], "name": r["name"], "links": links(base, m["account_id"], "instances",
+                                                                               r["id"])} for r in m["replicas"]]
+    if m.get("ha_id"):
+        extra["ha_id"] = m["ha_id"]
+    return extra
 
 
 def next_link(url: str, query: Mapping[str, str], marker, limit: int) -> list[dict]:
@@ -46,6 +64,7 @@ def instance(base: str, m: dict) -> dict:
              } if m.get("configuration_id") else {}
     return {
         **group,
+        **replication(base, m),
         "created": m["created"],
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
         "flavor": instance_flavor(base, m["account_id"], m["flavor_id"]),
@@ -62,6 +81,7 @@ def instance(base: str, m: dict) -> dict:
 def instance_summary(base: str, m: dict) -> dict:
     """The list view: no created/updated, no volume.used."""
     return {
+        **replication(base, m),
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
         "flavor": instance_flavor(base, m["account_id"], m["flavor_id"]),
         "hostname": m["hostname"],
@@ -82,13 +102,14 @@ def backup(m: dict) -> dict:
         "description": m["description"],
         "flavor_ram": m["flavor_ram"],
         "id": m["id"],
-        "instance_id": m["instance_id"],
+        "instance_id": None if m.get("ha_id") else m["instance_id"],
         "is_automated": bool(m["is_automated"]),
         "locationRef": m["location"],
         "name": m["name"],
         "parent_id": m["parent_id"],
         "size": None if m["status"] == "NEW" else m["size"],
-        "source": {"type": "instance", "id": m["instance_id"]},
+        "source": {"type": "ha", "id": m["ha_id"]} if m.get("ha_id") else {"type": "instance",
+                                                                             "id": m["instance_id"]},
         "status": m["status"],
         "type": m["backup_type"],
         "updated": m["updated"],

@@ -5,17 +5,23 @@ from contextlib import contextmanager
 
 from simulator.backend.backups import Backups
 from simulator.backend.configurations import Configurations
+from simulator.backend.copies import BackupCopies
 from simulator.backend.databases import Databases
+from simulator.backend.failures import Failures
+from simulator.backend.ha import Ha
+from simulator.backend.ha_actions import HaActions
 from simulator.backend.identity import Identity
 from simulator.backend.instances import Instances
 from simulator.backend.limits import Limits
 from simulator.backend.maintenance import Maintenance
+from simulator.backend.replication import Replication
 from simulator.backend.sandbox import Sandbox
 from simulator.backend.schedules import Schedules
 from simulator.backend.users import Users
 from simulator.clock import Clock, parse_time
 from simulator.config import DemoAccount, SimulatorConfig
 from simulator.ids import Ids
+from simulator.regions import region_name
 from simulator.store import Store
 
 #: The backup the seed page restores (restore-backup.rst), held by the seed's account.
@@ -40,10 +46,15 @@ class Backend:
         self.schedules = Schedules(self)
         self.configurations = Configurations(self)
         self.maintenance = Maintenance(self)
+        self.replication = Replication(self)
+        self.ha = Ha(self)
+        self.ha_actions = HaActions(self)
+        self.failures = Failures(self)
+        self.copies = BackupCopies(self)
         self.limits = Limits(self)
         self.sandbox = Sandbox(self)
-        #: The rule modules with timed lifecycle steps, settled in time order.
-        self.settlers: list = [self.instances, self.backups, self.schedules]
+        #: The rule modules with timed lifecycle steps, settled in time order (replicas catch up first).
+        self.settlers: list = [self.replication, self.instances, self.ha, self.backups, self.schedules]
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
@@ -83,6 +94,10 @@ class Backend:
 
     def now(self):
         return self.clock.now()
+
+    def region_of(self, scope: str) -> str:
+        """The region (name) of an account scope: the configured one for the bare account."""
+        return region_name(scope, self.config.region)
 
     def settle(self) -> None:
         """Carry out every lifecycle step that is due on the simulator's clock, in time order.

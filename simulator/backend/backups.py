@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator import catalog
+from simulator import catalog, regions
 from simulator.backend.chains import EMPTY, composed, diff
 from simulator.catalog import RUNNING_BACKUP_STATUSES
 from simulator.clock import api_time
@@ -34,7 +34,7 @@ class Backups:
         return row
 
     def page(self, account_id: str, limit: int | None, marker: str | None, datastore: str | None = None,
-             instance_id: str | None = None) -> tuple[list[dict], int | None]:
+             instance_id: str | None = None, ha_id: str | None = None) -> tuple[list[dict], int | None]:
         """One page, newest first; Trove's marker is an integer offset and a full page gets a next marker."""
         offset = 0
         if marker not in (None, ""):
@@ -47,7 +47,7 @@ class Backups:
                                  f"integer offset.")
         limit = limit if limit and limit > 0 else PAGE_SIZE
         datastore_type = catalog.get_datastore(datastore).name if datastore else None
-        rows = self.repo.page(account_id, offset, limit, datastore_type, instance_id)
+        rows = self.repo.page(account_id, offset, limit, datastore_type, instance_id, ha_id)
         return rows, (offset + limit if len(rows) == limit else None)
 
     def page_for_instance(self, account_id: str, instance_id: str, limit: int | None,
@@ -55,6 +55,12 @@ class Backups:
         """GET /instances/{id}/backups: the instance must exist (404), then its backups as page() gives them."""
         self.backend.instances.must_get_row(account_id, instance_id)
         return self.page(account_id, limit, marker, instance_id=instance_id)
+
+    def page_for_ha(self, account_id: str, ha_id: str, limit: int | None,
+                    marker: str | None) -> tuple[list[dict], int | None]:
+        """GET /ha/{id}/backups: the group must exist (404), then its backups as page() gives them."""
+        self.backend.ha.must_get(account_id, ha_id)
+        return self.page(account_id, limit, marker, ha_id=ha_id)
 
     def running_for(self, instance_ids: set[str]) -> set[str]:
         """Which of these instances have a backup in NEW or BUILDING (they show BACKUP)."""
@@ -69,14 +75,18 @@ class Backups:
             raise NotImplementedFault("Creating a backup record from a remote location is not simulated.")
         instance_id = spec.get("instance")
         source = spec.get("source")
-        if source and source["type"] == "ha":
-            raise NotImplementedFault("Backups of HA instance groups are not simulated.")
+        ha_id = source["id"] if source and source["type"] == "ha" else None
         if not instance_id and source:
             instance_id = source["id"]
         if not instance_id:
             raise BadRequest("instance is missing.")
         instances = self.backend.instances
-        row = instances.must_get_row(account_id, instance_id)
+        if ha_id:  # taken from the replica closest to the source
+            row = self.backend.ha.backup_node(account_id, ha_id)
+        else:
+            row = instances.must_get_row(account_id, instance_id)
+            if row["ha_id"]:
+                self.backend.ha.refuse_node_operation(row)
         instances.check_can_act(row)
         parent = None
         if spec.get("parent_id"):
@@ -84,7 +94,8 @@ class Backups:
         elif spec.get("incremental") == 1:
             parent = self.repo.newest_completed(instance_id)
         self.check_quota(account_id)
-        return self.start(account_id, row, name=spec["name"], description=spec.get("description"), parent=parent)
+        return self.start(account_id, row, name=spec["name"], description=spec.get("description"), parent=parent,
+                          ha_id=ha_id)
 
     def check_quota(self, account_id: str) -> None:
         limit = self.backend.instances.quota(account_id, "backups", self.backend.config.max_backups)
@@ -92,7 +103,8 @@ class Backups:
             raise OverLimit("Quota exceeded for resources: ['backups'].")
 
     def start(self, account_id: str, instance: dict, *, name: str, description: str | None, parent: dict | None,
-              schedule_id: str | None = None, at: dt.datetime | None = None, backup_id: str | None = None) -> dict:
+              schedule_id: str | None = None, at: dt.datetime | None = None, backup_id: str | None = None,
+              ha_id: str | None = None) -> dict:
         """Write a NEW backup of what the instance holds now (the instance then refuses changes until it ends)."""
         at = at or self.backend.now()
         held = self.backend.store.instances.contents(instance["id"])
@@ -113,7 +125,7 @@ class Backups:
             "datastore_version": instance["datastore_version"],
             "datastore_version_id": instance["datastore_version_id"],
             "flavor_ram": catalog.get_flavor(instance["flavor_id"]).ram, "volume_size": instance["volume_size"],
-            "contents": json.dumps(diff(base, held)), "fault": None,
+            "contents": json.dumps(diff(base, held)), "fault": None, "ha_id": ha_id,
         }
         self.repo.insert(row)
         return row
@@ -154,10 +166,9 @@ class Backups:
         walk(row)
         return out
 
-    def action(self, account_id: str, backup_id: str) -> None:
-        """POST /backups/{id}/action (copy-backup): not simulated."""
-        self.get(account_id, backup_id)
-        raise NotImplementedFault("Copying backups to another region is not simulated.")
+    def action(self, account_id: str, backup_id: str, body) -> dict:
+        """POST /backups/{id}/action: copy-backup (backend/copies.py)."""
+        return self.backend.copies.action(account_id, backup_id, body)
 
     def fail_running(self, instance: dict) -> None:
         """Instance delete hook: its incomplete backups end FAILED (the backups themselves are kept)."""
@@ -184,15 +195,17 @@ class Backups:
             return
         when = dt.datetime.fromtimestamp(row["completed_at"], dt.timezone.utc)
         if row["fault"]:
-            self.repo.update(row["id"], {"status": "FAILED", "updated": api_time(when)})
+            failed = "COPY_ERROR" if row.get("copy_of") else "FAILED"
+            self.repo.update(row["id"], {"status": failed, "updated": api_time(when)})
             return
         self._finish(row, when)
         if row["is_automated"] and row["backup_type"] == "full":
             self.prune_automated(row["instance_id"])
 
     def _finish(self, row: dict, when: dt.datetime) -> None:
-        location = catalog.BACKUP_LOCATION.format(region=self.backend.config.region.lower(),
-                                                  account_id=row["account_id"], backup_id=row["id"])
+        location = catalog.BACKUP_LOCATION.format(region=self.backend.region_of(row["account_id"]).lower(),
+                                                  account_id=regions.account_of(row["account_id"]),
+                                                  backup_id=row["id"])
         self.repo.update(row["id"], {"status": "COMPLETED", "location": location, "updated": api_time(when)})
 
     def prune_automated(self, instance_id: str) -> None:

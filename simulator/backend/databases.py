@@ -73,7 +73,7 @@ class Databases:
         if len(set(names)) != len(names):
             raise BadRequest("Two or more databases share the same name in the initial databases list. "
                              "Please correct the names or remove the duplicate entries.")
-        self.backend.instances.check_ready(row)
+        self.backend.instances.check_ready(row, creating=True)
         existing = self.repo.database_names(instance_id)
         for name in names:
             if name in existing:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator import catalog
+from simulator import catalog, regions
 from simulator.backend.restore import RestorePlanner
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
@@ -15,10 +15,17 @@ from simulator.validation import validate
 #: of its own: a restart (or anything else that restarts the database) ends it.
 TASKS = {"BUILD": ("BUILD", "BUILDING"), "REBOOT": ("REBOOT", "REBOOTING"), "RESIZE": ("RESIZE", "RESIZING"),
          "SHUTDOWN": ("SHUTDOWN", "DELETING"), "UPGRADE": ("UPGRADE", "UPGRADING"),
-         "RESTART_REQUIRED": ("RESTART_REQUIRED", "RESTART_REQUIRED")}
+         "RESTART_REQUIRED": ("RESTART_REQUIRED", "RESTART_REQUIRED"), "RESTART": ("RESTART", "RESTARTING"),
+         "DETACH_REPLICA": ("DETACH_REPLICA", "DETACHING"), "PROMOTE": ("PROMOTE", "PROMOTING"),
+         "EJECT": ("EJECT", "EJECTING"), "VERIFY_UPGRADE": ("VERIFY_UPGRADE", "VERIFY_UPGRADE"),
+         "CONVERT_TO_HA": ("CONVERT_TO_HA", "CONVERTING_TO_HA")}
+#: Statuses in which databases, users and root can be managed.
+READY_STATUSES = ("ACTIVE", "RESTART_REQUIRED", "VERIFY_UPGRADE")
 #: Actions the maintenance rules answer (backend/maintenance.py).
 MAINTENANCE_ACTIONS = ("upgrade", "save_logs", "convert_to_ha")
-UNSUPPORTED_ACTIONS = ("reset_status", "promote_to_replica_source", "eject_replica_source")
+#: Actions of a replication set (backend/replication.py).
+REPLICATION_ACTIONS = ("promote_to_replica_source", "eject_replica_source")
+UNSUPPORTED_ACTIONS = ("reset_status",)
 PAGE_SIZE = 20
 
 
@@ -30,8 +37,11 @@ class Instances:
         self.repo = backend.store.instances
         #: The restore rules: a create with a restorePoint asks them for its plan, its build's end for the contents.
         self.restores = RestorePlanner(backend.store.backups, backend.config.durations)
-        #: Hooks other modules register: called with (instance_row) when a build completes / on delete.
+        #: Hooks other modules register: called with (instance_row) on delete.
         self.on_delete: list = []
+        #: Hooks called with (row, task data, changes) when a task ends; they may add to changes (None: the
+        #: instance is gone).
+        self.on_task_end: list = []
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, instance_id: str) -> dict:
@@ -39,16 +49,21 @@ class Instances:
         row = self.repo.get(account_id, instance_id)
         if row is None:
             raise not_found(instance_id)
-        return self.view_model(row)
+        model = self.view_model(row)
+        self.backend.replication.annotate([model])
+        return model
 
-    def page(self, account_id: str, limit: int | None, marker: str | None) -> tuple[list[dict], str | None]:
-        """One page of instances (Trove: by id, then each page re-sorted newest first) and the next marker."""
+    def page(self, account_id: str, limit: int | None, marker: str | None, include_replicas: bool = True,
+             include_ha: bool = True) -> tuple[list[dict], str | None]:
+        """One page of instances (Trove: by id, then each page re-sorted newest first) and the next marker;
+        replicas and HA nodes left out when asked."""
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
-        rows = self.repo.page(account_id, limit, marker)
+        rows = self.repo.page(account_id, limit, marker, include_replicas, include_ha)
         next_marker = rows[limit - 1]["id"] if len(rows) > limit else None
         rows = rows[:limit]
         busy = self.running_backups({r["id"] for r in rows})
         items = [self.view_model(r, busy, detail=False) for r in rows]
+        self.backend.replication.annotate(items)
         items.sort(key=lambda r: (r["created_at"], r["seq"]), reverse=True)
         return items, next_marker
 
@@ -92,12 +107,14 @@ class Instances:
             raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
                                       f"performed (instance status was BACKUP).")
 
-    def check_ready(self, row: dict, reading: bool = False) -> dict:
+    def check_ready(self, row: dict, reading: bool = False, creating: bool = False) -> dict:
         """Databases/users need a running instance (422 otherwise; one waiting for a restart runs); only reads are
-        allowed during a backup."""
+        allowed during a backup; a write must be one the instance's replication set allows."""
         status = self.view_model(row, detail=False)["status"]
-        if status not in ("ACTIVE", "RESTART_REQUIRED") and not (reading and status == "BACKUP"):
+        if status not in READY_STATUSES and not (reading and status == "BACKUP"):
             raise UnprocessableEntity(f"Instance {row['id']} is not ready, status: {status}.")
+        if not reading:
+            self.backend.replication.check_data_write(row, creating)
         return row
 
     def must_get_row(self, account_id: str, instance_id: str) -> dict:
@@ -109,7 +126,10 @@ class Instances:
     # create / restore ------------------------------------------------------------------------
     def create(self, account_id: str, body) -> dict:
         """POST /instances: validate everything first (a restore's checks after the request's own, as Trove runs
-        them), then write the instance in BUILD (200)."""
+        them), then write the instance in BUILD (200). A replica's create has rules of its own."""
+        spec = body.get("instance") if isinstance(body, dict) else None
+        if isinstance(spec, dict) and (spec.get("replica_of") is not None or spec.get("slave_of") is not None):
+            return self.backend.replication.create(account_id, body)
         validate("instance_create", body)
         spec = body["instance"]
         backup_ref = (spec.get("restorePoint") or {}).get("backupRef")
@@ -134,20 +154,9 @@ class Instances:
         group = (self.backend.configurations.check_for_instance(account_id, spec["configuration"], version.id)
                  if spec.get("configuration") else None)  # a backup carries none: a restore starts with defaults
         self.check_quota(account_id)
-        now = self.backend.now()
-        ids = self.backend.ids
-        instance_id = ids.uuid(taken=self.repo.exists)
-        stamp = api_time(now)
-        row = {
-            "id": instance_id, "account_id": account_id, "seq": self.repo.next_seq(), "name": spec["name"],
-            "flavor_id": flavor.id, "volume_size": size, "datastore_type": version.datastore_name,
-            "datastore_version": version.name, "datastore_version_id": version.id,
-            "hostname": f"{ids.hex(40)}.rackspaceclouddb.com", "created": stamp, "updated": stamp,
-            "created_at": now.timestamp(), "status": "BUILD", "task": "BUILD",
-            "task_until": now.timestamp() + (plan.build_seconds if plan else self.backend.config.durations.build),
-            "task_data": None, "root_enabled": 0, "root_password_hash": None, "fault": None,
-            "configuration_id": group["id"] if group else None,
-        }
+        row = self.new_row(account_id, spec["name"], flavor, size, version, group["id"] if group else None,
+                           plan.build_seconds if plan else self.backend.config.durations.build)
+        instance_id = row["id"]
         if plan:  # one row (what it holds comes when the build ends): one statement, all or nothing
             row["task_data"] = json.dumps({"restore": plan.backup_id, "databases": databases, "users": users})
             self.repo.insert(row)
@@ -161,25 +170,44 @@ class Instances:
         model["used"] = self.used_gb(row, 0 if plan else len(databases))
         return model
 
+    def new_row(self, account_id: str, name: str, flavor: catalog.Flavor, size: int,
+                version: catalog.DatastoreVersion, group_id: str | None, build_seconds: float,
+                at: dt.datetime | None = None) -> dict:
+        """A new instance's row, in BUILD for build_seconds from at (default now); not written yet."""
+        now = at or self.backend.now()
+        ids = self.backend.ids
+        stamp = api_time(now)
+        return {
+            "id": ids.uuid(taken=self.repo.exists), "account_id": account_id, "seq": self.repo.next_seq(),
+            "name": name, "flavor_id": flavor.id, "volume_size": size, "datastore_type": version.datastore_name,
+            "datastore_version": version.name, "datastore_version_id": version.id,
+            "hostname": f"{ids.hex(40)}.rackspaceclouddb.com", "created": stamp, "updated": stamp,
+            "created_at": now.timestamp(), "status": "BUILD", "task": "BUILD",
+            "task_until": now.timestamp() + build_seconds, "task_data": None, "root_enabled": 0,
+            "root_password_hash": None, "fault": None, "configuration_id": group_id,
+        }
+
     def check_volume_limit(self, size: int) -> None:
         limit = self.backend.config.max_volume_size
         if size > limit:
             raise OverLimit(f"Volume 'size' cannot exceed maximum of {limit} GB, {size} cannot be accepted.")
 
-    def check_quota(self, account_id: str) -> None:
+    def check_quota(self, account_id: str, adding: int = 1) -> None:
+        """413 when adding this many instances would go over the account's quota (in this region)."""
         limit = self.quota(account_id, "instances", self.backend.config.max_instances)
-        if self.repo.live_at_least(account_id, limit):
+        if self.repo.live_at_least(account_id, limit - adding + 1):
             raise OverLimit("Quota exceeded for resources: ['instances'].")
 
     def quota(self, account_id: str, name: str, default: int) -> int:
-        account = self.backend.store.accounts.get(account_id) or {}
+        """The account's quota (its settings hold one per account; each region counts its own resources)."""
+        account = self.backend.store.accounts.get(regions.account_of(account_id)) or {}
         return int((account.get("settings") or {}).get("quotas", {}).get(name, default))
 
     # update / delete -------------------------------------------------------------------------
     def update(self, account_id: str, instance_id: str, body, method: str) -> None:
         """PATCH and PUT alike (as Trove): rename, attach or detach a configuration group, upgrade the datastore
         version, detach a replica; besides the name, one of them at a time; a field not modelled is a 400 (the
-        schema); 202."""
+        schema); 202. An HA node is changed through its group."""
         validate("instance_update", body)
         row = self.must_get_row(account_id, instance_id)
         spec = body["instance"]
@@ -187,9 +215,11 @@ class Instances:
             raise BadRequest("Validation error: instance needs at least one of 'name', 'configuration'.")
         if len(set(spec) - {"name"}) > 1:
             raise BadRequest("Only one attribute (except 'name') is allowed to update.")
+        if row["ha_id"]:
+            self.backend.ha.refuse_node_operation(row)
         for key in ("replica_of", "slave_of"):
             if key in spec:
-                raise BadRequest(f"Instance {instance_id} is not a replica.")
+                self.backend.replication.detach(row, spec[key])
         if "name" in spec:
             self.repo.update(row["id"], {"name": spec["name"], "updated": api_time(self.backend.now())})
         task_word = TASKS[row["task"]][1] if row["task"] else None
@@ -201,65 +231,87 @@ class Instances:
             self.backend.maintenance.upgrade_in_place(row, spec["datastore_version"])
 
     def delete(self, account_id: str, instance_id: str) -> None:
-        """DELETE: 422 while BUILD; then SHUTDOWN for a while; then gone."""
+        """DELETE: 422 while BUILD; a source with replicas 403 and an HA node 501 (replication's rules); then
+        SHUTDOWN for a while; then gone."""
         row = self.must_get_row(account_id, instance_id)
         if row["task"] == "BUILD":
             raise UnprocessableEntity(f"Instance {instance_id} is not ready. (Status is BUILD).")
         if row["task"] == "SHUTDOWN":
             return
-        now = self.backend.now()
+        self.backend.replication.check_delete(row)
+        self.shut_down(row, self.backend.config.durations.shutdown)
+
+    def shut_down(self, row: dict, seconds: float, at: dt.datetime | None = None) -> None:
+        """The instance shuts down (SHUTDOWN for seconds, then gone); the delete hooks run first."""
+        now = at or self.backend.now()
         with self.backend.store.atomic():
             for hook in self.on_delete:
                 hook(row)
             self.repo.update(row["id"], {"task": "SHUTDOWN", "task_data": None, "updated": api_time(now),
-                                         "task_until": now.timestamp() + self.backend.config.durations.shutdown})
+                                         "task_until": now.timestamp() + seconds})
 
     # actions ---------------------------------------------------------------------------------
-    def action(self, account_id: str, instance_id: str, body) -> None:
-        """POST /action: restart, resize flavor, resize volume (202), behind Trove's gate."""
+    def action(self, account_id: str, instance_id: str, body) -> tuple[str, dict] | None:
+        """POST /action (202): restart, resize, the maintenance and replication actions; an HA node takes none but
+        save_logs with allow_ha. Upgrade and convert_to_ha answer a body: (its key, its model)."""
         row = self.must_get_row(account_id, instance_id)
         if not isinstance(body, dict) or len(body) != 1:
             raise BadRequest("Validation error: an action body has exactly one key (restart or resize).")
         name = next(iter(body))
-        durations = self.backend.config.durations
+        if row["ha_id"] and not (name == "save_logs" and isinstance(body[name], dict) and body[name].get("allow_ha")):
+            self.backend.ha.refuse_node_operation(row)
         if name == "restart":
             validate("restart", body)
             self.check_can_act(row)
-            self._start_task(row, "REBOOT", durations.reboot, None)
+            self.start_task(row, "REBOOT", self.backend.config.durations.reboot, None)
         elif name == "resize":
-            inner = body["resize"]
-            if not isinstance(inner, dict) or not ({"flavorRef", "volume"} & set(inner)):
-                raise BadRequest("Validation error: resize needs 'flavorRef' or 'volume'.")
-            if "volume" in inner:
-                validate("resize_volume", body)
-                size = int(inner["volume"]["size"])
-                self.check_volume_limit(size)
-                self.check_can_act(row)
-                if size <= row["volume_size"]:
-                    raise BadRequest(f"The new volume 'size' must be larger than the current volume size of "
-                                     f"'{row['volume_size']}'.")
-                self._start_task(row, "RESIZE", durations.resize, {"volume_size": size})
-            else:
-                validate("resize_flavor", body)
-                self.check_can_act(row)
-                try:
-                    flavor = catalog.get_flavor(inner["flavorRef"])
-                except ItemNotFound as exc:
-                    raise BadRequest(exc.message) from None
-                if flavor.id == row["flavor_id"]:
-                    raise BadRequest(f"The new flavor id must be different than the current flavor id of "
-                                     f"'{row['flavor_id']}'.")
-                self._start_task(row, "RESIZE", durations.resize, {"flavor_id": flavor.id})
+            self.resize(row, body)
         elif name in MAINTENANCE_ACTIONS:
-            self.backend.maintenance.action(name, row, body)
+            return self.backend.maintenance.action(name, row, body)
+        elif name in REPLICATION_ACTIONS:
+            validate(name, body)
+            (self.backend.replication.promote if name == "promote_to_replica_source"
+             else self.backend.replication.eject)(row)
         elif name in UNSUPPORTED_ACTIONS:
             raise NotImplementedFault(f"The '{name}' action is not implemented by the simulator.")
         else:
             raise BadRequest(f"Invalid instance action: '{name}'.")
+        return None
 
-    def _start_task(self, row: dict, task: str, seconds: float, data: dict | None) -> None:
-        now = self.backend.now()
-        self.repo.update(row["id"], {"task": task, "task_until": now.timestamp() + seconds,
+    def resize(self, row: dict, body) -> None:
+        """resize: the volume (grow only) or the flavor (another one), behind Trove's gate; RESIZE until done."""
+        durations = self.backend.config.durations
+        inner = body["resize"]
+        if not isinstance(inner, dict) or not ({"flavorRef", "volume"} & set(inner)):
+            raise BadRequest("Validation error: resize needs 'flavorRef' or 'volume'.")
+        if "volume" in inner:
+            validate("resize_volume", body)
+            size = int(inner["volume"]["size"])
+            self.check_volume_limit(size)
+            self.check_can_act(row)
+            if size <= row["volume_size"]:
+                raise BadRequest(f"The new volume 'size' must be larger than the current volume size of "
+                                 f"'{row['volume_size']}'.")
+            self.start_task(row, "RESIZE", durations.resize, {"volume_size": size})
+        else:
+            validate("resize_flavor", body)
+            self.check_can_act(row)
+            try:
+                flavor = catalog.get_flavor(inner["flavorRef"])
+            except ItemNotFound as exc:
+                raise BadRequest(exc.message) from None
+            if flavor.id == row["flavor_id"]:
+                raise BadRequest(f"The new flavor id must be different than the current flavor id of "
+                                 f"'{row['flavor_id']}'.")
+            self.start_task(row, "RESIZE", durations.resize, {"flavor_id": flavor.id})
+
+    def start_task(self, row: dict, task: str, seconds: float | None, data: dict | None,
+                   extra: dict | None = None, at: dt.datetime | None = None) -> None:
+        """The instance runs task for seconds from at (default now; None: until something ends it), with its
+        data; extra columns change with it."""
+        now = at or self.backend.now()
+        self.repo.update(row["id"], {**(extra or {}), "task": task,
+                                     "task_until": None if seconds is None else now.timestamp() + seconds,
                                      "task_data": json.dumps(data) if data else None, "updated": api_time(now)})
 
     def mark_fault(self, instance_id: str, fault: str) -> None:
@@ -295,6 +347,8 @@ class Instances:
         changes = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = row["task"]
         if task == "SHUTDOWN":
+            for hook in self.on_task_end:
+                hook(row, data, None)
             self.repo.delete(row["id"])
             return
         if task == "BUILD":
@@ -318,4 +372,6 @@ class Instances:
             for key in ("flavor_id", "volume_size"):
                 if key in data:
                     changes[key] = data[key]
+        for hook in self.on_task_end:
+            hook(row, data, changes)
         self.repo.update(row["id"], changes)

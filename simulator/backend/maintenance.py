@@ -1,10 +1,11 @@
 """Instance maintenance besides restart and resize: datastore upgrades (Trove's in-place PATCH and the Cloud
-Databases `upgrade` action), `save_logs`, and `convert_to_ha`, which needs what the simulator does not model."""
+Databases `upgrade` action, which builds an upgraded replica), `save_logs`, and `convert_to_ha` (the HA rules)."""
 from __future__ import annotations
 
 from simulator import catalog
+from simulator.backend.replication import VERIFY_UPGRADE
 from simulator.clock import api_time
-from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault
+from simulator.errors import BadRequest, ItemNotFound
 from simulator.validation import validate
 
 #: The instance task (and status) while an in-place upgrade runs.
@@ -46,21 +47,22 @@ class Maintenance:
             "task_data": None, "datastore_version": target.name, "datastore_version_id": target.id,
             "updated": api_time(now)})
 
-    def action(self, name: str, instance: dict, body) -> None:
-        """POST /action with `upgrade`, `save_logs` or `convert_to_ha`."""
+    def action(self, name: str, instance: dict, body) -> tuple[str, dict] | None:
+        """POST /action with `upgrade` (answers the upgraded replica), `save_logs` or `convert_to_ha` (answers the
+        HA group)."""
         if name == "upgrade":
-            self.upgrade_action(instance, body)
-        elif name == "save_logs":
+            return "instance", self.upgrade_action(instance, body)
+        if name == "save_logs":
             validate("save_logs", body)
             self.backend.instances.check_can_act(instance)
             # The logs go to the account's Cloud Files container z_MYSQL_LOGS, which is not part of this API.
-        else:
-            raise NotImplementedFault("The 'convert_to_ha' action is not modelled yet: it turns a replication "
-                                      "set into an HA instance group, and the simulator models neither.")
+            return None
+        return "ha_instance", self.backend.ha_actions.convert(instance, body)
 
-    def upgrade_action(self, instance: dict, body) -> None:
-        """{"upgrade": {"datastore_type", "datastore_version"}}: the documented upgrade paths are checked; each of
-        them builds an upgraded replica (VERIFY_UPGRADE until it is detached), which is not modelled yet: 501."""
+    def upgrade_action(self, instance: dict, body) -> dict:
+        """{"upgrade": {"datastore_type", "datastore_version"}}: a documented upgrade path, for an instance that is
+        neither a source nor a replica (v3.10.0); it builds an upgraded replica (BUILD), and the instance and the
+        replica show VERIFY_UPGRADE until the replica is detached, which leaves it standalone on the new version."""
         validate("upgrade", body)
         spec = body["upgrade"]
         self.backend.instances.check_can_act(instance)
@@ -73,8 +75,16 @@ class Maintenance:
         if (datastore.name, target.name) not in ALLOWED_UPGRADES.get(source, ()):
             raise BadRequest(f"Upgrading {source[0]} {source[1]} to {datastore.name} {target.name} is not "
                              f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}.")
-        hint = (f" To upgrade in place, PATCH the instance with {{\"instance\": {{\"datastore_version\": "
-                f"\"{target.name}\"}}}}." if datastore.name == source[0] else "")
-        raise NotImplementedFault("The upgrade action builds an upgraded replica (the instance and the replica show "
-                                  "VERIFY_UPGRADE until the replica is detached); replication-based upgrade is not "
-                                  "modelled yet." + hint)
+        replication = self.backend.replication
+        if instance["replica_of"] or replication.repo.live_replicas(instance["id"]):
+            raise BadRequest(f"Instance {instance['id']} is part of a replication set: the upgrade action builds "
+                             f"an upgraded replica, so a source or a replica cannot be upgraded this way.")
+        flavor = catalog.get_flavor(instance["flavor_id"])
+        self.backend.instances.check_quota(instance["account_id"])
+        row = replication.add_replica(instance, f"{instance['name']}-upgrade", flavor, instance["volume_size"],
+                                      None, target)
+        self.backend.store.instances.update(row["id"], {"task_data": replication.upgrade_data()})
+        self.backend.instances.start_task(instance, VERIFY_UPGRADE, None, None)
+        model = self.backend.instances.view_model(row, detail=False)
+        model["used"] = self.backend.instances.used_gb(row, 0)
+        return model

@@ -79,9 +79,9 @@ class Users:
     def insert(self, instance_id: str, users: list[dict]) -> None:
         self.repo.insert_users(instance_id, users)
 
-    def _ready_row(self, account_id: str, instance_id: str, reading: bool = False) -> dict:
+    def _ready_row(self, account_id: str, instance_id: str, reading: bool = False, creating: bool = False) -> dict:
         row = self.backend.instances.must_get_row(account_id, instance_id)
-        return self.backend.instances.check_ready(row, reading)
+        return self.backend.instances.check_ready(row, reading, creating)
 
     def _must_get(self, instance_id: str, name: str, host: str) -> dict:
         user = self.repo.user(instance_id, name, host)
@@ -101,7 +101,7 @@ class Users:
         validate("users_create", body)
         self.backend.instances.must_get_row(account_id, instance_id)
         users = self.parse(body["users"])
-        self._ready_row(account_id, instance_id)
+        self._ready_row(account_id, instance_id, creating=True)
         for u in users:
             if self.repo.user(instance_id, u["name"], u["host"]):
                 raise BadRequest(f'A user with the name "{u["name"]}" already exists.')

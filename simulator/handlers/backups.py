@@ -1,4 +1,4 @@
-"""Backups: create, list (all, per instance), show, delete, and the unsimulated copy action."""
+"""Backups: create, list (all, per instance), show, delete, and copying one to another region."""
 from __future__ import annotations
 
 from aiohttp import web
@@ -50,7 +50,6 @@ async def delete_backup(request: web.Request) -> web.Response:
 
 
 async def backup_action(request: web.Request) -> web.Response:
-    """POST /v1.0/{account_id}/backups/{backup_id}/action (copy-backup): 501, not simulated"""
-    json_body(request)  # a malformed body is a 400 before the 501
-    backend(request).backups.action(account(request), request.match_info["backup_id"])
+    """POST /v1.0/{account_id}/backups/{backup_id}/action (copy-backup to another region): 202, empty"""
+    backend(request).backups.action(account(request), request.match_info["backup_id"], json_body(request))
     return accepted()

@@ -71,9 +71,3 @@ async def list_version_flavors(request: web.Request) -> web.Response:
     items = [f for f in catalog.FLAVORS if f.id in version.flavor_ids]
     return ok(views.flavors(base_url(request), account(request), items))
 
-
-async def not_implemented(request: web.Request) -> web.Response:
-    """Documented parts of the API the simulator does not model (HA groups, replicas)."""
-    from simulator.errors import NotImplementedFault
-
-    raise NotImplementedFault(f"{request.method} {request.path} is not implemented by the simulator.")

@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from simulator import regions
 from simulator.errors import BadRequest
 from simulator.http import base_url, json_answer
 
 __all__ = ["accepted", "account", "backend", "base_url", "json_body", "ok", "query_int"]
-from simulator.keys import BACKEND, CONTEXT
+from simulator.keys import BACKEND, CONTEXT, REGION
 
 
 def backend(request: web.Request):
@@ -15,7 +16,8 @@ def backend(request: web.Request):
 
 
 def account(request: web.Request) -> str:
-    return request.match_info["account_id"]
+    """The account scope the rules work on: the URL's account, in the region whose API was called."""
+    return regions.scope(request.match_info["account_id"], request.config_dict.get(REGION))
 
 
 def json_body(request: web.Request):

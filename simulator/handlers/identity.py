@@ -1,8 +1,9 @@
-"""Identity v2.0 on the same server: the version document and POST /v2.0/tokens."""
+"""Identity v2.0 on the same server: the version document and POST /v2.0/tokens (a catalog of every region)."""
 from __future__ import annotations
 
 from aiohttp import web
 
+from simulator import regions
 from simulator.handlers.common import backend, base_url, json_body, ok
 from simulator.keys import CONFIG
 
@@ -16,20 +17,26 @@ async def identity_version(request: web.Request) -> web.Response:
                                             "type": "application/vnd.openstack.identity-v2.0+json"}]}})
 
 
+def endpoint(base: str, account_id: str, name: str, region: str | None) -> dict:
+    """A region's catalog endpoint: the configured region at /v1.0/{account}, another at its own prefix."""
+    url = f"{base}{regions.prefix(region)}/v1.0/{account_id}"
+    return {"publicURL": url, "internalURL": url, "adminURL": url, "region": name, "tenantId": account_id}
+
+
 async def create_token(request: web.Request) -> web.Response:
     """POST /v2.0/tokens"""
     issued = backend(request).identity.authenticate(json_body(request))
     user, region = issued["user"], request.app[CONFIG].region
     account_id = user["account_id"]
-    url = f"{base_url(request)}/v1.0/{account_id}"
-    endpoint = {"publicURL": url, "internalURL": url, "adminURL": url, "region": region, "tenantId": account_id}
+    endpoints = [endpoint(base_url(request), account_id, name, None if name == region else name)
+                 for name in (region, *regions.other_regions(region))]
     return ok({"access": {
         "token": {"id": issued["token"], "expires": issued["expires"], "issued_at": issued["issued"],
                   "tenant": {"id": account_id, "name": account_id},
                   "RAX-AUTH:authenticatedBy": [issued["method"]]},
         "serviceCatalog": [
-            {"name": "cloudDatabases", "type": "rax:database", "endpoints": [endpoint]},
-            {"name": "database", "type": "database", "endpoints": [endpoint]},
+            {"name": "cloudDatabases", "type": "rax:database", "endpoints": endpoints},
+            {"name": "database", "type": "database", "endpoints": endpoints},
         ],
         "user": {"id": user["id"], "name": user["username"], "RAX-AUTH:defaultRegion": region,
                  "roles": [{"id": "1", "name": user["role"], "tenantId": account_id,

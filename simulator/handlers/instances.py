@@ -3,14 +3,21 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import views
+from simulator import ha_views, views
 from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
 
 
+def query_flag(request: web.Request, name: str) -> bool:
+    """A true/false query flag that defaults to true (include_replicas=false, include_ha=false)."""
+    return request.query.get(name, "true").strip().lower() not in ("false", "0", "no")
+
+
 async def list_instances(request: web.Request) -> web.Response:
-    """GET /v1.0/{account_id}/instances"""
+    """GET /v1.0/{account_id}/instances[?include_replicas=false&include_ha=false]"""
     limit = query_int(request, "limit")
-    items, next_marker = backend(request).instances.page(account(request), limit, request.query.get("marker"))
+    items, next_marker = backend(request).instances.page(account(request), limit, request.query.get("marker"),
+                                                         include_replicas=query_flag(request, "include_replicas"),
+                                                         include_ha=query_flag(request, "include_ha"))
     base = base_url(request)
     body = {"instances": [views.instance_summary(base, m) for m in items]}
     if next_marker:
@@ -51,9 +58,23 @@ async def delete_instance(request: web.Request) -> web.Response:
 
 
 async def instance_action(request: web.Request) -> web.Response:
-    """POST /v1.0/{account_id}/instances/{instance_id}/action"""
-    backend(request).instances.action(account(request), request.match_info["instance_id"], json_body(request))
-    return accepted()
+    """POST /v1.0/{account_id}/instances/{instance_id}/action: 202 (upgrade answers the upgraded replica,
+    convert_to_ha the HA group)"""
+    answer = backend(request).instances.action(account(request), request.match_info["instance_id"],
+                                               json_body(request))
+    if answer is None:
+        return accepted()
+    key, model = answer
+    base = base_url(request)
+    view = views.instance(base, model) if key == "instance" else ha_views.ha_instance(base, model)
+    return ok({key: view}, status=202)
+
+
+async def list_replicas(request: web.Request) -> web.Response:
+    """GET /v1.0/{account_id}/instances/{instance_id}/replicas"""
+    models = backend(request).replication.replicas(account(request), request.match_info["instance_id"])
+    base = base_url(request)
+    return ok({"instances": [views.instance_summary(base, m) for m in models]})
 
 
 async def enable_root(request: web.Request) -> web.Response:

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.handlers.common import account, backend, ok
+from simulator.handlers.common import backend, ok
 
 
 async def show_limits(request: web.Request) -> web.Response:
-    """GET /v1.0/{account_id}/limits"""
-    return ok({"limits": backend(request).limits.report(account(request))})
+    """GET /v1.0/{account_id}/limits (the account's own counters and quotas, whichever region is asked)"""
+    return ok({"limits": backend(request).limits.report(request.match_info["account_id"])})

@@ -196,9 +196,12 @@ class BackupsRepo:
         sql.update(self.db, "backups", "id", backup_id, changes)
 
     def page(self, account_id: str, offset: int, limit: int, datastore_type: str | None = None,
-             instance_id: str | None = None) -> list[dict]:
+             instance_id: str | None = None, ha_id: str | None = None) -> list[dict]:
         """Backups newest first (updated DESC), skipping offset rows (Trove's integer marker)."""
         where, args = ["account_id = ?"], [account_id]
+        if ha_id:
+            where.append("ha_id = ?")
+            args.append(ha_id)
         if datastore_type:
             where.append("datastore_type = ?")
             args.append(datastore_type)

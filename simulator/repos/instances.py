@@ -26,13 +26,17 @@ class InstancesRepo:
         """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
         return bool(list(select(self.db, "select 1 from instances where id = ?", [instance_id])))
 
-    def page(self, account_id: str, limit: int, marker: str | None) -> list[dict]:
-        """Up to limit+1 instances after marker, ordered by id (the extra row says a next page exists)."""
+    def page(self, account_id: str, limit: int, marker: str | None, include_replicas: bool = True,
+             include_ha: bool = True) -> list[dict]:
+        """Up to limit+1 instances after marker, ordered by id (the extra row says a next page exists); replicas
+        and HA nodes left out when asked."""
+        where = "account_id = ?" + ("" if include_replicas else " and replica_of is null") \
+            + ("" if include_ha else " and ha_id is null")
         if marker:
-            sql = "select * from instances where account_id = ? and id > ? order by id limit ?"
+            sql = f"select * from instances where {where} and id > ? order by id limit ?"
             args = [account_id, marker, limit + 1]
         else:
-            sql = "select * from instances where account_id = ? order by id limit ?"
+            sql = f"select * from instances where {where} order by id limit ?"
             args = [account_id, limit + 1]
         return list(select(self.db, sql, args))
 

@@ -6,6 +6,9 @@ from sqlite_utils import Database
 
 #: Tables that describe the database itself, not the simulated world: never wiped, never in an account's rows.
 KEEP = ("meta",)
+#: A row belongs to the account ?1 in any region: its account_id is the account, or the account's scope in another
+#: region ("<account>@<REGION>", simulator/regions.py), which sorts between "<account>@" and "<account>A".
+OWNED = "(account_id = ?1 or (account_id > ?1 || '@' and account_id < ?1 || 'A'))"
 
 
 class StateRepo:
@@ -21,20 +24,20 @@ class StateRepo:
         return [t for t in self.db.table_names() if not t.startswith(("_", "sqlite_")) and t not in KEEP]
 
     def scopes(self) -> dict[str, tuple[str, int]]:
-        """table -> (SQL condition on one `?` account id, depth): depth 1 rows point at depth 0 rows."""
+        """table -> (SQL condition on one `?1` account id, depth): depth 1 rows point at depth 0 rows."""
         if self._scopes is None:
             columns = {t: set(self.db[t].columns_dict) for t in self.tables()}
             direct = {t for t, cols in columns.items() if "account_id" in cols}
-            scopes: dict[str, tuple[str, int]] = {"accounts": ("id = ?", 0)} if "accounts" in columns else {}
+            scopes: dict[str, tuple[str, int]] = {"accounts": ("id = ?1", 0)} if "accounts" in columns else {}
             for table in direct:
-                scopes[table] = ("account_id = ?", 0)
+                scopes[table] = (OWNED, 0)
             for table, cols in columns.items():
                 if table in scopes:
                     continue
                 for col in sorted(cols):
                     parent = col[:-3] + "s" if col.endswith("_id") else None
                     if parent in direct:
-                        scopes[table] = (f"[{col}] in (select id from [{parent}] where account_id = ?)", 1)
+                        scopes[table] = (f"[{col}] in (select id from [{parent}] where {OWNED})", 1)
                         break
             self._scopes = scopes
         return self._scopes

@@ -286,12 +286,6 @@ async def test_delete_backup_of_another_account_is_not_found(api, inst):
     assert await listed_ids(api) == [b["id"]]
 
 
-async def test_backup_action_copy_is_not_implemented(api, inst):
-    b = await backup(api, inst["id"])
-    assert_fault(await api.post(f"/backups/{b['id']}/action", {"copy-backup": {"target_backup_region": "IAD"}}),
-                 "notImplemented", 501, "Copying backups to another region is not simulated.")
-    assert_fault(await api.post(f"/backups/{UNKNOWN}/action", {}), "itemNotFound", 404)
-
 
 async def test_delete_instance_fails_its_running_backup_and_keeps_its_backups(api, inst):
     done = await backup(api, inst["id"], name="done")

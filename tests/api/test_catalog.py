@@ -54,7 +54,3 @@ async def test_show_datastore_unknown_is_not_found(api):
 async def test_list_datastore_version_flavors(api):
     status, body, _ = await api.get("/datastores/mysql/versions/8.0/flavors")
     assert status == 200 and len(body["flavors"]) == 8
-
-
-async def test_ha_groups_are_not_implemented(api):
-    assert_fault(await api.get("/ha"), "notImplemented", 501, "GET /v1.0/1234/ha is not implemented by the simulator.")

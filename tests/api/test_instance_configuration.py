@@ -3,10 +3,10 @@ silent no-ops on PATCH/PUT; Trove-only paths."""
 from __future__ import annotations
 
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig, catalog
 from simulator.faults import fault_engine
-from support import ACCOUNT, TOKEN, assert_fault
 
 MISSING = "00000000-0000-4000-8000-0000000000cf"
 MYSQL_80 = catalog.get_version(catalog.DATASTORES[0], "8.0")
@@ -279,17 +279,6 @@ async def test_upgrade_while_building_is_unprocessable(api):
                  f"performed (task status was BUILDING).")
 
 
-async def test_upgrade_action_on_a_documented_path_is_not_modelled_yet(api):
-    inst = await active_instance(api, datastore={"type": "mysql", "version": "5.6"})
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"upgrade": {
-        "datastore_type": "mysql", "datastore_version": "5.7"}}), "notImplemented", 501,
-        "The upgrade action builds an upgraded replica (the instance and the replica show VERIFY_UPGRADE until "
-        "the replica is detached); replication-based upgrade is not modelled yet. To upgrade in place, PATCH the "
-        "instance with {\"instance\": {\"datastore_version\": \"5.7\"}}.")
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"upgrade": {
-        "datastore_type": "mariadb", "datastore_version": "10.4enc"}}), "notImplemented", 501,
-        contains="replication-based upgrade is not modelled yet.")
-
 
 async def test_upgrade_action_off_the_documented_paths_is_bad_request(api):
     inst = await active_instance(api)
@@ -315,12 +304,6 @@ async def test_save_logs_is_accepted_behind_the_action_gate(api):
     assert_fault(await api.post(f"/instances/{body['instance']['id']}/action", {"save_logs": {}}),
                  "unprocessableEntity", 422, contains="(task status was BUILDING)")
 
-
-async def test_convert_to_ha_is_not_modelled_yet(api):
-    inst = await active_instance(api)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"convert_to_ha": {"name": "ha"}}),
-                 "notImplemented", 501, "The 'convert_to_ha' action is not modelled yet: it turns a replication "
-                 "set into an HA instance group, and the simulator models neither.")
 
 
 # --- no silent no-ops ------------------------------------------------------------------------------------------
@@ -372,8 +355,9 @@ async def test_unknown_paths_keep_the_plain_not_found(api):
 
 
 async def test_the_sandbox_seed_instance_has_a_configuration_group_attached(aiohttp_client):
-    from simulator import create_app
     from support import Api
+
+    from simulator import create_app
 
     api = Api(await aiohttp_client(create_app(SimulatorConfig(seed=7, bootstrap=DemoAccount()))),
               token=DemoAccount().token)

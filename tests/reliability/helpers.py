@@ -12,12 +12,14 @@ SHARED = {"flavor_id": "1", "datastore_id": MYSQL.id, "version_id": MYSQL.versio
           "parameter": "max_connections"}
 #: Tables that hold the model (not the journal, counters or bookkeeping).
 MODEL_TABLES = ("accounts", "users", "tokens", "instances", "databases", "db_users", "grants", "backups",
-                "schedules", "configurations", "configuration_values")
+                "schedules", "configurations", "configuration_values", "ha_groups")
+#: The ACL every populated account's HA group has (its CIDR, and as the URL's {address} names it).
+ACL = "10.9.8.0/24"
 
 
 async def populate(api, tag: str) -> dict:
-    """Give api's account an ACTIVE instance with a database and a user, a COMPLETED backup, a schedule and a
-    configuration group attached to the instance.
+    """Give api's account an ACTIVE instance with a database and a user, a COMPLETED backup, a schedule, a
+    configuration group attached to the instance and an ACTIVE HA group with an ACL.
 
     Every name carries tag, so a test can look for it in answers meant for somebody else.
     """
@@ -45,11 +47,21 @@ async def populate(api, tag: str) -> dict:
     assert status == 202, body
     status, body, _ = await api.get(f"/instances/{instance['id']}")
     assert body["instance"]["status"] == "ACTIVE", body
-    return {"account_id": api.account, "instance_id": instance["id"], "hostname": body["instance"]["hostname"],
+    hostname = body["instance"]["hostname"]
+    status, body, _ = await api.post("/ha", {"ha": {
+        "name": f"{tag}-ha", "datastore": {"type": "mysql", "version": "8.0"},
+        "replica_source": [{"name": f"{tag}-ha-source", "flavorRef": 2, "volume": {"size": 1}}],
+        "replicas": [{"name": f"{tag}-ha-replica", "flavorRef": 2, "volume": {"size": 1}}],
+        "acls": [{"address": ACL}]}})
+    assert status == 202, body
+    ha_group = body["ha_instance"]
+    api.advance(0)
+    return {"account_id": api.account, "instance_id": instance["id"], "hostname": hostname,
             "name": f"{tag}db", "user": f"{tag}user", "backup_id": backup["id"], "schedule_id": schedule["id"],
-            "configuration_id": group["id"],
+            "configuration_id": group["id"], "ha_id": ha_group["id"], "address": ACL.replace("/", "%2F"),
             "names": [f"{tag}-instance", f"{tag}db", f"{tag}user", f"{tag}-backup", f"{tag} description",
-                      f"{tag}-Secret-1", body["instance"]["hostname"], f"{tag}-group", f"{tag} group"]}
+                      f"{tag}-Secret-1", hostname, f"{tag}-group", f"{tag} group", f"{tag}-ha",
+                      f"{tag}-ha-source", f"{tag}-ha-replica"]}
 
 
 def v1_routes(app) -> list[tuple[str, str, str]]:
@@ -88,6 +100,12 @@ def body_for(name: str, ids: dict):
         "create_configuration": {"configuration": {"name": "g", "values": {"wait_timeout": 60}}},
         "edit_configuration": {"configuration": {"values": {"wait_timeout": 90}}},
         "update_configuration": {"configuration": {"name": "g2", "values": {"connect_timeout": 20}}},
+        "create_ha_instance": {"ha": {"name": "h", "datastore": {"type": "mysql", "version": "8.0"},
+                                      "replica_source": [{"name": "s", "flavorRef": 2, "volume": {"size": 1}}],
+                                      "replicas": [{"name": "r", "flavorRef": 2, "volume": {"size": 1}}]}},
+        "update_ha_instance": {"ha_instance": {"configuration": ""}},
+        "ha_action": {"restart": {}},
+        "add_ha_acl": {"address": "10.1.2.0/24"},
     }.get(name)
 
 

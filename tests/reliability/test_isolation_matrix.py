@@ -11,10 +11,10 @@ from support import ACCOUNT, assert_fault
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
 NOWHERE = {"instance_id": "00000000-0000-4000-8000-00000000dead", "backup_id": "00000000-0000-4000-8000-00000000beef",
            "schedule_id": "00000000-0000-4000-8000-00000000cafe",
-           "configuration_id": "00000000-0000-4000-8000-00000000c0fe"}
+           "configuration_id": "00000000-0000-4000-8000-00000000c0fe", "ha_id": "00000000-0000-4000-8000-0000000000aa"}
 #: Ids of an account's own resources (the other path parameters name reference data).
-IDS = ("instance_id", "backup_id", "schedule_id", "configuration_id")
-OWNED = ("instance_id", "user", "name", "backup_id", "schedule_id", "configuration_id")
+IDS = ("instance_id", "backup_id", "schedule_id", "configuration_id", "ha_id")
+OWNED = ("instance_id", "user", "name", "backup_id", "schedule_id", "configuration_id", "ha_id", "address")
 
 
 @pytest.fixture
@@ -70,7 +70,7 @@ async def test_isolation_no_token_is_unauthorized(api, world, seen):
 
 
 async def test_isolation_other_accounts_ids_are_not_found(api, world, seen):
-    """B's ids under A's path answer exactly as ids that never existed: 404 (501 where A's path is unmodelled)."""
+    """B's ids under A's path answer exactly as ids that never existed: 404."""
     a, b = world["a"], world["b"]
     checked = 0
     for name, method, template in v1_routes(api.app):
@@ -82,19 +82,16 @@ async def test_isolation_other_accounts_ids_are_not_found(api, world, seen):
         # B's instance (with B's user and database names), B's backup, B's schedule, under A's account.
         with_b = fill(template, {**SHARED, **a, **{k: b[k] for k in OWNED}, "account_id": ACCOUNT})
         with_none = fill(template, {**SHARED, **a, **NOWHERE, "user": b["user"], "name": b["name"],
-                                    "account_id": ACCOUNT})
+                                    "address": b["address"], "account_id": ACCOUNT})
         body_none = body_for(name, {**a, **NOWHERE})
         status_b, answer_b = await seen.call(api, method, with_b, body_b)
         status_none, answer_none = await seen.call(api, method, with_none, body_none)
         masked = json.loads(mask(json.dumps(answer_b), b))
         assert (status_b, masked) == (status_none, json.loads(mask(json.dumps(answer_none), NOWHERE))), \
             (name, method, answer_b, answer_none)
-        if name == "list_replicas":
-            assert_fault((status_b, answer_b), "notImplemented", 501)
-        else:
-            assert_fault((status_b, answer_b), "itemNotFound", 404)
+        assert_fault((status_b, answer_b), "itemNotFound", 404)
         checked += 1
-    assert checked >= 25
+    assert checked >= 33
     status, body = await seen.call(api, "GET", f"/backups?instance_id={b['instance_id']}")
     assert status == 200 and body["backups"] == []
     assert_nothing_of_b(world, seen)
@@ -128,7 +125,7 @@ async def test_isolation_creator_deletes_are_forbidden(api, world, seen):
                      f"Policy doesn't allow {name} to be performed.")
         deletes.add(name)
     assert {"delete_instance", "delete_database", "delete_user", "revoke_user_access", "delete_backup",
-            "delete_schedule", "delete_configuration", "ha_instances", "list_replicas"} <= deletes
+            "delete_schedule", "delete_configuration", "delete_ha_instance", "delete_ha_acl"} <= deletes
     status, body = await seen.call(creator, "PATCH", f"/instances/{a['instance_id']}", {"instance": {"name": "c"}})
     assert status == 202, body
     assert_nothing_of_b(world, seen)

@@ -15,6 +15,9 @@ from simulator import SimulatorConfig
 from simulator.replay.proxy import PROXY, create_proxy_app
 from simulator.testing import SimulatorServer
 
+#: Every region's endpoint the catalog lists: the configured one (DFW) at /v1.0, the others at their prefix.
+REGION_PREFIXES = ["", "/ord", "/iad", "/lon", "/hkg", "/syd"]
+
 
 class ProxyServer:
     """The recording proxy on a loopback port in a background thread."""
@@ -69,7 +72,7 @@ def test_record_proxy_client_keeps_talking_through_the_proxy(proxied_session):
     assert entries[0]["request"]["url"] == f"{upstream_url}/v2.0/tokens"
     assert len(entries) > 5
     assert all(e["request"]["url"].startswith(upstream_url) for e in entries)
-    assert routes == {f"/v1.0/{ACCOUNT}": upstream_url}
+    assert routes == {f"{prefix}/v1.0/{ACCOUNT}": upstream_url for prefix in REGION_PREFIXES}
 
 
 def test_record_proxy_rewrites_the_catalog_but_records_the_upstream_answer(proxied_session):
@@ -78,7 +81,7 @@ def test_record_proxy_rewrites_the_catalog_but_records_the_upstream_answer(proxi
     out, _, _, upstream_url, _, _ = proxied_session
     recorded = json.loads(load_entries(out)[0]["response"]["content"]["text"])
     endpoints = [e["publicURL"] for s in recorded["access"]["serviceCatalog"] for e in s["endpoints"]]
-    assert endpoints and all(url == f"{upstream_url}/v1.0/{ACCOUNT}" for url in endpoints)
+    assert endpoints and set(endpoints) == {f"{upstream_url}{prefix}/v1.0/{ACCOUNT}" for prefix in REGION_PREFIXES}
 
 
 def test_record_proxy_file_holds_no_secret(proxied_session):

@@ -208,4 +208,4 @@ async def test_replay_strict_identity_answer_hands_out_a_fresh_token_and_catalog
     assert body["access"]["token"]["id"] not in (recorded["access"]["token"]["id"], "<<token-1>>")
     origin = str(api.client.make_url("")).rstrip("/")
     urls = {e["publicURL"] for s in body["access"]["serviceCatalog"] for e in s["endpoints"]}
-    assert urls == {f"{origin}/v1.0/{ACCOUNT}"}
+    assert urls == {f"{origin}{prefix}/v1.0/{ACCOUNT}" for prefix in ("", "/ord", "/iad", "/lon", "/hkg", "/syd")}
