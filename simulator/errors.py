@@ -98,7 +98,8 @@ _CLASSES = {cls.status: cls for cls in (
 
 def error_for_status(status: int, message: str, fault: str | None = None) -> SimulatorError:
     """An error of the class that matches status (a generic one for statuses without a class)."""
-    cls = _CLASSES.get(status)
+    cls: type[SimulatorError] | None = _CLASSES.get(status)
     if cls is None or (fault and fault != cls.fault):
-        cls = type("CustomFault", (SimulatorError,), {"status": status, "fault": fault or FAULT_NAMES.get(status, "fault")})
+        cls = type("CustomFault", (SimulatorError,),
+                   {"status": status, "fault": fault or FAULT_NAMES.get(status, "fault")})
     return cls(message)

@@ -8,26 +8,26 @@ migrations = Migrations("cdbsim")
 
 @migrations()
 def create_identity(db: Database) -> None:
-    db["accounts"].create(
+    db.table("accounts").create(
         {"id": str, "name": str, "created": str, "rate_limits": int, "settings": str},
         pk="id",
     )
-    db["users"].create(
+    db.table("users").create(
         {"id": str, "account_id": str, "username": str, "api_key_hash": str, "password_hash": str,
          "role": str, "created": str},
         pk="id", not_null={"account_id", "username", "role"},
     )
-    db["users"].create_index(["username"], unique=True)
-    db["tokens"].create(
+    db.table("users").create_index(["username"], unique=True)
+    db.table("tokens").create(
         {"hash": str, "user_id": str, "account_id": str, "expires": float, "issued": float},
         pk="hash",
     )
-    db["tokens"].create_index(["account_id"])
+    db.table("tokens").create_index(["account_id"])
 
 
 @migrations()
 def create_instances(db: Database) -> None:
-    db["instances"].create(
+    db.table("instances").create(
         {"id": str, "account_id": str, "seq": int, "name": str, "flavor_id": int, "volume_size": int,
          "datastore_type": str, "datastore_version": str, "datastore_version_id": str, "hostname": str,
          "created": str, "updated": str, "created_at": float,
@@ -35,17 +35,17 @@ def create_instances(db: Database) -> None:
          "root_enabled": int, "root_password_hash": str, "fault": str},
         pk="id", not_null={"account_id", "name", "status"},
     )
-    db["instances"].create_index(["account_id", "id"])
-    db["instances"].create_index(["task_until"])
-    db["databases"].create(
+    db.table("instances").create_index(["account_id", "id"])
+    db.table("instances").create_index(["task_until"])
+    db.table("databases").create(
         {"instance_id": str, "name": str, "character_set": str, "collate": str},
         pk=("instance_id", "name"),
     )
-    db["db_users"].create(
+    db.table("db_users").create(
         {"instance_id": str, "name": str, "host": str, "password_hash": str},
         pk=("instance_id", "name", "host"),
     )
-    db["grants"].create(
+    db.table("grants").create(
         {"instance_id": str, "user_name": str, "user_host": str, "database": str},
         pk=("instance_id", "user_name", "user_host", "database"),
     )
@@ -53,14 +53,14 @@ def create_instances(db: Database) -> None:
 
 @migrations()
 def create_journal(db: Database) -> None:
-    db["journal"].create(
+    db.table("journal").create(
         {"seq": int, "account_id": str, "time": str, "method": str, "path": str, "query": str,
          "route": str, "status": int, "rule": str, "action": str, "note": str, "duration_ms": float,
          "request": str, "response": str},
         pk="seq",
     )
-    db["journal"].create_index(["account_id", "seq"])
-    db["rate_counters"].create(
+    db.table("journal").create_index(["account_id", "seq"])
+    db.table("rate_counters").create(
         {"account_id": str, "limit_key": str, "window_start": float, "count": int},
         pk=("account_id", "limit_key"),
     )
@@ -68,12 +68,12 @@ def create_journal(db: Database) -> None:
 
 @migrations()
 def create_meta(db: Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
+    db.table("meta").create({"key": str, "value": str}, pk="key")
 
 
 @migrations()
 def add_hot_path_indexes(db: Database) -> None:
     """Quota counts, sequence numbers and due steps without table scans."""
-    db["instances"].create_index(["account_id", "task"])
-    db["instances"].create_index(["seq"])
-    db["journal"].create_index(["route"])
+    db.table("instances").create_index(["account_id", "task"])
+    db.table("instances").create_index(["seq"])
+    db.table("journal").create_index(["route"])

@@ -86,7 +86,7 @@ class Store:
         """Count this opening of the database (0 the first time): restarts must not repeat ids."""
         rows = list(self.db.query("select value from meta where key = 'generation'"))
         generation = int(rows[0]["value"]) + 1 if rows else 0
-        self.db["meta"].insert({"key": "generation", "value": str(generation)}, replace=True)
+        self.db.table("meta").insert({"key": "generation", "value": str(generation)}, replace=True)
         return generation
 
     @contextmanager

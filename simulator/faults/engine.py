@@ -2,6 +2,7 @@
 rule fires for a request (faults/actions.py applies it)."""
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import logging
 import random
@@ -116,7 +117,7 @@ class FaultEngine:
                               [RuleCounter() for _ in scenario.rules])
 
     # reporting ----------------------------------------------------------------------------------------------------
-    def list(self, account_id: str | None = None) -> list[dict]:
+    def list(self, account_id: str | None = None) -> builtins.list[dict]:
         """The loaded scenarios in load order (only one account's when account_id is given), with hit counts."""
         return [s.describe() for s in self._loaded if account_id is None or s.account_id == str(account_id)]
 
@@ -127,18 +128,18 @@ class FaultEngine:
                 return s.describe()
         raise ItemNotFound(_not_loaded(name, account_id))
 
-    def unused(self) -> list[dict]:
+    def unused(self) -> builtins.list[dict]:
         """The rules of the loaded scenarios that have not fired yet."""
         return [u for s in self._loaded for u in s.unused()]
 
     # clearing -----------------------------------------------------------------------------------------------------
-    def clear(self, name: str | None = None, account_id: str | None = None) -> list[dict]:
+    def clear(self, name: str | None = None, account_id: str | None = None) -> builtins.list[dict]:
         """Unload scenarios: all of them, those named name, those of one account, or one (name and account).
         Returns the rules of the unloaded scenarios that never fired (404 when a named one is not loaded)."""
         return self.clear_report(name, account_id)[1]
 
     def clear_report(self, name: str | None = None,
-                     account_id: str | None = None) -> tuple[list[dict], list[dict]]:
+                     account_id: str | None = None) -> tuple[builtins.list[dict], builtins.list[dict]]:
         """(unloaded scenarios as listed, their unused rules)."""
         account = None if account_id is None else str(account_id)
         gone = [s for s in self._loaded

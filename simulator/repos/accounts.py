@@ -1,11 +1,13 @@
 """Accounts, identity users and tokens."""
 from __future__ import annotations
 
+import builtins
 import json
 
-from simulator.repos.sql import select
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError
+
+from simulator.repos.sql import select
 
 
 class AccountsRepo:
@@ -27,43 +29,43 @@ class AccountsRepo:
         row = self.db.execute("select rate_limits from accounts where id = ?", [account_id]).fetchone()
         return bool(row and row[0])
 
-    def list(self) -> list[dict]:
-        rows = list(self.db["accounts"].rows_where(order_by="id"))
+    def list(self) -> builtins.list[dict]:
+        rows = list(self.db.table("accounts").rows_where(order_by="id"))
         for row in rows:
             row["settings"] = json.loads(row["settings"] or "{}")
         return rows
 
     def insert(self, account_id: str, name: str, created: str, rate_limits: bool, settings: dict) -> None:
-        self.db["accounts"].insert({"id": account_id, "name": name, "created": created,
+        self.db.table("accounts").insert({"id": account_id, "name": name, "created": created,
                                     "rate_limits": int(rate_limits), "settings": json.dumps(settings)})
 
     def update_settings(self, account_id: str, rate_limits: bool | None = None, settings: dict | None = None) -> None:
-        changes = {}
+        changes: dict[str, int | str] = {}
         if rate_limits is not None:
             changes["rate_limits"] = int(rate_limits)
         if settings is not None:
             changes["settings"] = json.dumps(settings)
         if changes:
-            self.db["accounts"].update(account_id, changes)
+            self.db.table("accounts").update(account_id, changes)
 
     def insert_user(self, row: dict) -> None:
-        self.db["users"].insert(row)
+        self.db.table("users").insert(row)
 
     def user_by_name(self, username: str) -> dict | None:
-        rows = list(self.db["users"].rows_where("username = ?", [username], limit=1))
+        rows = list(self.db.table("users").rows_where("username = ?", [username], limit=1))
         return rows[0] if rows else None
 
     def user(self, user_id: str) -> dict | None:
         try:
-            return self.db["users"].get(user_id)
+            return self.db.table("users").get(user_id)
         except NotFoundError:
             return None
 
-    def users_of(self, account_id: str) -> list[dict]:
-        return list(self.db["users"].rows_where("account_id = ?", [account_id], order_by="username"))
+    def users_of(self, account_id: str) -> builtins.list[dict]:
+        return list(self.db.table("users").rows_where("account_id = ?", [account_id], order_by="username"))
 
     def insert_token(self, token_hash: str, user_id: str, account_id: str, issued: float, expires: float) -> None:
-        self.db["tokens"].insert({"hash": token_hash, "user_id": user_id, "account_id": account_id,
+        self.db.table("tokens").insert({"hash": token_hash, "user_id": user_id, "account_id": account_id,
                                   "issued": issued, "expires": expires}, replace=True)
 
     def token(self, token_hash: str) -> dict | None:

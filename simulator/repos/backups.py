@@ -19,7 +19,7 @@ IS_RUNNING = "status in (" + ", ".join(f"'{s}'" for s in RUNNING_BACKUP_STATUSES
 
 @migrations()
 def create_backups(db: Database) -> None:
-    db["backups"].create(
+    db.table("backups").create(
         {"id": str, "account_id": str, "seq": int, "name": str, "description": str, "instance_id": str,
          "parent_id": str, "backup_type": str, "is_automated": int, "schedule_id": str, "status": str,
          "created": str, "updated": str, "created_at": float, "building_at": float, "completed_at": float,
@@ -27,29 +27,29 @@ def create_backups(db: Database) -> None:
          "datastore_version_id": str, "flavor_ram": int, "volume_size": int, "contents": str, "fault": str},
         pk="id", not_null={"account_id", "name", "status", "backup_type"},
     )
-    db["backups"].create_index(["account_id", "updated"])
-    db["backups"].create_index(["instance_id", "status"])
-    db["backups"].create_index(["parent_id"])
+    db.table("backups").create_index(["account_id", "updated"])
+    db.table("backups").create_index(["instance_id", "status"])
+    db.table("backups").create_index(["parent_id"])
 
 
 @migrations()
 def create_schedules(db: Database) -> None:
-    db["schedules"].create(
+    db.table("schedules").create(
         {"id": str, "account_id": str, "seq": int, "instance_id": str, "action": str, "day_of_week": int,
          "hour": int, "minute": int, "full_backup_retention": int, "copy_to": str, "created": str,
          "updated": str, "last_scheduled": str, "next_run_at": float},
         pk="id", not_null={"account_id", "instance_id"},
     )
-    db["schedules"].create_index(["account_id", "seq"])
-    db["schedules"].create_index(["instance_id"], unique=True)
-    db["schedules"].create_index(["next_run_at"])
+    db.table("schedules").create_index(["account_id", "seq"])
+    db.table("schedules").create_index(["instance_id"], unique=True)
+    db.table("schedules").create_index(["next_run_at"])
 
 
 @migrations()
 def add_backup_hot_path_indexes(db: Database) -> None:
     """Running backups (the next due step, BACKUP status) and sequence numbers without table scans."""
-    db["backups"].create_index(["status"])
-    db["backups"].create_index(["seq"])
+    db.table("backups").create_index(["status"])
+    db.table("backups").create_index(["seq"])
 
 
 @migrations()
@@ -124,7 +124,7 @@ def pack(row: dict) -> dict:
     if row.get("contents") == EMPTY_CHANGE:
         packed = {**row, "contents": None}
     version_id = row.get("datastore_version_id")
-    if version_id and VERSION_IDS.get((row.get("datastore_type"), row.get("datastore_version"))) == version_id:
+    if version_id and VERSION_IDS.get((row.get("datastore_type") or "", row.get("datastore_version") or "")) == version_id:
         packed = {**packed, "datastore_version_id": None}
     if row.get("location"):
         location = pack_location(row["location"], row["account_id"], row["id"])

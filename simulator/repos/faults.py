@@ -17,7 +17,7 @@ migrations = Migrations("cdbsim-faults")
 
 @migrations()
 def create_fault_scenarios(db: Database) -> None:
-    db["fault_scenarios"].create(
+    db.table("fault_scenarios").create(
         {"key": str, "name": str, "account_id": str, "seq": int, "origin": str, "definition": str,
          "loaded_at": float},
         pk="key", not_null={"name", "seq", "definition"},
@@ -34,7 +34,7 @@ class FaultsRepo:
              loaded_at: float) -> None:
         """Insert or replace a scenario; it goes last in the load order."""
         seq = next(iter(self.db.query("select coalesce(max(seq), 0) + 1 as n from fault_scenarios")))["n"]
-        self.db["fault_scenarios"].insert(
+        self.db.table("fault_scenarios").insert(
             {"key": key, "name": name, "account_id": account_id, "seq": seq, "origin": origin,
              "definition": json.dumps(definition, default=_jsonable), "loaded_at": loaded_at}, replace=True)
 
