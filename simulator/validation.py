@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 import jsonschema
 
@@ -233,47 +234,76 @@ def _all(checks: list[Callable[[object], bool]]) -> Callable[[object], bool]:
     return run
 
 
-def _compile(schema: dict) -> Callable[[object], bool]:
+Check = Callable[[Any], bool]
+
+
+def _type(value, schema: dict) -> Check:
+    tests = [_TYPES[t] for t in (value if isinstance(value, list) else [value])]
+    return lambda x: any(t(x) for t in tests)
+
+
+def _required(value, schema: dict) -> Check:
+    names = tuple(value)
+    return lambda x: not isinstance(x, dict) or all(n in x for n in names)
+
+
+def _properties(value, schema: dict) -> Check:
+    subs = [(name, _compile(sub)) for name, sub in value.items()]
+    return lambda x: not isinstance(x, dict) or all(f(x[name]) for name, f in subs if name in x)
+
+
+def _items(value, schema: dict) -> Check:
+    if not isinstance(value, dict):
+        raise _Unsupported("items")
+    sub = _compile(value)
+    return lambda x: not isinstance(x, list) or all(sub(item) for item in x)
+
+
+def _pattern(value, schema: dict) -> Check:
+    search = re.compile(value).search
+    return lambda x: not isinstance(x, str) or bool(search(x))
+
+
+def _minimum(value, schema: dict) -> Check:
+    if schema.get("exclusiveMinimum"):
+        raise _Unsupported("exclusiveMinimum")
+    return lambda x: not _TYPES["number"](x) or not x < value
+
+
+def _additional(value, schema: dict) -> Check:
+    if value is not False or not set(schema) <= {"type", "properties", "additionalProperties", "required"}:
+        raise _Unsupported("additionalProperties")
+    known = frozenset(schema.get("properties", {}))
+    return lambda x: not isinstance(x, dict) or all(k in known for k in x)
+
+
+def _one_of(value, schema: dict) -> Check:
+    subs = [_compile(sub) for sub in value]
+    return lambda x: sum(1 for f in subs if f(x)) == 1
+
+
+#: keyword -> builder of its check (from the keyword's value and the whole schema).
+_KEYWORDS: dict[str, Callable[[Any, dict], Check]] = {
+    "type": _type, "required": _required, "properties": _properties, "items": _items, "pattern": _pattern,
+    "minimum": _minimum, "additionalProperties": _additional, "oneOf": _one_of,
+    "minLength": lambda n, _: lambda x: not isinstance(x, str) or len(x) >= n,
+    "maxLength": lambda n, _: lambda x: not isinstance(x, str) or len(x) <= n,
+    "minItems": lambda n, _: lambda x: not isinstance(x, list) or len(x) >= n,
+    "minProperties": lambda n, _: lambda x: not isinstance(x, dict) or len(x) >= n,
+    "maxProperties": lambda n, _: lambda x: not isinstance(x, dict) or len(x) <= n,
+}
+
+
+def _compile(schema: dict) -> Check:
     """A function that says whether an instance is valid under schema, exactly as Draft4Validator.is_valid does,
     for the keywords SCHEMAS use (anything else raises _Unsupported). Not fastjsonschema: its patterns and types
     give other verdicts than jsonschema's (e.g. '1\\n' against '^...$'), and Trove answers with jsonschema's."""
-    checks: list[Callable[[object], bool]] = []
+    checks = []
     for key, value in schema.items():
-        if key == "type":
-            tests = [_TYPES[t] for t in (value if isinstance(value, list) else [value])]
-            checks.append(lambda x, tests=tests: any(t(x) for t in tests))
-        elif key == "required":
-            checks.append(lambda x, names=tuple(value): not isinstance(x, dict) or all(n in x for n in names))
-        elif key == "properties":
-            subs = [(name, _compile(sub)) for name, sub in value.items()]
-            checks.append(lambda x, subs=subs: not isinstance(x, dict)
-                          or all(f(x[name]) for name, f in subs if name in x))
-        elif key == "items" and isinstance(value, dict):
-            sub = _compile(value)
-            checks.append(lambda x, sub=sub: not isinstance(x, list) or all(sub(item) for item in x))
-        elif key == "minLength":
-            checks.append(lambda x, n=value: not isinstance(x, str) or len(x) >= n)
-        elif key == "maxLength":
-            checks.append(lambda x, n=value: not isinstance(x, str) or len(x) <= n)
-        elif key == "pattern":
-            checks.append(lambda x, search=re.compile(value).search: not isinstance(x, str) or bool(search(x)))
-        elif key == "minimum" and not schema.get("exclusiveMinimum"):
-            checks.append(lambda x, n=value: not _TYPES["number"](x) or not x < n)
-        elif key == "minItems":
-            checks.append(lambda x, n=value: not isinstance(x, list) or len(x) >= n)
-        elif key == "minProperties":
-            checks.append(lambda x, n=value: not isinstance(x, dict) or len(x) >= n)
-        elif key == "maxProperties":
-            checks.append(lambda x, n=value: not isinstance(x, dict) or len(x) <= n)
-        elif key == "additionalProperties" and value is False and set(schema) <= {"type", "properties", key,
-                                                                                   "required"}:
-            known = frozenset(schema.get("properties", {}))
-            checks.append(lambda x, known=known: not isinstance(x, dict) or all(k in known for k in x))
-        elif key == "oneOf":
-            subs = [_compile(sub) for sub in value]
-            checks.append(lambda x, subs=subs: sum(1 for f in subs if f(x)) == 1)
-        else:
+        build = _KEYWORDS.get(key)
+        if build is None:
             raise _Unsupported(key)
+        checks.append(build(value, schema))
     return _all(checks)
 
 
