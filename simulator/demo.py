@@ -181,6 +181,7 @@ def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, usernam
         events.append((full_at, 2, _backup, (account_id, key, "weekly-full", None)))
         for n in range(increments):
             at = full_at + step * (n + 1)
+            change: tuple[str, ...]
             if faker.boolean():
                 change = ("database", names.unique(names.database, db_names))
             else:

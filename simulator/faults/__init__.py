@@ -58,7 +58,7 @@ async def fault_middleware(request: web.Request, handler) -> web.StreamResponse:
 def setup_faults(app: web.Application) -> None:
     """Build the fault engine for app: the scenarios a state file kept, then those of config.scenarios."""
     routes = {r.name for r in app.router.routes()
-              if r.name and not is_control_path(r.resource.canonical)}
+              if r.name and r.resource is not None and not is_control_path(r.resource.canonical)}
     engine = FaultEngine(app[STORE], app[CLOCK], routes)
     engine.restore()
     shipped = shipped_scenarios()
