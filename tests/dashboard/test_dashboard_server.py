@@ -29,7 +29,8 @@ def sim_config() -> SimulatorConfig:
 
 def feed_of(api: Api) -> LiveFeed:
     """The live feed on the control sub-app (which create_app mounts)."""
-    control = next(r._app for r in api.app.router.resources() if isinstance(r, web.PrefixedSubAppResource))
+    control = next(r._app for r in api.app.router.resources()
+                   if isinstance(r, web.PrefixedSubAppResource) and FEED in r._app)
     assert control[SIMULATOR] is api.app
     return control[FEED]
 
