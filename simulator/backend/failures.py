@@ -36,12 +36,15 @@ class Failures:
         return self.backend.replication.source_down(instance, message)
 
     def break_replica(self, account_id: str, target_id: str, message: str) -> str:
-        """A replica (or an HA group's first replica) breaks: ERROR, and an HA group shows REPLICATION_ERROR."""
+        """A replica (or the first replica of a source or an HA group named) breaks: ERROR, and an HA group shows
+        REPLICATION_ERROR."""
         group, instance = self._find(account_id, target_id)
         if group is not None:
             replicas = [n for n in self.backend.store.ha.nodes(group["id"]) if n["replica_of"]]
-            if not replicas:
-                raise UnprocessableEntity(f"HA instance {group['id']} has no replica to break.")
-            instance = replicas[0]
-        assert instance is not None
-        return self.backend.replication.break_replica(instance, message)
+        else:
+            assert instance is not None
+            replicas = [instance] if instance["replica_of"] else self.backend.store.replication.live_replicas(
+                instance["id"])
+        if not replicas:
+            raise UnprocessableEntity(f"{'HA instance' if group else 'Instance'} {target_id} has no replica to break.")
+        return self.backend.replication.break_replica(replicas[0], message)

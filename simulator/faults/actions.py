@@ -12,11 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
+from simulator import regions
 from simulator.errors import SimulatorError, error_for_status
-from simulator.keys import BACKEND
-from simulator.keys import CONTEXT
-from simulator.http import fault_response
 from simulator.faults.rules import MISSING, lookup
+from simulator.http import fault_response
+from simulator.keys import BACKEND, CONTEXT, REGION
 
 #: Messages of injected faults that give none (the service's own wording where there is one).
 DEFAULT_MESSAGES = {
@@ -81,15 +81,28 @@ class ModelFault:
 
 
 @dataclass(frozen=True)
+class Failure:
+    """A database failure the rule causes as the request arrives: the source of an HA group or replication set fails
+    (fail_source), or a replica breaks (break_replica). The target is `id` (a template) or the request's ha_id or
+    instance_id."""
+
+    target: str | None = None
+    message: str | None = None
+
+
+@dataclass(frozen=True)
 class Plan:
-    """The actions of one rule. Applied in this order whatever the order in the file: delay, expire_token, then
-    respond or reset or the handler, then model_fault, then drop_answer or truncate or malformed."""
+    """The actions of one rule. Applied in this order whatever the order in the file: delay, expire_token,
+    fail_source and break_replica, then respond or reset or the handler, then model_fault, then drop_answer or truncate
+    or malformed."""
 
     delay: Delay | None = None
     expire_token: bool = False
     respond: Respond | None = None
     reset: bool = False
     model_fault: ModelFault | None = None
+    fail_source: Failure | None = None
+    break_replica: Failure | None = None
     drop_answer: bool = False
     truncate: Truncate | None = None
     malformed: Malformed | None = None
@@ -105,6 +118,10 @@ class Plan:
             parts.append(f"delay {delay:.3f}s")
         if self.expire_token:
             parts.append("expire_token")
+        if self.fail_source is not None:
+            parts.append("fail_source")
+        if self.break_replica is not None:
+            parts.append("break_replica")
         if self.respond is not None:
             parts.append(f"respond {self.respond.status}")
         if self.reset:
@@ -281,6 +298,24 @@ def mark_model_fault(request: web.Request, response: web.StreamResponse, spec: M
     return f"model fault: nothing to mark on route {route}"
 
 
+def cause_failure(request: web.Request, kind: str, spec: Failure, fields: dict) -> str:
+    """Make the database failure happen (the backend's failures rules); returns a note for the journal."""
+    target = render(spec.target, fields) if spec.target else (fields.get("ha_id") or fields.get("instance_id"))
+    account_id = fields.get("account_id")
+    if not target or not account_id:
+        return f"{kind}: no target (give id, or match a route with an ha_id or instance_id)"
+    message = render(spec.message or "Failure injected by scenario {scenario} (rule {rule}).", fields)
+    scope = regions.scope(account_id, request.config_dict.get(REGION))
+    backend = request.app[BACKEND]
+    failures = backend.failures
+    try:
+        with backend.store.atomic():
+            cause = failures.fail_source if kind == "fail_source" else failures.break_replica
+            return f"{kind}: {cause(scope, target, message)}"
+    except SimulatorError as exc:
+        return f"{kind} skipped: {exc.message}"
+
+
 async def apply(decision: Decision, request: web.Request, handler, body: Any) -> web.StreamResponse:
     """Carry out a fired rule's plan around the rest of the pipeline (see Plan for the order)."""
     plan = decision.plan
@@ -297,6 +332,9 @@ async def apply(decision: Decision, request: web.Request, handler, body: Any) ->
                 with backend.store.atomic():
                     count = backend.identity.expire_tokens(account_id)
                 notes.append(f"expired {count} token(s) of account {account_id}")
+        for kind, failure in (("fail_source", plan.fail_source), ("break_replica", plan.break_replica)):
+            if failure is not None:
+                notes.append(cause_failure(request, kind, failure, fields))
         if plan.reset:
             abort_connection(request)
             notes.append("connection reset before the request was handled")

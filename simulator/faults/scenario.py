@@ -13,7 +13,7 @@ import yaml
 
 from simulator.clock import parse_time
 from simulator.errors import BadRequest
-from simulator.faults.actions import (MODEL_FAULT_ROUTES, Delay, Malformed, ModelFault, Plan, Respond, Truncate)
+from simulator.faults.actions import MODEL_FAULT_ROUTES, Delay, Failure, Malformed, ModelFault, Plan, Respond, Truncate
 from simulator.faults.documents import DocumentError, check_bounds, parse_yaml, read_text_file
 from simulator.faults.rules import MISSING, Match, Moment, Rule, When
 from simulator.shipped import SCENARIOS_DIR
@@ -26,7 +26,8 @@ SCENARIO_FIELDS = ("name", "description", "seed", "account", "rules")
 RULE_FIELDS = ("name", "match", "when", "actions")
 MATCH_FIELDS = ("method", "route", "path", "path_regex", "account", "json", "present", "absent", "headers")
 WHEN_FIELDS = ("times", "after", "every", "probability", "window")
-ACTIONS = ("respond", "delay", "reset", "drop_answer", "truncate", "malformed", "model_fault", "expire_token")
+ACTIONS = ("respond", "delay", "reset", "drop_answer", "truncate", "malformed", "model_fault", "expire_token",
+           "fail_source", "break_replica")
 RESPOND_FIELDS = ("status", "fault", "message", "details", "retry_after", "body", "headers")
 
 
@@ -505,6 +506,18 @@ class _Checker:
         self.fields(value, ("body",), f"{field}.")
         body = self.string(value.get("body"), f"{field}.body")
         return MISSING if body is MISSING else Malformed(body)
+
+    def failure(self, value: Any, field: str) -> Any:
+        """fail_source / break_replica: true, or {id, message} (templates; id defaults to the request's)."""
+        if value is True or value is None or value == {}:
+            return Failure()
+        if self.mapping(value, field) is MISSING:
+            return MISSING
+        self.fields(value, ("id", "message"), f"{field}.")
+        parts = {key: self.string(value[key], f"{field}.{key}") for key in ("id", "message") if key in value}
+        return MISSING if MISSING in parts.values() else Failure(parts.get("id"), parts.get("message"))
+
+    action_fail_source = action_break_replica = failure
 
     def action_model_fault(self, value: Any, field: str) -> Any:
         if value is True or value is None or value == {}:
