@@ -65,6 +65,8 @@ def part_json(headers: dict, body: RequestBody | bytes | None, is_json: bool = F
 
 #: How many distinct header sets the journal keeps the JSON text of (a client repeats the same headers).
 HEADER_TEXTS = 256
+#: Answers up to this size have their journal text kept (at most HEADER_TEXTS of them, so a few MB at most).
+ANSWER_TEXT_BYTES = 16 << 10
 
 
 #: Deferred entries are written in one statement once this many are waiting, or this many seconds after the first.
@@ -92,6 +94,7 @@ class Journal:
         self._since_prune = 0
         self._timer: asyncio.TimerHandle | None = None
         self._header_texts: dict[tuple, str] = {}
+        self._answer_texts: dict[tuple[bytes, str], str] = {}
 
     def record(self, exchange: dict, defer: bool = False) -> int | None:
         """Store one exchange (redacted) and notify listeners with the raw one; returns its seq (None when the
@@ -103,8 +106,7 @@ class Journal:
                exchange.get("rule"), exchange.get("action"), exchange.get("note"), exchange.get("duration_ms"),
                part_json(req["headers"], req.get("parsed", raw) if raw else None,  # parsed: the request's one parse
                          headers_text=self._headers_text(req["headers"])),
-               part_json(resp["headers"], resp.get("body"), resp.get("is_json", False),
-                         self._headers_text(resp["headers"])))  # in COLUMNS order
+               self._answer_text(resp))  # in COLUMNS order
         self.pending.append(row)
         seq = None
         if not defer or len(self.pending) >= BATCH:
@@ -115,6 +117,21 @@ class Journal:
         for listener in self.listeners:
             listener(exchange)
         return seq
+
+    def _answer_text(self, resp: dict) -> str:
+        """part_json of the response, kept for the small answers seen most recently: a cached read answers with the
+        same bytes object each time (its hash is computed once), so a repeated answer costs one lookup."""
+        body, headers_text = resp.get("body"), self._headers_text(resp["headers"])
+        is_json = resp.get("is_json", False)
+        if not (is_json and isinstance(body, bytes) and len(body) <= ANSWER_TEXT_BYTES):
+            return part_json(resp["headers"], body, is_json, headers_text)
+        key = (body, headers_text)
+        text = self._answer_texts.get(key)
+        if text is None:
+            if len(self._answer_texts) >= HEADER_TEXTS:
+                self._answer_texts.clear()
+            text = self._answer_texts[key] = part_json(resp["headers"], body, True, headers_text)
+        return text
 
     def _headers_text(self, headers) -> str:
         """headers_json(headers) (a dict or a multidict), kept for the header sets seen most recently."""

@@ -18,6 +18,8 @@ from simulator.replay.ondisk import DiskEntries, DiskIndex, scan_har
 CLOSEST_LIMIT = 2000
 #: A recording file larger than this is indexed where it lies: its answers are read from disk when played.
 ON_DISK_ABOVE = 8 << 20
+#: How many keys' positions on disk are kept once looked up (a hit then costs no second look at the entry).
+KEYS_KEPT = 16_384
 
 
 class RecordMode(str, Enum):
@@ -88,6 +90,7 @@ class Cassette:
         self.play_counts: list[int] = []
         self._encoded: list[str | None] = []
         self._disk: DiskIndex | None = None  # the index of a recording whose entries stay on disk
+        self._disk_keys: dict[tuple, list[int]] = {}  # key -> its positions, once looked up on disk
         self._on_disk = 0  # the first this many interactions are read from the file when asked for
         self._placeholders = ""  # the placeholders those use
         self._index: dict[tuple, list[int]] = {}
@@ -161,6 +164,7 @@ class Cassette:
         self.play_counts.append(1 if played else 0)
         self._encoded.append(encoded)
         self._index_request(i, interaction.request, played)
+        self._disk_keys.clear()  # a key's positions may have grown
         return i
 
     def _index_request(self, i: int, req: RecordedRequest, played: bool) -> None:
@@ -186,14 +190,21 @@ class Cassette:
         return self.closest(request)
 
     def _positions(self, key: tuple) -> list[int] | None:
-        """The unplayed-at-load positions of key, in recorded order (those on disk first)."""
+        """The unplayed-at-load positions of key, in recorded order (those on disk first, once one of them is seen
+        to carry key; the answer is kept until an interaction is appended)."""
         found = self._index.get(key)
         if self._disk is None:
             return found
+        known = self._disk_keys.get(key)
+        if known is not None:
+            return known or found
         on_disk = self._disk.positions(key)
         if not on_disk or request_key(self.interactions[on_disk[0]].request, self.match_on) != key:
-            return found  # the hash is another key's
-        return on_disk + found if found else on_disk
+            on_disk = []  # the hash is another key's
+        if len(self._disk_keys) >= KEYS_KEPT:
+            self._disk_keys.clear()
+        self._disk_keys[key] = on_disk + found if on_disk and found else on_disk
+        return self._disk_keys[key] or found
 
     def _candidates(self, method: str, path: str) -> Sequence[int] | Iterable[int]:
         """The recorded requests a miss is compared with: those of its route, else of its method, else all."""

@@ -46,8 +46,8 @@ class Plan:
             and not any("<<" in v for _, v in response.headers)
         answer = None
         if static:
-            answer = replace(response, headers=tuple((k, v) for k, v in response.headers
-                                                     if k.lower() not in HOP_BY_HOP))
+            headers = tuple((k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP)
+            answer = response if len(headers) == len(response.headers) else replace(response, headers=headers)
         return cls(binds=binds, answer=answer, json_body=static and parsed is not None)
 
 
