@@ -68,7 +68,9 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             "request": {"headers": request.headers, "body": body.raw, "parsed": body},
             "response": {"headers": response.headers if response is not None else {}, "body": answer,
                          "is_json": isinstance(response, JsonAnswer)},
-            "url": str(request.url) if journal.listeners else None,  # only a recorder needs it
+            # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
+            "url": str(request.url) if journal.listeners and any(
+                getattr(listener, "wants_url", True) for listener in journal.listeners) else None,
         }
         journal.record(exchange, defer=defer)
         if request.app[STORE].db.conn.in_transaction:  # never leave a half transaction behind

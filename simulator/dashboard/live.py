@@ -22,6 +22,9 @@ class LiveFeed:
     """Counts journal entries per watched account; streams wait on one event. Listening only while a stream is
     open: without an open dashboard the journal has no listener of ours at all."""
 
+    #: The journal middleware builds the request's full URL only for listeners that want it (the recorder).
+    wants_url = False
+
     def __init__(self, journal: Journal, prefix: str) -> None:
         self.journal = journal
         self.prefix = prefix  # the dashboard's own reads (its pages, parts and this stream) are not changes
