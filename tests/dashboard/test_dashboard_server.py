@@ -219,3 +219,23 @@ async def test_the_whole_pipeline_refuses_the_page_to_another_address(aiohttp_cl
     assert_fault((resp.status, await resp.json()), "forbidden", 403, REFUSED)
     resp = await client.get(f"/_sim/dashboard?account={ACCOUNT}", headers={"X-Admin-Token": "s3cret"})
     assert resp.status == 200 and resp.content_type == "text/html"
+
+
+async def test_an_open_page_spares_every_api_request_the_url_the_recorder_needs(api):
+    seen = []
+
+    class Probe:
+        wants_url = False
+
+        def __call__(self, exchange):
+            seen.append(exchange["url"])
+
+    feed = feed_of(api)
+    feed.open(ACCOUNT)  # as an open page's stream does
+    api.app[JOURNAL].listeners.append(Probe())
+    await api.get("/flavors")
+    assert seen == [None]  # no listener wanted it: the middleware did not build it
+    api.app[JOURNAL].listeners.append(lambda exchange: seen.append(exchange["url"]))  # a recorder wants it
+    await api.get("/flavors")
+    assert seen[1].endswith(f"/v1.0/{ACCOUNT}/flavors") and seen[1] == seen[2]
+    feed.close(ACCOUNT)
