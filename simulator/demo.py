@@ -1,5 +1,6 @@
-"""Demo data for the sandbox: realistic accounts, instances, databases, users and backup chains with weeks of
-history, made with faker from a seed, so the same seed gives the same data (`cdbsim seed`, `serve --demo`)."""
+"""Demo data for the sandbox: realistic accounts, instances (a replicated pair among them), databases, users, backup
+chains with weeks of history and an HA group, made with faker from a seed, so the same seed gives the same data
+(`cdbsim seed`, `serve --demo`)."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,8 @@ DB_SUFFIXES = ("db", "app", "prod", "data", "store", "log")
 DATASTORES = (("mysql", "5.7"), ("mysql", "8.0"), ("percona", "5.7"), ("mariadb", "10.4"), ("mysql", "5.6"))
 VOLUME_SIZES = (2, 5, 10, 20, 50)
 DAY = dt.timedelta(days=1)
+#: The nodes of each demo account's HA group (a source and two replicas).
+HA_NODES = 3
 _NAME = re.compile(r"[^a-z0-9_]")
 
 
@@ -170,6 +173,12 @@ def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, usernam
                                        "values": {"max_connections": faker.random_int(50, 400),
                                                   "connect_timeout": faker.random_int(10, 60)}}}
             events.append((created + dt.timedelta(hours=1), 1, _configure, (account_id, key, group)))
+            if spec.instances <= MAX_INSTANCES - HA_NODES - 1:  # room in the quota for a replica and an HA group
+                # ... a replica (a replicated pair), and the account an HA group: names from the instance's, so
+                # the faker draws (and every other name of the seed) stay as they were.
+                name = body["instance"]["name"]
+                events.append((created + dt.timedelta(hours=2), 1, _replicate, (account_id, key, f"{name}-replica")))
+                events.append((created + dt.timedelta(hours=3), 1, _ha_group, (account_id, f"{name}-ha")))
     for c in range(spec.chains):
         key, created, db_names, user_names = instances[c % len(instances)]
         on_same = [k for k in range(spec.chains) if k % len(instances) == c % len(instances)]
@@ -219,6 +228,24 @@ def _configure(past, made, summary, account_id: str, key: str, group: dict) -> N
     entry["configuration"] = {"id": created["id"], "name": created["name"]}
 
 
+def _replicate(past, made, summary, account_id: str, key: str, name: str) -> None:
+    """A replica of the instance (1 GB, whatever the source's flavor), built at once."""
+    entry = made[key]
+    row = past.instances.create(account_id, {"instance": {"name": name, "replica_of": entry["id"], "flavorRef": 2}})
+    past.settle()
+    entry["replicas"] = [{"id": row["id"], "name": name}]
+
+
+def _ha_group(past, made, summary, account_id: str, name: str) -> None:
+    """An HA group of a source and two replicas (MySQL 8.0, 1 GB), with one ACL."""
+    nodes = [{"name": f"{name}-{n}", "flavorRef": 2, "volume": {"size": 2}} for n in range(1, HA_NODES + 1)]
+    group = past.ha.create(account_id, {"ha": {
+        "name": name, "datastore": {"type": "mysql", "version": "8.0"}, "replica_source": nodes[:1],
+        "replicas": nodes[1:], "acls": [{"address": "10.0.0.0/8"}]}})
+    past.settle()
+    made[account_id]["ha"] = [{"id": group["id"], "name": name}]
+
+
 def _change(past, made, summary, account_id: str, key: str, change: tuple) -> None:
     entry = made[key]
     if change[0] == "database":
@@ -260,9 +287,12 @@ def describe(summary: dict) -> str:
         for inst in acct["instances"]:
             chains = sum(1 for b in inst["backups"] if b["type"] == "full")
             group = f", configuration group {inst['configuration']['name']}" if "configuration" in inst else ""
+            replicas = "".join(f", replica {r['id']} {r['name']}" for r in inst.get("replicas", []))
             lines.append(f"  instance {inst['id']} {inst['name']} ({inst['datastore']}): "
                          f"{len(inst['databases'])} databases, {len(inst['users'])} users, "
-                         f"{len(inst['backups'])} backups in {chains} chains{group}")
+                         f"{len(inst['backups'])} backups in {chains} chains{group}{replicas}")
+        for ha in acct.get("ha", []):
+            lines.append(f"  HA group {ha['id']} {ha['name']}: a source and {HA_NODES - 1} replicas")
     return "\n".join(lines)
 
 

@@ -12,7 +12,7 @@ from simulator.backend import Backend
 from simulator.cli import build_parser, main
 from simulator.clock import Clock, parse_time
 from simulator.config import SANDBOX_DURATIONS
-from simulator.demo import DemoSpec, seed_demo
+from simulator.demo import DemoSpec, describe, seed_demo
 from simulator.ids import Ids
 from simulator.keys import BACKEND, STORE
 from simulator.options import config_from_args
@@ -165,3 +165,18 @@ def test_demo_first_instance_of_each_account_runs_with_a_configuration_group():
         group = backend.configurations.get(acct["account_id"], first["configuration"]["id"])
         assert (group["datastore_version_id"], group["instance_count"]) == (row["datastore_version_id"], 1)
         assert all("configuration" not in inst for inst in acct["instances"][1:])
+
+
+def test_demo_holds_a_replicated_pair_and_an_ha_group():
+    backend = fresh_backend()
+    summary = seed_demo(backend, DemoSpec(seed=5, accounts=1, instances=1, chains=1))
+    acct = summary["accounts"][0]
+    source = acct["instances"][0]
+    [replica] = source["replicas"]
+    row = backend.store.instances.get(acct["account_id"], replica["id"])
+    assert (row["status"], row["replica_of"]) == ("ACTIVE", source["id"])
+    assert backend.store.instances.database_names(replica["id"]) == set(source["databases"])
+    [ha] = acct["ha"]
+    group = backend.ha.get(acct["account_id"], ha["id"])
+    assert (group["state"], len(group["replica_source"]), len(group["replicas"])) == ("ACTIVE", 1, 2)
+    assert f"HA group {ha['id']}" in describe(summary) and f"replica {replica['id']}" in describe(summary)
