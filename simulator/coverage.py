@@ -33,7 +33,43 @@ LIFECYCLE = (
     "restore from incremental backup: BUILD -> ACTIVE",
     "restore: BUILD -> ERROR",
     "restore refused (4xx)",
+    "replica BUILD -> ACTIVE",
+    "instance ACTIVE -> RESTART",
+    "instance RESTART -> ACTIVE",
+    "instance ACTIVE -> DETACH_REPLICA",
+    "instance DETACH_REPLICA -> ACTIVE",
+    "instance ACTIVE -> PROMOTE",
+    "instance PROMOTE -> ACTIVE",
+    "instance ACTIVE -> EJECT",
+    "instance EJECT -> ACTIVE",
+    "instance ACTIVE -> VERIFY_UPGRADE",
+    "instance VERIFY_UPGRADE -> ACTIVE",
+    "instance ACTIVE -> ERROR",
+    "ha BUILD -> ACTIVE",
+    "ha ACTIVE -> ADDING_REPLICA",
+    "ha ADDING_REPLICA -> ACTIVE",
+    "ha ACTIVE -> REMOVING_REPLICA",
+    "ha REMOVING_REPLICA -> ACTIVE",
+    "ha ACTIVE -> RESIZING_VOLUME",
+    "ha RESIZING_VOLUME -> ACTIVE",
+    "ha ACTIVE -> RESIZING_FLAVOR",
+    "ha RESIZING_FLAVOR -> ACTIVE",
+    "ha ACTIVE -> REBOOT",
+    "ha REBOOT -> ACTIVE",
+    "ha ACTIVE -> UPGRADING",
+    "ha UPGRADING -> ACTIVE",
+    "ha ACTIVE -> HA_FAILOVER",
+    "ha HA_FAILOVER -> ADDING_REPLICA",
+    "ha ACTIVE -> DELETING",
+    "ha DELETING -> deleted",
 )
+#: The instance task an accepted action starts (the status a client sees next).
+ACTION_TASKS = {"restart": "REBOOT", "resize": "RESIZE", "promote_to_replica_source": "PROMOTE",
+                "eject_replica_source": "EJECT", "convert_to_ha": "CONVERT_TO_HA", "upgrade": "VERIFY_UPGRADE"}
+#: The HA group state an accepted group action starts.
+HA_ACTION_STATES = {"add_replica": "ADDING_REPLICA", "remove_replica": "REMOVING_REPLICA",
+                    "resize_volumes": "RESIZING_VOLUME", "resize_flavor": "RESIZING_FLAVOR", "restart": "REBOOT",
+                    "upgrade": "UPGRADING"}
 #: Instance statuses that end a task: seeing one after a task status is the task's end.
 SETTLED = ("ACTIVE", "ERROR")
 
@@ -57,6 +93,8 @@ class _Test:
         self.restores: dict[str, str] = {}  # restored instance id -> "full" | "incremental" | "unknown"
         self.backups: dict[str, str] = {}  # id -> last status
         self.backup_kind: dict[str, str] = {}  # id -> "full" | "incremental"
+        self.replicas: set[str] = set()  # ids of instances created as replicas
+        self.groups: dict[str, str] = {}  # HA group id -> last state seen or started
 
     def saw(self, label: str) -> None:
         self.coverage.lifecycle[label] += 1
@@ -66,6 +104,8 @@ class _Test:
         self.instances[instance_id] = status
         if before is None or before == status:
             return
+        if instance_id in self.replicas and before == "BUILD" and status == "ACTIVE":
+            self.saw("replica BUILD -> ACTIVE")
         kind = self.restores.get(instance_id)
         if kind is not None and before == "BUILD" and status in SETTLED:
             if status == "ACTIVE" and kind != "unknown":
@@ -87,16 +127,55 @@ class _Test:
         elif before in ("NEW", "BUILDING") and status == "FAILED":
             self.saw("backup NEW -> FAILED")
 
+    def group(self, group_id, state) -> None:
+        """An HA group's state seen (or started by an accepted action)."""
+        if not isinstance(group_id, str) or not isinstance(state, str):
+            return
+        before = self.groups.get(group_id)
+        self.groups[group_id] = state
+        if before is not None and before != state:
+            self.saw(f"ha {before} -> {state}")
+
     def gone(self, kind: str, resource_id: str) -> None:
         if kind == "instances" and self.instances.get(resource_id) == "SHUTDOWN":
             self.instances.pop(resource_id)
             self.saw("instance SHUTDOWN -> deleted")
+        if kind == "ha" and self.groups.get(resource_id) == "DELETING":
+            self.groups.pop(resource_id)
+            self.saw("ha DELETING -> deleted")
+
+    def replication(self, route, status: int, req, body, target) -> None:
+        """What replication and HA calls start: replicas created, detaches, HA states (seen and started)."""
+        if route == "create_instance" and status == 200 and isinstance(body, dict):
+            view = body.get("instance")
+            if isinstance(view, dict) and isinstance(view.get("replica_of"), dict) and isinstance(view.get("id"), str):
+                self.replicas.add(view["id"])
+                source = view["replica_of"].get("id")
+                if isinstance(source, str) and source in self.instances:  # it restarts while the replica builds
+                    self.instance(source, "RESTART")
+        if route in ("patch_instance", "put_instance") and status == 202 and target and isinstance(req, dict) \
+                and isinstance(req.get("instance"), dict) and {"replica_of", "slave_of"} & set(req["instance"]):
+            self.instance(target, "DETACH_REPLICA")
+        if isinstance(body, dict):
+            found = body.get("ha_instance")
+            for view in ([found] if isinstance(found, dict) else body.get("ha_instances") or []):
+                if isinstance(view, dict):
+                    self.group(view.get("id"), view.get("state"))
+        if route == "ha_action" and status == 202 and target and isinstance(req, dict) and len(req) == 1:
+            state = HA_ACTION_STATES.get(next(iter(req)))
+            if state:
+                self.group(target, state)
+        elif route == "delete_ha_instance" and status == 202 and target:
+            self.group(target, "DELETING")
+        elif route == "show_ha_instance" and status == 404 and target:
+            self.gone("ha", target)
 
     def entry(self, e: dict) -> None:
         route, status = e.get("route"), e.get("status") or 0
         req = (e.get("request") or {}).get("body")
         body = (e.get("response") or {}).get("body")
         parts = (e.get("path") or "").strip("/").split("/")
+        parts = parts[1:] if parts[0] != "v1.0" else parts  # another region's path: /<region>/v1.0/...
         target = parts[3] if len(parts) > 3 else None
         if route == "create_instance" and isinstance(req, dict):
             ref = ((req.get("instance") or {}).get("restorePoint") or {}).get("backupRef") \
@@ -117,8 +196,9 @@ class _Test:
             for view in ([found] if isinstance(found, dict) else body.get("backups") or []):
                 if isinstance(view, dict):
                     self.backup(view)
-        if status == 202 and route == "instance_action" and isinstance(req, dict) and target:
-            task = "REBOOT" if "restart" in req else "RESIZE" if "resize" in req else None
+        self.replication(route, status, req, body, target)
+        if status == 202 and route == "instance_action" and isinstance(req, dict) and target and len(req) == 1:
+            task = ACTION_TASKS.get(next(iter(req)))
             if task:
                 self.instance(target, task)
         elif status == 202 and route in ("patch_instance", "put_instance") and target and isinstance(req, dict) \

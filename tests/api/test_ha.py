@@ -431,3 +431,44 @@ async def test_failover_promotes_a_replica_and_rebuilds_a_node(api):
     shown = await show(api, group["id"])
     assert shown["state"] == "ACTIVE" and shown["replicas"][0]["status"] == "ACTIVE"
     assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404)
+
+
+# --- the coverage report -----------------------------------------------------------------------------------------
+
+async def test_coverage_report_knows_the_replication_and_ha_transitions(api):
+    from simulator.coverage import LIFECYCLE, Coverage
+    from simulator.keys import JOURNAL
+
+    group = await create(api)
+    await show(api, group["id"])
+    api.advance(60)
+    await show(api, group["id"])
+    await action(api, group["id"], {"resize_volumes": {"size": 2}})
+    api.advance(45)
+    await show(api, group["id"])
+    await api.delete(f"/ha/{group['id']}")
+    api.advance(10)
+    await api.get(f"/ha/{group['id']}")
+    src = await api.create_instance(name="src")
+    api.advance(60)
+    await api.get(f"/instances/{src['id']}")
+    _, body, _ = await api.post("/instances", {"instance": {"name": "rep", "replica_of": src["id"]}})
+    rep = body["instance"]["id"]
+    api.advance(60)
+    await api.get(f"/instances/{src['id']}")
+    await api.get(f"/instances/{rep}")
+    await api.post(f"/instances/{rep}/action", {"promote_to_replica_source": {}})
+    api.advance(30)
+    await api.get(f"/instances/{rep}")
+    await api.patch(f"/instances/{src['id']}", {"instance": {"replica_of": ""}})
+    api.advance(30)
+    await api.get(f"/instances/{src['id']}")
+    coverage = Coverage()
+    coverage.add_test(api.app[JOURNAL].entries())
+    seen = coverage.report()["lifecycle"]["exercised"]
+    expected = ("ha BUILD -> ACTIVE", "ha ACTIVE -> RESIZING_VOLUME", "ha RESIZING_VOLUME -> ACTIVE",
+                "ha ACTIVE -> DELETING", "ha DELETING -> deleted", "replica BUILD -> ACTIVE",
+                "instance ACTIVE -> RESTART", "instance RESTART -> ACTIVE", "instance ACTIVE -> PROMOTE",
+                "instance PROMOTE -> ACTIVE", "instance ACTIVE -> DETACH_REPLICA", "instance DETACH_REPLICA -> ACTIVE")
+    for label in expected:
+        assert label in LIFECYCLE and seen.get(label) == 1, (label, seen)
