@@ -1,0 +1,134 @@
+"""The `openstack` command without its second of start-up: this process imports the CLI and runs one command to load
+its plugins, then forks a child per command, which runs the console script's own `main(argv)` as that script would
+(its own process, argv, environment, stdin from /dev/null, stdout and stderr to pipes) and exits with its code.
+
+Protocol (one JSON line each way): {"commands": [[args...], ...], "env": {...}, "argv0": path} ->
+{"results": [{"returncode", "stdout", "stderr"}, ...]}; the commands of one line run side by side.
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+
+
+def _child(args: list[str], env: dict[str, str], argv0: str, out_w: int, err_w: int) -> None:
+    """In the forked child: become `openstack <args>` and exit with its code (never returns)."""
+    code = 1
+    try:
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(devnull, 0)
+        os.dup2(out_w, 1)
+        os.dup2(err_w, 2)
+        os.environ.clear()
+        os.environ.update(env)
+        sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
+        sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
+        sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
+        sys.argv = [argv0, *args]
+        from openstackclient.shell import main
+        try:
+            code = main(args)
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+            if exc.code is not None and not isinstance(exc.code, int):
+                print(exc.code, file=sys.stderr)
+        code = code or 0
+    except BaseException:  # what the interpreter would print for an uncaught exception
+        import traceback
+
+        traceback.print_exc()
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:
+                pass
+        os._exit(code & 0xFF)
+
+
+def run(commands: list[list[str]], env: dict[str, str], argv0: str) -> list[dict]:
+    """Fork one child per command, collect what each printed and its exit code."""
+    import selectors
+
+    children = []
+    for args in commands:
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(out_r)
+            os.close(err_r)
+            _child(args, env, argv0, out_w, err_w)
+        os.close(out_w)
+        os.close(err_w)
+        children.append((pid, out_r, err_r))
+    # read every pipe as it fills (a child blocks once a pipe's buffer is full)
+    texts: dict[int, list[bytes]] = {fd: [] for _, out_r, err_r in children for fd in (out_r, err_r)}
+    selector = selectors.DefaultSelector()
+    for fd in texts:
+        selector.register(fd, selectors.EVENT_READ)
+    while selector.get_map():
+        for key, _ in selector.select():
+            chunk = os.read(key.fd, 65536)
+            if chunk:
+                texts[key.fd].append(chunk)
+            else:
+                selector.unregister(key.fd)
+                os.close(key.fd)
+    results = []
+    for pid, out_r, err_r in children:
+        _, status = os.waitpid(pid, 0)
+        results.append({"returncode": os.waitstatus_to_exitcode(status),
+                        "stdout": b"".join(texts[out_r]).decode("utf-8", "replace"),
+                        "stderr": b"".join(texts[err_r]).decode("utf-8", "replace")})
+    return results
+
+
+#: Runs one command in a separate interpreter and prints the modules it imported (one JSON list).
+_PROBE = """
+import contextlib, io, json, os, sys
+from openstackclient.shell import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    try:
+        main(["database", "instance", "list"])
+    except SystemExit:
+        pass
+print(json.dumps(sorted(sys.modules)))
+"""
+
+
+def warm_up() -> None:
+    """Import what a `database` command imports (found by running one in a separate interpreter, against a closed
+    port), so the children start with it; nothing runs here, so all a command reads at run time is the child's."""
+    import importlib
+    import subprocess
+
+    env = dict(os.environ, OS_AUTH_TYPE="admin_token", OS_ENDPOINT="http://127.0.0.1:9/v1.0/0", OS_TOKEN="probe")
+    probe = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120,
+                           stdin=subprocess.DEVNULL)
+    for name in json.loads(probe.stdout.strip().splitlines()[-1]):
+        if name not in sys.modules and not name.startswith("__"):
+            try:
+                importlib.import_module(name)
+            except Exception:  # a module that only imports in its package's own order: the child imports it
+                pass
+
+
+def main() -> int:
+    sys.argv[0] = sys.argv[1] if len(sys.argv) > 1 else sys.argv[0]  # what argparse names the program after
+    warm_up()
+    protocol_in = sys.stdin.buffer
+    protocol_out = os.fdopen(os.dup(1), "w")
+    print("READY", file=protocol_out, flush=True)
+    for line in protocol_in:
+        request = json.loads(line)
+        results = run(request["commands"], request["env"], request["argv0"])
+        print(json.dumps({"results": results}), file=protocol_out, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
