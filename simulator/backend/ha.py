@@ -182,6 +182,16 @@ class Ha:
         if task == "HA_FAILOVER" and not data.get("fault"):
             self.backend.ha_actions.rebuild(self.repo.get_any(group["id"]), data, when)
 
+    def mark_fault(self, ha_id: str, message: str) -> str:
+        """Model fault: the group's running operation ends in its error state (ERROR_STATES)."""
+        group = self.repo.get_any(ha_id)
+        if group is None or not group["task"]:
+            return f"HA group {ha_id} runs no operation to fail"
+        data = json.loads(group["task_data"] or "{}")
+        data["fault"] = message
+        self.repo.update(ha_id, {"task_data": json.dumps(data)})
+        return f"HA group {ha_id}'s {group['task']} ends in {ERROR_STATES.get(group['task'], 'ERROR')}"
+
     # the nodes ----------------------------------------------------------------------------------------
     def refuse_node_operation(self, row: dict) -> None:
         """A node of an HA group is managed through its group (Trove's rule for grouped instances, 501)."""

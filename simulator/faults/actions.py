@@ -34,7 +34,7 @@ DEFAULT_MESSAGES = {
 DEFAULT_RETRY_AFTER = 60
 #: Routes whose resource a model fault can make end badly, and how to find the resource's id.
 MODEL_FAULT_ROUTES = ("create_instance", "instance_action", "create_backup", "put_instance", "patch_instance",
-                      "edit_configuration", "update_configuration")
+                      "edit_configuration", "update_configuration", "create_ha_instance", "ha_action", "backup_action")
 
 
 @dataclass(frozen=True)
@@ -263,6 +263,20 @@ def malformed_response(response: web.Response, spec: Malformed) -> web.Response:
     return broken
 
 
+def mark_replication_fault(backend, request: web.Request, route: str, answer: dict, message: str) -> str:
+    """The HA group's operation ends in its error state, or the backup copy in COPY_ERROR."""
+    if route == "backup_action":
+        copy_id = backend.store.copies.newest_copy(request.match_info["backup_id"])
+        if copy_id is None:
+            return "model fault: no copy was made"
+        backend.backups.mark_fault(copy_id)
+        return f"model fault: backup copy {copy_id} ends COPY_ERROR"
+    ha_id = request.match_info.get("ha_id") or lookup(answer, "ha_instance.id")
+    if ha_id is MISSING or ha_id is None:
+        return "model fault: no HA group in the request or the answer"
+    return f"model fault: {backend.ha.mark_fault(ha_id, message)}"
+
+
 def mark_model_fault(request: web.Request, response: web.StreamResponse, spec: ModelFault, fields: dict) -> str:
     """Make the resource the request created or acted on end badly; returns a note for the journal."""
     backend = request.app[BACKEND]
@@ -289,6 +303,8 @@ def mark_model_fault(request: web.Request, response: web.StreamResponse, spec: M
                 return "model fault: no backup id in the answer"
             backend.backups.mark_fault(backup_id)
             return f"model fault: backup {backup_id} ends FAILED"
+        if route in ("create_ha_instance", "ha_action", "backup_action"):
+            return mark_replication_fault(backend, request, route, answer, message)
         if route in ("put_instance", "patch_instance", "edit_configuration", "update_configuration"):
             account_id = request.match_info["account_id"]
             ids = ([request.match_info["instance_id"]] if "instance_id" in request.match_info else

@@ -27,6 +27,12 @@ class CopiesRepo:
                                     "order by seq desc limit 1", [scope, original_id, original_id]))
         return rows[0] if rows else None
 
+    def newest_copy(self, original_id: str) -> str | None:
+        """The id of the newest copy made of a backup (in any region), if any."""
+        row = self.db.conn.execute("select id from backups where copy_of = ? order by seq desc limit 1",
+                                   [original_id]).fetchone()
+        return row[0] if row else None
+
     def original_of(self, backup_id: str) -> str | None:
         """The id a backup was copied from (None: not a copy)."""
         row = self.db.conn.execute("select copy_of from backups where id = ?", [backup_id]).fetchone()

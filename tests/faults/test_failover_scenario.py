@@ -99,3 +99,28 @@ def test_failure_actions_parse_and_refuse_unknown_fields():
     with pytest.raises(ScenarioError) as err:
         build_scenario({"name": "s", "rules": [{"actions": [{"fail_source": {"node": "x"}}]}]}, names, "<test>")
     assert "actions[0].fail_source.node" in err.value.message
+
+
+async def test_model_faults_end_an_ha_operation_and_a_backup_copy_in_their_error_states(api):
+    await load(api, {"name": "ha_and_copy_fail", "rules": [
+        {"match": {"route": ["ha_action", "backup_action"]}, "actions": ["model_fault"]}]})
+    _, body, _ = await api.post("/ha", HA)
+    ha_id = body["ha_instance"]["id"]
+    api.advance(60)
+    assert (await api.post(f"/ha/{ha_id}/action", {"resize_volumes": {"size": 3}}))[0] == 202
+    api.advance(45)
+    assert (await api.get(f"/ha/{ha_id}"))[1]["ha_instance"]["state"] == "VOLUME_RESIZE_ERROR"
+    [entry] = await journal(api, "ha_action")
+    assert f"model fault: HA group {ha_id}'s RESIZING_VOLUME ends in VOLUME_RESIZE_ERROR" in entry["note"]
+
+    inst = await api.create_instance()
+    api.advance(60)
+    _, body, _ = await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"]}})
+    api.advance(60)
+    assert (await api.post(f"/backups/{body['backup']['id']}/action",
+                           {"copy-backup": {"target_backup_region": "ORD"}}))[0] == 202
+    api.advance(60)
+    ord_api = api.as_account(ACCOUNT, TOKEN)
+    ord_api.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    _, copies, _ = await ord_api.get("/backups")
+    assert [b["status"] for b in copies["backups"]] == ["COPY_ERROR"]
