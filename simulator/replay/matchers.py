@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Hashable
 from urllib.parse import parse_qsl
 
@@ -123,7 +124,16 @@ def validate_match_on(names) -> tuple[str, ...]:
 
 def request_key(request: RecordedRequest, match_on: tuple[str, ...]) -> tuple:
     """The index key of a request under the chosen matchers."""
-    return tuple([MATCHERS[name].key(request) for name in match_on])
+    return key_function(match_on)(request)
+
+
+@lru_cache(maxsize=64)
+def key_function(match_on: tuple[str, ...]) -> Callable[[RecordedRequest], tuple]:
+    """request_key for one choice of matchers, as one function (a recording's index calls it once per entry)."""
+    keys = tuple(MATCHERS[name].key for name in match_on)
+    if keys == (method_key, path_key, query_key, body_key):
+        return lambda request: (method_key(request), path_key(request), query_key(request), body_key(request))
+    return lambda request: tuple([key(request) for key in keys])
 
 
 def differences(recorded: RecordedRequest, incoming: RecordedRequest,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import msgspec
 
 from simulator.replay.har import FORMAT_VERSION, HarError, Interaction, RecordedRequest, _bytes, entry_to_interaction
-from simulator.replay.matchers import request_key
+from simulator.replay.matchers import key_function
 
 #: How many interactions read from disk are kept in memory (the most recent; about 2 KB each).
 KEEP = 16_384
@@ -132,6 +132,7 @@ def _scan(buf: mmap.mmap, stat: os.stat_result, match_on: tuple[str, ...], fd: i
     head = msgspec.json.Decoder(_Head).decode
     position = buf.find(bytes(raws[0])) if raws else 0
     between = _BETWEEN.match
+    key_of = key_function(match_on)
     offsets, lengths, keys, routes, methods = index.offsets, index.lengths, index.keys, index.routes, index.methods
     for i, raw in enumerate(raws):
         size = len(raw)
@@ -144,11 +145,14 @@ def _scan(buf: mmap.mmap, stat: os.stat_result, match_on: tuple[str, ...], fd: i
         post = req.postData
         body = _bytes(post.text, post.underscore_encoding or post.encoding) if post is not None else b""
         request = RecordedRequest(method=req.method.upper(), url=req.url, body=body)
-        key = request_key(request, match_on)
+        key = key_of(request)
         h, check = hash(key), hash((key, None))
         if checks.setdefault(h, check) != check:
             return None
-        _positions(keys, h, i)
+        if h in keys:
+            _positions(keys, h, i)
+        else:
+            keys[h] = i
         _positions(routes, hash((request.method, request.path)), i)
         by_method = methods.get(request.method)
         if by_method is None:
