@@ -12,8 +12,9 @@ from pathlib import Path
 from simulator.clock import Clock, api_time
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.faults.actions import Decision
+from simulator.faults.checker import Scenario
 from simulator.faults.rules import RequestFacts, RuleCounter, consider
-from simulator.faults.scenario import Scenario, ScenarioError, build_scenario, load_scenario
+from simulator.faults.scenario import ScenarioError, build_scenario, load_scenario
 from simulator.store import Store
 
 log = logging.getLogger("cdbsim.faults")
