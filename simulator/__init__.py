@@ -1,4 +1,5 @@
 """cdbsim: a stateful simulator and replay harness for the Rackspace Cloud Databases API v1.0."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING

@@ -1,4 +1,5 @@
 """`python -m simulator` is the `cdbsim` command."""
+
 import sys
 
 from simulator.cli import main

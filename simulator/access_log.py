@@ -1,4 +1,5 @@
 """The access log (serve --verbose) without secrets: aiohttp's log line with the secret query parameters masked."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -13,8 +14,9 @@ from simulator.redact import redact_target
 class RedactingAccessLogger(AccessLogger):
     """AccessLogger whose request line and Referer show `?token=***` instead of the token (redact.py's list)."""
 
-    def _format_line(self, request: BaseRequest, response: StreamResponse,
-                     time: float) -> Iterable[tuple[str | tuple[str, str], str]]:
+    def _format_line(
+        self, request: BaseRequest, response: StreamResponse, time: float
+    ) -> Iterable[tuple[str | tuple[str, str], str]]:
         return [(key, _redacted(key, value)) for key, value in super()._format_line(request, response, time)]
 
 

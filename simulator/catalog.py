@@ -1,4 +1,5 @@
 """Reference data: the documented flavors, datastores, regions and backup vocabulary (read-only, so plain constants)."""
+
 from __future__ import annotations
 
 import math
@@ -14,10 +15,21 @@ class Flavor:
     ram: int
 
 
-FLAVORS = tuple(Flavor(i + 1, name, ram) for i, (name, ram) in enumerate([
-    ("512MB Instance", 512), ("1GB Instance", 1024), ("2GB Instance", 2048), ("4GB Instance", 4096),
-    ("8GB Instance", 8192), ("16GB Instance", 16384), ("32GB Instance", 32768), ("64GB Instance", 65536),
-]))
+FLAVORS = tuple(
+    Flavor(i + 1, name, ram)
+    for i, (name, ram) in enumerate(
+        [
+            ("512MB Instance", 512),
+            ("1GB Instance", 1024),
+            ("2GB Instance", 2048),
+            ("4GB Instance", 4096),
+            ("8GB Instance", 8192),
+            ("16GB Instance", 16384),
+            ("32GB Instance", 32768),
+            ("64GB Instance", 65536),
+        ]
+    )
+)
 _FLAVORS_BY_ID = {f.id: f for f in FLAVORS}
 
 
@@ -40,26 +52,42 @@ class Datastore:
 
 
 def _ds(ds_id: str, name: str, default: str, versions: list[tuple[str, str, bool]]) -> Datastore:
-    return Datastore(ds_id, name, default, tuple(DatastoreVersion(vid, vname, ds_id, name, dep)
-                                                 for vid, vname, dep in versions))
+    return Datastore(
+        ds_id, name, default, tuple(DatastoreVersion(vid, vname, ds_id, name, dep) for vid, vname, dep in versions)
+    )
 
 
 #: Current documented ids, plus MySQL 5.6 with its classic id (the seed page's backups are 5.6).
 DATASTORES = (
-    _ds("749239dc-4805-4d9c-a5c3-3befee6e572f", "mysql", "0b058cca-ed2b-46e7-8736-abbb4242df83", [
-        ("c00000b0-00c0-0c00-00c0-000b000000cc", "5.6", True),
-        ("564490bd-ddb9-4d84-a714-868370e36f48", "5.7", False),
-        ("0b058cca-ed2b-46e7-8736-abbb4242df83", "8.0", False),
-    ]),
-    _ds("379f9efc-d029-424a-a6b3-d14bda630150", "percona", "a831457a-a8fd-4053-b9e8-b90724af78b1", [
-        ("e8b1ee46-58c9-459e-bb02-50ddc8844be7", "5.6", True),
-        ("a831457a-a8fd-4053-b9e8-b90724af78b1", "5.7", False),
-        ("4f3c2b1a-7d6e-4c5b-9a8f-0e1d2c3b4a59", "8.0", False),
-    ]),
-    _ds("17fe6921-f660-450e-bf90-8a6bd33a0cee", "mariadb", "e3b358bb-9bc0-42a8-be95-6ebd6c437ef7", [
-        ("e3b358bb-9bc0-42a8-be95-6ebd6c437ef7", "10.4", False),
-        ("8a63ae1a-7832-499f-9be9-9e95819bf9f0", "10.4enc", False),
-    ]),
+    _ds(
+        "749239dc-4805-4d9c-a5c3-3befee6e572f",
+        "mysql",
+        "0b058cca-ed2b-46e7-8736-abbb4242df83",
+        [
+            ("c00000b0-00c0-0c00-00c0-000b000000cc", "5.6", True),
+            ("564490bd-ddb9-4d84-a714-868370e36f48", "5.7", False),
+            ("0b058cca-ed2b-46e7-8736-abbb4242df83", "8.0", False),
+        ],
+    ),
+    _ds(
+        "379f9efc-d029-424a-a6b3-d14bda630150",
+        "percona",
+        "a831457a-a8fd-4053-b9e8-b90724af78b1",
+        [
+            ("e8b1ee46-58c9-459e-bb02-50ddc8844be7", "5.6", True),
+            ("a831457a-a8fd-4053-b9e8-b90724af78b1", "5.7", False),
+            ("4f3c2b1a-7d6e-4c5b-9a8f-0e1d2c3b4a59", "8.0", False),
+        ],
+    ),
+    _ds(
+        "17fe6921-f660-450e-bf90-8a6bd33a0cee",
+        "mariadb",
+        "e3b358bb-9bc0-42a8-be95-6ebd6c437ef7",
+        [
+            ("e3b358bb-9bc0-42a8-be95-6ebd6c437ef7", "10.4", False),
+            ("8a63ae1a-7832-499f-9be9-9e95819bf9f0", "10.4enc", False),
+        ],
+    ),
 )
 DEFAULT_DATASTORE = DATASTORES[0]
 
@@ -68,8 +96,10 @@ REGIONS = ("DFW", "IAD", "ORD", "HKG", "SYD")
 #: A backup in one of these is still being taken: its instance shows BACKUP, and it cannot be deleted.
 RUNNING_BACKUP_STATUSES = ("NEW", "BUILDING")
 #: Where a COMPLETED backup is kept in Cloud Files (its locationRef); {region} is the region in lower case.
-BACKUP_LOCATION = ("https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
-                   "z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz")
+BACKUP_LOCATION = (
+    "https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
+    "z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz"
+)
 
 
 def get_flavor(flavor_ref) -> Flavor:

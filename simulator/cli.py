@@ -1,4 +1,5 @@
 """The `cdbsim` command: serve the sandbox, add accounts, replay and record, make demo data."""
+
 from __future__ import annotations
 
 import argparse
@@ -38,16 +39,24 @@ def cmd_add_account(args: argparse.Namespace) -> int:
         print(f"cdbsim: {state_file_problem(args.db, exc)}", file=sys.stderr)
         return 2
     try:
-        creds = backend.identity.create_account(args.account_id, username=args.username, api_key=args.api_key,
-                                                password=args.password, role=args.role, token=args.token)
+        creds = backend.identity.create_account(
+            args.account_id,
+            username=args.username,
+            api_key=args.api_key,
+            password=args.password,
+            role=args.role,
+            token=args.token,
+        )
     except SimulatorError as exc:
         print(f"cdbsim: {exc.message}", file=sys.stderr)
         return 2
     finally:
         backend.close()
-    print(f"account {creds['account_id']}: user {creds['username']} role {creds['role']}\n"
-          f"  apiKey {creds['api_key']}  password {creds['password']}"
-          + (f"  token {creds['token']}" if creds["token"] else ""))
+    print(
+        f"account {creds['account_id']}: user {creds['username']} role {creds['role']}\n"
+        f"  apiKey {creds['api_key']}  password {creds['password']}"
+        + (f"  token {creds['token']}" if creds["token"] else "")
+    )
     return 0
 
 

@@ -1,4 +1,5 @@
 """The one clock every timestamp comes from, so a run can be repeated and moved through time."""
+
 from __future__ import annotations
 
 import datetime as _dt

@@ -1,4 +1,5 @@
 """SimulatorConfig: the single home of every default the simulator uses."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ class Durations:
     backup_per_gb: float = 0.0
     restore_per_gb: float = 0.0
 
-    def scaled(self, factor: float) -> "Durations":
+    def scaled(self, factor: float) -> Durations:
         """The same durations multiplied by factor (0 makes every step immediate)."""
         return Durations(**{k: v * factor for k, v in self.__dict__.items()})
 

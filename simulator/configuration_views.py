@@ -1,4 +1,5 @@
 """Pure functions from configuration groups and parameters to the service's JSON (Trove's configuration views)."""
+
 from __future__ import annotations
 
 from simulator.parameters import Parameter
@@ -6,9 +7,16 @@ from simulator.parameters import Parameter
 
 def configuration(m: dict) -> dict:
     """A group in the list: no values, no instance count."""
-    return {"created": m["created"], "datastore_name": m["datastore_name"],
-            "datastore_version_id": m["datastore_version_id"], "datastore_version_name": m["datastore_version_name"],
-            "description": m["description"], "id": m["id"], "name": m["name"], "updated": m["updated"]}
+    return {
+        "created": m["created"],
+        "datastore_name": m["datastore_name"],
+        "datastore_version_id": m["datastore_version_id"],
+        "datastore_version_name": m["datastore_version_name"],
+        "description": m["description"],
+        "id": m["id"],
+        "name": m["name"],
+        "updated": m["updated"],
+    }
 
 
 def configuration_detail(m: dict) -> dict:

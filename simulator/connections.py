@@ -1,5 +1,6 @@
 """The sandbox's HTTP connections: errors aiohttp's parser finds before the app runs answered as fault JSON (never
 an echo of the request), a deadline for reading a request's head, and a cap on open connections."""
+
 from __future__ import annotations
 
 import asyncio
@@ -104,13 +105,17 @@ class SandboxRequestHandler(RequestHandler):
             return
         body = fault_bytes(status, message)
         reason = {408: "Request Timeout", 503: "Service Unavailable"}.get(status, "Error")
-        transport.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
-                        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode() + body)
+        transport.write(
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n".encode()
+            + body
+        )
         self.force_close()
         transport.close()
 
-    def handle_error(self, request: BaseRequest, status: int = 500, exc: BaseException | None = None,
-                     message: str | None = None) -> web.StreamResponse:
+    def handle_error(
+        self, request: BaseRequest, status: int = 500, exc: BaseException | None = None, message: str | None = None
+    ) -> web.StreamResponse:
         """aiohttp's own errors (a bad request head, a handler that escaped the app) as the API's fault JSON."""
         if status >= 500:
             self.log_exception("Error handling request from %s", request.remote, exc_info=exc)
@@ -118,8 +123,12 @@ class SandboxRequestHandler(RequestHandler):
             self.log_debug("Bad request from %s: %r", request.remote, exc)
         if request.writer.output_size > 0:
             raise ConnectionError("Response is sent already, cannot send another response with the error message")
-        response = web.Response(status=status, body=fault_bytes(status, parser_message(status, exc)),
-                                content_type="application/json", charset="utf-8")
+        response = web.Response(
+            status=status,
+            body=fault_bytes(status, parser_message(status, exc)),
+            content_type="application/json",
+            charset="utf-8",
+        )
         response.force_close()
         return response
 
@@ -127,8 +136,9 @@ class SandboxRequestHandler(RequestHandler):
 class SandboxServer(Server):
     """aiohttp's Server that makes SandboxRequestHandler connections."""
 
-    def __init__(self, *args: Any, max_connections: int | None = None, head_timeout: float = HEAD_TIMEOUT,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, max_connections: int | None = None, head_timeout: float = HEAD_TIMEOUT, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.max_connections = max_connections
         self.head_timeout = head_timeout
@@ -140,8 +150,14 @@ class SandboxServer(Server):
 class SandboxRunner(web.AppRunner):
     """An AppRunner whose connections are SandboxRequestHandler's (fault JSON, head deadline, connection cap)."""
 
-    def __init__(self, app: web.Application, *, max_connections: int | None = None,
-                 head_timeout: float = HEAD_TIMEOUT, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        app: web.Application,
+        *,
+        max_connections: int | None = None,
+        head_timeout: float = HEAD_TIMEOUT,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("keepalive_timeout", KEEPALIVE_TIMEOUT)
         super().__init__(app, **kwargs)
         self._cap = max_connections
@@ -149,9 +165,15 @@ class SandboxRunner(web.AppRunner):
 
     async def _make_server(self) -> Server:
         plain = await super()._make_server()
-        return SandboxServer(plain.request_handler, request_factory=plain.request_factory,
-                             handler_cancellation=plain.handler_cancellation, loop=plain._loop,
-                             max_connections=self._cap, head_timeout=self._head_timeout, **plain._kwargs)
+        return SandboxServer(
+            plain.request_handler,
+            request_factory=plain.request_factory,
+            handler_cancellation=plain.handler_cancellation,
+            loop=plain._loop,
+            max_connections=self._cap,
+            head_timeout=self._head_timeout,
+            **plain._kwargs,
+        )
 
 
 def raise_descriptor_limit() -> int:

@@ -1,5 +1,6 @@
 """What a test suite exercised of the simulated API, read from the journal: operations (route names), lifecycle
 transitions, error answers and fault rules, and, as important, what it never did (pytest --cdbsim-coverage)."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -64,12 +65,23 @@ LIFECYCLE = (
     "ha DELETING -> deleted",
 )
 #: The instance task an accepted action starts (the status a client sees next).
-ACTION_TASKS = {"restart": "REBOOT", "resize": "RESIZE", "promote_to_replica_source": "PROMOTE",
-                "eject_replica_source": "EJECT", "convert_to_ha": "CONVERT_TO_HA", "upgrade": "VERIFY_UPGRADE"}
+ACTION_TASKS = {
+    "restart": "REBOOT",
+    "resize": "RESIZE",
+    "promote_to_replica_source": "PROMOTE",
+    "eject_replica_source": "EJECT",
+    "convert_to_ha": "CONVERT_TO_HA",
+    "upgrade": "VERIFY_UPGRADE",
+}
 #: The HA group state an accepted group action starts.
-HA_ACTION_STATES = {"add_replica": "ADDING_REPLICA", "remove_replica": "REMOVING_REPLICA",
-                    "resize_volumes": "RESIZING_VOLUME", "resize_flavor": "RESIZING_FLAVOR", "restart": "REBOOT",
-                    "upgrade": "UPGRADING"}
+HA_ACTION_STATES = {
+    "add_replica": "ADDING_REPLICA",
+    "remove_replica": "REMOVING_REPLICA",
+    "resize_volumes": "RESIZING_VOLUME",
+    "resize_flavor": "RESIZING_FLAVOR",
+    "restart": "REBOOT",
+    "upgrade": "UPGRADING",
+}
 #: Instance statuses that end a task: seeing one after a task status is the task's end.
 SETTLED = ("ACTIVE", "ERROR")
 
@@ -153,12 +165,18 @@ class _Test:
                 source = view["replica_of"].get("id")
                 if isinstance(source, str) and source in self.instances:  # it restarts while the replica builds
                     self.instance(source, "RESTART")
-        if route in ("patch_instance", "put_instance") and status == 202 and target and isinstance(req, dict) \
-                and isinstance(req.get("instance"), dict) and {"replica_of", "slave_of"} & set(req["instance"]):
+        if (
+            route in ("patch_instance", "put_instance")
+            and status == 202
+            and target
+            and isinstance(req, dict)
+            and isinstance(req.get("instance"), dict)
+            and {"replica_of", "slave_of"} & set(req["instance"])
+        ):
             self.instance(target, "DETACH_REPLICA")
         if isinstance(body, dict):
             found = body.get("ha_instance")
-            for view in ([found] if isinstance(found, dict) else body.get("ha_instances") or []):
+            for view in [found] if isinstance(found, dict) else body.get("ha_instances") or []:
                 if isinstance(view, dict):
                     self.group(view.get("id"), view.get("state"))
         if route == "ha_action" and status == 202 and target and isinstance(req, dict) and len(req) == 1:
@@ -178,8 +196,11 @@ class _Test:
         parts = parts[1:] if parts[0] != "v1.0" else parts  # another region's path: /<region>/v1.0/...
         target = parts[3] if len(parts) > 3 else None
         if route == "create_instance" and isinstance(req, dict):
-            ref = ((req.get("instance") or {}).get("restorePoint") or {}).get("backupRef") \
-                if isinstance(req.get("instance"), dict) else None
+            ref = (
+                ((req.get("instance") or {}).get("restorePoint") or {}).get("backupRef")
+                if isinstance(req.get("instance"), dict)
+                else None
+            )
             if ref is not None and 400 <= status < 500:
                 self.saw("restore refused (4xx)")
             if ref is not None and status == 200 and isinstance(body, dict):
@@ -189,11 +210,11 @@ class _Test:
                     self.restores[restored] = self.backup_kind.get(ref_id, "unknown")
         if isinstance(body, dict):
             found = body.get("instance")
-            for view in ([found] if isinstance(found, dict) else body.get("instances") or []):
+            for view in [found] if isinstance(found, dict) else body.get("instances") or []:
                 if isinstance(view, dict) and isinstance(view.get("id"), str) and isinstance(view.get("status"), str):
                     self.instance(view["id"], view["status"])
             found = body.get("backup")
-            for view in ([found] if isinstance(found, dict) else body.get("backups") or []):
+            for view in [found] if isinstance(found, dict) else body.get("backups") or []:
                 if isinstance(view, dict):
                     self.backup(view)
         self.replication(route, status, req, body, target)
@@ -201,8 +222,14 @@ class _Test:
             task = ACTION_TASKS.get(next(iter(req)))
             if task:
                 self.instance(target, task)
-        elif status == 202 and route in ("patch_instance", "put_instance") and target and isinstance(req, dict) \
-                and isinstance(req.get("instance"), dict) and "datastore_version" in req["instance"]:
+        elif (
+            status == 202
+            and route in ("patch_instance", "put_instance")
+            and target
+            and isinstance(req, dict)
+            and isinstance(req.get("instance"), dict)
+            and "datastore_version" in req["instance"]
+        ):
             self.instance(target, "UPGRADE")
         elif status == 202 and route == "delete_instance" and target:
             self.instance(target, "SHUTDOWN")
@@ -259,9 +286,15 @@ class Coverage:
     # merging (pytest-xdist workers) ---------------------------------------------------------------------------------
     def to_dict(self) -> dict:
         """The counts, as JSON: what a report needs and what workers send to the controller."""
-        return {"tests": self.tests, "operations": dict(self.operations), "lifecycle": dict(self.lifecycle),
-                "errors": dict(self.errors), "rules_fired": dict(self.rules_fired),
-                "rules_loaded": sorted(self.rules_loaded), "scenarios_loaded": sorted(self.scenarios_loaded)}
+        return {
+            "tests": self.tests,
+            "operations": dict(self.operations),
+            "lifecycle": dict(self.lifecycle),
+            "errors": dict(self.errors),
+            "rules_fired": dict(self.rules_fired),
+            "rules_loaded": sorted(self.rules_loaded),
+            "scenarios_loaded": sorted(self.scenarios_loaded),
+        }
 
     def merge(self, data: dict) -> None:
         self.tests += data.get("tests", 0)
@@ -276,15 +309,21 @@ class Coverage:
         operations = [o for o in self.operations_known]
         return {
             "tests": self.tests,
-            "operations": {"exercised": {o: self.operations[o] for o in operations if self.operations[o]},
-                           "never": [o for o in operations if not self.operations[o]]},
-            "lifecycle": {"exercised": {t: self.lifecycle[t] for t in LIFECYCLE if self.lifecycle[t]},
-                          "never": [t for t in LIFECYCLE if not self.lifecycle[t]],
-                          "other": {t: n for t, n in sorted(self.lifecycle.items()) if t not in LIFECYCLE}},
+            "operations": {
+                "exercised": {o: self.operations[o] for o in operations if self.operations[o]},
+                "never": [o for o in operations if not self.operations[o]],
+            },
+            "lifecycle": {
+                "exercised": {t: self.lifecycle[t] for t in LIFECYCLE if self.lifecycle[t]},
+                "never": [t for t in LIFECYCLE if not self.lifecycle[t]],
+                "other": {t: n for t, n in sorted(self.lifecycle.items()) if t not in LIFECYCLE},
+            },
             "errors": dict(sorted(self.errors.items())),
-            "faults": {"fired": dict(sorted(self.rules_fired.items())),
-                       "never_fired": sorted(self.rules_loaded - set(self.rules_fired)),
-                       "shipped_never_loaded": [s for s in shipped_scenarios() if s not in self.scenarios_loaded]},
+            "faults": {
+                "fired": dict(sorted(self.rules_fired.items())),
+                "never_fired": sorted(self.rules_loaded - set(self.rules_fired)),
+                "shipped_never_loaded": [s for s in shipped_scenarios() if s not in self.scenarios_loaded],
+            },
         }
 
     def render(self) -> list[str]:
@@ -292,11 +331,15 @@ class Coverage:
         r = self.report()
         ops, life, faults = r["operations"], r["lifecycle"], r["faults"]
         n_ops = len(ops["exercised"]) + len(ops["never"])
-        lines = [f"{r['tests']} tests used cdbsim",
-                 f"operations: {len(ops['exercised'])} of {n_ops} exercised",
-                 *_listing("exercised", ops["exercised"]), *_listing("never", ops["never"]),
-                 f"lifecycle transitions: {len(life['exercised'])} of {len(LIFECYCLE)} seen",
-                 *_listing("seen", life["exercised"]), *_listing("never", life["never"])]
+        lines = [
+            f"{r['tests']} tests used cdbsim",
+            f"operations: {len(ops['exercised'])} of {n_ops} exercised",
+            *_listing("exercised", ops["exercised"]),
+            *_listing("never", ops["never"]),
+            f"lifecycle transitions: {len(life['exercised'])} of {len(LIFECYCLE)} seen",
+            *_listing("seen", life["exercised"]),
+            *_listing("never", life["never"]),
+        ]
         if life["other"]:
             lines += _listing("also seen", life["other"])
         lines.append(f"error answers: {sum(r['errors'].values())}")

@@ -1,6 +1,7 @@
 """Demo data for the sandbox: realistic accounts, instances (a replicated pair among them), databases, users, backup
 chains with weeks of history and an HA group, made with faker from a seed, so the same seed gives the same data
 (`cdbsim seed`, `serve --demo`)."""
+
 from __future__ import annotations
 
 import argparse
@@ -41,10 +42,15 @@ class DemoSpec:
     chains: int = DEFAULT_CHAINS
     weeks: int = DEFAULT_WEEKS
 
-    def check(self) -> "DemoSpec":
+    def check(self) -> DemoSpec:
         """400 unless every count is an integer in range."""
-        limits = {"seed": (0, 2 ** 63 - 1), "accounts": (1, MAX_ACCOUNTS), "instances": (0, MAX_INSTANCES),
-                  "chains": (0, MAX_CHAINS), "weeks": (1, MAX_WEEKS)}
+        limits = {
+            "seed": (0, 2**63 - 1),
+            "accounts": (1, MAX_ACCOUNTS),
+            "instances": (0, MAX_INSTANCES),
+            "chains": (0, MAX_CHAINS),
+            "weeks": (1, MAX_WEEKS),
+        }
         for name, (low, high) in limits.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
@@ -112,7 +118,9 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
     try:
         start = now - dt.timedelta(weeks=spec.weeks)
     except OverflowError:
-        raise BadRequest(f"The clock ({now.date().isoformat()}) is too early for {spec.weeks} weeks of history.") from None
+        raise BadRequest(
+            f"The clock ({now.date().isoformat()}) is too early for {spec.weeks} weeks of history."
+        ) from None
     clock = Clock("manual", start)
     past = backend.at(clock, Ids(demo_ids_seed(spec.seed)))
     taken_accounts: set[str] = set()
@@ -122,16 +130,20 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
     if backend.identity.account(first) is not None:
         raise DemoPresent(f"Demo data for seed {spec.seed} is already there (account {first}).")
     for n in range(spec.accounts):
-        account_id = first if n == 0 else names.unique(names.account_id, taken_accounts,
-                                                       lambda a: backend.identity.account(a) is not None)
-        username = names.unique(names.username, taken_users,
-                                lambda u: backend.store.accounts.user_by_name(u) is not None)
+        account_id = (
+            first
+            if n == 0
+            else names.unique(names.account_id, taken_accounts, lambda a: backend.identity.account(a) is not None)
+        )
+        username = names.unique(
+            names.username, taken_users, lambda u: backend.store.accounts.user_by_name(u) is not None
+        )
         events += _plan_account(names, faker, spec, account_id, username, start, now)
     events.sort(key=lambda e: (e[0], e[1]))  # stable: same-moment events keep their planned order
     summary = {"seed": spec.seed, "from": start.isoformat(), "to": now.isoformat(), "accounts": []}
     made: dict[str, dict] = {}
     with backend.store.atomic():
-        for when, order, action, args in events:
+        for when, _order, action, args in events:
             clock.set(when)
             past.settle()
             action(past, made, summary, *args)
@@ -140,8 +152,9 @@ def seed_demo(backend, spec: DemoSpec) -> dict:
     return summary
 
 
-def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, username: str,
-                  start: dt.datetime, now: dt.datetime) -> list[tuple]:
+def _plan_account(
+    names: _Names, faker, spec: DemoSpec, account_id: str, username: str, start: dt.datetime, now: dt.datetime
+) -> list[tuple]:
     """The timed events that make one account's history: (moment, order at that moment, action, arguments)."""
     events: list[tuple] = []
     born = start + dt.timedelta(minutes=faker.random_int(0, 24 * 60))
@@ -154,24 +167,42 @@ def _plan_account(names: _Names, faker, spec: DemoSpec, account_id: str, usernam
         db_names: set[str] = set()
         databases = [names.unique(names.database, db_names) for _ in range(faker.random_int(1, 3))]
         user_names: set[str] = set()
-        users = [{"name": names.unique(names.db_user, user_names), "password": names.password(),
-                  "databases": faker.random_elements(databases, length=faker.random_int(1, len(databases)),
-                                                     unique=True)}
-                 for _ in range(faker.random_int(1, 2))]
-        body = {"instance": {"name": names.instance(), "flavorRef": faker.random_int(1, 4),
-                             "volume": {"size": faker.random_element(VOLUME_SIZES)},
-                             "datastore": {"type": ds_type, "version": ds_version},
-                             "databases": [{"name": d} for d in databases],
-                             "users": [{"name": u["name"], "password": u["password"],
-                                        "databases": [{"name": d} for d in u["databases"]]} for u in users]}}
+        users = [
+            {
+                "name": names.unique(names.db_user, user_names),
+                "password": names.password(),
+                "databases": faker.random_elements(databases, length=faker.random_int(1, len(databases)), unique=True),
+            }
+            for _ in range(faker.random_int(1, 2))
+        ]
+        body = {
+            "instance": {
+                "name": names.instance(),
+                "flavorRef": faker.random_int(1, 4),
+                "volume": {"size": faker.random_element(VOLUME_SIZES)},
+                "datastore": {"type": ds_type, "version": ds_version},
+                "databases": [{"name": d} for d in databases],
+                "users": [
+                    {"name": u["name"], "password": u["password"], "databases": [{"name": d} for d in u["databases"]]}
+                    for u in users
+                ],
+            }
+        }
         key = f"{account_id}/{i}"
         instances.append((key, created, db_names, user_names))
         events.append((created, 1, _create_instance, (account_id, key, body, users)))
         if i == 0:  # each account's first instance runs with a configuration group (dynamic values: stays ACTIVE)
-            group = {"configuration": {"name": f"{body['instance']['name']}-tuning", "description": "demo tuning",
-                                       "datastore": {"type": ds_type, "version": ds_version},
-                                       "values": {"max_connections": faker.random_int(50, 400),
-                                                  "connect_timeout": faker.random_int(10, 60)}}}
+            group = {
+                "configuration": {
+                    "name": f"{body['instance']['name']}-tuning",
+                    "description": "demo tuning",
+                    "datastore": {"type": ds_type, "version": ds_version},
+                    "values": {
+                        "max_connections": faker.random_int(50, 400),
+                        "connect_timeout": faker.random_int(10, 60),
+                    },
+                }
+            }
             events.append((created + dt.timedelta(hours=1), 1, _configure, (account_id, key, group)))
             if spec.instances <= MAX_INSTANCES - HA_NODES - 1:  # room in the quota for a replica and an HA group
                 # ... a replica (a replicated pair), and the account an HA group: names from the instance's, so
@@ -212,10 +243,15 @@ def _create_account(past, made, summary, account_id: str, username: str) -> None
 def _create_instance(past, made, summary, account_id: str, key: str, body: dict, users: list[dict]) -> None:
     row = past.instances.create(account_id, body)
     past.settle()
-    entry = {"id": row["id"], "name": row["name"], "datastore": f"{row['datastore_type']} {row['datastore_version']}",
-             "databases": [d["name"] for d in body["instance"]["databases"]],
-             "users": [{"name": u["name"], "password": u["password"]} for u in users], "backups": [],
-             "created": row["created"]}
+    entry = {
+        "id": row["id"],
+        "name": row["name"],
+        "datastore": f"{row['datastore_type']} {row['datastore_version']}",
+        "databases": [d["name"] for d in body["instance"]["databases"]],
+        "users": [{"name": u["name"], "password": u["password"]} for u in users],
+        "backups": [],
+        "created": row["created"],
+    }
     made[account_id]["instances"].append(entry)
     made[key] = entry
 
@@ -239,9 +275,18 @@ def _replicate(past, made, summary, account_id: str, key: str, name: str) -> Non
 def _ha_group(past, made, summary, account_id: str, name: str) -> None:
     """An HA group of a source and two replicas (MySQL 8.0, 1 GB), with one ACL."""
     nodes = [{"name": f"{name}-{n}", "flavorRef": 2, "volume": {"size": 2}} for n in range(1, HA_NODES + 1)]
-    group = past.ha.create(account_id, {"ha": {
-        "name": name, "datastore": {"type": "mysql", "version": "8.0"}, "replica_source": nodes[:1],
-        "replicas": nodes[1:], "acls": [{"address": "10.0.0.0/8"}]}})
+    group = past.ha.create(
+        account_id,
+        {
+            "ha": {
+                "name": name,
+                "datastore": {"type": "mysql", "version": "8.0"},
+                "replica_source": nodes[:1],
+                "replicas": nodes[1:],
+                "acls": [{"address": "10.0.0.0/8"}],
+            }
+        },
+    )
     past.settle()
     made[account_id]["ha"] = [{"id": group["id"], "name": name}]
 
@@ -253,8 +298,11 @@ def _change(past, made, summary, account_id: str, key: str, change: tuple) -> No
         entry["databases"].append(change[1])
     else:
         _, name, password = change
-        past.users.create(account_id, entry["id"], {"users": [{"name": name, "password": password,
-                                                               "databases": [{"name": entry["databases"][0]}]}]})
+        past.users.create(
+            account_id,
+            entry["id"],
+            {"users": [{"name": name, "password": password, "databases": [{"name": entry["databases"][0]}]}]},
+        )
         entry["users"].append({"name": name, "password": password})
 
 
@@ -265,8 +313,15 @@ def _backup(past, made, summary, account_id: str, key: str, name: str, parent: s
         backup["parent_id"] = entry["backups"][-1]["id"]
     row = past.backups.create(account_id, {"backup": backup})
     past.settle()
-    entry["backups"].append({"id": row["id"], "name": name, "type": row["backup_type"],
-                             "parent_id": row["parent_id"], "created": row["created"]})
+    entry["backups"].append(
+        {
+            "id": row["id"],
+            "name": name,
+            "type": row["backup_type"],
+            "parent_id": row["parent_id"],
+            "created": row["created"],
+        }
+    )
 
 
 def seed_if_missing(backend, spec: DemoSpec) -> dict | None:
@@ -282,15 +337,19 @@ def describe(summary: dict) -> str:
     """The summary as a person reads it: who can log in, and what each account holds."""
     lines = [f"demo data for seed {summary['seed']}: history from {summary['from']} to {summary['to']}"]
     for acct in summary["accounts"]:
-        lines.append(f"account {acct['account_id']}: user {acct['username']}  password {acct['password']}  "
-                     f"apiKey {acct['api_key']}  token {acct['token']}")
+        lines.append(
+            f"account {acct['account_id']}: user {acct['username']}  password {acct['password']}  "
+            f"apiKey {acct['api_key']}  token {acct['token']}"
+        )
         for inst in acct["instances"]:
             chains = sum(1 for b in inst["backups"] if b["type"] == "full")
             group = f", configuration group {inst['configuration']['name']}" if "configuration" in inst else ""
             replicas = "".join(f", replica {r['id']} {r['name']}" for r in inst.get("replicas", []))
-            lines.append(f"  instance {inst['id']} {inst['name']} ({inst['datastore']}): "
-                         f"{len(inst['databases'])} databases, {len(inst['users'])} users, "
-                         f"{len(inst['backups'])} backups in {chains} chains{group}{replicas}")
+            lines.append(
+                f"  instance {inst['id']} {inst['name']} ({inst['datastore']}): "
+                f"{len(inst['databases'])} databases, {len(inst['users'])} users, "
+                f"{len(inst['backups'])} backups in {chains} chains{group}{replicas}"
+            )
         for ha in acct.get("ha", []):
             lines.append(f"  HA group {ha['id']} {ha['name']}: a source and {HA_NODES - 1} replicas")
     return "\n".join(lines)
@@ -298,8 +357,9 @@ def describe(summary: dict) -> str:
 
 def cmd_seed(args: argparse.Namespace) -> int:
     """Add demo data to a sandbox's state file."""
-    spec = DemoSpec(seed=args.seed, accounts=args.accounts, instances=args.instances, chains=args.chains,
-                    weeks=args.weeks)
+    spec = DemoSpec(
+        seed=args.seed, accounts=args.accounts, instances=args.instances, chains=args.chains, weeks=args.weeks
+    )
     backend = Backend.open(SimulatorConfig(db_path=args.db, clock="real", durations=SANDBOX_DURATIONS))
     try:
         summary = seed_demo(backend, spec)
@@ -314,16 +374,26 @@ def cmd_seed(args: argparse.Namespace) -> int:
 
 def register(subparsers) -> None:
     """Add `cdbsim seed` to the command line."""
-    seed = subparsers.add_parser("seed", help="add faker-made demo accounts, instances and backup chains to a state "
-                                              "file (the same seed gives the same data)")
+    seed = subparsers.add_parser(
+        "seed",
+        help="add faker-made demo accounts, instances and backup chains to a state "
+        "file (the same seed gives the same data)",
+    )
     seed.add_argument("--db", default="cdbsim.db", help="SQLite state file to add to (default cdbsim.db)")
     seed.add_argument("--seed", type=int, default=0, help="faker and id seed (default 0)")
-    seed.add_argument("--accounts", type=int, default=DEFAULT_ACCOUNTS,
-                      help=f"accounts to make (default {DEFAULT_ACCOUNTS})")
-    seed.add_argument("--instances", type=int, default=DEFAULT_INSTANCES,
-                      help=f"instances per account (default {DEFAULT_INSTANCES})")
-    seed.add_argument("--chains", type=int, default=DEFAULT_CHAINS,
-                      help=f"backup chains (a full backup and its incrementals) per account (default {DEFAULT_CHAINS})")
-    seed.add_argument("--weeks", type=int, default=DEFAULT_WEEKS,
-                      help=f"how far back the history goes (default {DEFAULT_WEEKS})")
+    seed.add_argument(
+        "--accounts", type=int, default=DEFAULT_ACCOUNTS, help=f"accounts to make (default {DEFAULT_ACCOUNTS})"
+    )
+    seed.add_argument(
+        "--instances", type=int, default=DEFAULT_INSTANCES, help=f"instances per account (default {DEFAULT_INSTANCES})"
+    )
+    seed.add_argument(
+        "--chains",
+        type=int,
+        default=DEFAULT_CHAINS,
+        help=f"backup chains (a full backup and its incrementals) per account (default {DEFAULT_CHAINS})",
+    )
+    seed.add_argument(
+        "--weeks", type=int, default=DEFAULT_WEEKS, help=f"how far back the history goes (default {DEFAULT_WEEKS})"
+    )
     seed.set_defaults(func=cmd_seed)

@@ -1,4 +1,5 @@
 """Every error the fake API returns: a fault name and status, rendered in one place (error_middleware)."""
+
 from __future__ import annotations
 
 
@@ -85,21 +86,47 @@ def rate_limited(retry_after: int, details: str) -> OverLimit:
 
 #: Fault name for each status, for faults built from a bare status (scenarios, aiohttp's own errors).
 FAULT_NAMES = {
-    400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound", 405: "badMethod",
-    408: "requestTimeout", 409: "conflict", 413: "overLimit", 415: "badMediaType", 422: "unprocessableEntity",
-    500: "instanceFault", 501: "notImplemented", 502: "badGateway", 503: "serviceUnavailable",
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "itemNotFound",
+    405: "badMethod",
+    408: "requestTimeout",
+    409: "conflict",
+    413: "overLimit",
+    415: "badMediaType",
+    422: "unprocessableEntity",
+    500: "instanceFault",
+    501: "notImplemented",
+    502: "badGateway",
+    503: "serviceUnavailable",
     504: "gatewayTimeout",
 }
 
-_CLASSES = {cls.status: cls for cls in (
-    BadRequest, Unauthorized, Forbidden, ItemNotFound, BadMethod, Conflict, OverLimit, BadMediaType,
-    UnprocessableEntity, InstanceFault, NotImplementedFault, ServiceUnavailable)}
+_CLASSES = {
+    cls.status: cls
+    for cls in (
+        BadRequest,
+        Unauthorized,
+        Forbidden,
+        ItemNotFound,
+        BadMethod,
+        Conflict,
+        OverLimit,
+        BadMediaType,
+        UnprocessableEntity,
+        InstanceFault,
+        NotImplementedFault,
+        ServiceUnavailable,
+    )
+}
 
 
 def error_for_status(status: int, message: str, fault: str | None = None) -> SimulatorError:
     """An error of the class that matches status (a generic one for statuses without a class)."""
     cls: type[SimulatorError] | None = _CLASSES.get(status)
     if cls is None or (fault and fault != cls.fault):
-        cls = type("CustomFault", (SimulatorError,),
-                   {"status": status, "fault": fault or FAULT_NAMES.get(status, "fault")})
+        cls = type(
+            "CustomFault", (SimulatorError,), {"status": status, "fault": fault or FAULT_NAMES.get(status, "fault")}
+        )
     return cls(message)

@@ -1,4 +1,5 @@
 """Pure functions from HA group models to the service's JSON (cloud-databases-api §7.11); no I/O."""
+
 from __future__ import annotations
 
 from simulator import regions, views
@@ -13,21 +14,34 @@ def acl(address: str) -> dict:
 
 def summary(m: dict) -> dict:
     """A list item: state, id, datastore and name."""
-    return {"datastore": {"type": m["datastore_type"], "version": m["datastore_version"]}, "id": m["id"],
-            "name": m["name"], "state": m["state"]}
+    return {
+        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
+        "id": m["id"],
+        "name": m["name"],
+        "state": m["state"],
+    }
 
 
 def networks(m: dict) -> list[dict]:
-    return [{"access": access, "network": network, "port": port, "address": m["hostname"]}
-            for network in m["networks"] for access, port in PORTS]
+    return [
+        {"access": access, "network": network, "port": port, "address": m["hostname"]}
+        for network in m["networks"]
+        for access, port in PORTS
+    ]
 
 
 def ha_instance(base: str, m: dict, created: bool = False) -> dict:
     """The group as show (and convert_to_ha) answers it: its nodes as instance views with ha_id, ACLs, networks and
     the attached configuration; a create's answer lists no nodes, ACLs or networks yet (the docs' example)."""
-    configuration = ({"id": m["configuration_id"], "name": m.get("configuration_name"),
-                      "links": views.links(base, m["account_id"], "configurations", m["configuration_id"])}
-                     if m.get("configuration_id") else None)
+    configuration = (
+        {
+            "id": m["configuration_id"],
+            "name": m.get("configuration_name"),
+            "links": views.links(base, m["account_id"], "configurations", m["configuration_id"]),
+        }
+        if m.get("configuration_id")
+        else None
+    )
     return {
         "acls": [] if created else [acl(a) for a in m["acls"]],
         "configuration": configuration,
@@ -49,5 +63,10 @@ def ha_instance(base: str, m: dict, created: bool = False) -> dict:
 
 def upgrading(m: dict) -> dict:
     """The answer of an HA upgrade: the group's tenant, state (UPGRADING), id, new datastore and name."""
-    return {"datastore": {"type": m["datastore_type"], "version": m["datastore_version"]}, "id": m["id"],
-            "name": m["name"], "state": m["state"], "tenant_id": regions.account_of(m["account_id"])}
+    return {
+        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
+        "id": m["id"],
+        "name": m["name"],
+        "state": m["state"],
+        "tenant_id": regions.account_of(m["account_id"]),
+    }

@@ -1,4 +1,5 @@
 """One-way hashes for secrets we must check but never store: tokens, api keys, passwords."""
+
 from __future__ import annotations
 
 import hashlib

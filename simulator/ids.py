@@ -1,9 +1,10 @@
 """The one seeded source of ids, tokens and random draws, so the same seed gives the same run."""
+
 from __future__ import annotations
 
 import random
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 
 class Ids:

@@ -1,4 +1,5 @@
 """Every typed key under which app state hangs (no module-level state anywhere)."""
+
 from __future__ import annotations
 
 from typing import Any

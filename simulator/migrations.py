@@ -1,4 +1,5 @@
 """The core schema, as sqlite-utils migrations (never edit an applied one; add a new one)."""
+
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
@@ -13,9 +14,17 @@ def create_identity(db: Database) -> None:
         pk="id",
     )
     db.table("users").create(
-        {"id": str, "account_id": str, "username": str, "api_key_hash": str, "password_hash": str,
-         "role": str, "created": str},
-        pk="id", not_null={"account_id", "username", "role"},
+        {
+            "id": str,
+            "account_id": str,
+            "username": str,
+            "api_key_hash": str,
+            "password_hash": str,
+            "role": str,
+            "created": str,
+        },
+        pk="id",
+        not_null={"account_id", "username", "role"},
     )
     db.table("users").create_index(["username"], unique=True)
     db.table("tokens").create(
@@ -28,12 +37,30 @@ def create_identity(db: Database) -> None:
 @migrations()
 def create_instances(db: Database) -> None:
     db.table("instances").create(
-        {"id": str, "account_id": str, "seq": int, "name": str, "flavor_id": int, "volume_size": int,
-         "datastore_type": str, "datastore_version": str, "datastore_version_id": str, "hostname": str,
-         "created": str, "updated": str, "created_at": float,
-         "status": str, "task": str, "task_until": float, "task_data": str,
-         "root_enabled": int, "root_password_hash": str, "fault": str},
-        pk="id", not_null={"account_id", "name", "status"},
+        {
+            "id": str,
+            "account_id": str,
+            "seq": int,
+            "name": str,
+            "flavor_id": int,
+            "volume_size": int,
+            "datastore_type": str,
+            "datastore_version": str,
+            "datastore_version_id": str,
+            "hostname": str,
+            "created": str,
+            "updated": str,
+            "created_at": float,
+            "status": str,
+            "task": str,
+            "task_until": float,
+            "task_data": str,
+            "root_enabled": int,
+            "root_password_hash": str,
+            "fault": str,
+        },
+        pk="id",
+        not_null={"account_id", "name", "status"},
     )
     db.table("instances").create_index(["account_id", "id"])
     db.table("instances").create_index(["task_until"])
@@ -54,9 +81,22 @@ def create_instances(db: Database) -> None:
 @migrations()
 def create_journal(db: Database) -> None:
     db.table("journal").create(
-        {"seq": int, "account_id": str, "time": str, "method": str, "path": str, "query": str,
-         "route": str, "status": int, "rule": str, "action": str, "note": str, "duration_ms": float,
-         "request": str, "response": str},
+        {
+            "seq": int,
+            "account_id": str,
+            "time": str,
+            "method": str,
+            "path": str,
+            "query": str,
+            "route": str,
+            "status": int,
+            "rule": str,
+            "action": str,
+            "note": str,
+            "duration_ms": float,
+            "request": str,
+            "response": str,
+        },
         pk="seq",
     )
     db.table("journal").create_index(["account_id", "seq"])

@@ -2,6 +2,7 @@
 
 Defaults come from config.py; only what differs for a person at a terminal (a state file, the real clock, rate
 limits on, sandbox lifecycle durations) is set here."""
+
 from __future__ import annotations
 
 import argparse
@@ -17,15 +18,27 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by every command that runs a server (defaults: the config's, for the sandbox)."""
     config, demo = SimulatorConfig(), DemoAccount()
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
-    parser.add_argument("--db", default=STATE_FILE,
-                        help="SQLite file that keeps the state across restarts (':memory:' for none)")
-    parser.add_argument("--seed", type=int, default=config.seed,
-                        help=f"seed for ids and random draws (default {config.seed})")
-    parser.add_argument("--clock", choices=["real", "manual"], default="real",
-                        help="real time (default) or a manual clock moved with POST /_sim/clock/advance")
-    parser.add_argument("--time-scale", type=float, default=1.0,
-                        help="multiply every lifecycle duration (0 makes BUILD, RESIZE, ... immediate)")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--db", default=STATE_FILE, help="SQLite file that keeps the state across restarts (':memory:' for none)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=config.seed, help=f"seed for ids and random draws (default {config.seed})"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=["real", "manual"],
+        default="real",
+        help="real time (default) or a manual clock moved with POST /_sim/clock/advance",
+    )
+    parser.add_argument(
+        "--time-scale",
+        type=float,
+        default=1.0,
+        help="multiply every lifecycle duration (0 makes BUILD, RESIZE, ... immediate)",
+    )
     parser.add_argument("--no-rate-limits", action="store_true", help="turn off the per-minute rate limits")
     parser.add_argument("--public-url", help="base URL to put in links and the service catalog")
     parser.add_argument("--admin-token", help="token that allows /_sim/ calls from non-loopback addresses")
@@ -33,32 +46,57 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--username", default=demo.username, help=f"demo user name (default {demo.username})")
     parser.add_argument("--api-key", default=demo.api_key, help="demo user's API key")
     parser.add_argument("--password", default=demo.password, help="demo user's password")
-    parser.add_argument("--token", default=demo.token,
-                        help="a fixed token for the demo user (default: the seed page's token)")
-    parser.add_argument("--scenario", action="append", default=[], metavar="FILE",
-                        help="load a fault scenario (repeatable)")
+    parser.add_argument(
+        "--token", default=demo.token, help="a fixed token for the demo user (default: the seed page's token)"
+    )
+    parser.add_argument(
+        "--scenario", action="append", default=[], metavar="FILE", help="load a fault scenario (repeatable)"
+    )
     parser.add_argument("--record", metavar="FILE", help="record every exchange to a HAR file")
     parser.add_argument("--replay", metavar="FILE", help="answer from a HAR recording")
-    parser.add_argument("--recordings-dir", metavar="DIR",
-                        help="the only directory PUT /_sim/replay may write recordings in (default: the working "
-                             "directory)")
+    parser.add_argument(
+        "--recordings-dir",
+        metavar="DIR",
+        help="the only directory PUT /_sim/replay may write recordings in (default: the working directory)",
+    )
     parser.add_argument("--replay-mode", choices=["strict", "fallthrough"], default=config.replay_mode)
     parser.add_argument("--verbose", action="store_true", help="log every request")
-    parser.add_argument("--journal-limit", type=int, default=config.journal_limit,
-                        help=f"newest journal entries kept (default {config.journal_limit}; older ones are dropped)")
-    parser.add_argument("--demo", action="store_true",
-                        help="on first start, add faker-made demo accounts, instances and backup chains (--seed)")
+    parser.add_argument(
+        "--journal-limit",
+        type=int,
+        default=config.journal_limit,
+        help=f"newest journal entries kept (default {config.journal_limit}; older ones are dropped)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="on first start, add faker-made demo accounts, instances and backup chains (--seed)",
+    )
 
 
 def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
     """The SimulatorConfig a `serve` command line asks for."""
     return SimulatorConfig(
-        db_path=args.db, seed=args.seed, clock=args.clock,
-        durations=SANDBOX_DURATIONS.scaled(args.time_scale), rate_limits=not args.no_rate_limits,
-        public_url=args.public_url, admin_token=args.admin_token,
-        bootstrap=DemoAccount(account_id=args.account_id, username=args.username, api_key=args.api_key,
-                              password=args.password, token=args.token),
-        scenarios=tuple(args.scenario), record_path=args.record, replay_path=args.replay,
+        db_path=args.db,
+        seed=args.seed,
+        clock=args.clock,
+        durations=SANDBOX_DURATIONS.scaled(args.time_scale),
+        rate_limits=not args.no_rate_limits,
+        public_url=args.public_url,
+        admin_token=args.admin_token,
+        bootstrap=DemoAccount(
+            account_id=args.account_id,
+            username=args.username,
+            api_key=args.api_key,
+            password=args.password,
+            token=args.token,
+        ),
+        scenarios=tuple(args.scenario),
+        record_path=args.record,
+        replay_path=args.replay,
         recordings_dir=args.recordings_dir,
-        replay_mode=args.replay_mode, log_requests=args.verbose, journal_limit=args.journal_limit, demo=args.demo,
+        replay_mode=args.replay_mode,
+        log_requests=args.verbose,
+        journal_limit=args.journal_limit,
+        demo=args.demo,
     )

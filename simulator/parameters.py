@@ -1,5 +1,6 @@
 """The datastore parameter catalog (what a configuration group may set on each datastore version: type, range,
 whether a change needs a restart) and the my.cnf defaults a flavor implies; read-only reference data."""
+
 from __future__ import annotations
 
 import zlib
@@ -24,8 +25,13 @@ def _table(text: str) -> dict[str, Parameter]:
     out = {}
     for line in text.strip().splitlines():
         name, kind, low, high, restart = line.split()
-        out[name] = Parameter(name, "integer" if kind == "int" else "string",
-                              None if low == "-" else int(low), None if high == "-" else int(high), restart == "R")
+        out[name] = Parameter(
+            name,
+            "integer" if kind == "int" else "string",
+            None if low == "-" else int(low),
+            None if high == "-" else int(high),
+            restart == "R",
+        )
     return out
 
 
@@ -177,9 +183,18 @@ innodb_sort_buffer_size         int   65536             67108864 R
 #: Gone from the server before 5.7 (the 5.6 list still documents it).
 GONE_IN_57 = ("log_slow_queries",)
 #: Gone from MySQL 8.0: the query cache and settings of the old InnoDB file formats and password hashing.
-GONE_IN_80 = ("query_cache_limit", "query_cache_size", "query_cache_type", "query_cache_wlock_invalidate",
-              "innodb_file_format", "innodb_locks_unsafe_for_binlog", "innodb_stats_sample_pages",
-              "old_passwords", "secure_auth", "sync_frm")
+GONE_IN_80 = (
+    "query_cache_limit",
+    "query_cache_size",
+    "query_cache_type",
+    "query_cache_wlock_invalidate",
+    "innodb_file_format",
+    "innodb_locks_unsafe_for_binlog",
+    "innodb_stats_sample_pages",
+    "old_passwords",
+    "secure_auth",
+    "sync_frm",
+)
 #: Where Trove's mariadb rules bound a setting differently from its mysql ones.
 MARIADB_BOUNDS = {"innodb_log_buffer_size": (262144, 4294967295), "innodb_open_files": (10, 4294967295)}
 
@@ -202,7 +217,8 @@ def _family(version: DatastoreVersion) -> dict[str, Parameter]:
 
 #: Datastore version id -> its parameters by name (sorted), for every version the catalog lists.
 PARAMETERS: dict[str, dict[str, Parameter]] = {
-    version.id: dict(sorted(_family(version).items())) for ds in DATASTORES for version in ds.versions}
+    version.id: dict(sorted(_family(version).items())) for ds in DATASTORES for version in ds.versions
+}
 
 
 def parameters_of(version_id: str) -> dict[str, Parameter]:
@@ -220,23 +236,49 @@ def flavor_defaults(version: DatastoreVersion, flavor: Flavor, instance_id: str 
     server_id comes from the instance id (none without an instance)."""
     k = flavor.ram / 512
     defaults = {
-        "basedir": "/usr", "connect_timeout": "15", "datadir": "/var/lib/mysql", "default_storage_engine": "innodb",
+        "basedir": "/usr",
+        "connect_timeout": "15",
+        "datadir": "/var/lib/mysql",
+        "default_storage_engine": "innodb",
         "innodb_buffer_pool_instances": str(max(1, flavor.ram // 8192)),
-        "innodb_buffer_pool_size": _size(150 * k), "innodb_checksum_algorithm": "crc32",
-        "innodb_data_file_path": "ibdata1:10M:autoextend", "innodb_file_per_table": "1",
-        "innodb_io_capacity": "200", "innodb_io_capacity_max": "400", "innodb_log_buffer_size": "25M",
-        "innodb_log_file_size": "256M", "innodb_log_files_in_group": "2", "innodb_open_files": "8192",
-        "innodb_thread_concurrency": "0", "join_buffer_size": "1M", "key_buffer_size": _size(50 * k),
-        "local-infile": "0", "log-error": "/var/log/mysql/mysqld.log",
-        "max_allowed_packet": f"{int(1024 * k)}K", "max_connect_errors": "10000",
-        "max_connections": str(int(100 * k)), "max_heap_table_size": _size(16 * k), "myisam-recover": "BACKUP",
-        "open_files_limit": str(int(512 * k)), "performance_schema": "ON",
-        "pid_file": "/var/run/mysqld/mysqld.pid", "port": "3306", "query_cache_limit": "1M",
-        "query_cache_size": "8M", "query_cache_type": "1", "read_buffer_size": "512K",
-        "read_rnd_buffer_size": "512K", "skip-external-locking": "1", "skip_name_resolve": "1",
+        "innodb_buffer_pool_size": _size(150 * k),
+        "innodb_checksum_algorithm": "crc32",
+        "innodb_data_file_path": "ibdata1:10M:autoextend",
+        "innodb_file_per_table": "1",
+        "innodb_io_capacity": "200",
+        "innodb_io_capacity_max": "400",
+        "innodb_log_buffer_size": "25M",
+        "innodb_log_file_size": "256M",
+        "innodb_log_files_in_group": "2",
+        "innodb_open_files": "8192",
+        "innodb_thread_concurrency": "0",
+        "join_buffer_size": "1M",
+        "key_buffer_size": _size(50 * k),
+        "local-infile": "0",
+        "log-error": "/var/log/mysql/mysqld.log",
+        "max_allowed_packet": f"{int(1024 * k)}K",
+        "max_connect_errors": "10000",
+        "max_connections": str(int(100 * k)),
+        "max_heap_table_size": _size(16 * k),
+        "myisam-recover": "BACKUP",
+        "open_files_limit": str(int(512 * k)),
+        "performance_schema": "ON",
+        "pid_file": "/var/run/mysqld/mysqld.pid",
+        "port": "3306",
+        "query_cache_limit": "1M",
+        "query_cache_size": "8M",
+        "query_cache_type": "1",
+        "read_buffer_size": "512K",
+        "read_rnd_buffer_size": "512K",
+        "skip-external-locking": "1",
+        "skip_name_resolve": "1",
         "sort_buffer_size": "1M",
-        "table_open_cache": str(int(256 * k)), "thread_stack": "192K", "tmp_table_size": _size(16 * k),
-        "tmpdir": "/var/tmp", "user": "mysql", "wait_timeout": "3600",
+        "table_open_cache": str(int(256 * k)),
+        "thread_stack": "192K",
+        "tmp_table_size": _size(16 * k),
+        "tmpdir": "/var/tmp",
+        "user": "mysql",
+        "wait_timeout": "3600",
     }
     if instance_id is not None:  # a number in the server_id parameter's range, the same for the same instance
         defaults["server_id"] = str(zlib.crc32(instance_id.encode()) % 100000 + 1)

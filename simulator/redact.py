@@ -1,5 +1,6 @@
 """The one list of secrets (body fields, headers, query parameters) and the masking of them in parsed data, header
 sets and query strings, so nothing stores a secret whatever its spelling."""
+
 from __future__ import annotations
 
 import re
@@ -9,17 +10,30 @@ from urllib.parse import unquote_plus
 
 #: Credential fields of a JSON body and the kind of secret each holds; "token" is a fixed token given to (or
 #: echoed by) POST /_sim/accounts. Matched on parsed keys, so `"pass\u0077ord"` is a password too.
-SECRET_FIELDS: dict[str, str] = {"password": "password", "adminPass": "password", "apiKey": "apiKey",
-                                 "api_key": "apiKey", "token": "token"}
+SECRET_FIELDS: dict[str, str] = {
+    "password": "password",
+    "adminPass": "password",
+    "apiKey": "apiKey",
+    "api_key": "apiKey",
+    "token": "token",
+}
 #: Where an identity answer holds the token it issued: the "id" under these paths.
 TOKEN_PATHS = frozenset({"access.token", "auth.token"})
 #: Headers that carry a secret (lower case) and the kind of secret each holds.
-SECRET_HEADERS: dict[str, str] = {"x-auth-token": "token", "x-subject-token": "token",
-                                  "authorization": "authorization", "x-auth-key": "apiKey"}
+SECRET_HEADERS: dict[str, str] = {
+    "x-auth-token": "token",
+    "x-subject-token": "token",
+    "authorization": "authorization",
+    "x-auth-key": "apiKey",
+}
 #: Query parameters that carry a secret (compared in lower case, after percent-decoding) and the kind of secret each
 #: holds: every secret field and header name, and the usual names of a token in a URL.
-SECRET_QUERY_PARAMS: dict[str, str] = {**{name.lower(): kind for name, kind in SECRET_FIELDS.items()},
-                                       **SECRET_HEADERS, "auth_token": "token", "access_token": "token"}
+SECRET_QUERY_PARAMS: dict[str, str] = {
+    **{name.lower(): kind for name, kind in SECRET_FIELDS.items()},
+    **SECRET_HEADERS,
+    "auth_token": "token",
+    "access_token": "token",
+}
 MASK = "***"
 
 #: A secret key spelled plainly in JSON text; and an escape of a character such a key is made of (keys are ASCII
@@ -67,6 +81,7 @@ def redacted(value: Any) -> tuple[Any, bool]:
     def mask(kind: str, secret: str) -> str:
         found.append(kind)
         return MASK
+
     return map_secrets(value, mask), bool(found)
 
 

@@ -5,6 +5,7 @@ The configured region is served where it always was (/v1.0/{account}); every oth
 prefix (/iad/v1.0/{account}), as https://iad.databases.api.rackspacecloud.com is its own host. The API's rules
 work on an account *scope*: the account id itself in the configured region, "<account>@<REGION>" in another (an
 account id never holds "@"), so every resource of another region is a row of another scope."""
+
 from __future__ import annotations
 
 #: Every Cloud Databases region, in the order the identity catalog lists the ones besides the configured one.

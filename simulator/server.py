@@ -1,4 +1,5 @@
-"""Running the sandbox on a socket: the startup banner, start-up problems in one line, the server loop (uvloop when installed)."""
+"""Running the sandbox on a socket: the banner, start-up problems in one line, the server loop (uvloop if installed)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -41,22 +42,34 @@ def exposure_warning(host: str, config: SimulatorConfig) -> str | None:
     """What a person must know when the sandbox listens beyond loopback."""
     if is_loopback(host):
         return None
-    control = ("callers that send X-Admin-Token" if config.admin_token
-               else "nobody but loopback callers (start with --admin-token TOKEN to allow others)")
-    return (f"warning: cdbsim listens on {host or 'every address'}, reachable from other machines. The demo "
-            f"account's password, API key and token are published (in this banner and the README): anyone who "
-            f"reaches this port can use them. The /_sim/ control plane answers {control}.")
+    control = (
+        "callers that send X-Admin-Token"
+        if config.admin_token
+        else "nobody but loopback callers (start with --admin-token TOKEN to allow others)"
+    )
+    return (
+        f"warning: cdbsim listens on {host or 'every address'}, reachable from other machines. The demo "
+        f"account's password, API key and token are published (in this banner and the README): anyone who "
+        f"reaches this port can use them. The /_sim/ control plane answers {control}."
+    )
 
 
 def banner(base: str, config: SimulatorConfig) -> str:
     """What a new user needs to start: URLs, credentials, how to go faster, and copy-paste client examples."""
     demo = config.bootstrap or DemoAccount()
     endpoint = f"{base}/v1.0/{demo.account_id}"
-    limits = ("on, per minute as documented (start with --no-rate-limits to turn them off)" if config.rate_limits
-              else "off (--no-rate-limits)")
+    limits = (
+        "on, per minute as documented (start with --no-rate-limits to turn them off)"
+        if config.rate_limits
+        else "off (--no-rate-limits)"
+    )
     d = config.durations
-    lifecycles = (f"builds take {d.build:g} s, backups {d.backup:g} s + {d.backup_per_gb:g} s per GB (start with "
-                  f"--time-scale 0 to make them immediate)" if d.build or d.backup else "immediate (--time-scale 0)")
+    lifecycles = (
+        f"builds take {d.build:g} s, backups {d.backup:g} s + {d.backup_per_gb:g} s per GB (start with "
+        f"--time-scale 0 to make them immediate)"
+        if d.build or d.backup
+        else "immediate (--time-scale 0)"
+    )
     return f"""cdbsim is serving the Cloud Databases API v1.0 at {base}
   identity (v2.0):  {base}/v2.0
   dashboard:        {base}/_sim/dashboard   (open it in a browser on this machine)
@@ -92,17 +105,22 @@ async def run_server(config: SimulatorConfig, host: str, port: int, announce=pri
         app = create_app(config)
     except sqlite3.DatabaseError as exc:
         raise state_file_problem(config.db_path, exc) from None
-    runner = SandboxRunner(app, max_connections=raise_descriptor_limit(),
-                           access_log=logging.getLogger("cdbsim.access") if config.log_requests else None,
-                           access_log_class=RedactingAccessLogger)
+    runner = SandboxRunner(
+        app,
+        max_connections=raise_descriptor_limit(),
+        access_log=logging.getLogger("cdbsim.access") if config.log_requests else None,
+        access_log_class=RedactingAccessLogger,
+    )
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
     except OSError as exc:
         await runner.cleanup()
         if exc.errno == errno.EADDRINUSE:
-            raise StartupError(f"port {port} on {host} is already in use (another cdbsim?): stop that server, or "
-                               f"pick another with --port (0 picks a free one).") from None
+            raise StartupError(
+                f"port {port} on {host} is already in use (another cdbsim?): stop that server, or "
+                f"pick another with --port (0 picks a free one)."
+            ) from None
         raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
     bound = runner.addresses[0][1] if runner.addresses else port
     shown = "127.0.0.1" if host in ("0.0.0.0", "") else host

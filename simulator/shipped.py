@@ -1,4 +1,5 @@
 """Where the files cdbsim ships inside its package are (fault scenarios, the seed recording), checkout or wheel."""
+
 from __future__ import annotations
 
 from importlib.resources import files

@@ -1,27 +1,41 @@
 """Store: the only place that speaks SQL; one SQLite database (file or memory) through sqlite-utils."""
+
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from sqlite_utils import Database
 
-from simulator.repos.faults import FaultsRepo, migrations as fault_migrations
 from simulator.migrations import migrations as core_migrations
 from simulator.repos.accounts import AccountsRepo
-from simulator.repos.backups import BackupsRepo, migrations as backup_migrations
-from simulator.repos.configurations import ConfigurationsRepo, migrations as configuration_migrations
-from simulator.repos.copies import CopiesRepo, migrations as copy_migrations
-from simulator.repos.ha import HaRepo, migrations as ha_migrations
+from simulator.repos.backups import BackupsRepo
+from simulator.repos.backups import migrations as backup_migrations
+from simulator.repos.configurations import ConfigurationsRepo
+from simulator.repos.configurations import migrations as configuration_migrations
+from simulator.repos.copies import CopiesRepo
+from simulator.repos.copies import migrations as copy_migrations
+from simulator.repos.faults import FaultsRepo
+from simulator.repos.faults import migrations as fault_migrations
+from simulator.repos.ha import HaRepo
+from simulator.repos.ha import migrations as ha_migrations
 from simulator.repos.instances import InstancesRepo
 from simulator.repos.journal import JournalRepo
-from simulator.repos.replication import ReplicationRepo, migrations as replication_migrations
+from simulator.repos.replication import ReplicationRepo
+from simulator.repos.replication import migrations as replication_migrations
 from simulator.repos.state import StateRepo
 
 #: Every migration set, core first.
-MIGRATION_SETS = (core_migrations, backup_migrations, fault_migrations, configuration_migrations,
-                  replication_migrations, ha_migrations, copy_migrations)
+MIGRATION_SETS = (
+    core_migrations,
+    backup_migrations,
+    fault_migrations,
+    configuration_migrations,
+    replication_migrations,
+    ha_migrations,
+    copy_migrations,
+)
 
 
 class Store:
@@ -45,10 +59,11 @@ class Store:
         self.state = StateRepo(db)
 
     @classmethod
-    def open(cls, path: str = ":memory:") -> "Store":
+    def open(cls, path: str = ":memory:") -> Store:
         """Open (and migrate) the database at path; ':memory:' for a throwaway one."""
-        conn = sqlite3.connect(path if path != ":memory:" else ":memory:", check_same_thread=False,
-                               isolation_level=None)
+        conn = sqlite3.connect(
+            path if path != ":memory:" else ":memory:", check_same_thread=False, isolation_level=None
+        )
         if path != ":memory:":
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")

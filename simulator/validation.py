@@ -1,4 +1,5 @@
 """Request body schemas (Trove's apischema, Draft 4) and the 400 'Validation error: ...' they produce."""
+
 from __future__ import annotations
 
 import re
@@ -15,18 +16,33 @@ UUID_PATTERN = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]
 
 non_empty_string = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^.*[0-9a-zA-Z]+.*$"}
 uuid = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": UUID_PATTERN}
-volume_size = {"oneOf": [{"type": "integer", "minimum": 1},
-                         {"type": "string", "minLength": 1, "maxLength": 20, "pattern": "^0*[1-9]+[0-9]*$"}]}
+volume_size = {
+    "oneOf": [
+        {"type": "integer", "minimum": 1},
+        {"type": "string", "minLength": 1, "maxLength": 20, "pattern": "^0*[1-9]+[0-9]*$"},
+    ]
+}
 flavor_ref = {"oneOf": [non_empty_string, {"type": "integer"}]}
 host_string = {"type": "string", "minLength": 1, "pattern": r"^[%]?[\w(-).]*[%]?$"}
-database = {"type": "object", "required": ["name"],
-            "properties": {"name": non_empty_string, "character_set": non_empty_string,
-                           "collate": non_empty_string}}
-databases_ref = {"type": "array", "items": {"type": "object", "required": ["name"],
-                                            "properties": {"name": non_empty_string}}}
-user = {"type": "object", "required": ["name", "password"],
-        "properties": {"name": non_empty_string, "password": non_empty_string, "host": host_string,
-                       "databases": databases_ref}}
+database = {
+    "type": "object",
+    "required": ["name"],
+    "properties": {"name": non_empty_string, "character_set": non_empty_string, "collate": non_empty_string},
+}
+databases_ref = {
+    "type": "array",
+    "items": {"type": "object", "required": ["name"], "properties": {"name": non_empty_string}},
+}
+user = {
+    "type": "object",
+    "required": ["name", "password"],
+    "properties": {
+        "name": non_empty_string,
+        "password": non_empty_string,
+        "host": host_string,
+        "databases": databases_ref,
+    },
+}
 regions = {"type": "array", "items": {"enum": list(REGIONS)}}
 schedule_fields = {
     "day_of_week": {"type": "integer", "minimum": 0, "maximum": 7},
@@ -38,173 +54,375 @@ schedule_fields = {
 
 SCHEMAS: dict[str, dict] = {
     "instance_create": {
-        "type": "object", "required": ["instance"],
-        "properties": {"instance": {
-            "type": "object", "required": ["name", "flavorRef", "volume"],
-            "properties": {
-                "name": non_empty_string,
-                "flavorRef": flavor_ref,
-                "volume": {"type": "object", "required": ["size"],
-                           "properties": {"size": volume_size,
-                                          "type": {"oneOf": [non_empty_string, {"type": "null"}]}}},
-                "databases": {"type": "array", "items": database},
-                "users": {"type": "array", "items": user},
-                "restorePoint": {"type": "object", "required": ["backupRef"],
-                                 "properties": {"backupRef": non_empty_string}},
-                "datastore": {"type": "object", "properties": {"type": non_empty_string,
-                                                               "version": non_empty_string}},
-                "configuration": {"type": "string"},
-            }}},
+        "type": "object",
+        "required": ["instance"],
+        "properties": {
+            "instance": {
+                "type": "object",
+                "required": ["name", "flavorRef", "volume"],
+                "properties": {
+                    "name": non_empty_string,
+                    "flavorRef": flavor_ref,
+                    "volume": {
+                        "type": "object",
+                        "required": ["size"],
+                        "properties": {"size": volume_size, "type": {"oneOf": [non_empty_string, {"type": "null"}]}},
+                    },
+                    "databases": {"type": "array", "items": database},
+                    "users": {"type": "array", "items": user},
+                    "restorePoint": {
+                        "type": "object",
+                        "required": ["backupRef"],
+                        "properties": {"backupRef": non_empty_string},
+                    },
+                    "datastore": {
+                        "type": "object",
+                        "properties": {"type": non_empty_string, "version": non_empty_string},
+                    },
+                    "configuration": {"type": "string"},
+                },
+            }
+        },
     },
     "instance_update": {
-        "type": "object", "required": ["instance"],
-        "properties": {"instance": {"type": "object", "additionalProperties": False, "properties": {
-            "name": non_empty_string, "configuration": {"type": ["string", "null"]},
-            "datastore_version": non_empty_string,
-            "replica_of": {"type": ["string", "null"]}, "slave_of": {"type": ["string", "null"]}}}},
+        "type": "object",
+        "required": ["instance"],
+        "properties": {
+            "instance": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    "name": non_empty_string,
+                    "configuration": {"type": ["string", "null"]},
+                    "datastore_version": non_empty_string,
+                    "replica_of": {"type": ["string", "null"]},
+                    "slave_of": {"type": ["string", "null"]},
+                },
+            }
+        },
     },
     "action": {"type": "object", "minProperties": 1, "maxProperties": 1},
     "restart": {"type": "object", "properties": {"restart": {"type": "object"}}},
-    "resize_flavor": {"type": "object", "properties": {"resize": {
-        "type": "object", "required": ["flavorRef"], "properties": {"flavorRef": flavor_ref}}}},
-    "resize_volume": {"type": "object", "properties": {"resize": {
-        "type": "object", "required": ["volume"], "properties": {"volume": {
-            "type": "object", "required": ["size"], "properties": {"size": volume_size}}}}}},
-    "databases_create": {"type": "object", "required": ["databases"],
-                         "properties": {"databases": {"type": "array", "minItems": 1, "items": database}}},
-    "users_create": {"type": "object", "required": ["users"],
-                     "properties": {"users": {"type": "array", "minItems": 1, "items": user}}},
-    "users_password": {"type": "object", "required": ["users"],
-                       "properties": {"users": {"type": "array", "minItems": 1, "items": {
-                           "type": "object", "required": ["name", "password"],
-                           "properties": {"name": non_empty_string, "password": non_empty_string,
-                                          "host": host_string}}}}},
-    "user_update": {"type": "object", "required": ["user"],
-                    "properties": {"user": {"type": "object", "minProperties": 1,
-                                            "properties": {"name": non_empty_string,
-                                                           "password": non_empty_string,
-                                                           "host": host_string}}}},
+    "resize_flavor": {
+        "type": "object",
+        "properties": {
+            "resize": {"type": "object", "required": ["flavorRef"], "properties": {"flavorRef": flavor_ref}}
+        },
+    },
+    "resize_volume": {
+        "type": "object",
+        "properties": {
+            "resize": {
+                "type": "object",
+                "required": ["volume"],
+                "properties": {"volume": {"type": "object", "required": ["size"], "properties": {"size": volume_size}}},
+            }
+        },
+    },
+    "databases_create": {
+        "type": "object",
+        "required": ["databases"],
+        "properties": {"databases": {"type": "array", "minItems": 1, "items": database}},
+    },
+    "users_create": {
+        "type": "object",
+        "required": ["users"],
+        "properties": {"users": {"type": "array", "minItems": 1, "items": user}},
+    },
+    "users_password": {
+        "type": "object",
+        "required": ["users"],
+        "properties": {
+            "users": {
+                "type": "array",
+                "minItems": 1,
+                "items": {
+                    "type": "object",
+                    "required": ["name", "password"],
+                    "properties": {"name": non_empty_string, "password": non_empty_string, "host": host_string},
+                },
+            }
+        },
+    },
+    "user_update": {
+        "type": "object",
+        "required": ["user"],
+        "properties": {
+            "user": {
+                "type": "object",
+                "minProperties": 1,
+                "properties": {"name": non_empty_string, "password": non_empty_string, "host": host_string},
+            }
+        },
+    },
     "grant": {"type": "object", "required": ["databases"], "properties": {"databases": databases_ref}},
     "backup_create": {
-        "type": "object", "required": ["backup"],
-        "properties": {"backup": {
-            "type": "object", "required": ["name"],
-            "properties": {
-                "name": {**non_empty_string, "maxLength": 64},
-                "description": {"type": ["string", "null"], "maxLength": 255},
-                "instance": {"type": ["string", "null"], "pattern": UUID_PATTERN},
-                "parent_id": uuid,
-                "incremental": {"type": "integer", "minimum": 0, "maximum": 1},
-                "swift_container": {"type": "string"},
-                "copy_to": regions,
-                "source": {"type": "object", "required": ["type", "id"],
-                           "properties": {"type": {"enum": ["instance", "ha"]}, "id": uuid}},
-                "restore_from": {"type": "object"},
-            }}},
+        "type": "object",
+        "required": ["backup"],
+        "properties": {
+            "backup": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "name": {**non_empty_string, "maxLength": 64},
+                    "description": {"type": ["string", "null"], "maxLength": 255},
+                    "instance": {"type": ["string", "null"], "pattern": UUID_PATTERN},
+                    "parent_id": uuid,
+                    "incremental": {"type": "integer", "minimum": 0, "maximum": 1},
+                    "swift_container": {"type": "string"},
+                    "copy_to": regions,
+                    "source": {
+                        "type": "object",
+                        "required": ["type", "id"],
+                        "properties": {"type": {"enum": ["instance", "ha"]}, "id": uuid},
+                    },
+                    "restore_from": {"type": "object"},
+                },
+            }
+        },
     },
     "schedule_create": {
-        "type": "object", "required": ["schedule"],
-        "properties": {"schedule": {
-            "type": "object", "required": ["action", "day_of_week", "hour", "minute"],
-            "properties": {**schedule_fields,
-                           "action": {"enum": ["backup"]},
-                           "instance_id": {"type": "string", "pattern": UUID_PATTERN},
-                           "source_id": {"type": "string", "pattern": UUID_PATTERN},
-                           "source_type": {"enum": ["instance", "ha"]}}}},
+        "type": "object",
+        "required": ["schedule"],
+        "properties": {
+            "schedule": {
+                "type": "object",
+                "required": ["action", "day_of_week", "hour", "minute"],
+                "properties": {
+                    **schedule_fields,
+                    "action": {"enum": ["backup"]},
+                    "instance_id": {"type": "string", "pattern": UUID_PATTERN},
+                    "source_id": {"type": "string", "pattern": UUID_PATTERN},
+                    "source_type": {"enum": ["instance", "ha"]},
+                },
+            }
+        },
     },
     "schedule_update": {
-        "type": "object", "required": ["schedule"],
-        "properties": {"schedule": {
-            "type": "object",
-            "properties": {**schedule_fields,
-                           "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]}}}},
+        "type": "object",
+        "required": ["schedule"],
+        "properties": {
+            "schedule": {
+                "type": "object",
+                "properties": {
+                    **schedule_fields,
+                    "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]},
+                },
+            }
+        },
     },
     "configuration_create": {
-        "type": "object", "required": ["configuration"],
-        "properties": {"configuration": {
-            "type": "object", "required": ["name", "values"], "additionalProperties": False,
-            "properties": {"name": non_empty_string, "description": non_empty_string, "values": {"type": "object"},
-                           "datastore": {"type": "object", "additionalProperties": False,
-                                         "properties": {"type": non_empty_string, "version": non_empty_string}}}}},
+        "type": "object",
+        "required": ["configuration"],
+        "properties": {
+            "configuration": {
+                "type": "object",
+                "required": ["name", "values"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": non_empty_string,
+                    "description": non_empty_string,
+                    "values": {"type": "object"},
+                    "datastore": {
+                        "type": "object",
+                        "additionalProperties": False,
+                        "properties": {"type": non_empty_string, "version": non_empty_string},
+                    },
+                },
+            }
+        },
     },
     "configuration_edit": {
-        "type": "object", "required": ["configuration"],
-        "properties": {"configuration": {"type": "object", "required": ["values"], "additionalProperties": False,
-                                         "properties": {"values": {"type": "object"}}}},
+        "type": "object",
+        "required": ["configuration"],
+        "properties": {
+            "configuration": {
+                "type": "object",
+                "required": ["values"],
+                "additionalProperties": False,
+                "properties": {"values": {"type": "object"}},
+            }
+        },
     },
     "configuration_update": {
-        "type": "object", "required": ["configuration"],
-        "properties": {"configuration": {"type": "object", "additionalProperties": False, "properties": {
-            "name": non_empty_string, "description": non_empty_string, "values": {"type": "object"}}}},
+        "type": "object",
+        "required": ["configuration"],
+        "properties": {
+            "configuration": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"name": non_empty_string, "description": non_empty_string, "values": {"type": "object"}},
+            }
+        },
     },
-    "upgrade": {"type": "object", "required": ["upgrade"], "properties": {"upgrade": {
-        "type": "object", "required": ["datastore_version"], "additionalProperties": False,
-        "properties": {"datastore_type": non_empty_string, "datastore_version": non_empty_string}}}},
-    "save_logs": {"type": "object", "required": ["save_logs"], "properties": {"save_logs": {
-        "type": "object", "additionalProperties": False, "properties": {"allow_ha": {"type": "boolean"}}}}},
+    "upgrade": {
+        "type": "object",
+        "required": ["upgrade"],
+        "properties": {
+            "upgrade": {
+                "type": "object",
+                "required": ["datastore_version"],
+                "additionalProperties": False,
+                "properties": {"datastore_type": non_empty_string, "datastore_version": non_empty_string},
+            }
+        },
+    },
+    "save_logs": {
+        "type": "object",
+        "required": ["save_logs"],
+        "properties": {
+            "save_logs": {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"allow_ha": {"type": "boolean"}},
+            }
+        },
+    },
 }
 
-ha_node = {"type": "object", "required": ["name", "flavorRef", "volume"],
-           "properties": {"name": non_empty_string, "flavorRef": flavor_ref,
-                          "volume": {"type": "object", "required": ["size"], "properties": {"size": volume_size}}}}
-acls = {"type": "array", "items": {"type": "object", "required": ["address"],
-                                   "properties": {"address": {"type": "string", "minLength": 1, "maxLength": 64}}}}
+ha_node = {
+    "type": "object",
+    "required": ["name", "flavorRef", "volume"],
+    "properties": {
+        "name": non_empty_string,
+        "flavorRef": flavor_ref,
+        "volume": {"type": "object", "required": ["size"], "properties": {"size": volume_size}},
+    },
+}
+acls = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["address"],
+        "properties": {"address": {"type": "string", "minLength": 1, "maxLength": 64}},
+    },
+}
 networks = {"type": "array", "items": {"enum": ["servicenet", "public"]}}
 any_name = {"type": "string", "minLength": 1, "maxLength": 255}
-SCHEMAS.update({
-    "replica_create": {
-        "type": "object", "required": ["instance"],
-        "properties": {"instance": {
-            "type": "object", "required": ["name"],
+SCHEMAS.update(
+    {
+        "replica_create": {
+            "type": "object",
+            "required": ["instance"],
             "properties": {
-                "name": non_empty_string, "replica_of": uuid, "slave_of": uuid,
-                "replica_count": {"type": "integer", "minimum": 1, "maximum": 3},
-                "flavorRef": flavor_ref,
-                "volume": {"type": "object", "required": ["size"],
-                           "properties": {"size": volume_size,
-                                          "type": {"oneOf": [non_empty_string, {"type": "null"}]}}},
-                "datastore": {"type": "object", "properties": {"type": non_empty_string,
-                                                               "version": non_empty_string}},
-                "configuration": {"type": "string"},
-            }}},
-    },
-    "promote_to_replica_source": {"type": "object", "properties": {"promote_to_replica_source": {"type": "object"}}},
-    "eject_replica_source": {"type": "object", "properties": {"eject_replica_source": {"type": "object"}}},
-    "convert_to_ha": {"type": "object", "required": ["convert_to_ha"], "properties": {"convert_to_ha": {
-        "type": "object", "required": ["name"],
-        "properties": {"name": any_name, "acls": acls, "networks": networks}}}},
-    "ha_create": {
-        "type": "object", "required": ["ha"],
-        "properties": {"ha": {
-            "type": "object", "required": ["name", "datastore", "replica_source", "replicas"],
+                "instance": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "name": non_empty_string,
+                        "replica_of": uuid,
+                        "slave_of": uuid,
+                        "replica_count": {"type": "integer", "minimum": 1, "maximum": 3},
+                        "flavorRef": flavor_ref,
+                        "volume": {
+                            "type": "object",
+                            "required": ["size"],
+                            "properties": {
+                                "size": volume_size,
+                                "type": {"oneOf": [non_empty_string, {"type": "null"}]},
+                            },
+                        },
+                        "datastore": {
+                            "type": "object",
+                            "properties": {"type": non_empty_string, "version": non_empty_string},
+                        },
+                        "configuration": {"type": "string"},
+                    },
+                }
+            },
+        },
+        "promote_to_replica_source": {
+            "type": "object",
+            "properties": {"promote_to_replica_source": {"type": "object"}},
+        },
+        "eject_replica_source": {"type": "object", "properties": {"eject_replica_source": {"type": "object"}}},
+        "convert_to_ha": {
+            "type": "object",
+            "required": ["convert_to_ha"],
             "properties": {
-                "name": any_name,
-                "datastore": {"type": "object", "required": ["type", "version"],
-                              "properties": {"type": non_empty_string, "version": non_empty_string}},
-                "replica_source": {"type": "array", "minItems": 1, "items": ha_node},
-                "replicas": {"type": "array", "minItems": 1, "items": ha_node},
-                "networks": networks, "configuration": {"type": "string"}, "acls": acls,
-            }}},
-    },
-    "ha_update": {"type": "object", "required": ["ha_instance"], "properties": {"ha_instance": {
-        "type": "object", "required": ["configuration"], "additionalProperties": False,
-        "properties": {"configuration": {"type": ["string", "null"]}}}}},
-    "ha_acl": {"type": "object", "required": ["address"], "properties": {"address": {"type": "string"}}},
-    "ha_add_replica": {"type": "object", "properties": {"add_replica": {
-        "type": "object", "required": ["replica_details"], "properties": {"replica_details": ha_node}}}},
-    "ha_remove_replica": {"type": "object", "properties": {"remove_replica": uuid}},
-    "ha_resize_volumes": {"type": "object", "properties": {"resize_volumes": {
-        "type": "object", "required": ["size"], "properties": {"size": volume_size}}}},
-    "ha_resize_flavor": {"type": "object", "properties": {"resize_flavor": flavor_ref}},
-    "ha_restart": {"type": "object", "properties": {"restart": {"type": "object"}}},
-    "ha_upgrade": SCHEMAS["upgrade"],
-    "backup_action": {"type": "object", "required": ["copy-backup"], "properties": {"copy-backup": {
-        "type": "object", "required": ["target_backup_region"],
-        "properties": {"target_backup_region": {"type": "string", "enum": list(ALL_REGIONS) + [r.lower()
-                                                                                          for r in ALL_REGIONS]},
-                       "name": {**non_empty_string, "maxLength": 64},
-                       "description": {"type": ["string", "null"], "maxLength": 255}}}}},
-})
+                "convert_to_ha": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {"name": any_name, "acls": acls, "networks": networks},
+                }
+            },
+        },
+        "ha_create": {
+            "type": "object",
+            "required": ["ha"],
+            "properties": {
+                "ha": {
+                    "type": "object",
+                    "required": ["name", "datastore", "replica_source", "replicas"],
+                    "properties": {
+                        "name": any_name,
+                        "datastore": {
+                            "type": "object",
+                            "required": ["type", "version"],
+                            "properties": {"type": non_empty_string, "version": non_empty_string},
+                        },
+                        "replica_source": {"type": "array", "minItems": 1, "items": ha_node},
+                        "replicas": {"type": "array", "minItems": 1, "items": ha_node},
+                        "networks": networks,
+                        "configuration": {"type": "string"},
+                        "acls": acls,
+                    },
+                }
+            },
+        },
+        "ha_update": {
+            "type": "object",
+            "required": ["ha_instance"],
+            "properties": {
+                "ha_instance": {
+                    "type": "object",
+                    "required": ["configuration"],
+                    "additionalProperties": False,
+                    "properties": {"configuration": {"type": ["string", "null"]}},
+                }
+            },
+        },
+        "ha_acl": {"type": "object", "required": ["address"], "properties": {"address": {"type": "string"}}},
+        "ha_add_replica": {
+            "type": "object",
+            "properties": {
+                "add_replica": {
+                    "type": "object",
+                    "required": ["replica_details"],
+                    "properties": {"replica_details": ha_node},
+                }
+            },
+        },
+        "ha_remove_replica": {"type": "object", "properties": {"remove_replica": uuid}},
+        "ha_resize_volumes": {
+            "type": "object",
+            "properties": {
+                "resize_volumes": {"type": "object", "required": ["size"], "properties": {"size": volume_size}}
+            },
+        },
+        "ha_resize_flavor": {"type": "object", "properties": {"resize_flavor": flavor_ref}},
+        "ha_restart": {"type": "object", "properties": {"restart": {"type": "object"}}},
+        "ha_upgrade": SCHEMAS["upgrade"],
+        "backup_action": {
+            "type": "object",
+            "required": ["copy-backup"],
+            "properties": {
+                "copy-backup": {
+                    "type": "object",
+                    "required": ["target_backup_region"],
+                    "properties": {
+                        "target_backup_region": {
+                            "type": "string",
+                            "enum": list(ALL_REGIONS) + [r.lower() for r in ALL_REGIONS],
+                        },
+                        "name": {**non_empty_string, "maxLength": 64},
+                        "description": {"type": ["string", "null"], "maxLength": 255},
+                    },
+                }
+            },
+        },
+    }
+)
 
 _VALIDATORS = {name: jsonschema.Draft4Validator(schema) for name, schema in SCHEMAS.items()}
 
@@ -231,6 +449,7 @@ def _all(checks: list[Callable[[object], bool]]) -> Callable[[object], bool]:
             if not c(x):
                 return False
         return True
+
     return run
 
 
@@ -284,8 +503,14 @@ def _one_of(value, schema: dict) -> Check:
 
 #: keyword -> builder of its check (from the keyword's value and the whole schema).
 _KEYWORDS: dict[str, Callable[[Any, dict], Check]] = {
-    "type": _type, "required": _required, "properties": _properties, "items": _items, "pattern": _pattern,
-    "minimum": _minimum, "additionalProperties": _additional, "oneOf": _one_of,
+    "type": _type,
+    "required": _required,
+    "properties": _properties,
+    "items": _items,
+    "pattern": _pattern,
+    "minimum": _minimum,
+    "additionalProperties": _additional,
+    "oneOf": _one_of,
     "minLength": lambda n, _: lambda x: not isinstance(x, str) or len(x) >= n,
     "maxLength": lambda n, _: lambda x: not isinstance(x, str) or len(x) <= n,
     "minItems": lambda n, _: lambda x: not isinstance(x, list) or len(x) >= n,

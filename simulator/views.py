@@ -1,4 +1,5 @@
 """Pure functions from backend models to the service's JSON (Trove's views); no I/O."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -14,8 +15,10 @@ def links(base: str, account_id: str, collection: str, item_id) -> list[dict]:
     """self (with version and account) and bookmark (without either) links, on the API of the account scope's
     region."""
     root = base + regions.prefix(regions.region_of(account_id))
-    return [{"href": f"{root}/v1.0/{regions.account_of(account_id)}/{collection}/{item_id}", "rel": "self"},
-            {"href": f"{root}/{collection}/{item_id}", "rel": "bookmark"}]
+    return [
+        {"href": f"{root}/v1.0/{regions.account_of(account_id)}/{collection}/{item_id}", "rel": "self"},
+        {"href": f"{root}/{collection}/{item_id}", "rel": "bookmark"},
+    ]
 
 
 def replication(base: str, m: dict) -> dict:
@@ -23,11 +26,15 @@ def replication(base: str, m: dict) -> dict:
     source), ha_id (a node of a group)."""
     extra: dict = {}
     if m.get("replica_of"):
-        extra["replica_of"] = {"id": m["replica_of"], "links": links(base, m["account_id"], "instances",
-                                                                     m["replica_of"])}
+        extra["replica_of"] = {
+            "id": m["replica_of"],
+            "links": links(base, m["account_id"], "instances", m["replica_of"]),
+        }
     if m.get("replicas"):
-        extra["replicas"] = [{"id": r["id"], "name": r["name"], "links": links(base, m["account_id"], "instances",
-                                                                               r["id"])} for r in m["replicas"]]
+        extra["replicas"] = [
+            {"id": r["id"], "name": r["name"], "links": links(base, m["account_id"], "instances", r["id"])}
+            for r in m["replicas"]
+        ]
     if m.get("ha_id"):
         extra["ha_id"] = m["ha_id"]
     return extra
@@ -59,9 +66,17 @@ def instance(base: str, m: dict) -> dict:
     volume = {"size": m["volume_size"]}
     if m["status"] not in NO_USED_STATUSES:
         volume["used"] = m["used"]
-    group = {"configuration": {"id": m["configuration_id"], "name": m.get("configuration_name"),
-                               "links": links(base, m["account_id"], "configurations", m["configuration_id"])}
-             } if m.get("configuration_id") else {}
+    group = (
+        {
+            "configuration": {
+                "id": m["configuration_id"],
+                "name": m.get("configuration_name"),
+                "links": links(base, m["account_id"], "configurations", m["configuration_id"]),
+            }
+        }
+        if m.get("configuration_id")
+        else {}
+    )
     return {
         **group,
         **replication(base, m),
@@ -97,8 +112,11 @@ def backup(m: dict) -> dict:
     """A backup as Trove and Rackspace show it (locationRef null until COMPLETED, size null while NEW)."""
     return {
         "created": m["created"],
-        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"],
-                      "version_id": m["datastore_version_id"]},
+        "datastore": {
+            "type": m["datastore_type"],
+            "version": m["datastore_version"],
+            "version_id": m["datastore_version_id"],
+        },
         "description": m["description"],
         "flavor_ram": m["flavor_ram"],
         "id": m["id"],
@@ -108,8 +126,7 @@ def backup(m: dict) -> dict:
         "name": m["name"],
         "parent_id": m["parent_id"],
         "size": None if m["status"] == "NEW" else m["size"],
-        "source": {"type": "ha", "id": m["ha_id"]} if m.get("ha_id") else {"type": "instance",
-                                                                             "id": m["instance_id"]},
+        "source": {"type": "ha", "id": m["ha_id"]} if m.get("ha_id") else {"type": "instance", "id": m["instance_id"]},
         "status": m["status"],
         "type": m["backup_type"],
         "updated": m["updated"],
@@ -145,12 +162,20 @@ def user(u: dict) -> dict:
 
 def datastore_version(base: str, account_id: str, v: DatastoreVersion, with_datastore: bool = False) -> dict:
     body = {
-        "id": v.id, "name": v.name,
+        "id": v.id,
+        "name": v.name,
         "links": links(base, account_id, "datastores/versions", v.id),
-        "deprecated": v.deprecated, "databases_supported": True, "users_supported": True,
-        "backup_supported": True, "scheduled_backup_supported": True, "replication_supported": True,
-        "ha_supported": True, "configurations_supported": True, "volumes_supported": True,
-        "monitoring_supported": True, "at_rest_encryption_supported": v.name.endswith("enc"),
+        "deprecated": v.deprecated,
+        "databases_supported": True,
+        "users_supported": True,
+        "backup_supported": True,
+        "scheduled_backup_supported": True,
+        "replication_supported": True,
+        "ha_supported": True,
+        "configurations_supported": True,
+        "volumes_supported": True,
+        "monitoring_supported": True,
+        "at_rest_encryption_supported": v.name.endswith("enc"),
         "flavors": [flavor(base, account_id, f) for f in FLAVORS if f.id in v.flavor_ids],
     }
     if with_datastore:
@@ -159,9 +184,13 @@ def datastore_version(base: str, account_id: str, v: DatastoreVersion, with_data
 
 
 def datastore(base: str, account_id: str, ds: Datastore) -> dict:
-    return {"id": ds.id, "name": ds.name, "default_version": ds.default_version_id,
-            "links": links(base, account_id, "datastores", ds.id),
-            "versions": [datastore_version(base, account_id, v) for v in ds.versions]}
+    return {
+        "id": ds.id,
+        "name": ds.name,
+        "default_version": ds.default_version_id,
+        "links": links(base, account_id, "datastores", ds.id),
+        "versions": [datastore_version(base, account_id, v) for v in ds.versions],
+    }
 
 
 def datastores(base: str, account_id: str) -> dict:
@@ -169,5 +198,9 @@ def datastores(base: str, account_id: str) -> dict:
 
 
 def version_document(base: str) -> dict:
-    return {"id": "v1.0", "links": [{"href": f"{base}/v1.0/", "rel": "self"}], "status": "CURRENT",
-            "updated": "2012-01-01T00:00:00Z"}
+    return {
+        "id": "v1.0",
+        "links": [{"href": f"{base}/v1.0/", "rel": "self"}],
+        "status": "CURRENT",
+        "updated": "2012-01-01T00:00:00Z",
+    }

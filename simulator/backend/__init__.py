@@ -1,4 +1,5 @@
 """Backend: the API's rules, built from a Store, a Clock and Ids; never imports aiohttp."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -60,7 +61,7 @@ class Backend:
         self._settled_at_version = -1  # nothing computed yet
 
     @classmethod
-    def open(cls, config: SimulatorConfig, clock: Clock | None = None) -> "Backend":
+    def open(cls, config: SimulatorConfig, clock: Clock | None = None) -> Backend:
         """The one way to build a Backend over config's database: its clock, and ids that a reopened state file
         continues afresh (a new database repeats the seed's sequence exactly)."""
         clock = clock or Clock(config.clock, parse_time(config.start_time) if config.start_time else None)
@@ -69,7 +70,7 @@ class Backend:
         ids = Ids(config.seed if generation == 0 else config.seed * 1_000_003 + generation)
         return cls(store, clock, ids, config)
 
-    def at(self, clock: Clock, ids: Ids) -> "Backend":
+    def at(self, clock: Clock, ids: Ids) -> Backend:
         """The same store and rules on another clock and id source (demo data walks a past clock)."""
         return Backend(self.store, clock, ids, self.config)
 
@@ -85,8 +86,14 @@ class Backend:
         demo = self.config.bootstrap
         if demo and self.identity.account(demo.account_id) is None:
             with self.store.atomic():
-                self.identity.create_account(demo.account_id, username=demo.username, api_key=demo.api_key,
-                                             password=demo.password, role=demo.role, token=demo.token)
+                self.identity.create_account(
+                    demo.account_id,
+                    username=demo.username,
+                    api_key=demo.api_key,
+                    password=demo.password,
+                    role=demo.role,
+                    token=demo.token,
+                )
                 seed = DemoAccount()
                 if (demo.account_id, demo.token) == (seed.account_id, seed.token):
                     backup = self.backups.seed_demo(demo.account_id, SEED_BACKUP_ID)

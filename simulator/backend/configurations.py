@@ -1,6 +1,7 @@
 """Configuration groups (Trove's configuration service): create, list, show, merge, replace and delete them, check
 their values against the datastore version's parameters, and what attaching, changing or detaching one does to an
 instance (RESTART_REQUIRED when a value needs a restart)."""
+
 from __future__ import annotations
 
 from simulator import catalog
@@ -48,11 +49,15 @@ class Configurations:
     def get(self, account_id: str, configuration_id: str) -> dict:
         """A group with its values and how many of the account's instances use it; 404 otherwise."""
         row = self.must_get_row(account_id, configuration_id)
-        return {**self.model(row), "values": self.repo.values(row["id"]),
-                "instance_count": self.repo.instance_count(account_id, row["id"])}
+        return {
+            **self.model(row),
+            "values": self.repo.values(row["id"]),
+            "instance_count": self.repo.instance_count(account_id, row["id"]),
+        }
 
-    def instances(self, account_id: str, configuration_id: str, limit: int | None,
-                  marker: str | None) -> tuple[list[dict], str | None]:
+    def instances(
+        self, account_id: str, configuration_id: str, limit: int | None, marker: str | None
+    ) -> tuple[list[dict], str | None]:
         """One page of (id, name) of the instances using a group, and the next marker."""
         row = self.must_get_row(account_id, configuration_id)
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
@@ -74,9 +79,15 @@ class Configurations:
         values = spec["values"]
         self.check_values(values, version)
         now = api_time(self.backend.now())
-        row = {"id": self.backend.ids.uuid(taken=self.repo.exists), "account_id": account_id,
-               "name": spec["name"], "description": spec.get("description"), "datastore_version_id": version.id,
-               "created": now, "updated": now}
+        row = {
+            "id": self.backend.ids.uuid(taken=self.repo.exists),
+            "account_id": account_id,
+            "name": spec["name"],
+            "description": spec.get("description"),
+            "datastore_version_id": version.id,
+            "created": now,
+            "updated": now,
+        }
         self.repo.insert(row, values)
         return {**self.model(row), "values": dict(sorted(values.items())), "instance_count": 0}
 
@@ -110,9 +121,11 @@ class Configurations:
         """DELETE: 202; refused while any instance (even one being deleted) still uses the group."""
         row = self.must_get_row(account_id, configuration_id)
         if self.repo.instance_count(account_id, row["id"]):
-            raise BadRequest("A configuration group cannot be deleted if it is associated with one or more "
-                             "non-terminated instances. Detach the configuration group from all non-terminated "
-                             "instances and please try again.")
+            raise BadRequest(
+                "A configuration group cannot be deleted if it is associated with one or more "
+                "non-terminated instances. Detach the configuration group from all non-terminated "
+                "instances and please try again."
+            )
         self.repo.delete(row["id"])
 
     def _changed(self, row: dict, before: dict, after: dict) -> None:
@@ -131,23 +144,29 @@ class Configurations:
         """Trove's checks of a group's values against the version's parameters (422 on the first bad one)."""
         params = {name.lower(): p for name, p in parameters_of(version.id).items()}
         if not params:
-            raise UnprocessableEntity(f"Configuration groups are not supported for this datastore: "
-                                      f"{version.datastore_name} {version.name}")
+            raise UnprocessableEntity(
+                f"Configuration groups are not supported for this datastore: {version.datastore_name} {version.name}"
+            )
         for key, value in values.items():
             param = params.get(key.lower())
             if param is None:
-                raise UnprocessableEntity(f"The configuration parameter {key} is not supported for this "
-                                          f"datastore: {version.datastore_name} {version.name}.")
+                raise UnprocessableEntity(
+                    f"The configuration parameter {key} is not supported for this "
+                    f"datastore: {version.datastore_name} {version.name}."
+                )
             is_int = isinstance(value, int) and not isinstance(value, bool)
             if not (is_int if param.type == "integer" else isinstance(value, str)):
-                raise UnprocessableEntity(f"The value provided for the configuration parameter {key} is not of "
-                                          f"type {param.type}.")
+                raise UnprocessableEntity(
+                    f"The value provided for the configuration parameter {key} is not of type {param.type}."
+                )
             if is_int and param.min is not None and value < param.min:
-                raise UnprocessableEntity(f"The value for the configuration parameter {key} is less than the "
-                                          f"minimum allowed: {param.min}")
+                raise UnprocessableEntity(
+                    f"The value for the configuration parameter {key} is less than the minimum allowed: {param.min}"
+                )
             if is_int and param.max is not None and value > param.max:
-                raise UnprocessableEntity(f"The value for the configuration parameter {key} is greater than the "
-                                          f"maximum allowed: {param.max}")
+                raise UnprocessableEntity(
+                    f"The value for the configuration parameter {key} is greater than the maximum allowed: {param.max}"
+                )
 
     @staticmethod
     def needs_restart(names, version_id: str) -> bool:
@@ -174,8 +193,9 @@ class Configurations:
             raise not_found(name)
         return param
 
-    def version_defaults(self, version_id: str, flavor_ref: str) -> tuple[catalog.DatastoreVersion, catalog.Flavor,
-                                                                          dict[str, dict]]:
+    def version_defaults(
+        self, version_id: str, flavor_ref: str
+    ) -> tuple[catalog.DatastoreVersion, catalog.Flavor, dict[str, dict]]:
         """GET /datastore/version/{v}/configuration/{flavor}: each default with its parameter's details."""
         version = catalog.find_version(version_id)
         flavor = catalog.get_flavor(flavor_ref)
@@ -196,23 +216,28 @@ class Configurations:
         if row is None:
             raise ItemNotFound(f"Configuration group id: {configuration_id} could not be found.")
         if row["datastore_version_id"] != version_id:
-            raise BadRequest(f"Datastore Version on Configuration {row['datastore_version_id']} does not match "
-                             f"the Datastore Version on the instance {version_id}.")
+            raise BadRequest(
+                f"Datastore Version on Configuration {row['datastore_version_id']} does not match "
+                f"the Datastore Version on the instance {version_id}."
+            )
         return row
 
     def check_assign_state(self, instance: dict, task_word: str | None) -> None:
         """Attach and detach need a running instance with no task, not even RESTART_REQUIRED (Trove's 400)."""
         status = task_word if instance["task"] else (instance["status"] if instance["status"] != "ACTIVE" else None)
         if status:
-            raise BadRequest(f"The operation you have requested cannot be executed because the instance status "
-                             f"is currently: {status}.")
+            raise BadRequest(
+                f"The operation you have requested cannot be executed because the instance status "
+                f"is currently: {status}."
+            )
 
     def attach(self, instance: dict, configuration_id: str, task_word: str | None) -> None:
         """PUT/PATCH {"instance": {"configuration": id}}: the group's values apply at once, or the instance waits in
         RESTART_REQUIRED when one of them needs a restart."""
         if instance["configuration_id"]:
-            raise BadRequest(f"Instance {instance['id']} already has a Configuration Group attached: "
-                             f"{instance['configuration_id']}.")
+            raise BadRequest(
+                f"Instance {instance['id']} already has a Configuration Group attached: {instance['configuration_id']}."
+            )
         self.check_assign_state(instance, task_word)
         row = self.check_for_instance(instance["account_id"], configuration_id, instance["datastore_version_id"])
         changes: dict = {"configuration_id": row["id"]}
@@ -267,10 +292,18 @@ class Configurations:
         id is fixed, so the seed page's restore still draws the id it documents."""
         instance = self.backend.instances.must_get_row(account_id, instance_id)
         now = api_time(self.backend.now())
-        self.repo.insert({"id": configuration_id, "account_id": account_id, "name": "MySQL Tuned Config",
-                          "description": "Dynamic settings: applied without a restart",
-                          "datastore_version_id": instance["datastore_version_id"], "created": now, "updated": now},
-                         {"connect_timeout": 120, "max_connections": 80})
+        self.repo.insert(
+            {
+                "id": configuration_id,
+                "account_id": account_id,
+                "name": "MySQL Tuned Config",
+                "description": "Dynamic settings: applied without a restart",
+                "datastore_version_id": instance["datastore_version_id"],
+                "created": now,
+                "updated": now,
+            },
+            {"connect_timeout": 120, "max_connections": 80},
+        )
         self.backend.store.instances.update(instance_id, {"configuration_id": configuration_id})
 
     def attached_ids(self, account_id: str, configuration_id: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Copying a backup to another region (POST /backups/{id}/action with copy-backup): which backups may be copied
 where, and the copy the target region then holds (NEW, BUILDING, COMPLETED on the simulator's clock)."""
+
 from __future__ import annotations
 
 from simulator import regions
@@ -29,20 +30,24 @@ class BackupCopies:
         here = regions.region_name(account_id, default)
         target = spec["target_backup_region"].upper()
         if here in NO_COPIES or target in NO_COPIES:
-            raise BadRequest(f"Backups cannot be copied to or from LON (backup {backup_id} is in {here}, the target "
-                             f"is {target}).")
+            raise BadRequest(
+                f"Backups cannot be copied to or from LON (backup {backup_id} is in {here}, the target is {target})."
+            )
         if target == here:
             raise BadRequest(f"Backup {backup_id} is already in {here}: name another target_backup_region.")
         if backup["status"] != "COMPLETED":
-            raise BadRequest(f"Backup {backup_id} cannot be copied because it is not completed "
-                             f"(status {backup['status']}).")
+            raise BadRequest(
+                f"Backup {backup_id} cannot be copied because it is not completed (status {backup['status']})."
+            )
         scope = regions.in_region(account_id, target, default)
         parent = None
         if backup["parent_id"]:
             parent = self.parent_in(scope, backup["parent_id"])
             if parent is None:
-                raise BadRequest(f"Backup {backup_id} is incremental and its parent {backup['parent_id']} is not in "
-                                 f"{target}: copy the parent to {target} first.")
+                raise BadRequest(
+                    f"Backup {backup_id} is incremental and its parent {backup['parent_id']} is not in "
+                    f"{target}: copy the parent to {target} first."
+                )
         limit = self.backend.instances.quota(scope, "backups", self.backend.config.max_backups)
         if self.repo.count(scope) >= limit:
             raise OverLimit("Quota exceeded for resources: ['backups'].")
@@ -61,18 +66,40 @@ class BackupCopies:
         now = self.backend.now()
         start = now.timestamp()
         durations = self.backend.config.durations
-        row = {key: backup[key] for key in ("instance_id", "backup_type", "datastore_type", "datastore_version",
-                                             "datastore_version_id", "flavor_ram", "volume_size", "size",
-                                             "contents")}
-        row.update({
-            "id": self.backend.ids.uuid(taken=lambda i: self.repo.exists("backups", i)), "account_id": scope,
-            "seq": self.repo.next_seq(), "name": spec.get("name") or backup["name"],
-            "description": spec.get("description", backup["description"]),
-            "parent_id": parent["id"] if parent else None, "is_automated": 0, "schedule_id": None,
-            "status": "NEW", "created": api_time(now), "updated": api_time(now), "created_at": start,
-            "building_at": start + durations.backup * 0.25,
-            "completed_at": start + durations.backup + (backup["size"] or 0) * durations.backup_per_gb,
-            "location": None, "fault": None, "copy_of": backup["id"],
-        })
+        row = {
+            key: backup[key]
+            for key in (
+                "instance_id",
+                "backup_type",
+                "datastore_type",
+                "datastore_version",
+                "datastore_version_id",
+                "flavor_ram",
+                "volume_size",
+                "size",
+                "contents",
+            )
+        }
+        row.update(
+            {
+                "id": self.backend.ids.uuid(taken=lambda i: self.repo.exists("backups", i)),
+                "account_id": scope,
+                "seq": self.repo.next_seq(),
+                "name": spec.get("name") or backup["name"],
+                "description": spec.get("description", backup["description"]),
+                "parent_id": parent["id"] if parent else None,
+                "is_automated": 0,
+                "schedule_id": None,
+                "status": "NEW",
+                "created": api_time(now),
+                "updated": api_time(now),
+                "created_at": start,
+                "building_at": start + durations.backup * 0.25,
+                "completed_at": start + durations.backup + (backup["size"] or 0) * durations.backup_per_gb,
+                "location": None,
+                "fault": None,
+                "copy_of": backup["id"],
+            }
+        )
         self.repo.insert(row)
         return row

@@ -1,4 +1,5 @@
 """Databases (schemas) on an instance: MySQL's name rules, reserved names, duplicates."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,14 @@ from simulator.validation import validate
 #: breaks and unicode spaces): control characters in a name are bad input.
 NAME = re.compile(r"^[A-Za-z0-9_-]+[ \?\#\@]*[A-Za-z0-9_-]+$")
 RESERVED = ("lost+found", "information_schema", "mysql", "performance_schema", "sys")
-CHARSETS = {"utf8": "utf8_general_ci", "utf8mb4": "utf8mb4_general_ci", "latin1": "latin1_swedish_ci",
-            "ascii": "ascii_general_ci", "binary": "binary", "utf16": "utf16_general_ci"}
+CHARSETS = {
+    "utf8": "utf8_general_ci",
+    "utf8mb4": "utf8mb4_general_ci",
+    "latin1": "latin1_swedish_ci",
+    "ascii": "ascii_general_ci",
+    "binary": "binary",
+    "utf16": "utf16_general_ci",
+}
 PAGE_SIZE = 100
 
 
@@ -20,7 +27,7 @@ def check_name(name: str) -> None:
     if len(name) > 64:
         raise BadRequest(f"Database name '{name}' is too long. Max length = 64.")
     if name.lower() in RESERVED:
-        raise BadRequest(f"Database name \"{name}\" is on the reserved list: {list(RESERVED)!r}.")
+        raise BadRequest(f'Database name "{name}" is on the reserved list: {list(RESERVED)!r}.')
     if not NAME.match(name) or "\\" in name:
         raise BadRequest(f"'{name}' is not a valid database name.")
 
@@ -50,15 +57,19 @@ class Databases:
         dbs = [normalise(d) for d in databases]
         names = [d["name"] for d in dbs]
         if len(set(names)) != len(names):
-            raise BadRequest("Two or more databases share the same name in the initial databases list. "
-                             "Please correct the names or remove the duplicate entries.")
+            raise BadRequest(
+                "Two or more databases share the same name in the initial databases list. "
+                "Please correct the names or remove the duplicate entries."
+            )
         parsed_users = self.backend.users.parse(users)
         for user in parsed_users:
             for db_name in user["databases"]:
                 if db_name not in names:
-                    raise BadRequest(f"The request indicates that user {user['name']} should have access to "
-                                     f"database {db_name}, but database {db_name} is not included in the "
-                                     f"initial databases list.")
+                    raise BadRequest(
+                        f"The request indicates that user {user['name']} should have access to "
+                        f"database {db_name}, but database {db_name} is not included in the "
+                        f"initial databases list."
+                    )
         return dbs, parsed_users
 
     def insert(self, instance_id: str, dbs: list[dict]) -> None:
@@ -71,8 +82,10 @@ class Databases:
         dbs = [normalise(d) for d in body["databases"]]
         names = [d["name"] for d in dbs]
         if len(set(names)) != len(names):
-            raise BadRequest("Two or more databases share the same name in the initial databases list. "
-                             "Please correct the names or remove the duplicate entries.")
+            raise BadRequest(
+                "Two or more databases share the same name in the initial databases list. "
+                "Please correct the names or remove the duplicate entries."
+            )
         self.backend.instances.check_ready(row, creating=True)
         existing = self.repo.database_names(instance_id)
         for name in names:
@@ -93,7 +106,7 @@ class Databases:
         """DELETE /databases/{name} (202)."""
         row = self.backend.instances.must_get_row(account_id, instance_id)
         if name.lower() in RESERVED:
-            raise BadRequest(f"Database name \"{name}\" is on the reserved list: {list(RESERVED)!r}.")
+            raise BadRequest(f'Database name "{name}" is on the reserved list: {list(RESERVED)!r}.')
         self.backend.instances.check_ready(row)
         if name not in self.repo.database_names(instance_id):
             raise ItemNotFound(f"Database {name} cannot be found on the instance.")

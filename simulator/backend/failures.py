@@ -1,5 +1,6 @@
 """Failures a test can cause (the fault actions fail_source and break_replica): a replication source or an HA group's
 source that stops answering, and a replica whose replication breaks. Each answers a note for the journal."""
+
 from __future__ import annotations
 
 from simulator.errors import ItemNotFound, UnprocessableEntity
@@ -43,8 +44,9 @@ class Failures:
             replicas = [n for n in self.backend.store.ha.nodes(group["id"]) if n["replica_of"]]
         else:
             assert instance is not None
-            replicas = [instance] if instance["replica_of"] else self.backend.store.replication.live_replicas(
-                instance["id"])
+            replicas = (
+                [instance] if instance["replica_of"] else self.backend.store.replication.live_replicas(instance["id"])
+            )
         if not replicas:
             raise UnprocessableEntity(f"{'HA instance' if group else 'Instance'} {target_id} has no replica to break.")
         return self.backend.replication.break_replica(replicas[0], message)

@@ -1,5 +1,6 @@
 """HA instance groups (cloud-databases-api §7.11): create, list, show and delete a group of one source and one or two
 replicas, the state each operation shows on the simulator's clock, and what a group's nodes allow on their own."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,9 +19,17 @@ NETWORKS = ("servicenet", "public")
 #: Group state while its nodes build, and the stable state between operations.
 BUILD, ACTIVE = "BUILD", "ACTIVE"
 #: The error state an operation ends in when it fails (model faults), by operation.
-ERROR_STATES = {"BUILD": "ERROR", "ADDING_REPLICA": "ADD_REPLICA_FAIL", "REMOVING_REPLICA": "REMOVE_REPLICA_ERROR",
-                "RESIZING_VOLUME": "VOLUME_RESIZE_ERROR", "RESIZING_FLAVOR": "RESIZE_FLAVOR_ERROR",
-                "DELETING": "DELETION-ERROR", "HA_FAILOVER": "ERROR", "REBOOT": "ERROR", "UPGRADING": "ERROR"}
+ERROR_STATES = {
+    "BUILD": "ERROR",
+    "ADDING_REPLICA": "ADD_REPLICA_FAIL",
+    "REMOVING_REPLICA": "REMOVE_REPLICA_ERROR",
+    "RESIZING_VOLUME": "VOLUME_RESIZE_ERROR",
+    "RESIZING_FLAVOR": "RESIZE_FLAVOR_ERROR",
+    "DELETING": "DELETION-ERROR",
+    "HA_FAILOVER": "ERROR",
+    "REBOOT": "ERROR",
+    "UPGRADING": "ERROR",
+}
 
 
 def parse_acl(address) -> str:
@@ -71,7 +80,8 @@ class Ha:
         model = {**group, "state": self.state(group, nodes)}
         if group["configuration_id"]:
             model["configuration_name"] = self.backend.configurations.names({group["configuration_id"]}).get(
-                group["configuration_id"])
+                group["configuration_id"]
+            )
         if with_nodes:
             busy = self.backend.instances.running_backups({n["id"] for n in nodes})
             models = [self.backend.instances.view_model(n, busy) for n in nodes]
@@ -97,19 +107,20 @@ class Ha:
         if len(sources) != 1:
             raise BadRequest(f"An HA instance group has exactly one source; replica_source lists {len(sources)}.")
         if not MIN_REPLICAS <= len(replicas) <= MAX_REPLICAS:
-            raise BadRequest(f"An HA instance group has {MIN_REPLICAS} or {MAX_REPLICAS} replicas; replicas lists "
-                             f"{len(replicas)}.")
+            raise BadRequest(
+                f"An HA instance group has {MIN_REPLICAS} or {MAX_REPLICAS} replicas; replicas lists {len(replicas)}."
+            )
         flavor, size = self.node_shape([*sources, *replicas])
         acls = [parse_acl(a["address"]) for a in spec.get("acls") or []]
         group_id = spec.get("configuration") or None
         if group_id:
             self.backend.configurations.check_for_instance(account_id, group_id, version.id)
         self.backend.instances.check_quota(account_id, 1 + len(replicas))
-        row = self.new_group(account_id, spec["name"], version, flavor, size, group_id,
-                             spec.get("networks") or ["servicenet"], acls)
+        row = self.new_group(
+            account_id, spec["name"], version, flavor, size, group_id, spec.get("networks") or ["servicenet"], acls
+        )
         builds = self.backend.config.durations.build
-        source = self.backend.instances.new_row(account_id, sources[0]["name"], flavor, size, version, group_id,
-                                                builds)
+        source = self.backend.instances.new_row(account_id, sources[0]["name"], flavor, size, version, group_id, builds)
         source["ha_id"] = row["id"]
         self.instances.insert(source)
         for node in replicas:
@@ -134,29 +145,61 @@ class Ha:
         self.backend.instances.check_volume_limit(size)
         return flavor, size
 
-    def new_group(self, account_id: str, name: str, version: catalog.DatastoreVersion, flavor: catalog.Flavor,
-                  size: int, group_id: str | None, networks: list[str], acls: list[str]) -> dict:
+    def new_group(
+        self,
+        account_id: str,
+        name: str,
+        version: catalog.DatastoreVersion,
+        flavor: catalog.Flavor,
+        size: int,
+        group_id: str | None,
+        networks: list[str],
+        acls: list[str],
+    ) -> dict:
         """Write a group's own row (state BUILD until start() gives it its first operation)."""
         now = self.backend.now()
         ids = self.backend.ids
         region = self.backend.region_of(account_id).lower()
-        row = {"id": ids.uuid(taken=self.repo.exists), "account_id": account_id, "seq": self.repo.next_seq(),
-               "name": name, "state": ACTIVE, "datastore_type": version.datastore_name,
-               "datastore_version": version.name, "datastore_version_id": version.id, "flavor_id": flavor.id,
-               "volume_size": size, "configuration_id": group_id, "networks": list(dict.fromkeys(networks)),
-               "acls": acls, "hostname": f"{ids.hex(32)}.publb.{region}.rackspaceclouddb.com",
-               "created": api_time(now), "updated": api_time(now), "created_at": now.timestamp(),
-               "task": None, "task_until": None, "task_data": None}
+        row = {
+            "id": ids.uuid(taken=self.repo.exists),
+            "account_id": account_id,
+            "seq": self.repo.next_seq(),
+            "name": name,
+            "state": ACTIVE,
+            "datastore_type": version.datastore_name,
+            "datastore_version": version.name,
+            "datastore_version_id": version.id,
+            "flavor_id": flavor.id,
+            "volume_size": size,
+            "configuration_id": group_id,
+            "networks": list(dict.fromkeys(networks)),
+            "acls": acls,
+            "hostname": f"{ids.hex(32)}.publb.{region}.rackspaceclouddb.com",
+            "created": api_time(now),
+            "updated": api_time(now),
+            "created_at": now.timestamp(),
+            "task": None,
+            "task_until": None,
+            "task_data": None,
+        }
         self.repo.insert(row)
         return row
 
     # states on the clock ---------------------------------------------------------------------------
-    def start(self, group: dict, task: str, seconds: float, data: dict | None = None,
-              at: dt.datetime | None = None) -> None:
+    def start(
+        self, group: dict, task: str, seconds: float, data: dict | None = None, at: dt.datetime | None = None
+    ) -> None:
         """The group shows task until it ends (seconds on the simulator's clock, from at or now)."""
         now = at or self.backend.now()
-        self.repo.update(group["id"], {"task": task, "task_until": now.timestamp() + seconds,
-                                       "task_data": json.dumps(data) if data else None, "updated": api_time(now)})
+        self.repo.update(
+            group["id"],
+            {
+                "task": task,
+                "task_until": now.timestamp() + seconds,
+                "task_data": json.dumps(data) if data else None,
+                "updated": api_time(now),
+            },
+        )
 
     def next_due(self) -> float | None:
         return self.repo.next_due()
@@ -195,24 +238,30 @@ class Ha:
     # the nodes ----------------------------------------------------------------------------------------
     def refuse_node_operation(self, row: dict) -> None:
         """A node of an HA group is managed through its group (Trove's rule for grouped instances, 501)."""
-        raise NotImplementedFault(f"Operation not supported for instances that are part of an HA instance group: "
-                                  f"instance {row['id']} is a node of HA group {row['ha_id']}; use the group's "
-                                  f"operations (/ha/{row['ha_id']}).")
+        raise NotImplementedFault(
+            f"Operation not supported for instances that are part of an HA instance group: "
+            f"instance {row['id']} is a node of HA group {row['ha_id']}; use the group's "
+            f"operations (/ha/{row['ha_id']})."
+        )
 
     def check_node_write(self, row: dict, creating: bool) -> None:
         """On an HA node only creating databases and users, and only on the group's source, is allowed."""
         if not creating or row["replica_of"]:
-            raise NotImplementedFault(f"Operation not supported for instances that are part of an HA instance "
-                                      f"group: on HA group {row['ha_id']} only creating databases and users on the "
-                                      f"source is allowed; instance {row['id']} is "
-                                      f"{'a replica' if row['replica_of'] else 'the source'}.")
+            raise NotImplementedFault(
+                f"Operation not supported for instances that are part of an HA instance "
+                f"group: on HA group {row['ha_id']} only creating databases and users on the "
+                f"source is allowed; instance {row['id']} is "
+                f"{'a replica' if row['replica_of'] else 'the source'}."
+            )
 
     def check_ready(self, group: dict, allowed: tuple[str, ...] = (ACTIVE,)) -> str:
         """A group operation needs the group in one of the allowed states (422, like an instance's gate)."""
         state = self.state(group)
         if state not in allowed:
-            raise UnprocessableEntity(f"HA instance {group['id']} is not currently available for an action to be "
-                                      f"performed (state was {state}).")
+            raise UnprocessableEntity(
+                f"HA instance {group['id']} is not currently available for an action to be "
+                f"performed (state was {state})."
+            )
         return state
 
     def source_of(self, group: dict) -> dict:

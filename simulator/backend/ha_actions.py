@@ -1,5 +1,6 @@
 """What can be done to an HA instance group once it exists (cloud-databases-api §7.11): its ACLs, adding and removing
 replicas, resizing, restarting, configuration groups, upgrades, converting a replication set, and a failover."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -37,8 +38,9 @@ class HaActions:
         address = parse_acl(body["address"])
         state = self.ha.state(group)
         if state == BUILD:
-            raise UnprocessableEntity(f"ACLs cannot be added to HA instance {ha_id} while it is being built "
-                                      f"(state was BUILD).")
+            raise UnprocessableEntity(
+                f"ACLs cannot be added to HA instance {ha_id} while it is being built (state was BUILD)."
+            )
         if address not in group["acls"]:
             self.repo.update(ha_id, {"acls": [*group["acls"], address], "updated": api_time(self.backend.now())})
 
@@ -50,8 +52,9 @@ class HaActions:
             address = unquote(address)
         if address not in group["acls"]:
             raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {ha_id}.")
-        self.repo.update(ha_id, {"acls": [a for a in group["acls"] if a != address],
-                                 "updated": api_time(self.backend.now())})
+        self.repo.update(
+            ha_id, {"acls": [a for a in group["acls"] if a != address], "updated": api_time(self.backend.now())}
+        )
 
     # configuration ---------------------------------------------------------------------------------
     def update(self, account_id: str, ha_id: str, body) -> None:
@@ -105,20 +108,24 @@ class HaActions:
         """ADDING_REPLICA until a new replica of the group's flavor and volume is built (at most MAX_REPLICAS)."""
         replicas = [n for n in self.repo.nodes(group["id"]) if n["replica_of"]]
         if len(replicas) >= MAX_REPLICAS:
-            raise BadRequest(f"HA instance {group['id']} already has {len(replicas)} replicas; a group has at most "
-                             f"{MAX_REPLICAS}.")
+            raise BadRequest(
+                f"HA instance {group['id']} already has {len(replicas)} replicas; a group has at most {MAX_REPLICAS}."
+            )
         flavor, size = self.ha.node_shape([details])
         if (flavor.id, size) != (group["flavor_id"], group["volume_size"]):
-            raise BadRequest(f"A replica of HA instance {group['id']} has the group's flavor "
-                             f"({group['flavor_id']}) and volume size ({group['volume_size']}).")
+            raise BadRequest(
+                f"A replica of HA instance {group['id']} has the group's flavor "
+                f"({group['flavor_id']}) and volume size ({group['volume_size']})."
+            )
         self.backend.instances.check_quota(group["account_id"], 1)
         self.build_replica(group, details["name"], self.ha.source_of(group))
         self.ha.start(group, "ADDING_REPLICA", self.durations.build)
 
     def build_replica(self, group: dict, name: str, source: dict, at: dt.datetime | None = None) -> dict:
         flavor = catalog.get_flavor(group["flavor_id"])
-        return self.backend.replication.add_replica(source, name, flavor, group["volume_size"],
-                                                    group["configuration_id"], None, group["id"], at=at)
+        return self.backend.replication.add_replica(
+            source, name, flavor, group["volume_size"], group["configuration_id"], None, group["id"], at=at
+        )
 
     def remove_replica(self, group: dict, replica_id) -> None:
         """REMOVING_REPLICA while the replica detaches (DETACH_REPLICA, then a standalone ACTIVE instance); a
@@ -128,8 +135,10 @@ class HaActions:
         if replica is None:
             raise ItemNotFound(f"Instance {replica_id} is not a replica of HA instance {group['id']}.")
         if len([n for n in nodes if n["replica_of"]]) <= MIN_REPLICAS:
-            raise BadRequest(f"HA instance {group['id']} keeps at least {MIN_REPLICAS} replica: add another "
-                             f"before removing this one.")
+            raise BadRequest(
+                f"HA instance {group['id']} keeps at least {MIN_REPLICAS} replica: add another "
+                f"before removing this one."
+            )
         self.backend.instances.start_task(replica, "DETACH_REPLICA", self.durations.reboot, {"leave_group": True})
         self.ha.start(group, "REMOVING_REPLICA", self.durations.reboot)
 
@@ -137,8 +146,9 @@ class HaActions:
         """RESIZING_VOLUME while every node's volume grows (grow only; 413 over the limit)."""
         self.backend.instances.check_volume_limit(size)
         if size <= group["volume_size"]:
-            raise BadRequest(f"The new volume 'size' must be larger than the current volume size of "
-                             f"'{group['volume_size']}'.")
+            raise BadRequest(
+                f"The new volume 'size' must be larger than the current volume size of '{group['volume_size']}'."
+            )
         self.on_nodes(group, "RESIZE", self.durations.resize, {"volume_size": size})
         self.ha.start(group, "RESIZING_VOLUME", self.durations.resize, {"volume_size": size})
 
@@ -150,8 +160,9 @@ class HaActions:
             raise BadRequest(exc.message) from None
         check_flavor(flavor)
         if flavor.id == group["flavor_id"]:
-            raise BadRequest(f"The new flavor id must be different than the current flavor id of "
-                             f"'{group['flavor_id']}'.")
+            raise BadRequest(
+                f"The new flavor id must be different than the current flavor id of '{group['flavor_id']}'."
+            )
         self.on_nodes(group, "RESIZE", self.durations.resize, {"flavor_id": flavor.id})
         self.ha.start(group, "RESIZING_FLAVOR", self.durations.resize, {"flavor_id": flavor.id})
 
@@ -164,10 +175,15 @@ class HaActions:
             raise BadRequest(f"Datastore version '{spec['datastore_version']}' cannot be found.") from None
         current = (group["datastore_type"], group["datastore_version"])
         if (datastore.name, target.name) not in ALLOWED_UPGRADES.get(current, ()):
-            raise BadRequest(f"Upgrading {current[0]} {current[1]} to {datastore.name} {target.name} is not "
-                             f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}.")
-        version = {"datastore_type": target.datastore_name, "datastore_version": target.name,
-                   "datastore_version_id": target.id}
+            raise BadRequest(
+                f"Upgrading {current[0]} {current[1]} to {datastore.name} {target.name} is not "
+                f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}."
+            )
+        version = {
+            "datastore_type": target.datastore_name,
+            "datastore_version": target.name,
+            "datastore_version_id": target.id,
+        }
         for node in self.repo.nodes(group["id"]):
             self.backend.instances.start_task(node, "UPGRADE", self.durations.resize, None, version)
         self.repo.update(group["id"], version)
@@ -182,25 +198,36 @@ class HaActions:
         if row["ha_id"]:
             self.ha.refuse_node_operation(row)
         replication = self.backend.store.replication
-        source = self.backend.store.instances.get(row["account_id"], row["replica_of"]) if row["replica_of"] \
-            else row
+        source = self.backend.store.instances.get(row["account_id"], row["replica_of"]) if row["replica_of"] else row
         assert source is not None
         replicas = replication.live_replicas(source["id"])
         if not replicas:
-            raise BadRequest(f"Instance {row['id']} is not part of a replication set: convert_to_ha turns a source "
-                             f"and its replicas into an HA instance group.")
+            raise BadRequest(
+                f"Instance {row['id']} is not part of a replication set: convert_to_ha turns a source "
+                f"and its replicas into an HA instance group."
+            )
         nodes = [source, *replicas]
         for node in nodes:
             self.backend.instances.check_can_act(node)
         if len({(n["flavor_id"], n["volume_size"]) for n in nodes}) != 1:
-            raise BadRequest("All nodes of an HA instance group must have the same flavor and volume size: "
-                             "resize the source or its replicas first.")
+            raise BadRequest(
+                "All nodes of an HA instance group must have the same flavor and volume size: "
+                "resize the source or its replicas first."
+            )
         flavor = catalog.get_flavor(source["flavor_id"])
         check_flavor(flavor)
         acls = [parse_acl(a["address"]) for a in spec.get("acls") or []]
         version = catalog.find_version(source["datastore_version_id"])
-        group = self.ha.new_group(row["account_id"], spec["name"], version, flavor, source["volume_size"],
-                                  source["configuration_id"], spec.get("networks") or ["servicenet"], acls)
+        group = self.ha.new_group(
+            row["account_id"],
+            spec["name"],
+            version,
+            flavor,
+            source["volume_size"],
+            source["configuration_id"],
+            spec.get("networks") or ["servicenet"],
+            acls,
+        )
         self.repo.set_node([n["id"] for n in nodes], group["id"])
         for node in nodes:
             self.backend.instances.start_task(node, "CONVERT_TO_HA", self.durations.reboot, None)
@@ -218,13 +245,24 @@ class HaActions:
             raise UnprocessableEntity(f"HA instance {group['id']} has no running replica to fail over to.")
         now = self.backend.now()
         instances = self.backend.store.instances
-        instances.update(source["id"], {"status": "SHUTDOWN", "task": None, "task_until": None, "task_data": None,
-                                        "fault": message, "updated": api_time(now)})
+        instances.update(
+            source["id"],
+            {
+                "status": "SHUTDOWN",
+                "task": None,
+                "task_until": None,
+                "task_data": None,
+                "fault": message,
+                "updated": api_time(now),
+            },
+        )
         data = {"new_source": replicas[0]["id"], "ejected": source["id"], "name": source["name"]}
         self.backend.instances.start_task(replicas[0], "PROMOTE", self.durations.reboot, data)
         self.ha.start(group, "HA_FAILOVER", self.durations.reboot, data)
-        return (f"HA {group['id']}: source {source['id']} failed; replica {replicas[0]['id']} is being promoted "
-                f"(HA_FAILOVER), then a new node is built (ADDING_REPLICA)")
+        return (
+            f"HA {group['id']}: source {source['id']} failed; replica {replicas[0]['id']} is being promoted "
+            f"(HA_FAILOVER), then a new node is built (ADDING_REPLICA)"
+        )
 
     def rebuild(self, group: dict, data: dict, when: dt.datetime) -> None:
         """After a failover: the failed node leaves the group and shuts down; a new replica of the new source

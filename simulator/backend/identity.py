@@ -1,4 +1,5 @@
 """Accounts, identity users and v2.0 tokens: who may call what."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -26,12 +27,26 @@ class Identity:
         self._tokens = ModelCache(backend.model_version, budget=4096)
 
     # accounts ---------------------------------------------------------------------------------
-    def create_account(self, account_id: str, *, username: str | None = None, api_key: str | None = None,
-                       password: str | None = None, role: str = "dbaas:admin", token: str | None = None,
-                       rate_limits: bool | None = None, settings: dict | None = None) -> dict:
+    def create_account(
+        self,
+        account_id: str,
+        *,
+        username: str | None = None,
+        api_key: str | None = None,
+        password: str | None = None,
+        role: str = "dbaas:admin",
+        token: str | None = None,
+        rate_limits: bool | None = None,
+        settings: dict | None = None,
+    ) -> dict:
         """Create an account with one user (all parts generated when not given); returns the credentials."""
-        for name, value in (("username", username), ("api_key", api_key), ("password", password), ("role", role),
-                            ("token", token)):
+        for name, value in (
+            ("username", username),
+            ("api_key", api_key),
+            ("password", password),
+            ("role", role),
+            ("token", token),
+        ):
             if value is not None and not isinstance(value, str):
                 raise BadRequest(f"'{name}' must be a string.")
         if rate_limits is not None and not isinstance(rate_limits, bool):
@@ -56,13 +71,26 @@ class Identity:
             user = self._insert_user(account_id, username, api_key, password, role)
             if token:
                 # A fixed token (for admin_token clients) that lasts as long as the account.
-                self.repo.insert_token(hash_secret(token), user["id"], account_id, self.backend.clock.time(),
-                                       FOREVER)
-        return {"account_id": account_id, "username": username, "api_key": api_key, "password": password,
-                "role": role, "token": token, "user_id": user["id"]}
+                self.repo.insert_token(hash_secret(token), user["id"], account_id, self.backend.clock.time(), FOREVER)
+        return {
+            "account_id": account_id,
+            "username": username,
+            "api_key": api_key,
+            "password": password,
+            "role": role,
+            "token": token,
+            "user_id": user["id"],
+        }
 
-    def add_user(self, account_id: str, username: str, *, api_key: str | None = None,
-                 password: str | None = None, role: str = "dbaas:admin") -> dict:
+    def add_user(
+        self,
+        account_id: str,
+        username: str,
+        *,
+        api_key: str | None = None,
+        password: str | None = None,
+        role: str = "dbaas:admin",
+    ) -> dict:
         """Add another identity user to an existing account; returns its credentials."""
         if not self.repo.get(account_id):
             raise BadRequest(f"Account '{account_id}' does not exist.")
@@ -73,19 +101,38 @@ class Identity:
         api_key = api_key or self.backend.ids.hex(32)
         password = password or self.backend.ids.password()
         user = self._insert_user(account_id, username, api_key, password, role)
-        return {"account_id": account_id, "username": username, "api_key": api_key, "password": password,
-                "role": role, "user_id": user["id"]}
+        return {
+            "account_id": account_id,
+            "username": username,
+            "api_key": api_key,
+            "password": password,
+            "role": role,
+            "user_id": user["id"],
+        }
 
     def _insert_user(self, account_id, username, api_key, password, role) -> dict:
-        row = {"id": self.backend.ids.hex(12), "account_id": account_id, "username": username, "api_key_hash": hash_secret(api_key),
-               "password_hash": hash_secret(password), "role": role, "created": api_time(self.backend.now())}
+        row = {
+            "id": self.backend.ids.hex(12),
+            "account_id": account_id,
+            "username": username,
+            "api_key_hash": hash_secret(api_key),
+            "password_hash": hash_secret(password),
+            "role": role,
+            "created": api_time(self.backend.now()),
+        }
         self.repo.insert_user(row)
         return row
 
     def accounts(self) -> list[dict]:
-        return [{"id": a["id"], "rate_limits": bool(a["rate_limits"]), "settings": a["settings"],
-                 "users": [{"username": u["username"], "role": u["role"]} for u in self.repo.users_of(a["id"])]}
-                for a in self.repo.list()]
+        return [
+            {
+                "id": a["id"],
+                "rate_limits": bool(a["rate_limits"]),
+                "settings": a["settings"],
+                "users": [{"username": u["username"], "role": u["role"]} for u in self.repo.users_of(a["id"])],
+            }
+            for a in self.repo.list()
+        ]
 
     def account(self, account_id: str) -> dict | None:
         return self.repo.get(account_id)
@@ -128,14 +175,23 @@ class Identity:
         token = self.backend.ids.uuid(taken=lambda t: self.repo.token(hash_secret(t)) is not None)
         issued = self.backend.now()
         expires = issued + dt.timedelta(seconds=self.backend.config.token_lifetime)
-        self.repo.insert_token(hash_secret(token), user["id"], user["account_id"], issued.timestamp(),
-                               expires.timestamp())
-        return {"token": token, "expires": identity_time(expires), "issued": identity_time(issued),
-                "method": method, "user": user}
+        self.repo.insert_token(
+            hash_secret(token), user["id"], user["account_id"], issued.timestamp(), expires.timestamp()
+        )
+        return {
+            "token": token,
+            "expires": identity_time(expires),
+            "issued": identity_time(issued),
+            "method": method,
+            "user": user,
+        }
 
     def _check(self, creds, secret_key: str, hash_field: str) -> dict:
-        if not isinstance(creds, dict) or not isinstance(creds.get("username"), str) \
-                or not isinstance(creds.get(secret_key), str):
+        if (
+            not isinstance(creds, dict)
+            or not isinstance(creds.get("username"), str)
+            or not isinstance(creds.get(secret_key), str)
+        ):
             raise BadRequest(f"Invalid request body: 'username' and '{secret_key}' must be strings.")
         user = self.repo.user_by_name(creds["username"])
         if not user or user[hash_field] != hash_secret(creds[secret_key]):

@@ -1,4 +1,5 @@
 """Instances: create (and restore), list, show, update, delete, actions, root; their timed lifecycle."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,12 +14,20 @@ from simulator.validation import validate
 
 #: Task -> status shown while it runs, and the word Trove's 422 gate uses for it. RESTART_REQUIRED has no end
 #: of its own: a restart (or anything else that restarts the database) ends it.
-TASKS = {"BUILD": ("BUILD", "BUILDING"), "REBOOT": ("REBOOT", "REBOOTING"), "RESIZE": ("RESIZE", "RESIZING"),
-         "SHUTDOWN": ("SHUTDOWN", "DELETING"), "UPGRADE": ("UPGRADE", "UPGRADING"),
-         "RESTART_REQUIRED": ("RESTART_REQUIRED", "RESTART_REQUIRED"), "RESTART": ("RESTART", "RESTARTING"),
-         "DETACH_REPLICA": ("DETACH_REPLICA", "DETACHING"), "PROMOTE": ("PROMOTE", "PROMOTING"),
-         "EJECT": ("EJECT", "EJECTING"), "VERIFY_UPGRADE": ("VERIFY_UPGRADE", "VERIFY_UPGRADE"),
-         "CONVERT_TO_HA": ("CONVERT_TO_HA", "CONVERTING_TO_HA")}
+TASKS = {
+    "BUILD": ("BUILD", "BUILDING"),
+    "REBOOT": ("REBOOT", "REBOOTING"),
+    "RESIZE": ("RESIZE", "RESIZING"),
+    "SHUTDOWN": ("SHUTDOWN", "DELETING"),
+    "UPGRADE": ("UPGRADE", "UPGRADING"),
+    "RESTART_REQUIRED": ("RESTART_REQUIRED", "RESTART_REQUIRED"),
+    "RESTART": ("RESTART", "RESTARTING"),
+    "DETACH_REPLICA": ("DETACH_REPLICA", "DETACHING"),
+    "PROMOTE": ("PROMOTE", "PROMOTING"),
+    "EJECT": ("EJECT", "EJECTING"),
+    "VERIFY_UPGRADE": ("VERIFY_UPGRADE", "VERIFY_UPGRADE"),
+    "CONVERT_TO_HA": ("CONVERT_TO_HA", "CONVERTING_TO_HA"),
+}
 #: Statuses in which databases, users and root can be managed.
 READY_STATUSES = ("ACTIVE", "RESTART_REQUIRED", "VERIFY_UPGRADE")
 #: Actions the maintenance rules answer (backend/maintenance.py).
@@ -53,8 +62,14 @@ class Instances:
         self.backend.replication.annotate([model])
         return model
 
-    def page(self, account_id: str, limit: int | None, marker: str | None, include_replicas: bool = True,
-             include_ha: bool = True) -> tuple[list[dict], str | None]:
+    def page(
+        self,
+        account_id: str,
+        limit: int | None,
+        marker: str | None,
+        include_replicas: bool = True,
+        include_ha: bool = True,
+    ) -> tuple[list[dict], str | None]:
         """One page of instances (Trove: by id, then each page re-sorted newest first) and the next marker;
         replicas and HA nodes left out when asked."""
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
@@ -84,7 +99,8 @@ class Instances:
             item["used"] = self.used_gb(row)
         if row.get("configuration_id"):
             item["configuration_name"] = self.backend.configurations.names({row["configuration_id"]}).get(
-                row["configuration_id"])
+                row["configuration_id"]
+            )
         return item
 
     def used_gb(self, row: dict, n_db: int | None = None) -> float:
@@ -98,14 +114,20 @@ class Instances:
         """Trove's 422 gate for actions and backups: ACTIVE, no task (a pending restart is none), no running
         backup."""
         if row["task"] and row["task"] != "RESTART_REQUIRED":
-            raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
-                                      f"performed (task status was {TASKS[row['task']][1]}).")
+            raise UnprocessableEntity(
+                f"Instance {row['id']} is not currently available for an action to be "
+                f"performed (task status was {TASKS[row['task']][1]})."
+            )
         if row["status"] != "ACTIVE":
-            raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
-                                      f"performed (instance status was {row['status']}).")
+            raise UnprocessableEntity(
+                f"Instance {row['id']} is not currently available for an action to be "
+                f"performed (instance status was {row['status']})."
+            )
         if row["id"] in self.running_backups({row["id"]}):
-            raise UnprocessableEntity(f"Instance {row['id']} is not currently available for an action to be "
-                                      f"performed (instance status was BACKUP).")
+            raise UnprocessableEntity(
+                f"Instance {row['id']} is not currently available for an action to be "
+                f"performed (instance status was BACKUP)."
+            )
 
     def check_ready(self, row: dict, reading: bool = False, creating: bool = False) -> dict:
         """Databases/users need a running instance (422 otherwise; one waiting for a restart runs); only reads are
@@ -135,10 +157,12 @@ class Instances:
         backup_ref = (spec.get("restorePoint") or {}).get("backupRef")
         datastore = spec.get("datastore") or {}
         # A restore without a datastore gets the backup's version: its plan decides.
-        requested = (None if backup_ref is not None and not datastore
-                     else catalog.resolve_datastore(datastore.get("type"), datastore.get("version")))
-        databases, users = self.backend.databases.parse_initial(spec.get("databases") or [],
-                                                                spec.get("users") or [])
+        requested = (
+            None
+            if backup_ref is not None and not datastore
+            else catalog.resolve_datastore(datastore.get("type"), datastore.get("version"))
+        )
+        databases, users = self.backend.databases.parse_initial(spec.get("databases") or [], spec.get("users") or [])
         try:
             flavor = catalog.get_flavor(spec["flavorRef"])
         except ItemNotFound as exc:
@@ -147,15 +171,26 @@ class Instances:
         self.check_volume_limit(size)
         plan = None
         if backup_ref is not None:
-            plan = self.restores.plan(account_id, backup_ref, version=requested, volume_size=size,
-                                      databases=databases, users=users)
+            plan = self.restores.plan(
+                account_id, backup_ref, version=requested, volume_size=size, databases=databases, users=users
+            )
         version = plan.version if plan else requested
         assert version is not None  # only a restore leaves the version to its plan
-        group = (self.backend.configurations.check_for_instance(account_id, spec["configuration"], version.id)
-                 if spec.get("configuration") else None)  # a backup carries none: a restore starts with defaults
+        group = (
+            self.backend.configurations.check_for_instance(account_id, spec["configuration"], version.id)
+            if spec.get("configuration")
+            else None
+        )  # a backup carries none: a restore starts with defaults
         self.check_quota(account_id)
-        row = self.new_row(account_id, spec["name"], flavor, size, version, group["id"] if group else None,
-                           plan.build_seconds if plan else self.backend.config.durations.build)
+        row = self.new_row(
+            account_id,
+            spec["name"],
+            flavor,
+            size,
+            version,
+            group["id"] if group else None,
+            plan.build_seconds if plan else self.backend.config.durations.build,
+        )
         instance_id = row["id"]
         if plan:  # one row (what it holds comes when the build ends): one statement, all or nothing
             row["task_data"] = json.dumps({"restore": plan.backup_id, "databases": databases, "users": users})
@@ -170,21 +205,43 @@ class Instances:
         model["used"] = self.used_gb(row, 0 if plan else len(databases))
         return model
 
-    def new_row(self, account_id: str, name: str, flavor: catalog.Flavor, size: int,
-                version: catalog.DatastoreVersion, group_id: str | None, build_seconds: float,
-                at: dt.datetime | None = None) -> dict:
+    def new_row(
+        self,
+        account_id: str,
+        name: str,
+        flavor: catalog.Flavor,
+        size: int,
+        version: catalog.DatastoreVersion,
+        group_id: str | None,
+        build_seconds: float,
+        at: dt.datetime | None = None,
+    ) -> dict:
         """A new instance's row, in BUILD for build_seconds from at (default now); not written yet."""
         now = at or self.backend.now()
         ids = self.backend.ids
         stamp = api_time(now)
         return {
-            "id": ids.uuid(taken=self.repo.exists), "account_id": account_id, "seq": self.repo.next_seq(),
-            "name": name, "flavor_id": flavor.id, "volume_size": size, "datastore_type": version.datastore_name,
-            "datastore_version": version.name, "datastore_version_id": version.id,
-            "hostname": f"{ids.hex(40)}.rackspaceclouddb.com", "created": stamp, "updated": stamp,
-            "created_at": now.timestamp(), "status": "BUILD", "task": "BUILD",
-            "task_until": now.timestamp() + build_seconds, "task_data": None, "root_enabled": 0,
-            "root_password_hash": None, "fault": None, "configuration_id": group_id,
+            "id": ids.uuid(taken=self.repo.exists),
+            "account_id": account_id,
+            "seq": self.repo.next_seq(),
+            "name": name,
+            "flavor_id": flavor.id,
+            "volume_size": size,
+            "datastore_type": version.datastore_name,
+            "datastore_version": version.name,
+            "datastore_version_id": version.id,
+            "hostname": f"{ids.hex(40)}.rackspaceclouddb.com",
+            "created": stamp,
+            "updated": stamp,
+            "created_at": now.timestamp(),
+            "status": "BUILD",
+            "task": "BUILD",
+            "task_until": now.timestamp() + build_seconds,
+            "task_data": None,
+            "root_enabled": 0,
+            "root_password_hash": None,
+            "fault": None,
+            "configuration_id": group_id,
         }
 
     def check_volume_limit(self, size: int) -> None:
@@ -247,8 +304,15 @@ class Instances:
         with self.backend.store.atomic():
             for hook in self.on_delete:
                 hook(row)
-            self.repo.update(row["id"], {"task": "SHUTDOWN", "task_data": None, "updated": api_time(now),
-                                         "task_until": now.timestamp() + seconds})
+            self.repo.update(
+                row["id"],
+                {
+                    "task": "SHUTDOWN",
+                    "task_data": None,
+                    "updated": api_time(now),
+                    "task_until": now.timestamp() + seconds,
+                },
+            )
 
     # actions ---------------------------------------------------------------------------------
     def action(self, account_id: str, instance_id: str, body) -> tuple[str, dict] | None:
@@ -270,8 +334,11 @@ class Instances:
             return self.backend.maintenance.action(name, row, body)
         elif name in REPLICATION_ACTIONS:
             validate(name, body)
-            (self.backend.replication.promote if name == "promote_to_replica_source"
-             else self.backend.replication.eject)(row)
+            (
+                self.backend.replication.promote
+                if name == "promote_to_replica_source"
+                else self.backend.replication.eject
+            )(row)
         elif name in UNSUPPORTED_ACTIONS:
             raise NotImplementedFault(f"The '{name}' action is not implemented by the simulator.")
         else:
@@ -290,8 +357,9 @@ class Instances:
             self.check_volume_limit(size)
             self.check_can_act(row)
             if size <= row["volume_size"]:
-                raise BadRequest(f"The new volume 'size' must be larger than the current volume size of "
-                                 f"'{row['volume_size']}'.")
+                raise BadRequest(
+                    f"The new volume 'size' must be larger than the current volume size of '{row['volume_size']}'."
+                )
             self.start_task(row, "RESIZE", durations.resize, {"volume_size": size})
         else:
             validate("resize_flavor", body)
@@ -301,18 +369,33 @@ class Instances:
             except ItemNotFound as exc:
                 raise BadRequest(exc.message) from None
             if flavor.id == row["flavor_id"]:
-                raise BadRequest(f"The new flavor id must be different than the current flavor id of "
-                                 f"'{row['flavor_id']}'.")
+                raise BadRequest(
+                    f"The new flavor id must be different than the current flavor id of '{row['flavor_id']}'."
+                )
             self.start_task(row, "RESIZE", durations.resize, {"flavor_id": flavor.id})
 
-    def start_task(self, row: dict, task: str, seconds: float | None, data: dict | None,
-                   extra: dict | None = None, at: dt.datetime | None = None) -> None:
+    def start_task(
+        self,
+        row: dict,
+        task: str,
+        seconds: float | None,
+        data: dict | None,
+        extra: dict | None = None,
+        at: dt.datetime | None = None,
+    ) -> None:
         """The instance runs task for seconds from at (default now; None: until something ends it), with its
         data; extra columns change with it."""
         now = at or self.backend.now()
-        self.repo.update(row["id"], {**(extra or {}), "task": task,
-                                     "task_until": None if seconds is None else now.timestamp() + seconds,
-                                     "task_data": json.dumps(data) if data else None, "updated": api_time(now)})
+        self.repo.update(
+            row["id"],
+            {
+                **(extra or {}),
+                "task": task,
+                "task_until": None if seconds is None else now.timestamp() + seconds,
+                "task_data": json.dumps(data) if data else None,
+                "updated": api_time(now),
+            },
+        )
 
     def mark_fault(self, instance_id: str, fault: str) -> None:
         """Model fault: the running task of this instance ends badly (see settle_one)."""
@@ -325,8 +408,9 @@ class Instances:
     def enable_root(self, account_id: str, instance_id: str) -> dict:
         row = self.check_ready(self.must_get_row(account_id, instance_id))
         password = self.backend.ids.password()
-        self.repo.update(row["id"], {"root_enabled": 1,
-                                     "root_password_hash": hash_password(password, self.backend.ids.hex(8))})
+        self.repo.update(
+            row["id"], {"root_enabled": 1, "root_password_hash": hash_password(password, self.backend.ids.hex(8))}
+        )
         return {"name": "root", "password": password}
 
     def root_status(self, account_id: str, instance_id: str) -> bool:

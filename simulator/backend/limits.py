@@ -1,4 +1,5 @@
 """Rate limits: Rackspace's documented per-minute limits per verb and URI, counted per account on the clock."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -90,17 +91,22 @@ class Limits:
             counted, _, start = self.repo.hit(account_id, limit.key, now, WINDOW, limit.value)
         if not counted:
             retry_after = max(1, math.ceil(start + WINDOW - now))
-            raise rate_limited(retry_after, f"Only {limit.value} {limit.verb} request(s) can be made to "
-                                            f"{limit.uri} every minute.")
+            raise rate_limited(
+                retry_after, f"Only {limit.value} {limit.verb} request(s) can be made to {limit.uri} every minute."
+            )
 
     def report(self, account_id: str) -> list[dict]:
         """GET /limits: the absolute limits, then each rate limit with remaining and nextAvailable."""
         instances = self.backend.instances
         config = self.backend.config
-        out = [{"verb": "ABSOLUTE",
+        out = [
+            {
+                "verb": "ABSOLUTE",
                 "max_instances": instances.quota(account_id, "instances", config.max_instances),
                 "max_backups": instances.quota(account_id, "backups", config.max_backups),
-                "max_volume_size": config.max_volume_size}]
+                "max_volume_size": config.max_volume_size,
+            }
+        ]
         now = self.backend.clock.time()
         counters = self.repo.counters(account_id)
         for limit in RATE_LIMITS:
@@ -108,8 +114,17 @@ class Limits:
             used = counter["count"] if counter and now - counter["window_start"] < WINDOW else 0
             remaining = max(0, limit.value - used)
             next_available = now if remaining else counter["window_start"] + WINDOW
-            out.append({"verb": limit.verb, "uri": limit.uri, "regex": limit.regex, "value": limit.value,
-                        "remaining": remaining, "unit": "MINUTE", "nextAvailable": _iso(next_available)})
+            out.append(
+                {
+                    "verb": limit.verb,
+                    "uri": limit.uri,
+                    "regex": limit.regex,
+                    "value": limit.value,
+                    "remaining": remaining,
+                    "unit": "MINUTE",
+                    "nextAvailable": _iso(next_available),
+                }
+            )
         return out
 
     def set_enabled(self, account_id: str, enabled: bool) -> None:

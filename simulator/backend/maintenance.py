@@ -1,5 +1,6 @@
 """Instance maintenance besides restart and resize: datastore upgrades (Trove's in-place PATCH and the Cloud
 Databases `upgrade` action, which builds an upgraded replica), `save_logs`, and `convert_to_ha` (the HA rules)."""
+
 from __future__ import annotations
 
 from simulator import catalog
@@ -16,8 +17,9 @@ ALLOWED_UPGRADES = {
     ("mysql", "5.6"): (("mysql", "5.7"), ("mariadb", "10.4enc")),
     ("mariadb", "10.4"): (("mariadb", "10.4enc"),),
 }
-DOCUMENTED_UPGRADES = ("MySQL 5.1 to 5.7, MySQL 5.6 to 5.7 or MariaDB 10.4enc, MariaDB 10 and 10.1 to 10.4, "
-                       "MariaDB 10.4 to 10.4enc")
+DOCUMENTED_UPGRADES = (
+    "MySQL 5.1 to 5.7, MySQL 5.6 to 5.7 or MariaDB 10.4enc, MariaDB 10 and 10.1 to 10.4, MariaDB 10.4 to 10.4enc"
+)
 
 
 class Maintenance:
@@ -38,14 +40,23 @@ class Maintenance:
             raise BadRequest(f"Datastore version '{version_ref}' cannot be found.") from None
         current = catalog.find_version(instance["datastore_version_id"])
         if datastore.versions.index(target) <= datastore.versions.index(current):
-            raise BadRequest(f"Datastore version '{target.name}' is not newer than the instance's current version "
-                             f"'{current.name}': an instance can only be upgraded, never downgraded.")
+            raise BadRequest(
+                f"Datastore version '{target.name}' is not newer than the instance's current version "
+                f"'{current.name}': an instance can only be upgraded, never downgraded."
+            )
         now = self.backend.now()
         # As long as a resize: both replace what the server runs and restart the database.
-        self.backend.store.instances.update(instance["id"], {
-            "task": UPGRADE, "task_until": now.timestamp() + self.backend.config.durations.resize,
-            "task_data": None, "datastore_version": target.name, "datastore_version_id": target.id,
-            "updated": api_time(now)})
+        self.backend.store.instances.update(
+            instance["id"],
+            {
+                "task": UPGRADE,
+                "task_until": now.timestamp() + self.backend.config.durations.resize,
+                "task_data": None,
+                "datastore_version": target.name,
+                "datastore_version_id": target.id,
+                "updated": api_time(now),
+            },
+        )
 
     def action(self, name: str, instance: dict, body) -> tuple[str, dict] | None:
         """POST /action with `upgrade` (answers the upgraded replica), `save_logs` or `convert_to_ha` (answers the
@@ -73,16 +84,21 @@ class Maintenance:
             raise BadRequest(f"Datastore version '{spec['datastore_version']}' cannot be found.") from None
         source = (instance["datastore_type"], instance["datastore_version"])
         if (datastore.name, target.name) not in ALLOWED_UPGRADES.get(source, ()):
-            raise BadRequest(f"Upgrading {source[0]} {source[1]} to {datastore.name} {target.name} is not "
-                             f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}.")
+            raise BadRequest(
+                f"Upgrading {source[0]} {source[1]} to {datastore.name} {target.name} is not "
+                f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}."
+            )
         replication = self.backend.replication
         if instance["replica_of"] or replication.repo.live_replicas(instance["id"]):
-            raise BadRequest(f"Instance {instance['id']} is part of a replication set: the upgrade action builds "
-                             f"an upgraded replica, so a source or a replica cannot be upgraded this way.")
+            raise BadRequest(
+                f"Instance {instance['id']} is part of a replication set: the upgrade action builds "
+                f"an upgraded replica, so a source or a replica cannot be upgraded this way."
+            )
         flavor = catalog.get_flavor(instance["flavor_id"])
         self.backend.instances.check_quota(instance["account_id"])
-        row = replication.add_replica(instance, f"{instance['name']}-upgrade", flavor, instance["volume_size"],
-                                      None, target)
+        row = replication.add_replica(
+            instance, f"{instance['name']}-upgrade", flavor, instance["volume_size"], None, target
+        )
         self.backend.store.instances.update(row["id"], {"task_data": replication.upgrade_data()})
         self.backend.instances.start_task(instance, VERIFY_UPGRADE, None, None)
         model = self.backend.instances.view_model(row, detail=False)

@@ -1,6 +1,7 @@
 """Replication (Cloud Databases' replicas, Trove's rules): create a replica of a source, what a replica holds and how
 it follows its source, detach, promote and eject, and what a replication set refuses (a source's delete, a replica's
 database and user writes)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,8 +25,10 @@ VERIFY_UPGRADE = "VERIFY_UPGRADE"
 def check_flavor(flavor: catalog.Flavor) -> None:
     """Replicas and HA nodes need 1 GB of RAM or more (Cloud Databases, since v2.17.0)."""
     if flavor.ram < MIN_RAM:
-        raise BadRequest(f"Replication needs a flavor of 1 GB or more; flavor {flavor.id} ({flavor.name}) has "
-                         f"{flavor.ram} MB of RAM.")
+        raise BadRequest(
+            f"Replication needs a flavor of 1 GB or more; flavor {flavor.id} ({flavor.name}) has "
+            f"{flavor.ram} MB of RAM."
+        )
 
 
 class Replication:
@@ -56,8 +59,10 @@ class Replication:
         if source["replica_of"]:
             raise Unauthorized(f"Cannot create a replica of a replica {source_id}.")
         if source["ha_id"]:
-            raise BadRequest(f"Instance {source_id} is a node of HA instance group {source['ha_id']}: add a replica "
-                             f"to the group instead (POST /ha/{source['ha_id']}/action with add_replica).")
+            raise BadRequest(
+                f"Instance {source_id} is a node of HA instance group {source['ha_id']}: add a replica "
+                f"to the group instead (POST /ha/{source['ha_id']}/action with add_replica)."
+            )
         version = catalog.find_version(source["datastore_version_id"])
         self.check_datastore(spec.get("datastore") or {}, version)
         self.backend.instances.check_can_act(source)
@@ -72,8 +77,11 @@ class Replication:
         check_flavor(flavor)
         size = int((spec.get("volume") or {}).get("size") or source["volume_size"])
         self.backend.instances.check_volume_limit(size)
-        group = (self.backend.configurations.check_for_instance(account_id, spec["configuration"], version.id)
-                 if spec.get("configuration") else None)
+        group = (
+            self.backend.configurations.check_for_instance(account_id, spec["configuration"], version.id)
+            if spec.get("configuration")
+            else None
+        )
         self.backend.instances.check_quota(account_id, count)
         names = [spec["name"]] if count == 1 else [f"{spec['name']}-{n}" for n in range(1, count + 1)]
         rows = [self.add_replica(source, name, flavor, size, group["id"] if group else None) for name in names]
@@ -85,28 +93,41 @@ class Replication:
     @staticmethod
     def check_datastore(requested: dict, version: catalog.DatastoreVersion) -> None:
         """A replica runs its source's datastore and version: naming another is a 400."""
-        if requested.get("type") and requested["type"].lower() not in (version.datastore_name,
-                                                                        version.datastore_id):
-            raise BadRequest(f"A replica runs its source's datastore ({version.datastore_name} {version.name}); "
-                             f"'{requested['type']}' was requested.")
+        if requested.get("type") and requested["type"].lower() not in (version.datastore_name, version.datastore_id):
+            raise BadRequest(
+                f"A replica runs its source's datastore ({version.datastore_name} {version.name}); "
+                f"'{requested['type']}' was requested."
+            )
         if requested.get("version") and requested["version"].lower() not in (version.name, version.id):
-            raise BadRequest(f"A replica runs its source's datastore version ({version.datastore_name} "
-                             f"{version.name}); '{requested['version']}' was requested.")
+            raise BadRequest(
+                f"A replica runs its source's datastore version ({version.datastore_name} "
+                f"{version.name}); '{requested['version']}' was requested."
+            )
 
     def check_room(self, source: dict, adding: int) -> None:
         """At most MAX_REPLICAS replicas per source (Cloud Databases)."""
         have = len(self.repo.live_replicas(source["id"]))
         if have + adding > MAX_REPLICAS:
-            raise BadRequest(f"Instance {source['id']} has {have} replica(s); a source can have at most "
-                             f"{MAX_REPLICAS}.")
+            raise BadRequest(
+                f"Instance {source['id']} has {have} replica(s); a source can have at most {MAX_REPLICAS}."
+            )
 
-    def add_replica(self, source: dict, name: str, flavor: catalog.Flavor, size: int, group_id: str | None,
-                    version: catalog.DatastoreVersion | None = None, ha_id: str | None = None,
-                    at: dt.datetime | None = None) -> dict:
+    def add_replica(
+        self,
+        source: dict,
+        name: str,
+        flavor: catalog.Flavor,
+        size: int,
+        group_id: str | None,
+        version: catalog.DatastoreVersion | None = None,
+        ha_id: str | None = None,
+        at: dt.datetime | None = None,
+    ) -> dict:
         """Write a replica of source in BUILD (what it holds arrives when its build ends)."""
         version = version or catalog.find_version(source["datastore_version_id"])
-        row = self.backend.instances.new_row(source["account_id"], name, flavor, size, version, group_id,
-                                             self.backend.config.durations.build, at=at)
+        row = self.backend.instances.new_row(
+            source["account_id"], name, flavor, size, version, group_id, self.backend.config.durations.build, at=at
+        )
         row.update(replica_of=source["id"], ha_id=ha_id)
         self.instances.insert(row)
         return row
@@ -138,8 +159,10 @@ class Replication:
         if row["ha_id"]:
             self.backend.ha.check_node_write(row, creating)
         if row["replica_of"]:
-            raise BadRequest(f"Instance {row['id']} is a replica of {row['replica_of']}: databases and users are "
-                             f"managed on the source and replicate to its replicas.")
+            raise BadRequest(
+                f"Instance {row['id']} is a replica of {row['replica_of']}: databases and users are "
+                f"managed on the source and replicate to its replicas."
+            )
         if self._behind is not None:
             self._behind.add(row["id"])
 
@@ -168,8 +191,10 @@ class Replication:
         """PATCH/PUT with replica_of (or slave_of) "" or null: Trove's gate, then DETACH_REPLICA until the replica
         stands alone (ACTIVE). An upgraded replica that waits in VERIFY_UPGRADE detaches too."""
         if value not in ("", None):
-            raise BadRequest(f"An instance cannot be made a replica after it is created: send replica_of \"\" or "
-                             f"null to detach instance {row['id']} from its source.")
+            raise BadRequest(
+                f'An instance cannot be made a replica after it is created: send replica_of "" or '
+                f"null to detach instance {row['id']} from its source."
+            )
         if row["ha_id"]:
             self.backend.ha.refuse_node_operation(row)
         if row["task"] != VERIFY_UPGRADE:
@@ -260,15 +285,33 @@ class Replication:
         """Fault: a replica's replication breaks (ERROR; it stops following its source)."""
         if not row["replica_of"]:
             raise UnprocessableEntity(f"Instance {row['id']} is not a replica: there is no replication to break.")
-        self.instances.update(row["id"], {"status": "ERROR", "task": None, "task_until": None, "task_data": None,
-                                          "fault": message, "updated": api_time(self.backend.now())})
+        self.instances.update(
+            row["id"],
+            {
+                "status": "ERROR",
+                "task": None,
+                "task_until": None,
+                "task_data": None,
+                "fault": message,
+                "updated": api_time(self.backend.now()),
+            },
+        )
         return f"replica {row['id']} of {row['replica_of']} is in ERROR (replication broken)"
 
     def source_down(self, row: dict, message: str) -> str:
         """Fault: a replication source's database stops answering (SHUTDOWN, no heartbeat): its replicas wait for
         an eject."""
-        self.instances.update(row["id"], {"status": "SHUTDOWN", "task": None, "task_until": None, "task_data": None,
-                                          "fault": message, "updated": api_time(self.backend.now())})
+        self.instances.update(
+            row["id"],
+            {
+                "status": "SHUTDOWN",
+                "task": None,
+                "task_until": None,
+                "task_data": None,
+                "fault": message,
+                "updated": api_time(self.backend.now()),
+            },
+        )
         return f"source {row['id']} is down (SHUTDOWN); eject it to promote a replica"
 
     @staticmethod

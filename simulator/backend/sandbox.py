@@ -1,4 +1,5 @@
 """Sandbox: the store-wide operations the control plane needs (wipe, an account's rows, whole-database copies)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

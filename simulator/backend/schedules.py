@@ -1,4 +1,5 @@
 """Scheduled backups: a weekly full and daily incrementals, fired as the simulator's clock passes each slot."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -74,13 +75,20 @@ class Schedules:
             raise BadRequest(f"Instance {instance_id} already has a backup schedule ({existing['id']}).")
         now = self.backend.now()
         row = {
-            "id": self.backend.ids.uuid(taken=lambda i: self.repo.exists("schedules", i)), "account_id": account_id,
+            "id": self.backend.ids.uuid(taken=lambda i: self.repo.exists("schedules", i)),
+            "account_id": account_id,
             "seq": self.repo.next_schedule_seq(),
-            "instance_id": instance_id, "action": "backup", "day_of_week": spec["day_of_week"],
-            "hour": spec["hour"], "minute": spec["minute"],
+            "instance_id": instance_id,
+            "action": "backup",
+            "day_of_week": spec["day_of_week"],
+            "hour": spec["hour"],
+            "minute": spec["minute"],
             "full_backup_retention": spec.get("full_backup_retention"),
-            "copy_to": json.dumps(spec.get("copy_to") or []), "created": api_time(now), "updated": api_time(now),
-            "last_scheduled": None, "next_run_at": next_slot(now, spec["hour"], spec["minute"]).timestamp(),
+            "copy_to": json.dumps(spec.get("copy_to") or []),
+            "created": api_time(now),
+            "updated": api_time(now),
+            "last_scheduled": None,
+            "next_run_at": next_slot(now, spec["hour"], spec["minute"]).timestamp(),
         }
         self.repo.insert_schedule(row)
         return self.view_model(row)
@@ -127,8 +135,15 @@ class Schedules:
         full = row["day_of_week"] == EVERY_DAY or sunday_based_day(at) == row["day_of_week"]
         parent = None if full else self.repo.newest_completed(row["instance_id"], automated_only=True)
         kind = "incremental" if parent else "full"
-        return backups.start(row["account_id"], instance, name=f"auto-{kind}-{at:%Y%m%d-%H%M}",
-                             description=f"Scheduled {kind} backup", parent=parent, schedule_id=row["id"], at=at)
+        return backups.start(
+            row["account_id"],
+            instance,
+            name=f"auto-{kind}-{at:%Y%m%d-%H%M}",
+            description=f"Scheduled {kind} backup",
+            parent=parent,
+            schedule_id=row["id"],
+            at=at,
+        )
 
     def next_due(self) -> float | None:
         return self.repo.next_schedule_due()
@@ -140,5 +155,7 @@ class Schedules:
             return
         at = dt.datetime.fromtimestamp(row["next_run_at"], dt.timezone.utc)
         self.fire(row, at, strict=False)
-        self.repo.update_schedule(row["id"], {"last_scheduled": api_time(at),
-                                              "next_run_at": next_slot(at, row["hour"], row["minute"]).timestamp()})
+        self.repo.update_schedule(
+            row["id"],
+            {"last_scheduled": api_time(at), "next_run_at": next_slot(at, row["hour"], row["minute"]).timestamp()},
+        )

@@ -1,4 +1,5 @@
 """Database users on an instance: names, hosts, passwords, grants."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -38,15 +39,16 @@ def check_name(name: str) -> None:
     if len(name) > 16:
         raise BadRequest(f"User name '{name}' is too long. Max length = 16.")
     if name.lower() in RESERVED:
-        raise BadRequest(f"User name \"{name}\" is on the reserved list: {list(RESERVED)!r}.")
+        raise BadRequest(f'User name "{name}" is on the reserved list: {list(RESERVED)!r}.')
     if name != name.strip() or FORBIDDEN_CHARS & set(name) or not NAME.match(name):
         raise BadRequest(f"'{name}' is not a valid user name.")
 
 
 def check_password(password: str) -> None:
     if password != password.strip() or FORBIDDEN_CHARS & set(password):
-        raise BadRequest("The password is not valid: it must not start or end with a space or contain "
-                         "' \" ; ` , / or \\.")
+        raise BadRequest(
+            "The password is not valid: it must not start or end with a space or contain ' \" ; ` , / or \\."
+        )
 
 
 class Users:
@@ -68,12 +70,13 @@ class Users:
             check_host(host)
             check_password(spec["password"])
             if (name, host) in seen:
-                raise BadRequest("Two or more users share the same name and host in the initial users list. "
-                                 "Please correct the names or remove the duplicate entries.")
+                raise BadRequest(
+                    "Two or more users share the same name and host in the initial users list. "
+                    "Please correct the names or remove the duplicate entries."
+                )
             seen.add((name, host))
             dbs = [d["name"] for d in spec.get("databases") or []]
-            parsed.append({"name": name, "host": host, "password_hash": self._hash(spec["password"]),
-                           "databases": dbs})
+            parsed.append({"name": name, "host": host, "password_hash": self._hash(spec["password"]), "databases": dbs})
         return parsed
 
     def insert(self, instance_id: str, users: list[dict]) -> None:
@@ -170,7 +173,7 @@ class Users:
         self._ready_row(account_id, instance_id)
         name, host = split_user_id(user_id)
         if name.lower() in RESERVED:
-            raise BadRequest(f"User name \"{name}\" is on the reserved list: {list(RESERVED)!r}.")
+            raise BadRequest(f'User name "{name}" is on the reserved list: {list(RESERVED)!r}.')
         self._must_get(instance_id, name, host)
         self.repo.delete_user(instance_id, name, host)
 

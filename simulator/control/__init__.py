@@ -1,6 +1,7 @@
 """The control plane (mounted at http.CONTROL_PREFIX): a sub-application with one access rule, and its services as
 plain functions of the simulator's app (reset_account(app, ...), advance_clock(app, ...), ...), which the pytest
 plugin calls directly."""
+
 from __future__ import annotations
 
 from simulator.control.accounts import check_login, create_account, delete_account, reset_account
@@ -13,8 +14,25 @@ from simulator.control.snapshots import Snapshots, delete_snapshot, restore_snap
 from simulator.control.status import handler_errors, status
 
 __all__ = [
-    "Snapshots", "advance_clock", "check_login", "clear_journal", "clock_view", "create_account",
-    "create_control_app", "delete_account", "delete_snapshot", "handler_errors", "journal_entries", "journal_har",
-    "reseed", "reset_account", "reset_all", "restore_snapshot", "seed_demo", "set_clock", "snapshots_of", "status",
+    "Snapshots",
+    "advance_clock",
+    "check_login",
+    "clear_journal",
+    "clock_view",
+    "create_account",
+    "create_control_app",
+    "delete_account",
+    "delete_snapshot",
+    "handler_errors",
+    "journal_entries",
+    "journal_har",
+    "reseed",
+    "reset_account",
+    "reset_all",
+    "restore_snapshot",
+    "seed_demo",
+    "set_clock",
+    "snapshots_of",
+    "status",
     "take_snapshot",
 ]

@@ -1,4 +1,5 @@
 """Who may call the control plane: loopback callers, or callers whose X-Admin-Token is config.admin_token."""
+
 from __future__ import annotations
 
 import ipaddress

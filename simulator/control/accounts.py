@@ -1,4 +1,5 @@
 """Control: make, list, empty and delete accounts, and check whether a database user could log in."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -26,8 +27,9 @@ def create_account(app: web.Application, body: dict) -> dict:
     elif not isinstance(account_id, str):
         raise BadRequest("'account_id' must be a string.")
     with backend.sandbox.atomic():
-        return backend.identity.create_account(account_id,
-                                               **{k: body[k] for k in ACCOUNT_FIELDS - {"account_id"} if k in body})
+        return backend.identity.create_account(
+            account_id, **{k: body[k] for k in ACCOUNT_FIELDS - {"account_id"} if k in body}
+        )
 
 
 def reset_account(app: web.Application, account_id: str) -> dict:

@@ -2,6 +2,7 @@
 CONTROL_PREFIX; its one middleware is the access rule, and every room (faults, replay, rate limits) adds its routes.
 
 Route paths here are relative to the prefix; route names are the journal's and the OpenAPI document's."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -17,8 +18,18 @@ from simulator.replay import control as replay_control
 
 def control_routes() -> list[web.RouteDef]:
     """Every control route: the control plane's own, then the fault, replay and rate-limit rooms'."""
-    return [*reset.ROUTES, *clock.ROUTES, *accounts.ROUTES, *journal.ROUTES, *status.ROUTES, *snapshots.ROUTES,
-            *demo.ROUTES, *faults_control.ROUTES, *replay_control.ROUTES, *limits_control.ROUTES]
+    return [
+        *reset.ROUTES,
+        *clock.ROUTES,
+        *accounts.ROUTES,
+        *journal.ROUTES,
+        *status.ROUTES,
+        *snapshots.ROUTES,
+        *demo.ROUTES,
+        *faults_control.ROUTES,
+        *replay_control.ROUTES,
+        *limits_control.ROUTES,
+    ]
 
 
 def create_control_app(simulator: web.Application) -> web.Application:

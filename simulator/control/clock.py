@@ -1,4 +1,5 @@
 """Control: read the simulator's clock, move a manual clock forward, set it or switch its mode; due steps settle."""
+
 from __future__ import annotations
 
 from aiohttp import web

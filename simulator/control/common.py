@@ -1,4 +1,5 @@
 """What the control modules share: the simulator behind a control request, JSON-object bodies, the account check."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,4 +1,5 @@
 """Control: add Faker-made demo data (accounts, instances, databases, users, backup chains with weeks of history)."""
+
 from __future__ import annotations
 
 from aiohttp import web

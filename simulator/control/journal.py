@@ -1,4 +1,5 @@
 """Control: read the journal (as entries or as a HAR 1.2 document) and clear it."""
+
 from __future__ import annotations
 
 import json
@@ -26,10 +27,15 @@ def journal_filters(query: MultiMapping[str]) -> dict:
         since, status, limit = (int(query[k]) if query.get(k) else None for k in ("since", "status", "limit"))
     except ValueError:
         raise BadRequest("since, status and limit must be integers.") from None
-    if any(v is not None and abs(v) >= 2 ** 63 for v in (since, status, limit)):
+    if any(v is not None and abs(v) >= 2**63 for v in (since, status, limit)):
         raise BadRequest("since, status and limit must be integers below 2**63.")
-    return {"account_id": query.get("account_id"), "since": since or 0, "route": query.get("route"),
-            "status": status, "limit": limit}
+    return {
+        "account_id": query.get("account_id"),
+        "since": since or 0,
+        "route": query.get("route"),
+        "status": status,
+        "limit": limit,
+    }
 
 
 def journal_entries(app: web.Application, **filters) -> list[dict]:
@@ -56,9 +62,13 @@ def _interaction(e: dict) -> Interaction:
     meta = {k: e[k] for k in ("seq", "account_id", "route", "rule", "action", "note") if e.get(k) is not None}
     return Interaction(
         request=RecordedRequest(e["method"], url, tuple(headers.items()), _raw(req.get("body"))),
-        response=RecordedResponse(e["status"], reason_phrase(e["status"]),
-                                  tuple((resp.get("headers") or {}).items()), _raw(resp.get("body"))),
-        started=f"{e['time']}.000Z", time_ms=float(e.get("duration_ms") or 0.0), meta=meta)
+        response=RecordedResponse(
+            e["status"], reason_phrase(e["status"]), tuple((resp.get("headers") or {}).items()), _raw(resp.get("body"))
+        ),
+        started=f"{e['time']}.000Z",
+        time_ms=float(e.get("duration_ms") or 0.0),
+        meta=meta,
+    )
 
 
 def journal_har(entries: list[dict]) -> dict:

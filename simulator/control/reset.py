@@ -1,4 +1,5 @@
 """Control: the whole simulator back to a fresh start, and the id sequence restarted from a seed."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -8,7 +9,7 @@ from simulator.errors import BadRequest
 from simulator.handlers.common import ok
 from simulator.keys import BACKEND, CONFIG, IDS, JOURNAL
 
-MAX_SEED = 2 ** 63 - 1
+MAX_SEED = 2**63 - 1
 
 
 def check_seed(value) -> int:

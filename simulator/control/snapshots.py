@@ -1,4 +1,5 @@
 """Control: named snapshots of the whole state (a database file) or of one account's rows, and bringing them back."""
+
 from __future__ import annotations
 
 import os
@@ -112,8 +113,7 @@ async def list_snapshots(request: web.Request) -> web.Response:
 async def take_snapshot_handler(request: web.Request) -> web.Response:
     """POST /snapshots {"name", "account_id"}: the whole state, or one account's"""
     body = object_body(request, {"name", "account_id"})
-    return ok({"snapshot": take_snapshot(simulator_of(request), body.get("name"), body.get("account_id"))},
-              status=201)
+    return ok({"snapshot": take_snapshot(simulator_of(request), body.get("name"), body.get("account_id"))}, status=201)
 
 
 async def restore_snapshot_handler(request: web.Request) -> web.Response:

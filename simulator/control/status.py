@@ -1,4 +1,5 @@
 """Control: the simulator's own errors (bugs in the fake) and the marks a caller reads later changes from."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -18,9 +19,12 @@ def handler_errors(app: web.Application, since: int = 0) -> dict:
 
 def status(app: web.Application) -> dict:
     """Marks a caller reads later changes from: the clock, the newest journal seq, the handler error count."""
-    return {"clock": clock_view(app), "journal_seq": app[JOURNAL].last_seq(),
-            "handler_errors": len(app[JOURNAL].handler_errors),
-            "accounts": app[BACKEND].sandbox.account_count()}
+    return {
+        "clock": clock_view(app),
+        "journal_seq": app[JOURNAL].last_seq(),
+        "handler_errors": len(app[JOURNAL].handler_errors),
+        "accounts": app[BACKEND].sandbox.account_count(),
+    }
 
 
 async def list_errors(request: web.Request) -> web.Response:

@@ -1,5 +1,6 @@
 """The dashboard's forms: advance or switch the clock, reset / snapshot / restore the account, load and unload a
 fault scenario. Each calls the control service that does it and sends the browser back to the page (303)."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,5 +1,6 @@
 """What the dashboard shows of one account's resources, read through the backend's rules and the journal (never the
 store): instances with what they hold, backup chains as trees, schedules, and which backup each restore came from."""
+
 from __future__ import annotations
 
 import json
@@ -104,15 +105,22 @@ def instance_view(app: web.Application, account_id: str, row: dict, restored: di
     people = readable(lambda: all_pages(lambda m: users.page(account_id, instance_id, PAGE, m)))
     extras = {k: text for k in EXTRAS if (text := _extra_text(row.get(k))) is not None}
     return {
-        "id": instance_id, "name": row["name"], "status": row["status"], "created": row["created"],
-        "datastore": f"{row['datastore_type']} {row['datastore_version']}", "flavor": flavor,
-        "flavor_id": row["flavor_id"], "volume_size": row["volume_size"],
+        "id": instance_id,
+        "name": row["name"],
+        "status": row["status"],
+        "created": row["created"],
+        "datastore": f"{row['datastore_type']} {row['datastore_version']}",
+        "flavor": flavor,
+        "flavor_id": row["flavor_id"],
+        "volume_size": row["volume_size"],
         "used": instances.used_gb(row) if row["status"] not in ("BUILD", "ERROR", "SHUTDOWN") else None,
         "databases": None if dbs is None else [d["name"] for d in dbs],
-        "users": None if people is None else [
-            {"name": u["name"], "host": u["host"], "databases": list(u.get("databases") or [])} for u in people],
+        "users": None
+        if people is None
+        else [{"name": u["name"], "host": u["host"], "databases": list(u.get("databases") or [])} for u in people],
         "restored_from": _building_restore(row) or restored.get(instance_id),
-        "extras": extras, "fault": bool(row.get("fault")),
+        "extras": extras,
+        "fault": bool(row.get("fault")),
     }
 
 
@@ -150,11 +158,22 @@ def _name_configurations(app: web.Application, views: list[dict]) -> None:
 
 def _node(row: dict, names: dict[str, str], parents: dict[str, str], restored_into: dict[str, list]) -> dict:
     parent_id = row.get("parent_id")
-    return {"id": row["id"], "name": row["name"], "status": row["status"], "type": row["backup_type"],
-            "size": row.get("size"), "created": row["created"], "automated": bool(row.get("is_automated")),
-            "instance_id": row.get("instance_id"), "instance_name": names.get(row.get("instance_id") or ""),
-            "parent_id": parent_id, "parent_name": parents.get(parent_id or ""),
-            "restored_into": restored_into.get(row["id"], []), "children": [], "continued": []}
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "status": row["status"],
+        "type": row["backup_type"],
+        "size": row.get("size"),
+        "created": row["created"],
+        "automated": bool(row.get("is_automated")),
+        "instance_id": row.get("instance_id"),
+        "instance_name": names.get(row.get("instance_id") or ""),
+        "parent_id": parent_id,
+        "parent_name": parents.get(parent_id or ""),
+        "restored_into": restored_into.get(row["id"], []),
+        "children": [],
+        "continued": [],
+    }
 
 
 def backup_trees(app: web.Application, account_id: str, views: list[dict]) -> list[dict]:
@@ -203,16 +222,30 @@ def schedules(app: web.Application, account_id: str, views: list[dict]) -> list[
     names = {v["id"]: v["name"] for v in views}
     out = []
     for s in app[BACKEND].schedules.list(account_id):
-        out.append({"id": s["id"], "instance_id": s["instance_id"], "instance_name": names.get(s["instance_id"]),
-                    "day_of_week": s["day_of_week"], "hour": s["hour"], "minute": s["minute"],
-                    "retention": s.get("full_backup_retention"), "next_run": s["next_run"],
-                    "last_scheduled": s.get("last_scheduled"), "running": bool(s.get("running")),
-                    "copy_to": s.get("copy_to") or []})
+        out.append(
+            {
+                "id": s["id"],
+                "instance_id": s["instance_id"],
+                "instance_name": names.get(s["instance_id"]),
+                "day_of_week": s["day_of_week"],
+                "hour": s["hour"],
+                "minute": s["minute"],
+                "retention": s.get("full_backup_retention"),
+                "next_run": s["next_run"],
+                "last_scheduled": s.get("last_scheduled"),
+                "running": bool(s.get("running")),
+                "copy_to": s.get("copy_to") or [],
+            }
+        )
     return out
 
 
 def resources(app: web.Application, account_id: str) -> dict:
     """Instances, backup trees and schedules of one account (nothing of any other account)."""
     views = instances(app, account_id, restored_from(app, account_id))
-    return {"instances": views, "extras": sorted({k for v in views for k in v["extras"]}),
-            "chains": backup_trees(app, account_id, views), "schedules": schedules(app, account_id, views)}
+    return {
+        "instances": views,
+        "extras": sorted({k for v in views for k in v["extras"]}),
+        "chains": backup_trees(app, account_id, views),
+        "schedules": schedules(app, account_id, views),
+    }

@@ -1,5 +1,6 @@
 """The dashboard's journal: the account's stored (already masked) entries filtered by status, operation and "faults
 only", one entry opened, the shown entries as HAR (the control plane's export), and the coverage they add up to."""
+
 from __future__ import annotations
 
 import json
@@ -35,8 +36,9 @@ class JournalFilter:
 
     def keeps(self, entry: dict) -> bool:
         status = str(entry.get("status") or 0)
-        if self.status and not (status == self.status or (self.status.endswith("xx") and
-                                                           status[:1] == self.status[:1])):
+        if self.status and not (
+            status == self.status or (self.status.endswith("xx") and status[:1] == self.status[:1])
+        ):
             return False
         if self.route and entry.get("route") != self.route:
             return False
@@ -76,18 +78,25 @@ def arrived(app: web.Application, account_id: str, flt: JournalFilter, since: in
 
 
 def _kept(app: web.Application, account_id: str, flt: JournalFilter, start: int) -> list[dict]:
-    entries = journal_entries(app, account_id=account_id, since=start, route=flt.route or None,
-                              status=flt.exact_status)
+    entries = journal_entries(app, account_id=account_id, since=start, route=flt.route or None, status=flt.exact_status)
     return [e for e in entries if flt.keeps(e)]
 
 
 def row(entry: dict) -> dict:
     """The table's cells of one entry (the request and response are read when the row is opened)."""
     query = entry.get("query")
-    return {"seq": entry["seq"], "time": entry.get("time"), "method": entry.get("method"),
-            "path": (entry.get("path") or "") + (f"?{query}" if query else ""), "route": entry.get("route"),
-            "status": entry.get("status"), "duration_ms": entry.get("duration_ms"), "rule": entry.get("rule"),
-            "action": entry.get("action"), "note": entry.get("note")}
+    return {
+        "seq": entry["seq"],
+        "time": entry.get("time"),
+        "method": entry.get("method"),
+        "path": (entry.get("path") or "") + (f"?{query}" if query else ""),
+        "route": entry.get("route"),
+        "status": entry.get("status"),
+        "duration_ms": entry.get("duration_ms"),
+        "rule": entry.get("rule"),
+        "action": entry.get("action"),
+        "note": entry.get("note"),
+    }
 
 
 def entry(app: web.Application, account_id: str, seq: int) -> dict | None:

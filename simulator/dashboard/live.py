@@ -1,5 +1,6 @@
 """Live updates: a journal listener that only counts and sets an event (nothing on the API's hot path waits on it),
 and the server-sent event stream that tells an open dashboard page when its account changed."""
+
 from __future__ import annotations
 
 import asyncio
@@ -91,8 +92,9 @@ def event_text(name: str, data: dict) -> bytes:
 async def stream(request: web.Request, feed: LiveFeed, account: str | None, real_clock) -> web.StreamResponse:
     """text/event-stream: a `change` event (with the new mark) whenever account changed, at most every MIN_GAP
     seconds; real_clock() says whether lifecycles move on their own (then a `change` every REAL_CLOCK_TICK)."""
-    response = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store",
-                                           "X-Accel-Buffering": "no"})
+    response = web.StreamResponse(
+        headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
     seen = feed.open(account)  # before the headers go out: nothing after the page's `open` event is missed
     try:
         await response.prepare(request)

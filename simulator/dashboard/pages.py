@@ -1,5 +1,6 @@
 """The dashboard's reads: the page, the parts a live page fetches again, one journal entry, the HAR download, the
 event stream and the static files. Handlers parse the query and render; gather.py and its siblings read."""
+
 from __future__ import annotations
 
 import json
@@ -30,8 +31,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 #: The page loads only its own files and talks only to its own server.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-                               "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin", "Cache-Control": "no-store",
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
 }
 
 
@@ -54,23 +57,38 @@ def chosen_account(request: web.Request) -> tuple[list[str], str | None, bool]:
 
 def state(app: web.Application, account: str) -> dict:
     """What the live parts of the page show (the journal and coverage apart)."""
-    return {**gather.resources(app, account), "clock": panels.clock(app),
-            "scenarios": panels.scenarios(app, account), "snapshots": panels.snapshots(app, account)}
+    return {
+        **gather.resources(app, account),
+        "clock": panels.clock(app),
+        "scenarios": panels.scenarios(app, account),
+        "snapshots": panels.snapshots(app, account),
+    }
 
 
 async def page(request: web.Request) -> web.Response:
     """GET /dashboard[?account=&status=&route=&faults=]: the whole page."""
     app = simulator_of(request)
     ids, account, known = chosen_account(request)
-    context: dict[str, Any] = {"accounts": ids, "account": account, "known": known, "clock": panels.clock(app),
-               "notice": request.query.get("notice"), "error": request.query.get("error")}
+    context: dict[str, Any] = {
+        "accounts": ids,
+        "account": account,
+        "known": known,
+        "clock": panels.clock(app),
+        "notice": request.query.get("notice"),
+        "error": request.query.get("error"),
+    }
     if known and account is not None:
         flt = journal_view.parse_filter(request.query)
-        context.update(state(app, account), flt=flt, filter_query=urlencode(flt.query()),
-                       operations=journal_view.operations(flt),
-                       rows=[journal_view.row(e) for e in journal_view.newest(app, account, flt)],
-                       journal_seq=app[JOURNAL].last_seq(), skipped=False,
-                       coverage=journal_view.coverage(app, account, panels.scenarios(app, account)["loaded"]))
+        context.update(
+            state(app, account),
+            flt=flt,
+            filter_query=urlencode(flt.query()),
+            operations=journal_view.operations(flt),
+            rows=[journal_view.row(e) for e in journal_view.newest(app, account, flt)],
+            journal_seq=app[JOURNAL].last_seq(),
+            skipped=False,
+            coverage=journal_view.coverage(app, account, panels.scenarios(app, account)["loaded"]),
+        )
     return render(request, "page.html", context)
 
 
@@ -95,9 +113,12 @@ async def journal_part(request: web.Request) -> web.Response:
     account = _known_account(request)
     flt = journal_view.parse_filter(request.query)
     found, mark, skipped = journal_view.arrived(app, account, flt, _int(request.query.get("since"), "since"))
-    return render(request, "journal_rows.html", {"account": account, "skipped": skipped,
-                                                 "rows": [journal_view.row(e) for e in found]},
-                  headers={"X-Journal-Seq": str(mark)})
+    return render(
+        request,
+        "journal_rows.html",
+        {"account": account, "skipped": skipped, "rows": [journal_view.row(e) for e in found]},
+        headers={"X-Journal-Seq": str(mark)},
+    )
 
 
 async def coverage_part(request: web.Request) -> web.Response:
@@ -106,8 +127,9 @@ async def coverage_part(request: web.Request) -> web.Response:
     app = simulator_of(request)
     account = _known_account(request)
     loaded = panels.scenarios(app, account)["loaded"]
-    return render(request, "coverage.html", {"account": account,
-                                             "coverage": journal_view.coverage(app, account, loaded)})
+    return render(
+        request, "coverage.html", {"account": account, "coverage": journal_view.coverage(app, account, loaded)}
+    )
 
 
 async def entry_page(request: web.Request) -> web.Response:
@@ -128,8 +150,11 @@ async def har_download(request: web.Request) -> web.Response:
     app = simulator_of(request)
     account = _known_account(request)
     document = journal_view.har(app, account, journal_view.parse_filter(request.query))
-    return web.Response(text=json.dumps(document, indent=2), content_type="application/json", headers={
-        "Content-Disposition": f'attachment; filename="cdbsim-journal-{_file_safe(account)}.har"'})
+    return web.Response(
+        text=json.dumps(document, indent=2),
+        content_type="application/json",
+        headers={"Content-Disposition": f'attachment; filename="cdbsim-journal-{_file_safe(account)}.har"'},
+    )
 
 
 async def events(request: web.Request) -> web.StreamResponse:
@@ -144,8 +169,12 @@ async def static_file(request: web.Request) -> web.Response:
     name = request.match_info["name"]
     if name not in STATIC:
         raise ItemNotFound(f"The dashboard has no file {name}.")
-    return web.Response(body=(STATIC_DIR / name).read_bytes(), content_type=STATIC[name], charset="utf-8",
-                        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"})
+    return web.Response(
+        body=(STATIC_DIR / name).read_bytes(),
+        content_type=STATIC[name],
+        charset="utf-8",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 def _int(value: str | None, name: str) -> int:
@@ -153,7 +182,7 @@ def _int(value: str | None, name: str) -> int:
         number = int(value or 0)
     except ValueError:
         raise BadRequest(f"'{name}' must be an integer.") from None
-    if not 0 <= number < 2 ** 63:
+    if not 0 <= number < 2**63:
         raise BadRequest(f"'{name}' must be an integer from 0 to 2**63 - 1.")
     return number
 

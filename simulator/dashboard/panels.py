@@ -1,5 +1,6 @@
 """The dashboard's control panels, read and worked through the control services (never reimplemented): the clock,
 the fault scenarios in force with their hit counts, and the account's snapshots."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -25,8 +26,7 @@ def scenarios(app: web.Application, account_id: str) -> dict:
     """The scenarios in force for the account (its own and the server-wide ones) and the shipped names."""
     engine = faults_of(app)
     loaded = [] if engine is None else [s for s in engine.list() if s["account_id"] in (None, account_id)]
-    return {"available": engine is not None, "loaded": loaded, "shipped": list(shipped_scenarios()),
-            "scopes": SCOPES}
+    return {"available": engine is not None, "loaded": loaded, "shipped": list(shipped_scenarios()), "scopes": SCOPES}
 
 
 def load_scenario(app: web.Application, account_id: str, name: str, scope: str) -> dict:

@@ -1,5 +1,6 @@
 """register(control): the dashboard's routes, templates and live feed on the control sub-app, so the control plane's
 one access rule (loopback, or the admin token) guards the page as it guards every control call."""
+
 from __future__ import annotations
 
 import aiohttp_jinja2
@@ -36,9 +37,15 @@ def register(control: web.Application) -> None:
     environment, and the live feed that listens to the journal only while a page streams and ends its streams
     when the server stops."""
     journal = control[SIMULATOR][JOURNAL]
-    aiohttp_jinja2.setup(control, app_key=TEMPLATES, autoescape=True, trim_blocks=True, lstrip_blocks=True,
-                         undefined=jinja2.StrictUndefined,
-                         loader=jinja2.PackageLoader("simulator.dashboard", "templates"))
+    aiohttp_jinja2.setup(
+        control,
+        app_key=TEMPLATES,
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
+    )
     feed = control[FEED] = LiveFeed(journal, PREFIX)
 
     async def end_streams(_: web.Application) -> None:

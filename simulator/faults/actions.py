@@ -1,4 +1,5 @@
 """Fault actions: what a fired rule does to the request and its answer (the applying half; engine.py decides)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,8 +34,18 @@ DEFAULT_MESSAGES = {
 #: Retry-After of an injected 413 that gives none.
 DEFAULT_RETRY_AFTER = 60
 #: Routes whose resource a model fault can make end badly, and how to find the resource's id.
-MODEL_FAULT_ROUTES = ("create_instance", "instance_action", "create_backup", "put_instance", "patch_instance",
-                      "edit_configuration", "update_configuration", "create_ha_instance", "ha_action", "backup_action")
+MODEL_FAULT_ROUTES = (
+    "create_instance",
+    "instance_action",
+    "create_backup",
+    "put_instance",
+    "patch_instance",
+    "edit_configuration",
+    "update_configuration",
+    "create_ha_instance",
+    "ha_action",
+    "backup_action",
+)
 
 
 @dataclass(frozen=True)
@@ -157,17 +168,26 @@ _FIELD = re.compile(r"\{([A-Za-z_][\w.]*)\}")
 
 def render(template: str, fields: dict) -> str:
     """Fill {name} and {body.dotted.path} from the request; unknown fields stay as written."""
+
     def one(m: re.Match) -> str:
         value = lookup(fields, m.group(1))
         return m.group(0) if value is MISSING else str(value)
+
     return _FIELD.sub(one, template)
 
 
 def template_fields(request: web.Request, decision: Decision, body: Any) -> dict:
     """What a message template can use: the path parameters, method, path, route, scenario, rule and body."""
     route = getattr(request.match_info.route, "name", None)
-    return {**request.match_info, "method": request.method, "path": request.path, "route": route,
-            "scenario": decision.scenario, "rule": decision.rule, "body": {} if body is MISSING else body}
+    return {
+        **request.match_info,
+        "method": request.method,
+        "path": request.path,
+        "route": route,
+        "scenario": decision.scenario,
+        "rule": decision.rule,
+        "body": {} if body is MISSING else body,
+    }
 
 
 def build_response(spec: Respond, fields: dict) -> web.Response:
@@ -178,8 +198,9 @@ def build_response(spec: Respond, fields: dict) -> web.Response:
         retry_after = DEFAULT_RETRY_AFTER if spec.status == 413 else None
     if spec.body is not MISSING:
         if isinstance(spec.body, str):
-            response = web.Response(status=spec.status, body=render(spec.body, fields).encode(),
-                                    content_type="text/plain")
+            response = web.Response(
+                status=spec.status, body=render(spec.body, fields).encode(), content_type="text/plain"
+            )
         else:
             response = web.json_response(spec.body, status=spec.status)
     elif spec.status >= 400:
@@ -307,8 +328,11 @@ def mark_model_fault(request: web.Request, response: web.StreamResponse, spec: M
             return mark_replication_fault(backend, request, route, answer, message)
         if route in ("put_instance", "patch_instance", "edit_configuration", "update_configuration"):
             account_id = request.match_info["account_id"]
-            ids = ([request.match_info["instance_id"]] if "instance_id" in request.match_info else
-                   backend.configurations.attached_ids(account_id, request.match_info["configuration_id"]))
+            ids = (
+                [request.match_info["instance_id"]]
+                if "instance_id" in request.match_info
+                else backend.configurations.attached_ids(account_id, request.match_info["configuration_id"])
+            )
             failed = backend.configurations.fail(account_id, ids, message)
             return f"model fault: the configuration change leaves instance(s) {', '.join(failed) or 'none'} in ERROR"
     return f"model fault: nothing to mark on route {route}"

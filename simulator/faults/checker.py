@@ -1,5 +1,6 @@
 """Checking a scenario document field by field: every problem is collected with its place (file, rule, field),
 and a document without problems becomes a Scenario of rules."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -18,8 +19,18 @@ SCENARIO_FIELDS = ("name", "description", "seed", "account", "rules")
 RULE_FIELDS = ("name", "match", "when", "actions")
 MATCH_FIELDS = ("method", "route", "path", "path_regex", "account", "json", "present", "absent", "headers")
 WHEN_FIELDS = ("times", "after", "every", "probability", "window")
-ACTIONS = ("respond", "delay", "reset", "drop_answer", "truncate", "malformed", "model_fault", "expire_token",
-           "fail_source", "break_replica")
+ACTIONS = (
+    "respond",
+    "delay",
+    "reset",
+    "drop_answer",
+    "truncate",
+    "malformed",
+    "model_fault",
+    "expire_token",
+    "fail_source",
+    "break_replica",
+)
 RESPOND_FIELDS = ("status", "fault", "message", "details", "retry_after", "body", "headers")
 
 
@@ -41,9 +52,18 @@ def not_a_mapping(origin: str, document: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
-    return "null" if value is None else {"bool": "boolean", "str": "string", "int": "integer", "float": "number",
-                                         "dict": "mapping", "list": "list"}.get(type(value).__name__,
-                                                                                type(value).__name__)
+    return (
+        "null"
+        if value is None
+        else {
+            "bool": "boolean",
+            "str": "string",
+            "int": "integer",
+            "float": "number",
+            "dict": "mapping",
+            "list": "list",
+        }.get(type(value).__name__, type(value).__name__)
+    )
 
 
 class ScenarioChecker:
@@ -126,7 +146,7 @@ class ScenarioChecker:
             if name is not MISSING and not _NAME.match(name):
                 self.fail("name", f"must be 1-64 letters, digits, '_', '-' or '.', got {name!r}")
         description = self.string(doc["description"], "description") if "description" in doc else ""
-        seed = self.integer(doc["seed"], "seed", -(2 ** 63)) if "seed" in doc else 0
+        seed = self.integer(doc["seed"], "seed", -(2**63)) if "seed" in doc else 0
         account = None
         if doc.get("account") is not None:
             account = doc["account"]
@@ -151,8 +171,15 @@ class ScenarioChecker:
                 self.place = ""
         if self.problems:
             return None
-        return Scenario(name=name, description=description, seed=seed, account=account, rules=tuple(rules),
-                        definition=doc, origin=self.origin)
+        return Scenario(
+            name=name,
+            description=description,
+            seed=seed,
+            account=account,
+            rules=tuple(rules),
+            definition=doc,
+            origin=self.origin,
+        )
 
     def rule(self, index: int, doc: Any) -> Rule | None:
         name = f"rule-{index}"
@@ -163,8 +190,12 @@ class ScenarioChecker:
             self.fail("", f"a rule is a mapping with match, when and actions, got {_type_name(doc)}")
             return None
         before = len(self.problems)
-        self.fields(doc, RULE_FIELDS, "", hint="; times, after, every, probability and window go under 'when'"
-                    if set(doc) & set(WHEN_FIELDS) else "")
+        self.fields(
+            doc,
+            RULE_FIELDS,
+            "",
+            hint="; times, after, every, probability and window go under 'when'" if set(doc) & set(WHEN_FIELDS) else "",
+        )
         if "name" in doc:
             self.string(doc["name"], "name")
         match = self.match(doc.get("match", {}))
@@ -193,8 +224,10 @@ class ScenarioChecker:
                 for bad in names:
                     if bad not in self.routes:
                         close = difflib.get_close_matches(bad, sorted(self.routes), n=3, cutoff=0.8)
-                        self.fail("match.route", f"unknown route name {bad!r}"
-                                  + (f" (did you mean: {', '.join(close)}?)" if close else ""))
+                        self.fail(
+                            "match.route",
+                            f"unknown route name {bad!r}" + (f" (did you mean: {', '.join(close)}?)" if close else ""),
+                        )
                 kwargs["routes"] = frozenset(names)
         if "path" in doc:
             glob = self.string(doc["path"], "match.path")
@@ -211,9 +244,8 @@ class ScenarioChecker:
             accounts = self.strings(doc["account"], "match.account", ids=True)
             if accounts is not MISSING:
                 kwargs["accounts"] = frozenset(accounts)
-        if "json" in doc:
-            if self.mapping(doc["json"], "match.json") is not MISSING:
-                kwargs["json"] = doc["json"]
+        if "json" in doc and self.mapping(doc["json"], "match.json") is not MISSING:
+            kwargs["json"] = doc["json"]
         for key in ("present", "absent"):
             if key in doc:
                 paths = self.strings(doc[key], f"match.{key}")
@@ -225,8 +257,10 @@ class ScenarioChecker:
                 if isinstance(value, (int, float)) and not isinstance(value, bool):
                     value = str(value)
                 if not isinstance(name, str) or not isinstance(value, (str, bool)):
-                    self.fail(f"match.headers.{name}", f"expected a string, true (present) or false (absent), "
-                                                       f"got {_type_name(value)} {value!r}")
+                    self.fail(
+                        f"match.headers.{name}",
+                        f"expected a string, true (present) or false (absent), got {_type_name(value)} {value!r}",
+                    )
                     continue
                 headers.append((name.lower(), value))
             kwargs["headers"] = tuple(headers)
@@ -305,14 +339,19 @@ class ScenarioChecker:
         if len(terminal) > 1:
             self.fail("actions", "respond and reset cannot both be given")
         if len(shaping) > 1:
-            self.fail("actions", f"only one of drop_answer, truncate and malformed can be given, "
-                                 f"got {', '.join(shaping)}")
+            self.fail(
+                "actions", f"only one of drop_answer, truncate and malformed can be given, got {', '.join(shaping)}"
+            )
         if "reset" in plan and (shaping or "model_fault" in plan):
-            self.fail("actions", "reset sends no answer: it cannot be combined with "
-                      + ", ".join(shaping + (["model_fault"] if "model_fault" in plan else [])))
+            self.fail(
+                "actions",
+                "reset sends no answer: it cannot be combined with "
+                + ", ".join(shaping + (["model_fault"] if "model_fault" in plan else [])),
+            )
         if "respond" in plan and ("drop_answer" in plan or "model_fault" in plan):
-            self.fail("actions", "respond answers instead of the handler: drop_answer and model_fault need the "
-                                 "handler to run")
+            self.fail(
+                "actions", "respond answers instead of the handler: drop_answer and model_fault need the handler to run"
+            )
         if "model_fault" in plan and match is not None:
             routes = match.routes or frozenset()
             if not routes or not routes <= set(MODEL_FAULT_ROUTES):
@@ -365,8 +404,9 @@ class ScenarioChecker:
             if key in value:
                 kwargs[key] = self.string(value[key], f"{field}.{key}")
         if "retry_after" in value:
-            kwargs["retry_after"] = None if value["retry_after"] is None else \
-                self.integer(value["retry_after"], f"{field}.retry_after", 0)
+            kwargs["retry_after"] = (
+                None if value["retry_after"] is None else self.integer(value["retry_after"], f"{field}.retry_after", 0)
+            )
         if "body" in value:
             if {"fault", "message", "details"} & set(value):
                 self.fail(f"{field}.body", "a custom body replaces the fault body: drop fault, message and details")

@@ -1,5 +1,6 @@
 """The control plane's scenario calls (/scenarios on the control sub-app): load, list with hit counts, and clear
 fault scenarios at run time."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,10 @@ def _load_request(request: web.Request) -> tuple[str | dict | Path, str | None]:
     raw = body_read.raw
     account_id = request.query.get("account_id")
     if not raw:
-        raise BadRequest("Send a scenario: a JSON object with one of scenario, yaml, name or path "
-                         "(and optionally account_id), or the scenario's YAML text.")
+        raise BadRequest(
+            "Send a scenario: a JSON object with one of scenario, yaml, name or path "
+            "(and optionally account_id), or the scenario's YAML text."
+        )
     if request.content_type == "application/json" or request.content_type.endswith("+json"):
         body = body_read.json(request.content_type)  # 400 when it is not JSON, as every other body
         if not isinstance(body, dict):
@@ -33,9 +36,10 @@ def _load_request(request: web.Request) -> tuple[str | dict | Path, str | None]:
         given = [k for k in SOURCES if k in body]
         unknown = sorted(set(body) - set(SOURCES) - {"account_id"})
         if unknown or len(given) != 1:
-            raise BadRequest(f"Give exactly one of {', '.join(SOURCES[:-1])} or {SOURCES[-1]} (and optionally "
-                             f"account_id)"
-                             + (f"; unknown field(s): {', '.join(unknown)}" if unknown else "") + ".")
+            raise BadRequest(
+                f"Give exactly one of {', '.join(SOURCES[:-1])} or {SOURCES[-1]} (and optionally "
+                f"account_id)" + (f"; unknown field(s): {', '.join(unknown)}" if unknown else "") + "."
+            )
         key = given[0]
         source = body[key]
         if key == "scenario" and not isinstance(source, dict):
@@ -43,8 +47,9 @@ def _load_request(request: web.Request) -> tuple[str | dict | Path, str | None]:
         if key != "scenario" and not isinstance(source, str):
             raise BadRequest(f"'{key}' must be a string.")
         if key == "name" and source not in shipped_scenarios():
-            raise BadRequest(f"There is no shipped scenario named {source!r} "
-                             f"(shipped: {', '.join(shipped_scenarios()) or 'none'}).")
+            raise BadRequest(
+                f"There is no shipped scenario named {source!r} (shipped: {', '.join(shipped_scenarios()) or 'none'})."
+            )
         if key == "path":
             source = Path(source)
         account_id = body.get("account_id", account_id)
@@ -81,8 +86,12 @@ async def show_scenario(request: web.Request) -> web.Response:
 async def clear_scenarios(request: web.Request) -> web.Response:
     """DELETE /scenarios[/{name}][?account_id=]: unload all / one / one account's; reports unused rules."""
     cleared, unused = _engine(request).clear_report(request.match_info.get("name"), request.query.get("account_id"))
-    return ok({"cleared": [{"name": s["name"], "account_id": s["account_id"], "hits": s["hits"]} for s in cleared],
-               "unused_rules": unused})
+    return ok(
+        {
+            "cleared": [{"name": s["name"], "account_id": s["account_id"], "hits": s["hits"]} for s in cleared],
+            "unused_rules": unused,
+        }
+    )
 
 
 ROUTES = [

@@ -1,5 +1,6 @@
 """Scenario documents read within bounds: text files only, at most 256 KiB, and YAML refused while it is read when
 its aliases, nesting or values go over the limits (so an alias bomb is never expanded)."""
+
 from __future__ import annotations
 
 import stat
@@ -40,20 +41,25 @@ def decode_text(raw: bytes, origin: str) -> str:
     """raw as UTF-8 text; a binary file or another encoding is named as such."""
     nul = raw.find(b"\x00")
     if nul >= 0:
-        raise DocumentError(f"{origin}: a binary file (a NUL byte at offset {nul}), not the YAML or JSON text of a "
-                            f"scenario")
+        raise DocumentError(
+            f"{origin}: a binary file (a NUL byte at offset {nul}), not the YAML or JSON text of a scenario"
+        )
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"{origin}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); a "
-                            f"scenario is YAML or JSON text in UTF-8") from None
+        raise DocumentError(
+            f"{origin}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start}); a "
+            f"scenario is YAML or JSON text in UTF-8"
+        ) from None
 
 
 def check_size(size: int, origin: str, at_least: bool = False) -> None:
     """Refuse a document over MAX_BYTES (at_least: size is what was read of a file that grew while being read)."""
     if size > MAX_BYTES:
-        raise DocumentError(f"{origin}: the document is {size} bytes{' or more' if at_least else ''}; a scenario may "
-                            f"be at most {MAX_BYTES} bytes ({MAX_BYTES // 1024} KiB)")
+        raise DocumentError(
+            f"{origin}: the document is {size} bytes{' or more' if at_least else ''}; a scenario may "
+            f"be at most {MAX_BYTES} bytes ({MAX_BYTES // 1024} KiB)"
+        )
 
 
 def parse_yaml(text: str, origin: str) -> Any:
@@ -135,8 +141,9 @@ class BoundedLoader(yaml.SafeLoader):
             raise _OverBound(f"more than {MAX_ALIASES} aliases{where}; a scenario may use at most {MAX_ALIASES}")
         size = self.sizes.get(id(node))
         if size is None:
-            raise _OverBound(f"the alias *{event.anchor}{where} is inside the node it names; a scenario cannot "
-                             f"contain itself")
+            raise _OverBound(
+                f"the alias *{event.anchor}{where} is inside the node it names; a scenario cannot contain itself"
+            )
         self.values += size[0]
         if self.values > MAX_VALUES:
             raise _OverBound(_too_many_values(where))

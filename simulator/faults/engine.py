@@ -1,5 +1,6 @@
 """The fault engine of one app: the loaded scenarios, their hit counters and seeded generators; it decides which
 rule fires for a request (faults/actions.py applies it)."""
+
 from __future__ import annotations
 
 import builtins
@@ -37,18 +38,41 @@ class LoadedScenario:
     def describe(self) -> dict:
         """The list view: what it is, where it came from, and per rule how often it matched and fired."""
         s = self.scenario
-        rules = [{"index": r.index, "name": r.name, "matches": c.matches, "hits": c.hits,
-                  "exhausted": r.when.times is not None and c.hits >= r.when.times}
-                 for r, c in zip(s.rules, self.counters)]
-        return {"name": s.name, "description": s.description, "seed": s.seed, "account_id": self.account_id,
-                "origin": s.origin, "loaded_at": api_time_of(self.loaded_at), "rules": rules,
-                "hits": sum(c.hits for c in self.counters)}
+        rules = [
+            {
+                "index": r.index,
+                "name": r.name,
+                "matches": c.matches,
+                "hits": c.hits,
+                "exhausted": r.when.times is not None and c.hits >= r.when.times,
+            }
+            for r, c in zip(s.rules, self.counters, strict=True)
+        ]
+        return {
+            "name": s.name,
+            "description": s.description,
+            "seed": s.seed,
+            "account_id": self.account_id,
+            "origin": s.origin,
+            "loaded_at": api_time_of(self.loaded_at),
+            "rules": rules,
+            "hits": sum(c.hits for c in self.counters),
+        }
 
     def unused(self) -> list[dict]:
         """The rules that never fired."""
-        return [{"scenario": self.scenario.name, "account_id": self.account_id, "index": r.index, "rule": r.name,
-                 "matches": c.matches, "hits": 0}
-                for r, c in zip(self.scenario.rules, self.counters) if c.hits == 0]
+        return [
+            {
+                "scenario": self.scenario.name,
+                "account_id": self.account_id,
+                "index": r.index,
+                "rule": r.name,
+                "matches": c.matches,
+                "hits": 0,
+            }
+            for r, c in zip(self.scenario.rules, self.counters, strict=True)
+            if c.hits == 0
+        ]
 
 
 def scenario_key(name: str, account_id: str | None) -> str:
@@ -98,8 +122,9 @@ class FaultEngine:
         """
         return self.load_entry(source, account_id, origin=origin)["name"]
 
-    def load_entry(self, source: str | dict | Path, account_id: str | None = None, *,
-                   origin: str | None = None) -> dict:
+    def load_entry(
+        self, source: str | dict | Path, account_id: str | None = None, *, origin: str | None = None
+    ) -> dict:
         """Like load, but returns the loaded scenario as list() shows it."""
         scenario = load_scenario(source, self.routes, origin)
         if account_id is not None and (isinstance(account_id, bool) or not isinstance(account_id, (str, int))):
@@ -107,15 +132,17 @@ class FaultEngine:
         account = str(account_id) if account_id is not None else scenario.account
         loaded = self._new(scenario, account, self.clock.time())
         with self.store.atomic():
-            self.store.faults.save(loaded.key, scenario.name, account, scenario.origin, scenario.definition,
-                                   loaded.loaded_at)
+            self.store.faults.save(
+                loaded.key, scenario.name, account, scenario.origin, scenario.definition, loaded.loaded_at
+            )
         self._loaded = [s for s in self._loaded if s.key != loaded.key] + [loaded]
         return loaded.describe()
 
     @staticmethod
     def _new(scenario: Scenario, account_id: str | None, loaded_at: float) -> LoadedScenario:
-        return LoadedScenario(scenario, account_id, loaded_at, random.Random(scenario.seed),
-                              [RuleCounter() for _ in scenario.rules])
+        return LoadedScenario(
+            scenario, account_id, loaded_at, random.Random(scenario.seed), [RuleCounter() for _ in scenario.rules]
+        )
 
     # reporting ----------------------------------------------------------------------------------------------------
     def list(self, account_id: str | None = None) -> builtins.list[dict]:
@@ -139,12 +166,16 @@ class FaultEngine:
         Returns the rules of the unloaded scenarios that never fired (404 when a named one is not loaded)."""
         return self.clear_report(name, account_id)[1]
 
-    def clear_report(self, name: str | None = None,
-                     account_id: str | None = None) -> tuple[builtins.list[dict], builtins.list[dict]]:
+    def clear_report(
+        self, name: str | None = None, account_id: str | None = None
+    ) -> tuple[builtins.list[dict], builtins.list[dict]]:
         """(unloaded scenarios as listed, their unused rules)."""
         account = None if account_id is None else str(account_id)
-        gone = [s for s in self._loaded
-                if (name is None or s.scenario.name == name) and (account is None or s.account_id == account)]
+        gone = [
+            s
+            for s in self._loaded
+            if (name is None or s.scenario.name == name) and (account is None or s.account_id == account)
+        ]
         if name is not None and not gone:
             raise ItemNotFound(_not_loaded(name, account))
         with self.store.atomic():
@@ -165,7 +196,7 @@ class FaultEngine:
         now = self.clock.time()
         mine = [s for s in self._loaded if s.account_id is not None and s.account_id == facts.account_id]
         for loaded in mine + [s for s in self._loaded if s.account_id is None]:
-            for rule, counter in zip(loaded.scenario.rules, loaded.counters):
+            for rule, counter in zip(loaded.scenario.rules, loaded.counters, strict=True):
                 note = consider(rule, counter, facts, now, loaded.loaded_at, loaded.rng)
                 if note is None:
                     continue

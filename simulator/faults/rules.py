@@ -1,4 +1,5 @@
 """Fault rules: what a rule matches and when it fires; pure decisions (no aiohttp), so they are easy to test."""
+
 from __future__ import annotations
 
 import fnmatch
@@ -141,8 +142,9 @@ class Rule:
     plan: Any
 
 
-def consider(rule: Rule, counter: RuleCounter, facts: RequestFacts, now: float, loaded_at: float,
-             rng: random.Random) -> str | None:
+def consider(
+    rule: Rule, counter: RuleCounter, facts: RequestFacts, now: float, loaded_at: float, rng: random.Random
+) -> str | None:
     """Count the request against the rule; a note on why it fired, or None when it does not.
 
     The generator is drawn from only when a probability decides, so the same request sequence gives the same draws.

@@ -1,5 +1,6 @@
 """Scenario sources (a shipped name, a file, YAML or JSON text, a mapping) read within bounds and built by the
 checker; errors name file, rule and field."""
+
 from __future__ import annotations
 
 import asyncio
@@ -15,6 +16,8 @@ from simulator.shipped import SCENARIOS_DIR
 
 #: Where the shipped scenarios live: package data (the repository's top-level scenarios/ folder in a checkout).
 SHIPPED_DIR = SCENARIOS_DIR
+
+
 class ScenarioError(BadRequest):
     """A scenario that cannot be loaded; `problems` lists each place ("file: rules[1] 'name': field: what")."""
 
@@ -58,8 +61,12 @@ def _read_source(source: str | dict | Path, origin: str | None) -> tuple[Any, st
     if isinstance(source, Path):
         return _read_file(source)
     if not isinstance(source, str):
-        raise ScenarioError([f"{origin or '<scenario>'}: a scenario is a mapping, a path, a name or YAML text, "
-                             f"not {type(source).__name__}"])
+        raise ScenarioError(
+            [
+                f"{origin or '<scenario>'}: a scenario is a mapping, a path, a name or YAML text, "
+                f"not {type(source).__name__}"
+            ]
+        )
     shipped = shipped_scenarios()
     if source in shipped:
         return _read_file(shipped[source])
@@ -70,8 +77,9 @@ def _read_source(source: str | dict | Path, origin: str | None) -> tuple[Any, st
     if not isinstance(document, dict) and "\n" not in source.strip():
         names = ", ".join(shipped) or "none"
         shown = source if len(source) <= 60 else source[:57] + "..."
-        raise ScenarioError([f"{shown!r} is not a shipped scenario (shipped: {names}), not a file, "
-                             f"and not the text of a scenario"])
+        raise ScenarioError(
+            [f"{shown!r} is not a shipped scenario (shipped: {names}), not a file, and not the text of a scenario"]
+        )
     return document, origin
 
 
@@ -109,5 +117,3 @@ def build_scenario(document: Any, routes: set[str], origin: str) -> Scenario:
     if checker.problems:
         raise ScenarioError(checker.problems)
     return scenario
-
-

@@ -1,4 +1,5 @@
 """Backups: create, list (all, per instance), show, delete, and copying one to another region."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -10,24 +11,27 @@ from simulator.handlers.common import accepted, account, backend, base_url, json
 def _page(request: web.Request, rows: list[dict], next_marker) -> web.Response:
     body = {"backups": [views.backup(m) for m in rows]}
     if next_marker is not None:
-        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker,
-                                        len(rows))
+        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(rows))
     return ok(body)
 
 
 async def list_backups(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/backups[?datastore=&instance_id=&limit=&marker=]"""
     rows, next_marker = backend(request).backups.page(
-        account(request), query_int(request, "limit"), request.query.get("marker"),
-        datastore=request.query.get("datastore") or None, instance_id=request.query.get("instance_id") or None)
+        account(request),
+        query_int(request, "limit"),
+        request.query.get("marker"),
+        datastore=request.query.get("datastore") or None,
+        instance_id=request.query.get("instance_id") or None,
+    )
     return _page(request, rows, next_marker)
 
 
 async def list_instance_backups(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances/{instance_id}/backups[?limit=&marker=]"""
     rows, next_marker = backend(request).backups.page_for_instance(
-        account(request), request.match_info["instance_id"], query_int(request, "limit"),
-        request.query.get("marker"))
+        account(request), request.match_info["instance_id"], query_int(request, "limit"), request.query.get("marker")
+    )
     return _page(request, rows, next_marker)
 
 

@@ -1,10 +1,10 @@
 """Versions, flavors and datastores: reference data."""
+
 from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import views
-from simulator import catalog
+from simulator import catalog, views
 from simulator.errors import ItemNotFound
 from simulator.handlers.common import account, base_url, ok
 
@@ -70,4 +70,3 @@ async def list_version_flavors(request: web.Request) -> web.Response:
     version = catalog.get_version(ds, request.match_info["version_id"])
     items = [f for f in catalog.FLAVORS if f.id in version.flavor_ids]
     return ok(views.flavors(base_url(request), account(request), items))
-

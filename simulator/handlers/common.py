@@ -1,4 +1,5 @@
 """Small helpers every handler uses: the account, the base URL, the JSON body, paging parameters."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,4 +1,5 @@
 """Configuration groups, datastore parameters and an instance's configuration defaults."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -12,15 +13,15 @@ def _paged(request: web.Request, key: str, items: list, next_marker: str | None)
     """A list answer with Trove's `links` when there is a next page."""
     body: dict = {key: items}
     if next_marker:
-        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker,
-                                        len(items))
+        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(items))
     return ok(body)
 
 
 async def list_configurations(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/configurations"""
-    items, next_marker = backend(request).configurations.page(account(request), query_int(request, "limit"),
-                                                              request.query.get("marker"))
+    items, next_marker = backend(request).configurations.page(
+        account(request), query_int(request, "limit"), request.query.get("marker")
+    )
     return _paged(request, "configurations", [cviews.configuration(m) for m in items], next_marker)
 
 
@@ -38,15 +39,15 @@ async def show_configuration(request: web.Request) -> web.Response:
 
 async def edit_configuration(request: web.Request) -> web.Response:
     """PATCH /v1.0/{account_id}/configurations/{configuration_id}: merge values, 200 with no body"""
-    backend(request).configurations.edit(account(request), request.match_info["configuration_id"],
-                                         json_body(request))
+    backend(request).configurations.edit(account(request), request.match_info["configuration_id"], json_body(request))
     return web.Response(status=200, content_type="application/json", body=b"")
 
 
 async def update_configuration(request: web.Request) -> web.Response:
     """PUT /v1.0/{account_id}/configurations/{configuration_id}: replace values, 202"""
-    backend(request).configurations.replace(account(request), request.match_info["configuration_id"],
-                                            json_body(request))
+    backend(request).configurations.replace(
+        account(request), request.match_info["configuration_id"], json_body(request)
+    )
     return accepted()
 
 
@@ -59,32 +60,44 @@ async def delete_configuration(request: web.Request) -> web.Response:
 async def list_configuration_instances(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/configurations/{configuration_id}/instances"""
     items, next_marker = backend(request).configurations.instances(
-        account(request), request.match_info["configuration_id"], query_int(request, "limit"),
-        request.query.get("marker"))
+        account(request),
+        request.match_info["configuration_id"],
+        query_int(request, "limit"),
+        request.query.get("marker"),
+    )
     return _paged(request, "instances", [{"id": r["id"], "name": r["name"]} for r in items], next_marker)
 
 
 async def list_parameters(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/datastores/{datastore_id}/versions/{version_id}/parameters (and
     /datastores/versions/{version_id}/parameters)"""
-    params = backend(request).configurations.parameters(request.match_info.get("datastore_id"),
-                                                        request.match_info["version_id"])
+    params = backend(request).configurations.parameters(
+        request.match_info.get("datastore_id"), request.match_info["version_id"]
+    )
     return ok({"configuration-parameters": [cviews.parameter(p) for p in params]})
 
 
 async def show_parameter(request: web.Request) -> web.Response:
     """GET .../versions/{version_id}/parameters/{name}: the bare parameter object"""
-    param = backend(request).configurations.parameter(request.match_info.get("datastore_id"),
-                                                      request.match_info["version_id"], request.match_info["parameter"])
+    param = backend(request).configurations.parameter(
+        request.match_info.get("datastore_id"), request.match_info["version_id"], request.match_info["parameter"]
+    )
     return ok(cviews.parameter(param))
 
 
 async def show_version_defaults(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/datastore/version/{version_id}/configuration/{flavor_id}"""
     version, flavor, defaults = backend(request).configurations.version_defaults(
-        request.match_info["version_id"], request.match_info["flavor_id"])
-    return ok({"datastore": version.datastore_name, "datastore_version": version.name, "flavor": flavor.id,
-               "configuration": defaults})
+        request.match_info["version_id"], request.match_info["flavor_id"]
+    )
+    return ok(
+        {
+            "datastore": version.datastore_name,
+            "datastore_version": version.name,
+            "flavor": flavor.id,
+            "configuration": defaults,
+        }
+    )
 
 
 async def show_instance_configuration(request: web.Request) -> web.Response:

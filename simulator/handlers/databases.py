@@ -1,4 +1,5 @@
 """Databases and users of an instance, and users' access."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -14,15 +15,15 @@ def _ids(request: web.Request) -> tuple[str, str]:
 def _paged(request: web.Request, key: str, items: list[dict], next_marker: str | None) -> web.Response:
     body = {key: items}
     if next_marker:
-        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker,
-                                        len(items))
+        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(items))
     return ok(body)
 
 
 async def list_databases(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances/{instance_id}/databases"""
-    rows, next_marker = backend(request).databases.page(*_ids(request), query_int(request, "limit"),
-                                                        request.query.get("marker"))
+    rows, next_marker = backend(request).databases.page(
+        *_ids(request), query_int(request, "limit"), request.query.get("marker")
+    )
     return _paged(request, "databases", [{"name": r["name"]} for r in rows], next_marker)
 
 
@@ -40,8 +41,9 @@ async def delete_database(request: web.Request) -> web.Response:
 
 async def list_users(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances/{instance_id}/users"""
-    users, next_marker = backend(request).users.page(*_ids(request), query_int(request, "limit"),
-                                                     request.query.get("marker"))
+    users, next_marker = backend(request).users.page(
+        *_ids(request), query_int(request, "limit"), request.query.get("marker")
+    )
     return _paged(request, "users", [views.user(u) for u in users], next_marker)
 
 

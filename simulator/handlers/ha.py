@@ -1,4 +1,5 @@
 """HA instance groups: create, list, show, configuration, delete, their actions, ACLs and backups."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -68,8 +69,9 @@ async def delete_ha_acl(request: web.Request) -> web.Response:
 
 async def list_ha_backups(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/ha/{ha_id}/backups[?limit=&marker=]"""
-    rows, next_marker = backend(request).backups.page_for_ha(account(request), _ha_id(request),
-                                                             query_int(request, "limit"), request.query.get("marker"))
+    rows, next_marker = backend(request).backups.page_for_ha(
+        account(request), _ha_id(request), query_int(request, "limit"), request.query.get("marker")
+    )
     body: dict = {"backups": [views.backup(m) for m in rows]}
     if next_marker is not None:
         body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(rows))

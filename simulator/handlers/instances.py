@@ -1,4 +1,5 @@
 """Instances, their actions and root."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -15,9 +16,13 @@ def query_flag(request: web.Request, name: str) -> bool:
 async def list_instances(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances[?include_replicas=false&include_ha=false]"""
     limit = query_int(request, "limit")
-    items, next_marker = backend(request).instances.page(account(request), limit, request.query.get("marker"),
-                                                         include_replicas=query_flag(request, "include_replicas"),
-                                                         include_ha=query_flag(request, "include_ha"))
+    items, next_marker = backend(request).instances.page(
+        account(request),
+        limit,
+        request.query.get("marker"),
+        include_replicas=query_flag(request, "include_replicas"),
+        include_ha=query_flag(request, "include_ha"),
+    )
     base = base_url(request)
     body = {"instances": [views.instance_summary(base, m) for m in items]}
     if next_marker:
@@ -39,15 +44,13 @@ async def show_instance(request: web.Request) -> web.Response:
 
 async def patch_instance(request: web.Request) -> web.Response:
     """PATCH /v1.0/{account_id}/instances/{instance_id}"""
-    backend(request).instances.update(account(request), request.match_info["instance_id"],
-                                      json_body(request), "PATCH")
+    backend(request).instances.update(account(request), request.match_info["instance_id"], json_body(request), "PATCH")
     return accepted()
 
 
 async def put_instance(request: web.Request) -> web.Response:
     """PUT /v1.0/{account_id}/instances/{instance_id}"""
-    backend(request).instances.update(account(request), request.match_info["instance_id"],
-                                      json_body(request), "PUT")
+    backend(request).instances.update(account(request), request.match_info["instance_id"], json_body(request), "PUT")
     return accepted()
 
 
@@ -60,8 +63,7 @@ async def delete_instance(request: web.Request) -> web.Response:
 async def instance_action(request: web.Request) -> web.Response:
     """POST /v1.0/{account_id}/instances/{instance_id}/action: 202 (upgrade answers the upgraded replica,
     convert_to_ha the HA group)"""
-    answer = backend(request).instances.action(account(request), request.match_info["instance_id"],
-                                               json_body(request))
+    answer = backend(request).instances.action(account(request), request.match_info["instance_id"], json_body(request))
     if answer is None:
         return accepted()
     key, model = answer

@@ -1,4 +1,5 @@
 """GET /limits: absolute limits and the rate limits with what is left of them (Trove's shape)."""
+
 from __future__ import annotations
 
 from aiohttp import web

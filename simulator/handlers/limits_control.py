@@ -1,4 +1,5 @@
 """The control plane's rate-limit call (on the control sub-app): turn an account's limits on or off."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,4 +1,5 @@
 """GET /openapi.json: the OpenAPI 3.1 document of the simulated API, kept in the repo next to the code."""
+
 from __future__ import annotations
 
 import json

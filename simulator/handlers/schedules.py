@@ -1,4 +1,5 @@
 """Scheduled backups: create, list, show, update (run_now), delete."""
+
 from __future__ import annotations
 
 from aiohttp import web

@@ -1,5 +1,6 @@
 """Paths OpenStack Trove serves that the Cloud Databases v1.0 API does not have: a 404 that says so, so a client
 can tell "not part of this API" from a wrong URL."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -15,6 +16,7 @@ TROVE_INSTANCE_PARTS = "log|modules|ssl|upgrade"
 async def not_in_cloud_databases(request: web.Request) -> web.Response:
     """Any method on a Trove-only path: 404 naming the path."""
     prefix = f"/v1.0/{request.match_info['account_id']}"
-    path = request.path[len(prefix):] if request.path.startswith(prefix) else request.path
-    raise ItemNotFound(f"{path} is part of OpenStack Trove, not of the Cloud Databases v1.0 API: there is no such "
-                       f"resource here.")
+    path = request.path[len(prefix) :] if request.path.startswith(prefix) else request.path
+    raise ItemNotFound(
+        f"{path} is part of OpenStack Trove, not of the Cloud Databases v1.0 API: there is no such resource here."
+    )

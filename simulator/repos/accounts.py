@@ -1,4 +1,5 @@
 """Accounts, identity users and tokens."""
+
 from __future__ import annotations
 
 import builtins
@@ -36,8 +37,15 @@ class AccountsRepo:
         return rows
 
     def insert(self, account_id: str, name: str, created: str, rate_limits: bool, settings: dict) -> None:
-        self.db.table("accounts").insert({"id": account_id, "name": name, "created": created,
-                                    "rate_limits": int(rate_limits), "settings": json.dumps(settings)})
+        self.db.table("accounts").insert(
+            {
+                "id": account_id,
+                "name": name,
+                "created": created,
+                "rate_limits": int(rate_limits),
+                "settings": json.dumps(settings),
+            }
+        )
 
     def update_settings(self, account_id: str, rate_limits: bool | None = None, settings: dict | None = None) -> None:
         changes: dict[str, int | str] = {}
@@ -65,20 +73,28 @@ class AccountsRepo:
         return list(self.db.table("users").rows_where("account_id = ?", [account_id], order_by="username"))
 
     def insert_token(self, token_hash: str, user_id: str, account_id: str, issued: float, expires: float) -> None:
-        self.db.table("tokens").insert({"hash": token_hash, "user_id": user_id, "account_id": account_id,
-                                  "issued": issued, "expires": expires}, replace=True)
+        self.db.table("tokens").insert(
+            {"hash": token_hash, "user_id": user_id, "account_id": account_id, "issued": issued, "expires": expires},
+            replace=True,
+        )
 
     def token(self, token_hash: str) -> dict | None:
         """The token row joined with its user's role and name."""
-        rows = list(select(self.db,
-            "select t.hash, t.user_id, t.account_id, t.expires, u.role, u.username "
-            "from tokens t join users u on u.id = t.user_id where t.hash = ?", [token_hash]))
+        rows = list(
+            select(
+                self.db,
+                "select t.hash, t.user_id, t.account_id, t.expires, u.role, u.username "
+                "from tokens t join users u on u.id = t.user_id where t.hash = ?",
+                [token_hash],
+            )
+        )
         return rows[0] if rows else None
 
     def expire_tokens(self, account_id: str, now: float) -> int:
         """Make every token of the account expire now; returns how many."""
-        cursor = self.db.execute("update tokens set expires = ? where account_id = ? and expires > ?",
-                                 [now, account_id, now])
+        cursor = self.db.execute(
+            "update tokens set expires = ? where account_id = ? and expires > ?", [now, account_id, now]
+        )
         return cursor.rowcount
 
     def delete_account_data(self, account_id: str) -> None:

@@ -1,4 +1,5 @@
 """Backups (with what each one holds) and backup schedules."""
+
 from __future__ import annotations
 
 import re
@@ -20,12 +21,35 @@ IS_RUNNING = "status in (" + ", ".join(f"'{s}'" for s in RUNNING_BACKUP_STATUSES
 @migrations()
 def create_backups(db: Database) -> None:
     db.table("backups").create(
-        {"id": str, "account_id": str, "seq": int, "name": str, "description": str, "instance_id": str,
-         "parent_id": str, "backup_type": str, "is_automated": int, "schedule_id": str, "status": str,
-         "created": str, "updated": str, "created_at": float, "building_at": float, "completed_at": float,
-         "size": float, "location": str, "datastore_type": str, "datastore_version": str,
-         "datastore_version_id": str, "flavor_ram": int, "volume_size": int, "contents": str, "fault": str},
-        pk="id", not_null={"account_id", "name", "status", "backup_type"},
+        {
+            "id": str,
+            "account_id": str,
+            "seq": int,
+            "name": str,
+            "description": str,
+            "instance_id": str,
+            "parent_id": str,
+            "backup_type": str,
+            "is_automated": int,
+            "schedule_id": str,
+            "status": str,
+            "created": str,
+            "updated": str,
+            "created_at": float,
+            "building_at": float,
+            "completed_at": float,
+            "size": float,
+            "location": str,
+            "datastore_type": str,
+            "datastore_version": str,
+            "datastore_version_id": str,
+            "flavor_ram": int,
+            "volume_size": int,
+            "contents": str,
+            "fault": str,
+        },
+        pk="id",
+        not_null={"account_id", "name", "status", "backup_type"},
     )
     db.table("backups").create_index(["account_id", "updated"])
     db.table("backups").create_index(["instance_id", "status"])
@@ -35,10 +59,24 @@ def create_backups(db: Database) -> None:
 @migrations()
 def create_schedules(db: Database) -> None:
     db.table("schedules").create(
-        {"id": str, "account_id": str, "seq": int, "instance_id": str, "action": str, "day_of_week": int,
-         "hour": int, "minute": int, "full_backup_retention": int, "copy_to": str, "created": str,
-         "updated": str, "last_scheduled": str, "next_run_at": float},
-        pk="id", not_null={"account_id", "instance_id"},
+        {
+            "id": str,
+            "account_id": str,
+            "seq": int,
+            "instance_id": str,
+            "action": str,
+            "day_of_week": int,
+            "hour": int,
+            "minute": int,
+            "full_backup_retention": int,
+            "copy_to": str,
+            "created": str,
+            "updated": str,
+            "last_scheduled": str,
+            "next_run_at": float,
+        },
+        pk="id",
+        not_null={"account_id", "instance_id"},
     )
     db.table("schedules").create_index(["account_id", "seq"])
     db.table("schedules").create_index(["instance_id"], unique=True)
@@ -112,8 +150,9 @@ def unpack(row: dict) -> dict:
     location = row.get("location")
     if location and "://" not in location:
         parts = location.split(" ")
-        row["location"] = (location_url(parts[0], row["account_id"], row["id"]) if len(parts) == 1
-                           else location_url(*parts))
+        row["location"] = (
+            location_url(parts[0], row["account_id"], row["id"]) if len(parts) == 1 else location_url(*parts)
+        )
     return row
 
 
@@ -124,7 +163,10 @@ def pack(row: dict) -> dict:
     if row.get("contents") == EMPTY_CHANGE:
         packed = {**row, "contents": None}
     version_id = row.get("datastore_version_id")
-    if version_id and VERSION_IDS.get((row.get("datastore_type") or "", row.get("datastore_version") or "")) == version_id:
+    if (
+        version_id
+        and VERSION_IDS.get((row.get("datastore_type") or "", row.get("datastore_version") or "")) == version_id
+    ):
         packed = {**packed, "datastore_version_id": None}
     if row.get("location"):
         location = pack_location(row["location"], row["account_id"], row["id"])
@@ -148,8 +190,11 @@ def pack_backup_rows(db: Database) -> None:
 def pack_backup_version_ids(db: Database) -> None:
     """Rows written before get the catalog's version id left out too (reading accepts both)."""
     for (datastore, version), version_id in VERSION_IDS.items():
-        db.execute("update backups set datastore_version_id = null where datastore_type = ? "
-                   "and datastore_version = ? and datastore_version_id = ?", [datastore, version, version_id])
+        db.execute(
+            "update backups set datastore_version_id = null where datastore_type = ? "
+            "and datastore_version = ? and datastore_version_id = ?",
+            [datastore, version, version_id],
+        )
 
 
 def _marks(values) -> str:
@@ -195,8 +240,15 @@ class BackupsRepo:
                 changes = {**changes, "location": pack_location(changes["location"], found[0], backup_id)}
         sql.update(self.db, "backups", "id", backup_id, changes)
 
-    def page(self, account_id: str, offset: int, limit: int, datastore_type: str | None = None,
-             instance_id: str | None = None, ha_id: str | None = None) -> list[dict]:
+    def page(
+        self,
+        account_id: str,
+        offset: int,
+        limit: int,
+        datastore_type: str | None = None,
+        instance_id: str | None = None,
+        ha_id: str | None = None,
+    ) -> list[dict]:
         """Backups newest first (updated DESC), skipping offset rows (Trove's integer marker)."""
         where, args = ["account_id = ?"], [account_id]
         if ha_id:
@@ -208,8 +260,7 @@ class BackupsRepo:
         if instance_id:
             where.append("instance_id = ?")
             args.append(instance_id)
-        sql = (f"select * from backups where {' and '.join(where)} order by updated desc, seq desc "
-               f"limit ? offset ?")
+        sql = f"select * from backups where {' and '.join(where)} order by updated desc, seq desc limit ? offset ?"
         return self._rows(sql, [*args, limit, offset])
 
     def count(self, account_id: str) -> int:
@@ -217,16 +268,22 @@ class BackupsRepo:
 
     def running_for(self, instance_ids: set[str]) -> set[str]:
         ids = sorted(instance_ids)
-        rows = select(self.db,
-            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING}", ids)
+        rows = select(
+            self.db,
+            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING}",
+            ids,
+        )
         return {r["instance_id"] for r in rows}
 
     def running_of_instance(self, instance_id: str) -> list[dict]:
         return self._rows(f"select * from backups where instance_id = ? and {IS_RUNNING} order by seq", [instance_id])
 
     def running_of_schedule(self, schedule_id: str) -> bool:
-        return bool(list(select(self.db,
-            f"select 1 from backups where schedule_id = ? and {IS_RUNNING} limit 1", [schedule_id])))
+        return bool(
+            list(
+                select(self.db, f"select 1 from backups where schedule_id = ? and {IS_RUNNING} limit 1", [schedule_id])
+            )
+        )
 
     def children(self, backup_id: str) -> list[dict]:
         return self._rows("select * from backups where parent_id = ? order by seq", [backup_id])
@@ -243,7 +300,9 @@ class BackupsRepo:
         """COMPLETED automated full backups of the instance, newest first."""
         return self._rows(
             "select * from backups where instance_id = ? and is_automated = 1 and backup_type = 'full' "
-            "and status = 'COMPLETED' order by created_at desc, seq desc", [instance_id])
+            "and status = 'COMPLETED' order by created_at desc, seq desc",
+            [instance_id],
+        )
 
     def delete(self, backup_ids: list[str]) -> None:
         if backup_ids:
@@ -252,19 +311,22 @@ class BackupsRepo:
     def next_due(self) -> float | None:
         """When the next backup changes state (NEW -> BUILDING, BUILDING -> COMPLETED/FAILED)."""
         return self.db.conn.execute(
-            "select min(case status when 'NEW' then building_at else completed_at end) "
-            f"from backups where {IS_RUNNING}").fetchone()[0]
+            f"select min(case status when 'NEW' then building_at else completed_at end) from backups where {IS_RUNNING}"
+        ).fetchone()[0]
 
     def first_due(self, now: float) -> dict | None:
         rows = self._rows(
             "select *, case status when 'NEW' then building_at else completed_at end as due_at from backups "
-            f"where {IS_RUNNING} and due_at <= ? order by due_at, seq limit 1", [now])
+            f"where {IS_RUNNING} and due_at <= ? order by due_at, seq limit 1",
+            [now],
+        )
         return rows[0] if rows else None
 
     def fail_running_of_instance(self, instance_id: str, updated: str) -> int:
         cursor = self.db.execute(
             f"update backups set status = 'FAILED', updated = ? where instance_id = ? and {IS_RUNNING}",
-            [updated, instance_id])
+            [updated, instance_id],
+        )
         return cursor.rowcount
 
     # schedules -------------------------------------------------------------------------------
@@ -275,8 +337,9 @@ class BackupsRepo:
         return next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from schedules"))["n"]
 
     def schedule(self, account_id: str, schedule_id: str) -> dict | None:
-        rows = list(select(self.db, "select * from schedules where account_id = ? and id = ?",
-                                  [account_id, schedule_id]))
+        rows = list(
+            select(self.db, "select * from schedules where account_id = ? and id = ?", [account_id, schedule_id])
+        )
         return rows[0] if rows else None
 
     def schedule_by_id(self, schedule_id: str) -> dict | None:
@@ -303,8 +366,9 @@ class BackupsRepo:
         return self.db.conn.execute("select min(next_run_at) from schedules").fetchone()[0]
 
     def first_schedule_due(self, now: float) -> dict | None:
-        rows = list(select(self.db,
-            "select * from schedules where next_run_at <= ? order by next_run_at, seq limit 1", [now]))
+        rows = list(
+            select(self.db, "select * from schedules where next_run_at <= ? order by next_run_at, seq limit 1", [now])
+        )
         return rows[0] if rows else None
 
     # accounts --------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
 """Backup copies: the backup in another region that a copy was made from (backups.copy_of)."""
+
 from __future__ import annotations
 
 from sqlite_utils import Database, Migrations
@@ -23,14 +24,21 @@ class CopiesRepo:
 
     def copy_in(self, scope: str, original_id: str) -> dict | None:
         """The backup of scope that is the original itself or a copy of it (newest first), if any."""
-        rows = list(select(self.db, "select id, status from backups where account_id = ? and (id = ? or copy_of = ?) "
-                                    "order by seq desc limit 1", [scope, original_id, original_id]))
+        rows = list(
+            select(
+                self.db,
+                "select id, status from backups where account_id = ? and (id = ? or copy_of = ?) "
+                "order by seq desc limit 1",
+                [scope, original_id, original_id],
+            )
+        )
         return rows[0] if rows else None
 
     def newest_copy(self, original_id: str) -> str | None:
         """The id of the newest copy made of a backup (in any region), if any."""
-        row = self.db.conn.execute("select id from backups where copy_of = ? order by seq desc limit 1",
-                                   [original_id]).fetchone()
+        row = self.db.conn.execute(
+            "select id from backups where copy_of = ? order by seq desc limit 1", [original_id]
+        ).fetchone()
         return row[0] if row else None
 
     def original_of(self, backup_id: str) -> str | None:

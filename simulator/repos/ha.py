@@ -1,5 +1,6 @@
 """HA instance groups: the groups, which instances are their nodes (instances.ha_id) and which backups were taken
 of a group (backups.ha_id)."""
+
 from __future__ import annotations
 
 import json
@@ -20,11 +21,30 @@ def create_ha_groups(db: Database) -> None:
     """A group's own row (its state, the nodes' common flavor, volume and datastore, ACLs and networks as JSON
     lists, the running operation and when it ends); its nodes are instances whose ha_id names it."""
     db.table("ha_groups").create(
-        {"id": str, "account_id": str, "seq": int, "name": str, "state": str, "datastore_type": str,
-         "datastore_version": str, "datastore_version_id": str, "flavor_id": int, "volume_size": int,
-         "configuration_id": str, "networks": str, "acls": str, "hostname": str, "created": str, "updated": str,
-         "created_at": float, "task": str, "task_until": float, "task_data": str},
-        pk="id", not_null={"account_id", "name", "state"},
+        {
+            "id": str,
+            "account_id": str,
+            "seq": int,
+            "name": str,
+            "state": str,
+            "datastore_type": str,
+            "datastore_version": str,
+            "datastore_version_id": str,
+            "flavor_id": int,
+            "volume_size": int,
+            "configuration_id": str,
+            "networks": str,
+            "acls": str,
+            "hostname": str,
+            "created": str,
+            "updated": str,
+            "created_at": float,
+            "task": str,
+            "task_until": float,
+            "task_data": str,
+        },
+        pk="id",
+        not_null={"account_id", "name", "state"},
     )
     db.table("ha_groups").create_index(["account_id", "seq"])
     db.table("ha_groups").create_index(["task_until"])
@@ -69,8 +89,10 @@ class HaRepo:
         return _decode(rows[0]) if rows else None
 
     def groups(self, account_id: str) -> list[dict]:
-        return [_decode(r) for r in select(self.db, "select * from ha_groups where account_id = ? order by seq",
-                                           [account_id])]
+        return [
+            _decode(r)
+            for r in select(self.db, "select * from ha_groups where account_id = ? order by seq", [account_id])
+        ]
 
     def update(self, ha_id: str, changes: dict) -> None:
         sql.update(self.db, "ha_groups", "id", ha_id, _encode(changes))
@@ -92,6 +114,12 @@ class HaRepo:
         return self.db.conn.execute("select min(task_until) from ha_groups where task_until is not null").fetchone()[0]
 
     def first_due(self, now: float) -> dict | None:
-        rows = list(select(self.db, "select * from ha_groups where task_until is not null and task_until <= ? "
-                                    "order by task_until, seq limit 1", [now]))
+        rows = list(
+            select(
+                self.db,
+                "select * from ha_groups where task_until is not null and task_until <= ? "
+                "order by task_until, seq limit 1",
+                [now],
+            )
+        )
         return _decode(rows[0]) if rows else None

@@ -1,4 +1,5 @@
 """Instances and what lives on them: databases, database users and their grants."""
+
 from __future__ import annotations
 
 from sqlite_utils import Database
@@ -18,20 +19,25 @@ class InstancesRepo:
         sql.insert(self.db, "instances", row)
 
     def get(self, account_id: str, instance_id: str) -> dict | None:
-        rows = list(select(self.db, "select * from instances where account_id = ? and id = ?",
-                                  [account_id, instance_id]))
+        rows = list(
+            select(self.db, "select * from instances where account_id = ? and id = ?", [account_id, instance_id])
+        )
         return rows[0] if rows else None
 
     def exists(self, instance_id: str) -> bool:
         """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
         return bool(list(select(self.db, "select 1 from instances where id = ?", [instance_id])))
 
-    def page(self, account_id: str, limit: int, marker: str | None, include_replicas: bool = True,
-             include_ha: bool = True) -> list[dict]:
+    def page(
+        self, account_id: str, limit: int, marker: str | None, include_replicas: bool = True, include_ha: bool = True
+    ) -> list[dict]:
         """Up to limit+1 instances after marker, ordered by id (the extra row says a next page exists); replicas
         and HA nodes left out when asked."""
-        where = "account_id = ?" + ("" if include_replicas else " and replica_of is null") \
+        where = (
+            "account_id = ?"
+            + ("" if include_replicas else " and replica_of is null")
             + ("" if include_ha else " and ha_id is null")
+        )
         if marker:
             sql = f"select * from instances where {where} and id > ? order by id limit ?"
             args = [account_id, marker, limit + 1]
@@ -44,8 +50,9 @@ class InstancesRepo:
         """Instances that count against the quota (those being deleted do not)."""
         # Two index-only counts (account_id, task) instead of a scan of the account's rows.
         total = self.db.execute("select count(*) from instances where account_id = ?", [account_id]).fetchone()[0]
-        leaving = self.db.execute("select count(*) from instances where account_id = ? and task = 'SHUTDOWN'",
-                                  [account_id]).fetchone()[0]
+        leaving = self.db.execute(
+            "select count(*) from instances where account_id = ? and task = 'SHUTDOWN'", [account_id]
+        ).fetchone()[0]
         return total - leaving
 
     def live_at_least(self, account_id: str, n: int) -> bool:
@@ -53,19 +60,28 @@ class InstancesRepo:
         values has fewer than n rows, and otherwise counting stops at the n-th live instance."""
         if n <= 0:
             return True
-        low, high = self.db.execute("select (select min(rowid) from instances), "  # two lookups, not one scan
-                                    "(select max(rowid) from instances)").fetchone()
+        low, high = self.db.execute(
+            "select (select min(rowid) from instances), "  # two lookups, not one scan
+            "(select max(rowid) from instances)"
+        ).fetchone()
         if high is None or high - low + 1 < n:
             return False
-        found = self.db.execute("select count(*) from (select 1 from instances where account_id = ? "
-                                "and task is not 'SHUTDOWN' limit ?)", [account_id, n]).fetchone()[0]
+        found = self.db.execute(
+            "select count(*) from (select 1 from instances where account_id = ? and task is not 'SHUTDOWN' limit ?)",
+            [account_id, n],
+        ).fetchone()[0]
         return found >= n
 
     def first_due(self, now: float) -> dict | None:
         """The instance whose running task ended first, at or before now."""
-        rows = list(select(self.db,
-            "select * from instances where task_until is not null and task_until <= ? "
-            "order by task_until, seq limit 1", [now]))
+        rows = list(
+            select(
+                self.db,
+                "select * from instances where task_until is not null and task_until <= ? "
+                "order by task_until, seq limit 1",
+                [now],
+            )
+        )
         return rows[0] if rows else None
 
     def next_due(self) -> float | None:
@@ -120,72 +136,118 @@ class InstancesRepo:
         return users
 
     def user(self, instance_id: str, name: str, host: str) -> dict | None:
-        rows = list(select(self.db, "select * from db_users where instance_id = ? and name = ? and host = ?",
-                                  [instance_id, name, host]))
+        rows = list(
+            select(
+                self.db,
+                "select * from db_users where instance_id = ? and name = ? and host = ?",
+                [instance_id, name, host],
+            )
+        )
         if not rows:
             return None
         user = rows[0]
-        user["databases"] = [g["database"] for g in select(self.db,
-            "select database from grants where instance_id = ? and user_name = ? and user_host = ? order by database",
-            [instance_id, name, host])]
+        user["databases"] = [
+            g["database"]
+            for g in select(
+                self.db,
+                "select database from grants where instance_id = ? and user_name = ? and user_host = ? "
+                "order by database",
+                [instance_id, name, host],
+            )
+        ]
         return user
 
     def insert_user(self, instance_id: str, name: str, host: str, password_hash: str, databases: list[str]) -> None:
-        self.insert_users(instance_id, [{"name": name, "host": host, "password_hash": password_hash,
-                                         "databases": databases}])
+        self.insert_users(
+            instance_id, [{"name": name, "host": host, "password_hash": password_hash, "databases": databases}]
+        )
 
     def insert_users(self, instance_id: str, users: list[dict]) -> None:
         """Users (name, host, password_hash, databases) with their grants: one INSERT for the users, one for the
         grants (the rows insert_user would write one user at a time)."""
-        sql.insert_many(self.db, "db_users", [{"instance_id": instance_id, "name": u["name"], "host": u["host"],
-                                               "password_hash": u["password_hash"]} for u in users])
-        sql.insert_many(self.db, "grants", [{"instance_id": instance_id, "user_name": u["name"],
-                                             "user_host": u["host"], "database": d}
-                                            for u in users for d in u["databases"]], ignore=True)
+        sql.insert_many(
+            self.db,
+            "db_users",
+            [
+                {"instance_id": instance_id, "name": u["name"], "host": u["host"], "password_hash": u["password_hash"]}
+                for u in users
+            ],
+        )
+        sql.insert_many(
+            self.db,
+            "grants",
+            [
+                {"instance_id": instance_id, "user_name": u["name"], "user_host": u["host"], "database": d}
+                for u in users
+                for d in u["databases"]
+            ],
+            ignore=True,
+        )
 
     def update_user(self, instance_id: str, name: str, host: str, changes: dict) -> None:
         """Change a user's name, host and/or password_hash; grants follow a rename."""
         sets = ", ".join(f"{k} = ?" for k in changes)
-        self.db.execute(f"update db_users set {sets} where instance_id = ? and name = ? and host = ?",
-                        [*changes.values(), instance_id, name, host])
+        self.db.execute(
+            f"update db_users set {sets} where instance_id = ? and name = ? and host = ?",
+            [*changes.values(), instance_id, name, host],
+        )
         if "name" in changes or "host" in changes:
             self.db.execute(
                 "update grants set user_name = ?, user_host = ? "
                 "where instance_id = ? and user_name = ? and user_host = ?",
-                [changes.get("name", name), changes.get("host", host), instance_id, name, host])
+                [changes.get("name", name), changes.get("host", host), instance_id, name, host],
+            )
 
     def delete_user(self, instance_id: str, name: str, host: str) -> None:
-        self.db.execute("delete from grants where instance_id = ? and user_name = ? and user_host = ?",
-                        [instance_id, name, host])
-        self.db.execute("delete from db_users where instance_id = ? and name = ? and host = ?",
-                        [instance_id, name, host])
+        self.db.execute(
+            "delete from grants where instance_id = ? and user_name = ? and user_host = ?", [instance_id, name, host]
+        )
+        self.db.execute(
+            "delete from db_users where instance_id = ? and name = ? and host = ?", [instance_id, name, host]
+        )
 
     def grant(self, instance_id: str, name: str, host: str, databases: list[str]) -> None:
-        sql.insert_many(self.db, "grants", [{"instance_id": instance_id, "user_name": name, "user_host": host,
-                                             "database": d} for d in databases], ignore=True)
+        sql.insert_many(
+            self.db,
+            "grants",
+            [{"instance_id": instance_id, "user_name": name, "user_host": host, "database": d} for d in databases],
+            ignore=True,
+        )
 
     def revoke(self, instance_id: str, name: str, host: str, database: str) -> int:
         cursor = self.db.execute(
             "delete from grants where instance_id = ? and user_name = ? and user_host = ? and database = ?",
-            [instance_id, name, host, database])
+            [instance_id, name, host, database],
+        )
         return cursor.rowcount
 
     # whole contents (what a backup holds) ------------------------------------------------------
     def contents(self, instance_id: str) -> dict:
         """Databases and users (with password hashes and grants) of an instance, as plain data."""
         return {
-            "databases": {d["name"]: {"character_set": d["character_set"], "collate": d["collate"]}
-                          for d in self.databases(instance_id)},
-            "users": {f"{u['name']}@{u['host']}": {"name": u["name"], "host": u["host"],
-                                                   "password_hash": u["password_hash"],
-                                                   "databases": u["databases"]}
-                      for u in self.users(instance_id)},
+            "databases": {
+                d["name"]: {"character_set": d["character_set"], "collate": d["collate"]}
+                for d in self.databases(instance_id)
+            },
+            "users": {
+                f"{u['name']}@{u['host']}": {
+                    "name": u["name"],
+                    "host": u["host"],
+                    "password_hash": u["password_hash"],
+                    "databases": u["databases"],
+                }
+                for u in self.users(instance_id)
+            },
         }
 
     def replace_contents(self, instance_id: str, contents: dict) -> None:
         """Make the instance hold exactly contents (as returned by contents())."""
         for table in ("grants", "db_users", "databases"):
             self.db.execute(f"delete from {table} where instance_id = ?", [instance_id])
-        self.insert_databases([{"instance_id": instance_id, "name": name, **attrs}
-                               for name, attrs in contents.get("databases", {}).items()])
+        self.insert_databases(
+            [
+                {"instance_id": instance_id, "name": name, **attrs}
+                for name, attrs in contents.get("databases", {}).items()
+            ]
+        )
         self.insert_users(instance_id, list(contents.get("users", {}).values()))

@@ -1,10 +1,12 @@
 """The request journal and the rate-limit counters."""
+
 from __future__ import annotations
 
 import json
 
-from simulator.repos.sql import select
 from sqlite_utils import Database
+
+from simulator.repos.sql import select
 
 
 class JournalRepo:
@@ -29,8 +31,14 @@ class JournalRepo:
             conn.execute("commit")
         return conn.execute("select last_insert_rowid()").fetchone()[0]
 
-    def entries(self, account_id: str | None = None, since: int = 0, limit: int | None = None,
-                route: str | None = None, status: int | None = None) -> list[dict]:
+    def entries(
+        self,
+        account_id: str | None = None,
+        since: int = 0,
+        limit: int | None = None,
+        route: str | None = None,
+        status: int | None = None,
+    ) -> list[dict]:
         where = ["seq > ?"]
         args: list = [since]
         if account_id is not None:
@@ -69,21 +77,27 @@ class JournalRepo:
     def hit(self, account_id: str, limit_key: str, now: float, window: float, limit: int) -> tuple[bool, int, float]:
         """Count one request in a fixed window unless `limit` are already counted there.
         Returns (counted, count in window, window start); a refused request is not counted."""
-        rows = list(select(self.db, "select * from rate_counters where account_id = ? and limit_key = ?",
-                                  [account_id, limit_key]))
+        rows = list(
+            select(
+                self.db, "select * from rate_counters where account_id = ? and limit_key = ?", [account_id, limit_key]
+            )
+        )
         if not rows or now - rows[0]["window_start"] >= window:
             start, count = now, 0
         else:
             start, count = rows[0]["window_start"], rows[0]["count"]
         if count >= limit:
             return False, count, start
-        self.db.conn.execute("insert or replace into rate_counters (account_id, limit_key, window_start, count) "
-                             "values (?, ?, ?, ?)", [account_id, limit_key, start, count + 1])
+        self.db.conn.execute(
+            "insert or replace into rate_counters (account_id, limit_key, window_start, count) values (?, ?, ?, ?)",
+            [account_id, limit_key, start, count + 1],
+        )
         return True, count + 1, start
 
     def counters(self, account_id: str) -> dict[str, dict]:
-        return {r["limit_key"]: r for r in select(self.db, "select * from rate_counters where account_id = ?",
-                                                          [account_id])}
+        return {
+            r["limit_key"]: r for r in select(self.db, "select * from rate_counters where account_id = ?", [account_id])
+        }
 
     def clear_counters(self, account_id: str | None = None) -> None:
         if account_id is None:

@@ -1,9 +1,10 @@
 """Queries and writes on the hot path, straight through the connection: sqlite-utils' query() adds a savepoint, and
 its Table.insert / update / get read the schema (table and view names, PRAGMA table_info) on every call."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 from sqlite_utils import Database
 from sqlite_utils.db import NotFoundError, jsonify_if_needed
@@ -16,7 +17,7 @@ def select(db: Database, sql: str, params=()) -> Iterator[dict]:
     """The result rows as dicts (fetched at once, handed out as an iterator)."""
     cursor = db.conn.execute(sql, params)
     keys = [d[0] for d in cursor.description]
-    return iter([dict(zip(keys, row)) for row in cursor.fetchall()])
+    return iter([dict(zip(keys, row, strict=True)) for row in cursor.fetchall()])
 
 
 #: Values SQLite takes as they are; anything else goes through sqlite-utils' conversion (JSON, ISO dates, ...).
@@ -66,7 +67,7 @@ def insert_many(db: Database, table: str, rows: list[dict], *, ignore: bool = Fa
         return
     with db.atomic():
         for start in range(0, len(rows), BATCH):
-            write(rows[start:start + BATCH])
+            write(rows[start : start + BATCH])
 
 
 def update(db: Database, table: str, pk: str, pk_value, changes: dict) -> None:

@@ -1,5 +1,6 @@
 """Whole-store and per-account row sets (reset, snapshot, restore), read from the schema so every feature's tables
 take part without registering."""
+
 from __future__ import annotations
 
 from sqlite_utils import Database
@@ -50,8 +51,10 @@ class StateRepo:
 
     def account_rows(self, account_id: str, exclude: tuple[str, ...] = ()) -> dict[str, list[dict]]:
         """Every row of the account, by table."""
-        return {t: list(self.db.query(f"select * from [{t}] where {cond}", [account_id]))
-                for t, cond in self._tables_of_account(exclude)}
+        return {
+            t: list(self.db.query(f"select * from [{t}] where {cond}", [account_id]))
+            for t, cond in self._tables_of_account(exclude)
+        }
 
     def delete_account_rows(self, account_id: str, exclude: tuple[str, ...] = ()) -> int:
         """Delete every row of the account (but those of the excluded tables); returns how many."""
@@ -76,5 +79,7 @@ class StateRepo:
 
     def has_rows(self, account_id: str) -> bool:
         """Whether anything of the account is left."""
-        return any(next(self.db.query(f"select exists(select 1 from [{t}] where {cond}) as x", [account_id]))["x"]
-                   for t, cond in self._tables_of_account(()))
+        return any(
+            next(self.db.query(f"select exists(select 1 from [{t}] where {cond}) as x", [account_id]))["x"]
+            for t, cond in self._tables_of_account(())
+        )
