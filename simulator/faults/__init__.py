@@ -1,5 +1,6 @@
 """Scripted fault scenarios: rules from YAML files decide, per request, to answer a fault, wait, drop the connection
 or make the resource end badly; the engine hangs on app[FEATURES]["faults"]."""
+
 from __future__ import annotations
 
 import logging
@@ -11,9 +12,8 @@ from simulator.faults.actions import apply
 from simulator.faults.engine import FaultEngine
 from simulator.faults.rules import RequestFacts
 from simulator.faults.scenario import shipped_scenarios
-from simulator.keys import CLOCK, CONFIG, FEATURES, STORE
-from simulator.keys import CONTEXT
 from simulator.http import is_control_path, route_name
+from simulator.keys import CLOCK, CONFIG, CONTEXT, FEATURES, STORE
 
 log = logging.getLogger("cdbsim.faults")
 
@@ -25,10 +25,14 @@ def fault_engine(app: web.Application) -> FaultEngine:
 
 def request_facts(request: web.Request) -> RequestFacts:
     """What the rules look at: method, route name, path, account, headers and the body the journal read."""
-    facts = RequestFacts(method=request.method, path=request.path, route=route_name(request),
-                         account_id=request.match_info.get("account_id"),
-                         headers={k.lower(): v for k, v in request.headers.items()},
-                         request_body=request[CONTEXT]["body"])
+    facts = RequestFacts(
+        method=request.method,
+        path=request.path,
+        route=route_name(request),
+        account_id=request.match_info.get("account_id"),
+        headers={k.lower(): v for k, v in request.headers.items()},
+        request_body=request[CONTEXT]["body"],
+    )
     if facts.account_id is None and facts.route == "create_token" and isinstance(facts.body, dict):
         # A token request names its account in the body (tenantId or tenantName).
         auth = facts.body.get("auth")
@@ -57,8 +61,11 @@ async def fault_middleware(request: web.Request, handler) -> web.StreamResponse:
 
 def setup_faults(app: web.Application) -> None:
     """Build the fault engine for app: the scenarios a state file kept, then those of config.scenarios."""
-    routes = {r.name for r in app.router.routes()
-              if r.name and r.resource is not None and not is_control_path(r.resource.canonical)}
+    routes = {
+        r.name
+        for r in app.router.routes()
+        if r.name and r.resource is not None and not is_control_path(r.resource.canonical)
+    }
     engine = FaultEngine(app[STORE], app[CLOCK], routes)
     engine.restore()
     shipped = shipped_scenarios()
@@ -71,5 +78,10 @@ def setup_faults(app: web.Application) -> None:
 
 async def _report_unused(app: web.Application) -> None:
     for unused in fault_engine(app).unused():
-        log.info("fault rule never fired: %s/%s (account %s, %d matches)", unused["scenario"], unused["rule"],
-                 unused["account_id"] or "all", unused["matches"])
+        log.info(
+            "fault rule never fired: %s/%s (account %s, %d matches)",
+            unused["scenario"],
+            unused["rule"],
+            unused["account_id"] or "all",
+            unused["matches"],
+        )

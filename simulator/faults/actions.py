@@ -256,9 +256,15 @@ def abort_connection(request: web.Request) -> None:
     transport.abort()
 
 
+def body_bytes(response: web.StreamResponse) -> bytes:
+    """The answer's body as bytes (empty when it has none in memory, e.g. a streamed one)."""
+    body = getattr(response, "body", None)
+    return bytes(body) if isinstance(body, (bytes, bytearray, memoryview)) else b""
+
+
 async def send_truncated(request: web.Request, response: web.Response, keep: int | None) -> web.StreamResponse:
     """Send status, headers and the full Content-Length, then only part of the body, then close the connection."""
-    body = bytes(response.body or b"")
+    body = body_bytes(response)
     keep = len(body) // 2 if keep is None else keep
     keep = max(1, min(keep, len(body) - 1))
     stream = web.StreamResponse(status=response.status, reason=response.reason)
@@ -275,7 +281,7 @@ async def send_truncated(request: web.Request, response: web.Response, keep: int
 
 def malformed_response(response: web.Response, spec: Malformed) -> web.Response:
     """The same answer with a body that does not parse as JSON (same status and headers)."""
-    body = bytes(response.body or b"")
+    body = body_bytes(response)
     data = spec.body.encode() if spec.body is not None else (body[:-1] if len(body) >= 2 else b"{")
     broken = web.Response(status=response.status, reason=response.reason, body=data)
     for name, value in response.headers.items():
@@ -303,7 +309,7 @@ def mark_model_fault(request: web.Request, response: web.StreamResponse, spec: M
     backend = request.app[BACKEND]
     route = fields["route"]
     try:
-        answer = json.loads(bytes(response.body)) if getattr(response, "body", None) else {}
+        answer = json.loads(body_bytes(response) or b"{}")
     except ValueError:
         answer = {}
     message = render(spec.message or "Fault injected by scenario {scenario} (rule {rule}).", fields)
@@ -397,8 +403,8 @@ async def apply(decision: Decision, request: web.Request, handler, body: Any) ->
             abort_connection(request)
             notes.append(f"answer {response.status} lost after the request was carried out")
             return LostAnswer()
-        if plan.truncate is not None and isinstance(response, web.Response) and len(response.body or b"") >= 2:
-            notes.append(f"body truncated ({len(response.body)} bytes announced)")
+        if plan.truncate is not None and isinstance(response, web.Response) and len(body_bytes(response)) >= 2:
+            notes.append(f"body truncated ({len(body_bytes(response))} bytes announced)")
             return await send_truncated(request, response, plan.truncate.keep)
         if plan.malformed is not None and isinstance(response, web.Response):
             notes.append("body replaced with malformed JSON")

@@ -201,7 +201,7 @@ class ScenarioChecker:
         match = self.match(doc.get("match", {}))
         when = self.when(doc.get("when", {}))
         plan = self.actions(doc.get("actions", MISSING), match)
-        if len(self.problems) > before:
+        if len(self.problems) > before or match is None or when is None:
             return None
         return Rule(index=index, name=name, match=match, when=when, plan=plan)
 

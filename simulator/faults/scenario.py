@@ -114,6 +114,6 @@ def build_scenario(document: Any, routes: set[str], origin: str) -> Scenario:
     """Validate a parsed scenario document against the route table and build it."""
     checker = ScenarioChecker(origin, routes)
     scenario = checker.scenario(document)
-    if checker.problems:
+    if checker.problems or scenario is None:
         raise ScenarioError(checker.problems)
     return scenario
