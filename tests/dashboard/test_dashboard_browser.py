@@ -9,6 +9,7 @@ import secrets
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 import requests
 from dashboard.browsing import (
     DOCS_SCREENSHOT,
@@ -24,6 +25,9 @@ from support import ACCOUNT, TOKEN
 from simulator import DemoAccount, SimulatorConfig, create_app
 from simulator.control.access import REFUSED
 from simulator.testing import SimulatorServer
+
+#: Starts processes, a browser or a long generated search: left out of the fast loop.
+pytestmark = pytest.mark.slow
 
 RULE = "restore_over_limit/restore-rate-limited"
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+#: Starts processes, a browser or a long generated search: left out of the fast loop.
+pytestmark = pytest.mark.slow
+
 pytest.importorskip("xdist", reason="needs pytest-xdist (the parallel-run check)")
 
 PARALLEL_TESTS = """

@@ -12,6 +12,9 @@ from simulator import DemoAccount, Durations, SimulatorConfig
 from simulator.keys import BACKEND
 from simulator.testing import SimulatorServer
 
+#: Starts processes, a browser or a long generated search: left out of the fast loop.
+pytestmark = pytest.mark.slow
+
 ACCOUNT, TOKEN = "race", "race-token"
 QUOTA = 7
 RESTORES = 200

@@ -9,10 +9,14 @@ import signal
 import sqlite3
 
 import aiohttp
+import pytest
 import requests
-
 from reliability.helpers import ServeProcess
+
 from simulator.config import DemoAccount
+
+#: Starts processes, a browser or a long generated search: left out of the fast loop.
+pytestmark = pytest.mark.slow
 
 TOKEN = DemoAccount().token
 ROUNDS = 3

@@ -18,6 +18,9 @@ from simulator.handlers.openapi import load_document
 from simulator.keys import BACKEND, JOURNAL
 from simulator.testing import SimulatorServer
 
+#: Starts processes, a browser or a long generated search: left out of the fast loop.
+pytestmark = pytest.mark.slow
+
 ACCOUNT, TOKEN = "1234", "fuzz-token"
 #: Examples per operation and generation mode (positive and negative); keeps the whole run well under a minute.
 MAX_EXAMPLES = 20
