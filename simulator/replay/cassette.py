@@ -60,19 +60,19 @@ class Miss:
         if self.exhausted:
             return (f"All {self.exhausted} recorded answer(s) to {what} were already played; the recording has "
                     f"no further answer for this request.")
-        if self.closest is None:
-            return f"No recorded request matches {what}: the recording is empty."
         rec = self.closest_request
+        if self.closest is None or rec is None:
+            return f"No recorded request matches {what}: the recording is empty."
         shown = f"{rec.method} {rec.path}" + (f"?{rec.query}" if rec.query else "")
         differed = "; ".join(f"{name} ({how})" for name, how in self.differences)
         return (f"No recorded request matches {what}. Closest recorded request: #{self.closest + 1} {shown}; "
                 f"matchers that differed: {differed}.")
 
     def as_dict(self) -> dict:
+        rec = self.closest_request
         return {"method": self.request.method, "path": self.request.path, "query": self.request.query,
-                "closest": None if self.closest is None else {
-                    "index": self.closest + 1, "method": self.closest_request.method,
-                    "path": self.closest_request.path, "query": self.closest_request.query},
+                "closest": None if self.closest is None or rec is None else {
+                    "index": self.closest + 1, "method": rec.method, "path": rec.path, "query": rec.query},
                 "differed": [{"matcher": n, "difference": d} for n, d in self.differences],
                 "exhausted": self.exhausted, "message": self.message()}
 
@@ -265,4 +265,4 @@ def _shared_segments(a: str, b: str) -> int:
 
 def exists(path: str | None) -> bool:
     """Is there a recording at path (a non-empty file)?"""
-    return bool(path) and os.path.exists(path) and os.path.getsize(path) > 0
+    return path is not None and os.path.exists(path) and os.path.getsize(path) > 0

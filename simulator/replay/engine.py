@@ -14,7 +14,7 @@ from simulator.replay.recorder import Recorder
 
 
 def same_file(a: str | None, b: str | None) -> bool:
-    return bool(a and b) and os.path.abspath(a) == os.path.abspath(b)
+    return a is not None and b is not None and os.path.abspath(a) == os.path.abspath(b)
 
 
 class RecordingPathError(ValueError):
@@ -107,8 +107,10 @@ class ReplayEngine:
         if document is not None:
             interactions, meta = load_document(document)
             cassette = Cassette(interactions, path=path, meta=meta, **options)
-        else:
+        elif path is not None:
             cassette = Cassette.load(path, **options)
+        else:
+            raise ValueError("give a recording's path or a HAR document")
         if record_mode is RecordMode.NEW_EPISODES:
             self.replay(cassette, "fallthrough")
             self.record(path, into=cassette)

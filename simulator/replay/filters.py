@@ -121,8 +121,13 @@ def _scrub_body(raw: bytes, secrets: SecretMap) -> bytes:
     scrubbed = secrets.scrub_text(text)
     parsed = parse_json(scrubbed.encode("utf-8"))
     if parsed is not None:
-        leftovers = []
-        map_secrets(parsed, lambda kind, secret: leftovers.append(secret) or secret)
+        leftovers: list[str] = []
+
+        def note(kind: str, secret: str) -> str:
+            leftovers.append(secret)
+            return secret
+
+        map_secrets(parsed, note)
         if any(not placeholder_kind(s) for s in leftovers):
             # A secret too short to replace in free text: rewrite the JSON with placeholders.
             fixed = map_secrets(parsed, lambda kind, secret: secrets.placeholder(kind, secret))

@@ -102,6 +102,8 @@ class RecordedRequest(_Message):
     url: str
     headers: tuple[tuple[str, str], ...] = ()
     body: bytes = b""
+    #: (origin, path unquoted, query) of url, parsed once in __post_init__.
+    _split: tuple[str, str, str] = field(init=False, repr=False, compare=False, default=("", "", ""))
 
     def __post_init__(self) -> None:
         # Only text UTF-8 can hold: a header byte that was not UTF-8 must not stop the recording being written.
@@ -207,9 +209,10 @@ def interaction_to_entry(interaction: Interaction) -> dict:
     }
     if req.body:
         text, encoding = _text(req.body)
-        entry_request["postData"] = {"mimeType": _mime(req.headers), "text": text}
+        post = {"mimeType": _mime(req.headers), "text": text}
         if encoding:
-            entry_request["postData"]["_encoding"] = encoding  # HAR 1.2 has no encoding for postData
+            post["_encoding"] = encoding  # HAR 1.2 has no encoding for postData
+        entry_request["postData"] = post
     text, encoding = _text(resp.body)
     content = {"size": len(resp.body), "mimeType": _mime(resp.headers), "text": text}
     if encoding:

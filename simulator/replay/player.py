@@ -109,7 +109,8 @@ class Player:
 
     def _issue_model_token(self, parsed: dict, incoming: RecordedRequest) -> None:
         token = ((parsed.get("access") or {}).get("token") or {}).get("id") if "access" in parsed else None
-        if isinstance(token, str) and placeholder_kind(token) and token not in self.secrets.values:
+        if self.issue_token is not None and isinstance(token, str) and placeholder_kind(token) \
+                and token not in self.secrets.values:
             issued = self.issue_token(incoming)
             if issued:
                 self.secrets.bind(token, issued)

@@ -56,6 +56,8 @@ class RecordingProxy:
         started = self.clock.now()
         t0 = time.perf_counter()
         try:
+            if self.session is None:
+                raise RuntimeError("the recording proxy is not started")
             async with self.session.request(request.method, target, headers=headers, data=body or None,
                                             allow_redirects=False) as upstream:
                 answer = await upstream.read()

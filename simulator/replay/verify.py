@@ -336,8 +336,13 @@ class Verifier:
             self.tokens[account] = token
             self.report.setup.append(f"account {account}: user {username}")
 
+    def _client(self) -> TestClient:
+        if self.client is None:
+            raise RuntimeError("the model is not started")
+        return self.client
+
     async def _call(self, method: str, path: str, account: str, body=None):
-        resp = await self.client.request(method, path, json=body, headers={"X-Auth-Token": self.tokens[account]})
+        resp = await self._client().request(method, path, json=body, headers={"X-Auth-Token": self.tokens[account]})
         return resp.status, parse_json(await resp.read())
 
     async def _create_instance(self, account: str) -> str | None:
@@ -393,7 +398,7 @@ class Verifier:
         check = Check(number, req.method, req.path + (f"?{req.query}" if req.query else ""), recorded.status)
         for _ in range(MAX_ADVANCES + 1):
             method, target, headers, body = self._request(req)
-            resp = await self.client.request(method, target, headers=headers, data=body or None)
+            resp = await self._client().request(method, target, headers=headers, data=body or None)
             answer = await resp.read()
             check.model_status = resp.status
             problems = [] if resp.status == recorded.status else \
