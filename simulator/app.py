@@ -1,4 +1,5 @@
 """create_app(config): the only composition root; builds the store, backend, pipeline, routes and control plane."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -31,8 +32,15 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     """A fresh simulator: its own database, clock, ids, journal and pipeline."""
     config = config or SimulatorConfig()
     app = web.Application(
-        middlewares=[journal_middleware, error_middleware, fault_middleware, replay_middleware,
-                     auth_middleware, limits_middleware, model_middleware],
+        middlewares=[
+            journal_middleware,
+            error_middleware,
+            fault_middleware,
+            replay_middleware,
+            auth_middleware,
+            limits_middleware,
+            model_middleware,
+        ],
         client_max_size=config.max_body_size,
     )
     backend = Backend.open(config, clock)

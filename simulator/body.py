@@ -1,5 +1,6 @@
 """The request body, read once and parsed at most once: its JSON for the handlers, the journal and the fault rules,
 and where a body becomes a 400 badRequest (not JSON, or a lone surrogate) or a 415 badMediaType."""
+
 from __future__ import annotations
 
 import json
@@ -9,8 +10,9 @@ from typing import Any
 from simulator.errors import BadMediaType, BadRequest
 
 NOT_JSON = "Malformed request body: the body is not valid JSON."
-LONE_SURROGATE = ("Malformed request body: the body holds a lone UTF-16 surrogate ({escape}), which is not valid "
-                  "Unicode.")
+LONE_SURROGATE = (
+    "Malformed request body: the body holds a lone UTF-16 surrogate ({escape}), which is not valid Unicode."
+)
 #: Content types a JSON body may come with (and any `+json` type).
 JSON_TYPES = ("application/json", "application/octet-stream")
 #: What a body must hold to hold a lone surrogate once parsed: a JSON escape of a surrogate, a surrogate encoded as

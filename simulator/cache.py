@@ -1,7 +1,9 @@
 """Answers computed from the model, kept only while the model is unchanged, so a repeated read costs no query."""
+
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable
+from collections.abc import Callable, Hashable
+from typing import Any
 
 
 class ModelCache:
@@ -10,8 +12,9 @@ class ModelCache:
     A value is stored with the version it was computed at; one computed while the model changed is dropped, so
     a hit is always what computing it now would give."""
 
-    def __init__(self, version: Callable[[], int], budget: int = 1024,
-                 size: Callable[[Any], int] = lambda value: 1) -> None:
+    def __init__(
+        self, version: Callable[[], int], budget: int = 1024, size: Callable[[Any], int] = lambda value: 1
+    ) -> None:
         self._version = version
         self._budget = budget
         self._size = size

@@ -1,5 +1,6 @@
 """The HTTP vocabulary every layer shares (pipeline, handlers, faults, replay, control): the control prefix, route
 names, JSON answers and fault rendering. It imports no layer above it."""
+
 from __future__ import annotations
 
 import json

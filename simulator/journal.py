@@ -1,4 +1,5 @@
 """The request journal: every request, its answer, and what the pipeline did to it (fault rule, replay)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -50,8 +51,9 @@ def headers_json(headers: dict) -> str:
     return json.dumps(redact_headers(headers))
 
 
-def part_json(headers: dict, body: RequestBody | bytes | None, is_json: bool = False,
-              headers_text: str | None = None) -> str:
+def part_json(
+    headers: dict, body: RequestBody | bytes | None, is_json: bool = False, headers_text: str | None = None
+) -> str:
     """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the bytes are JSON
     rendered here, so without a possible secret they are kept without parsing them."""
     if not body:
@@ -72,8 +74,21 @@ ANSWER_TEXT_BYTES = 16 << 10
 #: Deferred entries are written in one statement once this many are waiting, or this many seconds after the first.
 BATCH = 256
 FLUSH_AFTER = 0.1
-COLUMNS = ("account_id", "time", "method", "path", "query", "route", "status", "rule", "action", "note",
-           "duration_ms", "request", "response")
+COLUMNS = (
+    "account_id",
+    "time",
+    "method",
+    "path",
+    "query",
+    "route",
+    "status",
+    "rule",
+    "action",
+    "note",
+    "duration_ms",
+    "request",
+    "response",
+)
 
 
 class Journal:
@@ -101,12 +116,25 @@ class Journal:
         entry was deferred to the next batch)."""
         req, resp = exchange["request"], exchange["response"]
         query, raw = exchange.get("query"), req.get("body")
-        row = (exchange.get("account_id"), exchange.get("time"), exchange.get("method"), exchange.get("path"),
-               redact_query(query) if query else query, exchange.get("route"), exchange.get("status"),
-               exchange.get("rule"), exchange.get("action"), exchange.get("note"), exchange.get("duration_ms"),
-               part_json(req["headers"], req.get("parsed", raw) if raw else None,  # parsed: the request's one parse
-                         headers_text=self._headers_text(req["headers"])),
-               self._answer_text(resp))  # in COLUMNS order
+        row = (
+            exchange.get("account_id"),
+            exchange.get("time"),
+            exchange.get("method"),
+            exchange.get("path"),
+            redact_query(query) if query else query,
+            exchange.get("route"),
+            exchange.get("status"),
+            exchange.get("rule"),
+            exchange.get("action"),
+            exchange.get("note"),
+            exchange.get("duration_ms"),
+            part_json(
+                req["headers"],
+                req.get("parsed", raw) if raw else None,  # parsed: the request's one parse
+                headers_text=self._headers_text(req["headers"]),
+            ),
+            self._answer_text(resp),
+        )  # in COLUMNS order
         self.pending.append(row)
         seq = None
         if not defer or len(self.pending) >= BATCH:

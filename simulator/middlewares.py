@@ -1,4 +1,5 @@
 """The one request pipeline: journal -> errors -> faults -> replay -> auth -> rate limits -> model."""
+
 from __future__ import annotations
 
 import logging
@@ -15,7 +16,6 @@ from simulator.regions import api_path_start
 from simulator.routes import CACHED_READS
 
 log = logging.getLogger("cdbsim")
-
 
 
 def context(request: web.Request) -> dict:
@@ -59,18 +59,26 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
         exchange = {
             "account_id": request.match_info.get("account_id"),
             "time": request.app[CLOCK].api_now(),
-            "method": request.method, "path": request.path, "query": request.query_string,
+            "method": request.method,
+            "path": request.path,
+            "query": request.query_string,
             "route": route_name(request),
             "status": response.status if response is not None else 0,
-            "rule": ctx["rule"], "action": ctx["action"], "note": ctx["note"],
+            "rule": ctx["rule"],
+            "action": ctx["action"],
+            "note": ctx["note"],
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             # the bytes for listeners (the recorder), the parsed body for the journal's redaction
             "request": {"headers": request.headers, "body": body.raw, "parsed": body},
-            "response": {"headers": response.headers if response is not None else {}, "body": answer,
-                         "is_json": isinstance(response, JsonAnswer)},
+            "response": {
+                "headers": response.headers if response is not None else {},
+                "body": answer,
+                "is_json": isinstance(response, JsonAnswer),
+            },
             # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
-            "url": str(request.url) if journal.listeners and any(
-                getattr(listener, "wants_url", True) for listener in journal.listeners) else None,
+            "url": str(request.url)
+            if journal.listeners and any(getattr(listener, "wants_url", True) for listener in journal.listeners)
+            else None,
         }
         journal.record(exchange, defer=defer)
         if request.app[STORE].db.conn.in_transaction:  # never leave a half transaction behind
@@ -107,8 +115,11 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         text = traceback.format_exc()
         log.error("unexpected error %s serving %s %s\n%s", error_id, request.method, request.path, text)
         request.app[JOURNAL].handler_errors.append(text)
-        return fault_response(InstanceFault(
-            f"Internal Server Error. Please keep this ID to help us figure out what went wrong: ({error_id})."))
+        return fault_response(
+            InstanceFault(
+                f"Internal Server Error. Please keep this ID to help us figure out what went wrong: ({error_id})."
+            )
+        )
 
 
 @web.middleware

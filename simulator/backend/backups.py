@@ -1,4 +1,5 @@
 """Backups: taking full and incremental backups of an instance, their lifecycle, pages and cascade delete."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -33,8 +34,15 @@ class Backups:
             raise not_found(backup_id)
         return row
 
-    def page(self, account_id: str, limit: int | None, marker: str | None, datastore: str | None = None,
-             instance_id: str | None = None, ha_id: str | None = None) -> tuple[list[dict], int | None]:
+    def page(
+        self,
+        account_id: str,
+        limit: int | None,
+        marker: str | None,
+        datastore: str | None = None,
+        instance_id: str | None = None,
+        ha_id: str | None = None,
+    ) -> tuple[list[dict], int | None]:
         """One page, newest first; Trove's marker is an integer offset and a full page gets a next marker."""
         offset = 0
         if marker not in (None, ""):
@@ -43,21 +51,22 @@ class Backups:
             except ValueError:
                 offset = -1
             if not 0 <= offset <= MAX_OFFSET:
-                raise BadRequest(f"Invalid marker '{marker}': backups are paged with a non-negative "
-                                 f"integer offset.")
+                raise BadRequest(f"Invalid marker '{marker}': backups are paged with a non-negative integer offset.")
         limit = limit if limit and limit > 0 else PAGE_SIZE
         datastore_type = catalog.get_datastore(datastore).name if datastore else None
         rows = self.repo.page(account_id, offset, limit, datastore_type, instance_id, ha_id)
         return rows, (offset + limit if len(rows) == limit else None)
 
-    def page_for_instance(self, account_id: str, instance_id: str, limit: int | None,
-                          marker: str | None) -> tuple[list[dict], int | None]:
+    def page_for_instance(
+        self, account_id: str, instance_id: str, limit: int | None, marker: str | None
+    ) -> tuple[list[dict], int | None]:
         """GET /instances/{id}/backups: the instance must exist (404), then its backups as page() gives them."""
         self.backend.instances.must_get_row(account_id, instance_id)
         return self.page(account_id, limit, marker, instance_id=instance_id)
 
-    def page_for_ha(self, account_id: str, ha_id: str, limit: int | None,
-                    marker: str | None) -> tuple[list[dict], int | None]:
+    def page_for_ha(
+        self, account_id: str, ha_id: str, limit: int | None, marker: str | None
+    ) -> tuple[list[dict], int | None]:
         """GET /ha/{id}/backups: the group must exist (404), then its backups as page() gives them."""
         self.backend.ha.must_get(account_id, ha_id)
         return self.page(account_id, limit, marker, ha_id=ha_id)
@@ -94,17 +103,28 @@ class Backups:
         elif spec.get("incremental") == 1:
             parent = self.repo.newest_completed(instance_id)
         self.check_quota(account_id)
-        return self.start(account_id, row, name=spec["name"], description=spec.get("description"), parent=parent,
-                          ha_id=ha_id)
+        return self.start(
+            account_id, row, name=spec["name"], description=spec.get("description"), parent=parent, ha_id=ha_id
+        )
 
     def check_quota(self, account_id: str) -> None:
         limit = self.backend.instances.quota(account_id, "backups", self.backend.config.max_backups)
         if self.repo.count(account_id) >= limit:
             raise OverLimit("Quota exceeded for resources: ['backups'].")
 
-    def start(self, account_id: str, instance: dict, *, name: str, description: str | None, parent: dict | None,
-              schedule_id: str | None = None, at: dt.datetime | None = None, backup_id: str | None = None,
-              ha_id: str | None = None) -> dict:
+    def start(
+        self,
+        account_id: str,
+        instance: dict,
+        *,
+        name: str,
+        description: str | None,
+        parent: dict | None,
+        schedule_id: str | None = None,
+        at: dt.datetime | None = None,
+        backup_id: str | None = None,
+        ha_id: str | None = None,
+    ) -> dict:
         """Write a NEW backup of what the instance holds now (the instance then refuses changes until it ends)."""
         at = at or self.backend.now()
         held = self.backend.store.instances.contents(instance["id"])
@@ -114,18 +134,32 @@ class Backups:
         start = at.timestamp()
         backup_id = backup_id or self.backend.ids.uuid(taken=lambda i: self.repo.exists("backups", i))
         row = {
-            "id": backup_id, "account_id": account_id, "seq": self.repo.next_seq(),
-            "name": name, "description": description, "instance_id": instance["id"],
+            "id": backup_id,
+            "account_id": account_id,
+            "seq": self.repo.next_seq(),
+            "name": name,
+            "description": description,
+            "instance_id": instance["id"],
             "parent_id": parent["id"] if parent else None,
-            "backup_type": "incremental" if parent else "full", "is_automated": int(schedule_id is not None),
-            "schedule_id": schedule_id, "status": "NEW", "created": api_time(at), "updated": api_time(at),
-            "created_at": start, "building_at": start + durations.backup * NEW_SHARE,
+            "backup_type": "incremental" if parent else "full",
+            "is_automated": int(schedule_id is not None),
+            "schedule_id": schedule_id,
+            "status": "NEW",
+            "created": api_time(at),
+            "updated": api_time(at),
+            "created_at": start,
+            "building_at": start + durations.backup * NEW_SHARE,
             "completed_at": start + durations.backup + size * durations.backup_per_gb,
-            "size": size, "location": None, "datastore_type": instance["datastore_type"],
+            "size": size,
+            "location": None,
+            "datastore_type": instance["datastore_type"],
             "datastore_version": instance["datastore_version"],
             "datastore_version_id": instance["datastore_version_id"],
-            "flavor_ram": catalog.get_flavor(instance["flavor_id"]).ram, "volume_size": instance["volume_size"],
-            "contents": json.dumps(diff(base, held)), "fault": None, "ha_id": ha_id,
+            "flavor_ram": catalog.get_flavor(instance["flavor_id"]).ram,
+            "volume_size": instance["volume_size"],
+            "contents": json.dumps(diff(base, held)),
+            "fault": None,
+            "ha_id": ha_id,
         }
         self.repo.insert(row)
         return row
@@ -133,13 +167,28 @@ class Backups:
     def seed_demo(self, account_id: str, backup_id: str) -> dict:
         """The sandbox's demo: an ACTIVE MySQL 5.6 source with data and a COMPLETED full backup of it."""
         instances = self.backend.instances
-        source = instances.create(account_id, {"instance": {
-            "name": "demo-source", "flavorRef": 1, "volume": {"size": 2},
-            "datastore": {"type": "mysql", "version": "5.6"}, "databases": [{"name": "sampledb"}],
-            "users": [{"name": "demouser", "password": "demopassword", "databases": [{"name": "sampledb"}]}]}})
+        source = instances.create(
+            account_id,
+            {
+                "instance": {
+                    "name": "demo-source",
+                    "flavorRef": 1,
+                    "volume": {"size": 2},
+                    "datastore": {"type": "mysql", "version": "5.6"},
+                    "databases": [{"name": "sampledb"}],
+                    "users": [{"name": "demouser", "password": "demopassword", "databases": [{"name": "sampledb"}]}],
+                }
+            },
+        )
         instances.repo.update(source["id"], {"status": "ACTIVE", "task": None, "task_until": None})
-        row = self.start(account_id, instances.must_get_row(account_id, source["id"]), name="snapshot",
-                         description="My Backup", parent=None, backup_id=backup_id)
+        row = self.start(
+            account_id,
+            instances.must_get_row(account_id, source["id"]),
+            name="snapshot",
+            description="My Backup",
+            parent=None,
+            backup_id=backup_id,
+        )
         self._finish(row, self.backend.now())
         return self.get(account_id, backup_id)
 
@@ -203,9 +252,11 @@ class Backups:
             self.prune_automated(row["instance_id"])
 
     def _finish(self, row: dict, when: dt.datetime) -> None:
-        location = catalog.BACKUP_LOCATION.format(region=self.backend.region_of(row["account_id"]).lower(),
-                                                  account_id=regions.account_of(row["account_id"]),
-                                                  backup_id=row["id"])
+        location = catalog.BACKUP_LOCATION.format(
+            region=self.backend.region_of(row["account_id"]).lower(),
+            account_id=regions.account_of(row["account_id"]),
+            backup_id=row["id"],
+        )
         self.repo.update(row["id"], {"status": "COMPLETED", "location": location, "updated": api_time(when)})
 
     def prune_automated(self, instance_id: str) -> None:

@@ -1,4 +1,5 @@
 """Backup chains: a full backup holds what its instance held, an incremental the change since its parent."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,10 @@ def diff(base: dict, target: dict) -> dict:
     out = {}
     for kind in ("databases", "users"):
         old, new = base.get(kind, {}), target.get(kind, {})
-        out[kind] = {"set": {k: v for k, v in new.items() if old.get(k) != v},
-                     "drop": sorted(k for k in old if k not in new)}
+        out[kind] = {
+            "set": {k: v for k, v in new.items() if old.get(k) != v},
+            "drop": sorted(k for k in old if k not in new),
+        }
     return out
 
 

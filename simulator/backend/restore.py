@@ -1,4 +1,5 @@
 """Restore from a backup: Trove's restore checks in Trove's order, and the plan an instance create carries out."""
+
 from __future__ import annotations
 
 import re
@@ -33,8 +34,16 @@ class RestorePlanner:
         self.repo = repo
         self.durations = durations
 
-    def plan(self, account_id: str, backup_ref, *, version: DatastoreVersion | None, volume_size: int,
-             databases: list[dict], users: list[dict]) -> RestorePlan:
+    def plan(
+        self,
+        account_id: str,
+        backup_ref,
+        *,
+        version: DatastoreVersion | None,
+        volume_size: int,
+        databases: list[dict],
+        users: list[dict],
+    ) -> RestorePlan:
         """Trove's checks in Trove's order: not an id 400, unknown 404, not COMPLETED 409, too large 400, other
         datastore 400; then the request's databases and users must be new to the backup (400). Without a requested
         version the instance gets the backup's (the seed page's answer)."""
@@ -45,16 +54,18 @@ class RestorePlanner:
         contents = held(chain) if chain is not None else EMPTY
         self.check_new_names(contents, databases, users)
         chain_size = round(sum(link["size"] or 0 for link in chain or [row]), 2)
-        return RestorePlan(row["id"], version, contents,
-                           self.durations.build + chain_size * self.durations.restore_per_gb)
+        return RestorePlan(
+            row["id"], version, contents, self.durations.build + chain_size * self.durations.restore_per_gb
+        )
 
     def find(self, account_id: str, backup_ref) -> dict:
         """The backup a restorePoint names (an id or an href ending in one): 400 if not an id, 404 if unknown."""
         ref = str(backup_ref)
         backup_id = ref.rstrip("/").rsplit("/", 1)[-1]
         if not _UUID.match(backup_id):
-            raise BadRequest(f"Validation error: instance['restorePoint']['backupRef'] '{ref}' does not match "
-                             f"'{UUID_PATTERN}'")
+            raise BadRequest(
+                f"Validation error: instance['restorePoint']['backupRef'] '{ref}' does not match '{UUID_PATTERN}'"
+            )
         row = self.repo.get(account_id, backup_id)
         if row is None:
             raise not_found(backup_id)
@@ -64,26 +75,35 @@ class RestorePlanner:
     def check(row: dict, volume_size: int, version: DatastoreVersion) -> None:
         """Trove's checks on the backup found: 409 not COMPLETED, 400 too large, 400 another datastore."""
         if row["status"] != "COMPLETED":
-            raise Conflict(f"Unable to create instance because backup {row['id']} is not completed. "
-                           f"Actual state: {row['status']}.")
+            raise Conflict(
+                f"Unable to create instance because backup {row['id']} is not completed. Actual state: {row['status']}."
+            )
         if row["size"] > volume_size:
-            raise BadRequest(f"Backup is too large for given flavor or volume. Backup size: {row['size']} GBs. "
-                             f"Available size: {volume_size} GBs.")
+            raise BadRequest(
+                f"Backup is too large for given flavor or volume. Backup size: {row['size']} GBs. "
+                f"Available size: {volume_size} GBs."
+            )
         if row["datastore_type"] != version.datastore_name:
-            raise BadRequest(f"The datastore from which the backup was taken, {row['datastore_type']}, does not "
-                             f"match the destination datastore of {version.datastore_name}.")
+            raise BadRequest(
+                f"The datastore from which the backup was taken, {row['datastore_type']}, does not "
+                f"match the destination datastore of {version.datastore_name}."
+            )
 
     @staticmethod
     def check_new_names(contents: dict, databases: list[dict], users: list[dict]) -> None:
         """Databases and users created with a restore must not be in the backup already (400)."""
         clash = sorted({d["name"] for d in databases} & set(contents["databases"]))
         if clash:
-            raise BadRequest(f"Database '{clash[0]}' is already in the backup being restored; "
-                             f"databases created with a restore must have new names.")
+            raise BadRequest(
+                f"Database '{clash[0]}' is already in the backup being restored; "
+                f"databases created with a restore must have new names."
+            )
         uclash = sorted({f"{u['name']}@{u['host']}" for u in users} & set(contents["users"]))
         if uclash:
-            raise BadRequest(f"User '{uclash[0]}' is already in the backup being restored; "
-                             f"users created with a restore must have new names.")
+            raise BadRequest(
+                f"User '{uclash[0]}' is already in the backup being restored; "
+                f"users created with a restore must have new names."
+            )
 
     def contents(self, account_id: str, backup_id: str) -> dict | None:
         """What the build puts on the instance when it ends: the chain as it is then, or None when a link is gone

@@ -1,12 +1,12 @@
 """Record and replay of HTTP exchanges: HAR 1.2 recordings, playback before auth, recording through the journal."""
+
 from __future__ import annotations
 
 from aiohttp import web
 
 from simulator.errors import SimulatorError
 from simulator.http import JsonAnswer, is_control_path
-from simulator.keys import BACKEND, CONFIG, FEATURES, JOURNAL, STORE
-from simulator.keys import CONTEXT
+from simulator.keys import BACKEND, CONFIG, CONTEXT, FEATURES, JOURNAL, STORE
 from simulator.replay.cassette import Cassette, Miss, RecordMode
 from simulator.replay.engine import ReplayEngine, same_file
 from simulator.replay.har import RecordedRequest
@@ -41,8 +41,9 @@ async def replay_middleware(request: web.Request, handler) -> web.StreamResponse
     if player is None or is_control_path(request.path):
         return await handler(request)
     ctx = request[CONTEXT]
-    incoming = RecordedRequest(method=request.method, url=_url(request), headers=tuple(request.headers.items()),
-                               body=ctx["body"].raw)
+    incoming = RecordedRequest(
+        method=request.method, url=_url(request), headers=tuple(request.headers.items()), body=ctx["body"].raw
+    )
     outcome = player.play(incoming, _origin(request))
     if isinstance(outcome, Miss):
         ctx["note"] = "replay miss: " + outcome.message()
@@ -72,13 +73,15 @@ def setup_replay(app: web.Application) -> None:
         except SimulatorError:
             return None
 
-    engine = ReplayEngine(generate, issue_token, listeners=app[JOURNAL].listeners,
-                          recordings_dir=app[CONFIG].recordings_dir)
+    engine = ReplayEngine(
+        generate, issue_token, listeners=app[JOURNAL].listeners, recordings_dir=app[CONFIG].recordings_dir
+    )
     app[FEATURES][FEATURE] = engine
     config = app[CONFIG]
     if config.replay_path and same_file(config.replay_path, config.record_path):
-        engine.configure(config.replay_path, mode="fallthrough", match_on=config.replay_match,
-                         record_mode=RecordMode.NEW_EPISODES)
+        engine.configure(
+            config.replay_path, mode="fallthrough", match_on=config.replay_match, record_mode=RecordMode.NEW_EPISODES
+        )
     else:
         if config.replay_path:
             engine.replay(Cassette.load(config.replay_path, match_on=config.replay_match), config.replay_mode)

@@ -1,5 +1,6 @@
 """A recording: an index for O(1) lookup, play counts, recorded order, record modes, closest miss (a large
 recording's entries stay on disk until played)."""
+
 from __future__ import annotations
 
 import itertools
@@ -9,8 +10,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from simulator.replay.har import (Interaction, RecordedRequest, encode_entry, interaction_to_entry, read_har,
-                                  render_har, write_atomic)
+from simulator.replay.har import (
+    Interaction,
+    RecordedRequest,
+    encode_entry,
+    interaction_to_entry,
+    read_har,
+    render_har,
+    write_atomic,
+)
 from simulator.replay.matchers import DEFAULT_MATCH_ON, MATCHERS, differences, request_key, validate_match_on
 from simulator.replay.ondisk import DiskEntries, DiskIndex, scan_har
 
@@ -40,8 +48,9 @@ def validate_record_mode(value) -> RecordMode:
     try:
         return RecordMode(value)
     except ValueError:
-        raise ValueError(f"unknown record mode {value!r}: choose from "
-                         f"{', '.join(m.value for m in RecordMode)}") from None
+        raise ValueError(
+            f"unknown record mode {value!r}: choose from {', '.join(m.value for m in RecordMode)}"
+        ) from None
 
 
 @dataclass
@@ -58,30 +67,47 @@ class Miss:
         """What a person needs to fix the test or the recording."""
         what = f"{self.request.method} {self.request.path}" + (f"?{self.request.query}" if self.request.query else "")
         if self.exhausted:
-            return (f"All {self.exhausted} recorded answer(s) to {what} were already played; the recording has "
-                    f"no further answer for this request.")
+            return (
+                f"All {self.exhausted} recorded answer(s) to {what} were already played; the recording has "
+                f"no further answer for this request."
+            )
         rec = self.closest_request
         if self.closest is None or rec is None:
             return f"No recorded request matches {what}: the recording is empty."
         shown = f"{rec.method} {rec.path}" + (f"?{rec.query}" if rec.query else "")
         differed = "; ".join(f"{name} ({how})" for name, how in self.differences)
-        return (f"No recorded request matches {what}. Closest recorded request: #{self.closest + 1} {shown}; "
-                f"matchers that differed: {differed}.")
+        return (
+            f"No recorded request matches {what}. Closest recorded request: #{self.closest + 1} {shown}; "
+            f"matchers that differed: {differed}."
+        )
 
     def as_dict(self) -> dict:
         rec = self.closest_request
-        return {"method": self.request.method, "path": self.request.path, "query": self.request.query,
-                "closest": None if self.closest is None or rec is None else {
-                    "index": self.closest + 1, "method": rec.method, "path": rec.path, "query": rec.query},
-                "differed": [{"matcher": n, "difference": d} for n, d in self.differences],
-                "exhausted": self.exhausted, "message": self.message()}
+        return {
+            "method": self.request.method,
+            "path": self.request.path,
+            "query": self.request.query,
+            "closest": None
+            if self.closest is None or rec is None
+            else {"index": self.closest + 1, "method": rec.method, "path": rec.path, "query": rec.query},
+            "differed": [{"matcher": n, "difference": d} for n, d in self.differences],
+            "exhausted": self.exhausted,
+            "message": self.message(),
+        }
 
 
 class Cassette:
     """Interactions in recorded order, indexed by their match key; each recorded answer plays once by default."""
 
-    def __init__(self, interactions=(), *, match_on=DEFAULT_MATCH_ON, path: str | None = None,
-                 meta: dict | None = None, allow_playback_repeats: bool = False) -> None:
+    def __init__(
+        self,
+        interactions=(),
+        *,
+        match_on=DEFAULT_MATCH_ON,
+        path: str | None = None,
+        meta: dict | None = None,
+        allow_playback_repeats: bool = False,
+    ) -> None:
         self.match_on = validate_match_on(match_on)
         self.path = path
         self.meta = dict(meta or {})
@@ -102,7 +128,7 @@ class Cassette:
 
     # loading and saving ----------------------------------------------------------------------
     @classmethod
-    def load(cls, path: str, *, on_disk_above: int | None = None, **options) -> "Cassette":
+    def load(cls, path: str, *, on_disk_above: int | None = None, **options) -> Cassette:
         """A cassette from a HAR file (one over on_disk_above bytes, ON_DISK_ABOVE by default, keeps its entries
         on disk)."""
         info = os.stat(path)
@@ -233,8 +259,13 @@ class Cassette:
                 break
             recorded = self.interactions[i].request
             diffs = differences(recorded, request, self.match_on)
-            score = (-len(diffs), _shared_segments(recorded.path, request.path),
-                     -len(differences(recorded, request, others)), self.play_counts[i] == 0, -i)
+            score = (
+                -len(diffs),
+                _shared_segments(recorded.path, request.path),
+                -len(differences(recorded, request, others)),
+                self.play_counts[i] == 0,
+                -i,
+            )
             if best_score is None or score > best_score:
                 best, best_score, best_diffs = i, score, diffs
         if best is None:
@@ -256,7 +287,7 @@ class Cassette:
 def _shared_segments(a: str, b: str) -> int:
     """How many leading path segments two paths share (a tie-break: /instances/x is closer to /instances/y)."""
     n = 0
-    for x, y in zip(a.split("/"), b.split("/")):
+    for x, y in zip(a.split("/"), b.split("/"), strict=False):
         if x != y:
             break
         n += 1

@@ -1,4 +1,5 @@
 """`cdbsim record`, `replay`, `verify` and `import-vcr`: the replay subcommands."""
+
 from __future__ import annotations
 
 import argparse
@@ -41,8 +42,9 @@ def replay_config(args: argparse.Namespace):
     if mode is RecordMode.ALL:
         return replace(config, replay_path=None, record_path=args.file)
     if mode is RecordMode.NEW_EPISODES:
-        return replace(config, replay_path=args.file, record_path=args.file, replay_mode="fallthrough",
-                       replay_match=args.match)
+        return replace(
+            config, replay_path=args.file, record_path=args.file, replay_mode="fallthrough", replay_match=args.match
+        )
     return replace(config, replay_path=args.file, replay_mode=args.mode, replay_match=args.match)
 
 
@@ -52,16 +54,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
         print("cdbsim replay: give the recording as FILE, not --replay", file=sys.stderr)
         return 2
     if args.record and args.record_mode in (RecordMode.NEW_EPISODES, RecordMode.ALL):
-        print("cdbsim replay: --record-mode new_episodes/all already record into FILE; drop --record",
-              file=sys.stderr)
+        print("cdbsim replay: --record-mode new_episodes/all already record into FILE; drop --record", file=sys.stderr)
         return 2
     config = replay_config(args)
     if config.replay_path and not exists(config.replay_path):
         print(f"cdbsim replay: no recording at {config.replay_path}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
-    what = (f"replaying {config.replay_path} ({config.replay_mode}, matching {','.join(config.replay_match)})"
-            if config.replay_path else "")
+    what = (
+        f"replaying {config.replay_path} ({config.replay_mode}, matching {','.join(config.replay_match)})"
+        if config.replay_path
+        else ""
+    )
     if config.record_path:
         what += (" and " if what else "") + f"recording to {config.record_path}"
     try:
@@ -129,13 +133,26 @@ def register(subparsers) -> None:
     play = subparsers.add_parser("replay", help="serve answers from a HAR recording")
     play.add_argument("file", metavar="FILE", help="HAR recording")
     add_serve_options(play)
-    play.add_argument("--mode", choices=MODES, default="strict",
-                      help="strict: a request with no recorded answer is a replayMiss fault (502); "
-                           "fallthrough: the model answers it")
-    play.add_argument("--match", type=_match_on, default=DEFAULT_MATCH_ON, metavar="MATCHERS",
-                      help="comma-separated matchers (default method,path,query,body)")
-    play.add_argument("--record-mode", type=_record_mode, default=RecordMode.NONE, metavar="MODE",
-                      help="VCR.py record mode: none (default), once, new_episodes, all")
+    play.add_argument(
+        "--mode",
+        choices=MODES,
+        default="strict",
+        help="strict: a request with no recorded answer is a replayMiss fault (502); fallthrough: the model answers it",
+    )
+    play.add_argument(
+        "--match",
+        type=_match_on,
+        default=DEFAULT_MATCH_ON,
+        metavar="MATCHERS",
+        help="comma-separated matchers (default method,path,query,body)",
+    )
+    play.add_argument(
+        "--record-mode",
+        type=_record_mode,
+        default=RecordMode.NONE,
+        metavar="MODE",
+        help="VCR.py record mode: none (default), once, new_episodes, all",
+    )
     play.set_defaults(func=cmd_replay, db=":memory:")
 
     verify = subparsers.add_parser("verify", help="check a HAR recording against a fresh model (drift check)")

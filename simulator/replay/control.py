@@ -1,5 +1,6 @@
 """The control plane's replay calls (/replay and /recording on the control sub-app): load a recording (a file or
 inline HAR), change the mode, read status and misses; fetch the recording being made."""
+
 from __future__ import annotations
 
 from aiohttp import web
@@ -51,10 +52,15 @@ async def load_replay(request: web.Request) -> web.Response:
         match = match.split(",")
     try:
         _engine(request).configure(
-            path, document=document, mode=body.get("mode", "strict"), match_on=match,
+            path,
+            document=document,
+            mode=body.get("mode", "strict"),
+            match_on=match,
             record_mode=body.get("record_mode", "none"),
             allow_playback_repeats=bool(body.get("allow_playback_repeats", False)),
-            confine=True, overwrite=body.get("overwrite", False))
+            confine=True,
+            overwrite=body.get("overwrite", False),
+        )
     except FileNotFoundError as exc:
         raise ItemNotFound(f"Cannot load the recording: {exc}.") from None
     except (ValueError, HarError, OSError) as exc:

@@ -1,9 +1,10 @@
 """The app's replay state: one secret map, the player (when replaying), the recorder (when recording) and the one
 directory the control API may write recordings to."""
+
 from __future__ import annotations
 
 import os
-from typing import Callable
+from collections.abc import Callable
 
 from simulator.replay.cassette import Cassette, RecordMode, exists, validate_record_mode
 from simulator.replay.filters import SecretMap
@@ -25,8 +26,10 @@ def confined_path(path: str, directory: str) -> str:
     """path (relative to directory) with its symlinks resolved, when that is below directory; else an error."""
     real = os.path.realpath(os.path.join(directory, path))
     if real == directory or os.path.commonpath([real, directory]) != directory:
-        raise RecordingPathError(f"{path!r} is outside the recordings directory {directory}: recordings are "
-                                 f"written only below it (serve --recordings-dir DIR chooses it)")
+        raise RecordingPathError(
+            f"{path!r} is outside the recordings directory {directory}: recordings are "
+            f"written only below it (serve --recordings-dir DIR chooses it)"
+        )
     return real
 
 
@@ -44,9 +47,13 @@ def applying_mode(record_mode: RecordMode, have: bool, path: str | None) -> Reco
 class ReplayEngine:
     """What /_sim/replay, `serve --record/--replay` and `cdbsim replay` switch on and off."""
 
-    def __init__(self, generate: Callable[[str], str],
-                 issue_token: Callable[[RecordedRequest], str | None] | None = None,
-                 listeners: list | None = None, recordings_dir: str | None = None) -> None:
+    def __init__(
+        self,
+        generate: Callable[[str], str],
+        issue_token: Callable[[RecordedRequest], str | None] | None = None,
+        listeners: list | None = None,
+        recordings_dir: str | None = None,
+    ) -> None:
         #: The journal's listeners: on_exchange is among them only while recording (else the journal skips the
         #: work of building what a recorder needs).
         self.listeners = listeners if listeners is not None else []
@@ -64,8 +71,13 @@ class ReplayEngine:
     def replay(self, cassette: Cassette, mode: str = "strict") -> Player:
         """Answer from cassette from now on."""
         cassette.note_placeholders(self.secrets.note_existing)
-        self.player = Player(cassette, mode=validate_mode(mode), secrets=self.secrets, generate=self.generate,
-                             issue_token=self.issue_token if mode == "fallthrough" else None)
+        self.player = Player(
+            cassette,
+            mode=validate_mode(mode),
+            secrets=self.secrets,
+            generate=self.generate,
+            issue_token=self.issue_token if mode == "fallthrough" else None,
+        )
         return self.player
 
     def record(self, path: str | None, *, into: Cassette | None = None) -> Recorder:
@@ -80,9 +92,18 @@ class ReplayEngine:
             self.listeners.append(self.on_exchange)
         return self.recorder
 
-    def configure(self, path: str | None = None, *, document: dict | None = None, mode: str = "strict",
-                  match_on=DEFAULT_MATCH_ON, record_mode: str | RecordMode = RecordMode.NONE,
-                  allow_playback_repeats: bool = False, confine: bool = False, overwrite: bool = True) -> None:
+    def configure(
+        self,
+        path: str | None = None,
+        *,
+        document: dict | None = None,
+        mode: str = "strict",
+        match_on=DEFAULT_MATCH_ON,
+        record_mode: str | RecordMode = RecordMode.NONE,
+        allow_playback_repeats: bool = False,
+        confine: bool = False,
+        overwrite: bool = True,
+    ) -> None:
         """Load a recording (a file or an inline HAR document) the way a VCR.py record mode says.
 
         confine (the control API): path is relative to the recordings directory, a recording is written only below
@@ -121,8 +142,9 @@ class ReplayEngine:
         """Where the control API may write the recording path (replace: a recording already there may go)."""
         real = confined_path(path, self.recordings_dir)
         if exists(real) and not replace:
-            raise RecordingPathError(f"{path!r} already exists in {self.recordings_dir}: send \"overwrite\": true "
-                                     f"to replace it")
+            raise RecordingPathError(
+                f'{path!r} already exists in {self.recordings_dir}: send "overwrite": true to replace it'
+            )
         return real
 
     def stop(self) -> None:
@@ -146,10 +168,16 @@ class ReplayEngine:
 
     def status(self) -> dict:
         recorder = self.recorder
-        return {"replaying": self.player is not None,
-                "record_mode": self.record_mode.value if self.record_mode else None,
-                "player": self.player.status() if self.player else None,
-                "recording": None if recorder is None else {"path": recorder.cassette.path,
-                                                            "interactions": len(recorder.cassette),
-                                                            "failures": recorder.failures,
-                                                            "last_failure": recorder.last_failure}}
+        return {
+            "replaying": self.player is not None,
+            "record_mode": self.record_mode.value if self.record_mode else None,
+            "player": self.player.status() if self.player else None,
+            "recording": None
+            if recorder is None
+            else {
+                "path": recorder.cassette.path,
+                "interactions": len(recorder.cassette),
+                "failures": recorder.failures,
+                "last_failure": recorder.last_failure,
+            },
+        }

@@ -1,10 +1,11 @@
 """Secrets become stable placeholders before a recording is written, and real values again on playback."""
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Callable
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from simulator.redact import SECRET_HEADERS, map_secrets, query_secrets
@@ -154,10 +155,18 @@ def scrub(interaction: Interaction, secrets: SecretMap) -> Interaction:
     """The interaction with every secret replaced by its stable placeholder (what may be written to disk)."""
     collect_secrets(interaction, secrets)
     req, resp = interaction.request, interaction.response
-    request = RecordedRequest(method=req.method, url=secrets.scrub_text(req.url),
-                              headers=_scrub_headers(req.headers, secrets), body=_scrub_body(req.body, secrets))
-    response = RecordedResponse(status=resp.status, reason=resp.reason, headers=_scrub_headers(resp.headers, secrets),
-                                body=_scrub_body(resp.body, secrets))
+    request = RecordedRequest(
+        method=req.method,
+        url=secrets.scrub_text(req.url),
+        headers=_scrub_headers(req.headers, secrets),
+        body=_scrub_body(req.body, secrets),
+    )
+    response = RecordedResponse(
+        status=resp.status,
+        reason=resp.reason,
+        headers=_scrub_headers(resp.headers, secrets),
+        body=_scrub_body(resp.body, secrets),
+    )
     return replace(interaction, request=request, response=response)
 
 
@@ -181,20 +190,23 @@ def _bind_json(recorded, incoming, secrets: SecretMap) -> None:
             if key in incoming:
                 _bind_json(value, incoming[key], secrets)
     elif isinstance(recorded, list) and isinstance(incoming, list):
-        for a, b in zip(recorded, incoming):
+        for a, b in zip(recorded, incoming, strict=False):
             _bind_json(a, b, secrets)
 
 
 def restore_text(text: str, secrets: SecretMap, generate: Callable[[str], str], *, in_json: bool) -> str:
     """text with each placeholder replaced by its real (or newly handed-out) value."""
+
     def put_back(m: re.Match) -> str:
         value = secrets.value(m.group(0), generate)
         return json.dumps(value)[1:-1] if in_json else value
+
     return PLACEHOLDER.sub(put_back, text)
 
 
-def restore_response(response: RecordedResponse, secrets: SecretMap,
-                     generate: Callable[[str], str]) -> RecordedResponse:
+def restore_response(
+    response: RecordedResponse, secrets: SecretMap, generate: Callable[[str], str]
+) -> RecordedResponse:
     """The recorded answer with real values where the recording has placeholders."""
     headers = tuple((k, restore_text(v, secrets, generate, in_json=False)) for k, v in response.headers)
     body = response.body
@@ -261,5 +273,4 @@ def is_identity_answer(body) -> bool:
     if not isinstance(body, dict):
         return False
     access, token = body.get("access"), body.get("token")
-    return (isinstance(access, dict) and "serviceCatalog" in access) or \
-        (isinstance(token, dict) and "catalog" in token)
+    return (isinstance(access, dict) and "serviceCatalog" in access) or (isinstance(token, dict) and "catalog" in token)

@@ -1,4 +1,5 @@
 """HAR 1.2 recordings: the exchange value objects, reading and atomic writing (our metadata in `_cdbsim`)."""
+
 from __future__ import annotations
 
 import base64
@@ -15,8 +16,17 @@ from urllib.parse import parse_qsl, unquote
 FORMAT_VERSION = 1
 CREATOR = {"name": "cdbsim", "version": "0.1.0"}
 #: Headers that describe one connection or one encoding of the body, never the exchange itself.
-HOP_BY_HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te", "trailer", "upgrade",
-              "content-length", "content-encoding"}
+HOP_BY_HOP = {
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "content-length",
+    "content-encoding",
+}
 
 
 class HarError(ValueError):
@@ -154,7 +164,7 @@ class Interaction:
     time_ms: float = 0.0
     meta: dict = field(default_factory=dict, compare=False)
 
-    def with_meta(self, **meta) -> "Interaction":
+    def with_meta(self, **meta) -> Interaction:
         return replace(self, meta={**self.meta, **meta})
 
 
@@ -202,10 +212,14 @@ def interaction_to_entry(interaction: Interaction) -> dict:
     """A HAR 1.2 entry (our own fields are `_`-prefixed, as the spec allows)."""
     req, resp = interaction.request, interaction.response
     entry_request = {
-        "method": req.method, "url": req.url, "httpVersion": "HTTP/1.1", "cookies": [],
+        "method": req.method,
+        "url": req.url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
         "headers": _headers_out(req.headers),
         "queryString": [{"name": k, "value": v} for k, v in parse_qsl(req.query, keep_blank_values=True)],
-        "headersSize": -1, "bodySize": len(req.body),
+        "headersSize": -1,
+        "bodySize": len(req.body),
     }
     if req.body:
         text, encoding = _text(req.body)
@@ -218,12 +232,22 @@ def interaction_to_entry(interaction: Interaction) -> dict:
     if encoding:
         content["encoding"] = encoding
     entry = {
-        "startedDateTime": interaction.started, "time": interaction.time_ms,
+        "startedDateTime": interaction.started,
+        "time": interaction.time_ms,
         "request": entry_request,
-        "response": {"status": resp.status, "statusText": resp.reason, "httpVersion": "HTTP/1.1", "cookies": [],
-                     "headers": _headers_out(resp.headers), "content": content, "redirectURL": "",
-                     "headersSize": -1, "bodySize": len(resp.body)},
-        "cache": {}, "timings": {"send": 0, "wait": interaction.time_ms, "receive": 0},
+        "response": {
+            "status": resp.status,
+            "statusText": resp.reason,
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": _headers_out(resp.headers),
+            "content": content,
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": len(resp.body),
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": interaction.time_ms, "receive": 0},
     }
     if interaction.meta:
         entry["_cdbsim"] = interaction.meta
@@ -238,12 +262,18 @@ def entry_to_interaction(entry: dict) -> Interaction:
         content = resp.get("content") or {}
         status = int(resp["status"])
         return Interaction(
-            request=RecordedRequest(method=str(req["method"]).upper(), url=str(req["url"]),
-                                    headers=_headers_in(req.get("headers")),
-                                    body=_bytes(post.get("text"), post.get("_encoding") or post.get("encoding"))),
-            response=RecordedResponse(status=status, reason=resp.get("statusText") or reason_phrase(status),
-                                      headers=_headers_in(resp.get("headers")),
-                                      body=_bytes(content.get("text"), content.get("encoding"))),
+            request=RecordedRequest(
+                method=str(req["method"]).upper(),
+                url=str(req["url"]),
+                headers=_headers_in(req.get("headers")),
+                body=_bytes(post.get("text"), post.get("_encoding") or post.get("encoding")),
+            ),
+            response=RecordedResponse(
+                status=status,
+                reason=resp.get("statusText") or reason_phrase(status),
+                headers=_headers_in(resp.get("headers")),
+                body=_bytes(content.get("text"), content.get("encoding")),
+            ),
             started=entry.get("startedDateTime") or "1970-01-01T00:00:00.000Z",
             time_ms=float(entry.get("time") or 0),
             meta=dict(entry.get("_cdbsim") or {}),
@@ -261,8 +291,13 @@ def reason_phrase(status: int) -> str:
 
 def har_document(entries: list[dict], meta: dict | None = None) -> dict:
     """A whole HAR log around already-encoded entries."""
-    log = {"version": "1.2", "creator": dict(CREATOR), "pages": [], "entries": entries,
-           "_cdbsim": {"version": FORMAT_VERSION, **(meta or {})}}
+    log = {
+        "version": "1.2",
+        "creator": dict(CREATOR),
+        "pages": [],
+        "entries": entries,
+        "_cdbsim": {"version": FORMAT_VERSION, **(meta or {})},
+    }
     return {"log": log}
 
 
@@ -276,8 +311,9 @@ def load_document(document: dict) -> tuple[list[Interaction], dict]:
         raise HarError("not a HAR file: 'log.entries' is not a list")
     meta = dict(log.get("_cdbsim") or {})
     if int(meta.get("version", FORMAT_VERSION)) > FORMAT_VERSION:
-        raise HarError(f"recording metadata version {meta['version']} is newer than this cdbsim reads "
-                       f"({FORMAT_VERSION})")
+        raise HarError(
+            f"recording metadata version {meta['version']} is newer than this cdbsim reads ({FORMAT_VERSION})"
+        )
     return [entry_to_interaction(e) for e in entries], meta
 
 

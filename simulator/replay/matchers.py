@@ -1,10 +1,11 @@
 """Named request matchers: each gives an index key and, on a miss, says how two requests differ."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Hashable
 from urllib.parse import parse_qsl
 
 from simulator.replay.filters import normalize_secrets
@@ -50,7 +51,7 @@ def _first_difference(recorded, incoming, where: str = "$") -> str | None:
                 return found
         return None
     if isinstance(recorded, list) and isinstance(incoming, list):
-        for i, (a, b) in enumerate(zip(recorded, incoming)):
+        for i, (a, b) in enumerate(zip(recorded, incoming, strict=False)):
             found = _first_difference(a, b, f"{where}[{i}]")
             if found:
                 return found
@@ -117,8 +118,9 @@ def validate_match_on(names) -> tuple[str, ...]:
     names = tuple(names)
     unknown = [str(n) for n in names if not isinstance(n, str) or n not in MATCHERS]
     if unknown or not names:
-        raise ValueError(f"unknown matcher(s) {', '.join(unknown) or '(none given)'}: "
-                         f"choose from {', '.join(MATCHERS)}")
+        raise ValueError(
+            f"unknown matcher(s) {', '.join(unknown) or '(none given)'}: choose from {', '.join(MATCHERS)}"
+        )
     return names
 
 
@@ -136,8 +138,9 @@ def key_function(match_on: tuple[str, ...]) -> Callable[[RecordedRequest], tuple
     return lambda request: tuple([key(request) for key in keys])
 
 
-def differences(recorded: RecordedRequest, incoming: RecordedRequest,
-                match_on: tuple[str, ...]) -> list[tuple[str, str]]:
+def differences(
+    recorded: RecordedRequest, incoming: RecordedRequest, match_on: tuple[str, ...]
+) -> list[tuple[str, str]]:
     """(matcher, how it differs) for every chosen matcher that fails."""
     found = []
     for name in match_on:

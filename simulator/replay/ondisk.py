@@ -1,4 +1,5 @@
 """A large HAR recording kept on disk: one pass finds each entry's offset and request, an entry is read on a hit."""
+
 from __future__ import annotations
 
 import mmap
@@ -159,7 +160,7 @@ def _scan(buf: mmap.mmap, stat: os.stat_result, match_on: tuple[str, ...], fd: i
             by_method = methods[request.method] = array("q")
         by_method.append(i)
         # the next entry: after a comma (compact JSON), else after whitespace and a comma
-        gap = None if buf[end:end + 2] == b",{" else between(buf, end)
+        gap = None if buf[end : end + 2] == b",{" else between(buf, end)
         position = end + 1 if gap is None else gap.end()
     del raws, document, checks
     if _ESCAPED_LT.search(buf):

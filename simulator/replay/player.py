@@ -1,14 +1,21 @@
 """Playback: answer a request from a cassette with the secrets put back, or report the miss."""
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Callable
 
 from simulator.errors import SimulatorError
 from simulator.replay.cassette import Cassette, Miss
-from simulator.replay.filters import (SecretMap, bind_secrets, is_identity_answer, placeholder_kind,
-                                      point_catalog_at, restore_response)
+from simulator.replay.filters import (
+    SecretMap,
+    bind_secrets,
+    is_identity_answer,
+    placeholder_kind,
+    point_catalog_at,
+    restore_response,
+)
 from simulator.replay.har import HOP_BY_HOP, RecordedRequest, RecordedResponse, parse_json
 
 MODES = ("strict", "fallthrough")
@@ -38,12 +45,15 @@ class Plan:
     json_body: bool
 
     @classmethod
-    def of(cls, interaction) -> "Plan":
+    def of(cls, interaction) -> Plan:
         request, response = interaction.request, interaction.response
         binds = b"<<" in request.body or any(placeholder_kind(v) for _, v in request.headers)
         parsed = parse_json(response.body)
-        static = not is_identity_answer(parsed) and b"<<" not in response.body \
+        static = (
+            not is_identity_answer(parsed)
+            and b"<<" not in response.body
             and not any("<<" in v for _, v in response.headers)
+        )
         answer = None
         if static:
             headers = tuple((k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP)
@@ -54,9 +64,15 @@ class Plan:
 class Player:
     """Plays a cassette: hits are answered from it, misses are counted and reported."""
 
-    def __init__(self, cassette: Cassette, *, mode: str = "strict", secrets: SecretMap | None = None,
-                 generate: Callable[[str], str] | None = None,
-                 issue_token: Callable[[RecordedRequest], str | None] | None = None) -> None:
+    def __init__(
+        self,
+        cassette: Cassette,
+        *,
+        mode: str = "strict",
+        secrets: SecretMap | None = None,
+        generate: Callable[[str], str] | None = None,
+        issue_token: Callable[[RecordedRequest], str | None] | None = None,
+    ) -> None:
         self.cassette = cassette
         self.mode = validate_mode(mode)
         self.secrets = secrets or SecretMap()
@@ -109,15 +125,25 @@ class Player:
 
     def _issue_model_token(self, parsed: dict, incoming: RecordedRequest) -> None:
         token = ((parsed.get("access") or {}).get("token") or {}).get("id") if "access" in parsed else None
-        if self.issue_token is not None and isinstance(token, str) and placeholder_kind(token) \
-                and token not in self.secrets.values:
+        if (
+            self.issue_token is not None
+            and isinstance(token, str)
+            and placeholder_kind(token)
+            and token not in self.secrets.values
+        ):
             issued = self.issue_token(incoming)
             if issued:
                 self.secrets.bind(token, issued)
 
     def status(self) -> dict:
         cassette = self.cassette
-        return {"mode": self.mode, "match_on": list(cassette.match_on), "path": cassette.path,
-                "interactions": len(cassette), "played": len(cassette) - len(cassette.unplayed()),
-                "unplayed": [i + 1 for i in cassette.unplayed()][:100], "hits": self.hits,
-                "misses": [m.as_dict() for m in self.misses]}
+        return {
+            "mode": self.mode,
+            "match_on": list(cassette.match_on),
+            "path": cassette.path,
+            "interactions": len(cassette),
+            "played": len(cassette) - len(cassette.unplayed()),
+            "unplayed": [i + 1 for i in cassette.unplayed()][:100],
+            "hits": self.hits,
+            "misses": [m.as_dict() for m in self.misses],
+        }

@@ -3,6 +3,7 @@
 Identity answers are rewritten so their service catalog points at the proxy; the proxy remembers where each
 catalog entry really lives, so an unmodified client that authenticates through it keeps talking through it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -26,16 +27,18 @@ log = logging.getLogger("cdbsim.proxy")
 class RecordingProxy:
     """Where requests go (the upstream, or a service the catalog named) and the recorder they go into."""
 
-    def __init__(self, upstream: str, out: str | None, *, public_url: str | None = None,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, upstream: str, out: str | None, *, public_url: str | None = None, clock: Clock | None = None
+    ) -> None:
         parts = urlsplit(upstream)
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError(f"--upstream must be an http(s) URL, not {upstream!r}")
         self.upstream = f"{parts.scheme}://{parts.netloc}"
         self.public_url = public_url.rstrip("/") if public_url else None
         self.clock = clock or Clock("real")
-        self.recorder = Recorder(Cassette(path=out, meta={"recorded_by": "cdbsim record",
-                                                          "upstream": self.upstream}), SecretMap())
+        self.recorder = Recorder(
+            Cassette(path=out, meta={"recorded_by": "cdbsim record", "upstream": self.upstream}), SecretMap()
+        )
         #: catalog path prefix -> the origin that really serves it (learned from identity answers)
         self.routes: dict[str, str] = {}
         self.session: aiohttp.ClientSession | None = None
@@ -58,8 +61,9 @@ class RecordingProxy:
         try:
             if self.session is None:
                 raise RuntimeError("the recording proxy is not started")
-            async with self.session.request(request.method, target, headers=headers, data=body or None,
-                                            allow_redirects=False) as upstream:
+            async with self.session.request(
+                request.method, target, headers=headers, data=body or None, allow_redirects=False
+            ) as upstream:
                 answer = await upstream.read()
                 status, reason = upstream.status, upstream.reason or ""
                 answer_headers = [(k, v) for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP]
@@ -68,11 +72,15 @@ class RecordingProxy:
             return web.json_response({"badGateway": {"code": 502, "message": message}}, status=502)
         elapsed = round((time.perf_counter() - t0) * 1000, 3)
         sent_headers = (("Host", urlsplit(target).netloc), *headers)
-        self.recorder.record(Interaction(
-            request=RecordedRequest(method=request.method, url=target, headers=tuple(sent_headers), body=body),
-            response=RecordedResponse(status=status, reason=reason, headers=tuple(answer_headers), body=answer),
-            started=started.strftime("%Y-%m-%dT%H:%M:%S.") + f"{started.microsecond // 1000:03d}Z",
-            time_ms=elapsed, meta={"recorded_by": "proxy"}))
+        self.recorder.record(
+            Interaction(
+                request=RecordedRequest(method=request.method, url=target, headers=tuple(sent_headers), body=body),
+                response=RecordedResponse(status=status, reason=reason, headers=tuple(answer_headers), body=answer),
+                started=started.strftime("%Y-%m-%dT%H:%M:%S.") + f"{started.microsecond // 1000:03d}Z",
+                time_ms=elapsed,
+                meta={"recorded_by": "proxy"},
+            )
+        )
         parsed = parse_json(answer)
         if is_identity_answer(parsed):
             rewritten, routes = point_catalog_at(parsed, self.public_url or f"{request.scheme}://{request.host}")
@@ -96,8 +104,9 @@ async def _session(app: web.Application):
     proxy.recorder.flush()
 
 
-def create_proxy_app(upstream: str, out: str | None, *, public_url: str | None = None,
-                     max_body_size: int = 16 * 1024 * 1024) -> web.Application:
+def create_proxy_app(
+    upstream: str, out: str | None, *, public_url: str | None = None, max_body_size: int = 16 * 1024 * 1024
+) -> web.Application:
     """The recording proxy as an aiohttp app (serve it like any other)."""
     app = web.Application(client_max_size=max_body_size)
     app[PROXY] = RecordingProxy(upstream, out, public_url=public_url)
@@ -106,8 +115,9 @@ def create_proxy_app(upstream: str, out: str | None, *, public_url: str | None =
     return app
 
 
-async def run_proxy(upstream: str, out: str, host: str, port: int, public_url: str | None = None,
-                    announce=print) -> None:
+async def run_proxy(
+    upstream: str, out: str, host: str, port: int, public_url: str | None = None, announce=print
+) -> None:
     """Serve the recording proxy until cancelled; the file is complete after every exchange."""
     app = create_proxy_app(upstream, out, public_url=public_url)
     runner = web.AppRunner(app, access_log=None)
@@ -116,9 +126,11 @@ async def run_proxy(upstream: str, out: str, host: str, port: int, public_url: s
     await site.start()
     bound = runner.addresses[0][1] if runner.addresses else port
     base = public_url or f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound}"
-    announce(f"cdbsim is recording {app[PROXY].upstream} through {base}\n"
-             f"  writing: {out}\n"
-             f"  point your client's identity URL at {base}/v2.0 (or its endpoint at {base}/v1.0/<account>)")
+    announce(
+        f"cdbsim is recording {app[PROXY].upstream} through {base}\n"
+        f"  writing: {out}\n"
+        f"  point your client's identity URL at {base}/v2.0 (or its endpoint at {base}/v1.0/<account>)"
+    )
     try:
         await asyncio.Event().wait()
     finally:

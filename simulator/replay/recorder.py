@@ -1,5 +1,6 @@
 """Recording the simulator's own traffic: a journal listener that scrubs each exchange into a cassette, and whose
 failures stay its own (logged and counted, never part of an answer)."""
+
 from __future__ import annotations
 
 import logging
@@ -29,12 +30,18 @@ def exchange_to_interaction(exchange: dict) -> Interaction:
     status = int(exchange["status"])
     meta = {k: exchange[k] for k in ("route", "rule", "action") if exchange.get(k)}
     return Interaction(
-        request=RecordedRequest(method=exchange["method"], url=exchange["url"],
-                                headers=tuple((str(k), str(v)) for k, v in req["headers"].items()),
-                                body=req.get("body") or b""),
-        response=RecordedResponse(status=status, reason=reason_phrase(status),
-                                  headers=tuple((str(k), str(v)) for k, v in resp["headers"].items()),
-                                  body=resp.get("body") or b""),
+        request=RecordedRequest(
+            method=exchange["method"],
+            url=exchange["url"],
+            headers=tuple((str(k), str(v)) for k, v in req["headers"].items()),
+            body=req.get("body") or b"",
+        ),
+        response=RecordedResponse(
+            status=status,
+            reason=reason_phrase(status),
+            headers=tuple((str(k), str(v)) for k, v in resp["headers"].items()),
+            body=resp.get("body") or b"",
+        ),
         started=f"{exchange['time']}.000Z" if exchange.get("time") else "1970-01-01T00:00:00.000Z",
         time_ms=float(exchange.get("duration_ms") or 0.0),
         meta=meta,
@@ -102,5 +109,9 @@ class Recorder:
         """Count and log one failure (the first with its traceback, later ones in one line)."""
         self.failures += 1
         self.last_failure = f"{what}: {type(exc).__name__}: {exc}"
-        log.error("recording: %s (%d failure(s) so far)", self.last_failure, self.failures,
-                  exc_info=exc if self.failures == 1 else None)
+        log.error(
+            "recording: %s (%d failure(s) so far)",
+            self.last_failure,
+            self.failures,
+            exc_info=exc if self.failures == 1 else None,
+        )

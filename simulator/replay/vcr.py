@@ -1,4 +1,5 @@
 """Import VCR.py cassettes (YAML, or vcrpy's JSON serializer) as our HAR, secrets scrubbed on the way."""
+
 from __future__ import annotations
 
 import gzip
@@ -10,7 +11,7 @@ from io import BytesIO
 import yaml
 
 from simulator.replay.filters import SecretMap, collect_secrets, scrub
-from simulator.replay.har import (Interaction, RecordedRequest, RecordedResponse, reason_phrase, write_har)
+from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse, reason_phrase, write_har
 
 #: The only cassette format vcrpy has written since 1.0.
 VCR_FORMAT_VERSION = 1
@@ -29,8 +30,9 @@ def _bytesio(loader, node):
 
 CassetteLoader.add_constructor("tag:yaml.org,2002:python/str", lambda loader, node: loader.construct_scalar(node))
 CassetteLoader.add_constructor("tag:yaml.org,2002:python/unicode", lambda loader, node: loader.construct_scalar(node))
-CassetteLoader.add_constructor("tag:yaml.org,2002:python/tuple",
-                               lambda loader, node: tuple(loader.construct_sequence(node)))
+CassetteLoader.add_constructor(
+    "tag:yaml.org,2002:python/tuple", lambda loader, node: tuple(loader.construct_sequence(node))
+)
 CassetteLoader.add_constructor("tag:yaml.org,2002:python/object/new:_io.BytesIO", _bytesio)
 
 
@@ -84,8 +86,10 @@ def load_vcr(path: str) -> list[Interaction]:
     if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
         raise VcrError(f"{path} is not a VCR.py cassette: no 'interactions' list")
     if data.get("version", VCR_FORMAT_VERSION) != VCR_FORMAT_VERSION:
-        raise VcrError(f"{path} is a VCR.py cassette of format version {data.get('version')!r}; "
-                       f"cdbsim imports version {VCR_FORMAT_VERSION}")
+        raise VcrError(
+            f"{path} is a VCR.py cassette of format version {data.get('version')!r}; "
+            f"cdbsim imports version {VCR_FORMAT_VERSION}"
+        )
     interactions = []
     for n, item in enumerate(data["interactions"], 1):
         try:
@@ -93,14 +97,23 @@ def load_vcr(path: str) -> list[Interaction]:
             status = resp.get("status") or {}
             code = int(status.get("code", 200)) if isinstance(status, dict) else int(status)
             body, headers = _decoded(_as_bytes(resp.get("body")), _headers(resp.get("headers")))
-            interactions.append(Interaction(
-                request=RecordedRequest(method=str(req["method"]).upper(), url=str(req["uri"]),
-                                        headers=tuple(_headers(req.get("headers"))), body=_as_bytes(req.get("body"))),
-                response=RecordedResponse(status=code, reason=(status.get("message") if isinstance(status, dict)
-                                                               else None) or reason_phrase(code),
-                                          headers=tuple(headers), body=body),
-                meta={"imported_from": "vcr"},
-            ))
+            interactions.append(
+                Interaction(
+                    request=RecordedRequest(
+                        method=str(req["method"]).upper(),
+                        url=str(req["uri"]),
+                        headers=tuple(_headers(req.get("headers"))),
+                        body=_as_bytes(req.get("body")),
+                    ),
+                    response=RecordedResponse(
+                        status=code,
+                        reason=(status.get("message") if isinstance(status, dict) else None) or reason_phrase(code),
+                        headers=tuple(headers),
+                        body=body,
+                    ),
+                    meta={"imported_from": "vcr"},
+                )
+            )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise VcrError(f"{path}: interaction {n} cannot be read: {exc!r}") from None
     return interactions

@@ -6,9 +6,11 @@ mapped from the recording to the ones the model hands out. Its clock only moves 
 further along than the model (BUILD -> ACTIVE): then the next timed step is carried out and the request is
 sent again (safe for reads, and for writes the model refused, since a refused write changes nothing).
 """
+
 from __future__ import annotations
 
 import asyncio
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -86,9 +88,8 @@ def shape_differences(recorded, model, where: str = "$") -> list[str]:
                 found += shape_differences(a[k], b[k], f"{where}.{k}")
             return found
         return shape_differences(recorded["array"], model["array"], f"{where}[]")
-    if isinstance(recorded, frozenset) and isinstance(model, frozenset):
-        if recorded & model:
-            return []
+    if isinstance(recorded, frozenset) and isinstance(model, frozenset) and recorded & model:
+        return []
     return [f"{where}: {_describe(recorded)} in the recording, {_describe(model)} in the model"]
 
 
@@ -98,11 +99,15 @@ def body_differences(recorded: bytes, model: bytes) -> list[str]:
     if a is not None and b is not None:
         return shape_differences(shape(a), shape(b))
     if bool(recorded) != bool(model):
-        return [f"body: {'empty' if not recorded else 'present'} in the recording, "
-                f"{'empty' if not model else 'present'} in the model"]
+        return [
+            f"body: {'empty' if not recorded else 'present'} in the recording, "
+            f"{'empty' if not model else 'present'} in the model"
+        ]
     if (a is None) != (b is None):
-        return [f"body: {'JSON' if a is not None else 'not JSON'} in the recording, "
-                f"{'JSON' if b is not None else 'not JSON'} in the model"]
+        return [
+            f"body: {'JSON' if a is not None else 'not JSON'} in the recording, "
+            f"{'JSON' if b is not None else 'not JSON'} in the model"
+        ]
     return []
 
 
@@ -138,7 +143,7 @@ def learn_ids(recorded, model, mapping: dict[str, str]) -> None:
             else:
                 learn_ids(value, other, mapping)
     elif isinstance(recorded, list) and isinstance(model, list):
-        for a, b in zip(recorded, model):
+        for a, b in zip(recorded, model, strict=False):
             learn_ids(a, b, mapping)
 
 
@@ -173,12 +178,20 @@ class Report:
         rows = [("#", "method", "path", "recorded", "model", "result")]
         for c in self.checks:
             path = c.path if len(c.path) <= 64 else c.path[:61] + "..."
-            rows.append((str(c.number), c.method, path, str(c.recorded_status),
-                         "-" if c.model_status is None else str(c.model_status), "ok" if c.ok else "DRIFT"))
+            rows.append(
+                (
+                    str(c.number),
+                    c.method,
+                    path,
+                    str(c.recorded_status),
+                    "-" if c.model_status is None else str(c.model_status),
+                    "ok" if c.ok else "DRIFT",
+                )
+            )
         widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = [line for line in (f"setup: {s}" for s in self.setup)]
         for n, row in enumerate(rows):
-            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+            lines.append("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=False)).rstrip())
             if n and not self.checks[n - 1].ok:
                 lines.extend(f"      - {p}" for p in self.checks[n - 1].problems)
         drifted = sum(1 for c in self.checks if not c.ok)
@@ -186,10 +199,22 @@ class Report:
         return "\n".join(lines)
 
     def as_dict(self) -> dict:
-        return {"drift": self.drift, "setup": self.setup,
-                "checks": [{"number": c.number, "method": c.method, "path": c.path,
-                            "recorded_status": c.recorded_status, "model_status": c.model_status,
-                            "ok": c.ok, "problems": c.problems} for c in self.checks]}
+        return {
+            "drift": self.drift,
+            "setup": self.setup,
+            "checks": [
+                {
+                    "number": c.number,
+                    "method": c.method,
+                    "path": c.path,
+                    "recorded_status": c.recorded_status,
+                    "model_status": c.model_status,
+                    "ok": c.ok,
+                    "problems": c.problems,
+                }
+                for c in self.checks
+            ],
+        }
 
 
 # what the recording needs -----------------------------------------------------------------------
@@ -225,7 +250,7 @@ def _fixture_refs(request: RecordedRequest) -> list[tuple[str, str]]:
     """(id, kind) of the resources a request names in its path or body."""
     refs = []
     parts = request.path.split("/")
-    for before, value in zip(parts, parts[1:]):
+    for before, value in itertools.pairwise(parts):
         if UUID.fullmatch(value) and before in ("instances", "backups"):
             refs.append((value, before[:-1]))
     body = request.json()
@@ -294,8 +319,9 @@ class Verifier:
 
         self.interactions = interactions
         self.plan = plan_for(interactions)
-        self.app = create_app(SimulatorConfig(seed=seed, clock="manual", durations=SANDBOX_DURATIONS,
-                                              rate_limits=False, bootstrap=None))
+        self.app = create_app(
+            SimulatorConfig(seed=seed, clock="manual", durations=SANDBOX_DURATIONS, rate_limits=False, bootstrap=None)
+        )
         self.ids: dict[str, str] = {}
         self.tokens: dict[str, str] = {}  # account -> the token verify calls it with
         self.report = Report()
@@ -327,9 +353,14 @@ class Verifier:
             if identity.repo.user_by_name(username):  # the same user name in two accounts: keep the first
                 username = f"verify-{account}"
             try:
-                identity.create_account(account, username=username, password=entry.get("password"),
-                                        api_key=entry.get("api_key"), role=entry.get("role", "dbaas:admin"),
-                                        token=token)
+                identity.create_account(
+                    account,
+                    username=username,
+                    password=entry.get("password"),
+                    api_key=entry.get("api_key"),
+                    role=entry.get("role", "dbaas:admin"),
+                    token=token,
+                )
             except SimulatorError as exc:
                 self.report.setup.append(f"account {account} cannot be created: {exc.message}")
                 continue
@@ -346,8 +377,12 @@ class Verifier:
         return resp.status, parse_json(await resp.read())
 
     async def _create_instance(self, account: str) -> str | None:
-        status, body = await self._call("POST", f"/v1.0/{account}/instances", account, {
-            "instance": {"name": "verify-fixture", "flavorRef": "1", "volume": {"size": 1}}})
+        status, body = await self._call(
+            "POST",
+            f"/v1.0/{account}/instances",
+            account,
+            {"instance": {"name": "verify-fixture", "flavorRef": "1", "volume": {"size": 1}}},
+        )
         if status != 200:
             self.report.setup.append(f"could not create a fixture instance: {status} {body}")
             return None
@@ -365,8 +400,12 @@ class Verifier:
                 self.ids[recorded] = instance
                 self.report.setup.append(f"instance {recorded} -> {instance}")
                 continue
-            status, body = await self._call("POST", f"/v1.0/{account}/backups", account,
-                                            {"backup": {"name": "verify-fixture", "instance": instance}})
+            status, body = await self._call(
+                "POST",
+                f"/v1.0/{account}/backups",
+                account,
+                {"backup": {"name": "verify-fixture", "instance": instance}},
+            )
             if status not in (200, 202) or not isinstance(body, dict) or "backup" not in body:
                 self.report.setup.append(f"could not create fixture backup for {recorded}: {status} {body}")
                 continue
@@ -401,8 +440,11 @@ class Verifier:
             resp = await self._client().request(method, target, headers=headers, data=body or None)
             answer = await resp.read()
             check.model_status = resp.status
-            problems = [] if resp.status == recorded.status else \
-                [f"status: {recorded.status} in the recording, {resp.status} in the model"]
+            problems = (
+                []
+                if resp.status == recorded.status
+                else [f"status: {recorded.status} in the recording, {resp.status} in the model"]
+            )
             problems += body_differences(recorded.body, answer)
             behind = _statuses(recorded.json()) != _statuses(parse_json(answer))
             settled = not problems and not behind
