@@ -182,7 +182,7 @@ class Journal:
 
     def _flush_later(self) -> None:
         self._timer = None
-        if self.store.db.conn.in_transaction:  # a write is under way: its own journal entry flushes these
+        if self.store.in_transaction:  # a write is under way: its own journal entry flushes these
             self._schedule_flush()
         else:
             self.flush()

@@ -81,8 +81,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             else None,
         }
         journal.record(exchange, defer=defer)
-        if request.app[STORE].db.conn.in_transaction:  # never leave a half transaction behind
-            request.app[STORE].db.conn.rollback()
+        request.app[STORE].rollback()  # never leave a half transaction behind
 
 
 @web.middleware

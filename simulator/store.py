@@ -1,4 +1,5 @@
-"""Store: the only place that speaks SQL; one SQLite database (file or memory) through sqlite-utils."""
+"""Store: the one SQLite database (file or memory) through sqlite-utils; it and its repositories (repos/) are the
+only code that speaks SQL or touches the connection."""
 
 from __future__ import annotations
 
@@ -117,6 +118,21 @@ class Store:
         finally:
             if inside:
                 conn.execute("BEGIN")
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction is open (a write under way, or one left behind by a failed request)."""
+        return self.db.conn.in_transaction
+
+    def rollback(self) -> None:
+        """End an open transaction without keeping anything of it."""
+        if self.db.conn.in_transaction:
+            self.db.conn.rollback()
+
+    @property
+    def total_changes(self) -> int:
+        """Rows changed since the connection opened (SQLite's count; a whole-database restore is not counted)."""
+        return self.db.conn.total_changes
 
     def close(self) -> None:
         """Close the connection."""

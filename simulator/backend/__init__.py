@@ -128,14 +128,14 @@ class Backend:
     def model_version(self) -> int:
         """Changes when any row of the model may have changed (SQLite's total_changes, less bookkeeping): caches
         of what the database says (the next due step) stay valid while it does not."""
-        return self.store.db.conn.total_changes - self._bookkeeping_changes + self.store.restores
+        return self.store.total_changes - self._bookkeeping_changes + self.store.restores
 
     @contextmanager
     def bookkeeping(self):
         """Writes inside (journal, rate counters) are not the model: they leave model_version as it was."""
-        conn = self.store.db.conn
-        before = conn.total_changes
+        store = self.store
+        before = store.total_changes
         try:
             yield
         finally:
-            self._bookkeeping_changes += conn.total_changes - before
+            self._bookkeeping_changes += store.total_changes - before

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import time
 
+from simulator.http import is_control_path
 from simulator.replay.cassette import Cassette
 from simulator.replay.filters import SecretMap, scrub
 from simulator.replay.har import (
@@ -67,7 +68,7 @@ class Recorder:
 
     def __call__(self, exchange: dict) -> None:
         """Journal listener (it is called while another request is answered, so it never raises)."""
-        if exchange["path"].startswith("/_sim") or not exchange.get("status"):
+        if is_control_path(exchange["path"]) or not exchange.get("status"):
             return  # the control plane is not the API; status 0 means the connection was dropped
         if self.skip_replayed and exchange.get("action") == "replay":
             return

@@ -18,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from simulator.config import SANDBOX_DURATIONS, SimulatorConfig
 from simulator.errors import SimulatorError
+from simulator.http import is_control_path
 from simulator.keys import BACKEND, CLOCK
 from simulator.replay.filters import placeholder_kind
 from simulator.replay.har import HOP_BY_HOP, Interaction, RecordedRequest, parse_json, read_har
@@ -463,7 +464,7 @@ class Verifier:
         try:
             await self._create_fixtures()
             for number, interaction in enumerate(self.interactions, 1):
-                if interaction.request.path.startswith("/_sim"):
+                if is_control_path(interaction.request.path):
                     continue
                 self.report.checks.append(await self._check(number, interaction))
         finally:
