@@ -1,4 +1,5 @@
-"""SimulatorConfig: the single home of every default the simulator uses."""
+"""SimulatorConfig: every setting create_app takes, each with its one default (the command line takes them from here;
+serving details such as the port and tuning constants stay with the module they tune)."""
 
 from __future__ import annotations
 
