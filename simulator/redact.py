@@ -69,11 +69,6 @@ def map_secrets(value: Any, replace: Callable[[str, str], str], path: str = "") 
     return value
 
 
-def redact_body(value: Any) -> Any:
-    """A parsed JSON value with every secret masked."""
-    return map_secrets(value, lambda kind, secret: MASK)
-
-
 def redacted(value: Any) -> tuple[Any, bool]:
     """(value with every secret masked, whether it held any)."""
     found: list[str] = []

@@ -15,7 +15,6 @@ from simulator.validation import validate
 
 #: A group has one source and this many replicas at least and at most.
 MIN_REPLICAS, MAX_REPLICAS = 1, 2
-NETWORKS = ("servicenet", "public")
 #: Group state while its nodes build, and the stable state between operations.
 BUILD, ACTIVE = "BUILD", "ACTIVE"
 #: The error state an operation ends in when it fails (model faults), by operation.
@@ -293,7 +292,3 @@ class Ha:
         nodes = self.repo.nodes(ha_id)
         replicas = [n for n in nodes if n["replica_of"] and n["status"] == "ACTIVE" and not n["task"]]
         return (replicas or [n for n in nodes if not n["replica_of"]])[0]
-
-    def check_backups_of(self, account_id: str, ha_id: str) -> None:
-        """GET /ha/{id}/backups needs the group (404)."""
-        self.must_get(account_id, ha_id)

@@ -8,7 +8,7 @@ import os
 import re
 import stat
 import tempfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from urllib.parse import parse_qsl, unquote
 
@@ -163,9 +163,6 @@ class Interaction:
     started: str = "1970-01-01T00:00:00.000Z"
     time_ms: float = 0.0
     meta: dict = field(default_factory=dict, compare=False)
-
-    def with_meta(self, **meta) -> Interaction:
-        return replace(self, meta={**self.meta, **meta})
 
 
 def parse_json(raw: bytes):

@@ -96,9 +96,3 @@ class AccountsRepo:
             "update tokens set expires = ? where account_id = ? and expires > ?", [now, account_id, now]
         )
         return cursor.rowcount
-
-    def delete_account_data(self, account_id: str) -> None:
-        """Remove an account, its users and tokens."""
-        self.db.execute("delete from tokens where account_id = ?", [account_id])
-        self.db.execute("delete from users where account_id = ?", [account_id])
-        self.db.execute("delete from accounts where id = ?", [account_id])
