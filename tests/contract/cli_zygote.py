@@ -5,6 +5,7 @@ its plugins, then forks a child per command, which runs the console script's own
 Protocol (one JSON line each way): {"commands": [[args...], ...], "env": {...}, "argv0": path} ->
 {"results": [{"returncode", "stdout", "stderr"}, ...]}; the commands of one line run side by side.
 """
+
 from __future__ import annotations
 
 import io
@@ -28,6 +29,7 @@ def _child(args: list[str], env: dict[str, str], argv0: str, out_w: int, err_w: 
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
         sys.argv = [argv0, *args]
         from openstackclient.shell import main
+
         try:
             code = main(args)
         except SystemExit as exc:
@@ -81,9 +83,13 @@ def run(commands: list[list[str]], env: dict[str, str], argv0: str) -> list[dict
     results = []
     for pid, out_r, err_r in children:
         _, status = os.waitpid(pid, 0)
-        results.append({"returncode": os.waitstatus_to_exitcode(status),
-                        "stdout": b"".join(texts[out_r]).decode("utf-8", "replace"),
-                        "stderr": b"".join(texts[err_r]).decode("utf-8", "replace")})
+        results.append(
+            {
+                "returncode": os.waitstatus_to_exitcode(status),
+                "stdout": b"".join(texts[out_r]).decode("utf-8", "replace"),
+                "stderr": b"".join(texts[err_r]).decode("utf-8", "replace"),
+            }
+        )
     return results
 
 
@@ -107,8 +113,9 @@ def warm_up() -> None:
     import subprocess
 
     env = dict(os.environ, OS_AUTH_TYPE="admin_token", OS_ENDPOINT="http://127.0.0.1:9/v1.0/0", OS_TOKEN="probe")
-    probe = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120,
-                           stdin=subprocess.DEVNULL)
+    probe = subprocess.run(
+        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+    )
     for name in json.loads(probe.stdout.strip().splitlines()[-1]):
         if name not in sys.modules and not name.startswith("__"):
             try:

@@ -1,4 +1,5 @@
 """A large recording is indexed where it lies: it plays, misses, saves and notes placeholders as one read whole."""
+
 from __future__ import annotations
 
 import json
@@ -29,16 +30,25 @@ RECORDED = [
     Interaction(req(path="/instances/1"), answer({"status": "BUILD"})),
     Interaction(req(path="/instances/1"), answer({"status": "ACTIVE"})),
     Interaction(req(query="limit=1&marker=a%20b"), answer({"page": 1})),
-    Interaction(req("PUT", body=b"\xff\x00raw"), RecordedResponse(201, "Created", (("X-A", "<<password-3>>"),),
-                                                                  b"\x89PNG\x00")),
-    Interaction(req("POST", "/tokens", body=b'{"auth": {"passwordCredentials": {"password": "<<password-2>>"}}}'),
-                answer({"access": {"token": {"id": "<<token-1>>"}}})),
+    Interaction(
+        req("PUT", body=b"\xff\x00raw"), RecordedResponse(201, "Created", (("X-A", "<<password-3>>"),), b"\x89PNG\x00")
+    ),
+    Interaction(
+        req("POST", "/tokens", body=b'{"auth": {"passwordCredentials": {"password": "<<password-2>>"}}}'),
+        answer({"access": {"token": {"id": "<<token-1>>"}}}),
+    ),
 ]
 PLAYED = [
-    req(), req("POST", body=b'{"instance": {"flavorRef": 1, "name": "a"}}'), req(path="/instances/1"),
-    req(path="/instances/1"), req(path="/instances/1"), req(query="marker=a%20b&limit=1"),
+    req(),
+    req("POST", body=b'{"instance": {"flavorRef": 1, "name": "a"}}'),
+    req(path="/instances/1"),
+    req(path="/instances/1"),
+    req(path="/instances/1"),
+    req(query="marker=a%20b&limit=1"),
     req("PUT", body=b"\xff\x00raw"),
-    req(path="/instances/2"), req("DELETE", "/instances/1"), req("POST", body=b'{"instance": {"name": "b"}}'),
+    req(path="/instances/2"),
+    req("DELETE", "/instances/1"),
+    req("POST", body=b'{"instance": {"name": "b"}}'),
 ]
 
 
