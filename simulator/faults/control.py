@@ -68,7 +68,7 @@ def _engine(request: web.Request) -> FaultEngine:
 async def load_scenario(request: web.Request) -> web.Response:
     """POST /scenarios[?account_id=]: load a scenario (replaces one of the same name and scope)."""
     source, account_id = _load_request(request)
-    loaded = _engine(request).load_entry(source, account_id, origin="<request body>")
+    loaded = await _engine(request).load_entry_off_loop(source, account_id, origin="<request body>")
     return ok({"scenario": loaded}, status=201)
 
 

@@ -15,7 +15,7 @@ from simulator.errors import BadRequest, ItemNotFound
 from simulator.faults.actions import Decision
 from simulator.faults.checker import Scenario
 from simulator.faults.rules import RequestFacts, RuleCounter, consider
-from simulator.faults.scenario import ScenarioError, build_scenario, load_scenario
+from simulator.faults.scenario import ScenarioError, build_scenario, load_scenario, parse_scenario
 from simulator.store import Store
 
 log = logging.getLogger("cdbsim.faults")
@@ -121,6 +121,16 @@ class FaultEngine:
         A scenario that fails validation raises ScenarioError and leaves the loaded ones untouched.
         """
         return self.load_entry(source, account_id, origin=origin)["name"]
+
+    async def load_entry_off_loop(
+        self, source: str | dict | Path, account_id: str | None = None, *, origin: str | None = None
+    ) -> dict:
+        """load_entry with the file reading and YAML parsing in a worker thread, so a large or hostile document never
+        holds the event loop. The request's transaction (which has written nothing yet) is ended for the wait:
+        an await inside it would let other requests' writes join it."""
+        with self.store.outside_transaction():
+            document, where = await parse_scenario(source, origin)
+        return self.load_entry(document, account_id, origin=where)
 
     def load_entry(
         self, source: str | dict | Path, account_id: str | None = None, *, origin: str | None = None

@@ -2,6 +2,7 @@
 binary file or an oversized document is a quick 400 naming the limit, and the server keeps serving."""
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 
@@ -137,3 +138,27 @@ def test_a_scenario_within_the_bounds_with_aliases_loads():
            "  - match: *m\n    actions: [{delay: 1}]\n"
     document, _ = read_source(text, "<t>")
     assert document["rules"][1]["match"] == {"route": "list_flavors"}
+
+
+async def test_the_load_request_parses_off_the_event_loop_while_other_requests_are_served(api, monkeypatch):
+    threads, loop_thread = [], threading.get_ident()
+    release = threading.Event()
+
+    def parse(text, origin):
+        threads.append(threading.get_ident())
+        release.wait(5)  # a slow parse: the event loop must keep serving meanwhile
+        return documents.parse_yaml(text, origin)
+
+    monkeypatch.setattr(scenario, "parse_yaml", parse)
+    load = asyncio.ensure_future(api.post("/_sim/scenarios", {"yaml": yaml.safe_dump(VALID)}))
+    while not threads:
+        await asyncio.sleep(0.01)
+    status, body, _ = await api.post(
+        "/instances", {"instance": {"flavorRef": 1, "name": "during", "volume": {"size": 1}}}
+    )
+    assert status == 200, body  # a write meanwhile commits on its own
+    release.set()
+    assert (await load)[0] == 201
+    assert threads[0] != loop_thread
+    listed = (await api.get("/instances"))[1]["instances"]
+    assert [i["name"] for i in listed if i["name"] == "during"] == ["during"]
