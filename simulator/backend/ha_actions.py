@@ -8,7 +8,7 @@ from urllib.parse import unquote
 
 from simulator import catalog
 from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
-from simulator.backend.maintenance import ALLOWED_UPGRADES, DOCUMENTED_UPGRADES
+from simulator.backend.maintenance import upgrade_target
 from simulator.backend.replication import check_flavor
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity
@@ -168,17 +168,7 @@ class HaActions:
 
     def upgrade(self, group: dict, spec: dict) -> dict:
         """UPGRADING while every node runs the new version (the documented upgrade paths only)."""
-        datastore = catalog.get_datastore(spec.get("datastore_type") or group["datastore_type"])
-        try:
-            target = catalog.get_version(datastore, spec["datastore_version"])
-        except ItemNotFound:
-            raise BadRequest(f"Datastore version '{spec['datastore_version']}' cannot be found.") from None
-        current = (group["datastore_type"], group["datastore_version"])
-        if (datastore.name, target.name) not in ALLOWED_UPGRADES.get(current, ()):
-            raise BadRequest(
-                f"Upgrading {current[0]} {current[1]} to {datastore.name} {target.name} is not "
-                f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}."
-            )
+        target = upgrade_target((group["datastore_type"], group["datastore_version"]), spec)
         version = {
             "datastore_type": target.datastore_name,
             "datastore_version": target.name,

@@ -22,6 +22,22 @@ DOCUMENTED_UPGRADES = (
 )
 
 
+def upgrade_target(current: tuple[str, str], spec: dict) -> catalog.DatastoreVersion:
+    """The version a Cloud Databases `upgrade` names, when it is one of the documented paths from current
+    (datastore, version); 400 otherwise (an instance's action and an HA group's share this rule)."""
+    datastore = catalog.get_datastore(spec.get("datastore_type") or current[0])
+    try:
+        target = catalog.get_version(datastore, spec["datastore_version"])
+    except ItemNotFound:
+        raise BadRequest(f"Datastore version '{spec['datastore_version']}' cannot be found.") from None
+    if (datastore.name, target.name) not in ALLOWED_UPGRADES.get(current, ()):
+        raise BadRequest(
+            f"Upgrading {current[0]} {current[1]} to {datastore.name} {target.name} is not "
+            f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}."
+        )
+    return target
+
+
 class Maintenance:
     """The rules for upgrades and the other maintenance actions."""
 
@@ -77,17 +93,7 @@ class Maintenance:
         validate("upgrade", body)
         spec = body["upgrade"]
         self.backend.instances.check_can_act(instance)
-        datastore = catalog.get_datastore(spec.get("datastore_type") or instance["datastore_type"])
-        try:
-            target = catalog.get_version(datastore, spec["datastore_version"])
-        except ItemNotFound:
-            raise BadRequest(f"Datastore version '{spec['datastore_version']}' cannot be found.") from None
-        source = (instance["datastore_type"], instance["datastore_version"])
-        if (datastore.name, target.name) not in ALLOWED_UPGRADES.get(source, ()):
-            raise BadRequest(
-                f"Upgrading {source[0]} {source[1]} to {datastore.name} {target.name} is not "
-                f"supported; the upgrades offered are {DOCUMENTED_UPGRADES}."
-            )
+        target = upgrade_target((instance["datastore_type"], instance["datastore_version"]), spec)
         replication = self.backend.replication
         if instance["replica_of"] or replication.repo.live_replicas(instance["id"]):
             raise BadRequest(
