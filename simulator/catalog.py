@@ -91,8 +91,7 @@ DATASTORES = (
 )
 DEFAULT_DATASTORE = DATASTORES[0]
 
-#: The regions a backup can be copied to (copy_to).
-REGIONS = ("DFW", "IAD", "ORD", "HKG", "SYD")
+
 #: A backup in one of these is still being taken: its instance shows BACKUP, and it cannot be deleted.
 RUNNING_BACKUP_STATUSES = ("NEW", "BUILDING")
 #: Where a COMPLETED backup is kept in Cloud Files (its locationRef); {region} is the region in lower case.

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 #: Every Cloud Databases region, in the order the identity catalog lists the ones besides the configured one.
 REGIONS = ("DFW", "ORD", "IAD", "LON", "HKG", "SYD")
+#: Regions Cloud Databases never copies a backup to or from (LON is kept apart).
+NO_COPIES = ("LON",)
+#: Where a backup may be copied (copy-backup, copy_to): every region but those.
+COPY_REGIONS = tuple(r for r in REGIONS if r not in NO_COPIES)
 #: What joins an account and a region in a scope.
 SEPARATOR = "@"
 

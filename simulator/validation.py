@@ -8,8 +8,8 @@ from typing import Any
 
 import jsonschema
 
-from simulator.catalog import REGIONS
 from simulator.errors import BadRequest
+from simulator.regions import COPY_REGIONS
 from simulator.regions import REGIONS as ALL_REGIONS
 
 UUID_PATTERN = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
@@ -43,7 +43,7 @@ user = {
         "databases": databases_ref,
     },
 }
-regions = {"type": "array", "items": {"enum": list(REGIONS)}}
+regions = {"type": "array", "items": {"enum": list(COPY_REGIONS)}}
 schedule_fields = {
     "day_of_week": {"type": "integer", "minimum": 0, "maximum": 7},
     "hour": {"type": "integer", "minimum": 0, "maximum": 23},

@@ -8,9 +8,6 @@ from simulator.clock import api_time
 from simulator.errors import BadRequest, OverLimit
 from simulator.validation import validate
 
-#: Cloud Databases copies backups between these regions only (not LON).
-NO_COPIES = ("LON",)
-
 
 class BackupCopies:
     """The rules of copy-backup."""
@@ -29,7 +26,7 @@ class BackupCopies:
         default = self.backend.config.region
         here = regions.region_name(account_id, default)
         target = spec["target_backup_region"].upper()
-        if here in NO_COPIES or target in NO_COPIES:
+        if here in regions.NO_COPIES or target in regions.NO_COPIES:
             raise BadRequest(
                 f"Backups cannot be copied to or from LON (backup {backup_id} is in {here}, the target is {target})."
             )
