@@ -1,4 +1,4 @@
-"""Reference data: the documented flavors, datastores, regions and backup vocabulary (read-only, so plain constants)."""
+"""Reference data: the documented flavors, datastores and backup vocabulary (read-only, so plain constants)."""
 
 from __future__ import annotations
 
