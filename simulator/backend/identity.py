@@ -59,28 +59,16 @@ class Identity:
             raise BadRequest(f"Role '{role}' is not one of {', '.join(ROLES)}.")
         if self.repo.get(account_id):
             raise BadRequest(f"Account '{account_id}' already exists.")
-        ids = self.backend.ids
-        username = username or f"user-{account_id}"
-        if self.repo.user_by_name(username):
-            raise BadRequest(f"User '{username}' already exists.")
-        api_key = api_key or ids.hex(32)
-        password = password or ids.password()
         rate_limits = self.backend.config.rate_limits if rate_limits is None else rate_limits
         with self.backend.store.atomic():
             self.repo.insert(account_id, account_id, api_time(self.backend.now()), rate_limits, settings or {})
-            user = self._insert_user(account_id, username, api_key, password, role)
+            creds = self._new_user(account_id, username or f"user-{account_id}", api_key, password, role)
             if token:
                 # A fixed token (for admin_token clients) that lasts as long as the account.
-                self.repo.insert_token(hash_secret(token), user["id"], account_id, self.backend.clock.time(), FOREVER)
-        return {
-            "account_id": account_id,
-            "username": username,
-            "api_key": api_key,
-            "password": password,
-            "role": role,
-            "token": token,
-            "user_id": user["id"],
-        }
+                self.repo.insert_token(
+                    hash_secret(token), creds["user_id"], account_id, self.backend.clock.time(), FOREVER
+                )
+        return {**creds, "token": token}
 
     def add_user(
         self,
@@ -96,6 +84,10 @@ class Identity:
             raise BadRequest(f"Account '{account_id}' does not exist.")
         if role not in ROLES:
             raise BadRequest(f"Role '{role}' is not one of {', '.join(ROLES)}.")
+        return self._new_user(account_id, username, api_key, password, role)
+
+    def _new_user(self, account_id: str, username: str, api_key: str | None, password: str | None, role: str) -> dict:
+        """A user of an account (its key and password generated when not given); returns its credentials."""
         if self.repo.user_by_name(username):
             raise BadRequest(f"User '{username}' already exists.")
         api_key = api_key or self.backend.ids.hex(32)
