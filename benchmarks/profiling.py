@@ -17,7 +17,7 @@ GROUPS = (("simulator/", "simulator"), ("aiohttp/", "aiohttp"), ("sqlite_utils/"
 
 
 #: Frames that hold every sample (the command and the server loop), not work done for a request.
-ENTRY_FILES = ("simulator/cli.py", "simulator/__main__.py", "sim_server.py")
+ENTRY_FILES = ("simulator/serve/cli.py", "simulator/__main__.py", "sim_server.py")
 
 
 def ensure_py_spy(cache: Path, log=print) -> str:

@@ -17,7 +17,7 @@ import time
 from aiohttp import web
 
 from simulator.app import create_app
-from simulator.options import add_serve_options, config_from_args
+from simulator.serve.options import add_serve_options, config_from_args
 from simulator.keys import BACKEND, STORE
 
 BIG = 10**9
@@ -125,7 +125,7 @@ def main() -> int:
     parser.add_argument("--raise-quotas", action="store_true", help="lift the demo account's quotas")
     args = parser.parse_args()
     try:
-        from simulator.server import serve_forever
+        from simulator.serve.server import serve_forever
 
         serve_forever(serve(args))
     except KeyboardInterrupt:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.backend import Backend
-from simulator.cache import ModelCache
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.control import create_control_app
 from simulator.demo import DemoSpec, seed_if_missing
 from simulator.faults import fault_middleware, setup_faults
 from simulator.http import CONTROL_PREFIX
-from simulator.journal import Journal
 from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, READS, STORE
-from simulator.middlewares import (
+from simulator.pipeline.cache import ModelCache
+from simulator.pipeline.journal import Journal
+from simulator.pipeline.middlewares import (
     auth_middleware,
     error_middleware,
     journal_middleware,

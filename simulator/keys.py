@@ -7,12 +7,12 @@ from typing import Any
 from aiohttp import web
 
 from simulator.backend import Backend
-from simulator.cache import ModelCache
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.ids import Ids
-from simulator.journal import Journal
-from simulator.store import Store
+from simulator.pipeline.cache import ModelCache
+from simulator.pipeline.journal import Journal
+from simulator.repos.store import Store
 
 CONFIG = web.AppKey("config", SimulatorConfig)
 CLOCK = web.AppKey("clock", Clock)

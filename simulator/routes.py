@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import regions
 from simulator.handlers import (
     backups,
     catalog,
@@ -19,6 +18,7 @@ from simulator.handlers import (
     trove_only,
 )
 from simulator.keys import REGION
+from simulator.reference import regions
 
 API = "/v1.0/{account_id}"
 INSTANCE = API + "/instances/{instance_id}"

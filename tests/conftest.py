@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import pytest
+from support import ACCOUNT, TOKEN, Api
 
 from simulator import DemoAccount, SimulatorConfig, create_app
-from support import ACCOUNT, TOKEN, Api
 
 pytest_plugins = ["pytester"]
 

@@ -96,7 +96,7 @@ class Api:
         self.advance(0)
         return body["instance"]
 
-    def as_account(self, account: str, token: str) -> "Api":
+    def as_account(self, account: str, token: str) -> Api:
         return Api(self.client, account, token)
 
 

@@ -22,8 +22,8 @@ from simulator.backend.users import Users
 from simulator.clock import Clock, parse_time
 from simulator.config import DemoAccount, SimulatorConfig
 from simulator.ids import Ids
-from simulator.regions import region_name
-from simulator.store import Store
+from simulator.reference.regions import region_name
+from simulator.repos.store import Store
 
 #: The backup the seed page restores (restore-backup.rst), held by the seed's account.
 SEED_BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"

@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator import catalog, regions
 from simulator.backend.chains import EMPTY, composed, diff
-from simulator.catalog import RUNNING_BACKUP_STATUSES
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
-from simulator.validation import validate
+from simulator.reference import catalog, regions
+from simulator.reference.catalog import RUNNING_BACKUP_STATUSES
 
 PAGE_SIZE = 20
 MAX_OFFSET = 2**62  # beyond what SQLite's OFFSET takes

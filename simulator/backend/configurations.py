@@ -4,11 +4,11 @@ instance (RESTART_REQUIRED when a value needs a restart)."""
 
 from __future__ import annotations
 
-from simulator import catalog
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity, not_found
-from simulator.parameters import Parameter, flavor_defaults, parameters_of
-from simulator.validation import validate
+from simulator.reference import catalog
+from simulator.reference.parameters import Parameter, flavor_defaults, parameters_of
 
 PAGE_SIZE = 20
 #: The instance task (and status) of an instance whose configuration waits for a restart.

@@ -3,10 +3,10 @@ where, and the copy the target region then holds (NEW, BUILDING, COMPLETED on th
 
 from __future__ import annotations
 
-from simulator import regions
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, OverLimit
-from simulator.validation import validate
+from simulator.reference import regions
 
 
 class BackupCopies:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from simulator.backend.validation import validate
 from simulator.errors import BadRequest, ItemNotFound
-from simulator.validation import validate
 
 #: Trove's name rule, with a plain space where Trove wrote \s (which in Python 3 also matches tabs, line
 #: breaks and unicode spaces): control characters in a name are bad input.

@@ -7,11 +7,11 @@ import datetime as dt
 import ipaddress
 import json
 
-from simulator import catalog
 from simulator.backend.replication import check_flavor
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
-from simulator.validation import validate
+from simulator.reference import catalog
 
 #: A group has one source and this many replicas at least and at most.
 MIN_REPLICAS, MAX_REPLICAS = 1, 2

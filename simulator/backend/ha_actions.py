@@ -6,13 +6,13 @@ from __future__ import annotations
 import datetime as dt
 from urllib.parse import unquote
 
-from simulator import catalog
 from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
 from simulator.backend.maintenance import upgrade_target
 from simulator.backend.replication import check_flavor
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity
-from simulator.validation import validate
+from simulator.reference import catalog
 
 #: The group actions of POST /ha/{id}/action, by body key.
 ACTIONS = ("add_replica", "remove_replica", "resize_volumes", "resize_flavor", "restart", "upgrade")

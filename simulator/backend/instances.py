@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator import catalog, regions
 from simulator.backend.restore import RestorePlanner
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.hashing import hash_password
-from simulator.validation import validate
+from simulator.reference import catalog, regions
 
 #: Task -> status shown while it runs, and the word Trove's 422 gate uses for it. RESTART_REQUIRED has no end
 #: of its own: a restart (or anything else that restarts the database) ends it.

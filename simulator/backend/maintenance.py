@@ -3,11 +3,11 @@ Databases `upgrade` action, which builds an upgraded replica), `save_logs`, and 
 
 from __future__ import annotations
 
-from simulator import catalog
 from simulator.backend.replication import VERIFY_UPGRADE
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound
-from simulator.validation import validate
+from simulator.reference import catalog
 
 #: The instance task (and status) while an in-place upgrade runs.
 UPGRADE = "UPGRADE"

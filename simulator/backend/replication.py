@@ -7,10 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator import catalog
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, Forbidden, ItemNotFound, Unauthorized, UnprocessableEntity, not_found
-from simulator.validation import validate
+from simulator.reference import catalog
 
 #: Cloud Databases allows this many replicas per source.
 MAX_REPLICAS = 2

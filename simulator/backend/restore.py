@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from simulator import catalog
 from simulator.backend.chains import EMPTY, held, links
-from simulator.catalog import DatastoreVersion
+from simulator.backend.validation import UUID_PATTERN
 from simulator.config import Durations
 from simulator.errors import BadRequest, Conflict, not_found
+from simulator.reference import catalog
+from simulator.reference.catalog import DatastoreVersion
 from simulator.repos.backups import BackupsRepo
-from simulator.validation import UUID_PATTERN
 
 _UUID = re.compile(UUID_PATTERN)
 

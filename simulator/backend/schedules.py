@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, SimulatorError, not_found
-from simulator.validation import validate
 
 DEFAULT_RETENTION = 2
 EVERY_DAY = 7

@@ -6,9 +6,9 @@ import ipaddress
 import re
 from urllib.parse import unquote
 
+from simulator.backend.validation import validate
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.hashing import hash_password
-from simulator.validation import validate
 
 #: Trove's name rule with a plain space for \s (no tabs, line breaks or unicode spaces in a name).
 NAME = re.compile(r"^[A-Za-z0-9_.-]+([ \?\#\@]*[A-Za-z0-9_.-]+)*$")

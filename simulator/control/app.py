@@ -9,10 +9,10 @@ from aiohttp import web
 
 from simulator import dashboard
 from simulator.control import accounts, clock, demo, journal, reset, snapshots, status
+from simulator.control import limits as limits_control
 from simulator.control.access import access_middleware
 from simulator.control.common import SIMULATOR
 from simulator.faults import control as faults_control
-from simulator.handlers import limits_control
 from simulator.replay import control as replay_control
 
 

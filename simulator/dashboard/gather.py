@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator import catalog
 from simulator.errors import SimulatorError
 from simulator.keys import BACKEND, CONFIG, JOURNAL
+from simulator.reference import catalog
 
 #: Rows asked for per backend page (the backend caps instance pages at its own page size).
 PAGE = 100

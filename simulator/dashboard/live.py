@@ -9,7 +9,7 @@ from collections import Counter
 
 from aiohttp import web
 
-from simulator.journal import Journal
+from simulator.pipeline.journal import Journal
 
 #: An open page hears of changes at most this often (seconds): a burst of requests is one event.
 MIN_GAP = 1.0

@@ -13,11 +13,11 @@ from typing import Any
 
 from aiohttp import web
 
-from simulator import regions
 from simulator.errors import SimulatorError, error_for_status
 from simulator.faults.rules import MISSING, lookup
 from simulator.http import fault_response
 from simulator.keys import BACKEND, CONTEXT, REGION
+from simulator.reference import regions
 
 #: Messages of injected faults that give none (the service's own wording where there is one).
 DEFAULT_MESSAGES = {

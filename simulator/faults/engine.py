@@ -16,7 +16,7 @@ from simulator.faults.actions import Decision
 from simulator.faults.checker import Scenario
 from simulator.faults.rules import RequestFacts, RuleCounter, consider
 from simulator.faults.scenario import ScenarioError, build_scenario, load_scenario, parse_scenario
-from simulator.store import Store
+from simulator.repos.store import Store
 
 log = logging.getLogger("cdbsim.faults")
 

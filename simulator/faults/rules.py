@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulator.body import NO_BODY, RequestBody
+from simulator.pipeline.body import NO_BODY, RequestBody
 
 #: A value that is not there (a JSON path that does not exist, an unset option).
 MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING", "__bool__": lambda self: False})()

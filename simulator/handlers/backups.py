@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import views
 from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
+from simulator.views import backups as backups_views
+from simulator.views.common import next_link
 
 
 def _page(request: web.Request, rows: list[dict], next_marker) -> web.Response:
-    body = {"backups": [views.backup(m) for m in rows]}
+    body = {"backups": [backups_views.backup(m) for m in rows]}
     if next_marker is not None:
-        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(rows))
+        body["links"] = next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(rows))
     return ok(body)
 
 
@@ -38,13 +39,13 @@ async def list_instance_backups(request: web.Request) -> web.Response:
 async def create_backup(request: web.Request) -> web.Response:
     """POST /v1.0/{account_id}/backups: 202 with the backup in NEW"""
     row = backend(request).backups.create(account(request), json_body(request))
-    return ok({"backup": views.backup(row)}, status=202)
+    return ok({"backup": backups_views.backup(row)}, status=202)
 
 
 async def show_backup(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/backups/{backup_id}"""
     row = backend(request).backups.get(account(request), request.match_info["backup_id"])
-    return ok({"backup": views.backup(row)})
+    return ok({"backup": backups_views.backup(row)})
 
 
 async def delete_backup(request: web.Request) -> web.Response:

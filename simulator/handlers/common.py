@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import regions
 from simulator.errors import BadRequest
 from simulator.http import base_url, json_answer
+from simulator.reference import regions
 
 __all__ = ["accepted", "account", "backend", "base_url", "json_body", "ok", "query_int"]
 from simulator.keys import BACKEND, CONTEXT, REGION

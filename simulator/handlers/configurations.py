@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import configuration_views as cviews
-from simulator import views
 from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
+from simulator.views import configurations as cviews
+from simulator.views.common import next_link
 
 
 def _paged(request: web.Request, key: str, items: list, next_marker: str | None) -> web.Response:
     """A list answer with Trove's `links` when there is a next page."""
     body: dict = {key: items}
     if next_marker:
-        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(items))
+        body["links"] = next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(items))
     return ok(body)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import views
 from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
+from simulator.views import databases as databases_views
+from simulator.views.common import next_link
 
 
 def _ids(request: web.Request) -> tuple[str, str]:
@@ -15,7 +16,7 @@ def _ids(request: web.Request) -> tuple[str, str]:
 def _paged(request: web.Request, key: str, items: list[dict], next_marker: str | None) -> web.Response:
     body = {key: items}
     if next_marker:
-        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(items))
+        body["links"] = next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(items))
     return ok(body)
 
 
@@ -44,7 +45,7 @@ async def list_users(request: web.Request) -> web.Response:
     users, next_marker = backend(request).users.page(
         *_ids(request), query_int(request, "limit"), request.query.get("marker")
     )
-    return _paged(request, "users", [views.user(u) for u in users], next_marker)
+    return _paged(request, "users", [databases_views.user(u) for u in users], next_marker)
 
 
 async def create_users(request: web.Request) -> web.Response:
@@ -62,7 +63,7 @@ async def change_passwords(request: web.Request) -> web.Response:
 async def show_user(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances/{instance_id}/users/{user}"""
     user = backend(request).users.get(*_ids(request), request.match_info["user"])
-    return ok({"user": views.user(user)})
+    return ok({"user": databases_views.user(user)})
 
 
 async def update_user(request: web.Request) -> web.Response:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import ha_views, views
 from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
+from simulator.views import backups as backups_views
+from simulator.views import ha as ha_views
+from simulator.views.common import next_link
 
 
 def _ha_id(request: web.Request) -> str:
@@ -72,7 +74,7 @@ async def list_ha_backups(request: web.Request) -> web.Response:
     rows, next_marker = backend(request).backups.page_for_ha(
         account(request), _ha_id(request), query_int(request, "limit"), request.query.get("marker")
     )
-    body: dict = {"backups": [views.backup(m) for m in rows]}
+    body: dict = {"backups": [backups_views.backup(m) for m in rows]}
     if next_marker is not None:
-        body["links"] = views.next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(rows))
+        body["links"] = next_link(f"{base_url(request)}{request.path}", request.query, next_marker, len(rows))
     return ok(body)

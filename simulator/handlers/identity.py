@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import regions
 from simulator.handlers.common import backend, base_url, json_body, ok
 from simulator.keys import CONFIG
+from simulator.reference import regions
 
 
 async def identity_version(request: web.Request) -> web.Response:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator import ha_views, views
 from simulator.handlers.common import accepted, account, backend, base_url, json_body, ok, query_int
+from simulator.views import ha as ha_views
+from simulator.views import instances as instances_views
+from simulator.views.common import next_link
 
 
 def query_flag(request: web.Request, name: str) -> bool:
@@ -24,22 +26,22 @@ async def list_instances(request: web.Request) -> web.Response:
         include_ha=query_flag(request, "include_ha"),
     )
     base = base_url(request)
-    body = {"instances": [views.instance_summary(base, m) for m in items]}
+    body = {"instances": [instances_views.instance_summary(base, m) for m in items]}
     if next_marker:
-        body["links"] = views.next_link(f"{base}{request.path}", request.query, next_marker, len(items))
+        body["links"] = next_link(f"{base}{request.path}", request.query, next_marker, len(items))
     return ok(body)
 
 
 async def create_instance(request: web.Request) -> web.Response:
     """POST /v1.0/{account_id}/instances (also restore from backup): 200 with the instance in BUILD"""
     model = backend(request).instances.create(account(request), json_body(request))
-    return ok({"instance": views.instance(base_url(request), model)})
+    return ok({"instance": instances_views.instance(base_url(request), model)})
 
 
 async def show_instance(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances/{instance_id}"""
     model = backend(request).instances.get(account(request), request.match_info["instance_id"])
-    return ok({"instance": views.instance(base_url(request), model)})
+    return ok({"instance": instances_views.instance(base_url(request), model)})
 
 
 async def patch_instance(request: web.Request) -> web.Response:
@@ -68,7 +70,7 @@ async def instance_action(request: web.Request) -> web.Response:
         return accepted()
     key, model = answer
     base = base_url(request)
-    view = views.instance(base, model) if key == "instance" else ha_views.ha_instance(base, model)
+    view = instances_views.instance(base, model) if key == "instance" else ha_views.ha_instance(base, model)
     return ok({key: view}, status=202)
 
 
@@ -76,7 +78,7 @@ async def list_replicas(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances/{instance_id}/replicas"""
     models = backend(request).replication.replicas(account(request), request.match_info["instance_id"])
     base = base_url(request)
-    return ok({"instances": [views.instance_summary(base, m) for m in models]})
+    return ok({"instances": [instances_views.instance_summary(base, m) for m in models]})
 
 
 async def enable_root(request: web.Request) -> web.Response:

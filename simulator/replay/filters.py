@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from simulator.redact import SECRET_HEADERS, map_secrets, query_secrets
+from simulator.pipeline.redact import SECRET_HEADERS, map_secrets, query_secrets
 from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse, parse_json
 
 #: `<<token-1>>`, `<<password-2>>`, `<<apiKey-1>>`: one per distinct secret, numbered per kind.

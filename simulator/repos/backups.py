@@ -7,7 +7,7 @@ import string
 
 from sqlite_utils import Database, Migrations
 
-from simulator.catalog import BACKUP_LOCATION, DATASTORES, RUNNING_BACKUP_STATUSES
+from simulator.reference.catalog import BACKUP_LOCATION, DATASTORES, RUNNING_BACKUP_STATUSES
 from simulator.repos import sql
 from simulator.repos.sql import select
 

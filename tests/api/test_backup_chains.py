@@ -1,8 +1,8 @@
 """Incremental chains: parents, incremental:1, restoring each link exactly, cascade delete."""
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
-from support import ACCOUNT, TOKEN, assert_fault
 
 
 @pytest.fixture

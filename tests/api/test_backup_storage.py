@@ -2,11 +2,11 @@
 exactly as when all were stored in full (rows written the old way, by older versions or restored from their
 snapshots, included)."""
 import pytest
+from support import ACCOUNT, TOKEN
 
 from simulator import DemoAccount, SimulatorConfig
 from simulator.repos.backups import EMPTY_CHANGE, VERSION_IDS, pack_location
-from simulator.store import Store
-from support import ACCOUNT, TOKEN
+from simulator.repos.store import Store
 
 
 @pytest.fixture

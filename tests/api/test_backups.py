@@ -2,9 +2,9 @@
 import re
 
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
-from support import ACCOUNT, TOKEN, assert_fault
 
 BACKUP_KEYS = {"created", "datastore", "description", "flavor_ram", "id", "instance_id", "is_automated",
                "locationRef", "name", "parent_id", "size", "source", "status", "type", "updated", "volume_size"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from support import assert_fault
 
-from simulator import catalog
-from simulator.parameters import PARAMETERS
+from simulator.reference import catalog
+from simulator.reference.parameters import PARAMETERS
 
 MYSQL = catalog.DATASTORES[0]
 MYSQL_57 = catalog.get_version(MYSQL, "5.7")

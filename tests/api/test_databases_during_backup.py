@@ -1,8 +1,8 @@
 """While a backup runs, databases and users can be read but not changed."""
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
-from support import ACCOUNT, TOKEN, assert_fault
 
 
 @pytest.fixture

@@ -1,6 +1,5 @@
 """Databases and users of an instance: create, list (paged), delete, show, update, passwords, access."""
 import pytest
-
 from support import assert_fault
 
 

@@ -2,10 +2,10 @@
 import re
 
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, SimulatorConfig
 from simulator.keys import JOURNAL
-from support import ACCOUNT, TOKEN, assert_fault
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
-from simulator import DemoAccount, Durations, SimulatorConfig, catalog
+from simulator import DemoAccount, Durations, SimulatorConfig
 from simulator.faults import fault_engine
+from simulator.reference import catalog
 
 MISSING = "00000000-0000-4000-8000-0000000000cf"
 MYSQL_80 = catalog.get_version(catalog.DATASTORES[0], "8.0")

@@ -1,8 +1,8 @@
 """Instances: create, list, show, update, delete, actions and root, with Trove's rules."""
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
-from support import ACCOUNT, TOKEN, assert_fault
 
 SEED_KEYS = {"created", "datastore", "flavor", "hostname", "id", "links", "name", "status", "updated", "volume"}
 
@@ -303,8 +303,9 @@ async def test_enable_root_while_building_is_unprocessable(api):
 
 
 async def test_same_seed_and_requests_give_the_same_ids(aiohttp_client, sim_config):
-    from simulator import create_app
     from support import Api
+
+    from simulator import create_app
 
     runs = []
     for _ in range(2):

@@ -1,8 +1,8 @@
 """Rate limits: the documented per-minute limits, 413 with Retry-After, GET /limits, per-account switch."""
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, SimulatorConfig
-from support import ACCOUNT, TOKEN, assert_fault
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 ACTION = f"/instances/{UNKNOWN}/action"

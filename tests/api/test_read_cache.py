@@ -1,9 +1,9 @@
 """Repeated reads are answered from the read cache, and every way the model can change shows in the next read."""
 import pytest
+from support import ACCOUNT, TOKEN
 
 from simulator import DemoAccount, Durations, SimulatorConfig
 from simulator.keys import READS
-from support import ACCOUNT, TOKEN
 
 
 @pytest.fixture

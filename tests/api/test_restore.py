@@ -1,8 +1,8 @@
 """Restore from backup: the check order, bad input, new databases and users, duration, broken chains."""
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
-from support import ACCOUNT, TOKEN, assert_fault
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 BUILD = 30

@@ -2,9 +2,9 @@
 import json
 
 import pytest
+from support import SEED_REQUEST_BODY, Api
 
 from simulator import DemoAccount, SimulatorConfig
-from support import SEED_REQUEST_BODY, Api
 
 SEED_TOKEN = "87c6033c-9ff6-405f-943e-2deb73f278b7"
 SEED_BACKUP = "61f12fef-edb1-4561-8122-e7c00ef26a82"

@@ -1,8 +1,8 @@
 """Scheduled backups: CRUD, validation, firing as the clock passes (and jumps over) slots, retention, run_now."""
 import pytest
+from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
-from support import ACCOUNT, TOKEN, assert_fault
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 DAY = 24 * 3600

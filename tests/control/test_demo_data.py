@@ -9,14 +9,14 @@ from support import ACCOUNT, assert_fault
 
 from simulator import SimulatorConfig, create_app
 from simulator.backend import Backend
-from simulator.cli import build_parser, main
 from simulator.clock import Clock, parse_time
 from simulator.config import SANDBOX_DURATIONS
 from simulator.demo import DemoSpec, describe, seed_demo
 from simulator.ids import Ids
 from simulator.keys import BACKEND, STORE
-from simulator.options import config_from_args
-from simulator.store import Store
+from simulator.repos.store import Store
+from simulator.serve.cli import build_parser, main
+from simulator.serve.options import config_from_args
 
 NOW = "2025-06-01T12:00:00Z"
 

@@ -6,10 +6,10 @@ import time
 
 import aiohttp
 import pytest
+from support import TOKEN, Api, assert_fault
 
 from simulator import create_app
 from simulator.faults import fault_engine
-from support import TOKEN, Api, assert_fault
 
 FLAVORS = "/flavors"
 

@@ -5,13 +5,13 @@ import json
 
 import pytest
 
-from simulator.body import RequestBody
 from simulator.clock import Clock, parse_time
 from simulator.faults.engine import FaultEngine
 from simulator.faults.rules import MISSING, RequestFacts, is_subset, lookup
 from simulator.faults.scenario import build_scenario
+from simulator.pipeline.body import RequestBody
+from simulator.repos.store import Store
 from simulator.routes import ROUTES
-from simulator.store import Store
 
 API_ROUTES = {r.kwargs["name"] for r in ROUTES}
 

@@ -10,10 +10,10 @@ import pytest
 import yaml
 from support import assert_fault
 
-from simulator.cli import main
 from simulator.faults import documents, scenario
 from simulator.faults.documents import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, MAX_VALUES
 from simulator.faults.scenario import ScenarioError, parse_scenario, read_source
+from simulator.serve.cli import main
 
 #: "Billion laughs": nine levels of nine aliases stand for 9**9 strings, in 342 bytes of YAML.
 ALIAS_BOMB = """\

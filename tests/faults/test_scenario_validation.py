@@ -10,11 +10,11 @@ import pytest
 import yaml
 
 from simulator import SimulatorConfig, create_app
-from simulator.cli import build_parser
-from simulator.options import config_from_args
 from simulator.faults import fault_engine
-from simulator.keys import STORE
 from simulator.faults.scenario import SHIPPED_DIR, ScenarioError, shipped_scenarios
+from simulator.keys import STORE
+from simulator.serve.cli import build_parser
+from simulator.serve.options import config_from_args
 
 GOOD = """\
 name: good

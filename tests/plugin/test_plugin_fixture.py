@@ -189,8 +189,7 @@ def test_fixture_reraises_a_simulator_bug_at_teardown(inner):
 def test_fixture_uses_a_running_simulator_given_by_url(inner):
     from simulator import SimulatorConfig
     from simulator.keys import BACKEND, STORE
-    from simulator.testing import account_id_for
-    from simulator.testing import SimulatorServer
+    from simulator.testing import SimulatorServer, account_id_for
 
     with SimulatorServer(SimulatorConfig(seed=3)) as server:
         result = inner("""

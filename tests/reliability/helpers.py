@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from simulator import catalog
+from simulator.reference import catalog
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MYSQL = catalog.DATASTORES[0]

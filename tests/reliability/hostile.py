@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from simulator.body import LONE_SURROGATE, NOT_JSON
+from simulator.pipeline.body import LONE_SURROGATE, NOT_JSON
 
 
 @dataclass(frozen=True)

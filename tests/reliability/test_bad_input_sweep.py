@@ -12,10 +12,10 @@ from support import ACCOUNT, TOKEN, assert_fault
 from yarl import URL
 
 from simulator.backend.identity import BAD_TOKEN
-from simulator.body import NOT_JSON
 from simulator.errors import FAULT_NAMES
 from simulator.handlers.openapi import load_document
 from simulator.keys import CONFIG, JOURNAL
+from simulator.pipeline.body import NOT_JSON
 
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
 DOCUMENT = load_document()

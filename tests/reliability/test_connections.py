@@ -14,7 +14,7 @@ import pytest
 from aiohttp import web
 
 from simulator import SimulatorConfig, create_app
-from simulator.connections import SandboxRunner
+from simulator.serve.connections import SandboxRunner
 
 JUNK = b"zq" * 4700  # a marker that must never come back in an answer
 

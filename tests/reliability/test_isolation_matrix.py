@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from reliability.helpers import SHARED, body_for, fill, snapshot, v1_routes
 from support import ACCOUNT, assert_fault
 

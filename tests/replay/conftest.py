@@ -2,9 +2,18 @@
 from __future__ import annotations
 
 import pytest
+from replay.replay_helpers import (
+    API_KEY,
+    DB_USER_PASSWORD,
+    FIXED_TOKEN,
+    PASSWORD,
+    advancer,
+    api_key_login,
+    fixed_token_call,
+    recording_config,
+    troveclient_backup_session,
+)
 
-from replay.replay_helpers import (API_KEY, DB_USER_PASSWORD, FIXED_TOKEN, PASSWORD, advancer, api_key_login,
-                                   fixed_token_call, recording_config, troveclient_backup_session)
 from simulator.testing import SimulatorServer
 
 

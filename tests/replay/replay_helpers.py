@@ -93,7 +93,7 @@ def poll(get, resource_id: str, done: tuple, advance, until_gone=None) -> list:
     for _ in range(30):
         try:
             item = get(resource_id)
-        except Exception as exc:  # noqa: BLE001 - until_gone says which exception ends the poll
+        except Exception as exc:
             if until_gone and isinstance(exc, until_gone):
                 seen.append(("gone", getattr(exc, "http_status", None)))
                 return seen

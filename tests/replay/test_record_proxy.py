@@ -8,9 +8,15 @@ from concurrent.futures import Future
 import pytest
 import requests
 from aiohttp import web
+from replay.replay_helpers import (
+    ACCOUNT,
+    PASSWORD,
+    advancer,
+    load_entries,
+    recording_config,
+    troveclient_instance_session,
+)
 
-from replay.replay_helpers import (ACCOUNT, PASSWORD, advancer, load_entries, recording_config,
-                                   troveclient_instance_session)
 from simulator import SimulatorConfig
 from simulator.replay.proxy import PROXY, create_proxy_app
 from simulator.testing import SimulatorServer
@@ -26,7 +32,7 @@ class ProxyServer:
         self.upstream, self.out = upstream, out
         self.app = None
 
-    def __enter__(self) -> "ProxyServer":
+    def __enter__(self) -> ProxyServer:
         ready: Future = Future()
         self._loop = asyncio.new_event_loop()
 

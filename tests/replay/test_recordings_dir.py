@@ -7,10 +7,10 @@ import pytest
 from support import ACCOUNT, TOKEN, Api, assert_fault
 
 from simulator import DemoAccount, SimulatorConfig, create_app
-from simulator.cli import build_parser
-from simulator.options import config_from_args
 from simulator.replay import engine_of
 from simulator.replay.cassette import Cassette
+from simulator.serve.cli import build_parser
+from simulator.serve.options import config_from_args
 
 OUTSIDE = "is outside the recordings directory {}: recordings are written only below it (serve --recordings-dir " \
           "DIR chooses it)."

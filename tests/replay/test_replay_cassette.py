@@ -10,7 +10,7 @@ import pytest
 
 from simulator.replay import har
 from simulator.replay.cassette import Cassette, Miss, RecordMode, validate_record_mode
-from simulator.replay.filters import (SecretMap, bind_secrets, point_catalog_at, restore_response, scrub)
+from simulator.replay.filters import SecretMap, bind_secrets, point_catalog_at, restore_response, scrub
 from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
 from simulator.replay.matchers import MATCHERS, differences, validate_match_on
 

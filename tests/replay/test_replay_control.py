@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
-from simulator import DemoAccount, SimulatorConfig, create_app
-from simulator.replay.commands import replay_config
-from simulator.cli import build_parser
 from support import ACCOUNT, TOKEN, Api, assert_fault
+
+from simulator import DemoAccount, SimulatorConfig, create_app
+from simulator.serve.cli import build_parser
+from simulator.serve.replay_commands import replay_config
 
 
 async def start(aiohttp_client, **config) -> Api:

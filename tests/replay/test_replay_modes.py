@@ -5,11 +5,11 @@ import json
 import os
 
 import pytest
+from support import ACCOUNT, TOKEN, Api, assert_fault
 
 from simulator import DemoAccount, SimulatorConfig, create_app
 from simulator.keys import BACKEND, FEATURES
 from simulator.replay.cassette import Cassette
-from support import ACCOUNT, TOKEN, Api, assert_fault
 
 INSTANCE = {"instance": {"name": "db1", "flavorRef": 1, "volume": {"size": 2}}}
 

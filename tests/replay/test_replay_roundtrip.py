@@ -1,7 +1,14 @@
 """Round trip: a python-troveclient session recorded from the simulator replays to the same client, model off."""
 from __future__ import annotations
 
-from replay.replay_helpers import (ACCOUNT, advancer, api_key_login, fixed_token_call, load_entries, troveclient_backup_session)
+from replay.replay_helpers import (
+    ACCOUNT,
+    advancer,
+    api_key_login,
+    fixed_token_call,
+    load_entries,
+    troveclient_backup_session,
+)
 
 from simulator import SimulatorConfig
 from simulator.keys import BACKEND, JOURNAL

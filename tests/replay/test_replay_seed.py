@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import json
 
+from support import SEED_REQUEST_BODY
+
 from simulator import SimulatorConfig, create_app
 from simulator.replay.har import read_har
 from simulator.shipped import SEED_RECORDING
-from support import SEED_REQUEST_BODY
 
 SEED_HAR = str(SEED_RECORDING)  # shipped in the package; the top-level recordings/ folder in a checkout
 

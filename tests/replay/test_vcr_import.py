@@ -3,14 +3,13 @@ from __future__ import annotations
 
 import pytest
 import vcr
+from replay.replay_helpers import DB_USER_PASSWORD, PASSWORD, advancer, recording_config, troveclient_instance_session
 
-from replay.replay_helpers import (DB_USER_PASSWORD, PASSWORD, advancer, recording_config,
-                                   troveclient_instance_session)
 from simulator import SimulatorConfig
-from simulator.cli import main
 from simulator.keys import JOURNAL
 from simulator.replay.har import read_har
 from simulator.replay.vcr import VcrError, import_vcr
+from simulator.serve.cli import main
 from simulator.testing import SimulatorServer
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simulator.cli import main
 from simulator.replay.verify import shape, shape_differences, verify_file
+from simulator.serve.cli import main
 from simulator.shipped import SEED_RECORDING
 
 SEED_HAR = str(SEED_RECORDING)  # shipped in the package; the top-level recordings/ folder in a checkout

@@ -3,7 +3,7 @@ chain queries), checked with EXPLAIN QUERY PLAN on the statements the repo reall
 import pytest
 
 from simulator.repos.backups import BackupsRepo
-from simulator.store import Store
+from simulator.repos.store import Store
 
 
 class Recorder:

@@ -1,5 +1,5 @@
 """The instance quota check (live_at_least) answers as counting the account's live instances would."""
-from simulator.store import Store
+from simulator.repos.store import Store
 
 
 def add(repo, instance_id: str, account_id: str, task=None) -> None:

@@ -1,8 +1,8 @@
 """Deferred journal entries (reads of the API) are written in batches, yet every reader sees them in order."""
 import asyncio
 
-from simulator.journal import BATCH, FLUSH_AFTER, Journal, part_json
-from simulator.store import Store
+from simulator.pipeline.journal import BATCH, FLUSH_AFTER, Journal, part_json
+from simulator.repos.store import Store
 
 
 def exchange(n: int, method: str = "GET") -> dict:

@@ -1,6 +1,6 @@
 """The journal keeps only its newest entries, so a long-running server's memory stays flat."""
-from simulator.journal import PRUNE_EVERY, Journal
-from simulator.store import Store
+from simulator.pipeline.journal import PRUNE_EVERY, Journal
+from simulator.repos.store import Store
 
 
 def exchange(n: int) -> dict:

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from simulator.body import RequestBody
-from simulator.journal import body_json, part_json
-from simulator.redact import (
+from simulator.pipeline.body import RequestBody
+from simulator.pipeline.journal import body_json, part_json
+from simulator.pipeline.redact import (
     MASK,
     SECRET_FIELDS,
     SECRET_HEADERS,

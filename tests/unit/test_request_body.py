@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from simulator import body as body_module
-from simulator.body import LONE_SURROGATE, NO_BODY, NOT_JSON, RequestBody
 from simulator.errors import BadMediaType, BadRequest, SimulatorError
+from simulator.pipeline import body as body_module
+from simulator.pipeline.body import LONE_SURROGATE, NO_BODY, NOT_JSON, RequestBody
 
 JSON = "application/json"
 MISSING = object()

@@ -4,12 +4,12 @@ import json
 
 import pytest
 
-from simulator import catalog
 from simulator.backend.chains import EMPTY, diff
 from simulator.backend.restore import RestorePlan, RestorePlanner
 from simulator.config import Durations
 from simulator.errors import BadRequest, Conflict
-from simulator.store import Store
+from simulator.reference import catalog
+from simulator.repos.store import Store
 
 FULL = "0f0e0d0c-0000-4000-8000-000000000001"
 INC = "0f0e0d0c-0000-4000-8000-000000000002"

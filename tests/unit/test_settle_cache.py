@@ -2,11 +2,11 @@
 import tempfile
 from pathlib import Path
 
-from simulator import DemoAccount, Durations, SimulatorConfig
+from simulator import Durations, SimulatorConfig
 from simulator.backend import Backend
 from simulator.clock import Clock
 from simulator.ids import Ids
-from simulator.store import Store
+from simulator.repos.store import Store
 
 SPEC = {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 1}}}
 

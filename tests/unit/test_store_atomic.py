@@ -1,7 +1,7 @@
 """Store.atomic: all or nothing, and a failing nested block undoes only its own writes."""
 import pytest
 
-from simulator.store import Store
+from simulator.repos.store import Store
 
 
 def names(store: Store) -> list[str]:
@@ -16,12 +16,11 @@ def test_a_failing_nested_block_undoes_only_its_own_writes():
     store = Store.open(":memory:")
     with store.atomic():
         put(store, "k1")
-        with pytest.raises(ValueError):
+        with pytest.raises(ValueError), store.atomic():
+            put(store, "k2")
             with store.atomic():
-                put(store, "k2")
-                with store.atomic():
-                    put(store, "k3")
-                raise ValueError
+                put(store, "k3")
+            raise ValueError
         put(store, "k4")
     assert names(store) == ["k1", "k4"]
     assert not store.db.conn.in_transaction
@@ -29,11 +28,10 @@ def test_a_failing_nested_block_undoes_only_its_own_writes():
 
 def test_a_failing_outer_block_undoes_everything():
     store = Store.open(":memory:")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError), store.atomic():
+        put(store, "k1")
         with store.atomic():
-            put(store, "k1")
-            with store.atomic():
-                put(store, "k2")
-            raise ValueError
+            put(store, "k2")
+        raise ValueError
     assert names(store) == []
     assert not store.db.conn.in_transaction

@@ -5,7 +5,7 @@ import random
 
 import pytest
 
-from simulator import validation
+from simulator.backend import validation
 from simulator.errors import BadRequest
 
 SAMPLES = {

@@ -9,12 +9,12 @@ import logging
 import sys
 from dataclasses import replace
 
-from simulator.options import add_serve_options, config_from_args
 from simulator.replay.cassette import RecordMode, exists, validate_record_mode
 from simulator.replay.har import HarError
 from simulator.replay.matchers import DEFAULT_MATCH_ON, validate_match_on
 from simulator.replay.player import MODES
-from simulator.server import run_server, serve_forever
+from simulator.serve.options import add_serve_options, config_from_args
+from simulator.serve.server import run_server, serve_forever
 
 
 def _match_on(text: str) -> tuple[str, ...]:

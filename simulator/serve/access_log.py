@@ -8,7 +8,7 @@ from aiohttp.web_log import AccessLogger
 from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
-from simulator.redact import redact_target
+from simulator.pipeline.redact import redact_target
 
 
 class RedactingAccessLogger(AccessLogger):

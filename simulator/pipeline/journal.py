@@ -8,9 +8,9 @@ from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
 
-from simulator.body import RequestBody
-from simulator.redact import may_hold_secret, redact_headers, redact_query, redacted
-from simulator.store import Store
+from simulator.pipeline.body import RequestBody
+from simulator.pipeline.redact import may_hold_secret, redact_headers, redact_query, redacted
+from simulator.repos.store import Store
 
 #: How often (in entries) the journal drops what is beyond its limit.
 PRUNE_EVERY = 500

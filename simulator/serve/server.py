@@ -12,10 +12,10 @@ import sys
 
 from aiohttp import web
 
-from simulator.access_log import RedactingAccessLogger
 from simulator.app import create_app
 from simulator.config import DemoAccount, SimulatorConfig
-from simulator.connections import SandboxRunner, raise_descriptor_limit
+from simulator.serve.access_log import RedactingAccessLogger
+from simulator.serve.connections import SandboxRunner, raise_descriptor_limit
 
 
 class StartupError(Exception):

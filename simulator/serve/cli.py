@@ -11,9 +11,9 @@ from simulator import demo
 from simulator.backend import Backend
 from simulator.config import SimulatorConfig
 from simulator.errors import SimulatorError
-from simulator.options import STATE_FILE, add_serve_options, config_from_args
-from simulator.replay import commands as replay_commands
-from simulator.server import StartupError, run_server, serve_forever, state_file_problem
+from simulator.serve import replay_commands
+from simulator.serve.options import STATE_FILE, add_serve_options, config_from_args
+from simulator.serve.server import StartupError, run_server, serve_forever, state_file_problem
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -8,11 +8,11 @@ import traceback
 
 from aiohttp import web
 
-from simulator.body import NO_BODY, RequestBody
 from simulator.errors import BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError, error_for_status
 from simulator.http import CONTROL_PREFIX, JsonAnswer, base_url, fault_response, route_name
 from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
-from simulator.regions import api_path_start
+from simulator.pipeline.body import NO_BODY, RequestBody
+from simulator.reference.regions import api_path_start
 from simulator.routes import CACHED_READS
 
 log = logging.getLogger("cdbsim")

@@ -9,8 +9,8 @@ from typing import Any
 import jsonschema
 
 from simulator.errors import BadRequest
-from simulator.regions import COPY_REGIONS
-from simulator.regions import REGIONS as ALL_REGIONS
+from simulator.reference.regions import COPY_REGIONS
+from simulator.reference.regions import REGIONS as ALL_REGIONS
 
 UUID_PATTERN = "^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$"
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from simulator import regions, views
+from simulator.reference import regions
+from simulator.views import instances as instances_views
+from simulator.views.common import links
 
 #: The ports of a group's load balancer: writes go to the source, reads round-robin over the replicas.
 PORTS = (("read", 3307), ("write", 3306))
@@ -37,7 +39,7 @@ def ha_instance(base: str, m: dict, created: bool = False) -> dict:
         {
             "id": m["configuration_id"],
             "name": m.get("configuration_name"),
-            "links": views.links(base, m["account_id"], "configurations", m["configuration_id"]),
+            "links": links(base, m["account_id"], "configurations", m["configuration_id"]),
         }
         if m.get("configuration_id")
         else None
@@ -47,13 +49,13 @@ def ha_instance(base: str, m: dict, created: bool = False) -> dict:
         "configuration": configuration,
         "created": m["created"],
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
-        "flavor": {"id": m["flavor_id"], "links": views.links(base, m["account_id"], "flavors", m["flavor_id"])},
+        "flavor": {"id": m["flavor_id"], "links": links(base, m["account_id"], "flavors", m["flavor_id"])},
         "id": m["id"],
-        "links": views.links(base, m["account_id"], "ha", m["id"]),
+        "links": links(base, m["account_id"], "ha", m["id"]),
         "name": m["name"],
         "networks": [] if created else networks(m),
-        "replica_source": [] if created else [views.instance(base, n) for n in m.get("replica_source", [])],
-        "replicas": [] if created else [views.instance(base, n) for n in m.get("replicas", [])],
+        "replica_source": [] if created else [instances_views.instance(base, n) for n in m.get("replica_source", [])],
+        "replicas": [] if created else [instances_views.instance(base, n) for n in m.get("replicas", [])],
         "state": m["state"],
         "tenant_id": regions.account_of(m["account_id"]),
         "updated": m["updated"],

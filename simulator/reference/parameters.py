@@ -6,7 +6,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass
 
-from simulator.catalog import DATASTORES, DatastoreVersion, Flavor
+from simulator.reference.catalog import DATASTORES, DatastoreVersion, Flavor
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 
 from sqlite_utils import Database
 
-from simulator.migrations import migrations as core_migrations
 from simulator.repos.accounts import AccountsRepo
 from simulator.repos.backups import BackupsRepo
 from simulator.repos.backups import migrations as backup_migrations
@@ -23,6 +22,7 @@ from simulator.repos.ha import HaRepo
 from simulator.repos.ha import migrations as ha_migrations
 from simulator.repos.instances import InstancesRepo
 from simulator.repos.journal import JournalRepo
+from simulator.repos.migrations import migrations as core_migrations
 from simulator.repos.replication import ReplicationRepo
 from simulator.repos.replication import migrations as replication_migrations
 from simulator.repos.state import StateRepo

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from simulator.parameters import Parameter
+from simulator.reference.parameters import Parameter
 
 
 def configuration(m: dict) -> dict:

@@ -1,0 +1,29 @@
+"""Pure functions from backup models to the service's JSON; no I/O."""
+
+from __future__ import annotations
+
+
+def backup(m: dict) -> dict:
+    """A backup as Trove and Rackspace show it (locationRef null until COMPLETED, size null while NEW)."""
+    return {
+        "created": m["created"],
+        "datastore": {
+            "type": m["datastore_type"],
+            "version": m["datastore_version"],
+            "version_id": m["datastore_version_id"],
+        },
+        "description": m["description"],
+        "flavor_ram": m["flavor_ram"],
+        "id": m["id"],
+        "instance_id": None if m.get("ha_id") else m["instance_id"],
+        "is_automated": bool(m["is_automated"]),
+        "locationRef": m["location"],
+        "name": m["name"],
+        "parent_id": m["parent_id"],
+        "size": None if m["status"] == "NEW" else m["size"],
+        "source": {"type": "ha", "id": m["ha_id"]} if m.get("ha_id") else {"type": "instance", "id": m["instance_id"]},
+        "status": m["status"],
+        "type": m["backup_type"],
+        "updated": m["updated"],
+        "volume_size": m["volume_size"],
+    }

@@ -1,0 +1,75 @@
+"""Pure functions from instance models to the service's JSON (Trove's instance views); no I/O."""
+
+from __future__ import annotations
+
+from simulator.views.catalog import instance_flavor
+from simulator.views.common import links
+
+NO_USED_STATUSES = ("BUILD", "REBOOT", "RESIZE", "UPGRADE", "ERROR", "SHUTDOWN")
+
+
+def replication(base: str, m: dict) -> dict:
+    """What an instance view adds for a replication set and an HA group: replica_of (a replica), replicas (a
+    source), ha_id (a node of a group)."""
+    extra: dict = {}
+    if m.get("replica_of"):
+        extra["replica_of"] = {
+            "id": m["replica_of"],
+            "links": links(base, m["account_id"], "instances", m["replica_of"]),
+        }
+    if m.get("replicas"):
+        extra["replicas"] = [
+            {"id": r["id"], "name": r["name"], "links": links(base, m["account_id"], "instances", r["id"])}
+            for r in m["replicas"]
+        ]
+    if m.get("ha_id"):
+        extra["ha_id"] = m["ha_id"]
+    return extra
+
+
+def instance(base: str, m: dict) -> dict:
+    """The detail view (create, restore and show): the seed page's shape, and the configuration group when one is
+    attached."""
+    volume = {"size": m["volume_size"]}
+    if m["status"] not in NO_USED_STATUSES:
+        volume["used"] = m["used"]
+    group = (
+        {
+            "configuration": {
+                "id": m["configuration_id"],
+                "name": m.get("configuration_name"),
+                "links": links(base, m["account_id"], "configurations", m["configuration_id"]),
+            }
+        }
+        if m.get("configuration_id")
+        else {}
+    )
+    return {
+        **group,
+        **replication(base, m),
+        "created": m["created"],
+        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
+        "flavor": instance_flavor(base, m["account_id"], m["flavor_id"]),
+        "hostname": m["hostname"],
+        "id": m["id"],
+        "links": links(base, m["account_id"], "instances", m["id"]),
+        "name": m["name"],
+        "status": m["status"],
+        "updated": m["updated"],
+        "volume": volume,
+    }
+
+
+def instance_summary(base: str, m: dict) -> dict:
+    """The list view: no created/updated, no volume.used."""
+    return {
+        **replication(base, m),
+        "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
+        "flavor": instance_flavor(base, m["account_id"], m["flavor_id"]),
+        "hostname": m["hostname"],
+        "id": m["id"],
+        "links": links(base, m["account_id"], "instances", m["id"]),
+        "name": m["name"],
+        "status": m["status"],
+        "volume": {"size": m["volume_size"]},
+    }

@@ -1,0 +1,25 @@
+"""Pure functions from backup schedule models to the service's JSON; no I/O."""
+
+from __future__ import annotations
+
+
+def schedule(m: dict) -> dict:
+    """A backup schedule as the reference shows it."""
+    return {
+        "action": m["action"],
+        "copy_to": m["copy_to"],
+        "created": m["created"],
+        "day_of_month": None,
+        "day_of_week": m["day_of_week"],
+        "full_backup_retention": m["full_backup_retention"],
+        "hour": m["hour"],
+        "id": m["id"],
+        "instance_id": m["instance_id"],
+        "last_scheduled": m["last_scheduled"],
+        "minute": m["minute"],
+        "month": None,
+        "next_run": m["next_run"],
+        "running": m["running"],
+        "source": {"id": m["instance_id"], "type": "instance"},
+        "updated": m["updated"],
+    }
