@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from simulator.backend.backups import Backups
@@ -99,7 +101,7 @@ class Backend:
                     backup = self.backups.seed_demo(demo.account_id, SEED_BACKUP_ID)
                     self.configurations.seed_demo(demo.account_id, backup["instance_id"], SEED_CONFIGURATION_ID)
 
-    def now(self):
+    def now(self) -> dt.datetime:
         return self.clock.now()
 
     def region_of(self, scope: str) -> str:
@@ -131,7 +133,7 @@ class Backend:
         return self.store.total_changes - self._bookkeeping_changes + self.store.restores
 
     @contextmanager
-    def bookkeeping(self):
+    def bookkeeping(self) -> Iterator[None]:
         """Writes inside (journal, rate counters) are not the model: they leave model_version as it was."""
         store = self.store
         before = store.total_changes

@@ -3,21 +3,26 @@ where, and the copy the target region then holds (NEW, BUILDING, COMPLETED on th
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, OverLimit
 from simulator.reference import regions
 
+if TYPE_CHECKING:
+    from simulator.backend import Backend
+
 
 class BackupCopies:
     """The rules of copy-backup."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
         self.copies = backend.store.copies
 
-    def action(self, account_id: str, backup_id: str, body) -> dict:
+    def action(self, account_id: str, backup_id: str, body: Any) -> dict:
         """copy-backup (202): only a COMPLETED backup, between two regions other than LON, and an incremental only
         once its parent is in the target region (400 otherwise); the copy starts NEW in the target region."""
         validate("backup_action", body)

@@ -6,12 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+from typing import TYPE_CHECKING, Any
 
 from simulator.backend.replication import check_flavor
 from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
 from simulator.reference import catalog
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: A group has one source and this many replicas at least and at most.
 MIN_REPLICAS, MAX_REPLICAS = 1, 2
@@ -31,7 +35,7 @@ ERROR_STATES = {
 }
 
 
-def parse_acl(address) -> str:
+def parse_acl(address: Any) -> str:
     """An ACL address: an IPv4 CIDR such as 1.2.3.4/32 (400 otherwise); kept as given."""
     if not isinstance(address, str) or "/" not in address:
         raise BadRequest(f"ACL address '{address}' is not an IPv4 CIDR such as 1.2.3.4/32.")
@@ -45,7 +49,7 @@ def parse_acl(address) -> str:
 class Ha:
     """The rules for HA instance groups; their actions are in backend/ha_actions.py."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.ha
         self.instances = backend.store.instances
@@ -96,7 +100,7 @@ class Ha:
         return [self.model(g, with_nodes=False) for g in self.repo.groups(account_id)]
 
     # create --------------------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /ha (202): one source and one or two replicas of one flavor and volume size, 1 GB and up; the group
         and its nodes build together (BUILD, then ACTIVE)."""
         validate("ha_create", body)
@@ -222,7 +226,9 @@ class Ha:
             changes.update({k: data[k] for k in ("flavor_id", "volume_size") if k in data})
         self.repo.update(group["id"], changes)
         if task == "HA_FAILOVER" and not data.get("fault"):
-            self.backend.ha_actions.rebuild(self.repo.get_any(group["id"]), data, when)
+            updated = self.repo.get_any(group["id"])
+            assert updated is not None  # updated just above
+            self.backend.ha_actions.rebuild(updated, data, when)
 
     def mark_fault(self, ha_id: str, message: str) -> str:
         """Model fault: the group's running operation ends in its error state (ERROR_STATES)."""

@@ -4,6 +4,7 @@ replicas, resizing, restarting, configuration groups, upgrades, converting a rep
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
@@ -14,6 +15,9 @@ from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity
 from simulator.reference import catalog
 
+if TYPE_CHECKING:
+    from simulator.backend import Backend
+
 #: The group actions of POST /ha/{id}/action, by body key.
 ACTIONS = ("add_replica", "remove_replica", "resize_volumes", "resize_flavor", "restart", "upgrade")
 
@@ -21,7 +25,7 @@ ACTIONS = ("add_replica", "remove_replica", "resize_volumes", "resize_flavor", "
 class HaActions:
     """The rules of the operations on an existing HA group."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.ha = backend.ha
         self.repo = backend.store.ha
@@ -31,7 +35,7 @@ class HaActions:
     def acls(self, account_id: str, ha_id: str) -> list[str]:
         return self.ha.must_get(account_id, ha_id)["acls"]
 
-    def add_acl(self, account_id: str, ha_id: str, body) -> None:
+    def add_acl(self, account_id: str, ha_id: str, body: Any) -> None:
         """POST /ha/{id}/acls {"address": CIDR} (200): not while the group builds (422)."""
         validate("ha_acl", body)
         group = self.ha.must_get(account_id, ha_id)
@@ -57,7 +61,7 @@ class HaActions:
         )
 
     # configuration ---------------------------------------------------------------------------------
-    def update(self, account_id: str, ha_id: str, body) -> None:
+    def update(self, account_id: str, ha_id: str, body: Any) -> None:
         """PATCH /ha/{id} {"ha_instance": {"configuration": id or ""}} (202): attach or detach a group on every
         node (RESTART_REQUIRED when a value needs a restart)."""
         validate("ha_update", body)
@@ -73,7 +77,7 @@ class HaActions:
         self.repo.update(ha_id, {"configuration_id": config_id or None, "updated": api_time(self.backend.now())})
 
     # actions ---------------------------------------------------------------------------------------
-    def action(self, account_id: str, ha_id: str, body) -> dict | None:
+    def action(self, account_id: str, ha_id: str, body: Any) -> dict | None:
         """POST /ha/{id}/action (202): one action per body; upgrade answers the group (UPGRADING)."""
         validate("action", body)
         name = next(iter(body))
@@ -127,7 +131,7 @@ class HaActions:
             source, name, flavor, group["volume_size"], group["configuration_id"], None, group["id"], at=at
         )
 
-    def remove_replica(self, group: dict, replica_id) -> None:
+    def remove_replica(self, group: dict, replica_id: Any) -> None:
         """REMOVING_REPLICA while the replica detaches (DETACH_REPLICA, then a standalone ACTIVE instance); a
         group keeps at least MIN_REPLICAS."""
         nodes = self.repo.nodes(group["id"])
@@ -152,7 +156,7 @@ class HaActions:
         self.on_nodes(group, "RESIZE", self.durations.resize, {"volume_size": size})
         self.ha.start(group, "RESIZING_VOLUME", self.durations.resize, {"volume_size": size})
 
-    def resize_flavor(self, group: dict, flavor_ref) -> None:
+    def resize_flavor(self, group: dict, flavor_ref: Any) -> None:
         """RESIZING_FLAVOR while every node moves to the flavor (another one, 1 GB and up)."""
         try:
             flavor = catalog.get_flavor(flavor_ref)
@@ -181,7 +185,7 @@ class HaActions:
         return self.ha.model(self.ha.must_get(group["account_id"], group["id"]), with_nodes=False)
 
     # convert a replication set ---------------------------------------------------------------------
-    def convert(self, row: dict, body) -> dict:
+    def convert(self, row: dict, body: Any) -> dict:
         """convert_to_ha on a source or replica: the set becomes a group (BUILD; its nodes CONVERT_TO_HA)."""
         validate("convert_to_ha", body)
         spec = body["convert_to_ha"]

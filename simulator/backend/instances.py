@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Any
 
 from simulator.backend.restore import RestorePlanner
 from simulator.backend.validation import validate
@@ -11,6 +12,9 @@ from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.hashing import hash_password
 from simulator.reference import catalog, regions
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: Task -> status shown while it runs, and the word Trove's 422 gate uses for it. RESTART_REQUIRED has no end
 #: of its own: a restart (or anything else that restarts the database) ends it.
@@ -41,7 +45,7 @@ PAGE_SIZE = 20
 class Instances:
     """The rules for instances."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.instances
         #: The restore rules: a create with a restorePoint asks them for its plan, its build's end for the contents.
@@ -146,7 +150,7 @@ class Instances:
         return row
 
     # create / restore ------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /instances: validate everything first (a restore's checks after the request's own, as Trove runs
         them), then write the instance in BUILD (200). A replica's create has rules of its own."""
         spec = body.get("instance") if isinstance(body, dict) else None
@@ -261,7 +265,7 @@ class Instances:
         return int((account.get("settings") or {}).get("quotas", {}).get(name, default))
 
     # update / delete -------------------------------------------------------------------------
-    def update(self, account_id: str, instance_id: str, body, method: str) -> None:
+    def update(self, account_id: str, instance_id: str, body: Any, method: str) -> None:
         """PATCH and PUT alike (as Trove): rename, attach or detach a configuration group, upgrade the datastore
         version, detach a replica; besides the name, one of them at a time; a field not modelled is a 400 (the
         schema); 202. An HA node is changed through its group."""
@@ -315,7 +319,7 @@ class Instances:
             )
 
     # actions ---------------------------------------------------------------------------------
-    def action(self, account_id: str, instance_id: str, body) -> tuple[str, dict] | None:
+    def action(self, account_id: str, instance_id: str, body: Any) -> tuple[str, dict] | None:
         """POST /action (202): restart, resize, the maintenance and replication actions; an HA node takes none but
         save_logs with allow_ha. Upgrade and convert_to_ha answer a body: (its key, its model)."""
         row = self.must_get_row(account_id, instance_id)
@@ -345,7 +349,7 @@ class Instances:
             raise BadRequest(f"Invalid instance action: '{name}'.")
         return None
 
-    def resize(self, row: dict, body) -> None:
+    def resize(self, row: dict, body: Any) -> None:
         """resize: the volume (grow only) or the flavor (another one), behind Trove's gate; RESIZE until done."""
         durations = self.backend.config.durations
         inner = body["resize"]
@@ -399,7 +403,9 @@ class Instances:
 
     def mark_fault(self, instance_id: str, fault: str) -> None:
         """Model fault: the running task of this instance ends badly (see settle_one)."""
-        row = self.backend.store.db["instances"].get(instance_id)
+        row = self.repo.get_any(instance_id)
+        if row is None:
+            raise not_found(instance_id)
         data = json.loads(row["task_data"] or "{}")
         data["fault"] = fault
         self.repo.update(instance_id, {"task_data": json.dumps(data)})

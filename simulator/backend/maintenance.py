@@ -3,11 +3,16 @@ Databases `upgrade` action, which builds an upgraded replica), `save_logs`, and 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from simulator.backend.replication import VERIFY_UPGRADE
 from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.reference import catalog
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: The instance task (and status) while an in-place upgrade runs.
 UPGRADE = "UPGRADE"
@@ -41,10 +46,10 @@ def upgrade_target(current: tuple[str, str], spec: dict) -> catalog.DatastoreVer
 class Maintenance:
     """The rules for upgrades and the other maintenance actions."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
-    def upgrade_in_place(self, instance: dict, version_ref) -> None:
+    def upgrade_in_place(self, instance: dict, version_ref: Any) -> None:
         """PATCH/PUT {"instance": {"datastore_version": v}} (troveclient's `upgrade`): behind the action gate, a
         newer version of the instance's own datastore; the version changes at once and the instance shows UPGRADE
         until the upgrade is done (as Trove records it)."""
@@ -74,7 +79,7 @@ class Maintenance:
             },
         )
 
-    def action(self, name: str, instance: dict, body) -> tuple[str, dict] | None:
+    def action(self, name: str, instance: dict, body: Any) -> tuple[str, dict] | None:
         """POST /action with `upgrade` (answers the upgraded replica), `save_logs` or `convert_to_ha` (answers the
         HA group)."""
         if name == "upgrade":
@@ -86,7 +91,7 @@ class Maintenance:
             return None
         return "ha_instance", self.backend.ha_actions.convert(instance, body)
 
-    def upgrade_action(self, instance: dict, body) -> dict:
+    def upgrade_action(self, instance: dict, body: Any) -> dict:
         """{"upgrade": {"datastore_type", "datastore_version"}}: a documented upgrade path, for an instance that is
         neither a source nor a replica (v3.10.0); it builds an upgraded replica (BUILD), and the instance and the
         replica show VERIFY_UPGRADE until the replica is detached, which leaves it standalone on the new version."""

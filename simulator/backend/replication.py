@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Any
 
 from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, Forbidden, ItemNotFound, Unauthorized, UnprocessableEntity, not_found
 from simulator.reference import catalog
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: Cloud Databases allows this many replicas per source.
 MAX_REPLICAS = 2
@@ -34,7 +38,7 @@ def check_flavor(flavor: catalog.Flavor) -> None:
 class Replication:
     """The rules for replicas and replication sets (a source and the replicas whose replica_of names it)."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.replication
         self.instances = backend.store.instances
@@ -43,7 +47,7 @@ class Replication:
         backend.instances.on_task_end.append(self.task_ended)
 
     # create ------------------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /instances with replica_of (or Trove's slave_of): Trove's checks, Cloud Databases' limits, then the
         replica in BUILD (200) while its source restarts."""
         validate("replica_create", body)
@@ -187,7 +191,7 @@ class Replication:
             self.follow(source_id)
 
     # detach, promote, eject ----------------------------------------------------------------------
-    def detach(self, row: dict, value) -> None:
+    def detach(self, row: dict, value: Any) -> None:
         """PATCH/PUT with replica_of (or slave_of) "" or null: Trove's gate, then DETACH_REPLICA until the replica
         stands alone (ACTIVE). An upgraded replica that waits in VERIFY_UPGRADE detaches too."""
         if value not in ("", None):

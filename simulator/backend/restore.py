@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from simulator.backend.chains import EMPTY, held, links
 from simulator.backend.validation import UUID_PATTERN
@@ -38,7 +39,7 @@ class RestorePlanner:
     def plan(
         self,
         account_id: str,
-        backup_ref,
+        backup_ref: Any,
         *,
         version: DatastoreVersion | None,
         volume_size: int,
@@ -57,7 +58,7 @@ class RestorePlanner:
         chain_size = round(sum(link["size"] or 0 for link in chain or [row]), 2)
         return RestorePlan(row["id"], version, self.durations.build + chain_size * self.durations.restore_per_gb)
 
-    def find(self, account_id: str, backup_ref) -> dict:
+    def find(self, account_id: str, backup_ref: Any) -> dict:
         """The backup a restorePoint names (an id or an href ending in one): 400 if not an id, 404 if unknown."""
         ref = str(backup_ref)
         backup_id = ref.rstrip("/").rsplit("/", 1)[-1]
