@@ -6,10 +6,10 @@ import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
+from simulator.backend.cache import ModelCache
 from simulator.clock import api_time, identity_time
 from simulator.errors import BadRequest, Forbidden, Unauthorized
 from simulator.hashing import hash_secret
-from simulator.pipeline.cache import ModelCache
 
 if TYPE_CHECKING:
     from simulator.backend import Backend

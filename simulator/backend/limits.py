@@ -7,8 +7,8 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from simulator.backend.cache import ModelCache
 from simulator.errors import ItemNotFound, rate_limited
-from simulator.pipeline.cache import ModelCache
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
