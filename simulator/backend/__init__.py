@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from simulator.backend.backups import Backups
 from simulator.backend.configurations import Configurations
@@ -33,6 +34,14 @@ SEED_BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"
 SEED_CONFIGURATION_ID = "12345678-1111-2222-3333-444444444444"
 
 
+class Settler(Protocol):
+    """A rule module with timed lifecycle steps: when its next one is due, and carrying out the earliest."""
+
+    def next_due(self) -> float | None: ...
+
+    def settle_one(self, now: float) -> None: ...
+
+
 class Backend:
     """Facade over the rule modules; each holds a back-reference for cross-resource rules."""
 
@@ -57,7 +66,7 @@ class Backend:
         self.limits = Limits(self)
         self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order (replicas catch up first).
-        self.settlers: list = [self.replication, self.instances, self.ha, self.backups, self.schedules]
+        self.settlers: list[Settler] = [self.replication, self.instances, self.ha, self.backups, self.schedules]
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet

@@ -28,7 +28,6 @@ class Backups:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
-        backend.instances.on_delete.append(self.fail_running)
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, backup_id: str) -> dict:
@@ -224,7 +223,8 @@ class Backups:
         return self.backend.copies.action(account_id, backup_id, body)
 
     def fail_running(self, instance: dict) -> None:
-        """Instance delete hook: its incomplete backups end FAILED (the backups themselves are kept)."""
+        """An instance is being deleted (Instances.shut_down): its incomplete backups end FAILED (the backups
+        themselves are kept)."""
         self.repo.fail_running_of_instance(instance["id"], api_time(self.backend.now()))
 
     def mark_fault(self, backup_id: str) -> None:

@@ -52,7 +52,7 @@ class Ha:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.ha
-        self.instances = backend.store.instances
+        self.instance_repo = backend.store.instances
 
     # reading -----------------------------------------------------------------------------------
     def must_get(self, account_id: str, ha_id: str) -> dict:
@@ -125,7 +125,7 @@ class Ha:
         builds = self.backend.config.durations.build
         source = self.backend.instances.new_row(account_id, sources[0]["name"], flavor, size, version, group_id, builds)
         source["ha_id"] = row["id"]
-        self.instances.insert(source)
+        self.instance_repo.insert(source)
         for node in replicas:
             self.backend.replication.add_replica(source, node["name"], flavor, size, group_id, version, row["id"])
         self.start(row, BUILD, builds)

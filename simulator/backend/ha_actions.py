@@ -191,10 +191,10 @@ class HaActions:
         spec = body["convert_to_ha"]
         if row["ha_id"]:
             self.ha.refuse_node_operation(row)
-        replication = self.backend.store.replication
+        replication_repo = self.backend.store.replication
         source = self.backend.store.instances.get(row["account_id"], row["replica_of"]) if row["replica_of"] else row
         assert source is not None
-        replicas = replication.live_replicas(source["id"])
+        replicas = replication_repo.live_replicas(source["id"])
         if not replicas:
             raise BadRequest(
                 f"Instance {row['id']} is not part of a replication set: convert_to_ha turns a source "
@@ -238,8 +238,8 @@ class HaActions:
         if not replicas:
             raise UnprocessableEntity(f"HA instance {group['id']} has no running replica to fail over to.")
         now = self.backend.now()
-        instances = self.backend.store.instances
-        instances.update(
+        instance_repo = self.backend.store.instances
+        instance_repo.update(
             source["id"],
             {
                 "status": "SHUTDOWN",
@@ -261,11 +261,11 @@ class HaActions:
     def rebuild(self, group: dict, data: dict, when: dt.datetime) -> None:
         """After a failover: the failed node leaves the group and shuts down; a new replica of the new source
         takes its place (ADDING_REPLICA until it is built)."""
-        instances = self.backend.store.instances
-        failed = instances.get(group["account_id"], data["ejected"])
-        new_source = instances.get(group["account_id"], data["new_source"])
+        instance_repo = self.backend.store.instances
+        failed = instance_repo.get(group["account_id"], data["ejected"])
+        new_source = instance_repo.get(group["account_id"], data["new_source"])
         if failed is not None:
-            instances.update(failed["id"], {"ha_id": None, "replica_of": None})
+            instance_repo.update(failed["id"], {"ha_id": None, "replica_of": None})
             self.backend.instances.shut_down(failed, self.durations.shutdown, at=when)
         if new_source is not None:
             self.build_replica(group, data.get("name") or f"{group['name']}-node", new_source, at=when)

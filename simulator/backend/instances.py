@@ -50,11 +50,6 @@ class Instances:
         self.repo = backend.store.instances
         #: The restore rules: a create with a restorePoint asks them for its plan, its build's end for the contents.
         self.restores = RestorePlanner(backend.store.backups, backend.config.durations)
-        #: Hooks other modules register: called with (instance_row) on delete.
-        self.on_delete: list = []
-        #: Hooks called with (row, task data, changes) when a task ends; they may add to changes (None: the
-        #: instance is gone).
-        self.on_task_end: list = []
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, instance_id: str) -> dict:
@@ -303,11 +298,12 @@ class Instances:
         self.shut_down(row, self.backend.config.durations.shutdown)
 
     def shut_down(self, row: dict, seconds: float, at: dt.datetime | None = None) -> None:
-        """The instance shuts down (SHUTDOWN for seconds, then gone); the delete hooks run first."""
+        """The instance shuts down (SHUTDOWN for seconds, then gone); first its running backups fail and its
+        schedule goes."""
         now = at or self.backend.now()
         with self.backend.store.atomic():
-            for hook in self.on_delete:
-                hook(row)
+            self.backend.backups.fail_running(row)
+            self.backend.schedules.forget_instance(row)
             self.repo.update(
                 row["id"],
                 {
@@ -437,8 +433,6 @@ class Instances:
         changes = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = row["task"]
         if task == "SHUTDOWN":
-            for hook in self.on_task_end:
-                hook(row, data, None)
             self.repo.delete(row["id"])
             return
         if task == "BUILD":
@@ -462,6 +456,5 @@ class Instances:
             for key in ("flavor_id", "volume_size"):
                 if key in data:
                     changes[key] = data[key]
-        for hook in self.on_task_end:
-            hook(row, data, changes)
+        self.backend.replication.task_ended(row, data, changes)
         self.repo.update(row["id"], changes)

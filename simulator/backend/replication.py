@@ -41,10 +41,9 @@ class Replication:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.replication
-        self.instances = backend.store.instances
+        self.instance_repo = backend.store.instances
         #: Sources written since their replicas last caught up (None: every source, as after a start).
         self._behind: set[str] | None = None
-        backend.instances.on_task_end.append(self.task_ended)
 
     # create ------------------------------------------------------------------------------------
     def create(self, account_id: str, body: Any) -> dict:
@@ -57,7 +56,7 @@ class Replication:
             raise BadRequest("Cannot create a replica with users or databases.")
         if spec.get("restorePoint"):
             raise BadRequest("Cannot create a replica from a backup: a replica starts from its source's data.")
-        source = self.instances.get(account_id, source_id)
+        source = self.instance_repo.get(account_id, source_id)
         if source is None:
             raise not_found(source_id)
         if source["replica_of"]:
@@ -133,7 +132,7 @@ class Replication:
             source["account_id"], name, flavor, size, version, group_id, self.backend.config.durations.build, at=at
         )
         row.update(replica_of=source["id"], ha_id=ha_id)
-        self.instances.insert(row)
+        self.instance_repo.insert(row)
         return row
 
     def restart_source(self, source: dict) -> None:
@@ -175,9 +174,9 @@ class Replication:
         one does not)."""
         replicas = [r for r in self.repo.replicas(source_id) if r["status"] == "ACTIVE" and r["task"] != "BUILD"]
         if replicas:
-            contents = self.instances.contents(source_id)
+            contents = self.instance_repo.contents(source_id)
             for replica in replicas:
-                self.instances.replace_contents(replica["id"], contents)
+                self.instance_repo.replace_contents(replica["id"], contents)
 
     def next_due(self) -> float | None:
         """Replication is asynchronous: a source written in one call has its replicas caught up before the next."""
@@ -214,7 +213,7 @@ class Replication:
         self.backend.instances.check_can_act(row)
         if not row["replica_of"]:
             raise BadRequest(f"Instance {row['id']} is not a replica.")
-        source = self.instances.get(row["account_id"], row["replica_of"])
+        source = self.instance_repo.get(row["account_id"], row["replica_of"])
         assert source is not None  # a source with replicas cannot be deleted
         members = [source, *self.repo.replicas(source["id"])]
         self._start_set_task(members, PROMOTE, {"new_source": row["id"]})
@@ -239,13 +238,12 @@ class Replication:
         for member in members:
             self.backend.instances.start_task(member, task, self.backend.config.durations.reboot, data)
 
-    def task_ended(self, row: dict, data: dict, changes: dict | None) -> None:
-        """Instance task end hook: a replica's build copies its source; detach, promote and eject repoint the set."""
-        if changes is None:  # the instance is gone
-            return
+    def task_ended(self, row: dict, data: dict, changes: dict) -> None:
+        """An instance task ends (Instances.settle_one, before it writes changes; not for a finished delete): a
+        replica's build copies its source; detach, promote and eject repoint the set (they may add to changes)."""
         task = row["task"]
         if task == "BUILD" and row["replica_of"] and changes.get("status") == "ACTIVE":
-            self.instances.replace_contents(row["id"], self.instances.contents(row["replica_of"]))
+            self.instance_repo.replace_contents(row["id"], self.instance_repo.contents(row["replica_of"]))
             if data.get("upgrade"):  # the upgraded replica waits with its source until it is detached
                 changes.update(task=VERIFY_UPGRADE, task_until=None)
         elif task == DETACH:
@@ -260,9 +258,9 @@ class Replication:
         changes["replica_of"] = None
         if data.get("leave_group"):
             changes["ha_id"] = None
-        source = self.instances.get(row["account_id"], row["replica_of"]) if row["replica_of"] else None
+        source = self.instance_repo.get(row["account_id"], row["replica_of"]) if row["replica_of"] else None
         if source is not None and source["task"] == VERIFY_UPGRADE:
-            self.instances.update(source["id"], {"task": None, "task_until": None, "updated": changes["updated"]})
+            self.instance_repo.update(source["id"], {"task": None, "task_until": None, "updated": changes["updated"]})
 
     def _take_over(self, row: dict, data: dict, changes: dict) -> None:
         """The new source of a promoted or ejected set: the others replicate from it; an ejected source stands
@@ -289,7 +287,7 @@ class Replication:
         """Fault: a replica's replication breaks (ERROR; it stops following its source)."""
         if not row["replica_of"]:
             raise UnprocessableEntity(f"Instance {row['id']} is not a replica: there is no replication to break.")
-        self.instances.update(
+        self.instance_repo.update(
             row["id"],
             {
                 "status": "ERROR",
@@ -305,7 +303,7 @@ class Replication:
     def source_down(self, row: dict, message: str) -> str:
         """Fault: a replication source's database stops answering (SHUTDOWN, no heartbeat): its replicas wait for
         an eject."""
-        self.instances.update(
+        self.instance_repo.update(
             row["id"],
             {
                 "status": "SHUTDOWN",

@@ -36,7 +36,6 @@ class Schedules:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
-        backend.instances.on_delete.append(self.forget_instance)
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, schedule_id: str) -> dict:
@@ -120,7 +119,7 @@ class Schedules:
         self.repo.delete_schedule(schedule_id)
 
     def forget_instance(self, instance: dict) -> None:
-        """Instance delete hook: its schedule goes with it."""
+        """An instance is being deleted (Instances.shut_down): its schedule goes with it."""
         self.repo.delete_schedules_of_instance(instance["id"])
 
     # firing ----------------------------------------------------------------------------------
