@@ -4,7 +4,9 @@ replicas, resizing, restarting, configuration groups, upgrades, converting a rep
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
@@ -18,8 +20,14 @@ from simulator.reference import catalog
 if TYPE_CHECKING:
     from simulator.backend import Backend
 
-#: The group actions of POST /ha/{id}/action, by body key.
-ACTIONS = ("add_replica", "remove_replica", "resize_volumes", "resize_flavor", "restart", "upgrade")
+
+class HaAction(NamedTuple):
+    """One action of POST /ha/{id}/action: its request schema, the group states it may start from, and its rule
+    (the group's row and the action's value, body[name], once validated; an answer model or None: an empty 202)."""
+
+    schema: str
+    states: tuple[str, ...]
+    rule: Callable[[dict, Any], dict | None]
 
 
 class HaActions:
@@ -81,28 +89,33 @@ class HaActions:
         """POST /ha/{id}/action (202): one action per body; upgrade answers the group (UPGRADING)."""
         validate("action", body)
         name = next(iter(body))
-        if name not in ACTIONS:
-            raise BadRequest(f"Invalid HA instance action: '{name}' (one of {', '.join(ACTIONS)}).")
-        validate(f"ha_{name}", body)
+        if name not in self.actions:
+            raise BadRequest(f"Invalid HA instance action: '{name}' (one of {', '.join(self.actions)}).")
+        action = self.actions[name]
+        validate(action.schema, body)
         group = self.ha.must_get(account_id, ha_id)
-        if name == "remove_replica":
-            self.ha.check_ready(group, (ACTIVE, "REPLICATION_ERROR"))
-        else:
-            self.ha.check_ready(group, (ACTIVE, "RESTART_REQUIRED") if name == "restart" else (ACTIVE,))
-        if name == "add_replica":
-            self.add_replica(group, body["add_replica"]["replica_details"])
-        elif name == "remove_replica":
-            self.remove_replica(group, body["remove_replica"])
-        elif name == "resize_volumes":
-            self.resize_volumes(group, int(body["resize_volumes"]["size"]))
-        elif name == "resize_flavor":
-            self.resize_flavor(group, body["resize_flavor"])
-        elif name == "restart":
-            self.on_nodes(group, "REBOOT", self.durations.reboot, None)
-            self.ha.start(group, "REBOOT", self.durations.reboot)
-        else:
-            return self.upgrade(group, body["upgrade"])
-        return None
+        self.ha.check_ready(group, action.states)
+        return action.rule(group, body[name])
+
+    @cached_property
+    def actions(self) -> dict[str, HaAction]:
+        """The group actions by body key (as Trove's service dispatches its _action_<name> methods)."""
+        return {
+            "add_replica": HaAction("ha_add_replica", (ACTIVE,), self.add_replica_action),
+            "remove_replica": HaAction("ha_remove_replica", (ACTIVE, "REPLICATION_ERROR"), self.remove_replica),
+            "resize_volumes": HaAction("ha_resize_volumes", (ACTIVE,), self.resize_volumes),
+            "resize_flavor": HaAction("ha_resize_flavor", (ACTIVE,), self.resize_flavor),
+            "restart": HaAction("ha_restart", (ACTIVE, "RESTART_REQUIRED"), self.restart),
+            "upgrade": HaAction("ha_upgrade", (ACTIVE,), self.upgrade),
+        }
+
+    def add_replica_action(self, group: dict, spec: Any) -> None:
+        self.add_replica(group, spec["replica_details"])
+
+    def restart(self, group: dict, spec: Any) -> None:
+        """REBOOT on every node and on the group until the databases are back."""
+        self.on_nodes(group, "REBOOT", self.durations.reboot, None)
+        self.ha.start(group, "REBOOT", self.durations.reboot)
 
     def on_nodes(self, group: dict, task: str, seconds: float, data: dict | None) -> None:
         for node in self.repo.nodes(group["id"]):
@@ -146,8 +159,9 @@ class HaActions:
         self.backend.instances.start_task(replica, "DETACH_REPLICA", self.durations.reboot, {"leave_group": True})
         self.ha.start(group, "REMOVING_REPLICA", self.durations.reboot)
 
-    def resize_volumes(self, group: dict, size: int) -> None:
+    def resize_volumes(self, group: dict, spec: Any) -> None:
         """RESIZING_VOLUME while every node's volume grows (grow only; 413 over the limit)."""
+        size = int(spec["size"])
         self.backend.instances.check_volume_limit(size)
         if size <= group["volume_size"]:
             raise BadRequest(
@@ -186,8 +200,8 @@ class HaActions:
 
     # convert a replication set ---------------------------------------------------------------------
     def convert(self, row: dict, body: Any) -> dict:
-        """convert_to_ha on a source or replica: the set becomes a group (BUILD; its nodes CONVERT_TO_HA)."""
-        validate("convert_to_ha", body)
+        """convert_to_ha (body validated by the instance action's table) on a source or replica: the set becomes a
+        group (BUILD; its nodes CONVERT_TO_HA)."""
         spec = body["convert_to_ha"]
         if row["ha_id"]:
             self.ha.refuse_node_operation(row)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from simulator.backend.restore import RestorePlanner
@@ -34,10 +36,11 @@ TASKS = {
 }
 #: Statuses in which databases, users and root can be managed.
 READY_STATUSES = ("ACTIVE", "RESTART_REQUIRED", "VERIFY_UPGRADE")
-#: Actions the maintenance rules answer (backend/maintenance.py).
-MAINTENANCE_ACTIONS = ("upgrade", "save_logs", "convert_to_ha")
-#: Actions of a replication set (backend/replication.py).
-REPLICATION_ACTIONS = ("promote_to_replica_source", "eject_replica_source")
+#: What an action answers: None (an empty 202) or (the answer's key, its model).
+ActionAnswer = tuple[str, dict] | None
+#: An action's rule: it takes the instance's row and the (validated) body.
+ActionRule = Callable[[dict, Any], ActionAnswer]
+#: Trove's actions the simulator does not model (501).
 UNSUPPORTED_ACTIONS = ("reset_status",)
 PAGE_SIZE = 20
 
@@ -324,26 +327,34 @@ class Instances:
         name = next(iter(body))
         if row["ha_id"] and not (name == "save_logs" and isinstance(body[name], dict) and body[name].get("allow_ha")):
             self.backend.ha.refuse_node_operation(row)
-        if name == "restart":
-            validate("restart", body)
-            self.check_can_act(row)
-            self.start_task(row, "REBOOT", self.backend.config.durations.reboot, None)
-        elif name == "resize":
-            self.resize(row, body)
-        elif name in MAINTENANCE_ACTIONS:
-            return self.backend.maintenance.action(name, row, body)
-        elif name in REPLICATION_ACTIONS:
-            validate(name, body)
-            (
-                self.backend.replication.promote
-                if name == "promote_to_replica_source"
-                else self.backend.replication.eject
-            )(row)
-        elif name in UNSUPPORTED_ACTIONS:
+        if name in UNSUPPORTED_ACTIONS:
             raise NotImplementedFault(f"The '{name}' action is not implemented by the simulator.")
-        else:
+        if name not in self.actions:
             raise BadRequest(f"Invalid instance action: '{name}'.")
-        return None
+        schema, rule = self.actions[name]
+        if schema is not None:
+            validate(schema, body)
+        return rule(row, body)
+
+    @cached_property
+    def actions(self) -> dict[str, tuple[str | None, ActionRule]]:
+        """The actions of POST /instances/{id}/action by body key: (the request schema, or None when the rule picks
+        one; the rule), as Trove's service dispatches its _action_<name> methods."""
+        maintenance, replication = self.backend.maintenance, self.backend.replication
+        return {
+            "restart": ("restart", self.restart),
+            "resize": (None, self.resize),
+            "upgrade": ("upgrade", maintenance.upgrade_action),
+            "save_logs": ("save_logs", maintenance.save_logs),
+            "convert_to_ha": ("convert_to_ha", maintenance.convert_to_ha),
+            "promote_to_replica_source": ("promote_to_replica_source", replication.promote),
+            "eject_replica_source": ("eject_replica_source", replication.eject),
+        }
+
+    def restart(self, row: dict, body: Any) -> None:
+        """restart: behind Trove's gate, REBOOT until the database is back."""
+        self.check_can_act(row)
+        self.start_task(row, "REBOOT", self.backend.config.durations.reboot, None)
 
     def resize(self, row: dict, body: Any) -> None:
         """resize: the volume (grow only) or the flavor (another one), behind Trove's gate; RESIZE until done."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from simulator.backend.replication import VERIFY_UPGRADE
-from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.reference import catalog
@@ -79,23 +78,20 @@ class Maintenance:
             },
         )
 
-    def action(self, name: str, instance: dict, body: Any) -> tuple[str, dict] | None:
-        """POST /action with `upgrade` (answers the upgraded replica), `save_logs` or `convert_to_ha` (answers the
-        HA group)."""
-        if name == "upgrade":
-            return "instance", self.upgrade_action(instance, body)
-        if name == "save_logs":
-            validate("save_logs", body)
-            self.backend.instances.check_can_act(instance)
-            # The logs go to the account's Cloud Files container z_MYSQL_LOGS, which is not part of this API.
-            return None
+    def save_logs(self, instance: dict, body: Any) -> None:
+        """POST /action {"save_logs": {...}}: behind the action gate (an HA node too, with allow_ha)."""
+        self.backend.instances.check_can_act(instance)
+        # The logs go to the account's Cloud Files container z_MYSQL_LOGS, which is not part of this API.
+
+    def convert_to_ha(self, instance: dict, body: Any) -> tuple[str, dict]:
+        """POST /action {"convert_to_ha": {...}}: answers the new HA group (backend/ha_actions.py)."""
         return "ha_instance", self.backend.ha_actions.convert(instance, body)
 
-    def upgrade_action(self, instance: dict, body: Any) -> dict:
+    def upgrade_action(self, instance: dict, body: Any) -> tuple[str, dict]:
         """{"upgrade": {"datastore_type", "datastore_version"}}: a documented upgrade path, for an instance that is
         neither a source nor a replica (v3.10.0); it builds an upgraded replica (BUILD), and the instance and the
-        replica show VERIFY_UPGRADE until the replica is detached, which leaves it standalone on the new version."""
-        validate("upgrade", body)
+        replica show VERIFY_UPGRADE until the replica is detached, which leaves it standalone on the new version;
+        answers the replica."""
         spec = body["upgrade"]
         self.backend.instances.check_can_act(instance)
         target = upgrade_target((instance["datastore_type"], instance["datastore_version"]), spec)
@@ -114,4 +110,4 @@ class Maintenance:
         self.backend.instances.start_task(instance, VERIFY_UPGRADE, None, None)
         model = self.backend.instances.view_model(row, detail=False)
         model["used"] = self.backend.instances.used_gb(row, 0)
-        return model
+        return "instance", model

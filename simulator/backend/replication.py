@@ -206,7 +206,7 @@ class Replication:
             raise BadRequest(f"Instance {row['id']} is not a replica.")
         self.backend.instances.start_task(row, DETACH, self.backend.config.durations.reboot, None)
 
-    def promote(self, row: dict) -> None:
+    def promote(self, row: dict, body: Any) -> None:
         """promote_to_replica_source: the replica becomes its set's source, the old source one of its replicas."""
         if row["ha_id"]:
             self.backend.ha.refuse_node_operation(row)
@@ -218,7 +218,7 @@ class Replication:
         members = [source, *self.repo.replicas(source["id"])]
         self._start_set_task(members, PROMOTE, {"new_source": row["id"]})
 
-    def eject(self, row: dict) -> None:
+    def eject(self, row: dict, body: Any) -> None:
         """eject_replica_source: a source that lost its heartbeat leaves its set and a replica takes over. A source
         whose database still answers keeps its place (400, Trove's text)."""
         if row["ha_id"]:
