@@ -11,7 +11,7 @@ from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.reference import catalog, regions
-from simulator.reference.catalog import RUNNING_BACKUP_STATUSES
+from simulator.reference.lifecycle import RUNNING_BACKUP_STATUSES
 
 if TYPE_CHECKING:
     from simulator.backend import Backend

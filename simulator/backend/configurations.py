@@ -11,14 +11,13 @@ from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity, not_found
 from simulator.reference import catalog
+from simulator.reference.lifecycle import RESTART_REQUIRED
 from simulator.reference.parameters import Parameter, flavor_defaults, parameters_of
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
 
 PAGE_SIZE = 20
-#: The instance task (and status) of an instance whose configuration waits for a restart.
-RESTART_REQUIRED = "RESTART_REQUIRED"
 
 
 def group_not_found(configuration_id: str) -> ItemNotFound:

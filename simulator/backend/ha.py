@@ -13,26 +13,15 @@ from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
 from simulator.reference import catalog
+from simulator.reference.lifecycle import HA_ACTIVE, HA_BUILD, HA_DELETING, HA_ERROR_STATES, HA_FAILOVER
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
 
 #: A group has one source and this many replicas at least and at most.
 MIN_REPLICAS, MAX_REPLICAS = 1, 2
-#: Group state while its nodes build, and the stable state between operations.
-BUILD, ACTIVE = "BUILD", "ACTIVE"
-#: The error state an operation ends in when it fails (model faults), by operation.
-ERROR_STATES = {
-    "BUILD": "ERROR",
-    "ADDING_REPLICA": "ADD_REPLICA_FAIL",
-    "REMOVING_REPLICA": "REMOVE_REPLICA_ERROR",
-    "RESIZING_VOLUME": "VOLUME_RESIZE_ERROR",
-    "RESIZING_FLAVOR": "RESIZE_FLAVOR_ERROR",
-    "DELETING": "DELETION-ERROR",
-    "HA_FAILOVER": "ERROR",
-    "REBOOT": "ERROR",
-    "UPGRADING": "ERROR",
-}
+#: Group state while its nodes build, and the stable state between operations (reference/lifecycle.py).
+BUILD, ACTIVE = HA_BUILD, HA_ACTIVE
 
 
 def parse_acl(address: Any) -> str:
@@ -217,28 +206,28 @@ class Ha:
         when = dt.datetime.fromtimestamp(group["task_until"], dt.timezone.utc)
         changes: dict = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = group["task"]
-        if task == "DELETING" and not data.get("fault"):
+        if task == HA_DELETING and not data.get("fault"):
             self.repo.delete(group["id"])
             return
         if data.get("fault"):
-            changes["state"] = ERROR_STATES.get(task, "ERROR")
+            changes["state"] = HA_ERROR_STATES.get(task, "ERROR")
         else:
             changes.update({k: data[k] for k in ("flavor_id", "volume_size") if k in data})
         self.repo.update(group["id"], changes)
-        if task == "HA_FAILOVER" and not data.get("fault"):
+        if task == HA_FAILOVER and not data.get("fault"):
             updated = self.repo.get_any(group["id"])
             assert updated is not None  # updated just above
             self.backend.ha_actions.rebuild(updated, data, when)
 
     def mark_fault(self, ha_id: str, message: str) -> str:
-        """Model fault: the group's running operation ends in its error state (ERROR_STATES)."""
+        """Model fault: the group's running operation ends in its error state (HA_ERROR_STATES)."""
         group = self.repo.get_any(ha_id)
         if group is None or not group["task"]:
             return f"HA group {ha_id} runs no operation to fail"
         data = json.loads(group["task_data"] or "{}")
         data["fault"] = message
         self.repo.update(ha_id, {"task_data": json.dumps(data)})
-        return f"HA group {ha_id}'s {group['task']} ends in {ERROR_STATES.get(group['task'], 'ERROR')}"
+        return f"HA group {ha_id}'s {group['task']} ends in {HA_ERROR_STATES.get(group['task'], 'ERROR')}"
 
     # the nodes ----------------------------------------------------------------------------------------
     def refuse_node_operation(self, row: dict) -> None:
@@ -279,7 +268,7 @@ class Ha:
         """DELETE /ha/{id} (202): refused while it builds (422); the group shows DELETING while its nodes shut
         down, then is gone (404)."""
         group = self.must_get(account_id, ha_id)
-        if group["task"] == "DELETING":
+        if group["task"] == HA_DELETING:
             return
         if group["task"] == BUILD:
             raise UnprocessableEntity(f"HA instance {ha_id} is not ready. (State is BUILD).")
@@ -287,7 +276,7 @@ class Ha:
         for node in self.repo.nodes(ha_id):
             if node["task"] != "SHUTDOWN":
                 self.backend.instances.shut_down(node, seconds)
-        self.start(group, "DELETING", seconds)
+        self.start(group, HA_DELETING, seconds)
 
     # backups ------------------------------------------------------------------------------------------
     def backup_node(self, account_id: str, ha_id: str) -> dict:

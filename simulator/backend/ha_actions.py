@@ -16,6 +16,7 @@ from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity
 from simulator.reference import catalog
+from simulator.reference.lifecycle import HA_ACTION_STATES, HA_FAILOVER, REBOOT, RESIZE
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -114,8 +115,8 @@ class HaActions:
 
     def restart(self, group: dict, spec: Any) -> None:
         """REBOOT on every node and on the group until the databases are back."""
-        self.on_nodes(group, "REBOOT", self.durations.reboot, None)
-        self.ha.start(group, "REBOOT", self.durations.reboot)
+        self.on_nodes(group, REBOOT, self.durations.reboot, None)
+        self.ha.start(group, HA_ACTION_STATES["restart"], self.durations.reboot)
 
     def on_nodes(self, group: dict, task: str, seconds: float, data: dict | None) -> None:
         for node in self.repo.nodes(group["id"]):
@@ -136,7 +137,7 @@ class HaActions:
             )
         self.backend.instances.check_quota(group["account_id"], 1)
         self.build_replica(group, details["name"], self.ha.source_of(group))
-        self.ha.start(group, "ADDING_REPLICA", self.durations.build)
+        self.ha.start(group, HA_ACTION_STATES["add_replica"], self.durations.build)
 
     def build_replica(self, group: dict, name: str, source: dict, at: dt.datetime | None = None) -> dict:
         flavor = catalog.get_flavor(group["flavor_id"])
@@ -157,7 +158,7 @@ class HaActions:
                 f"before removing this one."
             )
         self.backend.instances.start_task(replica, "DETACH_REPLICA", self.durations.reboot, {"leave_group": True})
-        self.ha.start(group, "REMOVING_REPLICA", self.durations.reboot)
+        self.ha.start(group, HA_ACTION_STATES["remove_replica"], self.durations.reboot)
 
     def resize_volumes(self, group: dict, spec: Any) -> None:
         """RESIZING_VOLUME while every node's volume grows (grow only; 413 over the limit)."""
@@ -167,8 +168,8 @@ class HaActions:
             raise BadRequest(
                 f"The new volume 'size' must be larger than the current volume size of '{group['volume_size']}'."
             )
-        self.on_nodes(group, "RESIZE", self.durations.resize, {"volume_size": size})
-        self.ha.start(group, "RESIZING_VOLUME", self.durations.resize, {"volume_size": size})
+        self.on_nodes(group, RESIZE, self.durations.resize, {"volume_size": size})
+        self.ha.start(group, HA_ACTION_STATES["resize_volumes"], self.durations.resize, {"volume_size": size})
 
     def resize_flavor(self, group: dict, flavor_ref: Any) -> None:
         """RESIZING_FLAVOR while every node moves to the flavor (another one, 1 GB and up)."""
@@ -181,8 +182,8 @@ class HaActions:
             raise BadRequest(
                 f"The new flavor id must be different than the current flavor id of '{group['flavor_id']}'."
             )
-        self.on_nodes(group, "RESIZE", self.durations.resize, {"flavor_id": flavor.id})
-        self.ha.start(group, "RESIZING_FLAVOR", self.durations.resize, {"flavor_id": flavor.id})
+        self.on_nodes(group, RESIZE, self.durations.resize, {"flavor_id": flavor.id})
+        self.ha.start(group, HA_ACTION_STATES["resize_flavor"], self.durations.resize, {"flavor_id": flavor.id})
 
     def upgrade(self, group: dict, spec: dict) -> dict:
         """UPGRADING while every node runs the new version (the documented upgrade paths only)."""
@@ -195,7 +196,7 @@ class HaActions:
         for node in self.repo.nodes(group["id"]):
             self.backend.instances.start_task(node, "UPGRADE", self.durations.resize, None, version)
         self.repo.update(group["id"], version)
-        self.ha.start(group, "UPGRADING", self.durations.resize)
+        self.ha.start(group, HA_ACTION_STATES["upgrade"], self.durations.resize)
         return self.ha.model(self.ha.must_get(group["account_id"], group["id"]), with_nodes=False)
 
     # convert a replication set ---------------------------------------------------------------------
@@ -266,7 +267,7 @@ class HaActions:
         )
         data = {"new_source": replicas[0]["id"], "ejected": source["id"], "name": source["name"]}
         self.backend.instances.start_task(replicas[0], "PROMOTE", self.durations.reboot, data)
-        self.ha.start(group, "HA_FAILOVER", self.durations.reboot, data)
+        self.ha.start(group, HA_FAILOVER, self.durations.reboot, data)
         return (
             f"HA {group['id']}: source {source['id']} failed; replica {replicas[0]['id']} is being promoted "
             f"(HA_FAILOVER), then a new node is built (ADDING_REPLICA)"
@@ -283,4 +284,4 @@ class HaActions:
             self.backend.instances.shut_down(failed, self.durations.shutdown, at=when)
         if new_source is not None:
             self.build_replica(group, data.get("name") or f"{group['name']}-node", new_source, at=when)
-        self.ha.start(group, "ADDING_REPLICA", self.durations.build, at=when)
+        self.ha.start(group, HA_ACTION_STATES["add_replica"], self.durations.build, at=when)

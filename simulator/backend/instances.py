@@ -14,28 +14,11 @@ from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.hashing import hash_password
 from simulator.reference import catalog, regions
+from simulator.reference.lifecycle import ACTION_TASKS, READY_STATUSES, TASKS
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
 
-#: Task -> status shown while it runs, and the word Trove's 422 gate uses for it. RESTART_REQUIRED has no end
-#: of its own: a restart (or anything else that restarts the database) ends it.
-TASKS = {
-    "BUILD": ("BUILD", "BUILDING"),
-    "REBOOT": ("REBOOT", "REBOOTING"),
-    "RESIZE": ("RESIZE", "RESIZING"),
-    "SHUTDOWN": ("SHUTDOWN", "DELETING"),
-    "UPGRADE": ("UPGRADE", "UPGRADING"),
-    "RESTART_REQUIRED": ("RESTART_REQUIRED", "RESTART_REQUIRED"),
-    "RESTART": ("RESTART", "RESTARTING"),
-    "DETACH_REPLICA": ("DETACH_REPLICA", "DETACHING"),
-    "PROMOTE": ("PROMOTE", "PROMOTING"),
-    "EJECT": ("EJECT", "EJECTING"),
-    "VERIFY_UPGRADE": ("VERIFY_UPGRADE", "VERIFY_UPGRADE"),
-    "CONVERT_TO_HA": ("CONVERT_TO_HA", "CONVERTING_TO_HA"),
-}
-#: Statuses in which databases, users and root can be managed.
-READY_STATUSES = ("ACTIVE", "RESTART_REQUIRED", "VERIFY_UPGRADE")
 #: What an action answers: None (an empty 202) or (the answer's key, its model).
 ActionAnswer = tuple[str, dict] | None
 #: An action's rule: it takes the instance's row and the (validated) body.
@@ -354,7 +337,7 @@ class Instances:
     def restart(self, row: dict, body: Any) -> None:
         """restart: behind Trove's gate, REBOOT until the database is back."""
         self.check_can_act(row)
-        self.start_task(row, "REBOOT", self.backend.config.durations.reboot, None)
+        self.start_task(row, ACTION_TASKS["restart"], self.backend.config.durations.reboot, None)
 
     def resize(self, row: dict, body: Any) -> None:
         """resize: the volume (grow only) or the flavor (another one), behind Trove's gate; RESIZE until done."""
@@ -371,7 +354,7 @@ class Instances:
                 raise BadRequest(
                     f"The new volume 'size' must be larger than the current volume size of '{row['volume_size']}'."
                 )
-            self.start_task(row, "RESIZE", durations.resize, {"volume_size": size})
+            self.start_task(row, ACTION_TASKS["resize"], durations.resize, {"volume_size": size})
         else:
             validate("resize_flavor", body)
             self.check_can_act(row)
@@ -383,7 +366,7 @@ class Instances:
                 raise BadRequest(
                     f"The new flavor id must be different than the current flavor id of '{row['flavor_id']}'."
                 )
-            self.start_task(row, "RESIZE", durations.resize, {"flavor_id": flavor.id})
+            self.start_task(row, ACTION_TASKS["resize"], durations.resize, {"flavor_id": flavor.id})
 
     def start_task(
         self,

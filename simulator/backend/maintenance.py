@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from simulator.backend.replication import VERIFY_UPGRADE
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.reference import catalog
+from simulator.reference.lifecycle import UPGRADE, VERIFY_UPGRADE
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
 
-#: The instance task (and status) while an in-place upgrade runs.
-UPGRADE = "UPGRADE"
 #: The upgrades the `upgrade` action allows (cloud-databases-api §7.3), as (datastore, version) pairs, for the
 #: versions the catalog lists (MySQL 5.1 and MariaDB 10 / 10.1 are not in it).
 ALLOWED_UPGRADES = {

@@ -12,6 +12,7 @@ from simulator.backend.validation import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, Forbidden, ItemNotFound, Unauthorized, UnprocessableEntity, not_found
 from simulator.reference import catalog
+from simulator.reference.lifecycle import DETACH, EJECT, PROMOTE, RESTART, VERIFY_UPGRADE
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -20,10 +21,6 @@ if TYPE_CHECKING:
 MAX_REPLICAS = 2
 #: Replicas (and HA nodes) need a flavor with at least this much RAM (MB): 1 GB and above.
 MIN_RAM = 1024
-#: The tasks of a replication set, and the word Trove's gate uses while each runs.
-RESTART, DETACH, PROMOTE, EJECT = "RESTART", "DETACH_REPLICA", "PROMOTE", "EJECT"
-#: The source and its upgraded replica wait in this task until the replica is detached (no end of its own).
-VERIFY_UPGRADE = "VERIFY_UPGRADE"
 
 
 def check_flavor(flavor: catalog.Flavor) -> None:
