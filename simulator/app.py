@@ -54,6 +54,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     backend.bootstrap()
     if config.demo:
         seed_if_missing(backend, DemoSpec(seed=config.seed))
+    backend.transitions()  # the seed's and the demo's are no request's: the journal starts with the first request
     setup_routes(app, config.region)
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)

@@ -108,16 +108,16 @@ class Ha:
         if group_id:
             self.backend.configurations.check_for_instance(account_id, group_id, version.id)
         self.backend.instances.check_quota(account_id, 1 + len(replicas))
+        builds = self.backend.config.durations.build
         row = self.new_group(
             account_id, spec["name"], version, flavor, size, group_id, spec.get("networks") or ["servicenet"], acls
         )
-        builds = self.backend.config.durations.build
         source = self.backend.instances.new_row(account_id, sources[0]["name"], flavor, size, version, group_id, builds)
         source["ha_id"] = row["id"]
         self.instance_repo.insert(source)
         for node in replicas:
             self.backend.replication.add_replica(source, node["name"], flavor, size, group_id, version, row["id"])
-        self.start(row, BUILD, builds)
+        self.start(row, BUILD, builds)  # the group's row was written in BUILD already: this sets when it ends
         return self.model(self.must_get(account_id, row["id"]), with_nodes=False)
 
     def node_shape(self, nodes: list[dict]) -> tuple[catalog.Flavor, int]:
@@ -148,7 +148,7 @@ class Ha:
         networks: list[str],
         acls: list[str],
     ) -> dict:
-        """Write a group's own row (state BUILD until start() gives it its first operation)."""
+        """Write a group's own row, in BUILD (start() then says until when); ACTIVE when its build ends."""
         now = self.backend.now()
         ids = self.backend.ids
         region = self.backend.region_of(account_id).lower()
@@ -170,7 +170,7 @@ class Ha:
             "created": api_time(now),
             "updated": api_time(now),
             "created_at": now.timestamp(),
-            "task": None,
+            "task": BUILD,
             "task_until": None,
             "task_data": None,
         }
@@ -213,11 +213,10 @@ class Ha:
             changes["state"] = HA_ERROR_STATES.get(task, "ERROR")
         else:
             changes.update({k: data[k] for k in ("flavor_id", "volume_size") if k in data})
+        if task == HA_FAILOVER and not data.get("fault"):  # straight on to ADDING_REPLICA (rebuild starts it)
+            self.backend.ha_actions.rebuild(group, data, when)
+            return
         self.repo.update(group["id"], changes)
-        if task == HA_FAILOVER and not data.get("fault"):
-            updated = self.repo.get_any(group["id"])
-            assert updated is not None  # updated just above
-            self.backend.ha_actions.rebuild(updated, data, when)
 
     def mark_fault(self, ha_id: str, message: str) -> str:
         """Model fault: the group's running operation ends in its error state (HA_ERROR_STATES)."""

@@ -85,6 +85,7 @@ COLUMNS = (
     "rule",
     "action",
     "note",
+    "lifecycle",
     "duration_ms",
     "request",
     "response",
@@ -127,6 +128,7 @@ class Journal:
             exchange.get("rule"),
             exchange.get("action"),
             exchange.get("note"),
+            json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else None,
             exchange.get("duration_ms"),
             part_json(
                 req["headers"],

@@ -67,6 +67,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             "rule": ctx["rule"],
             "action": ctx["action"],
             "note": ctx["note"],
+            "lifecycle": ctx.get("lifecycle"),
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             # the bytes for listeners (the recorder), the parsed body for the journal's redaction
             "request": {"headers": request.headers, "body": body.raw, "parsed": body},
@@ -163,10 +164,13 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
 async def model_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Innermost: bring the model up to the clock, then run a write in one transaction (all or nothing)."""
     backend = request.app[BACKEND]
-    backend.settle()
-    if request.method in ("GET", "HEAD"):
-        if route_name(request) in CACHED_READS:
-            return await cached_read(request, handler)
-        return await handler(request)
-    with request.app[STORE].atomic():
-        return await handler(request)
+    try:
+        backend.settle()
+        if request.method in ("GET", "HEAD"):
+            if route_name(request) in CACHED_READS:
+                return await cached_read(request, handler)
+            return await handler(request)
+        with request.app[STORE].atomic():
+            return await handler(request)
+    finally:
+        request[CONTEXT]["lifecycle"] = backend.transitions() or None  # what it carried out, for its journal entry

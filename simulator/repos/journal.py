@@ -55,7 +55,7 @@ class JournalRepo:
             sql += f" limit {int(limit)}"
         rows = list(select(self.db, sql, args))
         for row in rows:
-            for key in ("request", "response"):
+            for key in ("request", "response", "lifecycle"):
                 if row.get(key):
                     row[key] = json.loads(row[key])
         return rows
