@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 
 import jsonschema
@@ -62,7 +63,7 @@ def assert_4xx_fault(status: int, body, what: str) -> None:
 
 
 async def send_raw(api, method: str, path: str, data: bytes, content_type: str = "application/json"):
-    resp = await api.client.request(method, api.url(path), data=data,
+    resp = await api.client.request(method, api.url(path), data=io.BytesIO(data),
                                     headers={"X-Auth-Token": TOKEN, "Content-Type": content_type})
     text = await resp.text()
     return resp.status, json.loads(text) if text else None
