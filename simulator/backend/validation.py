@@ -444,7 +444,7 @@ _TYPES: dict[str, Callable[[object], bool]] = {
 
 
 def _all(checks: list[Callable[[object], bool]]) -> Callable[[object], bool]:
-    def run(x) -> bool:
+    def run(x: object) -> bool:
         for c in checks:  # noqa: SIM110 (a plain loop: all() over a generator is slower on every request)
             if not c(x):
                 return False
@@ -456,47 +456,47 @@ def _all(checks: list[Callable[[object], bool]]) -> Callable[[object], bool]:
 Check = Callable[[Any], bool]
 
 
-def _type(value, schema: dict) -> Check:
+def _type(value: Any, schema: dict) -> Check:
     tests = [_TYPES[t] for t in (value if isinstance(value, list) else [value])]
     return lambda x: any(t(x) for t in tests)
 
 
-def _required(value, schema: dict) -> Check:
+def _required(value: Any, schema: dict) -> Check:
     names = tuple(value)
     return lambda x: not isinstance(x, dict) or all(n in x for n in names)
 
 
-def _properties(value, schema: dict) -> Check:
+def _properties(value: Any, schema: dict) -> Check:
     subs = [(name, _compile(sub)) for name, sub in value.items()]
     return lambda x: not isinstance(x, dict) or all(f(x[name]) for name, f in subs if name in x)
 
 
-def _items(value, schema: dict) -> Check:
+def _items(value: Any, schema: dict) -> Check:
     if not isinstance(value, dict):
         raise _Unsupported("items")
     sub = _compile(value)
     return lambda x: not isinstance(x, list) or all(sub(item) for item in x)
 
 
-def _pattern(value, schema: dict) -> Check:
+def _pattern(value: Any, schema: dict) -> Check:
     search = re.compile(value).search
     return lambda x: not isinstance(x, str) or bool(search(x))
 
 
-def _minimum(value, schema: dict) -> Check:
+def _minimum(value: Any, schema: dict) -> Check:
     if schema.get("exclusiveMinimum"):
         raise _Unsupported("exclusiveMinimum")
     return lambda x: not _TYPES["number"](x) or not x < value
 
 
-def _additional(value, schema: dict) -> Check:
+def _additional(value: Any, schema: dict) -> Check:
     if value is not False or not set(schema) <= {"type", "properties", "additionalProperties", "required"}:
         raise _Unsupported("additionalProperties")
     known = frozenset(schema.get("properties", {}))
     return lambda x: not isinstance(x, dict) or all(k in known for k in x)
 
 
-def _one_of(value, schema: dict) -> Check:
+def _one_of(value: Any, schema: dict) -> Check:
     subs = [_compile(sub) for sub in value]
     return lambda x: sum(1 for f in subs if f(x)) == 1
 
@@ -561,7 +561,7 @@ def _describe(error: jsonschema.ValidationError) -> str:
     return text
 
 
-def validate(schema_name: str, body) -> None:
+def validate(schema_name: str, body: Any) -> None:
     """Raise 400 badRequest 'Validation error: ...' when body does not fit the named schema."""
     fast = _FAST[schema_name]
     if fast is not None and fast(body):

@@ -19,7 +19,8 @@ from replay.replay_helpers import (
 )
 
 from simulator import SimulatorConfig
-from simulator.replay.proxy import PROXY, create_proxy_app
+from simulator.keys import PROXY
+from simulator.replay.proxy import create_proxy_app
 from simulator.testing import SimulatorServer
 
 #: Every region's endpoint the catalog lists: the configured one (DFW) at /v1.0, the others at their prefix.
