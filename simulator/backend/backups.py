@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from simulator.backend.chains import EMPTY, composed, diff
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.reference import catalog, regions

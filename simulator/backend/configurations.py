@@ -4,7 +4,7 @@ instance (RESTART_REQUIRED when a value needs a restart)."""
 
 from __future__ import annotations
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity, not_found
 from simulator.reference import catalog

@@ -3,7 +3,7 @@ where, and the copy the target region then holds (NEW, BUILDING, COMPLETED on th
 
 from __future__ import annotations
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, OverLimit
 from simulator.reference import regions

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.errors import BadRequest, ItemNotFound
 
 #: Trove's name rule, with a plain space where Trove wrote \s (which in Python 3 also matches tabs, line

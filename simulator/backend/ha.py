@@ -8,7 +8,7 @@ import ipaddress
 import json
 
 from simulator.backend.replication import check_flavor
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
 from simulator.reference import catalog

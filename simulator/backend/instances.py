@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 from simulator.backend.restore import RestorePlanner
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.hashing import hash_password

@@ -4,7 +4,7 @@ Databases `upgrade` action, which builds an upgraded replica), `save_logs`, and 
 from __future__ import annotations
 
 from simulator.backend.replication import VERIFY_UPGRADE
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.reference import catalog

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, Forbidden, ItemNotFound, Unauthorized, UnprocessableEntity, not_found
 from simulator.reference import catalog

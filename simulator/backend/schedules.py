@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, SimulatorError, not_found
 

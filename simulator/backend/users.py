@@ -6,7 +6,7 @@ import ipaddress
 import re
 from urllib.parse import unquote
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.hashing import hash_password
 
