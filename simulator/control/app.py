@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator import dashboard
-from simulator.control import accounts, clock, demo, journal, reset, snapshots, status
+from simulator.control import accounts, clock, demo, health, journal, reset, snapshots, status
 from simulator.control import limits as limits_control
 from simulator.control.access import access_middleware
 from simulator.control.common import SIMULATOR
@@ -37,5 +37,6 @@ def create_control_app(simulator: web.Application) -> web.Application:
     control = web.Application(middlewares=[access_middleware])
     control[SIMULATOR] = simulator
     control.router.add_routes(control_routes())
+    health.register(control)  # open to every caller: the access rule lets it through
     dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule
     return control

@@ -9,7 +9,7 @@ import traceback
 from aiohttp import web
 
 from simulator.errors import BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError, error_for_status
-from simulator.http import CONTROL_PREFIX, JsonAnswer, base_url, fault_response, route_name
+from simulator.http import CONTROL_PREFIX, HEALTH_PATH, JsonAnswer, base_url, fault_response, route_name
 from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
 from simulator.pipeline.body import NO_BODY, RequestBody
 from simulator.reference.regions import api_path_start
@@ -35,6 +35,12 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
     ctx = request[CONTEXT] = {"rule": None, "action": None, "note": None, "too_large": False}
     journal = request.app[JOURNAL]
     defer = is_api_read(request)
+    if request.path == HEALTH_PATH:  # probes are neither journalled nor recorded
+        ctx["body"] = NO_BODY
+        try:
+            return await handler(request)
+        finally:
+            request.app[STORE].rollback()
     if not defer:
         journal.flush()  # a write or a control call sees (and follows) every earlier entry
     body = NO_BODY
