@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator import dashboard
-from simulator.control import accounts, clock, demo, health, journal, reset, snapshots, status
+from simulator.control import accounts, clock, demo, health, journal, reset, snapshots, state, status
 from simulator.control import limits as limits_control
 from simulator.control.access import access_middleware
 from simulator.control.common import SIMULATOR
@@ -25,6 +25,7 @@ def control_routes() -> list[web.RouteDef]:
         *journal.ROUTES,
         *status.ROUTES,
         *snapshots.ROUTES,
+        *state.ROUTES,
         *demo.ROUTES,
         *faults_control.ROUTES,
         *replay_control.ROUTES,

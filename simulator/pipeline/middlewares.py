@@ -16,6 +16,8 @@ from simulator.reference.regions import api_path_start
 from simulator.routes import CACHED_READS
 
 log = logging.getLogger("cdbsim")
+#: Control paths whose answers the journal does not keep.
+UNKEPT_ANSWERS = (CONTROL_PREFIX + "/journal", CONTROL_PREFIX + "/state")
 
 
 def context(request: web.Request) -> dict:
@@ -60,8 +62,8 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             answer = bytes(answer)
         elif answer is not None and not isinstance(answer, bytes):
             answer = None
-        if request.path.startswith(CONTROL_PREFIX + "/journal"):  # a read of the journal holds the journal
-            answer = None  # (keeping it would double it)
+        if request.path.startswith(UNKEPT_ANSWERS):  # a read of the journal holds the journal, a state document
+            answer = None  # the whole state (keeping them would double them)
         exchange = {
             "account_id": request.match_info.get("account_id"),
             "time": request.app[CLOCK].api_now(),
