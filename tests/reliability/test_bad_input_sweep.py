@@ -352,6 +352,8 @@ def control_calls(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("sim_take_snapshot", "POST", "/_sim/snapshots", {"name": "s1", "account_id": ACCOUNT}),
         ("sim_seed_demo", "POST", "/_sim/demo", {"seed": 1, "accounts": 1, "instances": 0, "chains": 0, "weeks": 1}),
         ("sim_load_scenario", "POST", "/_sim/scenarios", {"name": "flaky_reads", "account_id": ACCOUNT}),
+        ("sim_load_state", "PUT", "/_sim/state", {"format": "cdbsim-state", "version": 1, "account_id": ACCOUNT,
+                                                  "written_by": "cdbsim", "tables": {}}),
     ]
 
 
