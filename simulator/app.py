@@ -6,6 +6,7 @@ from aiohttp import web
 
 from simulator.backend import Backend
 from simulator.backend.cache import ModelCache
+from simulator.backend.state_files import load_state_file
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.control import create_control_app
@@ -54,6 +55,8 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     backend.bootstrap()
     if config.demo:
         seed_if_missing(backend, DemoSpec(seed=config.seed))
+    if config.state_file:
+        load_state_file(backend.sandbox, config.state_file)
     backend.transitions()  # the seed's and the demo's are no request's: the journal starts with the first request
     setup_routes(app, config.region)
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before

@@ -7,7 +7,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from simulator.backend.chains import EMPTY, composed, diff
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.reference import catalog, regions

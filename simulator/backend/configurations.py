@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity, not_found
 from simulator.reference import catalog

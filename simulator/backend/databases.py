@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.errors import BadRequest, ItemNotFound
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from simulator.backend.replication import check_flavor
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
 from simulator.reference import catalog

@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
 from simulator.backend.maintenance import upgrade_target
 from simulator.backend.replication import check_flavor
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity
 from simulator.reference import catalog

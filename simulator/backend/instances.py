@@ -9,7 +9,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from simulator.backend.restore import RestorePlanner
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.hashing import hash_password

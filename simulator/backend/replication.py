@@ -8,7 +8,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, Forbidden, ItemNotFound, Unauthorized, UnprocessableEntity, not_found
 from simulator.reference import catalog

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from simulator.backend.chains import EMPTY, held, links
-from simulator.backend.validation import UUID_PATTERN
+from simulator.backend.schemas import UUID_PATTERN
 from simulator.config import Durations
 from simulator.errors import BadRequest, Conflict, not_found
 from simulator.reference import catalog

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from typing import TYPE_CHECKING, Any
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, SimulatorError, not_found
 

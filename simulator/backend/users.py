@@ -7,7 +7,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.hashing import hash_password
 

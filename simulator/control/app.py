@@ -8,7 +8,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator import dashboard
-from simulator.control import accounts, clock, demo, journal, reset, snapshots, status
+from simulator.control import accounts, clock, demo, health, journal, reset, snapshots, state, status
 from simulator.control import limits as limits_control
 from simulator.control.access import access_middleware
 from simulator.control.snapshots import Snapshots
@@ -26,6 +26,7 @@ def control_routes() -> list[web.RouteDef]:
         *journal.ROUTES,
         *status.ROUTES,
         *snapshots.ROUTES,
+        *state.ROUTES,
         *demo.ROUTES,
         *faults_control.ROUTES,
         *replay_control.ROUTES,
@@ -39,5 +40,6 @@ def create_control_app(simulator: web.Application) -> web.Application:
     control[SIMULATOR] = simulator
     simulator[SNAPSHOTS] = Snapshots()
     control.router.add_routes(control_routes())
+    health.register(control)  # open to every caller: the access rule lets it through
     dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule
     return control

@@ -196,8 +196,7 @@ class ServeProcess:
         """SIGKILL: no clean-up of any kind runs."""
         self.proc.kill()
         self.proc.wait(30)
-        for thread in self._threads:
-            thread.join(10)
+        self._close()
 
     def stop(self) -> None:
         """SIGINT, as a person at the terminal stops it (the server shuts down cleanly)."""
@@ -210,8 +209,15 @@ class ServeProcess:
             except Exception:
                 self.proc.kill()
                 self.proc.wait(30)
+        self._close()
+
+    def _close(self) -> None:
+        """The readers have seen the end of both pipes; the pipes are closed."""
         for thread in self._threads:
             thread.join(10)
+        for stream in (self.proc.stdout, self.proc.stderr):
+            if stream:
+                stream.close()
 
     @property
     def output(self) -> str:

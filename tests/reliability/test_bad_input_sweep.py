@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 
 import jsonschema
@@ -62,7 +63,7 @@ def assert_4xx_fault(status: int, body, what: str) -> None:
 
 
 async def send_raw(api, method: str, path: str, data: bytes, content_type: str = "application/json"):
-    resp = await api.client.request(method, api.url(path), data=data,
+    resp = await api.client.request(method, api.url(path), data=io.BytesIO(data),
                                     headers={"X-Auth-Token": TOKEN, "Content-Type": content_type})
     text = await resp.text()
     return resp.status, json.loads(text) if text else None
@@ -351,6 +352,8 @@ def control_calls(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("sim_take_snapshot", "POST", "/_sim/snapshots", {"name": "s1", "account_id": ACCOUNT}),
         ("sim_seed_demo", "POST", "/_sim/demo", {"seed": 1, "accounts": 1, "instances": 0, "chains": 0, "weeks": 1}),
         ("sim_load_scenario", "POST", "/_sim/scenarios", {"name": "flaky_reads", "account_id": ACCOUNT}),
+        ("sim_load_state", "PUT", "/_sim/state", {"format": "cdbsim-state", "version": 1, "account_id": ACCOUNT,
+                                                  "written_by": "cdbsim", "tables": {}}),
     ]
 
 

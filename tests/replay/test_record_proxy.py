@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import Future
 
 import pytest
+from pathlib import Path
 import requests
 from aiohttp import web
 from replay.replay_helpers import (
@@ -93,7 +94,7 @@ def test_record_proxy_rewrites_the_catalog_but_records_the_upstream_answer(proxi
 
 def test_record_proxy_file_holds_no_secret(proxied_session):
     out, answers, tokens, _, _, _ = proxied_session
-    text = open(out, encoding="utf-8").read()
+    text = Path(out).read_text(encoding="utf-8")
     root_password = next(a[1] for a in answers if isinstance(a, list) and a[:1] == ["root"])
     for secret in (*tokens, PASSWORD, root_password):
         assert secret not in text

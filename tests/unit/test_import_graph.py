@@ -107,7 +107,7 @@ def test_no_module_is_imported_by_name():
 #: of HTTP; views render models; the web layer (pipeline, handlers, control plane, faults, replay, dashboard) turns
 #: HTTP into backend calls; the app wires it; the process's face (serve, testing, the plugin) runs it.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "clock", "ids", "hashing", "config", "shipped", "reference"),
+    ("errors", "clock", "ids", "hashing", "config", "shipped", "reference", "version"),
     ("repos",),
     ("backend", "demo"),
     ("views",),
