@@ -40,8 +40,6 @@ ACTION_TASKS = {
     "convert_to_ha": CONVERT_TO_HA,
     "upgrade": VERIFY_UPGRADE,
 }
-#: The task an accepted instance update starts (PATCH/PUT /instances/{id}, by field); a rename starts none.
-UPDATE_TASKS = {"datastore_version": UPGRADE, "replica_of": DETACH, "slave_of": DETACH}
 
 # backups -----------------------------------------------------------------------------------------------------------
 NEW, BUILDING, COMPLETED, FAILED = "NEW", "BUILDING", "COMPLETED", "FAILED"
