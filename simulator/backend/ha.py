@@ -77,7 +77,7 @@ class Ha:
         if with_nodes:
             busy = self.backend.instances.running_backups({n["id"] for n in nodes})
             models = [self.backend.instances.view_model(n, busy) for n in nodes]
-            self.backend.replication.annotate(models)
+            self.backend.instances.annotate_replicas(models)
             model["replica_source"] = [m for m in models if not m["replica_of"]]
             model["replicas"] = [m for m in models if m["replica_of"]]
         return model

@@ -44,7 +44,7 @@ class Instances:
         if row is None:
             raise not_found(instance_id)
         model = self.view_model(row)
-        self.backend.replication.annotate([model])
+        self.annotate_replicas([model])
         return model
 
     def page(
@@ -63,9 +63,23 @@ class Instances:
         rows = rows[:limit]
         busy = self.running_backups({r["id"] for r in rows})
         items = [self.view_model(r, busy, detail=False) for r in rows]
-        self.backend.replication.annotate(items)
+        self.annotate_replicas(items)
         items.sort(key=lambda r: (r["created_at"], r["seq"]), reverse=True)
         return items, next_marker
+
+    def annotate_replicas(self, items: list[dict]) -> None:
+        """Add `replicas` (id and name of each) to the models of sources, for their views."""
+        found = self.backend.store.replication.replica_names([m["id"] for m in items if not m.get("replica_of")])
+        for model in items:
+            if model["id"] in found:
+                model["replicas"] = found[model["id"]]
+
+    def replicas(self, account_id: str, instance_id: str) -> list[dict]:
+        """GET /instances/{id}/replicas: the instance must exist (404); its replicas as list items."""
+        source = self.must_get_row(account_id, instance_id)
+        rows = self.backend.store.replication.replicas(source["id"])
+        busy = self.running_backups({r["id"] for r in rows})
+        return [self.view_model(r, busy, detail=False) for r in rows]
 
     def running_backups(self, instance_ids: set[str]) -> set[str]:
         """Which of these instances have a backup running (answered by the backups module)."""
@@ -136,7 +150,8 @@ class Instances:
         them), then write the instance in BUILD (200). A replica's create has rules of its own."""
         spec = body.get("instance") if isinstance(body, dict) else None
         if isinstance(spec, dict) and (spec.get("replica_of") is not None or spec.get("slave_of") is not None):
-            return self.backend.replication.create(account_id, body)
+            replica = self.backend.replication.create(account_id, body)
+            return {**self.view_model(replica, detail=False), "used": self.used_gb(replica, 0)}
         validate("instance_create", body)
         spec = body["instance"]
         backup_ref = (spec.get("restorePoint") or {}).get("backupRef")
