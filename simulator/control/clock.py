@@ -18,7 +18,7 @@ def clock_view(app: web.Application) -> dict:
 
 def advance_clock(app: web.Application, seconds) -> dict:
     """Move a manual clock forward and carry out every lifecycle step that fell due."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:  # NaN too
         raise BadRequest("'seconds' must be a number >= 0.")
     try:
         app[CLOCK].advance(seconds)

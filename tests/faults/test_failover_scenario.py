@@ -51,7 +51,7 @@ async def test_ha_failover_gives_a_new_source_and_a_rebuilt_node_and_the_journal
     _, healed, _ = await api.get(f"/ha/{ha_id}")
     assert healed["ha_instance"]["state"] == "ACTIVE"
     assert [n["id"] for n in healed["ha_instance"]["replicas"]] == [rebuilt["id"]]
-    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404, f"Resource {old_source} cannot be found.")
 
     shows = await journal(api, "show_ha_instance")
     states = [(e["rule"], e["response"]["body"]["ha_instance"]["state"]) for e in shows]
