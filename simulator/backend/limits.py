@@ -7,9 +7,13 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from simulator.backend.cache import ModelCache
 from simulator.errors import ItemNotFound, rate_limited
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 WINDOW = 60.0
 
@@ -80,7 +84,7 @@ def _iso(epoch: float) -> str:
 class Limits:
     """Counts requests per account and limit in one-minute windows of the simulator's clock."""
 
-    def __init__(self, backend, rates: tuple[RateLimit, ...] = ()) -> None:
+    def __init__(self, backend: Backend, rates: tuple[RateLimit, ...] = ()) -> None:
         self.backend = backend
         self.repo = backend.store.journal
         #: The limits enforced (routes.RATE_LIMITS when the API serves; none for a backend without routes).
@@ -125,7 +129,7 @@ class Limits:
             counter = counters.get(limit.key)
             used = counter["count"] if counter and now - counter["window_start"] < WINDOW else 0
             remaining = max(0, limit.value - used)
-            next_available = now if remaining else counter["window_start"] + WINDOW
+            next_available = counter["window_start"] + WINDOW if counter and not remaining else now
             out.append(
                 {
                     "verb": limit.verb,

@@ -8,12 +8,13 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator import dashboard
-from simulator.control import accounts, clock, demo, journal, reset, snapshots, status
+from simulator.control import accounts, clock, demo, health, journal, reset, snapshots, state, status
 from simulator.control import limits as limits_control
 from simulator.control.access import access_middleware
-from simulator.control.common import SIMULATOR
+from simulator.control.snapshots import Snapshots
 from simulator.faults import control as faults_control
 from simulator.http import Operation
+from simulator.keys import SIMULATOR, SNAPSHOTS
 from simulator.replay import control as replay_control
 
 
@@ -27,6 +28,8 @@ def control_operations() -> list[Operation]:
         *journal.OPERATIONS,
         *status.OPERATIONS,
         *snapshots.OPERATIONS,
+        *state.OPERATIONS,
+        *health.OPERATIONS,
         *demo.OPERATIONS,
         *faults_control.OPERATIONS,
         *replay_control.OPERATIONS,
@@ -38,6 +41,8 @@ def create_control_app(simulator: web.Application) -> web.Application:
     """The control sub-app of simulator (whose keys its handlers read through request.config_dict)."""
     control = web.Application(middlewares=[access_middleware])
     control[SIMULATOR] = simulator
+    simulator[SNAPSHOTS] = Snapshots()
     control.router.add_routes([op.route() for op in control_operations()])
+    health.register(control)  # uptime counts from here; the access rule lets /health through for every caller
     dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule
     return control

@@ -83,8 +83,38 @@ REQUESTS: dict[str, dict] = {
     },
 }
 
+#: The state document GET /_sim/state answers and PUT /_sim/state loads.
+STATE_DOCUMENT = {
+    "type": "object",
+    "properties": {
+        "format": {"const": "cdbsim-state"},
+        "version": {"const": 1},
+        "account_id": {"type": ["string", "null"]},
+        "written_by": {"type": "string"},
+        "tables": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "object"}}},
+    },
+    "required": ["format", "version", "tables"],
+    "additionalProperties": False,
+}
+REQUESTS["sim_state"] = STATE_DOCUMENT
+
 #: Answers the control plane shares (response components).
 RESPONSES: dict[str, dict] = {
+    "StateDocument": STATE_DOCUMENT,
+    "Health": {
+        "type": "object",
+        "properties": {
+            "status": {"const": "ok"},
+            "version": {"type": "string"},
+            "uptime_seconds": {"type": "number"},
+            "state": {
+                "type": "object",
+                "properties": {"path": {"type": "string"}, "ok": {"const": True}},
+                "required": ["path", "ok"],
+            },
+        },
+        "required": ["status", "version", "uptime_seconds", "state"],
+    },
     "Clock": {
         "type": "object",
         "properties": {

@@ -17,7 +17,7 @@ from simulator.control.schemas import SNAPSHOT, keyed
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.handlers.common import ok
 from simulator.http import Operation
-from simulator.keys import BACKEND, CLOCK, FEATURES
+from simulator.keys import BACKEND, CLOCK, SNAPSHOTS
 
 
 @dataclass
@@ -38,7 +38,7 @@ class Snapshots:
 
 
 def snapshots_of(app: web.Application) -> Snapshots:
-    return app[FEATURES].setdefault("snapshots", Snapshots())
+    return app[SNAPSHOTS]
 
 
 def snapshot_view(snap: dict) -> dict:

@@ -42,6 +42,7 @@ QUERY_PARAMETERS: dict[str, dict] = {
     "datastore": {"schema": {"type": "string"}},
     "instance_id": {"schema": {"type": "string"}},
     "account_id": {"schema": {"type": "string"}},
+    "account": {"schema": {"type": "string"}},
     "since": {"schema": {"type": "integer"}},
     "route": {"schema": {"type": "string"}},
     "status": {"schema": {"type": "integer"}},
