@@ -8,10 +8,16 @@ import re
 import pytest
 from aiohttp import web
 
+from simulator import SimulatorConfig
 from simulator.app import describe_api
+from simulator.backend import Backend
 from simulator.backend.limits import DOCUMENTED, rate_limits
+from simulator.backend.schemas import SCHEMAS
+from simulator.clock import Clock
 from simulator.handlers.openapi import ApiDescription
 from simulator.http import Operation
+from simulator.ids import Ids
+from simulator.repos.store import Store
 from simulator.routes import API, CACHED_READS, OPERATIONS, RATE_LIMITS, ROUTES
 
 
@@ -74,3 +80,20 @@ def test_a_row_naming_a_missing_request_schema_is_refused():
     with pytest.raises(KeyError) as info:
         _ = ApiDescription(api=(row,), control=(), requests={}, responses={}).document
     assert info.value.args[0] == "x: no request schema named nowhere"
+
+
+def test_the_documented_action_bodies_are_the_actions_the_backend_dispatches():
+    """req_instance_action and req_ha_action (backend/schemas/) list each action the backend's action tables know,
+    each with the schema the backend validates it against."""
+    store = Store.open(":memory:")
+    backend = Backend(store, Clock("manual"), Ids(1), SimulatorConfig())
+    schemas = describe_api().document["components"]["schemas"]
+    tables = {"req_instance_action": {name: schema for name, (schema, _) in backend.instances.actions.items()},
+              "req_ha_action": {name: action.schema for name, action in backend.ha_actions.actions.items()}}
+    for component, table in tables.items():
+        shown = {body["required"][0]: body["properties"] for body in schemas[component]["oneOf"]}
+        assert set(shown) == set(table), component
+        for name, schema in table.items():
+            if schema is not None:
+                assert shown[name] == {name: SCHEMAS[schema]["properties"][name]}, (component, name)
+    store.close()
