@@ -12,14 +12,14 @@ from reliability.hostile import HEADER_NAMES, HEADER_VALUES, RawClient, hostile_
 from support import ACCOUNT, TOKEN, assert_fault
 from yarl import URL
 
+from simulator.app import describe_api
 from simulator.backend.identity import BAD_TOKEN
 from simulator.errors import FAULT_NAMES
-from simulator.handlers.openapi import load_document
 from simulator.keys import CONFIG, JOURNAL
 from simulator.pipeline.body import NOT_JSON
 
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
-DOCUMENT = load_document()
+DOCUMENT = describe_api().document
 MALFORMED = [b'{"instance": ', b"\xff\xfe\x00{", b"[" * 50000, b'{"a": 1}}', b"{'single': 'quotes'}", b"\x00",
              b'{"a": tru}']
 WRONG_TYPES = [None, True, 0, -1, 2.5, "", "text", [], [1], {}, {"k": "v"}]
