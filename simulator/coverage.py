@@ -5,7 +5,7 @@ important, what it never did (pytest --cdbsim-coverage)."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from simulator.faults.scenario import shipped_scenarios
 from simulator.http import is_control_path
@@ -40,15 +40,18 @@ class Coverage:
         self.shipped: list[str] = []
         self.tests = 0
 
-    def add_test(self, entries: list[dict], scenarios: Sequence[dict] = ()) -> None:
+    def add_test(
+        self, entries: list[dict], scenarios: Sequence[dict] = (), transitions: Iterable[dict] | None = None
+    ) -> None:
         """One test's journal entries (in order) and the fault scenarios it had loaded (as the engine lists them).
 
         The lifecycle transitions are those the model carried out, which each entry holds (its request's, a control
-        call's too: reference/lifecycle.labels names them); operations and errors are the API's answers."""
+        call's too: reference/lifecycle.labels names them), unless transitions gives them; operations and errors
+        are the API's answers."""
         self.tests += 1
+        for item in transitions if transitions is not None else (i for e in entries for i in e.get("lifecycle") or ()):
+            self.lifecycle.update(labels(item))
         for e in entries:
-            for item in e.get("lifecycle") or ():
-                self.lifecycle.update(labels(item))
             route = e.get("route")
             if not route or route.startswith("sim_") or is_control_path(e.get("path") or ""):
                 continue

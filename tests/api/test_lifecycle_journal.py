@@ -68,3 +68,20 @@ def test_lifecycle_labels_name_a_restores_and_a_replicas_build():
     assert labels(replica) == ["replica BUILD -> ACTIVE", "instance BUILD -> ACTIVE"]
     assert labels({"kind": "ha", "before": "DELETING", "after": None}) == ["ha DELETING -> deleted"]
     assert labels({"kind": "instance", "before": None, "after": "BUILD"}) == []
+
+
+async def test_lifecycle_the_dashboards_coverage_counts_the_accounts_own_transitions(api):
+    from simulator.dashboard.journal_view import coverage
+
+    status, body, _ = await api.post("/_sim/accounts", {"account_id": "other", "token": "other-token"})
+    assert status == 201, body
+    other = api.as_account("other", "other-token")
+    status, body, _ = await other.post("/instances", {"instance": {"name": "b", "flavorRef": 1,
+                                                                   "volume": {"size": 1}}})
+    assert status == 200, body
+    api.clock.advance(600)
+    await api.get("/flavors")  # this account's request carries out the other's build
+    mine = coverage(api.app, ACCOUNT, [])["lifecycle"]["exercised"]
+    theirs = coverage(api.app, "other", [])["lifecycle"]["exercised"]
+    assert "instance BUILD -> ACTIVE" not in mine
+    assert theirs["instance BUILD -> ACTIVE"] == 1
