@@ -90,6 +90,12 @@ def test_api_coverage_page_names_every_operation():
     assert not missing, f"operations missing from docs/api-coverage.md: {missing}"
 
 
+def test_scenarios_page_names_every_shipped_scenario():
+    shipped = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
+    missing = [name for name in shipped if f"`{name}`" not in PAGES["docs/scenarios.md"]]
+    assert not missing, f"shipped scenarios docs/scenarios.md does not name: {missing}"
+
+
 def test_readme_opens_with_its_title_and_the_two_setup_commands():
     lines = README.splitlines()
     assert lines[0] == "# cdbsim"
