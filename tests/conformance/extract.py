@@ -108,7 +108,7 @@ def parse_block(block: list[str]) -> dict:
         assert m is not None
         out["status"] = int(m.group(1))
         rest.pop(0)
-    while rest and HEADER_LINE.match(rest[0].strip()):
+    while rest and (not rest[0].strip() or HEADER_LINE.match(rest[0].strip())):
         rest.pop(0)
     second = next((i for i, ln in enumerate(rest) if REQUEST_LINE.match(ln.strip())), None)
     if second is not None:  # one page pastes a second request into the block: the first is the example
@@ -147,10 +147,19 @@ def parse_page(path: Path) -> dict:
         if not heading:
             continue
         name, kind = example_key(heading[-1])
+        part = parse_block(block)
+        earlier = examples.get(name, {}).get(kind)
+        if earlier and earlier.get("body") is None and "status" not in part and "method" not in part:
+            earlier.update({k: v for k, v in part.items() if k != "body" or v is not None})
+            continue  # a page that splits one example's headers and body into two blocks
+        base, n = name, 1
+        while name in examples and kind in examples[name] and "response" in examples[name]:
+            n += 1  # a page that repeats an example's title: the second is another example
+            name = f"{base} ({n})"
         if name not in examples:
             examples[name] = {"title": name}
             order.append(name)
-        examples[name][kind] = parse_block(block)
+        examples[name][kind] = part
     return {
         "page": path.name,
         "title": title,
