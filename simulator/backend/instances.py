@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 
+from simulator.backend.maintenance import available_upgrades
 from simulator.backend.restore import RestorePlanner
 from simulator.backend.validation import validate
 from simulator.clock import api_time
@@ -36,6 +38,13 @@ MAINTENANCE_ACTIONS = ("upgrade", "save_logs", "convert_to_ha")
 REPLICATION_ACTIONS = ("promote_to_replica_source", "eject_replica_source")
 UNSUPPORTED_ACTIONS = ("reset_status",)
 PAGE_SIZE = 20
+
+
+def servicenet_address(instance_id: str) -> str:
+    """The instance's private (ServiceNet) IPv4 address, as replication views show it in `ip`: one 10.x.y.z per
+    instance id, the same on every read."""
+    b = hashlib.sha256(instance_id.encode()).digest()
+    return f"10.{b[0]}.{b[1]}.{b[2] % 254 + 1}"
 
 
 class Instances:
@@ -95,8 +104,11 @@ class Instances:
             running = busy if busy is not None else self.running_backups({row["id"]})
             if row["id"] in running:
                 item["status"] = "BACKUP"
+        item["ip"] = [servicenet_address(row["id"])]
         if detail:
             item["used"] = self.used_gb(row)
+            item["schedule_enabled"] = self.backend.schedules.has_schedule(row["id"])
+            item["available_upgrades"] = available_upgrades(item)
         if row.get("configuration_id"):
             item["configuration_name"] = self.backend.configurations.names({row["configuration_id"]}).get(
                 row["configuration_id"]
@@ -200,7 +212,7 @@ class Instances:
                 self.repo.insert(row)
                 self.backend.databases.insert(instance_id, databases)
                 self.backend.users.insert(instance_id, users)
-        model = self.view_model(row, detail=False)
+        model = self.view_model(row)
         # What it holds was just written (a restore's arrives when the build ends): no need to ask the database.
         model["used"] = self.used_gb(row, 0 if plan else len(databases))
         return model

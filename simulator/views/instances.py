@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from simulator.reference.catalog import get_flavor
 from simulator.views.catalog import instance_flavor
 from simulator.views.common import links
 
@@ -24,12 +25,16 @@ def replication(base: str, m: dict) -> dict:
         ]
     if m.get("ha_id"):
         extra["ha_id"] = m["ha_id"]
+    elif m.get("replica_of") or m.get("replicas"):
+        extra["ip"] = m["ip"]  # a replication set's members show their private addresses (the docs' examples)
     return extra
 
 
 def instance(base: str, m: dict) -> dict:
-    """The detail view (create, restore and show): the seed page's shape, and the configuration group when one is
-    attached."""
+    """The detail view (create, restore, show, an HA group's nodes, the upgrade action's replica): the seed page's
+    shape, the configuration group when one is attached, and what later examples add: the flavor's name and RAM,
+    whether a backup schedule is set (`schedule`) and the upgrade paths (`available_upgrades`)."""
+    flavor = get_flavor(m["flavor_id"])
     volume = {"size": m["volume_size"]}
     if m["status"] not in NO_USED_STATUSES:
         volume["used"] = m["used"]
@@ -49,11 +54,13 @@ def instance(base: str, m: dict) -> dict:
         **replication(base, m),
         "created": m["created"],
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
-        "flavor": instance_flavor(base, m["account_id"], m["flavor_id"]),
+        "available_upgrades": m["available_upgrades"],
+        "flavor": {**instance_flavor(base, m["account_id"], m["flavor_id"]), "name": flavor.name, "ram": flavor.ram},
         "hostname": m["hostname"],
         "id": m["id"],
         "links": links(base, m["account_id"], "instances", m["id"]),
         "name": m["name"],
+        "schedule": {"enabled": m["schedule_enabled"]},
         "status": m["status"],
         "updated": m["updated"],
         "volume": volume,

@@ -23,7 +23,11 @@ async def test_create_instance_answers_200_with_the_seed_shape_in_build(api):
     status, answer, _ = await api.post("/instances", body())
     assert status == 200
     inst = answer["instance"]
-    assert set(inst) == SEED_KEYS
+    # The seed's keys, and what the reference's later examples add (the upgrade page's instance).
+    assert set(inst) == SEED_KEYS | {"schedule", "available_upgrades"}
+    assert (inst["schedule"], inst["available_upgrades"]) == ({"enabled": False},
+                                                              {"current_version": "UNKNOWN", "upgrades": []})
+    assert (inst["flavor"]["name"], inst["flavor"]["ram"]) == ("1GB Instance", 1024)
     assert inst["status"] == "BUILD"
     assert inst["flavor"]["id"] == "2"
     assert inst["datastore"] == {"type": "mysql", "version": "8.0"}

@@ -74,7 +74,12 @@ async def test_seed_restore_request_byte_for_byte_answers_200_with_the_seed_shap
     answer = await resp.json()
     same_shape(SEED_RESPONSE, answer)
     inst = answer["instance"]
-    assert set(inst) == set(SEED_RESPONSE["instance"])
+    # The seed's keys, and what the reference's later examples add to an instance view (the upgrade page's).
+    assert set(inst) == set(SEED_RESPONSE["instance"]) | {"schedule", "available_upgrades"}
+    assert inst["schedule"] == {"enabled": False}
+    assert inst["available_upgrades"] == {"current_version": "UNKNOWN", "upgrades": [
+        {"datastore_type": "mysql", "datastore_version": "5.7"},
+        {"datastore_type": "mariadb", "datastore_version": "10.4enc"}]}
     assert inst["status"] == "BUILD" and inst["name"] == "json_restore"
     assert inst["datastore"] == {"type": "mysql", "version": "5.6"}
     assert inst["flavor"]["id"] == "1" and inst["volume"] == {"size": 2}
@@ -86,7 +91,7 @@ async def test_seed_backup_is_a_completed_mysql_56_full_backup_small_enough(seed
     status, body, _ = await seed_api.get(f"/backups/{SEED_BACKUP}")
     assert status == 200
     b = body["backup"]
-    assert b["status"] == "COMPLETED" and b["type"] == "full" and b["parent_id"] is None
+    assert b["status"] == "COMPLETED" and b["type"] == "InnoBackupEx" and b["parent_id"] is None
     assert b["datastore"]["type"] == "mysql" and b["datastore"]["version"] == "5.6"
     assert 0 < b["size"] <= 2 and b["locationRef"].endswith(f"/z_CLOUDDB_BACKUPS/{SEED_BACKUP}.xbstream.gz")
     source = (await seed_api.get(f"/instances/{b['instance_id']}"))[1]["instance"]
