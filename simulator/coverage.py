@@ -8,11 +8,14 @@ from collections.abc import Sequence
 
 from simulator.faults.scenario import shipped_scenarios
 from simulator.http import is_control_path
+from simulator.reference.catalog import BACKUP_TYPE_NAMES
 from simulator.reference.lifecycle import ACTION_TASKS, HA_ACTION_STATES, LIFECYCLE
 from simulator.routes import ROUTES
 
 #: Instance statuses that end a task: seeing one after a task status is the task's end.
 SETTLED = ("ACTIVE", "ERROR")
+#: A backup's type as the API names it -> the report's word for it (full, incremental).
+KINDS = {name: kind for kind, name in BACKUP_TYPE_NAMES.items()}
 
 
 def api_operations() -> list[str]:
@@ -59,8 +62,9 @@ class _Test:
         backup_id, status = view.get("id"), view.get("status")
         if not isinstance(backup_id, str) or not isinstance(status, str):
             return
-        kind = view.get("type") or ("incremental" if view.get("parent_id") else "full")
-        self.backup_kind[backup_id] = kind if kind in ("full", "incremental") else "full"
+        # The report keeps the model's words: the API's type names (InnoBackupEx, ...) map back to them.
+        kind = KINDS.get(view.get("type")) or ("incremental" if view.get("parent_id") else "full")
+        self.backup_kind[backup_id] = kind
         before = self.backups.get(backup_id)
         self.backups[backup_id] = status
         if before in ("NEW", "BUILDING") and status == "COMPLETED":

@@ -197,7 +197,7 @@ class Instances:
                 self.repo.insert(row)
                 self.backend.databases.insert(instance_id, databases)
                 self.backend.users.insert(instance_id, users)
-        model = self.view_model(row)
+        model = self.view_model(row, detail=False)
         # What it holds was just written (a restore's arrives when the build ends): no need to ask the database.
         model["used"] = self.used_gb(row, 0 if plan else len(databases))
         return model

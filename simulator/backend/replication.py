@@ -86,7 +86,7 @@ class Replication:
         names = [spec["name"]] if count == 1 else [f"{spec['name']}-{n}" for n in range(1, count + 1)]
         rows = [self.add_replica(source, name, flavor, size, group["id"] if group else None) for name in names]
         self.restart_source(source)
-        model = self.backend.instances.view_model(rows[0])
+        model = self.backend.instances.view_model(rows[0], detail=False)
         model["used"] = self.backend.instances.used_gb(rows[0], 0)
         return model
 

@@ -32,9 +32,15 @@ def replication(base: str, m: dict) -> dict:
 
 def instance(base: str, m: dict) -> dict:
     """The detail view (create, restore, show, an HA group's nodes, the upgrade action's replica): the seed page's
-    shape, the configuration group when one is attached, and what later examples add: the flavor's name and RAM,
-    whether a backup schedule is set (`schedule`) and the upgrade paths (`available_upgrades`)."""
-    flavor = get_flavor(m["flavor_id"])
+    shape and the configuration group when one is attached. Show, the nodes and the upgrade's answer (a model with
+    `available_upgrades`) add what the later examples do: the flavor's name and RAM, whether a backup schedule is
+    set (`schedule`) and the upgrade paths; a create's answer keeps the seed's keys, as its examples do."""
+    later: dict = {}
+    flavor: dict = {}
+    if "available_upgrades" in m:
+        later = {"available_upgrades": m["available_upgrades"], "schedule": {"enabled": m["schedule_enabled"]}}
+        known = get_flavor(m["flavor_id"])
+        flavor = {"name": known.name, "ram": known.ram}
     volume = {"size": m["volume_size"]}
     if m["status"] not in NO_USED_STATUSES:
         volume["used"] = m["used"]
@@ -54,13 +60,12 @@ def instance(base: str, m: dict) -> dict:
         **replication(base, m),
         "created": m["created"],
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
-        "available_upgrades": m["available_upgrades"],
-        "flavor": {**instance_flavor(base, m["account_id"], m["flavor_id"]), "name": flavor.name, "ram": flavor.ram},
+        **later,
+        "flavor": {**instance_flavor(base, m["account_id"], m["flavor_id"]), **flavor},
         "hostname": m["hostname"],
         "id": m["id"],
         "links": links(base, m["account_id"], "instances", m["id"]),
         "name": m["name"],
-        "schedule": {"enabled": m["schedule_enabled"]},
         "status": m["status"],
         "updated": m["updated"],
         "volume": volume,
