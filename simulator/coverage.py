@@ -63,7 +63,7 @@ class _Test:
         if not isinstance(backup_id, str) or not isinstance(status, str):
             return
         # The report keeps the model's words: the API's type names (InnoBackupEx, ...) map back to them.
-        kind = KINDS.get(view.get("type")) or ("incremental" if view.get("parent_id") else "full")
+        kind = KINDS.get(str(view.get("type"))) or ("incremental" if view.get("parent_id") else "full")
         self.backup_kind[backup_id] = kind
         before = self.backups.get(backup_id)
         self.backups[backup_id] = status
