@@ -405,7 +405,7 @@ class Run:
 
     def deletes(self) -> None:
         self.doc("Delete schedule for running backup")
-        self.doc("Delete user", extra={"demouser": "demouser"})
+        self.doc("Delete user")
         self.doc("Delete database")
         self.doc("Delete backup", extra={DOC_IDS["backup"][0]: self.made["ha_backup"]})
         self.doc("Delete HA database instance")
