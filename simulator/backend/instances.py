@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from simulator.backend.maintenance import available_upgrades
 from simulator.backend.restore import RestorePlanner
 from simulator.backend.schemas import validate
 from simulator.clock import api_time
@@ -26,6 +28,13 @@ ActionRule = Callable[[dict, Any], ActionAnswer]
 #: Trove's actions the simulator does not model (501).
 UNSUPPORTED_ACTIONS = ("reset_status",)
 PAGE_SIZE = 20
+
+
+def servicenet_address(instance_id: str) -> str:
+    """The instance's private (ServiceNet) IPv4 address, as replication views show it in `ip`: one 10.x.y.z per
+    instance id, the same on every read."""
+    b = hashlib.sha256(instance_id.encode()).digest()
+    return f"10.{b[0]}.{b[1]}.{b[2] % 254 + 1}"
 
 
 class Instances:
@@ -94,8 +103,11 @@ class Instances:
             running = busy if busy is not None else self.running_backups({row["id"]})
             if row["id"] in running:
                 item["status"] = "BACKUP"
+        item["ip"] = [servicenet_address(row["id"])]
         if detail:
             item["used"] = self.used_gb(row)
+            item["schedule_enabled"] = self.backend.schedules.has_schedule(row["id"])
+            item["available_upgrades"] = available_upgrades(item)
         if row.get("configuration_id"):
             item["configuration_name"] = self.backend.configurations.names({row["configuration_id"]}).get(
                 row["configuration_id"]

@@ -53,7 +53,13 @@ class Schedules:
         item["next_run"] = api_time(dt.datetime.fromtimestamp(row["next_run_at"], dt.timezone.utc))
         item["running"] = self.repo.running_of_schedule(row["id"])
         item["copy_to"] = json.loads(row["copy_to"] or "[]")
+        # The retention the schedule keeps: the default when none was asked for (as the service answers it).
+        item["full_backup_retention"] = row["full_backup_retention"] or DEFAULT_RETENTION
         return item
+
+    def has_schedule(self, instance_id: str) -> bool:
+        """Whether the instance has a backup schedule (its view's `schedule.enabled`)."""
+        return self.repo.schedule_for_instance(instance_id) is not None
 
     def retention_for(self, instance_id: str) -> int | None:
         """How many automated full backups the instance's schedule keeps (None: no schedule, keep all)."""

@@ -35,7 +35,10 @@ SCHEMAS: dict[str, dict] = {
             "created": {"type": "string"},
             "day_of_month": {"type": "null"},
             "day_of_week": {"type": "integer"},
-            "full_backup_retention": {"type": ["integer", "null"]},
+            "full_backup_retention": {
+                "type": "integer",
+                "description": "How many automated full backups are kept (2 unless asked otherwise).",
+            },
             "hour": {"type": "integer"},
             "id": {"type": "string"},
             "instance_id": {"type": "string"},

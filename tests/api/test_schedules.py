@@ -4,6 +4,9 @@ from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
 
+#: The API's names for a backup's kind (the model's full and incremental).
+FULL, INCREMENTAL = "InnoBackupEx", "InnoBackupExIncremental"
+
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 DAY = 24 * 3600
 SCHEDULE_KEYS = {"action", "copy_to", "created", "day_of_month", "day_of_week", "full_backup_retention", "hour",
@@ -49,7 +52,7 @@ async def test_create_schedule_answers_202_with_the_schedule(api, inst):
     assert s["instance_id"] == inst and s["source"] == {"id": inst, "type": "instance"}
     assert s["next_run"] == "2014-10-26T14:30:00" and s["last_scheduled"] is None and s["running"] is False
     assert s["created"] == s["updated"] == "2014-10-26T00:00:00"
-    assert s["copy_to"] == ["IAD", "ORD"] and s["full_backup_retention"] is None
+    assert s["copy_to"] == ["IAD", "ORD"] and s["full_backup_retention"] == 2  # the default retention
     assert s["day_of_month"] is None and s["month"] is None
 
 
@@ -123,8 +126,8 @@ async def test_schedule_fires_each_missed_slot_in_order_when_the_clock_jumps(api
     made = await backups(api)
     assert [b["created"] for b in made] == [f"2014-{d}T01:30:00" for d in (
         "10-26", "10-27", "10-28", "10-29", "10-30", "10-31", "11-01", "11-02", "11-03", "11-04")]
-    assert all(b["is_automated"] is True and b["status"] == "COMPLETED" for b in made)
-    assert [b["type"] for b in made] == ["full"] + ["incremental"] * 6 + ["full"] + ["incremental"] * 2
+    assert all(b["is_automated"] == 1 and b["status"] == "COMPLETED" for b in made)
+    assert [b["type"] for b in made] == [FULL] + [INCREMENTAL] * 6 + [FULL] + [INCREMENTAL] * 2
     assert [b["parent_id"] for b in made] == [None, *[b["id"] for b in made[:6]], None, made[7]["id"],
                                               made[8]["id"]]
     shown = (await api.get(f"/schedules/{s['id']}"))[1]["schedule"]
@@ -137,7 +140,7 @@ async def test_schedule_fires_as_the_clock_passes_the_slot(api, inst):
     assert await backups(api) == []
     api.advance(1)
     made = await backups(api)
-    assert len(made) == 1 and made[0]["status"] == "NEW" and made[0]["type"] == "full"
+    assert len(made) == 1 and made[0]["status"] == "NEW" and made[0]["type"] == FULL
     assert (await api.get(f"/instances/{inst}"))[1]["instance"]["status"] == "BACKUP"
     s = (await api.get("/schedules"))[1]["schedules"][0]
     assert s["running"] is True
@@ -149,14 +152,14 @@ async def test_schedule_fires_as_the_clock_passes_the_slot(api, inst):
 async def test_schedule_day_of_week_seven_takes_a_full_backup_every_day(api, inst):
     await create(api, inst, day_of_week=7, full_backup_retention=5)
     api.advance(3 * DAY)
-    assert [(b["type"], b["parent_id"]) for b in await backups(api)] == [("full", None)] * 3
+    assert [(b["type"], b["parent_id"]) for b in await backups(api)] == [(FULL, None)] * 3
 
 
 async def test_schedule_keeps_only_the_retained_full_chains(api, inst):
     await create(api, inst, day_of_week=0, full_backup_retention=2)
     api.advance(21 * DAY)  # fulls on the 26th, 2nd and 9th, then incrementals up to the 15th
     made = await backups(api)
-    fulls = [b for b in made if b["type"] == "full"]
+    fulls = [b for b in made if b["type"] == FULL]
     assert [b["created"] for b in fulls] == ["2014-11-02T01:30:00", "2014-11-09T01:30:00"]
     assert len(made) == 14 and made[0]["created"] == "2014-11-02T01:30:00"
 
@@ -175,7 +178,7 @@ async def test_schedule_skips_a_slot_the_instance_cannot_take(api, inst):
     api.backend.settle()
     assert [b["name"] for b in await backups(api)] == ["manual"]
     api.advance(DAY)
-    assert [b["is_automated"] for b in await backups(api)] == [False, True]
+    assert [b["is_automated"] for b in await backups(api)] == [0, 1]
 
 
 async def test_update_schedule_changes_the_time_and_run_now_takes_a_backup(api, inst):
@@ -188,7 +191,7 @@ async def test_update_schedule_changes_the_time_and_run_now_takes_a_backup(api, 
     assert shown["next_run"] == "2014-10-26T06:19:00"
     assert (await api.put(f"/schedules/{s['id']}", {"schedule": {"run_now": "true"}}))[0] == 202
     made = await backups(api)
-    assert len(made) == 1 and made[0]["is_automated"] is True and made[0]["created"] == "2014-10-26T00:00:00"
+    assert len(made) == 1 and made[0]["is_automated"] == 1 and made[0]["created"] == "2014-10-26T00:00:00"
 
 
 async def test_update_schedule_run_now_while_a_backup_runs_is_unprocessable(api, inst):
