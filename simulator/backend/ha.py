@@ -214,6 +214,7 @@ class Ha:
         changes: dict = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = group["task"]
         if task == "DELETING" and not data.get("fault"):
+            self.backend.schedules.forget_source(group)
             self.repo.delete(group["id"])
             return
         if data.get("fault"):

@@ -15,7 +15,16 @@ from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity
 from simulator.reference import catalog
 
 #: The group actions of POST /ha/{id}/action, by body key.
-ACTIONS = ("add_replica", "remove_replica", "resize_volumes", "resize_flavor", "restart", "upgrade")
+ACTIONS = (
+    "add_replica",
+    "remove_replica",
+    "resize_volumes",
+    "resize_flavor",
+    "restart",
+    "upgrade",
+    "add_acls",
+    "delete_acls",
+)
 
 
 class HaActions:
@@ -32,29 +41,39 @@ class HaActions:
         return self.ha.must_get(account_id, ha_id)["acls"]
 
     def add_acl(self, account_id: str, ha_id: str, body) -> None:
-        """POST /ha/{id}/acls {"address": CIDR} (200): not while the group builds (422)."""
+        """POST /ha/{id}/acls {"address": CIDR} (200)."""
         validate("ha_acl", body)
-        group = self.ha.must_get(account_id, ha_id)
-        address = parse_acl(body["address"])
-        state = self.ha.state(group)
-        if state == BUILD:
-            raise UnprocessableEntity(
-                f"ACLs cannot be added to HA instance {ha_id} while it is being built (state was BUILD)."
-            )
-        if address not in group["acls"]:
-            self.repo.update(ha_id, {"acls": [*group["acls"], address], "updated": api_time(self.backend.now())})
+        self.add_addresses(self.ha.must_get(account_id, ha_id), [body["address"]])
 
     def delete_acl(self, account_id: str, ha_id: str, address: str) -> None:
         """DELETE /ha/{id}/acls/{address} (202): the address may come URL-encoded more than once (the docs' example
-        is 1.2.3.4%25252F32); an address the group does not have is ACLNotFound (404)."""
+        is 1.2.3.4%25252F32)."""
         group = self.ha.must_get(account_id, ha_id)
         for _ in range(3):
             address = unquote(address)
-        if address not in group["acls"]:
-            raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {ha_id}.")
-        self.repo.update(
-            ha_id, {"acls": [a for a in group["acls"] if a != address], "updated": api_time(self.backend.now())}
-        )
+        self.remove_addresses(group, [address])
+
+    def add_addresses(self, group: dict, addresses: list) -> None:
+        """ACLs in: each an IPv4 CIDR (400 otherwise), not while the group builds (422); one the group has stays
+        once. POST /ha/{id}/acls adds one, the add_acls action several."""
+        added = [parse_acl(address) for address in addresses]
+        if self.ha.state(group) == BUILD:
+            raise UnprocessableEntity(
+                f"ACLs cannot be added to HA instance {group['id']} while it is being built (state was BUILD)."
+            )
+        acls = list(group["acls"])
+        acls += [a for a in dict.fromkeys(added) if a not in acls]
+        if acls != group["acls"]:
+            self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
+
+    def remove_addresses(self, group: dict, addresses: list[str]) -> None:
+        """ACLs out: an address the group does not have is ACLNotFound (404) and none goes. DELETE
+        /ha/{id}/acls/{address} removes one, the delete_acls action several."""
+        for address in addresses:
+            if address not in group["acls"]:
+                raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {group['id']}.")
+        acls = [a for a in group["acls"] if a not in addresses]
+        self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
 
     # configuration ---------------------------------------------------------------------------------
     def update(self, account_id: str, ha_id: str, body) -> None:
@@ -81,6 +100,10 @@ class HaActions:
             raise BadRequest(f"Invalid HA instance action: '{name}' (one of {', '.join(ACTIONS)}).")
         validate(f"ha_{name}", body)
         group = self.ha.must_get(account_id, ha_id)
+        if name in ("add_acls", "delete_acls"):  # as the ACL routes: in any state (adding not while BUILD)
+            change = self.add_addresses if name == "add_acls" else self.remove_addresses
+            change(group, body[name]["addresses"])
+            return None
         if name == "remove_replica":
             self.ha.check_ready(group, (ACTIVE, "REPLICATION_ERROR"))
         else:
@@ -219,6 +242,7 @@ class HaActions:
             acls,
         )
         self.repo.set_node([n["id"] for n in nodes], group["id"])
+        self.backend.schedules.adopt([n["id"] for n in nodes], group["id"])
         for node in nodes:
             self.backend.instances.start_task(node, "CONVERT_TO_HA", self.durations.reboot, None)
         self.ha.start(group, BUILD, self.durations.reboot)

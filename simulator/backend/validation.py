@@ -44,12 +44,13 @@ user = {
     },
 }
 regions = {"type": "array", "items": {"enum": list(COPY_REGIONS)}}
+#: cdbclient sends copy_to, source_id and source_type as null when not given: null is "not given".
+optional_regions = {"type": ["array", "null"], "items": {"enum": list(COPY_REGIONS)}}
 schedule_fields = {
     "day_of_week": {"type": "integer", "minimum": 0, "maximum": 7},
     "hour": {"type": "integer", "minimum": 0, "maximum": 23},
     "minute": {"type": "integer", "minimum": 0, "maximum": 59},
     "full_backup_retention": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
-    "copy_to": regions,
 }
 
 SCHEMAS: dict[str, dict] = {
@@ -97,6 +98,8 @@ SCHEMAS: dict[str, dict] = {
                     "datastore_version": non_empty_string,
                     "replica_of": {"type": ["string", "null"]},
                     "slave_of": {"type": ["string", "null"]},
+                    # Rackspace's: drop the source's replication settings when its last replica leaves (cdbclient)
+                    "rm_master_replica_config": {"type": "boolean"},
                 },
             }
         },
@@ -191,9 +194,10 @@ SCHEMAS: dict[str, dict] = {
                 "properties": {
                     **schedule_fields,
                     "action": {"enum": ["backup"]},
-                    "instance_id": {"type": "string", "pattern": UUID_PATTERN},
-                    "source_id": {"type": "string", "pattern": UUID_PATTERN},
-                    "source_type": {"enum": ["instance", "ha"]},
+                    "instance_id": {"type": ["string", "null"], "pattern": UUID_PATTERN},
+                    "source_id": {"type": ["string", "null"], "pattern": UUID_PATTERN},
+                    "source_type": {"enum": ["instance", "ha", None]},
+                    "copy_to": optional_regions,
                 },
             }
         },
@@ -207,6 +211,16 @@ SCHEMAS: dict[str, dict] = {
                 "properties": {
                     **schedule_fields,
                     "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]},
+                    # cdb-cli's schedule-update sends its --copy-to unsplit ("IAD,ORD"), and null without it
+                    "copy_to": {
+                        "oneOf": [
+                            optional_regions,
+                            {
+                                "type": "string",
+                                "pattern": "^(" + "|".join(COPY_REGIONS) + ")(,(" + "|".join(COPY_REGIONS) + "))*$",
+                            },
+                        ]
+                    },
                 },
             }
         },
@@ -364,7 +378,7 @@ SCHEMAS.update(
                         "replica_source": {"type": "array", "minItems": 1, "items": ha_node},
                         "replicas": {"type": "array", "minItems": 1, "items": ha_node},
                         "networks": networks,
-                        "configuration": {"type": "string"},
+                        "configuration": {"type": ["string", "null"]},
                         "acls": acls,
                     },
                 }
@@ -415,9 +429,33 @@ SCHEMAS.update(
                             "type": "string",
                             "enum": list(ALL_REGIONS) + [r.lower() for r in ALL_REGIONS],
                         },
-                        "name": {**non_empty_string, "maxLength": 64},
+                        # cdbclient's backup_copy sends name null when none is given: the copy keeps its name
+                        "name": {"oneOf": [{**non_empty_string, "maxLength": 64}, {"type": "null"}]},
                         "description": {"type": ["string", "null"], "maxLength": 255},
                     },
+                }
+            },
+        },
+        # POST /ha/{id}/action: several ACLs at once (cdbclient's add_acls / remove_acls)
+        "ha_add_acls": {
+            "type": "object",
+            "required": ["add_acls"],
+            "properties": {
+                "add_acls": {
+                    "type": "object",
+                    "required": ["addresses"],
+                    "properties": {"addresses": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
+                }
+            },
+        },
+        "ha_delete_acls": {
+            "type": "object",
+            "required": ["delete_acls"],
+            "properties": {
+                "delete_acls": {
+                    "type": "object",
+                    "required": ["addresses"],
+                    "properties": {"addresses": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
                 }
             },
         },

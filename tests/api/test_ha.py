@@ -146,6 +146,14 @@ async def test_delete_shows_deleting_then_the_group_and_its_nodes_are_gone(api):
     assert (await api.get("/instances"))[1]["instances"] == []
 
 
+async def test_create_with_a_null_configuration_is_a_group_without_one(api):
+    """cdbclient's create always sends "configuration", null when none is given."""
+    group = await active_group(api, configuration=None)
+    assert group["configuration"] is None and group["state"] == "ACTIVE"
+    assert_fault(await api.post("/ha", ha_body(configuration=5)), "badRequest", 400,
+                 "Validation error: ha['configuration'] 5 is not of type 'string', 'null'")
+
+
 # --- ACLs ------------------------------------------------------------------------------------------------------------
 
 async def test_acls_add_list_delete_and_acl_not_found(api):
@@ -165,6 +173,38 @@ async def test_acls_add_list_delete_and_acl_not_found(api):
                  f"ACLNotFound: ACL 1.2.3.4/32 cannot be found on HA instance {group['id']}.")
 
 
+async def test_add_acls_and_delete_acls_actions_behave_as_the_acl_routes(api):
+    """cdbclient's add_acls / remove_acls: several addresses through POST /ha/{id}/action, with the ACL routes'
+    checks and results (202, as every action)."""
+    group = await create(api, acls=[])
+    assert_fault(await action(api, group["id"], {"add_acls": {"addresses": ["1.2.3.4/32"]}}), "unprocessableEntity",
+                 422, f"ACLs cannot be added to HA instance {group['id']} while it is being built (state was BUILD).")
+    api.advance(60)
+    status, body, _ = await action(api, group["id"], {"add_acls": {"addresses": ["1.2.3.4/32", "10.0.0.0/8"]}})
+    assert (status, body) == (202, None)
+    assert (await action(api, group["id"], {"add_acls": {"addresses": ["10.0.0.0/8"]}}))[0] == 202  # kept once
+    assert (await api.get(f"/ha/{group['id']}/acls"))[1] == {"acls": [
+        {"type": "ALLOW", "address": "1.2.3.4/32"}, {"type": "ALLOW", "address": "10.0.0.0/8"}]}
+    assert_fault(await action(api, group["id"], {"add_acls": {"addresses": ["5.6.7.8/32", "nowhere"]}}),
+                 "badRequest", 400, "ACL address 'nowhere' is not an IPv4 CIDR such as 1.2.3.4/32.")
+    assert_fault(await action(api, group["id"], {"delete_acls": {"addresses": ["1.2.3.4/32", "9.9.9.9/32"]}}),
+                 "itemNotFound", 404, f"ACLNotFound: ACL 9.9.9.9/32 cannot be found on HA instance {group['id']}.")
+    assert len((await api.get(f"/ha/{group['id']}/acls"))[1]["acls"]) == 2  # a refused request removes none
+    assert (await action(api, group["id"], {"delete_acls": {"addresses": ["1.2.3.4/32", "10.0.0.0/8"]}}))[0] == 202
+    assert (await api.get(f"/ha/{group['id']}/acls"))[1] == {"acls": []}
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"add_acls": {}}, "Validation error: add_acls 'addresses' is a required property"),
+    ({"add_acls": {"addresses": []}}, "Validation error: add_acls['addresses'] [] should be non-empty"),
+    ({"delete_acls": {"addresses": "1.2.3.4/32"}},
+     "Validation error: delete_acls['addresses'] '1.2.3.4/32' is not of type 'array'"),
+])
+async def test_acl_actions_with_a_malformed_body_are_bad_request(api, body, message):
+    group = await active_group(api)
+    assert_fault(await action(api, group["id"], body), "badRequest", 400, message)
+
+
 # --- group actions -----------------------------------------------------------------------------------------------
 
 async def test_actions_are_refused_while_the_group_builds(api):
@@ -178,7 +218,7 @@ async def test_unknown_action_is_bad_request(api):
     group = await active_group(api)
     assert_fault(await action(api, group["id"], {"reboot": {}}), "badRequest", 400,
                  "Invalid HA instance action: 'reboot' (one of add_replica, remove_replica, resize_volumes, "
-                 "resize_flavor, restart, upgrade).")
+                 "resize_flavor, restart, upgrade, add_acls, delete_acls).")
 
 
 async def test_add_replica_goes_adding_replica_then_active(api):
