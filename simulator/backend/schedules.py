@@ -121,7 +121,9 @@ class Schedules:
             changes["updated"] = api_time(now)
             self.repo.update_schedule(schedule_id, changes)
         if spec.get("run_now") in (True, "true", "True", 1):
-            self.fire({**row, **changes}, now, strict=True)
+            current = self.repo.schedule_by_id(schedule_id)  # as stored, with the changes above
+            assert current is not None
+            self.fire(current, now, strict=True)
 
     def delete(self, account_id: str, schedule_id: str) -> None:
         """DELETE /schedules/{id} (202); the backups it made stay."""

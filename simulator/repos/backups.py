@@ -278,7 +278,9 @@ class BackupsRepo:
         ids = sorted(instance_ids)
         rows = select(
             self.db,
-            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING}",
+            # a copy being made in another region (copy_of) does not hold its instance
+            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING} "
+            "and copy_of is null",
             ids,
         )
         return {r["instance_id"] for r in rows}
@@ -335,7 +337,8 @@ class BackupsRepo:
 
     def fail_running_of_instance(self, instance_id: str, updated: str) -> int:
         cursor = self.db.execute(
-            f"update backups set status = 'FAILED', updated = ? where instance_id = ? and {IS_RUNNING}",
+            f"update backups set status = 'FAILED', updated = ? where instance_id = ? and {IS_RUNNING} "
+            "and copy_of is null",
             [updated, instance_id],
         )
         return cursor.rowcount

@@ -198,3 +198,11 @@ async def test_copy_backup_with_a_null_name_keeps_the_backups_name(api):
     assert (await copy(api, backup["id"], name=None, description=""))[0] == 202
     [copied] = (await region_api(api, "/iad").get("/backups"))[1]["backups"]
     assert (copied["name"], copied["description"]) == ("nightly", "")
+
+
+async def test_a_copy_being_made_does_not_hold_the_instance_it_came_from(api):
+    backup, inst = await completed_backup(api)
+    assert (await copy(api, backup["id"]))[0] == 202
+    assert (await api.get(f"/instances/{inst['id']}"))[1]["instance"]["status"] == "ACTIVE"
+    status, body, _ = await api.post("/backups", {"backup": {"name": "next", "instance": inst["id"]}})
+    assert status == 202, body

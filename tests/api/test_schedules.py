@@ -314,3 +314,15 @@ async def test_convert_to_ha_makes_the_sources_schedule_the_groups(api, inst):
     ha_id = body["ha_instance"]["id"]
     shown = (await api.get(f"/schedules/{s['id']}"))[1]["schedule"]
     assert (shown["instance_id"], shown["source"]) == (None, {"id": ha_id, "type": "ha"})
+
+
+async def test_run_now_of_a_schedule_with_copy_to_copies_its_backup(api, inst):
+    s = await create(api, inst, copy_to=["ORD"])
+    assert (await api.put(f"/schedules/{s['id']}", {"schedule": {"run_now": True}}))[0] == 202
+    api.advance(3600)  # before the 01:30 slot
+    ord_ = api.as_account(ACCOUNT, TOKEN)
+    ord_.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    [made] = await backups(api)
+    [copied] = (await ord_.get("/backups"))[1]["backups"]
+    assert (copied["name"], copied["status"]) == (made["name"], "COMPLETED")
+    assert (await api.get(f"/instances/{inst}"))[1]["instance"]["status"] == "ACTIVE"
