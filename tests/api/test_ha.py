@@ -61,6 +61,7 @@ async def action(api, ha_id, body):
 async def test_create_answers_202_with_the_group_in_build_and_no_nodes_yet(api):
     group = await create(api)
     assert (group["state"], group["name"], group["tenant_id"]) == ("BUILD", "ha-1", ACCOUNT)
+    assert group["flavor"]["name"] == "1GB Instance"
     assert (group["datastore"], group["volume"], group["flavor"]["id"]) == ({"type": "mysql", "version": "5.7"},
                                                                           {"size": 1}, 2)
     assert (group["replica_source"], group["replicas"], group["acls"], group["networks"]) == ([], [], [], [])
