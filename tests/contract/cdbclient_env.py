@@ -102,6 +102,7 @@ class CdbLibrary:
     def close(self) -> None:
         self.proc.stdin.close()  # type: ignore[union-attr]
         self.proc.wait(timeout=30)
+        self.proc.stdout.close()  # type: ignore[union-attr]
 
 
 @dataclass
