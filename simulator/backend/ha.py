@@ -118,6 +118,7 @@ class Ha:
         for node in replicas:
             self.backend.replication.add_replica(source, node["name"], flavor, size, group_id, version, row["id"])
         self.start(row, BUILD, builds)
+        self.backend.schedules.set_for_group(account_id, row["id"], spec.get("scheduled_backup"))
         return self.model(self.must_get(account_id, row["id"]), with_nodes=False)
 
     def node_shape(self, nodes: list[dict]) -> tuple[catalog.Flavor, int]:

@@ -260,6 +260,7 @@ class HaActions:
         )
         self.repo.set_node([n["id"] for n in nodes], group["id"])
         self.backend.schedules.adopt([n["id"] for n in nodes], group["id"])
+        self.backend.schedules.set_for_group(row["account_id"], group["id"], spec.get("scheduled_backup"))
         for node in nodes:
             self.backend.instances.start_task(node, "CONVERT_TO_HA", self.durations.reboot, None)
         self.ha.start(group, BUILD, self.durations.reboot)

@@ -147,6 +147,30 @@ class Schedules:
             changes = {"instance_id": ha_id, "source_type": "ha", "updated": api_time(self.backend.now())}
             self.repo.update_schedule(rows[0]["id"], changes)
 
+    def set_for_group(self, account_id: str, ha_id: str, spec: dict | None) -> None:
+        """The scheduled_backup of POST /ha and convert_to_ha (cdbclient always sends one): {"enabled": false}, or
+        no time at all, leaves the group without a new schedule; day_of_week, hour and minute (numbers, or their
+        digits as cdb-cli sends them) give the group that schedule (or change the one convert_to_ha adopted), with
+        full_backup_retention when given; part of a time is 400."""
+        if not spec or spec.get("enabled") is False:
+            return
+        slot = ("day_of_week", "hour", "minute")
+        missing = [key for key in slot if spec.get(key) is None]
+        if len(missing) == len(slot):
+            return
+        if missing:
+            raise BadRequest(f"scheduled_backup needs day_of_week, hour and minute; missing: {', '.join(missing)}.")
+        fields = {key: int(spec[key]) for key in slot}
+        if spec.get("full_backup_retention") is not None:
+            fields["full_backup_retention"] = int(spec["full_backup_retention"])
+        existing = self.repo.schedule_for_instance(ha_id)
+        if existing is not None:
+            self.update(account_id, existing["id"], {"schedule": fields})
+        else:
+            self.create(
+                account_id, {"schedule": {"action": "backup", "source_id": ha_id, "source_type": "ha", **fields}}
+            )
+
     def check_copy_to(self, account_id: str, copy_to: Sequence[str]) -> None:
         """copy_to names other regions than the schedule's own, and none from or to LON (as copy-backup)."""
         self.backend.copies.check_regions(account_id, copy_to)

@@ -155,6 +155,36 @@ async def test_create_with_a_null_configuration_is_a_group_without_one(api):
                  "Validation error: ha['configuration'] 5 is not of type 'string', 'null'")
 
 
+@pytest.mark.parametrize("scheduled_backup", [
+    {"hour": 2, "minute": 30, "day_of_week": 0, "full_backup_retention": 3},
+    {"hour": "2", "minute": "30", "day_of_week": "0", "full_backup_retention": "3"},  # cdb-cli's options, as text
+], ids=["numbers", "cdb-cli-text"])
+async def test_create_with_a_scheduled_backup_time_gives_the_group_that_schedule(api, scheduled_backup):
+    group = await create(api, scheduled_backup=scheduled_backup)
+    [schedule] = (await api.get("/schedules"))[1]["schedules"]
+    assert (schedule["source"], schedule["instance_id"]) == ({"id": group["id"], "type": "ha"}, None)
+    assert (schedule["day_of_week"], schedule["hour"], schedule["minute"], schedule["full_backup_retention"]) == (
+        0, 2, 30, 3)
+
+
+@pytest.mark.parametrize("scheduled_backup", [
+    {"enabled": False},
+    {"hour": None, "minute": None, "day_of_week": None, "full_backup_retention": None},  # cdb-cli without options
+    {},  # cdbclient's library default
+], ids=["disabled", "cdb-cli-no-time", "library-default"])
+async def test_create_with_a_scheduled_backup_without_a_time_makes_no_schedule(api, scheduled_backup):
+    await create(api, scheduled_backup=scheduled_backup)
+    assert (await api.get("/schedules"))[1] == {"schedules": []}
+
+
+async def test_create_with_part_of_a_scheduled_backup_time_is_bad_request(api):
+    assert_fault(await api.post("/ha", ha_body(scheduled_backup={"hour": "2"})), "badRequest", 400,
+                 "scheduled_backup needs day_of_week, hour and minute; missing: day_of_week, minute.")
+    assert_fault(await api.post("/ha", ha_body(scheduled_backup={"hour": "two"})), "badRequest", 400,
+                 "Validation error: ha['scheduled_backup']['hour'] 'two' does not match '^[0-9]+$'")
+    assert (await api.get("/ha"))[1]["ha_instances"] == []
+
+
 # --- ACLs ------------------------------------------------------------------------------------------------------------
 
 async def test_acls_add_list_delete_and_acl_not_found(api):

@@ -309,11 +309,13 @@ async def test_convert_to_ha_makes_the_sources_schedule_the_groups(api, inst):
     assert status == 200, body
     api.advance(600)
     s = await create(api, inst)
-    status, body, _ = await api.post(f"/instances/{inst}/action", {"convert_to_ha": {"name": "ha-c"}})
+    status, body, _ = await api.post(f"/instances/{inst}/action", {"convert_to_ha": {
+        "name": "ha-c", "scheduled_backup": {"hour": "5", "minute": "0", "day_of_week": "1"}}})
     assert status == 202, body
     ha_id = body["ha_instance"]["id"]
     shown = (await api.get(f"/schedules/{s['id']}"))[1]["schedule"]
     assert (shown["instance_id"], shown["source"]) == (None, {"id": ha_id, "type": "ha"})
+    assert (shown["day_of_week"], shown["hour"], shown["minute"]) == (1, 5, 0)  # the time sent with the convert
 
 
 async def test_run_now_of_a_schedule_with_copy_to_copies_its_backup(api, inst):
