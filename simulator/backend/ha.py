@@ -118,6 +118,7 @@ class Ha:
         for node in replicas:
             self.backend.replication.add_replica(source, node["name"], flavor, size, group_id, version, row["id"])
         self.start(row, BUILD, builds)  # the group's row was written in BUILD already: this sets when it ends
+        self.backend.schedules.set_for_group(account_id, row["id"], spec.get("scheduled_backup"))
         return self.model(self.must_get(account_id, row["id"]), with_nodes=False)
 
     def node_shape(self, nodes: list[dict]) -> tuple[catalog.Flavor, int]:
@@ -207,6 +208,7 @@ class Ha:
         changes: dict = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = group["task"]
         if task == HA_DELETING and not data.get("fault"):
+            self.backend.schedules.forget_source(group)
             self.repo.delete(group["id"])
             return
         if data.get("fault"):

@@ -276,19 +276,28 @@ class Instances:
     def update(self, account_id: str, instance_id: str, body: Any, method: str) -> None:
         """PATCH and PUT alike (as Trove): rename, attach or detach a configuration group, upgrade the datastore
         version, detach a replica; besides the name, one of them at a time; a field not modelled is a 400 (the
-        schema); 202. An HA node is changed through its group."""
+        schema); 202. An HA node is changed through its group. A PUT of {"instance": {}} detaches the configuration
+        (Trove's update reads a missing configuration as none; cdbclient's configuration-detach sends it)."""
         validate("instance_update", body)
         row = self.must_get_row(account_id, instance_id)
         spec = body["instance"]
+        if not spec and method == "PUT":
+            spec = {"configuration": None}
         if not spec:
             raise BadRequest("Validation error: instance needs at least one of 'name', 'configuration'.")
-        if len(set(spec) - {"name"}) > 1:
+        detach = [spec[key] for key in ("replica_of", "slave_of") if key in spec]
+        if "rm_master_replica_config" in spec and not detach:
+            raise BadRequest("rm_master_replica_config is only allowed with a replica detach (replica_of: null).")
+        # replica_of and slave_of are one attribute (Trove's new and old names): cdbclient sends both
+        attributes = set(spec) - {"name", "slave_of", "rm_master_replica_config"}
+        if detach:
+            attributes.add("replica_of")
+        if len(attributes) > 1:
             raise BadRequest("Only one attribute (except 'name') is allowed to update.")
         if row["ha_id"]:
             self.backend.ha.refuse_node_operation(row)
-        for key in ("replica_of", "slave_of"):
-            if key in spec:
-                self.backend.replication.detach(row, spec[key])
+        if detach:
+            self.backend.replication.detach(row, next((v for v in detach if v not in ("", None)), None))
         if "name" in spec:
             self.repo.update(row["id"], {"name": spec["name"], "updated": api_time(self.backend.now())})
         task_word = TASKS[row["task"]][1] if row["task"] else None
@@ -316,7 +325,7 @@ class Instances:
         now = at or self.backend.now()
         with self.backend.store.atomic():
             self.backend.backups.fail_running(row)
-            self.backend.schedules.forget_instance(row)
+            self.backend.schedules.forget_source(row)
             self.repo.update(
                 row["id"],
                 {
