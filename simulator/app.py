@@ -21,6 +21,7 @@ from simulator.pipeline.middlewares import (
     limits_middleware,
     model_middleware,
 )
+from simulator.pipeline.trust import allowed_hosts, host_middleware
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import setup_routes
 
@@ -33,6 +34,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     config = config or SimulatorConfig()
     app = web.Application(
         middlewares=[
+            host_middleware(allowed_hosts(config.public_url, config.allowed_hosts)),
             journal_middleware,
             error_middleware,
             fault_middleware,

@@ -66,6 +66,8 @@ class SimulatorConfig:
     replay_match: tuple[str, ...] = ("method", "path", "query", "body")
     recordings_dir: str | None = None  # where PUT /_sim/replay may write recordings; default: the working directory
     admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
+    allowed_hosts: tuple[str, ...] = ()  # Host names answered besides loopback and public_url's ("*": any, unsafe)
+    trust_proxy: bool = False  # a loopback peer that sends Forwarded / X-Forwarded-For is trusted as loopback
     log_requests: bool = False
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`

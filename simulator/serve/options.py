@@ -6,8 +6,10 @@ limits on, sandbox lifecycle durations) is set here."""
 from __future__ import annotations
 
 import argparse
+import os
 
 from simulator.config import SANDBOX_DURATIONS, DemoAccount, SimulatorConfig
+from simulator.pipeline.trust import ALLOWED_HOSTS_ENV
 
 #: The sandbox's port, and the state file that keeps it across restarts.
 DEFAULT_PORT = 8779
@@ -42,6 +44,19 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-rate-limits", action="store_true", help="turn off the per-minute rate limits")
     parser.add_argument("--public-url", help="base URL to put in links and the service catalog")
     parser.add_argument("--admin-token", help="token that allows /_sim/ calls from non-loopback addresses")
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"a Host name to answer besides loopback and the --public-url host, e.g. a container's service name "
+        f"(repeatable; also {ALLOWED_HOSTS_ENV}=a,b; '*' answers any name and gives up the DNS-rebinding defence)",
+    )
+    parser.add_argument(
+        "--trust-proxy",
+        action="store_true",
+        help="treat a loopback caller that sends Forwarded / X-Forwarded-For (a local reverse proxy) as loopback",
+    )
     parser.add_argument("--account-id", default=demo.account_id, help=f"demo account id (default {demo.account_id})")
     parser.add_argument("--username", default=demo.username, help=f"demo user name (default {demo.username})")
     parser.add_argument("--api-key", default=demo.api_key, help="demo user's API key")
@@ -84,6 +99,8 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         rate_limits=not args.no_rate_limits,
         public_url=args.public_url,
         admin_token=args.admin_token,
+        allowed_hosts=allowed_hosts_of(args),
+        trust_proxy=args.trust_proxy,
         bootstrap=DemoAccount(
             account_id=args.account_id,
             username=args.username,
@@ -100,3 +117,9 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         journal_limit=args.journal_limit,
         demo=args.demo,
     )
+
+
+def allowed_hosts_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """The --allowed-host names, then those of the environment variable (comma-separated)."""
+    from_env = [name.strip() for name in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if name.strip()]
+    return (*args.allowed_host, *from_env)
