@@ -56,7 +56,8 @@ class SimulatorConfig:
     max_volume_size: int = 1024
     max_backups: int = 50
     rate_limits: bool = False
-    max_body_size: int = 1024 * 1024
+    max_body_size: int = 1024 * 1024  # a larger Content-Length is a 413 before a byte is read
+    body_timeout: float = 30.0  # seconds a request body has to arrive in whole (408 after)
     token_lifetime: float = 24 * 3600.0
     bootstrap: DemoAccount | None = None
     scenarios: tuple[str, ...] = ()

@@ -36,7 +36,8 @@ async def test_wrong_content_type_is_bad_media_type(api):
 
 async def test_body_over_the_size_limit_is_over_limit(api):
     big = {"instance": {"name": "x" * 10000, "flavorRef": 1, "volume": {"size": 1}}}
-    assert_fault(await api.post("/instances", big), "overLimit", 413, "Request body is too large.")
+    assert_fault(await api.post("/instances", big), "overLimit", 413,
+                 "Request body is too large (the limit is 4096 bytes).")
 
 
 async def test_wrong_types_are_bad_request(api):

@@ -14,11 +14,11 @@ from simulator import DemoAccount, SimulatorConfig, create_app
 from simulator.config import Durations
 from simulator.control.access import REFUSED
 from simulator.control.common import SIMULATOR
-from simulator.pipeline.trust import CROSS_SITE
 from simulator.dashboard.journal_view import LIVE_SCAN
 from simulator.dashboard.live import LiveFeed
 from simulator.dashboard.pages import FEED
 from simulator.keys import CLOCK, JOURNAL
+from simulator.pipeline.trust import CROSS_SITE
 
 
 @pytest.fixture
