@@ -51,7 +51,9 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[IDS] = backend.ids
     app[STORE] = backend.store
     app[BACKEND] = backend
-    app[JOURNAL] = Journal(backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping)
+    app[JOURNAL] = Journal(
+        backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping, byte_budget=config.journal_bytes
+    )
     app[READS] = ModelCache(backend.model_version, budget=READ_CACHE_BYTES, size=len)
     app[FEATURES] = {}
     backend.bootstrap()

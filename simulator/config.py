@@ -71,4 +71,5 @@ class SimulatorConfig:
     trust_proxy: bool = False  # a loopback peer that sends Forwarded / X-Forwarded-For is trusted as loopback
     log_requests: bool = False
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
+    journal_bytes: int = 32 << 20  # ... and at most this many bytes of their requests and answers (0: no budget)
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`

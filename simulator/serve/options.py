@@ -83,6 +83,12 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help=f"newest journal entries kept (default {config.journal_limit}; older ones are dropped)",
     )
     parser.add_argument(
+        "--journal-bytes",
+        type=int,
+        default=config.journal_bytes,
+        help=f"bytes of requests and answers the journal keeps at most (default {config.journal_bytes}; 0: no budget)",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="on first start, add faker-made demo accounts, instances and backup chains (--seed)",
@@ -115,6 +121,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         replay_mode=args.replay_mode,
         log_requests=args.verbose,
         journal_limit=args.journal_limit,
+        journal_bytes=args.journal_bytes,
         demo=args.demo,
     )
 
