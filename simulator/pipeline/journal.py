@@ -9,7 +9,7 @@ from contextlib import nullcontext
 from typing import Any
 
 from simulator.pipeline.body import RequestBody
-from simulator.pipeline.redact import may_hold_secret, redact_headers, redact_query, redacted
+from simulator.pipeline.redact import mask_text, may_hold_secret, redact_headers, redact_query, redacted
 from simulator.repos.store import Store
 
 #: How often (in entries) the journal drops what is beyond its limit.
@@ -39,8 +39,8 @@ def body_json(body: RequestBody | bytes | None) -> str:
         return "null"
     raw = body.raw
     value = body.value_or(_TEXT)
-    if value is _TEXT:
-        return json.dumps(raw.decode("utf-8", "replace"))
+    if value is _TEXT:  # not JSON (a form, a JSON text cut short): its secrets are found by pattern
+        return json.dumps(mask_text(raw.decode("utf-8", "replace")))
     plain = _plain_utf8(raw)
     if not plain or may_hold_secret(raw):
         value, masked = redacted(value)
