@@ -73,3 +73,4 @@ class SimulatorConfig:
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
     journal_bytes: int = 32 << 20  # ... and at most this many bytes of their requests and answers (0: no budget)
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`
+    state_file: str | None = None  # a state document loaded at every start, after the demo account: `serve --state`

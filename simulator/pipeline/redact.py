@@ -9,81 +9,22 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote_plus
 
-#: Credential fields of a JSON body (or a form, a query string) and the kind of secret each holds, by the key's
-#: folded spelling (key_fold: case, "_", "-" and a "RAX-KSKEY:"-style prefix dropped): what the real clients and
-#: the API send (password, adminPass, apiKey, api_key, token) and the usual other names of a secret. "token" is a
-#: fixed token given to (or echoed by) POST /_sim/accounts. Matched on parsed keys, so `"pass\u0077ord"` is a
-#: password too.
-SECRET_KEYS: dict[str, str] = {
-    "password": "password",
-    "passwd": "password",
-    "pwd": "password",
-    "pass": "password",
-    "adminpass": "password",
-    "credentials": "password",
-    "apikey": "apiKey",
-    "token": "token",
-    "authtoken": "token",
-    "accesstoken": "token",
-    "xauthtoken": "token",
-    "xsubjecttoken": "token",
-    "xadmintoken": "token",
-    "authorization": "authorization",
-    "xauthkey": "apiKey",
-    "secret": "secret",
-}
-#: ... and the endings of a key that names a secret (rootPassword, client_secret, refresh_token, x-api-key).
-SECRET_ENDINGS: tuple[tuple[str, str], ...] = (
-    ("password", "password"),
-    ("passwd", "password"),
-    ("passphrase", "password"),
-    ("apikey", "apiKey"),
-    ("secret", "secret"),
-    ("token", "token"),
-)
+from simulator.reference.secrets import MASK, header_kind, secret_kind
+
 #: Where an identity answer holds the token it issued: the "id" under these paths.
 TOKEN_PATHS = frozenset({"access.token", "auth.token"})
-#: Headers that carry a secret (lower case) and the kind of secret each holds.
-SECRET_HEADERS: dict[str, str] = {
-    "x-auth-token": "token",
-    "x-subject-token": "token",
-    "x-admin-token": "token",
-    "authorization": "authorization",
-    "proxy-authorization": "authorization",
-    "x-auth-key": "apiKey",
-    "x-api-key": "apiKey",
-    "cookie": "token",
-    "set-cookie": "token",
-}
-MASK = "***"
 
 #: A part of a secret key's name in JSON text, however it is cased (a fast pre-check: it may find more); and an
 #: escape of a character such a key is made of (ASCII letters, digits, "_", "-", ":"), which may spell one
 #: (`"pass\\u0077ord"`). json.dumps escapes none of those.
 _SECRET_KEY = re.compile(rb"(?i)pass|pwd|secret|api.?key|token|credential|authoriz")
 _KEY_CHAR_ESCAPE = re.compile(rb"\\u00[2-7][0-9a-fA-F]")
-#: What key_fold drops from a key.
-_NOT_KEY_CHARS = re.compile(r"[^a-z0-9]")
 
 
 def may_hold_secret(raw: bytes) -> bool:
     """False only when the UTF-8 JSON text raw holds no secret field however it is parsed: a fast pre-check, so a
     rendered answer without a secret is never parsed to find out."""
     return _SECRET_KEY.search(raw) is not None or (b"\\u00" in raw and _KEY_CHAR_ESCAPE.search(raw) is not None)
-
-
-def key_fold(key: str) -> str:
-    """A key as SECRET_KEYS spells it: without a namespace prefix ("RAX-KSKEY:"), lower case, letters and digits."""
-    return _NOT_KEY_CHARS.sub("", key.rsplit(":", 1)[-1].lower())
-
-
-def secret_kind(key: str) -> str | None:
-    """The kind of secret a key (a JSON field, a form or query parameter, a header) names, else None."""
-    folded = key_fold(key)
-    kind = SECRET_KEYS.get(folded)
-    if kind is None:
-        kind = next((k for ending, k in SECRET_ENDINGS if folded.endswith(ending)), None)
-    return kind
 
 
 def map_secrets(value: Any, replace: Callable[[str, str], str], path: str = "") -> Any:
@@ -119,11 +60,6 @@ def redacted(value: Any) -> tuple[Any, bool]:
         return MASK
 
     return map_secrets(value, mask), bool(found)
-
-
-def header_kind(name: str) -> str | None:
-    """The kind of secret a header of this name carries, else None."""
-    return SECRET_HEADERS.get(name.lower()) or secret_kind(name)
 
 
 def redact_headers(headers: dict[str, str]) -> dict[str, str]:

@@ -89,6 +89,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help=f"bytes of requests and answers the journal keeps at most (default {config.journal_bytes}; 0: no budget)",
     )
     parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="load this state document (`cdbsim state export`, GET /_sim/state) at every start",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="on first start, add faker-made demo accounts, instances and backup chains (--seed)",
@@ -123,6 +128,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         journal_limit=args.journal_limit,
         journal_bytes=args.journal_bytes,
         demo=args.demo,
+        state_file=args.state,
     )
 
 

@@ -9,8 +9,6 @@ from simulator.pipeline.body import RequestBody
 from simulator.pipeline.journal import body_json, part_json
 from simulator.pipeline.redact import (
     MASK,
-    SECRET_HEADERS,
-    SECRET_KEYS,
     may_hold_secret,
     query_secrets,
     redact_headers,
@@ -18,6 +16,7 @@ from simulator.pipeline.redact import (
     redact_target,
     redacted,
 )
+from simulator.reference.secrets import SECRET_HEADERS, SECRET_KEYS
 from simulator.replay import filters
 from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
 
