@@ -72,5 +72,7 @@ class SimulatorConfig:
     log_requests: bool = False
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
     journal_bytes: int = 32 << 20  # ... and at most this many bytes of their requests and answers (0: no budget)
+    max_snapshots: int = 20  # snapshots kept at once (a 413 beyond)
+    snapshot_bytes: int = 256 << 20  # bytes all snapshots may take (whole-state files and account rows)
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`
     state_file: str | None = None  # a state document loaded at every start, after the demo account: `serve --state`

@@ -38,7 +38,12 @@ def create_control_app(simulator: web.Application) -> web.Application:
     """The control sub-app of simulator (whose keys its handlers read through request.config_dict)."""
     control = web.Application(middlewares=[access_middleware])
     control[SIMULATOR] = simulator
-    simulator[SNAPSHOTS] = Snapshots()
+    snapshots = simulator[SNAPSHOTS] = Snapshots()
+
+    async def remove_snapshots(_: web.Application) -> None:
+        snapshots.remove_folder()
+
+    simulator.on_cleanup.append(remove_snapshots)  # Ctrl-C and SIGTERM alike (serve/server.py)
     control.router.add_routes(control_routes())
     health.register(control)  # open to every caller: the access rule lets it through
     dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule

@@ -6,9 +6,13 @@ import asyncio
 import json
 import logging
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from aiohttp import web
 
 from simulator import SimulatorConfig, create_app
 from simulator.serve.connections import SandboxRunner
+from simulator.serve.server import url_host
 
 JUNK = b"zq" * 4700  # a marker that must never come back in an answer
 
@@ -239,3 +244,51 @@ def test_listening_beyond_loopback_warns_that_the_demo_credentials_are_published
     assert line.startswith("warning: cdbsim listens on 0.0.0.0, reachable from other machines.")
     assert "are published" in line
     assert "--admin-token" in line
+
+
+def serve_in(tmp: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """`cdbsim serve` whose temporary files go under tmp; its process and URL."""
+    tmp.mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp)})
+    for line in proc.stdout:
+        if "serving the Cloud Databases API v1.0 at" in line:
+            return proc, line.split(" at ")[-1].strip()
+    raise AssertionError(proc.communicate(timeout=10))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_runs_the_same_clean_up_as_ctrl_c(tmp_path, stop):
+    proc, url = serve_in(tmp_path / "tmp")
+    try:
+        request = urllib.request.Request(url + "/_sim/snapshots", data=b'{"name": "a"}', method="POST",
+                                         headers={"Content-Type": "application/json"})
+        assert urllib.request.urlopen(request, timeout=10).status == 201
+        assert list((tmp_path / "tmp").glob("cdbsim-snapshots-*/*.db"))
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        assert list((tmp_path / "tmp").iterdir()) == []
+    finally:
+        proc.kill()
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.slow
+def test_listening_on_every_ipv6_address_prints_a_url_that_works():
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    proc, url = serve_in(Path(tempfile.mkdtemp()), "--host", "::")
+    try:
+        assert re.fullmatch(r"http://\[::1\]:\d+", url), url
+        assert urllib.request.urlopen(url + "/", timeout=10).status == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def test_the_banner_brackets_an_ipv6_address_and_names_loopback_for_every_address():
+    assert [url_host(h) for h in ("0.0.0.0", "", "::", "::1", "fd00::5", "127.0.0.1", "localhost")] == [
+        "127.0.0.1", "127.0.0.1", "[::1]", "[::1]", "[fd00::5]", "127.0.0.1", "localhost"]
