@@ -9,7 +9,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
-from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
+from simulator.backend.ha import (
+    ACTIVE,
+    BUILD,
+    MAX_REPLICAS,
+    MIN_REPLICAS,
+    check_acl_count,
+    parse_acl,
+    parse_acls,
+)
 from simulator.backend.maintenance import upgrade_target
 from simulator.backend.replication import check_flavor
 from simulator.backend.schemas import validate
@@ -29,6 +37,14 @@ class HaAction(NamedTuple):
     schema: str
     states: tuple[str, ...]
     rule: Callable[[dict, Any], dict | None]
+
+
+def _network_or_none(address: str) -> str | None:
+    """The network an ACL address names, however it is spelled (None for one that names none)."""
+    try:
+        return parse_acl(address)
+    except BadRequest:
+        return None
 
 
 class HaActions:
@@ -55,6 +71,7 @@ class HaActions:
                 f"ACLs cannot be added to HA instance {ha_id} while it is being built (state was BUILD)."
             )
         if address not in group["acls"]:
+            check_acl_count(len(group["acls"]) + 1)
             self.repo.update(ha_id, {"acls": [*group["acls"], address], "updated": api_time(self.backend.now())})
 
     def delete_acl(self, account_id: str, ha_id: str, address: str) -> None:
@@ -63,11 +80,11 @@ class HaActions:
         group = self.ha.must_get(account_id, ha_id)
         for _ in range(3):
             address = unquote(address)
-        if address not in group["acls"]:
+        network = _network_or_none(address)
+        kept = [a for a in group["acls"] if _network_or_none(a) != network] if network else group["acls"]
+        if len(kept) == len(group["acls"]):
             raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {ha_id}.")
-        self.repo.update(
-            ha_id, {"acls": [a for a in group["acls"] if a != address], "updated": api_time(self.backend.now())}
-        )
+        self.repo.update(ha_id, {"acls": kept, "updated": api_time(self.backend.now())})
 
     # configuration ---------------------------------------------------------------------------------
     def update(self, account_id: str, ha_id: str, body: Any) -> None:
@@ -188,6 +205,8 @@ class HaActions:
     def upgrade(self, group: dict, spec: dict) -> dict:
         """UPGRADING while every node runs the new version (the documented upgrade paths only)."""
         target = upgrade_target((group["datastore_type"], group["datastore_version"]), spec)
+        for node in self.repo.nodes(group["id"]):
+            self.backend.configurations.check_upgrade(node, target)
         version = {
             "datastore_type": target.datastore_name,
             "datastore_version": target.name,
@@ -225,7 +244,7 @@ class HaActions:
             )
         flavor = catalog.get_flavor(source["flavor_id"])
         check_flavor(flavor)
-        acls = [parse_acl(a["address"]) for a in spec.get("acls") or []]
+        acls = parse_acls(spec.get("acls") or [])
         version = catalog.find_version(source["datastore_version_id"])
         group = self.ha.new_group(
             row["account_id"],
