@@ -26,6 +26,7 @@ from simulator.pipeline.middlewares import (
     limits_middleware,
     model_middleware,
 )
+from simulator.pipeline.trust import allowed_hosts, host_middleware
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
 from simulator.views import SCHEMAS as ANSWERS
@@ -39,6 +40,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     config = config or SimulatorConfig()
     app = web.Application(
         middlewares=[
+            host_middleware(allowed_hosts(config.public_url, config.allowed_hosts)),
             journal_middleware,
             error_middleware,
             fault_middleware,
@@ -55,7 +57,9 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[IDS] = backend.ids
     app[STORE] = backend.store
     app[BACKEND] = backend
-    app[JOURNAL] = Journal(backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping)
+    app[JOURNAL] = Journal(
+        backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping, byte_budget=config.journal_bytes
+    )
     app[READS] = ModelCache(backend.model_version, budget=READ_CACHE_BYTES, size=len)
     backend.bootstrap()
     if config.demo:

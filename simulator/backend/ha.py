@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.backend.replication import check_flavor
 from simulator.backend.schemas import validate
 from simulator.clock import api_time
-from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
+from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity
 from simulator.reference import catalog
 from simulator.reference.lifecycle import HA_ACTIVE, HA_BUILD, HA_DELETING, HA_ERROR_STATES, HA_FAILOVER
 
@@ -24,15 +24,32 @@ MIN_REPLICAS, MAX_REPLICAS = 1, 2
 BUILD, ACTIVE = HA_BUILD, HA_ACTIVE
 
 
+#: ACLs an HA group holds at most (the simulator's bound: the documentation names none).
+MAX_ACLS = 100
+
+
 def parse_acl(address: Any) -> str:
-    """An ACL address: an IPv4 CIDR such as 1.2.3.4/32 (400 otherwise); kept as given."""
+    """An ACL address: an IPv4 CIDR such as 1.2.3.4/32 (400 otherwise), kept as the network it names, so one
+    network has one spelling (10.0.0.1/8 and 10.0.0.0/08 are 10.0.0.0/8)."""
     if not isinstance(address, str) or "/" not in address:
         raise BadRequest(f"ACL address '{address}' is not an IPv4 CIDR such as 1.2.3.4/32.")
     try:
-        ipaddress.IPv4Network(address, strict=False)
+        return str(ipaddress.IPv4Network(address, strict=False))
     except ValueError:
         raise BadRequest(f"ACL address '{address}' is not an IPv4 CIDR such as 1.2.3.4/32.") from None
-    return address
+
+
+def parse_acls(addresses: list[dict]) -> list[str]:
+    """The ACLs of a create or convert body: normalised, each network once, at most MAX_ACLS (413)."""
+    acls = list(dict.fromkeys(parse_acl(a["address"]) for a in addresses))
+    check_acl_count(len(acls))
+    return acls
+
+
+def check_acl_count(count: int) -> None:
+    """413 when a group would hold more than MAX_ACLS ACLs."""
+    if count > MAX_ACLS:
+        raise OverLimit(f"An HA instance group holds at most {MAX_ACLS} ACLs; this would make {count}.")
 
 
 class Ha:
@@ -103,7 +120,7 @@ class Ha:
                 f"An HA instance group has {MIN_REPLICAS} or {MAX_REPLICAS} replicas; replicas lists {len(replicas)}."
             )
         flavor, size = self.node_shape([*sources, *replicas])
-        acls = [parse_acl(a["address"]) for a in spec.get("acls") or []]
+        acls = parse_acls(spec.get("acls") or [])
         group_id = spec.get("configuration") or None
         if group_id:
             self.backend.configurations.check_for_instance(account_id, group_id, version.id)

@@ -9,7 +9,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
-from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
+from simulator.backend.ha import (
+    ACTIVE,
+    BUILD,
+    MAX_REPLICAS,
+    MIN_REPLICAS,
+    check_acl_count,
+    parse_acl,
+    parse_acls,
+)
 from simulator.backend.maintenance import upgrade_target
 from simulator.backend.replication import check_flavor
 from simulator.backend.schemas import validate
@@ -29,6 +37,14 @@ class HaAction(NamedTuple):
     schema: str
     states: tuple[str, ...] | None  # None: no state gate (the ACL actions check their own, as the ACL routes)
     rule: Callable[[dict, Any], dict | None]
+
+
+def _network_or_none(address: str) -> str | None:
+    """The network an ACL address names, however it is spelled (None for one that names none)."""
+    try:
+        return parse_acl(address)
+    except BadRequest:
+        return None
 
 
 class HaActions:
@@ -58,8 +74,9 @@ class HaActions:
         self.remove_addresses(group, [address])
 
     def add_addresses(self, group: dict, addresses: list) -> None:
-        """ACLs in: each an IPv4 CIDR (400 otherwise), not while the group builds (422); one the group has stays
-        once. POST /ha/{id}/acls adds one, the add_acls action several."""
+        """ACLs in: each an IPv4 CIDR (400 otherwise), kept as the network it names; not while the group builds
+        (422); a network the group has stays once; at most MAX_ACLS (413). POST /ha/{id}/acls adds one, the
+        add_acls action several."""
         added = [parse_acl(address) for address in addresses]
         if self.ha.state(group) == BUILD:
             raise UnprocessableEntity(
@@ -68,15 +85,20 @@ class HaActions:
         acls = list(group["acls"])
         acls += [a for a in dict.fromkeys(added) if a not in acls]
         if acls != group["acls"]:
+            check_acl_count(len(acls))
             self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
 
     def remove_addresses(self, group: dict, addresses: list[str]) -> None:
-        """ACLs out: an address the group does not have is ACLNotFound (404) and none goes. DELETE
-        /ha/{id}/acls/{address} removes one, the delete_acls action several."""
+        """ACLs out, each matched by the network it names whatever its spelling: an address whose network the
+        group does not have is ACLNotFound (404) and none goes. DELETE /ha/{id}/acls/{address} removes one, the
+        delete_acls action several."""
+        gone = set()
         for address in addresses:
-            if address not in group["acls"]:
+            network = _network_or_none(address)
+            if network is None or network not in {_network_or_none(a) for a in group["acls"]}:
                 raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {group['id']}.")
-        acls = [a for a in group["acls"] if a not in addresses]
+            gone.add(network)
+        acls = [a for a in group["acls"] if _network_or_none(a) not in gone]
         self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
 
     # configuration ---------------------------------------------------------------------------------
@@ -209,6 +231,8 @@ class HaActions:
     def upgrade(self, group: dict, spec: dict) -> dict:
         """UPGRADING while every node runs the new version (the documented upgrade paths only)."""
         target = upgrade_target((group["datastore_type"], group["datastore_version"]), spec)
+        for node in self.repo.nodes(group["id"]):
+            self.backend.configurations.check_upgrade(node, target)
         version = {
             "datastore_type": target.datastore_name,
             "datastore_version": target.name,
@@ -246,7 +270,7 @@ class HaActions:
             )
         flavor = catalog.get_flavor(source["flavor_id"])
         check_flavor(flavor)
-        acls = [parse_acl(a["address"]) for a in spec.get("acls") or []]
+        acls = parse_acls(spec.get("acls") or [])
         version = catalog.find_version(source["datastore_version_id"])
         group = self.ha.new_group(
             row["account_id"],

@@ -5,6 +5,7 @@ import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
+from simulator.backend.ha import MAX_ACLS
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 NODE_REFUSED = "Operation not supported for instances that are part of an HA instance group"
@@ -546,3 +547,21 @@ async def test_coverage_report_knows_the_replication_and_ha_transitions(api):
                 "instance DETACH_REPLICA -> ACTIVE": 1}
     for label, count in expected.items():
         assert label in LIFECYCLE and seen.get(label) == count, (label, seen)
+
+
+async def test_acls_are_kept_as_the_network_they_name_once_each_and_capped(api):
+    spellings = [{"address": "10.0.0.1/8"}, {"address": "10.0.0.0/08"}, {"address": "1.2.3.4/32"}]
+    group = await create(api, acls=spellings)
+    assert [a["address"] for a in (await show(api, group["id"]))["acls"]] == ["10.0.0.0/8", "1.2.3.4/32"]
+    api.advance(600)
+    assert (await api.post(f"/ha/{group['id']}/acls", {"address": "10.9.9.9/8"}))[0] == 200  # the same network
+    assert [a["address"] for a in (await api.get(f"/ha/{group['id']}/acls"))[1]["acls"]] == ["10.0.0.0/8",
+                                                                                              "1.2.3.4/32"]
+    assert (await api.delete(f"/ha/{group['id']}/acls/10.1.2.3%252F8"))[0] == 202  # any spelling of it
+    for n in range(MAX_ACLS - 1):
+        assert (await api.post(f"/ha/{group['id']}/acls", {"address": f"172.16.{n}.0/24"}))[0] == 200
+    assert_fault(await api.post(f"/ha/{group['id']}/acls", {"address": "192.168.0.0/16"}), "overLimit", 413,
+                 f"An HA instance group holds at most {MAX_ACLS} ACLs; this would make {MAX_ACLS + 1}.")
+    many = [{"address": f"172.17.{n}.0/24"} for n in range(MAX_ACLS + 1)]
+    assert_fault(await api.post("/ha", ha_body(acls=many)), "overLimit", 413,
+                 f"An HA instance group holds at most {MAX_ACLS} ACLs; this would make {MAX_ACLS + 1}.")

@@ -13,10 +13,10 @@ from support import ACCOUNT, TOKEN, Api, assert_fault
 from simulator import DemoAccount, SimulatorConfig, create_app
 from simulator.config import Durations
 from simulator.control.access import REFUSED
-from simulator.dashboard.actions import CROSS_SITE
 from simulator.dashboard.journal_view import LIVE_SCAN
 from simulator.dashboard.live import LiveFeed
 from simulator.keys import CLOCK, FEED, JOURNAL, SIMULATOR
+from simulator.pipeline.trust import CROSS_SITE
 
 
 @pytest.fixture
@@ -78,17 +78,21 @@ async def test_a_post_from_another_sites_page_is_refused_and_changes_nothing(api
     assert api.clock.now() == before
 
 
+#: What a browser sends with a form post from the dashboard's own page.
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
+
 async def test_a_form_sends_the_browser_back_with_what_happened(api):
     resp = await api.client.post("/_sim/dashboard/clock", data={"account": ACCOUNT, "seconds": "-1"},
-                                 allow_redirects=False)
+                                 headers=SAME_ORIGIN, allow_redirects=False)
     assert resp.status == 303
     assert resp.headers["Location"].startswith(f"/_sim/dashboard?account={ACCOUNT}&error=")
     assert resp.headers["Location"].endswith("#clock")
     resp = await api.client.post("/_sim/dashboard/snapshots", data={"account": ACCOUNT, "name": "before"},
-                                 allow_redirects=False)
+                                 headers=SAME_ORIGIN, allow_redirects=False)
     assert resp.status == 303 and "notice=Snapshot+before+taken" in resp.headers["Location"]
     resp = await api.client.post("/_sim/dashboard/snapshots/restore", data={"account": "other", "name": "before"},
-                                 allow_redirects=False)
+                                 headers=SAME_ORIGIN, allow_redirects=False)
     assert "error=Account+other+has+no+snapshot+named+before" in resp.headers["Location"]
 
 
@@ -199,9 +203,9 @@ async def test_a_caller_from_another_address_without_the_admin_token_is_refused_
         assert_fault((status, body), "forbidden", 403, REFUSED)
         wrong = await through_control_middleware(app, method, path, "198.51.100.7", {"X-Admin-Token": "guess"})
         assert wrong[0] == 403
-        admin = {"X-Admin-Token": "s3cret"}
+        admin = {"X-Admin-Token": "s3cret", "X-Cdbsim": "1"}  # a script's post: the token and the proof header
         assert await through_control_middleware(app, method, path, "198.51.100.7", admin) == served
-        assert await through_control_middleware(app, method, path, "127.0.0.1") == served
+        assert await through_control_middleware(app, method, path, "127.0.0.1", {"X-Cdbsim": "1"}) == served
 
 
 async def test_the_whole_pipeline_refuses_the_page_to_another_address(aiohttp_client):
