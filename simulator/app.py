@@ -22,6 +22,7 @@ from simulator.pipeline.middlewares import (
     limits_middleware,
     model_middleware,
 )
+from simulator.pipeline.request_log import RequestLog
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import setup_routes
 
@@ -62,6 +63,8 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)
     setup_replay(app)
+    if config.log_requests:
+        app[JOURNAL].listeners.append(RequestLog())
     app.on_cleanup.append(_close_store)
     return app
 

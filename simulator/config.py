@@ -66,7 +66,7 @@ class SimulatorConfig:
     replay_match: tuple[str, ...] = ("method", "path", "query", "body")
     recordings_dir: str | None = None  # where PUT /_sim/replay may write recordings; default: the working directory
     admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
-    log_requests: bool = False
+    log_requests: bool = False  # one line per request on stderr (serve has it on; --quiet turns it off)
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`
     state_file: str | None = None  # a state document loaded at every start, after the demo account: `serve --state`

@@ -60,7 +60,10 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="the only directory PUT /_sim/replay may write recordings in (default: the working directory)",
     )
     parser.add_argument("--replay-mode", choices=["strict", "fallthrough"], default=config.replay_mode)
-    parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no request log (one line per request on stderr, on by default)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="also log the simulator's own messages (INFO)")
     parser.add_argument(
         "--journal-limit",
         type=int,
@@ -101,7 +104,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         replay_path=args.replay,
         recordings_dir=args.recordings_dir,
         replay_mode=args.replay_mode,
-        log_requests=args.verbose,
+        log_requests=not args.quiet,
         journal_limit=args.journal_limit,
         demo=args.demo,
         state_file=args.state,
