@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from simulator.testing.client import Answer, CdbsimError, http_call, parse_body
 from simulator.testing.names import account_body
 from simulator.testing.transport import Control, ScenarioSource, control_functions
+from simulator.testing.waiting import Waiter
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -249,6 +250,26 @@ class Account:
         except ValueError as exc:
             raise CdbsimError(f"The state document {resolved} is not JSON: {exc}.", 400, "badRequest") from None
         return self._control.load_state(document, self.account_id)
+
+    def wait_for(
+        self,
+        get: Callable[[Any], Any],
+        resource_id: Any,
+        status: str | tuple[str, ...] = "ACTIVE",
+        timeout: float = 600,
+        step: float = 5,
+    ) -> Any:
+        """Poll get(resource_id) (e.g. trove.instances.get) until its status is status, moving a manual clock step
+        seconds between polls (a real clock: short real sleeps); returns what get returned then. WaitTimeout
+        names the last status after timeout seconds, or at once when it is ERROR or FAILED."""
+        return self._waiter().wait_for(get, resource_id, status, timeout=timeout, step=step)
+
+    def wait_gone(self, get: Callable[[Any], Any], resource_id: Any, timeout: float = 600, step: float = 5) -> None:
+        """Poll get(resource_id) until it raises NotFound (or answers 404), moving the clock as wait_for does."""
+        self._waiter().wait_gone(get, resource_id, timeout=timeout, step=step)
+
+    def _waiter(self) -> Waiter:
+        return Waiter(self.clock.advance if self.clock.mode == "manual" else None)
 
     def check_login(self, instance_id: str, user: str, password: str) -> bool:
         """Would user (name or name@host) log in to the instance with password? (what a restore must keep)"""
