@@ -13,7 +13,7 @@ from simulator.control import create_control_app
 from simulator.demo import DemoSpec, seed_if_missing
 from simulator.faults import fault_middleware, setup_faults
 from simulator.http import CONTROL_PREFIX
-from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, READS, STORE
+from simulator.keys import BACKEND, CLOCK, CONFIG, IDS, JOURNAL, READS, STORE
 from simulator.pipeline.journal import Journal
 from simulator.pipeline.middlewares import (
     auth_middleware,
@@ -53,7 +53,6 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[BACKEND] = backend
     app[JOURNAL] = Journal(backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping)
     app[READS] = ModelCache(backend.model_version, budget=READ_CACHE_BYTES, size=len)
-    app[FEATURES] = {}
     backend.bootstrap()
     if config.demo:
         seed_if_missing(backend, DemoSpec(seed=config.seed))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: The account and who may call it (the account, its users, their tokens): emptying an account keeps these.
 IDENTITY = ("accounts", "users", "tokens")
@@ -17,7 +21,7 @@ AccountRows = dict[str, list[dict]]
 class Sandbox:
     """Resets, deletions and snapshots of the simulated world, below the API's rules: rows go and come back whole."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.store = backend.store
 
