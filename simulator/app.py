@@ -69,5 +69,8 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
 
 
 async def _close_store(app: web.Application) -> None:
+    for listener in app[JOURNAL].listeners:
+        if isinstance(listener, RequestLog):
+            listener.flush()
     app[JOURNAL].flush()
     app[STORE].close()

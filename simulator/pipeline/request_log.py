@@ -10,6 +10,7 @@ print either."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from typing import TextIO
 
@@ -18,21 +19,47 @@ from simulator.pipeline.redact import redact_query
 #: Control characters and the space (a %0A or %20 in a path is decoded) written as \xNN: one request, one line of
 #: space-separated fields.
 _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(33), 127)}
+#: Lines are written at most this long after the first of them waits (a person watching sees no lag), or in
+#: batches of this many.
+FLUSH_AFTER = 0.05
+BATCH = 256
 
 
 class RequestLog:
-    """A journal listener that writes one line per request to a stream (stderr by default)."""
+    """A journal listener that writes one line per request to a stream (stderr by default). Lines wait in memory
+    for at most FLUSH_AFTER seconds (or BATCH lines) and go out in one write: a write per request would cost the
+    server a system call each."""
 
     wants_url = False  # the journal need not build the request's full URL for this listener
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
+        self.pending: list[str] = []
+        self._timer: asyncio.TimerHandle | None = None
 
     def __call__(self, exchange: dict) -> None:
         query = exchange.get("query")
         target = exchange["path"] + ("?" + redact_query(query) if query else "")
-        line = f"{exchange['time']} {exchange['method']} {target.translate(_ESCAPES)} {exchange['status']} "
-        line += f"{exchange['duration_ms']:.1f}ms"
+        if " " in target or not target.isprintable():
+            target = target.translate(_ESCAPES)
+        line = f"{exchange['time']} {exchange['method']} {target} {exchange['status']} {exchange['duration_ms']:.1f}ms"
         if exchange.get("rule"):
             line += f" rule={exchange['rule']} {exchange.get('action') or ''}".rstrip()
-        self.stream.write(line + "\n")
+        self.pending.append(line)
+        if len(self.pending) >= BATCH:
+            self.flush()
+        elif self._timer is None:
+            try:
+                self._timer = asyncio.get_running_loop().call_later(FLUSH_AFTER, self.flush)
+            except RuntimeError:  # no event loop: nothing would flush later
+                self.flush()
+
+    def flush(self) -> None:
+        """Write the waiting lines (one write) and flush the stream."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self.pending:
+            lines, self.pending = self.pending, []
+            self.stream.write("\n".join(lines) + "\n")
+            self.stream.flush()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from simulator.config import SANDBOX_DURATIONS, DemoAccount, SimulatorConfig
+from simulator.reference.regions import REGIONS
 
 #: The sandbox's port, and the state file that keeps it across restarts.
 DEFAULT_PORT = 8779
@@ -40,6 +41,13 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="multiply every lifecycle duration (0 makes BUILD, RESIZE, ... immediate)",
     )
     parser.add_argument("--no-rate-limits", action="store_true", help="turn off the per-minute rate limits")
+    parser.add_argument(
+        "--region",
+        choices=REGIONS,
+        default=config.region,
+        help=f"the region served at /v1.0/{{account}} (default {config.region}); every other one is served under "
+        "its lower-case prefix, /iad/v1.0/{account}",
+    )
     parser.add_argument("--public-url", help="base URL to put in links and the service catalog")
     parser.add_argument("--admin-token", help="token that allows /_sim/ calls from non-loopback addresses")
     parser.add_argument("--account-id", default=demo.account_id, help=f"demo account id (default {demo.account_id})")
@@ -90,6 +98,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         clock=args.clock,
         durations=SANDBOX_DURATIONS.scaled(args.time_scale),
         rate_limits=not args.no_rate_limits,
+        region=args.region,
         public_url=args.public_url,
         admin_token=args.admin_token,
         bootstrap=DemoAccount(

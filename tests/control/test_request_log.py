@@ -2,11 +2,13 @@
 parameters masked, control characters escaped; on in `cdbsim serve`, off with --quiet; the health check unlogged."""
 from __future__ import annotations
 
+import asyncio
 import re
 
 from support import ACCOUNT, TOKEN, Api
 
 from simulator import DemoAccount, SimulatorConfig, create_app
+from simulator.pipeline.request_log import FLUSH_AFTER
 from simulator.serve.cli import build_parser
 from simulator.serve.options import config_from_args
 
@@ -23,6 +25,8 @@ async def test_one_line_per_request_with_status_time_and_fault_rule(aiohttp_clie
     await api.get("/_sim/health")
     await api.post("/_sim/scenarios", {**FAILING, "account_id": ACCOUNT})
     await api.post("/instances", {"instance": {"name": "x", "flavorRef": 1, "volume": {"size": 1}}})
+    assert capsys.readouterr().err == ""  # lines wait a moment (FLUSH_AFTER) and go out in one write
+    await asyncio.sleep(FLUSH_AFTER * 2)
     lines = capsys.readouterr().err.splitlines()
     parsed = [LINE.match(line).groups() for line in lines]
     assert [(m, p, s, rest) for m, p, s, rest in parsed] == [
