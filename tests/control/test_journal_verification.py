@@ -113,3 +113,12 @@ async def test_a_count_of_zero_names_the_closest_misses_and_what_differed(api):
     count = await api.get("/_sim/journal/count?route=no_such_route")
     assert_fault(count, "badRequest", 400,
                  "Unknown route name(s): no_such_route (the operation ids of GET /openapi.json).")
+
+
+async def test_the_dashboards_coverage_counts_logins(api):
+    for _ in range(2):
+        await api.post("/v2.0/tokens", {"auth": {"token": {"id": TOKEN}, "tenantId": ACCOUNT}})
+    status, page, _ = await api.get(f"/_sim/dashboard/part/coverage?account={ACCOUNT}")
+    assert status == 200
+    exercised = page.split("<strong>Never:</strong>", 1)[0]
+    assert '<span class="chip">create_token <span class="muted">×2</span></span>' in exercised
