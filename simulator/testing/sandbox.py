@@ -97,6 +97,34 @@ class SandboxJournal:
         """The entries a fault rule answered or changed."""
         return [e for e in self.entries() if e.get("rule")]
 
+    def count(self, **filters: Any) -> int:
+        """How many of this account's requests match: method=, route=, status= (404 or "4xx"), path= (a glob),
+        since=, until=, faulted= as GET /_sim/journal/count takes them (a list for any of several values). When
+        none matches, verify() says which requests came closest."""
+        return self._count(filters)["count"]
+
+    def verify(self, expected: int = 1, **filters: Any) -> None:
+        """Assert that exactly `expected` of this account's requests match the filters (count()'s); the
+        AssertionError lists the closest misses and what differed (WireMock's near misses)."""
+        answer = self._count(filters)
+        if answer["count"] != expected:
+            misses = "".join(
+                f"\n  #{m['seq']} {m['method']} {m['path']} -> {m['status']}: "
+                + ", ".join(f"{k} was {d['was']!r}, not {d['wanted']!r}" for k, d in m["differs"].items())
+                for m in answer["near_misses"]
+            )
+            raise AssertionError(
+                f"{answer['count']} request(s) matched {filters}, not {expected}"
+                + (f"; the closest:{misses}" if misses else "")
+            )
+
+    def _count(self, filters: dict) -> dict:
+        query = [("account_id", self.account_id)]
+        for key, value in filters.items():
+            for one in value if isinstance(value, (list, tuple)) else [value]:
+                query.append((key, str(one).lower() if isinstance(one, bool) else str(one)))
+        return self._control.count_journal(query)
+
     def clear(self) -> None:
         """Forget what came before, so a test can look at one step alone."""
         self._control.clear_journal(self.account_id)
