@@ -9,7 +9,9 @@ from aiohttp import web
 
 from simulator.control.common import simulator_of
 from simulator.control.journal_filters import KNOWN, near_misses, parse_filters
+from simulator.control.schemas import JOURNAL_QUERY, NEAR_MISS, OBJECT, keyed
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import JOURNAL
 from simulator.replay.har import (
     Interaction,
@@ -19,6 +21,7 @@ from simulator.replay.har import (
     interaction_to_entry,
     reason_phrase,
 )
+from simulator.views.common import ref
 
 
 def journal_entries(app: web.Application, **filters) -> list[dict]:
@@ -97,9 +100,20 @@ async def clear_journal_handler(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-ROUTES = [
-    web.get("/journal", list_journal, name="sim_list_journal", allow_head=False),
-    web.get("/journal/har", export_journal, name="sim_export_journal", allow_head=False),
-    web.get("/journal/count", count_journal_handler, name="sim_count_journal", allow_head=False),
-    web.delete("/journal", clear_journal_handler, name="sim_clear_journal"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/journal", list_journal, "sim_list_journal",
+              "The request journal (secrets redacted): oldest first; with limit, the newest N newest first",
+              answer=keyed("journal", {"type": "array", "items": ref("JournalEntry")}), query=JOURNAL_QUERY),
+    Operation("GET", "/journal/har", export_journal, "sim_export_journal", "The journal as a HAR 1.2 document",
+              answer=keyed("log", OBJECT), query=JOURNAL_QUERY),
+    Operation("GET", "/journal/count", count_journal_handler, "sim_count_journal",
+              "How many journal entries match the filters; the closest misses when none does",
+              answer={"type": "object", "properties": {"count": {"type": "integer"},
+                                                       "near_misses": {"type": "array", "items": NEAR_MISS}},
+                      "required": ["count", "near_misses"]},
+              query=tuple(q for q in JOURNAL_QUERY if q != "limit")),
+    Operation("DELETE", "/journal", clear_journal_handler, "sim_clear_journal", "Clear the journal", status=204,
+              query=("account_id",)),
 ]
+# fmt: on
