@@ -27,6 +27,7 @@ from simulator.pipeline.middlewares import (
     model_middleware,
 )
 from simulator.pipeline.trust import allowed_hosts, host_middleware
+from simulator.pipeline.request_log import RequestLog
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
 from simulator.views import SCHEMAS as ANSWERS
@@ -72,6 +73,8 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)
     setup_replay(app)
+    if config.log_requests:
+        app[JOURNAL].listeners.append(RequestLog())
     app.on_cleanup.append(_close_store)
     return app
 
@@ -88,5 +91,8 @@ def describe_api() -> ApiDescription:
 
 
 async def _close_store(app: web.Application) -> None:
+    for listener in app[JOURNAL].listeners:
+        if isinstance(listener, RequestLog):
+            listener.flush()
     app[JOURNAL].flush()
     app[STORE].close()

@@ -236,6 +236,16 @@ class Journal:
         self.flush()
         return self.store.journal.entries(**filters)
 
+    def count(self, **filters) -> int:
+        """How many entries match (the filters of entries())."""
+        self.flush()
+        return self.store.journal.count(**filters)
+
+    def summaries(self, since: int = 0, until: int | None = None, limit: int = 1000) -> list[dict]:
+        """The newest entries of a seq window, without request and response (newest first)."""
+        self.flush()
+        return self.store.journal.summaries(since=since, until=until, limit=limit)
+
     def last_seq(self) -> int:
         """The seq of the newest entry (0 when empty)."""
         self.flush()

@@ -104,7 +104,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
         if request.path.startswith(UNKEPT_ANSWERS):  # a read of the journal holds the journal, a state document
             answer = None  # the whole state (keeping them would double them)
         exchange = {
-            "account_id": request.match_info.get("account_id"),
+            "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
             "time": request.app[CLOCK].api_now(),
             "method": request.method,
             "path": request.path,
