@@ -8,7 +8,7 @@ import jinja2
 from aiohttp import web
 
 from simulator.control.common import SIMULATOR
-from simulator.dashboard import actions, pages
+from simulator.dashboard import actions, journal_view, pages
 from simulator.dashboard.live import LiveFeed
 from simulator.dashboard.pages import FEED, PATH, PREFIX, TEMPLATES
 from simulator.keys import JOURNAL
@@ -37,7 +37,7 @@ def register(control: web.Application) -> None:
     environment, and the live feed that listens to the journal only while a page streams and ends its streams
     when the server stops."""
     journal = control[SIMULATOR][JOURNAL]
-    aiohttp_jinja2.setup(
+    templates = aiohttp_jinja2.setup(
         control,
         app_key=TEMPLATES,
         autoescape=True,
@@ -46,6 +46,7 @@ def register(control: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
     )
+    templates.filters["short_ids"] = journal_view.short_ids
     feed = control[FEED] = LiveFeed(journal, PREFIX)
 
     async def end_streams(_: web.Application) -> None:

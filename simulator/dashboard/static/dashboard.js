@@ -11,13 +11,34 @@
     });
   });
 
+  // An id's copy button puts the full id on the clipboard (or, where the browser keeps it away, selects it).
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button.copy-id");
+    if (!button) return;
+    const id = button.dataset.copy;
+    const done = function () {
+      button.dataset.copied = "1";
+      button.textContent = "copied";
+      window.setTimeout(function () { delete button.dataset.copied; button.textContent = "copy"; }, 1500);
+    };
+    const select = function () {
+      const code = button.previousElementSibling;
+      code.textContent = id;
+      window.getSelection().selectAllChildren(code);
+    };
+    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(id).then(done, select);
+    else select();
+  });
+
   const root = document.getElementById("dashboard");
   if (!root) return;
   const prefix = root.dataset.prefix;
   const account = root.dataset.account;
+  const region = root.dataset.region;
   const filter = root.dataset.filter;
   const live = document.getElementById("live");
-  const rowsShown = 200;
+  const rowsShown = Number(root.dataset.journalRows);
+  const firstPage = root.dataset.journalPage === "1";  // older pages stay as they are; page 1 takes new rows
   let seq = Number(root.dataset.journalSeq);
   let refreshes = 0;
 
@@ -51,11 +72,12 @@
   }
 
   async function refreshState() {
-    const response = await get(prefix + "/part/state?" + query());
+    const response = await get(prefix + "/part/state?" + query("region=" + encodeURIComponent(region)));
     swap(parse(await response.text()));
   }
 
   async function refreshJournal() {
+    if (!firstPage) return;
     const response = await get(prefix + "/part/journal?" + query("since=" + seq + (filter ? "&" + filter : "")));
     const mark = Number(response.headers.get("X-Journal-Seq"));
     const fresh = Array.from(parse(await response.text()).querySelectorAll("tr"));
