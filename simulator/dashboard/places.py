@@ -14,10 +14,10 @@ from simulator.reference import regions
 
 #: The tables counted per region, with what the page calls them.
 COUNTED = {
-    "instances": "Instances",
-    "backups": "Backups",
+    "instances": "instances",
+    "backups": "backups",
     "ha_groups": "HA groups",
-    "configurations": "Configuration groups",
+    "configurations": "configuration groups",
 }
 
 
