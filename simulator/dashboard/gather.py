@@ -1,5 +1,6 @@
-"""What the dashboard shows of one account's resources, read through the backend's rules and the journal (never the
-store): instances with what they hold, backup chains as trees, schedules, and which backup each restore came from."""
+"""What the dashboard shows of one account's resources in one region, read through the backend's rules, its
+repositories and the journal (never SQL): instances with what they hold, backup chains as trees (a copy naming the
+region of its original), schedules, and which backup each restore came from; the groups are in groups.py."""
 
 from __future__ import annotations
 
