@@ -9,22 +9,18 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from simulator.control.common import simulator_of
 from simulator.dashboard import gather, journal_view, panels, places
-from simulator.dashboard.live import LiveFeed, stream
+from simulator.dashboard.live import stream
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.http import CONTROL_PREFIX
-from simulator.keys import CLOCK, JOURNAL
+from simulator.keys import CLOCK, FEED, JOURNAL, TEMPLATES
 
 #: Where the dashboard lives on the control sub-app, and so its full path.
 PATH = "/dashboard"
 PREFIX = CONTROL_PREFIX + PATH
-#: The control sub-app's template environment and live feed.
-TEMPLATES = web.AppKey("dashboard_templates", jinja2.Environment)
-FEED = web.AppKey("dashboard_feed", LiveFeed)
 #: The files under static/ that are served, with their content types.
 STATIC = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
 STATIC_DIR = Path(__file__).parent / "static"

@@ -7,11 +7,10 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from simulator.control.common import SIMULATOR
 from simulator.dashboard import actions, journal_view, pages
 from simulator.dashboard.live import LiveFeed
-from simulator.dashboard.pages import FEED, PATH, PREFIX, TEMPLATES
-from simulator.keys import JOURNAL
+from simulator.dashboard.pages import PATH, PREFIX
+from simulator.keys import FEED, JOURNAL, SIMULATOR, TEMPLATES
 
 #: Unnamed routes: the names of the control plane's routes are its JSON API's operations (journal, OpenAPI).
 ROUTES = [
