@@ -19,8 +19,9 @@ pytestmark = pytest.mark.slow
 
 #: Where the showcase keeps its panel screenshots (unset: nowhere).
 DOCS_PANELS = "CDBSIM_DOCS_PANELS"
-#: The panels the docs show, by section id.
-PANELS = ("regions", "instances", "ha", "replicas", "configurations", "backups", "journal", "coverage")
+#: The panels the docs show: a section's id, or a selector and the name its picture gets.
+PANELS = ("regions", "instances", "ha", "replicas", "configurations", "backups", "schedules", "journal", "coverage",
+          ("div.panels:has(#clock)", "controls"))
 #: A screen of the size the issue was filed at.
 SCREEN = {"width": 1280, "height": 800}
 
@@ -163,15 +164,22 @@ def test_with_200_journal_rows_the_coverage_panel_starts_within_two_screens_and_
 
 
 def test_each_panel_of_the_showcase_is_drawn_and_kept_for_the_docs(page, sandbox, dashboard, tmp_path):
-    everything(sandbox)
+    made = everything(sandbox)
+    status, body = sandbox.call("POST", "/schedules", {"schedule": {"action": "backup", "instance_id": made["source"],
+                                                                "day_of_week": 0, "hour": 3, "minute": 30}})
+    assert status == 202, body
+    sandbox.control("POST", "/scenarios", {"name": "restore_over_limit", "account_id": ACCOUNT})
+    assert sandbox.restore(made["backup"], "too-soon")[0] == 413
     page.set_viewport_size(SCREEN)
     page.goto(dashboard)
     keep = os.environ.get(DOCS_PANELS)
     for panel in PANELS:
-        section = page.locator(f"#{panel}")
-        expect(section.locator("h2")).to_be_visible()
-        shot = tmp_path / f"dashboard-{panel}.png"
-        section.screenshot(path=str(shot))
+        selector, name = panel if isinstance(panel, tuple) else (f"#{panel}", panel)
+        section = page.locator(selector)
+        expect(section.locator("h2").first).to_be_visible()
+        shot = tmp_path / f"dashboard-{name}.png"
+        page.evaluate("window.scrollTo(0, 0)")  # page coordinates: the sticky header covers no panel
+        page.screenshot(path=str(shot), full_page=True, clip=section.bounding_box())
         assert shot.stat().st_size > 1000
         if keep:
             Path(keep, shot.name).write_bytes(shot.read_bytes())

@@ -11,23 +11,31 @@
     });
   });
 
-  // An id's copy button puts the full id on the clipboard (or, where the browser keeps it away, selects it).
+  // An id's copy button puts the full id on the clipboard: through the Clipboard API where the page is a secure
+  // context (loopback), else through a selected, hidden text area (a page opened from another address).
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "sr-only";
+    document.body.append(area);
+    area.select();
+    const copied = document.execCommand("copy");
+    area.remove();
+    return copied ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
   document.addEventListener("click", function (event) {
     const button = event.target.closest("button.copy-id");
     if (!button) return;
-    const id = button.dataset.copy;
-    const done = function () {
+    copyText(button.dataset.copy).then(function () {
       button.dataset.copied = "1";
       button.textContent = "copied";
       window.setTimeout(function () { delete button.dataset.copied; button.textContent = "copy"; }, 1500);
-    };
-    const select = function () {
-      const code = button.previousElementSibling;
-      code.textContent = id;
-      window.getSelection().selectAllChildren(code);
-    };
-    if (navigator.clipboard && window.isSecureContext) navigator.clipboard.writeText(id).then(done, select);
-    else select();
+    }, function () {
+      window.getSelection().selectAllChildren(button.previousElementSibling);  // the short id, to copy by hand
+      button.textContent = "copy failed";
+    });
   });
 
   const root = document.getElementById("dashboard");
