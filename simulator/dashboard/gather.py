@@ -200,9 +200,13 @@ def resources(app: web.Application, scope: str) -> dict:
     """Instances, HA groups, replica sets, configuration groups, backup trees and schedules of one account in one
     region (scope: regions.scope), and nothing of any other account or region."""
     views = instances(app, scope, restored_from(app, regions.account_of(scope)))
+    ha_groups = groups.ha_groups(app, scope)
+    ha_names = {g["id"]: g["name"] for g in ha_groups}
+    for view in views:
+        view["ha_name"] = ha_names.get(view["ha_id"] or "")
     return {
         "instances": views,
-        "ha_groups": groups.ha_groups(app, scope),
+        "ha_groups": ha_groups,
         "replica_sets": groups.replica_sets(views),
         "configurations": groups.configuration_groups(app, scope, views),
         "chains": backup_trees(app, scope, views),

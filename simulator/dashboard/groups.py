@@ -74,6 +74,7 @@ def _tree(view: dict, children: dict[str, list[dict]], depth: int) -> dict:
         "name": view["name"],
         "status": view["status"],
         "ha_id": view["ha_id"],
+        "ha_name": view.get("ha_name"),
         "replica_of": view["replica_of"],
         "replicas": [_tree(child, children, depth + 1) for child in below],
     }

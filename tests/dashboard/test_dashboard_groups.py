@@ -44,6 +44,8 @@ def test_an_ha_group_shows_its_state_nodes_acls_and_read_and_write_networks(page
     expect(group.locator('tr[data-access="write"] td').first).to_have_text("servicenet")
     expect(group.locator('tr[data-access="read"] code').first).to_contain_text(":3307")
     expect(group.locator('tr[data-access="write"] code').first).to_contain_text(":3306")
+    links = page.locator(f'tr[data-instance-id] a[data-ha="{made["ha"]}"]')  # each node's row names its group
+    expect(links).to_have_text(["ha-payments"] * 3)
     node = group.locator('li[data-role="replica"] a').first
     node.click()  # a node is an instance of the table above
     expect(page.locator(f"tr#instance-{node.get_attribute('href')[len('#instance-'):]}")).to_be_in_viewport()
