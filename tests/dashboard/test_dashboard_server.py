@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 from aiohttp import web
@@ -177,6 +178,30 @@ async def test_the_state_shows_ha_groups_replica_sets_and_configuration_groups_o
     assert f'data-attached="{source["id"]}"' in text
     status, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}&region=iad")
     assert status == 200 and ha_id not in text and "No HA group of this account in IAD." in text
+
+
+async def test_every_region_shows_what_it_holds_and_a_copy_names_the_region_of_its_original(api):
+    source = await api.create_instance(name="primary")
+    api.advance(30)
+    status, body, _ = await api.post("/backups", {"backup": {"name": "full", "instance": source["id"]}})
+    assert status == 202, body
+    original = body["backup"]["id"]
+    api.advance(20)
+    assert (await api.post(f"/backups/{original}/action", {"copy-backup": {"target_backup_region": "ORD"}}))[0] == 202
+    api.advance(60)
+    iad = api.as_account(ACCOUNT, TOKEN)
+    iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    status, body, _ = await iad.post("/instances", {"instance": {"name": "iad-db", "flavorRef": 1,
+                                                                 "volume": {"size": 1}}})
+    assert status == 200, body
+    _, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}")
+    counts = dict(re.findall(r'data-region="(\w+)".*?<span class="counts">(.*?)</span>\n', text, re.S))
+    assert counts["DFW"] == "1 instance, 1 backup" and counts["ORD"] == "1 backup" and counts["IAD"] == "1 instance"
+    assert "iad-db" not in text
+    _, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}&region=ord")
+    assert f'data-copy-of="{original}"' in text and "copied from backup" in text and " in DFW</span>" in text
+    _, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}&region=IAD")
+    assert "iad-db" in text and f'data-copy-of="{original}"' not in text
 
 
 async def test_a_region_that_is_none_is_a_bad_request(api):
