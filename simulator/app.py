@@ -6,12 +6,16 @@ from aiohttp import web
 
 from simulator.backend import Backend
 from simulator.backend.cache import ModelCache
+from simulator.backend.schemas import DOCUMENTED, SCHEMAS
 from simulator.backend.state_files import load_state_file
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.control import create_control_app
+from simulator.control import schemas as control_schemas
+from simulator.control.app import control_operations
 from simulator.demo import DemoSpec, seed_if_missing
 from simulator.faults import fault_middleware, setup_faults
+from simulator.handlers.openapi import OPENAPI, ApiDescription
 from simulator.http import CONTROL_PREFIX
 from simulator.keys import BACKEND, CLOCK, CONFIG, IDS, JOURNAL, READS, STORE
 from simulator.pipeline.journal import Journal
@@ -23,7 +27,8 @@ from simulator.pipeline.middlewares import (
     model_middleware,
 )
 from simulator.replay import replay_middleware, setup_replay
-from simulator.routes import setup_routes
+from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
+from simulator.views import SCHEMAS as ANSWERS
 
 #: How many bytes of rendered reads are kept (a page of 20 instances is about 10 KB).
 READ_CACHE_BYTES = 2 << 20
@@ -44,7 +49,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
         ],
         client_max_size=config.max_body_size,
     )
-    backend = Backend.open(config, clock)
+    backend = Backend.open(config, clock, RATE_LIMITS)
     app[CONFIG] = config
     app[CLOCK] = backend.clock
     app[IDS] = backend.ids
@@ -58,11 +63,23 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     if config.state_file:
         load_state_file(backend.sandbox, config.state_file)
     setup_routes(app, config.region)
+    app[OPENAPI] = describe_api()
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)
     setup_replay(app)
     app.on_cleanup.append(_close_store)
     return app
+
+
+def describe_api() -> ApiDescription:
+    """The operations served (the API's table, then the control plane's) and the schemas their rows name: what
+    GET /openapi.json and docs/api-coverage.md are built from."""
+    return ApiDescription(
+        api=OPERATIONS,
+        control=tuple(control_operations()),
+        requests={**SCHEMAS, **DOCUMENTED, **control_schemas.REQUESTS},
+        responses={**ANSWERS, **control_schemas.RESPONSES},
+    )
 
 
 async def _close_store(app: web.Application) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from simulator.faults.scenario import shipped_scenarios
 from simulator.http import is_control_path
 from simulator.reference.lifecycle import ACTION_TASKS, HA_ACTION_STATES, LIFECYCLE
-from simulator.routes import ROUTES
+from simulator.routes import OPERATIONS
 
 #: Instance statuses that end a task: seeing one after a task status is the task's end.
 SETTLED = ("ACTIVE", "ERROR")
@@ -17,12 +17,7 @@ SETTLED = ("ACTIVE", "ERROR")
 
 def api_operations() -> list[str]:
     """Every operation of the simulated API: the API table's route names (the control plane is not in it)."""
-    names = []
-    for route in ROUTES:
-        name = getattr(route, "kwargs", {}).get("name")
-        if name and not name.startswith("sim_") and name not in names:
-            names.append(name)
-    return names
+    return [op.name for op in OPERATIONS]
 
 
 class _Test:

@@ -8,8 +8,10 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from simulator.control.common import simulator_of
+from simulator.control.schemas import JOURNAL_QUERY, OBJECT, keyed
 from simulator.errors import BadRequest
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import JOURNAL
 from simulator.replay.har import (
     Interaction,
@@ -19,6 +21,7 @@ from simulator.replay.har import (
     interaction_to_entry,
     reason_phrase,
 )
+from simulator.views.common import ref
 
 
 def journal_filters(query: MultiMapping[str]) -> dict:
@@ -92,8 +95,13 @@ async def clear_journal_handler(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-ROUTES = [
-    web.get("/journal", list_journal, name="sim_list_journal", allow_head=False),
-    web.get("/journal/har", export_journal, name="sim_export_journal", allow_head=False),
-    web.delete("/journal", clear_journal_handler, name="sim_clear_journal"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/journal", list_journal, "sim_list_journal", "The request journal (secrets redacted)",
+              answer=keyed("journal", {"type": "array", "items": ref("JournalEntry")}), query=JOURNAL_QUERY),
+    Operation("GET", "/journal/har", export_journal, "sim_export_journal", "The journal as a HAR 1.2 document",
+              answer=keyed("log", OBJECT), query=JOURNAL_QUERY),
+    Operation("DELETE", "/journal", clear_journal_handler, "sim_clear_journal", "Clear the journal", status=204,
+              query=("account_id",)),
 ]
+# fmt: on

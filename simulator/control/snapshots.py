@@ -13,8 +13,10 @@ from aiohttp import web
 
 from simulator.clock import api_time
 from simulator.control.common import faults_of, must_have_account, object_body, simulator_of
+from simulator.control.schemas import SNAPSHOT, keyed
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import BACKEND, CLOCK, SNAPSHOTS
 
 
@@ -127,9 +129,16 @@ async def delete_snapshot_handler(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-ROUTES = [
-    web.get("/snapshots", list_snapshots, name="sim_list_snapshots", allow_head=False),
-    web.post("/snapshots", take_snapshot_handler, name="sim_take_snapshot"),
-    web.post("/snapshots/{name}/restore", restore_snapshot_handler, name="sim_restore_snapshot"),
-    web.delete("/snapshots/{name}", delete_snapshot_handler, name="sim_delete_snapshot"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/snapshots", list_snapshots, "sim_list_snapshots", "Snapshots taken",
+              answer=keyed("snapshots", {"type": "array", "items": SNAPSHOT})),
+    Operation("POST", "/snapshots", take_snapshot_handler, "sim_take_snapshot",
+              "Keep the whole state, or one account's rows, under a name", body="sim_snapshot", body_required=False,
+              status=201, answer=keyed("snapshot", SNAPSHOT)),
+    Operation("POST", "/snapshots/{name}/restore", restore_snapshot_handler, "sim_restore_snapshot",
+              "Bring a snapshot back", answer=keyed("snapshot", SNAPSHOT)),
+    Operation("DELETE", "/snapshots/{name}", delete_snapshot_handler, "sim_delete_snapshot", "Forget a snapshot",
+              status=204),
 ]
+# fmt: on

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.views.catalog import instance_flavor
-from simulator.views.common import links
+from simulator.views.common import links, ref
 
 NO_USED_STATUSES = ("BUILD", "REBOOT", "RESIZE", "UPGRADE", "ERROR", "SHUTDOWN")
 
@@ -73,3 +73,112 @@ def instance_summary(base: str, m: dict) -> dict:
         "status": m["status"],
         "volume": {"size": m["volume_size"]},
     }
+
+
+#: The JSON Schemas of these answers (the OpenAPI document's response components).
+SCHEMAS: dict[str, dict] = {
+    "Instance": {
+        "type": "object",
+        "properties": {
+            "configuration": ref("InstanceConfigurationRef"),
+            "created": {"type": "string"},
+            "datastore": ref("InstanceDatastore"),
+            "flavor": ref("InstanceFlavor"),
+            "hostname": {"type": "string"},
+            "id": {"type": "string"},
+            "links": ref("Links"),
+            "name": {"type": "string"},
+            "status": {"type": "string"},
+            "updated": {"type": "string"},
+            "volume": {
+                "type": "object",
+                "properties": {"size": {"type": "integer"}, "used": {"type": "number"}},
+                "required": ["size"],
+                "additionalProperties": False,
+            },
+            "replica_of": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "links": ref("Links")},
+                "required": ["id", "links"],
+                "additionalProperties": False,
+            },
+            "replicas": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
+                    "required": ["id", "name", "links"],
+                    "additionalProperties": False,
+                },
+            },
+            "ha_id": {"type": "string"},
+        },
+        "required": [
+            "created",
+            "datastore",
+            "flavor",
+            "hostname",
+            "id",
+            "links",
+            "name",
+            "status",
+            "updated",
+            "volume",
+        ],
+        "additionalProperties": False,
+    },
+    "InstanceSummary": {
+        "type": "object",
+        "properties": {
+            "datastore": ref("InstanceDatastore"),
+            "flavor": ref("InstanceFlavor"),
+            "hostname": {"type": "string"},
+            "id": {"type": "string"},
+            "links": ref("Links"),
+            "name": {"type": "string"},
+            "status": {"type": "string"},
+            "volume": {
+                "type": "object",
+                "properties": {"size": {"type": "integer"}},
+                "required": ["size"],
+                "additionalProperties": False,
+            },
+            "replica_of": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "links": ref("Links")},
+                "required": ["id", "links"],
+                "additionalProperties": False,
+            },
+            "replicas": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
+                    "required": ["id", "name", "links"],
+                    "additionalProperties": False,
+                },
+            },
+            "ha_id": {"type": "string"},
+        },
+        "required": ["datastore", "flavor", "hostname", "id", "links", "name", "status", "volume"],
+        "additionalProperties": False,
+    },
+    "InstanceFlavor": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "links": ref("Links")},
+        "required": ["id", "links"],
+        "additionalProperties": False,
+    },
+    "InstanceDatastore": {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
+        "required": ["type", "version"],
+        "additionalProperties": False,
+    },
+    "InstanceConfigurationRef": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
+        "required": ["id", "name", "links"],
+        "additionalProperties": False,
+    },
+}

@@ -23,3 +23,53 @@ def schedule(m: dict) -> dict:
         "source": {"id": m["instance_id"], "type": "instance"},
         "updated": m["updated"],
     }
+
+
+#: The JSON Schemas of these answers (the OpenAPI document's response components).
+SCHEMAS: dict[str, dict] = {
+    "Schedule": {
+        "type": "object",
+        "properties": {
+            "action": {"type": "string"},
+            "copy_to": {"type": "array", "items": {"type": "string"}},
+            "created": {"type": "string"},
+            "day_of_month": {"type": "null"},
+            "day_of_week": {"type": "integer"},
+            "full_backup_retention": {"type": ["integer", "null"]},
+            "hour": {"type": "integer"},
+            "id": {"type": "string"},
+            "instance_id": {"type": "string"},
+            "last_scheduled": {"type": ["string", "null"]},
+            "minute": {"type": "integer"},
+            "month": {"type": "null"},
+            "next_run": {"type": "string"},
+            "running": {"type": "boolean"},
+            "source": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "type": {"type": "string"}},
+                "required": ["id", "type"],
+                "additionalProperties": False,
+            },
+            "updated": {"type": "string"},
+        },
+        "required": [
+            "action",
+            "copy_to",
+            "created",
+            "day_of_month",
+            "day_of_week",
+            "full_backup_retention",
+            "hour",
+            "id",
+            "instance_id",
+            "last_scheduled",
+            "minute",
+            "month",
+            "next_run",
+            "running",
+            "source",
+            "updated",
+        ],
+        "additionalProperties": False,
+    },
+}

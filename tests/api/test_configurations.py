@@ -178,7 +178,8 @@ async def test_delete_configuration_202_then_gone(api):
     group = await make_group(api)
     status, body, _ = await api.delete(f"/configurations/{group['id']}")
     assert (status, body) == (202, None)
-    assert_fault(await api.get(f"/configurations/{group['id']}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/configurations/{group['id']}"), "itemNotFound", 404,
+                 f"Configuration group with ID {group['id']} could not be found.")
     assert_fault(await api.delete(f"/configurations/{group['id']}"), "itemNotFound", 404,
                  f"Configuration group with ID {group['id']} could not be found.")
 

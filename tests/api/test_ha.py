@@ -142,7 +142,7 @@ async def test_delete_shows_deleting_then_the_group_and_its_nodes_are_gone(api):
     assert await state(api, group["id"]) == "DELETING"
     assert (await api.get(f"/instances/{nodes[0]}"))[1]["instance"]["status"] == "SHUTDOWN"
     api.advance(10)
-    assert_fault(await api.get(f"/ha/{group['id']}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/ha/{group['id']}"), "itemNotFound", 404, f"Resource {group['id']} cannot be found.")
     assert (await api.get("/instances"))[1]["instances"] == []
 
 
@@ -430,7 +430,7 @@ async def test_failover_promotes_a_replica_and_rebuilds_a_node(api):
     api.advance(60)
     shown = await show(api, group["id"])
     assert shown["state"] == "ACTIVE" and shown["replicas"][0]["status"] == "ACTIVE"
-    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404, f"Resource {old_source} cannot be found.")
 
 
 # --- the coverage report -----------------------------------------------------------------------------------------

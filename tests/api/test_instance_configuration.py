@@ -3,7 +3,7 @@ silent no-ops on PATCH/PUT; Trove-only paths."""
 from __future__ import annotations
 
 import pytest
-from support import ACCOUNT, TOKEN, assert_fault
+from support import ACCOUNT, TOKEN, UNAUTHORIZED, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
 from simulator.faults import fault_engine
@@ -348,7 +348,7 @@ async def test_trove_only_paths_say_they_are_not_part_of_cloud_databases(api, pa
 
 
 async def test_trove_only_paths_still_need_a_token(api):
-    assert_fault(await api.as_account("1234", None).get("/clusters"), "unauthorized", 401)
+    assert_fault(await api.as_account("1234", None).get("/clusters"), "unauthorized", 401, UNAUTHORIZED)
 
 
 async def test_unknown_paths_keep_the_plain_not_found(api):

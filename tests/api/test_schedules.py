@@ -67,8 +67,9 @@ async def test_schedule_of_another_account_is_not_found(api, inst):
     s = await create(api, inst)
     api.backend.identity.create_account("5678", token="other-token")
     other = api.as_account("5678", "other-token")
-    assert_fault(await other.get(f"/schedules/{s['id']}"), "itemNotFound", 404)
-    assert_fault(await other.delete(f"/schedules/{s['id']}"), "itemNotFound", 404)
+    assert_fault(await other.get(f"/schedules/{s['id']}"), "itemNotFound", 404, f"Resource {s['id']} cannot be found.")
+    assert_fault(await other.delete(f"/schedules/{s['id']}"), "itemNotFound", 404,
+                 f"Resource {s['id']} cannot be found.")
     assert_fault(await other.post("/schedules", spec(inst)), "itemNotFound", 404, f"Resource {inst} cannot be found.")
     assert (await other.get("/schedules"))[1] == {"schedules": []}
 
@@ -83,9 +84,11 @@ async def test_schedule_of_another_account_is_not_found(api, inst):
     ({"action": "restore"}, "Validation error: schedule['action'] 'restore' is not one of ['backup']"),
     ({"full_backup_retention": 0}, "Validation error: schedule['full_backup_retention'] 0 is less than the "
                                    "minimum of 1"),
-    ({"copy_to": ["LON"]}, None),
+    ({"copy_to": ["LON"]},
+     "Validation error: schedule['copy_to'][0] 'LON' is not one of ['DFW', 'ORD', 'IAD', 'HKG', 'SYD']"),
     ({"instance_id": None}, "instance_id is missing."),
-    ({"instance_id": "nope"}, None),
+    ({"instance_id": "nope"}, "Validation error: schedule['instance_id'] 'nope' does not match "
+     "'^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'"),
 ])
 async def test_create_schedule_bad_input_is_bad_request_and_writes_nothing(api, inst, fields, message):
     body = spec(inst, **fields)

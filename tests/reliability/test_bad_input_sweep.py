@@ -12,14 +12,14 @@ from reliability.hostile import HEADER_NAMES, HEADER_VALUES, RawClient, hostile_
 from support import ACCOUNT, TOKEN, assert_fault
 from yarl import URL
 
+from simulator.app import describe_api
 from simulator.backend.identity import BAD_TOKEN
 from simulator.errors import FAULT_NAMES
-from simulator.handlers.openapi import load_document
 from simulator.keys import CONFIG, JOURNAL
 from simulator.pipeline.body import NOT_JSON
 
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
-DOCUMENT = load_document()
+DOCUMENT = describe_api().document
 MALFORMED = [b'{"instance": ', b"\xff\xfe\x00{", b"[" * 50000, b'{"a": 1}}', b"{'single': 'quotes'}", b"\x00",
              b'{"a": tru}']
 WRONG_TYPES = [None, True, 0, -1, 2.5, "", "text", [], [1], {}, {"k": "v"}]
@@ -197,9 +197,11 @@ async def test_bad_input_huge_numbers(api, world):
         assert_4xx_fault(status, answer, raw[:80])
     for seconds in (b"1e308", b"Infinity", b"NaN", b"1" + b"0" * 400, b"-1"):
         status, answer = await send_raw(api, "POST", "/_sim/clock/advance", b'{"seconds": ' + seconds + b"}")
-        assert_fault((status, answer), "badRequest", 400)
+        expected = "'seconds' must be a number >= 0." if seconds in (b"NaN", b"-1") else "cannot move the clock"
+        assert_fault((status, answer), "badRequest", 400, contains=expected)
     for path in ("/flavors/" + "9" * 40, "/flavors/1e999", "/flavors/inf", "/flavors/nan"):
-        assert_fault(await api.get(path), "itemNotFound", 404)
+        flavor = path.rsplit("/", 1)[1]
+        assert_fault(await api.get(path), "itemNotFound", 404, f"Resource {flavor} cannot be found.")
     assert_unchanged(api, world)
 
 
@@ -213,11 +215,16 @@ async def test_bad_input_huge_numbers_in_paging_are_refused_or_capped(api, world
             status, body, _ = await api.get(f"{path}?{query}")
             assert status == 200, (path, query, body)
         for query in ("limit=" + "9" * 30, "limit=" + str(2 ** 63), "limit=-" + "9" * 30):
-            assert_fault(await api.get(f"{path}?{query}"), "badRequest", 400)
-        assert_fault(await api.get(f"{path}?limit=abc"), "badRequest", 400)
-        assert_fault(await api.get(f"{path}?limit=1.5"), "badRequest", 400)
+            number = query.removeprefix("limit=")
+            assert_fault(await api.get(f"{path}?{query}"), "badRequest", 400,
+                         f"Query parameter 'limit' is out of range: {number}.")
+        assert_fault(await api.get(f"{path}?limit=abc"), "badRequest", 400,
+                     "Query parameter 'limit' must be an integer, not 'abc'.")
+        assert_fault(await api.get(f"{path}?limit=1.5"), "badRequest", 400,
+                     "Query parameter 'limit' must be an integer, not '1.5'.")
     for marker in ("9" * 30, str(2 ** 63), "-1", "abc"):
-        assert_fault(await api.get(f"/backups?marker={marker}"), "badRequest", 400)
+        assert_fault(await api.get(f"/backups?marker={marker}"), "badRequest", 400,
+                     f"Invalid marker '{marker}': backups are paged with a non-negative integer offset.")
     assert_unchanged(api, world)
 
 
