@@ -7,7 +7,7 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from simulator.dashboard import actions, pages
+from simulator.dashboard import actions, journal_view, pages
 from simulator.dashboard.live import LiveFeed
 from simulator.dashboard.pages import PATH, PREFIX
 from simulator.keys import FEED, JOURNAL, SIMULATOR, TEMPLATES
@@ -36,7 +36,7 @@ def register(control: web.Application) -> None:
     environment, and the live feed that listens to the journal only while a page streams and ends its streams
     when the server stops."""
     journal = control[SIMULATOR][JOURNAL]
-    aiohttp_jinja2.setup(
+    templates = aiohttp_jinja2.setup(
         control,
         app_key=TEMPLATES,
         autoescape=True,
@@ -45,6 +45,7 @@ def register(control: web.Application) -> None:
         undefined=jinja2.StrictUndefined,
         loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
     )
+    templates.filters["short_ids"] = journal_view.short_ids
     feed = control[FEED] = LiveFeed(journal, PREFIX)
 
     async def end_streams(_: web.Application) -> None:

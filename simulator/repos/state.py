@@ -112,6 +112,15 @@ class StateRepo:
             for table in self.tables():
                 self.db.execute(f"delete from [{table}]")
 
+    def rows_by_scope(self, account_id: str, tables: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        """scope -> table -> how many rows of these tables the account holds in that scope (its regions)."""
+        out: dict[str, dict[str, int]] = {}
+        for table in tables:
+            query = f"select account_id, count(*) as n from [{table}] where {OWNED} group by account_id"
+            for row in self.db.query(query, [account_id]):
+                out.setdefault(row["account_id"], {})[table] = row["n"]
+        return out
+
     def has_rows(self, account_id: str) -> bool:
         """Whether anything of the account is left."""
         return any(
