@@ -24,7 +24,7 @@ from procs import REPO, Server, Unavailable, child_env, free_port, http_call, ma
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
-             "memory", "tests")
+             "memory", "tests", "scaling")
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
@@ -260,6 +260,12 @@ class Suite:
         self.figures["tests"] = {"pytest_s": float(said.group(1)), "wall_s": wall, "summary": last[0].strip("= "),
                                  "exit": done.returncode}
         self.say(f"  {'test suite (pytest -n 2)':<44} {float(said.group(1)):.0f} s of pytest ({last[0].strip('= ')})")
+
+    def run_scaling(self) -> None:
+        """Issue 25: each request on a large state against a small one, side by side (scaling.py)."""
+        import scaling
+
+        self.figures["scaling"] = scaling.run(self.args, say=self.say)
 
     def run_dashboard(self) -> None:
         """(b)'s GET load on one server without and with a dashboard page open on the account (dashboard_watcher.py:
@@ -508,6 +514,7 @@ class Suite:
             ("startup", "startup", "cdbsim serve: start to first answer", self.run_startup),
             ("reset", "reset", "pytest fixture per-test reset", self.run_reset),
             ("tests", "tests", "test suite (pytest -n 2)", self.run_tests),
+            ("scaling", "scaling", "cost on a large state vs a small one", self.run_scaling),
         ]
         for name, key, label, fn in steps:
             if name == "list" and not (self.wanted("list") or self.wanted("memory")):
@@ -522,7 +529,7 @@ class Suite:
                 continue
             if key is None:
                 fn()
-            elif key in ("startup", "reset", "tests"):
+            elif key in ("startup", "reset", "tests", "scaling"):
                 try:
                     fn()
                 except Unavailable as exc:
