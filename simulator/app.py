@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.backend import Backend
+from simulator.backend.cache import ModelCache
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.control import create_control_app
@@ -12,7 +13,6 @@ from simulator.demo import DemoSpec, seed_if_missing
 from simulator.faults import fault_middleware, setup_faults
 from simulator.http import CONTROL_PREFIX
 from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, READS, STORE
-from simulator.pipeline.cache import ModelCache
 from simulator.pipeline.journal import Journal
 from simulator.pipeline.middlewares import (
     auth_middleware,

@@ -7,10 +7,10 @@ from typing import Any
 from aiohttp import web
 
 from simulator.backend import Backend
+from simulator.backend.cache import ModelCache
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.ids import Ids
-from simulator.pipeline.cache import ModelCache
 from simulator.pipeline.journal import Journal
 from simulator.repos.store import Store
 

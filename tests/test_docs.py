@@ -1,4 +1,5 @@
-"""The README stays true: it names every route, and every shell and Python block in it runs as a user pastes it.
+"""The README and docs/ stay true: the coverage page names every route, and every shell and Python block in them runs
+as a user pastes it.
 
 A block's fence says what it is: ```sh blocks run with `bash -e` and ```python blocks with python (a block that
 defines `test_` functions is a test module: it runs with pytest), against a sandbox started with the README's own
@@ -26,6 +27,10 @@ from simulator.routes import ROUTES
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
+#: Every page a user reads: the README first, then docs/.
+PAGES = {"README.md": README} | {
+    f"docs/{p.name}": p.read_text() for p in sorted((ROOT / "docs").glob("*.md"))
+}
 BIN = Path(sys.executable).parent  # the venv's bin: cdbsim, openstack, pytest
 SANDBOX_PORT = "8779"  # the port the README's blocks talk to
 RUN = {"sh": "shell", "python": "python"}
@@ -35,18 +40,23 @@ EXAMPLE_RECORDINGS = ROOT / "tests" / "plugin" / "examples" / "recordings"
 
 
 class Block(NamedTuple):
-    """One fenced block of the README: its fence language, its text and the line its fence opens on."""
+    """One fenced block of a page: its fence language, its text, the line its fence opens on and the page."""
 
     language: str
     text: str
     line: int
+    page: str = "README.md"
+
+    @property
+    def where(self) -> str:
+        return f"{self.page}:{self.line}"
 
     @property
     def is_test_module(self) -> bool:
         return self.language == "python" and re.search(r"^def test_", self.text, re.MULTILINE) is not None
 
 
-def readme_blocks(text: str = README) -> list[Block]:
+def readme_blocks(text: str = README, page: str = "README.md") -> list[Block]:
     """Every fenced block at the start of a line, in order."""
     blocks: list[Block] = []
     opened: tuple[str, int] | None = None
@@ -58,38 +68,49 @@ def readme_blocks(text: str = README) -> list[Block]:
         elif opened is None:
             opened, lines = (line[3:].strip(), number), []
         else:
-            blocks.append(Block(opened[0], "\n".join(lines) + "\n", opened[1]))
+            blocks.append(Block(opened[0], "\n".join(lines) + "\n", opened[1], page))
             opened = None
-    assert opened is None, f"README.md:{opened[1]}: a block that is never closed"
+    assert opened is None, f"{page}:{opened[1]}: a block that is never closed"
     return blocks
 
 
-BLOCKS = readme_blocks()
+BLOCKS = [block for page, text in PAGES.items() for block in readme_blocks(text, page)]
 COMMANDS = [b for b in BLOCKS if b.language in RUN and not b.is_test_module]
 TEST_MODULES = [b for b in BLOCKS if b.is_test_module]
 
 
-def test_readme_coverage_table_names_every_route():
-    missing = [r.kwargs["name"] for r in ROUTES if f"`{r.kwargs['name']}`" not in README]
-    assert not missing, f"routes missing from README's coverage table: {missing}"
+def test_coverage_page_names_every_route():
+    page = PAGES["docs/api-coverage.md"]
+    missing = [r.kwargs["name"] for r in ROUTES if f"`{r.kwargs['name']}`" not in page]
+    assert not missing, f"routes missing from docs/api-coverage.md: {missing}"
 
 
-def test_readme_opens_with_the_two_setup_commands():
+def test_readme_opens_with_its_title_and_the_two_setup_commands():
     lines = README.splitlines()
-    assert lines[0] == "```text"
-    assert "cdbsim serve" in lines[1]
-    assert "python -m pytest" in lines[2]
+    assert lines[0] == "# cdbsim"
+    assert lines[2] == "```text"
+    assert "cdbsim serve" in lines[3]
+    assert "python -m pytest" in lines[4]
+
+
+def test_readme_is_short_and_links_every_docs_page():
+    assert len(README.splitlines()) <= 250
+    unlinked = [page for page in PAGES if page.startswith("docs/") and f"]({page})" not in README]
+    assert not unlinked, f"pages the README does not link: {unlinked}"
 
 
 def test_every_readme_block_says_whether_it_is_run():
-    unmarked = [f"README.md:{b.line}: ```{b.language}" for b in BLOCKS if b.language not in {*RUN, *NOT_RUN}]
+    unmarked = [f"{b.where}: ```{b.language}" for b in BLOCKS if b.language not in {*RUN, *NOT_RUN}]
     assert not unmarked, f"mark each block sh or python (run by this test) or text (not a command): {unmarked}"
     assert len(COMMANDS) >= 4 and len(TEST_MODULES) >= 4  # the blocks below are found at all
 
 
 def test_readme_blocks_are_parsed_with_their_language_and_line():
     text = "intro\n```sh\necho hi\n```\n```text\nout\n```\n"
-    assert readme_blocks(text) == [Block("sh", "echo hi\n", 2), Block("text", "out\n", 5)]
+    assert readme_blocks(text, "docs/x.md") == [
+        Block("sh", "echo hi\n", 2, "docs/x.md"),
+        Block("text", "out\n", 5, "docs/x.md"),
+    ]
 
 
 def free_port() -> int:
@@ -135,7 +156,7 @@ def run_pasted(command: list[str], cwd: Path, timeout: float = 180) -> tuple[int
 
 def readme_serve_command() -> list[str]:
     """The README's own command that starts the sandbox (the end of its first set-up line)."""
-    setup = BLOCKS[0].text.splitlines()[0]
+    setup = next(b for b in BLOCKS if b.page == "README.md").text.splitlines()[0]
     command = shlex.split(setup.split("&&")[-1])
     assert command[:2] == ["cdbsim", "serve"], setup
     return [str(BIN / command[0]), *command[1:]]
@@ -162,7 +183,7 @@ def sandbox(tmp_path_factory):
 
 
 def block_id(block: Block) -> str:
-    return f"README.md:{block.line}:{block.language}"
+    return f"{block.where}:{block.language}"
 
 
 @pytest.mark.slow
@@ -184,18 +205,23 @@ def test_readme_block_runs_as_pasted(block: Block, sandbox, tmp_path):
         (tmp_path / "block.py").write_text(text)
         command = [sys.executable, "block.py"]
     code, out, err = run_pasted(command, tmp_path)
-    assert code == 0, f"README.md:{block.line} failed ({code}):\n{text}\n--- stdout\n{out}\n--- stderr\n{err}"
-    assert out.strip(), f"README.md:{block.line} printed nothing:\n{text}"
+    assert code == 0, f"{block.where} failed ({code}):\n{text}\n--- stdout\n{out}\n--- stderr\n{err}"
+    assert out.strip(), f"{block.where} printed nothing:\n{text}"
+
+
+def module_name(block: Block) -> str:
+    stem = re.sub(r"\W", "_", block.page.removesuffix(".md"))
+    return f"test_{stem}_{block.line}.py"
 
 
 @pytest.mark.slow
 def test_readme_test_modules_pass_with_pytest(tmp_path):
-    """The README's example test modules, each saved as a file, pass with pytest (and its cdbsim plugin)."""
+    """The example test modules of the README and docs/, each saved as a file, pass with pytest (and its plugin)."""
     for block in TEST_MODULES:
-        (tmp_path / f"test_readme_{block.line}.py").write_text(block.text)
+        (tmp_path / module_name(block)).write_text(block.text)
     shutil.copytree(EXAMPLE_RECORDINGS, tmp_path / "recordings")
     code, out, err = run_pasted([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
                                  "-rA", str(tmp_path)], tmp_path)
     assert code == 0, f"--- stdout\n{out}\n--- stderr\n{err}"
     passed = {name.split("::")[0] for name in re.findall(r"^PASSED (\S+)", out, re.MULTILINE)}
-    assert passed == {f"test_readme_{b.line}.py" for b in TEST_MODULES}, out
+    assert passed == {module_name(b) for b in TEST_MODULES}, out

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from simulator.backend.cache import ModelCache
 from simulator.clock import api_time, identity_time
 from simulator.errors import BadRequest, Forbidden, Unauthorized
 from simulator.hashing import hash_secret
-from simulator.pipeline.cache import ModelCache
 
 ROLES = ("dbaas:admin", "dbaas:creator", "dbaas:observer")
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")

@@ -6,8 +6,8 @@ import datetime as dt
 import math
 from dataclasses import dataclass
 
+from simulator.backend.cache import ModelCache
 from simulator.errors import ItemNotFound, rate_limited
-from simulator.pipeline.cache import ModelCache
 
 WINDOW = 60.0
 

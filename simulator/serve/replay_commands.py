@@ -95,7 +95,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Replay FILE against a fresh model; 0 when every exchange agrees, 1 on drift, 2 when FILE is unreadable."""
-    from simulator.replay.verify import verify_file
+    from simulator.serve.verify import verify_file
 
     try:
         report = verify_file(args.file, seed=args.seed)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simulator.replay.verify import shape, shape_differences, verify_file
+from simulator.serve.verify import shape, shape_differences, verify_file
 from simulator.serve.cli import main
 from simulator.shipped import SEED_RECORDING
 

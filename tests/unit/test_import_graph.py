@@ -77,3 +77,41 @@ def test_no_module_is_imported_by_name():
     offenders = [str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py")
                  if "import_module" in p.read_text() or "__import__" in p.read_text()]
     assert not offenders
+
+
+#: The layers, lowest first. A module may import its own layer and the ones below, never one above: reference data
+#: and the shared basics know nothing of SQL; repositories know nothing of rules; the backend's rules know nothing
+#: of HTTP; views render models; the web layer (pipeline, handlers, control plane, faults, replay, dashboard) turns
+#: HTTP into backend calls; the app wires it; the process's face (serve, testing, the plugin) runs it.
+LAYERS: list[tuple[str, ...]] = [
+    ("errors", "clock", "ids", "hashing", "config", "shipped", "reference"),
+    ("repos",),
+    ("backend", "demo"),
+    ("views",),
+    ("http", "keys", "pipeline", "handlers", "faults", "replay", "control", "dashboard", "coverage", "routes"),
+    ("app",),
+    ("serve", "testing", "pytest_plugin", "__main__", ""),
+]
+
+
+def layer_of(module: str) -> int:
+    part = module.split(".")[1] if "." in module else ""
+    return next(i for i, names in enumerate(LAYERS) if part in names)
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(f"{a} -> {b}" for a, targets in graph.items() for b in targets if layer_of(b) > layer_of(a))
+
+
+def test_every_module_has_a_layer():
+    assert all(layer_of(m) >= 0 for m in import_graph())
+
+
+def test_no_import_runs_back_up_a_layer():
+    assert upward_imports(import_graph()) == []
+
+
+def test_an_upward_import_is_found():
+    assert upward_imports({"simulator.backend.x": {"simulator.handlers.y"}, "simulator.handlers.y": set()}) == [
+        "simulator.backend.x -> simulator.handlers.y"
+    ]
