@@ -29,7 +29,7 @@ from aiohttp import web
 
 from simulator.app import create_app
 from simulator.keys import BACKEND, JOURNAL, READS, STORE
-from simulator.pipeline.cache import ModelCache
+from simulator.backend.cache import ModelCache
 from simulator.repos import sql
 from simulator.serve.options import add_serve_options, config_from_args
 
