@@ -260,6 +260,18 @@ class BackupsRepo:
         rows = self._rows("select * from backups where account_id = ? and id = ?", [account_id, backup_id])
         return rows[0] if rows else None
 
+    def ancestry(self, account_id: str, backup_id: str) -> list[dict]:
+        """The backup and its parents up to the full backup (child first), in one query; it stops at a parent the
+        account does not hold or one already seen (a cycle), so the last row then still names a parent."""
+        return self._rows(
+            "with recursive up(id, depth, path) as (select ?2, 0, ?2 union all "
+            "select b.parent_id, up.depth + 1, up.path || ' ' || b.parent_id from up "
+            "join backups b on b.id = up.id and b.account_id = ?1 "
+            "where b.parent_id is not null and instr(up.path, b.parent_id) = 0) "
+            "select b.* from up join backups b on b.id = up.id and b.account_id = ?1 order by up.depth",
+            [account_id, backup_id],
+        )
+
     def get_any(self, backup_id: str) -> dict | None:
         rows = self._rows("select * from backups where id = ?", [backup_id])
         return rows[0] if rows else None

@@ -89,3 +89,22 @@ def test_backup_counter_is_built_from_rows_written_before_it_existed(tmp_path):
     assert reopened.backups.count("a") == 4
     reopened.backups.insert(backup("a", "b9", 9))
     assert reopened.backups.count("a") == 5
+
+
+def test_chain_links_come_in_one_query_and_a_broken_or_looping_chain_has_none():
+    from simulator.backend.chains import links
+
+    store = Store.open(":memory:")
+    repo = store.backups
+    ids = [f"b{k}" for k in range(5)]
+    for k, backup_id in enumerate(ids):
+        repo.insert({**backup("a", backup_id, k + 1), "parent_id": ids[k - 1] if k else None})
+    repo.insert({**backup("other", "x", 9), "parent_id": None})
+    assert [b["id"] for b in links(repo, repo.get("a", "b4"))] == ids
+    assert [b["id"] for b in links(repo, repo.get("a", "b0"))] == ["b0"]
+    store.db.execute("update backups set parent_id = 'x' where id = 'b0'")  # another account's backup
+    assert links(repo, repo.get("a", "b4")) is None
+    store.db.execute("update backups set parent_id = 'b3' where id = 'b0'")  # a loop
+    assert links(repo, repo.get("a", "b4")) is None
+    store.db.execute("update backups set parent_id = 'gone' where id = 'b0'")
+    assert links(repo, repo.get("a", "b2")) is None
