@@ -207,6 +207,9 @@ def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
         per_round = [statistics.median(g) / statistics.median(s) for s, g in zip(small_rounds, large_rounds)]
         row["p50_round_ratios"] = [round(r, 3) for r in per_round]
         row["met"] = row["p50_ratio"] <= GOAL and row["p99_ratio"] <= GOAL
+        if dimension == "chain":  # the issue lets a chain restore grow with its links (never with other backups)
+            links = large_seed["rows"]["backups"] - small_seed["rows"]["backups"]
+            row["met"], row["per_link_us"] = None, (row["large_p50_ms"] - row["small_p50_ms"]) * 1000 / links
         rows.append(row)
         say(line(row))
     return rows
@@ -215,9 +218,12 @@ def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
 def line(row: dict) -> str:
     spread = row["p50_round_ratios"]
     verdict = "MET" if row["met"] else "NOT MET"
+    if row["met"] is None:
+        verdict = f"may grow with the links: {row['per_link_us']:.0f} us per link at p50"
     return (f"    {row['dimension']:<9} {row['operation']:<28} p50 {row['small_p50_ms']:7.2f} -> {row['large_p50_ms']:7.2f} ms "
             f"x{row['p50_ratio']:5.2f} (rounds {min(spread):.2f}-{max(spread):.2f})   p99 {row['small_p99_ms']:7.2f} "
-            f"-> {row['large_p99_ms']:7.2f} ms x{row['p99_ratio']:5.2f}   goal <= {GOAL}x: {verdict}")
+            f"-> {row['large_p99_ms']:7.2f} ms x{row['p99_ratio']:5.2f}   "
+            + (f"goal <= {GOAL}x: {verdict}" if row["met"] is not None else verdict))
 
 
 def loadavg() -> str:
@@ -242,8 +248,9 @@ def run(args, say=print) -> dict:
     for dimension in only:
         out["rows"] += measure(dimension, rundir, args, say)
     out["load_end"], out["seconds"] = loadavg(), round(time.perf_counter() - t0, 1)
-    met = sum(r["met"] for r in out["rows"])
-    say(f"  {met} of {len(out['rows'])} operations within {GOAL}x at p50 and p99; load average {out['load_end']} "
+    judged = [r for r in out["rows"] if r["met"] is not None]
+    met = sum(r["met"] for r in judged)
+    say(f"  {met} of {len(judged)} operations within {GOAL}x at p50 and p99; load average {out['load_end']} "
         f"at the end; {out['seconds']:.0f} s")
     return out
 
