@@ -24,7 +24,7 @@ from procs import REPO, Server, Unavailable, child_env, free_port, http_call, ma
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
-             "memory", "tests", "scaling")
+             "memory", "tests", "scaling", "vs_moto")
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
@@ -266,6 +266,12 @@ class Suite:
         import scaling
 
         self.figures["scaling"] = scaling.run(self.args, say=self.say)
+
+    def run_vs_moto(self) -> None:
+        """Issue 25: the same user test with the plugin + troveclient and with mock_aws + boto3 (vs_moto.py)."""
+        import vs_moto
+
+        self.figures["vs_moto"] = vs_moto.run(self.args, say=self.say)
 
     def run_dashboard(self) -> None:
         """(b)'s GET load on one server without and with a dashboard page open on the account (dashboard_watcher.py:
@@ -515,6 +521,7 @@ class Suite:
             ("reset", "reset", "pytest fixture per-test reset", self.run_reset),
             ("tests", "tests", "test suite (pytest -n 2)", self.run_tests),
             ("scaling", "scaling", "cost on a large state vs a small one", self.run_scaling),
+            ("vs_moto", "vs_moto", "a user's test: cdbsim vs moto", self.run_vs_moto),
         ]
         for name, key, label, fn in steps:
             if name == "list" and not (self.wanted("list") or self.wanted("memory")):
@@ -524,12 +531,12 @@ class Suite:
             if name == "tests" and args.quick and not args.only:
                 self.figures["tests"] = {"unavailable": "not run with --quick (--only tests runs it)"}
                 continue
-            if name in ("moto", "wiremock") and args.skip_peers:
+            if name in ("moto", "wiremock", "vs_moto") and args.skip_peers:
                 self.unavailable(name, label, "skipped (--skip-peers)")
                 continue
             if key is None:
                 fn()
-            elif key in ("startup", "reset", "tests", "scaling"):
+            elif key in ("startup", "reset", "tests", "scaling", "vs_moto"):
                 try:
                     fn()
                 except Unavailable as exc:
