@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from simulator.control.common import simulator_of
@@ -19,11 +17,15 @@ from simulator.errors import BadRequest, ItemNotFound
 from simulator.http import CONTROL_PREFIX
 from simulator.keys import CLOCK, JOURNAL
 
+if TYPE_CHECKING:
+    import jinja2
+
 #: Where the dashboard lives on the control sub-app, and so its full path.
 PATH = "/dashboard"
 PREFIX = CONTROL_PREFIX + PATH
-#: The control sub-app's template environment and live feed.
-TEMPLATES = web.AppKey("dashboard_templates", jinja2.Environment)
+#: The control sub-app's template environment ({"env": ...}, made at the first page rendered: jinja2 is imported
+#: then, not at every server's start) and live feed.
+TEMPLATES = web.AppKey("dashboard_templates", dict)
 FEED = web.AppKey("dashboard_feed", LiveFeed)
 #: The files under static/ that are served, with their content types.
 STATIC = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
@@ -38,8 +40,25 @@ SECURITY_HEADERS = {
 }
 
 
+def environment(request: web.Request) -> jinja2.Environment:
+    """The dashboard's template environment, made the first time a page is rendered."""
+    made = request.config_dict[TEMPLATES]
+    if "env" not in made:
+        import jinja2
+
+        made["env"] = jinja2.Environment(
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+            loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
+        )
+    return made["env"]
+
+
 def render(request: web.Request, template: str, context: dict, headers: dict | None = None) -> web.Response:
-    response = aiohttp_jinja2.render_template(template, request, {"prefix": PREFIX, **context}, app_key=TEMPLATES)
+    text = environment(request).get_template(template).render({"prefix": PREFIX, **context})
+    response = web.Response(text=text, content_type="text/html", charset="utf-8")
     response.headers.update(SECURITY_HEADERS)
     if headers:
         response.headers.update(headers)
