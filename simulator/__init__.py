@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from simulator.config import DemoAccount, Durations, SimulatorConfig
+from simulator.version import __version__
 
 if TYPE_CHECKING:
     from simulator.app import create_app
 
-__all__ = ["DemoAccount", "Durations", "SimulatorConfig", "create_app"]
+__all__ = ["DemoAccount", "Durations", "SimulatorConfig", "__version__", "create_app"]
 
 
 def __getattr__(name: str):

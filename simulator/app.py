@@ -6,13 +6,14 @@ from aiohttp import web
 
 from simulator.backend import Backend
 from simulator.backend.cache import ModelCache
+from simulator.backend.state_files import load_state_file
 from simulator.clock import Clock
 from simulator.config import SimulatorConfig
 from simulator.control import create_control_app
 from simulator.demo import DemoSpec, seed_if_missing
 from simulator.faults import fault_middleware, setup_faults
 from simulator.http import CONTROL_PREFIX
-from simulator.keys import BACKEND, CLOCK, CONFIG, FEATURES, IDS, JOURNAL, READS, STORE
+from simulator.keys import BACKEND, CLOCK, CONFIG, IDS, JOURNAL, READS, STORE
 from simulator.pipeline.journal import Journal
 from simulator.pipeline.middlewares import (
     auth_middleware,
@@ -51,10 +52,11 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[BACKEND] = backend
     app[JOURNAL] = Journal(backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping)
     app[READS] = ModelCache(backend.model_version, budget=READ_CACHE_BYTES, size=len)
-    app[FEATURES] = {}
     backend.bootstrap()
     if config.demo:
         seed_if_missing(backend, DemoSpec(seed=config.seed))
+    if config.state_file:
+        load_state_file(backend.sandbox, config.state_file)
     setup_routes(app, config.region)
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)

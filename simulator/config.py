@@ -69,3 +69,4 @@ class SimulatorConfig:
     log_requests: bool = False
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`
+    state_file: str | None = None  # a state document loaded at every start, after the demo account: `serve --state`

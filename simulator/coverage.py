@@ -8,80 +8,9 @@ from collections.abc import Sequence
 
 from simulator.faults.scenario import shipped_scenarios
 from simulator.http import is_control_path
+from simulator.reference.lifecycle import ACTION_TASKS, HA_ACTION_STATES, LIFECYCLE
 from simulator.routes import ROUTES
 
-#: The lifecycle a client can drive and observe. Each label is "<thing> <from> -> <to>".
-LIFECYCLE = (
-    "instance BUILD -> ACTIVE",
-    "instance BUILD -> ERROR",
-    "instance ACTIVE -> REBOOT",
-    "instance REBOOT -> ACTIVE",
-    "instance ACTIVE -> RESIZE",
-    "instance RESIZE -> ACTIVE",
-    "instance ACTIVE -> RESTART_REQUIRED",
-    "instance RESTART_REQUIRED -> REBOOT",
-    "instance ACTIVE -> UPGRADE",
-    "instance UPGRADE -> ACTIVE",
-    "instance ACTIVE -> BACKUP",
-    "instance BACKUP -> ACTIVE",
-    "instance ACTIVE -> SHUTDOWN",
-    "instance SHUTDOWN -> deleted",
-    "backup (full) NEW -> COMPLETED",
-    "backup (incremental) NEW -> COMPLETED",
-    "backup NEW -> FAILED",
-    "backup COMPLETED -> deleted",
-    "restore from full backup: BUILD -> ACTIVE",
-    "restore from incremental backup: BUILD -> ACTIVE",
-    "restore: BUILD -> ERROR",
-    "restore refused (4xx)",
-    "replica BUILD -> ACTIVE",
-    "instance ACTIVE -> RESTART",
-    "instance RESTART -> ACTIVE",
-    "instance ACTIVE -> DETACH_REPLICA",
-    "instance DETACH_REPLICA -> ACTIVE",
-    "instance ACTIVE -> PROMOTE",
-    "instance PROMOTE -> ACTIVE",
-    "instance ACTIVE -> EJECT",
-    "instance EJECT -> ACTIVE",
-    "instance ACTIVE -> VERIFY_UPGRADE",
-    "instance VERIFY_UPGRADE -> ACTIVE",
-    "instance ACTIVE -> ERROR",
-    "ha BUILD -> ACTIVE",
-    "ha ACTIVE -> ADDING_REPLICA",
-    "ha ADDING_REPLICA -> ACTIVE",
-    "ha ACTIVE -> REMOVING_REPLICA",
-    "ha REMOVING_REPLICA -> ACTIVE",
-    "ha ACTIVE -> RESIZING_VOLUME",
-    "ha RESIZING_VOLUME -> ACTIVE",
-    "ha ACTIVE -> RESIZING_FLAVOR",
-    "ha RESIZING_FLAVOR -> ACTIVE",
-    "ha ACTIVE -> REBOOT",
-    "ha REBOOT -> ACTIVE",
-    "ha ACTIVE -> UPGRADING",
-    "ha UPGRADING -> ACTIVE",
-    "ha ACTIVE -> HA_FAILOVER",
-    "ha HA_FAILOVER -> ADDING_REPLICA",
-    "ha ACTIVE -> DELETING",
-    "ha DELETING -> deleted",
-)
-#: The instance task an accepted action starts (the status a client sees next).
-ACTION_TASKS = {
-    "restart": "REBOOT",
-    "resize": "RESIZE",
-    "promote_to_replica_source": "PROMOTE",
-    "eject_replica_source": "EJECT",
-    "convert_to_ha": "CONVERT_TO_HA",
-    "upgrade": "VERIFY_UPGRADE",
-}
-#: The HA group state an accepted group action starts.
-HA_ACTION_STATES = {
-    "add_replica": "ADDING_REPLICA",
-    "remove_replica": "REMOVING_REPLICA",
-    "resize_volumes": "RESIZING_VOLUME",
-    "resize_flavor": "RESIZING_FLAVOR",
-    "restart": "REBOOT",
-    "upgrade": "UPGRADING",
-}
 #: Instance statuses that end a task: seeing one after a task status is the task's end.
 SETTLED = ("ACTIVE", "ERROR")
 

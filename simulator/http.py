@@ -12,6 +12,8 @@ from simulator.keys import CONFIG
 
 #: Where the control plane is mounted; it is never faulted, replayed or rate-limited.
 CONTROL_PREFIX = "/_sim"
+#: The health check: open to every caller, never journalled or recorded (probes would flood both).
+HEALTH_PATH = CONTROL_PREFIX + "/health"
 
 
 def is_control_path(path: str) -> bool:

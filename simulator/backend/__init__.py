@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from simulator.backend.backups import Backups
 from simulator.backend.configurations import Configurations
@@ -31,6 +34,14 @@ SEED_BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"
 SEED_CONFIGURATION_ID = "12345678-1111-2222-3333-444444444444"
 
 
+class Settler(Protocol):
+    """A rule module with timed lifecycle steps: when its next one is due, and carrying out the earliest."""
+
+    def next_due(self) -> float | None: ...
+
+    def settle_one(self, now: float) -> None: ...
+
+
 class Backend:
     """Facade over the rule modules; each holds a back-reference for cross-resource rules."""
 
@@ -55,7 +66,7 @@ class Backend:
         self.limits = Limits(self)
         self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order (replicas catch up first).
-        self.settlers: list = [self.replication, self.instances, self.ha, self.backups, self.schedules]
+        self.settlers: list[Settler] = [self.replication, self.instances, self.ha, self.backups, self.schedules]
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
@@ -99,7 +110,7 @@ class Backend:
                     backup = self.backups.seed_demo(demo.account_id, SEED_BACKUP_ID)
                     self.configurations.seed_demo(demo.account_id, backup["instance_id"], SEED_CONFIGURATION_ID)
 
-    def now(self):
+    def now(self) -> dt.datetime:
         return self.clock.now()
 
     def region_of(self, scope: str) -> str:
@@ -131,7 +142,7 @@ class Backend:
         return self.store.total_changes - self._bookkeeping_changes + self.store.restores
 
     @contextmanager
-    def bookkeeping(self):
+    def bookkeeping(self) -> Iterator[None]:
         """Writes inside (journal, rate counters) are not the model: they leave model_version as it was."""
         store = self.store
         before = store.total_changes

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Any
 
 from simulator.backend.chains import EMPTY, composed, diff
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.reference import catalog, regions
-from simulator.reference.catalog import RUNNING_BACKUP_STATUSES
+from simulator.reference.lifecycle import RUNNING_BACKUP_STATUSES
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 PAGE_SIZE = 20
 MAX_OFFSET = 2**62  # beyond what SQLite's OFFSET takes
@@ -21,10 +25,9 @@ NEW_SHARE = 0.25
 class Backups:
     """The rules for backups."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
-        backend.instances.on_delete.append(self.fail_running)
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, backup_id: str) -> dict:
@@ -76,7 +79,7 @@ class Backups:
         return self.repo.running_for(instance_ids) if instance_ids else set()
 
     # create ----------------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /backups (202): Trove's checks in Trove's order, then a NEW backup."""
         validate("backup_create", body)
         spec = body["backup"]
@@ -215,12 +218,13 @@ class Backups:
         walk(row)
         return out
 
-    def action(self, account_id: str, backup_id: str, body) -> dict:
+    def action(self, account_id: str, backup_id: str, body: Any) -> dict:
         """POST /backups/{id}/action: copy-backup (backend/copies.py)."""
         return self.backend.copies.action(account_id, backup_id, body)
 
     def fail_running(self, instance: dict) -> None:
-        """Instance delete hook: its incomplete backups end FAILED (the backups themselves are kept)."""
+        """An instance is being deleted (Instances.shut_down): its incomplete backups end FAILED (the backups
+        themselves are kept)."""
         self.repo.fail_running_of_instance(instance["id"], api_time(self.backend.now()))
 
     def mark_fault(self, backup_id: str) -> None:

@@ -4,15 +4,20 @@ instance (RESTART_REQUIRED when a value needs a restart)."""
 
 from __future__ import annotations
 
-from simulator.backend.validation import validate
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity, not_found
 from simulator.reference import catalog
+from simulator.reference.lifecycle import RESTART_REQUIRED
 from simulator.reference.parameters import Parameter, flavor_defaults, parameters_of
 
+if TYPE_CHECKING:
+    from simulator.backend import Backend
+
 PAGE_SIZE = 20
-#: The instance task (and status) of an instance whose configuration waits for a restart.
-RESTART_REQUIRED = "RESTART_REQUIRED"
 
 
 def group_not_found(configuration_id: str) -> ItemNotFound:
@@ -22,7 +27,7 @@ def group_not_found(configuration_id: str) -> ItemNotFound:
 class Configurations:
     """The rules for configuration groups and their parameters."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.configurations
 
@@ -70,7 +75,7 @@ class Configurations:
         return self.repo.names({c for c in configuration_ids if c})
 
     # writing ---------------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /configurations: a group for a datastore version (the default one when not named), 200."""
         validate("configuration_create", body)
         spec = body["configuration"]
@@ -91,7 +96,7 @@ class Configurations:
         self.repo.insert(row, values)
         return {**self.model(row), "values": dict(sorted(values.items())), "instance_count": 0}
 
-    def edit(self, account_id: str, configuration_id: str, body) -> None:
+    def edit(self, account_id: str, configuration_id: str, body: Any) -> None:
         """PATCH: merge the given values into the group (200); attached instances take them at once, or wait for a
         restart when one of them needs it."""
         validate("configuration_edit", body)
@@ -103,7 +108,7 @@ class Configurations:
         self.repo.update(row["id"], {"updated": api_time(self.backend.now())})
         self._changed(row, before, {**before, **values})
 
-    def replace(self, account_id: str, configuration_id: str, body) -> None:
+    def replace(self, account_id: str, configuration_id: str, body: Any) -> None:
         """PUT: the group holds exactly the given values (none when `values` is left out, as in Trove), and takes
         a new name or description when given (202)."""
         validate("configuration_update", body)
@@ -169,7 +174,7 @@ class Configurations:
                 )
 
     @staticmethod
-    def needs_restart(names, version_id: str) -> bool:
+    def needs_restart(names: Iterable[str], version_id: str) -> bool:
         """Whether setting (or unsetting) any of these parameters needs a restart of the database."""
         params = {name.lower(): p for name, p in parameters_of(version_id).items()}
         return any(params[n.lower()].restart_required for n in names if n.lower() in params)

@@ -3,21 +3,26 @@ where, and the copy the target region then holds (NEW, BUILDING, COMPLETED on th
 
 from __future__ import annotations
 
-from simulator.backend.validation import validate
+from typing import TYPE_CHECKING, Any
+
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, OverLimit
 from simulator.reference import regions
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 
 class BackupCopies:
     """The rules of copy-backup."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
-        self.copies = backend.store.copies
+        self.copy_repo = backend.store.copies
 
-    def action(self, account_id: str, backup_id: str, body) -> dict:
+    def action(self, account_id: str, backup_id: str, body: Any) -> dict:
         """copy-backup (202): only a COMPLETED backup, between two regions other than LON, and an incremental only
         once its parent is in the target region (400 otherwise); the copy starts NEW in the target region."""
         validate("backup_action", body)
@@ -52,10 +57,10 @@ class BackupCopies:
 
     def parent_in(self, scope: str, parent_id: str) -> dict | None:
         """The target region's copy of a parent (or of the backup the parent itself was copied from)."""
-        found = self.copies.copy_in(scope, parent_id)
-        original = self.copies.original_of(parent_id)
+        found = self.copy_repo.copy_in(scope, parent_id)
+        original = self.copy_repo.original_of(parent_id)
         if found is None and original is not None:
-            found = self.copies.copy_in(scope, original)
+            found = self.copy_repo.copy_in(scope, original)
         return found
 
     def write_copy(self, backup: dict, scope: str, parent: dict | None, spec: dict) -> dict:

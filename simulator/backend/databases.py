@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING, Any
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.errors import BadRequest, ItemNotFound
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: Trove's name rule, with a plain space where Trove wrote \s (which in Python 3 also matches tabs, line
 #: breaks and unicode spaces): control characters in a name are bad input.
@@ -48,7 +52,7 @@ def normalise(spec: dict) -> dict:
 class Databases:
     """The rules for databases."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.instances
 
@@ -75,7 +79,7 @@ class Databases:
     def insert(self, instance_id: str, dbs: list[dict]) -> None:
         self.repo.insert_databases([{"instance_id": instance_id, **d} for d in dbs])
 
-    def create(self, account_id: str, instance_id: str, body) -> None:
+    def create(self, account_id: str, instance_id: str, body: Any) -> None:
         """POST /databases (202)."""
         validate("databases_create", body)
         row = self.backend.instances.must_get_row(account_id, instance_id)
@@ -93,7 +97,9 @@ class Databases:
                 raise BadRequest(f'A database with the name "{name}" already exists.')
         self.insert(instance_id, dbs)
 
-    def page(self, account_id: str, instance_id: str, limit: int | None, marker: str | None):
+    def page(
+        self, account_id: str, instance_id: str, limit: int | None, marker: str | None
+    ) -> tuple[list[dict], str | None]:
         """One page of databases by name, and the next marker."""
         row = self.backend.instances.must_get_row(account_id, instance_id)
         self.backend.instances.check_ready(row, reading=True)

@@ -3,13 +3,18 @@ source that stops answering, and a replica whose replication breaks. Each answer
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from simulator.errors import ItemNotFound, UnprocessableEntity
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 
 class Failures:
     """Resolve what a fault names (an HA group or an instance of the account) and make it fail."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
     def _find(self, account_id: str, target_id: str) -> tuple[dict | None, dict | None]:

@@ -6,32 +6,25 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 import json
+from typing import TYPE_CHECKING, Any
 
 from simulator.backend.replication import check_flavor
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
 from simulator.reference import catalog
+from simulator.reference.lifecycle import HA_ACTIVE, HA_BUILD, HA_DELETING, HA_ERROR_STATES, HA_FAILOVER
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: A group has one source and this many replicas at least and at most.
 MIN_REPLICAS, MAX_REPLICAS = 1, 2
-#: Group state while its nodes build, and the stable state between operations.
-BUILD, ACTIVE = "BUILD", "ACTIVE"
-#: The error state an operation ends in when it fails (model faults), by operation.
-ERROR_STATES = {
-    "BUILD": "ERROR",
-    "ADDING_REPLICA": "ADD_REPLICA_FAIL",
-    "REMOVING_REPLICA": "REMOVE_REPLICA_ERROR",
-    "RESIZING_VOLUME": "VOLUME_RESIZE_ERROR",
-    "RESIZING_FLAVOR": "RESIZE_FLAVOR_ERROR",
-    "DELETING": "DELETION-ERROR",
-    "HA_FAILOVER": "ERROR",
-    "REBOOT": "ERROR",
-    "UPGRADING": "ERROR",
-}
+#: Group state while its nodes build, and the stable state between operations (reference/lifecycle.py).
+BUILD, ACTIVE = HA_BUILD, HA_ACTIVE
 
 
-def parse_acl(address) -> str:
+def parse_acl(address: Any) -> str:
     """An ACL address: an IPv4 CIDR such as 1.2.3.4/32 (400 otherwise); kept as given."""
     if not isinstance(address, str) or "/" not in address:
         raise BadRequest(f"ACL address '{address}' is not an IPv4 CIDR such as 1.2.3.4/32.")
@@ -45,10 +38,10 @@ def parse_acl(address) -> str:
 class Ha:
     """The rules for HA instance groups; their actions are in backend/ha_actions.py."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.ha
-        self.instances = backend.store.instances
+        self.instance_repo = backend.store.instances
 
     # reading -----------------------------------------------------------------------------------
     def must_get(self, account_id: str, ha_id: str) -> dict:
@@ -96,7 +89,7 @@ class Ha:
         return [self.model(g, with_nodes=False) for g in self.repo.groups(account_id)]
 
     # create --------------------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /ha (202): one source and one or two replicas of one flavor and volume size, 1 GB and up; the group
         and its nodes build together (BUILD, then ACTIVE)."""
         validate("ha_create", body)
@@ -121,7 +114,7 @@ class Ha:
         builds = self.backend.config.durations.build
         source = self.backend.instances.new_row(account_id, sources[0]["name"], flavor, size, version, group_id, builds)
         source["ha_id"] = row["id"]
-        self.instances.insert(source)
+        self.instance_repo.insert(source)
         for node in replicas:
             self.backend.replication.add_replica(source, node["name"], flavor, size, group_id, version, row["id"])
         self.start(row, BUILD, builds)
@@ -213,26 +206,28 @@ class Ha:
         when = dt.datetime.fromtimestamp(group["task_until"], dt.timezone.utc)
         changes: dict = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = group["task"]
-        if task == "DELETING" and not data.get("fault"):
+        if task == HA_DELETING and not data.get("fault"):
             self.repo.delete(group["id"])
             return
         if data.get("fault"):
-            changes["state"] = ERROR_STATES.get(task, "ERROR")
+            changes["state"] = HA_ERROR_STATES.get(task, "ERROR")
         else:
             changes.update({k: data[k] for k in ("flavor_id", "volume_size") if k in data})
         self.repo.update(group["id"], changes)
-        if task == "HA_FAILOVER" and not data.get("fault"):
-            self.backend.ha_actions.rebuild(self.repo.get_any(group["id"]), data, when)
+        if task == HA_FAILOVER and not data.get("fault"):
+            updated = self.repo.get_any(group["id"])
+            assert updated is not None  # updated just above
+            self.backend.ha_actions.rebuild(updated, data, when)
 
     def mark_fault(self, ha_id: str, message: str) -> str:
-        """Model fault: the group's running operation ends in its error state (ERROR_STATES)."""
+        """Model fault: the group's running operation ends in its error state (HA_ERROR_STATES)."""
         group = self.repo.get_any(ha_id)
         if group is None or not group["task"]:
             return f"HA group {ha_id} runs no operation to fail"
         data = json.loads(group["task_data"] or "{}")
         data["fault"] = message
         self.repo.update(ha_id, {"task_data": json.dumps(data)})
-        return f"HA group {ha_id}'s {group['task']} ends in {ERROR_STATES.get(group['task'], 'ERROR')}"
+        return f"HA group {ha_id}'s {group['task']} ends in {HA_ERROR_STATES.get(group['task'], 'ERROR')}"
 
     # the nodes ----------------------------------------------------------------------------------------
     def refuse_node_operation(self, row: dict) -> None:
@@ -273,7 +268,7 @@ class Ha:
         """DELETE /ha/{id} (202): refused while it builds (422); the group shows DELETING while its nodes shut
         down, then is gone (404)."""
         group = self.must_get(account_id, ha_id)
-        if group["task"] == "DELETING":
+        if group["task"] == HA_DELETING:
             return
         if group["task"] == BUILD:
             raise UnprocessableEntity(f"HA instance {ha_id} is not ready. (State is BUILD).")
@@ -281,7 +276,7 @@ class Ha:
         for node in self.repo.nodes(ha_id):
             if node["task"] != "SHUTDOWN":
                 self.backend.instances.shut_down(node, seconds)
-        self.start(group, "DELETING", seconds)
+        self.start(group, HA_DELETING, seconds)
 
     # backups ------------------------------------------------------------------------------------------
     def backup_node(self, account_id: str, ha_id: str) -> dict:

@@ -4,24 +4,37 @@ replicas, resizing, restarting, configuration groups, upgrades, converting a rep
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
 from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
 from simulator.backend.maintenance import upgrade_target
 from simulator.backend.replication import check_flavor
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, UnprocessableEntity
 from simulator.reference import catalog
+from simulator.reference.lifecycle import HA_ACTION_STATES, HA_FAILOVER, REBOOT, RESIZE
 
-#: The group actions of POST /ha/{id}/action, by body key.
-ACTIONS = ("add_replica", "remove_replica", "resize_volumes", "resize_flavor", "restart", "upgrade")
+if TYPE_CHECKING:
+    from simulator.backend import Backend
+
+
+class HaAction(NamedTuple):
+    """One action of POST /ha/{id}/action: its request schema, the group states it may start from, and its rule
+    (the group's row and the action's value, body[name], once validated; an answer model or None: an empty 202)."""
+
+    schema: str
+    states: tuple[str, ...]
+    rule: Callable[[dict, Any], dict | None]
 
 
 class HaActions:
     """The rules of the operations on an existing HA group."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.ha = backend.ha
         self.repo = backend.store.ha
@@ -31,7 +44,7 @@ class HaActions:
     def acls(self, account_id: str, ha_id: str) -> list[str]:
         return self.ha.must_get(account_id, ha_id)["acls"]
 
-    def add_acl(self, account_id: str, ha_id: str, body) -> None:
+    def add_acl(self, account_id: str, ha_id: str, body: Any) -> None:
         """POST /ha/{id}/acls {"address": CIDR} (200): not while the group builds (422)."""
         validate("ha_acl", body)
         group = self.ha.must_get(account_id, ha_id)
@@ -57,7 +70,7 @@ class HaActions:
         )
 
     # configuration ---------------------------------------------------------------------------------
-    def update(self, account_id: str, ha_id: str, body) -> None:
+    def update(self, account_id: str, ha_id: str, body: Any) -> None:
         """PATCH /ha/{id} {"ha_instance": {"configuration": id or ""}} (202): attach or detach a group on every
         node (RESTART_REQUIRED when a value needs a restart)."""
         validate("ha_update", body)
@@ -73,32 +86,37 @@ class HaActions:
         self.repo.update(ha_id, {"configuration_id": config_id or None, "updated": api_time(self.backend.now())})
 
     # actions ---------------------------------------------------------------------------------------
-    def action(self, account_id: str, ha_id: str, body) -> dict | None:
+    def action(self, account_id: str, ha_id: str, body: Any) -> dict | None:
         """POST /ha/{id}/action (202): one action per body; upgrade answers the group (UPGRADING)."""
         validate("action", body)
         name = next(iter(body))
-        if name not in ACTIONS:
-            raise BadRequest(f"Invalid HA instance action: '{name}' (one of {', '.join(ACTIONS)}).")
-        validate(f"ha_{name}", body)
+        if name not in self.actions:
+            raise BadRequest(f"Invalid HA instance action: '{name}' (one of {', '.join(self.actions)}).")
+        action = self.actions[name]
+        validate(action.schema, body)
         group = self.ha.must_get(account_id, ha_id)
-        if name == "remove_replica":
-            self.ha.check_ready(group, (ACTIVE, "REPLICATION_ERROR"))
-        else:
-            self.ha.check_ready(group, (ACTIVE, "RESTART_REQUIRED") if name == "restart" else (ACTIVE,))
-        if name == "add_replica":
-            self.add_replica(group, body["add_replica"]["replica_details"])
-        elif name == "remove_replica":
-            self.remove_replica(group, body["remove_replica"])
-        elif name == "resize_volumes":
-            self.resize_volumes(group, int(body["resize_volumes"]["size"]))
-        elif name == "resize_flavor":
-            self.resize_flavor(group, body["resize_flavor"])
-        elif name == "restart":
-            self.on_nodes(group, "REBOOT", self.durations.reboot, None)
-            self.ha.start(group, "REBOOT", self.durations.reboot)
-        else:
-            return self.upgrade(group, body["upgrade"])
-        return None
+        self.ha.check_ready(group, action.states)
+        return action.rule(group, body[name])
+
+    @cached_property
+    def actions(self) -> dict[str, HaAction]:
+        """The group actions by body key (as Trove's service dispatches its _action_<name> methods)."""
+        return {
+            "add_replica": HaAction("ha_add_replica", (ACTIVE,), self.add_replica_action),
+            "remove_replica": HaAction("ha_remove_replica", (ACTIVE, "REPLICATION_ERROR"), self.remove_replica),
+            "resize_volumes": HaAction("ha_resize_volumes", (ACTIVE,), self.resize_volumes),
+            "resize_flavor": HaAction("ha_resize_flavor", (ACTIVE,), self.resize_flavor),
+            "restart": HaAction("ha_restart", (ACTIVE, "RESTART_REQUIRED"), self.restart),
+            "upgrade": HaAction("ha_upgrade", (ACTIVE,), self.upgrade),
+        }
+
+    def add_replica_action(self, group: dict, spec: Any) -> None:
+        self.add_replica(group, spec["replica_details"])
+
+    def restart(self, group: dict, spec: Any) -> None:
+        """REBOOT on every node and on the group until the databases are back."""
+        self.on_nodes(group, REBOOT, self.durations.reboot, None)
+        self.ha.start(group, HA_ACTION_STATES["restart"], self.durations.reboot)
 
     def on_nodes(self, group: dict, task: str, seconds: float, data: dict | None) -> None:
         for node in self.repo.nodes(group["id"]):
@@ -119,7 +137,7 @@ class HaActions:
             )
         self.backend.instances.check_quota(group["account_id"], 1)
         self.build_replica(group, details["name"], self.ha.source_of(group))
-        self.ha.start(group, "ADDING_REPLICA", self.durations.build)
+        self.ha.start(group, HA_ACTION_STATES["add_replica"], self.durations.build)
 
     def build_replica(self, group: dict, name: str, source: dict, at: dt.datetime | None = None) -> dict:
         flavor = catalog.get_flavor(group["flavor_id"])
@@ -127,7 +145,7 @@ class HaActions:
             source, name, flavor, group["volume_size"], group["configuration_id"], None, group["id"], at=at
         )
 
-    def remove_replica(self, group: dict, replica_id) -> None:
+    def remove_replica(self, group: dict, replica_id: Any) -> None:
         """REMOVING_REPLICA while the replica detaches (DETACH_REPLICA, then a standalone ACTIVE instance); a
         group keeps at least MIN_REPLICAS."""
         nodes = self.repo.nodes(group["id"])
@@ -140,19 +158,20 @@ class HaActions:
                 f"before removing this one."
             )
         self.backend.instances.start_task(replica, "DETACH_REPLICA", self.durations.reboot, {"leave_group": True})
-        self.ha.start(group, "REMOVING_REPLICA", self.durations.reboot)
+        self.ha.start(group, HA_ACTION_STATES["remove_replica"], self.durations.reboot)
 
-    def resize_volumes(self, group: dict, size: int) -> None:
+    def resize_volumes(self, group: dict, spec: Any) -> None:
         """RESIZING_VOLUME while every node's volume grows (grow only; 413 over the limit)."""
+        size = int(spec["size"])
         self.backend.instances.check_volume_limit(size)
         if size <= group["volume_size"]:
             raise BadRequest(
                 f"The new volume 'size' must be larger than the current volume size of '{group['volume_size']}'."
             )
-        self.on_nodes(group, "RESIZE", self.durations.resize, {"volume_size": size})
-        self.ha.start(group, "RESIZING_VOLUME", self.durations.resize, {"volume_size": size})
+        self.on_nodes(group, RESIZE, self.durations.resize, {"volume_size": size})
+        self.ha.start(group, HA_ACTION_STATES["resize_volumes"], self.durations.resize, {"volume_size": size})
 
-    def resize_flavor(self, group: dict, flavor_ref) -> None:
+    def resize_flavor(self, group: dict, flavor_ref: Any) -> None:
         """RESIZING_FLAVOR while every node moves to the flavor (another one, 1 GB and up)."""
         try:
             flavor = catalog.get_flavor(flavor_ref)
@@ -163,8 +182,8 @@ class HaActions:
             raise BadRequest(
                 f"The new flavor id must be different than the current flavor id of '{group['flavor_id']}'."
             )
-        self.on_nodes(group, "RESIZE", self.durations.resize, {"flavor_id": flavor.id})
-        self.ha.start(group, "RESIZING_FLAVOR", self.durations.resize, {"flavor_id": flavor.id})
+        self.on_nodes(group, RESIZE, self.durations.resize, {"flavor_id": flavor.id})
+        self.ha.start(group, HA_ACTION_STATES["resize_flavor"], self.durations.resize, {"flavor_id": flavor.id})
 
     def upgrade(self, group: dict, spec: dict) -> dict:
         """UPGRADING while every node runs the new version (the documented upgrade paths only)."""
@@ -177,20 +196,20 @@ class HaActions:
         for node in self.repo.nodes(group["id"]):
             self.backend.instances.start_task(node, "UPGRADE", self.durations.resize, None, version)
         self.repo.update(group["id"], version)
-        self.ha.start(group, "UPGRADING", self.durations.resize)
+        self.ha.start(group, HA_ACTION_STATES["upgrade"], self.durations.resize)
         return self.ha.model(self.ha.must_get(group["account_id"], group["id"]), with_nodes=False)
 
     # convert a replication set ---------------------------------------------------------------------
-    def convert(self, row: dict, body) -> dict:
-        """convert_to_ha on a source or replica: the set becomes a group (BUILD; its nodes CONVERT_TO_HA)."""
-        validate("convert_to_ha", body)
+    def convert(self, row: dict, body: Any) -> dict:
+        """convert_to_ha (body validated by the instance action's table) on a source or replica: the set becomes a
+        group (BUILD; its nodes CONVERT_TO_HA)."""
         spec = body["convert_to_ha"]
         if row["ha_id"]:
             self.ha.refuse_node_operation(row)
-        replication = self.backend.store.replication
+        replication_repo = self.backend.store.replication
         source = self.backend.store.instances.get(row["account_id"], row["replica_of"]) if row["replica_of"] else row
         assert source is not None
-        replicas = replication.live_replicas(source["id"])
+        replicas = replication_repo.live_replicas(source["id"])
         if not replicas:
             raise BadRequest(
                 f"Instance {row['id']} is not part of a replication set: convert_to_ha turns a source "
@@ -234,8 +253,8 @@ class HaActions:
         if not replicas:
             raise UnprocessableEntity(f"HA instance {group['id']} has no running replica to fail over to.")
         now = self.backend.now()
-        instances = self.backend.store.instances
-        instances.update(
+        instance_repo = self.backend.store.instances
+        instance_repo.update(
             source["id"],
             {
                 "status": "SHUTDOWN",
@@ -248,7 +267,7 @@ class HaActions:
         )
         data = {"new_source": replicas[0]["id"], "ejected": source["id"], "name": source["name"]}
         self.backend.instances.start_task(replicas[0], "PROMOTE", self.durations.reboot, data)
-        self.ha.start(group, "HA_FAILOVER", self.durations.reboot, data)
+        self.ha.start(group, HA_FAILOVER, self.durations.reboot, data)
         return (
             f"HA {group['id']}: source {source['id']} failed; replica {replicas[0]['id']} is being promoted "
             f"(HA_FAILOVER), then a new node is built (ADDING_REPLICA)"
@@ -257,12 +276,12 @@ class HaActions:
     def rebuild(self, group: dict, data: dict, when: dt.datetime) -> None:
         """After a failover: the failed node leaves the group and shuts down; a new replica of the new source
         takes its place (ADDING_REPLICA until it is built)."""
-        instances = self.backend.store.instances
-        failed = instances.get(group["account_id"], data["ejected"])
-        new_source = instances.get(group["account_id"], data["new_source"])
+        instance_repo = self.backend.store.instances
+        failed = instance_repo.get(group["account_id"], data["ejected"])
+        new_source = instance_repo.get(group["account_id"], data["new_source"])
         if failed is not None:
-            instances.update(failed["id"], {"ha_id": None, "replica_of": None})
+            instance_repo.update(failed["id"], {"ha_id": None, "replica_of": None})
             self.backend.instances.shut_down(failed, self.durations.shutdown, at=when)
         if new_source is not None:
             self.build_replica(group, data.get("name") or f"{group['name']}-node", new_source, at=when)
-        self.ha.start(group, "ADDING_REPLICA", self.durations.build, at=when)
+        self.ha.start(group, HA_ACTION_STATES["add_replica"], self.durations.build, at=when)

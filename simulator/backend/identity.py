@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import TYPE_CHECKING, Any
 
 from simulator.backend.cache import ModelCache
 from simulator.clock import api_time, identity_time
 from simulator.errors import BadRequest, Forbidden, Unauthorized
 from simulator.hashing import hash_secret
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 ROLES = ("dbaas:admin", "dbaas:creator", "dbaas:observer")
 _ACCOUNT_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -20,7 +24,7 @@ BAD_TOKEN = "The supplied token is not authorized to access the resources, eithe
 class Identity:
     """Rules for accounts, users and tokens."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.accounts
         #: token -> its row (False: unknown), while the model is unchanged: most calls repeat one token.
@@ -102,7 +106,7 @@ class Identity:
             "user_id": user["id"],
         }
 
-    def _insert_user(self, account_id, username, api_key, password, role) -> dict:
+    def _insert_user(self, account_id: str, username: str, api_key: str, password: str, role: str) -> dict:
         row = {
             "id": self.backend.ids.hex(12),
             "account_id": account_id,
@@ -130,7 +134,7 @@ class Identity:
         return self.repo.get(account_id)
 
     # tokens -----------------------------------------------------------------------------------
-    def authenticate(self, body) -> dict:
+    def authenticate(self, body: Any) -> dict:
         """POST /v2.0/tokens: check credentials, issue a token, return the parts of the answer."""
         auth = body.get("auth") if isinstance(body, dict) else None
         if not isinstance(auth, dict):
@@ -158,7 +162,10 @@ class Identity:
             row = self.repo.token(hash_secret(creds["id"]))
             if not row or row["expires"] <= self.backend.clock.time():
                 raise Unauthorized(BAD_CREDENTIALS)
-            user = self.repo.user(row["user_id"])
+            found = self.repo.user(row["user_id"])
+            if found is None:  # the token's user was removed
+                raise Unauthorized(BAD_CREDENTIALS)
+            user = found
             method = "TOKEN"
         else:
             raise BadRequest("Invalid request body: unable to parse Auth data. Please review XML or JSON formatting.")
@@ -178,7 +185,7 @@ class Identity:
             "user": user,
         }
 
-    def _check(self, creds, secret_key: str, hash_field: str) -> dict:
+    def _check(self, creds: Any, secret_key: str, hash_field: str) -> dict:
         if (
             not isinstance(creds, dict)
             or not isinstance(creds.get("username"), str)

@@ -5,36 +5,26 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+from collections.abc import Callable
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
 from simulator.backend.restore import RestorePlanner
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.hashing import hash_password
 from simulator.reference import catalog, regions
+from simulator.reference.lifecycle import ACTION_TASKS, READY_STATUSES, TASKS
 
-#: Task -> status shown while it runs, and the word Trove's 422 gate uses for it. RESTART_REQUIRED has no end
-#: of its own: a restart (or anything else that restarts the database) ends it.
-TASKS = {
-    "BUILD": ("BUILD", "BUILDING"),
-    "REBOOT": ("REBOOT", "REBOOTING"),
-    "RESIZE": ("RESIZE", "RESIZING"),
-    "SHUTDOWN": ("SHUTDOWN", "DELETING"),
-    "UPGRADE": ("UPGRADE", "UPGRADING"),
-    "RESTART_REQUIRED": ("RESTART_REQUIRED", "RESTART_REQUIRED"),
-    "RESTART": ("RESTART", "RESTARTING"),
-    "DETACH_REPLICA": ("DETACH_REPLICA", "DETACHING"),
-    "PROMOTE": ("PROMOTE", "PROMOTING"),
-    "EJECT": ("EJECT", "EJECTING"),
-    "VERIFY_UPGRADE": ("VERIFY_UPGRADE", "VERIFY_UPGRADE"),
-    "CONVERT_TO_HA": ("CONVERT_TO_HA", "CONVERTING_TO_HA"),
-}
-#: Statuses in which databases, users and root can be managed.
-READY_STATUSES = ("ACTIVE", "RESTART_REQUIRED", "VERIFY_UPGRADE")
-#: Actions the maintenance rules answer (backend/maintenance.py).
-MAINTENANCE_ACTIONS = ("upgrade", "save_logs", "convert_to_ha")
-#: Actions of a replication set (backend/replication.py).
-REPLICATION_ACTIONS = ("promote_to_replica_source", "eject_replica_source")
+if TYPE_CHECKING:
+    from simulator.backend import Backend
+
+#: What an action answers: None (an empty 202) or (the answer's key, its model).
+ActionAnswer = tuple[str, dict] | None
+#: An action's rule: it takes the instance's row and the (validated) body.
+ActionRule = Callable[[dict, Any], ActionAnswer]
+#: Trove's actions the simulator does not model (501).
 UNSUPPORTED_ACTIONS = ("reset_status",)
 PAGE_SIZE = 20
 
@@ -42,16 +32,11 @@ PAGE_SIZE = 20
 class Instances:
     """The rules for instances."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.instances
         #: The restore rules: a create with a restorePoint asks them for its plan, its build's end for the contents.
         self.restores = RestorePlanner(backend.store.backups, backend.config.durations)
-        #: Hooks other modules register: called with (instance_row) on delete.
-        self.on_delete: list = []
-        #: Hooks called with (row, task data, changes) when a task ends; they may add to changes (None: the
-        #: instance is gone).
-        self.on_task_end: list = []
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, instance_id: str) -> dict:
@@ -147,7 +132,7 @@ class Instances:
         return row
 
     # create / restore ------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /instances: validate everything first (a restore's checks after the request's own, as Trove runs
         them), then write the instance in BUILD (200). A replica's create has rules of its own."""
         spec = body.get("instance") if isinstance(body, dict) else None
@@ -262,7 +247,7 @@ class Instances:
         return int((account.get("settings") or {}).get("quotas", {}).get(name, default))
 
     # update / delete -------------------------------------------------------------------------
-    def update(self, account_id: str, instance_id: str, body, method: str) -> None:
+    def update(self, account_id: str, instance_id: str, body: Any, method: str) -> None:
         """PATCH and PUT alike (as Trove): rename, attach or detach a configuration group, upgrade the datastore
         version, detach a replica; besides the name, one of them at a time; a field not modelled is a 400 (the
         schema); 202. An HA node is changed through its group."""
@@ -300,11 +285,12 @@ class Instances:
         self.shut_down(row, self.backend.config.durations.shutdown)
 
     def shut_down(self, row: dict, seconds: float, at: dt.datetime | None = None) -> None:
-        """The instance shuts down (SHUTDOWN for seconds, then gone); the delete hooks run first."""
+        """The instance shuts down (SHUTDOWN for seconds, then gone); first its running backups fail and its
+        schedule goes."""
         now = at or self.backend.now()
         with self.backend.store.atomic():
-            for hook in self.on_delete:
-                hook(row)
+            self.backend.backups.fail_running(row)
+            self.backend.schedules.forget_instance(row)
             self.repo.update(
                 row["id"],
                 {
@@ -316,7 +302,7 @@ class Instances:
             )
 
     # actions ---------------------------------------------------------------------------------
-    def action(self, account_id: str, instance_id: str, body) -> tuple[str, dict] | None:
+    def action(self, account_id: str, instance_id: str, body: Any) -> tuple[str, dict] | None:
         """POST /action (202): restart, resize, the maintenance and replication actions; an HA node takes none but
         save_logs with allow_ha. Upgrade and convert_to_ha answer a body: (its key, its model)."""
         row = self.must_get_row(account_id, instance_id)
@@ -325,28 +311,36 @@ class Instances:
         name = next(iter(body))
         if row["ha_id"] and not (name == "save_logs" and isinstance(body[name], dict) and body[name].get("allow_ha")):
             self.backend.ha.refuse_node_operation(row)
-        if name == "restart":
-            validate("restart", body)
-            self.check_can_act(row)
-            self.start_task(row, "REBOOT", self.backend.config.durations.reboot, None)
-        elif name == "resize":
-            self.resize(row, body)
-        elif name in MAINTENANCE_ACTIONS:
-            return self.backend.maintenance.action(name, row, body)
-        elif name in REPLICATION_ACTIONS:
-            validate(name, body)
-            (
-                self.backend.replication.promote
-                if name == "promote_to_replica_source"
-                else self.backend.replication.eject
-            )(row)
-        elif name in UNSUPPORTED_ACTIONS:
+        if name in UNSUPPORTED_ACTIONS:
             raise NotImplementedFault(f"The '{name}' action is not implemented by the simulator.")
-        else:
+        if name not in self.actions:
             raise BadRequest(f"Invalid instance action: '{name}'.")
-        return None
+        schema, rule = self.actions[name]
+        if schema is not None:
+            validate(schema, body)
+        return rule(row, body)
 
-    def resize(self, row: dict, body) -> None:
+    @cached_property
+    def actions(self) -> dict[str, tuple[str | None, ActionRule]]:
+        """The actions of POST /instances/{id}/action by body key: (the request schema, or None when the rule picks
+        one; the rule), as Trove's service dispatches its _action_<name> methods."""
+        maintenance, replication = self.backend.maintenance, self.backend.replication
+        return {
+            "restart": ("restart", self.restart),
+            "resize": (None, self.resize),
+            "upgrade": ("upgrade", maintenance.upgrade_action),
+            "save_logs": ("save_logs", maintenance.save_logs),
+            "convert_to_ha": ("convert_to_ha", maintenance.convert_to_ha),
+            "promote_to_replica_source": ("promote_to_replica_source", replication.promote),
+            "eject_replica_source": ("eject_replica_source", replication.eject),
+        }
+
+    def restart(self, row: dict, body: Any) -> None:
+        """restart: behind Trove's gate, REBOOT until the database is back."""
+        self.check_can_act(row)
+        self.start_task(row, ACTION_TASKS["restart"], self.backend.config.durations.reboot, None)
+
+    def resize(self, row: dict, body: Any) -> None:
         """resize: the volume (grow only) or the flavor (another one), behind Trove's gate; RESIZE until done."""
         durations = self.backend.config.durations
         inner = body["resize"]
@@ -361,7 +355,7 @@ class Instances:
                 raise BadRequest(
                     f"The new volume 'size' must be larger than the current volume size of '{row['volume_size']}'."
                 )
-            self.start_task(row, "RESIZE", durations.resize, {"volume_size": size})
+            self.start_task(row, ACTION_TASKS["resize"], durations.resize, {"volume_size": size})
         else:
             validate("resize_flavor", body)
             self.check_can_act(row)
@@ -373,7 +367,7 @@ class Instances:
                 raise BadRequest(
                     f"The new flavor id must be different than the current flavor id of '{row['flavor_id']}'."
                 )
-            self.start_task(row, "RESIZE", durations.resize, {"flavor_id": flavor.id})
+            self.start_task(row, ACTION_TASKS["resize"], durations.resize, {"flavor_id": flavor.id})
 
     def start_task(
         self,
@@ -400,7 +394,9 @@ class Instances:
 
     def mark_fault(self, instance_id: str, fault: str) -> None:
         """Model fault: the running task of this instance ends badly (see settle_one)."""
-        row = self.backend.store.db["instances"].get(instance_id)
+        row = self.repo.get_any(instance_id)
+        if row is None:
+            raise not_found(instance_id)
         data = json.loads(row["task_data"] or "{}")
         data["fault"] = fault
         self.repo.update(instance_id, {"task_data": json.dumps(data)})
@@ -432,8 +428,6 @@ class Instances:
         changes = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = row["task"]
         if task == "SHUTDOWN":
-            for hook in self.on_task_end:
-                hook(row, data, None)
             self.repo.delete(row["id"])
             return
         if task == "BUILD":
@@ -457,6 +451,5 @@ class Instances:
             for key in ("flavor_id", "volume_size"):
                 if key in data:
                     changes[key] = data[key]
-        for hook in self.on_task_end:
-            hook(row, data, changes)
+        self.backend.replication.task_ended(row, data, changes)
         self.repo.update(row["id"], changes)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from simulator.backend.cache import ModelCache
 from simulator.errors import ItemNotFound, rate_limited
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 WINDOW = 60.0
 
@@ -70,7 +74,7 @@ def _iso(epoch: float) -> str:
 class Limits:
     """Counts requests per account and limit in one-minute windows of the simulator's clock."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.journal
         self.by_route = {limit.route: limit for limit in RATE_LIMITS}
@@ -113,7 +117,7 @@ class Limits:
             counter = counters.get(limit.key)
             used = counter["count"] if counter and now - counter["window_start"] < WINDOW else 0
             remaining = max(0, limit.value - used)
-            next_available = now if remaining else counter["window_start"] + WINDOW
+            next_available = counter["window_start"] + WINDOW if counter and not remaining else now
             out.append(
                 {
                     "verb": limit.verb,

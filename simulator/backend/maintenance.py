@@ -3,14 +3,16 @@ Databases `upgrade` action, which builds an upgraded replica), `save_logs`, and 
 
 from __future__ import annotations
 
-from simulator.backend.replication import VERIFY_UPGRADE
-from simulator.backend.validation import validate
+from typing import TYPE_CHECKING, Any
+
 from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.reference import catalog
+from simulator.reference.lifecycle import UPGRADE, VERIFY_UPGRADE
 
-#: The instance task (and status) while an in-place upgrade runs.
-UPGRADE = "UPGRADE"
+if TYPE_CHECKING:
+    from simulator.backend import Backend
+
 #: The upgrades the `upgrade` action allows (cloud-databases-api §7.3), as (datastore, version) pairs, for the
 #: versions the catalog lists (MySQL 5.1 and MariaDB 10 / 10.1 are not in it).
 ALLOWED_UPGRADES = {
@@ -41,10 +43,10 @@ def upgrade_target(current: tuple[str, str], spec: dict) -> catalog.DatastoreVer
 class Maintenance:
     """The rules for upgrades and the other maintenance actions."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
 
-    def upgrade_in_place(self, instance: dict, version_ref) -> None:
+    def upgrade_in_place(self, instance: dict, version_ref: Any) -> None:
         """PATCH/PUT {"instance": {"datastore_version": v}} (troveclient's `upgrade`): behind the action gate, a
         newer version of the instance's own datastore; the version changes at once and the instance shows UPGRADE
         until the upgrade is done (as Trove records it)."""
@@ -74,23 +76,20 @@ class Maintenance:
             },
         )
 
-    def action(self, name: str, instance: dict, body) -> tuple[str, dict] | None:
-        """POST /action with `upgrade` (answers the upgraded replica), `save_logs` or `convert_to_ha` (answers the
-        HA group)."""
-        if name == "upgrade":
-            return "instance", self.upgrade_action(instance, body)
-        if name == "save_logs":
-            validate("save_logs", body)
-            self.backend.instances.check_can_act(instance)
-            # The logs go to the account's Cloud Files container z_MYSQL_LOGS, which is not part of this API.
-            return None
+    def save_logs(self, instance: dict, body: Any) -> None:
+        """POST /action {"save_logs": {...}}: behind the action gate (an HA node too, with allow_ha)."""
+        self.backend.instances.check_can_act(instance)
+        # The logs go to the account's Cloud Files container z_MYSQL_LOGS, which is not part of this API.
+
+    def convert_to_ha(self, instance: dict, body: Any) -> tuple[str, dict]:
+        """POST /action {"convert_to_ha": {...}}: answers the new HA group (backend/ha_actions.py)."""
         return "ha_instance", self.backend.ha_actions.convert(instance, body)
 
-    def upgrade_action(self, instance: dict, body) -> dict:
+    def upgrade_action(self, instance: dict, body: Any) -> tuple[str, dict]:
         """{"upgrade": {"datastore_type", "datastore_version"}}: a documented upgrade path, for an instance that is
         neither a source nor a replica (v3.10.0); it builds an upgraded replica (BUILD), and the instance and the
-        replica show VERIFY_UPGRADE until the replica is detached, which leaves it standalone on the new version."""
-        validate("upgrade", body)
+        replica show VERIFY_UPGRADE until the replica is detached, which leaves it standalone on the new version;
+        answers the replica."""
         spec = body["upgrade"]
         self.backend.instances.check_can_act(instance)
         target = upgrade_target((instance["datastore_type"], instance["datastore_version"]), spec)
@@ -109,4 +108,4 @@ class Maintenance:
         self.backend.instances.start_task(instance, VERIFY_UPGRADE, None, None)
         model = self.backend.instances.view_model(row, detail=False)
         model["used"] = self.backend.instances.used_gb(row, 0)
-        return model
+        return "instance", model

@@ -6,20 +6,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Any
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, Forbidden, ItemNotFound, Unauthorized, UnprocessableEntity, not_found
 from simulator.reference import catalog
+from simulator.reference.lifecycle import DETACH, EJECT, PROMOTE, RESTART, VERIFY_UPGRADE
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: Cloud Databases allows this many replicas per source.
 MAX_REPLICAS = 2
 #: Replicas (and HA nodes) need a flavor with at least this much RAM (MB): 1 GB and above.
 MIN_RAM = 1024
-#: The tasks of a replication set, and the word Trove's gate uses while each runs.
-RESTART, DETACH, PROMOTE, EJECT = "RESTART", "DETACH_REPLICA", "PROMOTE", "EJECT"
-#: The source and its upgraded replica wait in this task until the replica is detached (no end of its own).
-VERIFY_UPGRADE = "VERIFY_UPGRADE"
 
 
 def check_flavor(flavor: catalog.Flavor) -> None:
@@ -34,16 +35,15 @@ def check_flavor(flavor: catalog.Flavor) -> None:
 class Replication:
     """The rules for replicas and replication sets (a source and the replicas whose replica_of names it)."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.replication
-        self.instances = backend.store.instances
+        self.instance_repo = backend.store.instances
         #: Sources written since their replicas last caught up (None: every source, as after a start).
         self._behind: set[str] | None = None
-        backend.instances.on_task_end.append(self.task_ended)
 
     # create ------------------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /instances with replica_of (or Trove's slave_of): Trove's checks, Cloud Databases' limits, then the
         replica in BUILD (200) while its source restarts."""
         validate("replica_create", body)
@@ -53,7 +53,7 @@ class Replication:
             raise BadRequest("Cannot create a replica with users or databases.")
         if spec.get("restorePoint"):
             raise BadRequest("Cannot create a replica from a backup: a replica starts from its source's data.")
-        source = self.instances.get(account_id, source_id)
+        source = self.instance_repo.get(account_id, source_id)
         if source is None:
             raise not_found(source_id)
         if source["replica_of"]:
@@ -129,7 +129,7 @@ class Replication:
             source["account_id"], name, flavor, size, version, group_id, self.backend.config.durations.build, at=at
         )
         row.update(replica_of=source["id"], ha_id=ha_id)
-        self.instances.insert(row)
+        self.instance_repo.insert(row)
         return row
 
     def restart_source(self, source: dict) -> None:
@@ -171,9 +171,9 @@ class Replication:
         one does not)."""
         replicas = [r for r in self.repo.replicas(source_id) if r["status"] == "ACTIVE" and r["task"] != "BUILD"]
         if replicas:
-            contents = self.instances.contents(source_id)
+            contents = self.instance_repo.contents(source_id)
             for replica in replicas:
-                self.instances.replace_contents(replica["id"], contents)
+                self.instance_repo.replace_contents(replica["id"], contents)
 
     def next_due(self) -> float | None:
         """Replication is asynchronous: a source written in one call has its replicas caught up before the next."""
@@ -187,7 +187,7 @@ class Replication:
             self.follow(source_id)
 
     # detach, promote, eject ----------------------------------------------------------------------
-    def detach(self, row: dict, value) -> None:
+    def detach(self, row: dict, value: Any) -> None:
         """PATCH/PUT with replica_of (or slave_of) "" or null: Trove's gate, then DETACH_REPLICA until the replica
         stands alone (ACTIVE). An upgraded replica that waits in VERIFY_UPGRADE detaches too."""
         if value not in ("", None):
@@ -203,19 +203,19 @@ class Replication:
             raise BadRequest(f"Instance {row['id']} is not a replica.")
         self.backend.instances.start_task(row, DETACH, self.backend.config.durations.reboot, None)
 
-    def promote(self, row: dict) -> None:
+    def promote(self, row: dict, body: Any) -> None:
         """promote_to_replica_source: the replica becomes its set's source, the old source one of its replicas."""
         if row["ha_id"]:
             self.backend.ha.refuse_node_operation(row)
         self.backend.instances.check_can_act(row)
         if not row["replica_of"]:
             raise BadRequest(f"Instance {row['id']} is not a replica.")
-        source = self.instances.get(row["account_id"], row["replica_of"])
+        source = self.instance_repo.get(row["account_id"], row["replica_of"])
         assert source is not None  # a source with replicas cannot be deleted
         members = [source, *self.repo.replicas(source["id"])]
         self._start_set_task(members, PROMOTE, {"new_source": row["id"]})
 
-    def eject(self, row: dict) -> None:
+    def eject(self, row: dict, body: Any) -> None:
         """eject_replica_source: a source that lost its heartbeat leaves its set and a replica takes over. A source
         whose database still answers keeps its place (400, Trove's text)."""
         if row["ha_id"]:
@@ -235,13 +235,12 @@ class Replication:
         for member in members:
             self.backend.instances.start_task(member, task, self.backend.config.durations.reboot, data)
 
-    def task_ended(self, row: dict, data: dict, changes: dict | None) -> None:
-        """Instance task end hook: a replica's build copies its source; detach, promote and eject repoint the set."""
-        if changes is None:  # the instance is gone
-            return
+    def task_ended(self, row: dict, data: dict, changes: dict) -> None:
+        """An instance task ends (Instances.settle_one, before it writes changes; not for a finished delete): a
+        replica's build copies its source; detach, promote and eject repoint the set (they may add to changes)."""
         task = row["task"]
         if task == "BUILD" and row["replica_of"] and changes.get("status") == "ACTIVE":
-            self.instances.replace_contents(row["id"], self.instances.contents(row["replica_of"]))
+            self.instance_repo.replace_contents(row["id"], self.instance_repo.contents(row["replica_of"]))
             if data.get("upgrade"):  # the upgraded replica waits with its source until it is detached
                 changes.update(task=VERIFY_UPGRADE, task_until=None)
         elif task == DETACH:
@@ -256,9 +255,9 @@ class Replication:
         changes["replica_of"] = None
         if data.get("leave_group"):
             changes["ha_id"] = None
-        source = self.instances.get(row["account_id"], row["replica_of"]) if row["replica_of"] else None
+        source = self.instance_repo.get(row["account_id"], row["replica_of"]) if row["replica_of"] else None
         if source is not None and source["task"] == VERIFY_UPGRADE:
-            self.instances.update(source["id"], {"task": None, "task_until": None, "updated": changes["updated"]})
+            self.instance_repo.update(source["id"], {"task": None, "task_until": None, "updated": changes["updated"]})
 
     def _take_over(self, row: dict, data: dict, changes: dict) -> None:
         """The new source of a promoted or ejected set: the others replicate from it; an ejected source stands
@@ -285,7 +284,7 @@ class Replication:
         """Fault: a replica's replication breaks (ERROR; it stops following its source)."""
         if not row["replica_of"]:
             raise UnprocessableEntity(f"Instance {row['id']} is not a replica: there is no replication to break.")
-        self.instances.update(
+        self.instance_repo.update(
             row["id"],
             {
                 "status": "ERROR",
@@ -301,7 +300,7 @@ class Replication:
     def source_down(self, row: dict, message: str) -> str:
         """Fault: a replication source's database stops answering (SHUTDOWN, no heartbeat): its replicas wait for
         an eject."""
-        self.instances.update(
+        self.instance_repo.update(
             row["id"],
             {
                 "status": "SHUTDOWN",

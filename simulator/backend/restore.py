@@ -1,12 +1,14 @@
-"""Restore from a backup: Trove's restore checks in Trove's order, and the plan an instance create carries out."""
+"""Restore from a backup, in two steps: the create checks (Trove's, in Trove's order) and writes the instance in BUILD
+with its plan; when the build ends, what the backup's chain holds then is put on the instance (contents)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from simulator.backend.chains import EMPTY, held, links
-from simulator.backend.validation import UUID_PATTERN
+from simulator.backend.schemas import UUID_PATTERN
 from simulator.config import Durations
 from simulator.errors import BadRequest, Conflict, not_found
 from simulator.reference import catalog
@@ -18,12 +20,12 @@ _UUID = re.compile(UUID_PATTERN)
 
 @dataclass(frozen=True, slots=True)
 class RestorePlan:
-    """What a restore's instance create writes: the backup it restores, the datastore version the instance gets,
-    what the backup holds (the chain applied up to it) and how long the build takes."""
+    """What a restore's instance create needs: the backup it restores, the datastore version the instance gets and
+    how long the build takes. What the backup holds is not written now: the build's end reads the chain as it is
+    then (RestorePlanner.contents), so a link deleted meanwhile fails the restore."""
 
     backup_id: str
     version: DatastoreVersion
-    contents: dict
     build_seconds: float
 
 
@@ -37,7 +39,7 @@ class RestorePlanner:
     def plan(
         self,
         account_id: str,
-        backup_ref,
+        backup_ref: Any,
         *,
         version: DatastoreVersion | None,
         volume_size: int,
@@ -54,11 +56,9 @@ class RestorePlanner:
         contents = held(chain) if chain is not None else EMPTY
         self.check_new_names(contents, databases, users)
         chain_size = round(sum(link["size"] or 0 for link in chain or [row]), 2)
-        return RestorePlan(
-            row["id"], version, contents, self.durations.build + chain_size * self.durations.restore_per_gb
-        )
+        return RestorePlan(row["id"], version, self.durations.build + chain_size * self.durations.restore_per_gb)
 
-    def find(self, account_id: str, backup_ref) -> dict:
+    def find(self, account_id: str, backup_ref: Any) -> dict:
         """The backup a restorePoint names (an id or an href ending in one): 400 if not an id, 404 if unknown."""
         ref = str(backup_ref)
         backup_id = ref.rstrip("/").rsplit("/", 1)[-1]

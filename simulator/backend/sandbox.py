@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: The account and who may call it (the account, its users, their tokens): emptying an account keeps these.
 IDENTITY = ("accounts", "users", "tokens")
@@ -17,7 +21,7 @@ AccountRows = dict[str, list[dict]]
 class Sandbox:
     """Resets, deletions and snapshots of the simulated world, below the API's rules: rows go and come back whole."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.store = backend.store
 
@@ -47,6 +51,26 @@ class Sandbox:
         """Bring back what account_rows gave: the account holds exactly those rows in their tables."""
         with self.store.atomic():
             self.store.state.replace_account_rows(account_id, rows)
+
+    def has_account(self, account_id: str) -> bool:
+        return self.store.accounts.get(account_id) is not None
+
+    def state_columns(self) -> dict[str, dict[str, str]]:
+        """The tables a state document may hold (the world's, less history and test set-up) and their columns."""
+        return self.store.state.columns(exclude=NOT_ACCOUNT_STATE)
+
+    def account_tables(self) -> list[str]:
+        """The state tables that hold rows of an account."""
+        return self.store.state.account_tables(exclude=NOT_ACCOUNT_STATE)
+
+    def world_rows(self) -> AccountRows:
+        """Every account's state, by table (what a whole-sandbox state document holds)."""
+        return self.store.state.all_rows(exclude=NOT_ACCOUNT_STATE)
+
+    def replace_world(self, rows: AccountRows) -> None:
+        """The named tables hold exactly rows (every account's state replaced)."""
+        with self.store.atomic():
+            self.store.state.replace_all(rows)
 
     def account_count(self) -> int:
         return len(self.store.accounts.list())

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING, Any
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, SimulatorError, not_found
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 DEFAULT_RETENTION = 2
 EVERY_DAY = 7
@@ -29,10 +33,9 @@ def next_slot(after: dt.datetime, hour: int, minute: int) -> dt.datetime:
 class Schedules:
     """The rules for backup schedules."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.backups
-        backend.instances.on_delete.append(self.forget_instance)
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, schedule_id: str) -> dict:
@@ -60,7 +63,7 @@ class Schedules:
         return row["full_backup_retention"] or DEFAULT_RETENTION
 
     # writing ---------------------------------------------------------------------------------
-    def create(self, account_id: str, body) -> dict:
+    def create(self, account_id: str, body: Any) -> dict:
         """POST /schedules (202 with the schedule): one schedule per instance."""
         validate("schedule_create", body)
         spec = body["schedule"]
@@ -93,7 +96,7 @@ class Schedules:
         self.repo.insert_schedule(row)
         return self.view_model(row)
 
-    def update(self, account_id: str, schedule_id: str, body) -> None:
+    def update(self, account_id: str, schedule_id: str, body: Any) -> None:
         """PUT /schedules/{id} (202): change the time or retention; run_now takes a backup at once."""
         validate("schedule_update", body)
         row = self.get(account_id, schedule_id)
@@ -116,7 +119,7 @@ class Schedules:
         self.repo.delete_schedule(schedule_id)
 
     def forget_instance(self, instance: dict) -> None:
-        """Instance delete hook: its schedule goes with it."""
+        """An instance is being deleted (Instances.shut_down): its schedule goes with it."""
         self.repo.delete_schedules_of_instance(instance["id"])
 
     # firing ----------------------------------------------------------------------------------

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from simulator.backend.validation import validate
+from simulator.backend.schemas import validate
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.hashing import hash_password
+
+if TYPE_CHECKING:
+    from simulator.backend import Backend
 
 #: Trove's name rule with a plain space for \s (no tabs, line breaks or unicode spaces in a name).
 NAME = re.compile(r"^[A-Za-z0-9_.-]+([ \?\#\@]*[A-Za-z0-9_.-]+)*$")
@@ -54,7 +58,7 @@ def check_password(password: str) -> None:
 class Users:
     """The rules for database users and their access."""
 
-    def __init__(self, backend) -> None:
+    def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.instances
 
@@ -99,7 +103,7 @@ class Users:
             if name not in existing:
                 raise ItemNotFound(f"Database {name} cannot be found on the instance.")
 
-    def create(self, account_id: str, instance_id: str, body) -> None:
+    def create(self, account_id: str, instance_id: str, body: Any) -> None:
         """POST /users (202)."""
         validate("users_create", body)
         self.backend.instances.must_get_row(account_id, instance_id)
@@ -111,7 +115,9 @@ class Users:
             self._check_databases(instance_id, u["databases"])
         self.insert(instance_id, users)
 
-    def page(self, account_id: str, instance_id: str, limit: int | None, marker: str | None):
+    def page(
+        self, account_id: str, instance_id: str, limit: int | None, marker: str | None
+    ) -> tuple[list[dict], str | None]:
         """One page of users by name@host (root shown once enabled), and the next marker."""
         row = self._ready_row(account_id, instance_id, reading=True)
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
@@ -130,7 +136,7 @@ class Users:
         name, host = split_user_id(user_id)
         return self._must_get(instance_id, name, host)
 
-    def update(self, account_id: str, instance_id: str, user_id: str, body) -> None:
+    def update(self, account_id: str, instance_id: str, user_id: str, body: Any) -> None:
         """PUT /users/{name}: new name, host and/or password (202)."""
         validate("user_update", body)
         self.backend.instances.must_get_row(account_id, instance_id)
@@ -153,7 +159,7 @@ class Users:
             changes["password_hash"] = self._hash(spec["password"])
         self.repo.update_user(instance_id, name, host, changes)
 
-    def change_passwords(self, account_id: str, instance_id: str, body) -> None:
+    def change_passwords(self, account_id: str, instance_id: str, body: Any) -> None:
         """PUT /users: change several passwords at once (202); all users must exist."""
         validate("users_password", body)
         self.backend.instances.must_get_row(account_id, instance_id)
@@ -178,7 +184,7 @@ class Users:
     def access(self, account_id: str, instance_id: str, user_id: str) -> list[str]:
         return self.get(account_id, instance_id, user_id)["databases"]
 
-    def grant(self, account_id: str, instance_id: str, user_id: str, body) -> None:
+    def grant(self, account_id: str, instance_id: str, user_id: str, body: Any) -> None:
         validate("grant", body)
         self._ready_row(account_id, instance_id)
         name, host = split_user_id(user_id)

@@ -11,6 +11,7 @@ from simulator.control.demo import seed_demo
 from simulator.control.journal import clear_journal, journal_entries, journal_har
 from simulator.control.reset import reseed, reset_all
 from simulator.control.snapshots import Snapshots, delete_snapshot, restore_snapshot, snapshots_of, take_snapshot
+from simulator.control.state import load_state_document, state_document
 from simulator.control.status import handler_errors, status
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "handler_errors",
     "journal_entries",
     "journal_har",
+    "load_state_document",
     "reseed",
     "reset_account",
     "reset_all",
@@ -33,6 +35,7 @@ __all__ = [
     "seed_demo",
     "set_clock",
     "snapshots_of",
+    "state_document",
     "status",
     "take_snapshot",
 ]

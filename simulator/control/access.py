@@ -7,7 +7,7 @@ import ipaddress
 from aiohttp import web
 
 from simulator.errors import Forbidden
-from simulator.http import CONTROL_PREFIX
+from simulator.http import CONTROL_PREFIX, HEALTH_PATH
 from simulator.keys import CONFIG
 
 #: The message of the 403 a refused caller gets.
@@ -27,7 +27,8 @@ def may_control(request: web.Request) -> bool:
 
 @web.middleware
 async def access_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """The one access rule of every control route (the control sub-app's only middleware)."""
-    if not may_control(request):
+    """The one access rule of every control route (the control sub-app's only middleware); the health check
+    answers everyone (it tells nothing but the version and whether the state can be read)."""
+    if request.path != HEALTH_PATH and not may_control(request):
         raise Forbidden(REFUSED)
     return await handler(request)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator import dashboard
-from simulator.control import accounts, clock, demo, journal, reset, snapshots, status
+from simulator.control import accounts, clock, demo, health, journal, reset, snapshots, state, status
 from simulator.control import limits as limits_control
 from simulator.control.access import access_middleware
-from simulator.control.common import SIMULATOR
+from simulator.control.snapshots import Snapshots
 from simulator.faults import control as faults_control
+from simulator.keys import SIMULATOR, SNAPSHOTS
 from simulator.replay import control as replay_control
 
 
@@ -25,6 +26,7 @@ def control_routes() -> list[web.RouteDef]:
         *journal.ROUTES,
         *status.ROUTES,
         *snapshots.ROUTES,
+        *state.ROUTES,
         *demo.ROUTES,
         *faults_control.ROUTES,
         *replay_control.ROUTES,
@@ -36,6 +38,8 @@ def create_control_app(simulator: web.Application) -> web.Application:
     """The control sub-app of simulator (whose keys its handlers read through request.config_dict)."""
     control = web.Application(middlewares=[access_middleware])
     control[SIMULATOR] = simulator
+    simulator[SNAPSHOTS] = Snapshots()
     control.router.add_routes(control_routes())
+    health.register(control)  # open to every caller: the access rule lets it through
     dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule
     return control

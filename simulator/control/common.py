@@ -7,10 +7,7 @@ from aiohttp import web
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.faults.engine import FaultEngine
 from simulator.handlers.common import json_body
-from simulator.keys import BACKEND, FEATURES
-
-#: The simulator's app, kept on the control sub-app (whose request.app is the sub-app itself).
-SIMULATOR = web.AppKey("simulator", web.Application)
+from simulator.keys import BACKEND, FAULTS, SIMULATOR
 
 
 def simulator_of(request: web.Request) -> web.Application:
@@ -38,4 +35,4 @@ def must_have_account(app: web.Application, account_id: str) -> None:
 
 def faults_of(app: web.Application) -> FaultEngine | None:
     """The fault engine, when the app has one (scenarios are cleared and restored with the rows)."""
-    return app[FEATURES].get("faults")
+    return app.get(FAULTS)

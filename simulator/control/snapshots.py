@@ -15,7 +15,7 @@ from simulator.clock import api_time
 from simulator.control.common import faults_of, must_have_account, object_body, simulator_of
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.handlers.common import ok
-from simulator.keys import BACKEND, CLOCK, FEATURES
+from simulator.keys import BACKEND, CLOCK, SNAPSHOTS
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Snapshots:
 
 
 def snapshots_of(app: web.Application) -> Snapshots:
-    return app[FEATURES].setdefault("snapshots", Snapshots())
+    return app[SNAPSHOTS]
 
 
 def snapshot_view(snap: dict) -> dict:

@@ -12,10 +12,10 @@ from aiohttp import web
 
 from simulator.control.common import simulator_of
 from simulator.dashboard import gather, journal_view, panels
-from simulator.dashboard.live import LiveFeed, stream
+from simulator.dashboard.live import stream
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.http import CONTROL_PREFIX
-from simulator.keys import CLOCK, JOURNAL
+from simulator.keys import CLOCK, FEED, JOURNAL, TEMPLATES
 
 if TYPE_CHECKING:
     import jinja2
@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 #: Where the dashboard lives on the control sub-app, and so its full path.
 PATH = "/dashboard"
 PREFIX = CONTROL_PREFIX + PATH
-#: The control sub-app's template environment ({"env": ...}, made at the first page rendered: jinja2 is imported
-#: then, not at every server's start) and live feed.
-TEMPLATES = web.AppKey("dashboard_templates", dict)
-FEED = web.AppKey("dashboard_feed", LiveFeed)
 #: The files under static/ that are served, with their content types.
 STATIC = {"dashboard.css": "text/css", "dashboard.js": "text/javascript"}
 STATIC_DIR = Path(__file__).parent / "static"

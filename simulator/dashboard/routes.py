@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from simulator.control.common import SIMULATOR
 from simulator.dashboard import actions, pages
 from simulator.dashboard.live import LiveFeed
-from simulator.dashboard.pages import FEED, PATH, PREFIX, TEMPLATES
-from simulator.keys import JOURNAL
+from simulator.dashboard.pages import PATH, PREFIX
+from simulator.keys import FEED, JOURNAL, SIMULATOR, TEMPLATES
 
 #: Unnamed routes: the names of the control plane's routes are its JSON API's operations (journal, OpenAPI).
 ROUTES = [

@@ -1,5 +1,5 @@
 """Scripted fault scenarios: rules from YAML files decide, per request, to answer a fault, wait, drop the connection
-or make the resource end badly; the engine hangs on app[FEATURES]["faults"]."""
+or make the resource end badly; the engine hangs on app[FAULTS]."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from simulator.faults.engine import FaultEngine
 from simulator.faults.rules import RequestFacts
 from simulator.faults.scenario import shipped_scenarios
 from simulator.http import is_control_path, route_name
-from simulator.keys import CLOCK, CONFIG, CONTEXT, FEATURES, STORE
+from simulator.keys import CLOCK, CONFIG, CONTEXT, FAULTS, STORE
 
 log = logging.getLogger("cdbsim.faults")
 
 
 def fault_engine(app: web.Application) -> FaultEngine:
     """The app's fault engine."""
-    return app[FEATURES]["faults"]
+    return app[FAULTS]
 
 
 def request_facts(request: web.Request) -> RequestFacts:
@@ -45,7 +45,7 @@ def request_facts(request: web.Request) -> RequestFacts:
 @web.middleware
 async def fault_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Apply the first live fault rule that matches this request."""
-    engine = request.app[FEATURES].get("faults")
+    engine = request.app.get(FAULTS)
     if engine is None or not engine.active or is_control_path(request.path):  # a test can always clear faults
         return await handler(request)
     facts = request_facts(request)
@@ -72,7 +72,7 @@ def setup_faults(app: web.Application) -> None:
     for entry in app[CONFIG].scenarios:
         # `--scenario` takes a file or the name of a shipped scenario.
         engine.load(entry if entry in shipped else Path(entry))
-    app[FEATURES]["faults"] = engine
+    app[FAULTS] = engine
     app.on_cleanup.append(_report_unused)
 
 

@@ -11,7 +11,7 @@ from simulator.errors import BadRequest
 from simulator.faults.engine import FaultEngine
 from simulator.faults.scenario import shipped_scenarios
 from simulator.handlers.common import ok
-from simulator.keys import CONTEXT, FEATURES
+from simulator.keys import CONTEXT, FAULTS
 
 #: The keys of a JSON load request (exactly one source, and the optional account).
 SOURCES = ("scenario", "yaml", "name", "path")
@@ -62,7 +62,7 @@ def _load_request(request: web.Request) -> tuple[str | dict | Path, str | None]:
 
 def _engine(request: web.Request) -> FaultEngine:
     """The simulator's fault engine (request.app is the control sub-app: the engine hangs on the main app)."""
-    return request.config_dict[FEATURES]["faults"]
+    return request.config_dict[FAULTS]
 
 
 async def load_scenario(request: web.Request) -> web.Response:

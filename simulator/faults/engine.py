@@ -84,7 +84,7 @@ def api_time_of(epoch: float) -> str:
 
 
 class FaultEngine:
-    """Load, list and clear scenarios; decide per request. One per app (app[FEATURES]["faults"]).
+    """Load, list and clear scenarios; decide per request. One per app (app[FAULTS]).
 
     Not thread-safe: call it on the server's loop (SimulatorServer.run) when the server runs in a thread.
     """

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from simulator.backend import Backend
 from simulator.errors import BadRequest
 from simulator.http import base_url, json_answer
 from simulator.reference import regions
@@ -12,7 +13,8 @@ __all__ = ["accepted", "account", "backend", "base_url", "json_body", "ok", "que
 from simulator.keys import BACKEND, CONTEXT, REGION
 
 
-def backend(request: web.Request):
+def backend(request: web.Request) -> Backend:
+    """The app's Backend (the rules every handler calls)."""
     return request.config_dict[BACKEND]
 
 

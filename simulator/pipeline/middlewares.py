@@ -9,13 +9,15 @@ import traceback
 from aiohttp import web
 
 from simulator.errors import BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError, error_for_status
-from simulator.http import CONTROL_PREFIX, JsonAnswer, base_url, fault_response, route_name
+from simulator.http import CONTROL_PREFIX, HEALTH_PATH, JsonAnswer, base_url, fault_response, route_name
 from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
 from simulator.pipeline.body import NO_BODY, RequestBody
 from simulator.reference.regions import api_path_start
 from simulator.routes import CACHED_READS
 
 log = logging.getLogger("cdbsim")
+#: Control paths whose answers the journal does not keep.
+UNKEPT_ANSWERS = (CONTROL_PREFIX + "/journal", CONTROL_PREFIX + "/state")
 
 
 def context(request: web.Request) -> dict:
@@ -35,6 +37,12 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
     ctx = request[CONTEXT] = {"rule": None, "action": None, "note": None, "too_large": False}
     journal = request.app[JOURNAL]
     defer = is_api_read(request)
+    if request.path == HEALTH_PATH:  # probes are neither journalled nor recorded
+        ctx["body"] = NO_BODY
+        try:
+            return await handler(request)
+        finally:
+            request.app[STORE].rollback()
     if not defer:
         journal.flush()  # a write or a control call sees (and follows) every earlier entry
     body = NO_BODY
@@ -54,8 +62,8 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             answer = bytes(answer)
         elif answer is not None and not isinstance(answer, bytes):
             answer = None
-        if request.path.startswith(CONTROL_PREFIX + "/journal"):  # a read of the journal holds the journal
-            answer = None  # (keeping it would double it)
+        if request.path.startswith(UNKEPT_ANSWERS):  # a read of the journal holds the journal, a state document
+            answer = None  # the whole state (keeping them would double them)
         exchange = {
             "account_id": request.match_info.get("account_id"),
             "time": request.app[CLOCK].api_now(),

@@ -92,8 +92,6 @@ DATASTORES = (
 DEFAULT_DATASTORE = DATASTORES[0]
 
 
-#: A backup in one of these is still being taken: its instance shows BACKUP, and it cannot be deleted.
-RUNNING_BACKUP_STATUSES = ("NEW", "BUILDING")
 #: Where a COMPLETED backup is kept in Cloud Files (its locationRef); {region} is the region in lower case.
 BACKUP_LOCATION = (
     "https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"

@@ -6,18 +6,16 @@ from aiohttp import web
 
 from simulator.errors import SimulatorError
 from simulator.http import JsonAnswer, is_control_path
-from simulator.keys import BACKEND, CONFIG, CONTEXT, FEATURES, JOURNAL, STORE
+from simulator.keys import BACKEND, CONFIG, CONTEXT, JOURNAL, REPLAY, STORE
 from simulator.replay.cassette import Cassette, Miss, RecordMode
 from simulator.replay.engine import ReplayEngine, same_file
 from simulator.replay.har import RecordedRequest
 from simulator.replay.player import ReplayMiss
 
-#: Where the engine hangs in app[FEATURES].
-FEATURE = "replay"
-
 
 def engine_of(app: web.Application) -> ReplayEngine | None:
-    return app[FEATURES].get(FEATURE)
+    """The app's replay engine (None on an app built without setup_replay)."""
+    return app.get(REPLAY)
 
 
 def _origin(request: web.Request) -> str:
@@ -76,7 +74,7 @@ def setup_replay(app: web.Application) -> None:
     engine = ReplayEngine(
         generate, issue_token, listeners=app[JOURNAL].listeners, recordings_dir=app[CONFIG].recordings_dir
     )
-    app[FEATURES][FEATURE] = engine
+    app[REPLAY] = engine
     config = app[CONFIG]
     if config.replay_path and same_file(config.replay_path, config.record_path):
         engine.configure(

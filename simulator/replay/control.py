@@ -7,8 +7,7 @@ from aiohttp import web
 
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.handlers.common import json_body, ok
-from simulator.keys import FEATURES
-from simulator.replay import FEATURE
+from simulator.keys import REPLAY
 from simulator.replay.engine import ReplayEngine
 from simulator.replay.har import HarError
 from simulator.replay.matchers import DEFAULT_MATCH_ON
@@ -26,7 +25,7 @@ def _body(request: web.Request) -> dict:
 
 def _engine(request: web.Request) -> ReplayEngine:
     """The simulator's replay engine (request.app is the control sub-app: the engine hangs on the main app)."""
-    return request.config_dict[FEATURES][FEATURE]
+    return request.config_dict[REPLAY]
 
 
 async def show_replay(request: web.Request) -> web.Response:

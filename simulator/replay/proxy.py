@@ -16,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from simulator.clock import Clock
+from simulator.keys import PROXY
 from simulator.replay.cassette import Cassette
 from simulator.replay.filters import SecretMap, is_identity_answer, point_catalog_at
 from simulator.replay.har import HOP_BY_HOP, Interaction, RecordedRequest, RecordedResponse, parse_json
@@ -87,9 +88,6 @@ class RecordingProxy:
             self.routes.update(routes)
             answer = json.dumps(rewritten).encode("utf-8")
         return web.Response(status=status, reason=reason or None, headers=answer_headers, body=answer)
-
-
-PROXY = web.AppKey("proxy", RecordingProxy)
 
 
 async def _forward(request: web.Request) -> web.Response:

@@ -7,7 +7,8 @@ import string
 
 from sqlite_utils import Database, Migrations
 
-from simulator.reference.catalog import BACKUP_LOCATION, DATASTORES, RUNNING_BACKUP_STATUSES
+from simulator.reference.catalog import BACKUP_LOCATION, DATASTORES
+from simulator.reference.lifecycle import RUNNING_BACKUP_STATUSES
 from simulator.repos import sql
 from simulator.repos.sql import select
 

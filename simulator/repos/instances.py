@@ -27,6 +27,11 @@ class InstancesRepo:
         )
         return rows[0] if rows else None
 
+    def get_any(self, instance_id: str) -> dict | None:
+        """An instance of any account (model faults and the control plane name instances by id alone)."""
+        rows = list(select(self.db, "select * from instances where id = ?", [instance_id]))
+        return rows[0] if rows else None
+
     def exists(self, instance_id: str) -> bool:
         """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
         return bool(list(select(self.db, "select 1 from instances where id = ?", [instance_id])))

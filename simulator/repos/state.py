@@ -72,6 +72,26 @@ class StateRepo:
             if items:
                 self.db.table(table).insert_all(items)
 
+    def columns(self, exclude: tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
+        """table -> column -> its declared SQLite type (TEXT, INTEGER, REAL), for the world's tables."""
+        return {t: {c.name: c.type.upper() for c in self.db[t].columns} for t in self.tables() if t not in exclude}
+
+    def all_rows(self, exclude: tuple[str, ...] = ()) -> dict[str, list[dict]]:
+        """Every row of the world's tables (but the excluded), by table."""
+        return {t: list(self.db.query(f"select * from [{t}]")) for t in self.tables() if t not in exclude}
+
+    def account_tables(self, exclude: tuple[str, ...] = ()) -> list[str]:
+        """The tables that hold rows of accounts (directly or through a parent row)."""
+        return [t for t, _ in self._tables_of_account(exclude)]
+
+    def replace_all(self, rows: dict[str, list[dict]]) -> None:
+        """Make the named tables hold exactly rows (the caller runs it in a transaction)."""
+        for table in rows:
+            self.db.execute(f"delete from [{table}]")
+        for table, items in rows.items():
+            if items:
+                self.db.table(table).insert_all(items)
+
     def wipe(self) -> None:
         """Delete every row of the simulated world (the schema and meta stay)."""
         for table in self.tables():

@@ -3,6 +3,7 @@ only code that speaks SQL or touches the connection."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -133,6 +134,17 @@ class Store:
     def total_changes(self) -> int:
         """Rows changed since the connection opened (SQLite's count; a whole-database restore is not counted)."""
         return self.db.conn.total_changes
+
+    def problem(self) -> str | None:
+        """What keeps the state from being read and written (None when it is fine): the file gone from its path
+        or SQLite failing to read the schema."""
+        if self.path != ":memory:" and not os.path.isfile(self.path):
+            return f"{self.path} is no longer there"
+        try:
+            self.db.conn.execute("select count(*) from sqlite_master").fetchone()
+        except sqlite3.Error as exc:
+            return f"{self.path}: {exc}"
+        return None
 
     def close(self) -> None:
         """Close the connection."""

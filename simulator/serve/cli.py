@@ -11,9 +11,10 @@ from simulator import demo
 from simulator.backend import Backend
 from simulator.config import SimulatorConfig
 from simulator.errors import SimulatorError
-from simulator.serve import replay_commands
+from simulator.serve import replay_commands, state_commands
 from simulator.serve.options import STATE_FILE, add_serve_options, config_from_args
 from simulator.serve.server import StartupError, run_server, serve_forever, state_file_problem
+from simulator.version import __version__
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -62,6 +63,7 @@ def cmd_add_account(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdbsim", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"cdbsim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the sandbox (state kept in --db)")
     add_serve_options(serve)
@@ -76,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--role", default="dbaas:admin", choices=["dbaas:admin", "dbaas:creator", "dbaas:observer"])
     add.set_defaults(func=cmd_add_account)
     replay_commands.register(sub)
+    state_commands.register(sub)
     demo.register(sub)
     return parser
 

@@ -68,6 +68,11 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help=f"newest journal entries kept (default {config.journal_limit}; older ones are dropped)",
     )
     parser.add_argument(
+        "--state",
+        metavar="FILE",
+        help="load this state document (`cdbsim state export`, GET /_sim/state) at every start",
+    )
+    parser.add_argument(
         "--demo",
         action="store_true",
         help="on first start, add faker-made demo accounts, instances and backup chains (--seed)",
@@ -99,4 +104,5 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         log_requests=args.verbose,
         journal_limit=args.journal_limit,
         demo=args.demo,
+        state_file=args.state,
     )

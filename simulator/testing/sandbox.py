@@ -225,6 +225,31 @@ class Account:
         """Bring back a snapshot taken with snapshot()."""
         self._control.restore(name)
 
+    def save_state(self, path: str | Path) -> Path:
+        """Write this account's state document to path (folders made), to commit beside the tests and load_state
+        later; secrets only as the simulator keeps them (digests)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(self._control.state(self.account_id), encoding="utf-8")
+        return path
+
+    def load_state(self, path: str | Path) -> dict:
+        """Load an account's state document (a file relative to the test's folder, from save_state, `cdbsim state
+        export --account` or GET /_sim/state?account=) into this account, which keeps its own credentials;
+        returns what was loaded (rows by table)."""
+        resolved = self._resolve(Path(path))
+        try:
+            text = resolved.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CdbsimError(
+                f"Cannot read the state document {resolved}: {exc.strerror or exc}.", 404, "itemNotFound"
+            ) from None
+        try:
+            document = json.loads(text)
+        except ValueError as exc:
+            raise CdbsimError(f"The state document {resolved} is not JSON: {exc}.", 400, "badRequest") from None
+        return self._control.load_state(document, self.account_id)
+
     def check_login(self, instance_id: str, user: str, password: str) -> bool:
         """Would user (name or name@host) log in to the instance with password? (what a restore must keep)"""
         return self._control.check_login(self.account_id, instance_id, user, password)

@@ -95,6 +95,12 @@ class Control(Protocol):
     def stop_replay(self) -> None:
         """Stop replaying or recording."""
 
+    def state(self, account_id: str) -> str:
+        """The account's state document (text)."""
+
+    def load_state(self, document: Any, account_id: str) -> dict:
+        """Load an account's state document into account_id (which keeps its credentials)."""
+
     def check_login(self, account_id: str, instance_id: str, user: str, password: str) -> bool:
         """Whether a database user would log in to an instance with that password."""
 
@@ -193,6 +199,12 @@ class AppControl(Control):
     def stop_replay(self) -> None:
         self.call(lambda app: _replay_engine(app).stop())
 
+    def state(self, account_id: str) -> str:
+        return self.call(lambda app: control_functions().state_document(app, account_id))
+
+    def load_state(self, document: Any, account_id: str) -> dict:
+        return self.call(lambda app: control_functions().load_state_document(app, document, account_id))
+
     def check_login(self, account_id: str, instance_id: str, user: str, password: str) -> bool:
         return self.call(lambda app: control_functions().check_login(app, account_id, instance_id, user, password))
 
@@ -286,6 +298,14 @@ class HttpControl(Control):
 
     def stop_replay(self) -> None:
         self._do("DELETE", "/_sim/replay")
+
+    def state(self, account_id: str) -> str:
+        from simulator.backend.state_files import document_text
+
+        return document_text(self._do("GET", f"/_sim/state?account={urllib.parse.quote(account_id)}"))
+
+    def load_state(self, document: Any, account_id: str) -> dict:
+        return self._do("PUT", f"/_sim/state?account={urllib.parse.quote(account_id)}", document)["state"]
 
     def check_login(self, account_id: str, instance_id: str, user: str, password: str) -> bool:
         return self._do(

@@ -21,11 +21,12 @@ BODIES = {"/_sim/demo": {"seed": 1, "accounts": 1, "instances": 0, "chains": 0, 
 
 
 def control_routes(app: web.Application) -> list[tuple[str, str, str]]:
-    """(route name, method, path) of every /_sim/ route, path parameters filled in."""
+    """(route name, method, path) of every /_sim/ route but the health check (which answers everyone,
+    test_control_health.py), path parameters filled in."""
     out = []
     for route in app.router.routes():
         canonical = route.resource.canonical if route.resource else ""
-        if canonical.startswith("/_sim") and route.method != "HEAD":
+        if canonical.startswith("/_sim") and route.method != "HEAD" and route.name != "sim_health":
             out.append((route.name, route.method, canonical.format(**SAMPLES)))
     return out
 

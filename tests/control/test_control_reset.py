@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from support import ACCOUNT, Api, assert_fault
 
-from simulator.keys import FEATURES, IDS, JOURNAL
+from simulator.keys import FAULTS, IDS, JOURNAL
 
 
 async def make_account(api: Api, account_id: str) -> Api:
@@ -40,7 +40,7 @@ async def test_reset_unloads_every_scenario(api):
     await api.post("/_sim/scenarios", {"name": "flaky_reads"})
     await api.post("/_sim/scenarios", {"name": "failing_backups", "account_id": ACCOUNT})
     await api.post("/_sim/reset")
-    assert api.app[FEATURES]["faults"].list() == []
+    assert api.app[FAULTS].list() == []
 
 
 async def test_reset_bad_seed_is_bad_request(api):
@@ -70,7 +70,7 @@ async def test_reset_account_leaves_other_accounts_alone(api):
     await api.post("/_sim/scenarios", {"name": "flaky_reads", "account_id": ACCOUNT})
     await api.post(f"/_sim/accounts/{ACCOUNT}/reset")
     assert [i["id"] for i in (await other.get("/instances"))[1]["instances"]] == [kept["id"]]
-    assert [(s["name"], s["account_id"]) for s in api.app[FEATURES]["faults"].list()] == [
+    assert [(s["name"], s["account_id"]) for s in api.app[FAULTS].list()] == [
         ("failing_backups", "other")]
     assert len((await api.get("/_sim/journal?account_id=other"))[1]["journal"]) == 2
 

@@ -5,7 +5,7 @@ import os
 
 from support import ACCOUNT, assert_fault
 
-from simulator.keys import FEATURES
+from simulator.keys import FAULTS, SNAPSHOTS
 
 
 async def instance_names(api) -> list[str]:
@@ -28,7 +28,7 @@ async def test_snapshot_of_everything_restores_state_clock_and_scenarios(api):
     assert await instance_names(api) == ["before"]
     assert [a["id"] for a in (await api.get("/_sim/accounts"))[1]["accounts"]] == [ACCOUNT]
     assert (await api.get("/_sim/clock"))[1]["clock"]["now"] == taken_at
-    assert [s["name"] for s in api.app[FEATURES]["faults"].list(ACCOUNT)] == ["failing_backups"]
+    assert [s["name"] for s in api.app[FAULTS].list(ACCOUNT)] == ["failing_backups"]
     # the store still works normally after a restore (the request's own transaction was kept intact)
     await api.create_instance(name="again")
     assert await instance_names(api) == ["again", "before"]
@@ -56,7 +56,7 @@ async def test_list_and_delete_snapshots(api):
     await api.post("/_sim/snapshots", {"name": "acct", "account_id": ACCOUNT})
     listed = (await api.get("/_sim/snapshots"))[1]["snapshots"]
     assert [(s["name"], s["account_id"]) for s in listed] == [("snapshot-1", None), ("acct", ACCOUNT)]
-    path = api.app[FEATURES]["snapshots"].taken["snapshot-1"]["file"]
+    path = api.app[SNAPSHOTS].taken["snapshot-1"]["file"]
     assert os.path.exists(path)
     assert (await api.delete("/_sim/snapshots/snapshot-1"))[0] == 204
     assert not os.path.exists(path)

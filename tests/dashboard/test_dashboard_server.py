@@ -13,12 +13,10 @@ from support import ACCOUNT, TOKEN, Api, assert_fault
 from simulator import DemoAccount, SimulatorConfig, create_app
 from simulator.config import Durations
 from simulator.control.access import REFUSED
-from simulator.control.common import SIMULATOR
 from simulator.dashboard.actions import CROSS_SITE
 from simulator.dashboard.journal_view import LIVE_SCAN
 from simulator.dashboard.live import LiveFeed
-from simulator.dashboard.pages import FEED
-from simulator.keys import CLOCK, JOURNAL
+from simulator.keys import CLOCK, FEED, JOURNAL, SIMULATOR
 
 
 @pytest.fixture

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 
 import jsonschema
 import pytest
-from reliability.helpers import SHARED, body_for, fill, snapshot, v1_routes
+from reliability.helpers import SHARED, account_slice, body_for, fill, owners, snapshot, v1_routes
 from reliability.hostile import HEADER_NAMES, HEADER_VALUES, RawClient, hostile_bodies
 from support import ACCOUNT, TOKEN, assert_fault
 from yarl import URL
@@ -62,7 +63,7 @@ def assert_4xx_fault(status: int, body, what: str) -> None:
 
 
 async def send_raw(api, method: str, path: str, data: bytes, content_type: str = "application/json"):
-    resp = await api.client.request(method, api.url(path), data=data,
+    resp = await api.client.request(method, api.url(path), data=io.BytesIO(data),
                                     headers={"X-Auth-Token": TOKEN, "Content-Type": content_type})
     text = await resp.text()
     return resp.status, json.loads(text) if text else None
@@ -267,20 +268,12 @@ async def test_bad_input_free_text_names_are_stored_exactly(api, world):
         assert shown == name
     tables = {r["name"] for r in api.backend.store.db.query("select name from sqlite_master where type='table'")}
     assert {"instances", "databases", "db_users", "backups", "journal"} <= tables
-    assert snapshot(api.backend.store.db, OTHER) == snapshot_of(world["before"], world["b"])
+    assert snapshot(api.backend.store.db, OTHER) == snapshot_of(api, world["before"], world["b"])
 
 
-def snapshot_of(full: dict, owner: dict) -> dict:
+def snapshot_of(api, full: dict, owner: dict) -> dict:
     """The slice of a full snapshot that belongs to one account (what snapshot(db, account) returns)."""
-    instances = [r for r in full["instances"] if r["account_id"] == owner["account_id"]]
-    ids = {r["id"] for r in instances}
-    by_id = lambda rows: sorted(rows, key=lambda r: r["id"])  # noqa: E731
-    return {"instances": by_id(instances),
-            "databases": [r for r in full["databases"] if r["instance_id"] in ids],
-            "users": [r for r in full["db_users"] if r["instance_id"] in ids],
-            "backups": by_id([r for r in full["backups"] if r["account_id"] == owner["account_id"]]),
-            "schedules": by_id([r for r in full["schedules"] if r["account_id"] == owner["account_id"]]),
-            "configurations": by_id([r for r in full["configurations"] if r["account_id"] == owner["account_id"]])}
+    return account_slice(full, owners(api.backend.store.db), owner["account_id"])
 
 
 async def test_bad_input_path_traversal_and_sql_in_ids(api, world):
@@ -359,6 +352,8 @@ def control_calls(ids: dict) -> list[tuple[str, str, str, dict]]:
         ("sim_take_snapshot", "POST", "/_sim/snapshots", {"name": "s1", "account_id": ACCOUNT}),
         ("sim_seed_demo", "POST", "/_sim/demo", {"seed": 1, "accounts": 1, "instances": 0, "chains": 0, "weeks": 1}),
         ("sim_load_scenario", "POST", "/_sim/scenarios", {"name": "flaky_reads", "account_id": ACCOUNT}),
+        ("sim_load_state", "PUT", "/_sim/state", {"format": "cdbsim-state", "version": 1, "account_id": ACCOUNT,
+                                                  "written_by": "cdbsim", "tables": {}}),
     ]
 
 

@@ -183,7 +183,7 @@ def test_listening_beyond_loopback_warns_that_the_demo_credentials_are_published
         line = proc.stderr.readline()
     finally:
         proc.terminate()
-        proc.wait(10)
+        proc.communicate(timeout=10)  # reads the rest and closes both pipes
     assert line.startswith("warning: cdbsim listens on 0.0.0.0, reachable from other machines.")
     assert "are published" in line
     assert "--admin-token" in line

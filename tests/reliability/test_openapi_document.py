@@ -9,7 +9,7 @@ import pytest
 from aiohttp.test_utils import make_mocked_request
 
 from simulator import SimulatorConfig, create_app
-from simulator.backend.validation import SCHEMAS
+from simulator.backend.schemas import SCHEMAS
 from simulator.handlers.openapi import DOCUMENT, load_document
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -75,7 +75,7 @@ def test_openapi_operation_ids_are_unique(document):
 def test_openapi_request_schemas_are_the_validation_schemas(document):
     components = document["components"]["schemas"]
     for name, schema in SCHEMAS.items():
-        assert components.get("req_" + name) == schema, f"req_{name} differs from simulator/backend/validation.py"
+        assert components.get("req_" + name) == schema, f"req_{name} differs from simulator/backend/schemas/"
 
 
 def test_openapi_request_schemas_cover_backups_and_schedules():

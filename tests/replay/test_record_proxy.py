@@ -6,6 +6,7 @@ import threading
 from concurrent.futures import Future
 
 import pytest
+from pathlib import Path
 import requests
 from aiohttp import web
 from replay.replay_helpers import (
@@ -18,7 +19,8 @@ from replay.replay_helpers import (
 )
 
 from simulator import SimulatorConfig
-from simulator.replay.proxy import PROXY, create_proxy_app
+from simulator.keys import PROXY
+from simulator.replay.proxy import create_proxy_app
 from simulator.testing import SimulatorServer
 
 #: Every region's endpoint the catalog lists: the configured one (DFW) at /v1.0, the others at their prefix.
@@ -92,7 +94,7 @@ def test_record_proxy_rewrites_the_catalog_but_records_the_upstream_answer(proxi
 
 def test_record_proxy_file_holds_no_secret(proxied_session):
     out, answers, tokens, _, _, _ = proxied_session
-    text = open(out, encoding="utf-8").read()
+    text = Path(out).read_text(encoding="utf-8")
     root_password = next(a[1] for a in answers if isinstance(a, list) and a[:1] == ["root"])
     for secret in (*tokens, PASSWORD, root_password):
         assert secret not in text

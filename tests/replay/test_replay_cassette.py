@@ -7,6 +7,7 @@ import os
 import time
 
 import pytest
+from pathlib import Path
 
 from simulator.replay import har
 from simulator.replay.cassette import Cassette, Miss, RecordMode, validate_record_mode
@@ -192,7 +193,7 @@ def test_har_write_then_read_keeps_every_byte(tmp_path):
 def test_har_write_failing_midway_leaves_the_old_file_and_no_temp_file(tmp_path, monkeypatch):
     path = str(tmp_path / "x.har")
     har.write_har(path, [call("t")])
-    before = open(path, encoding="utf-8").read()
+    before = Path(path).read_text(encoding="utf-8")
 
     def broken_fsync(fd):
         raise OSError("disk full")
@@ -200,7 +201,7 @@ def test_har_write_failing_midway_leaves_the_old_file_and_no_temp_file(tmp_path,
     monkeypatch.setattr(os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="disk full"):
         har.write_har(path, [call("t"), call("u")])
-    assert open(path, encoding="utf-8").read() == before
+    assert Path(path).read_text(encoding="utf-8") == before
     assert os.listdir(tmp_path) == ["x.har"]
 
 

@@ -8,7 +8,7 @@ import pytest
 from support import ACCOUNT, TOKEN, Api, assert_fault
 
 from simulator import DemoAccount, SimulatorConfig, create_app
-from simulator.keys import BACKEND, FEATURES
+from simulator.keys import BACKEND, REPLAY
 from simulator.replay.cassette import Cassette
 
 INSTANCE = {"instance": {"name": "db1", "flavorRef": 1, "volume": {"size": 2}}}
@@ -175,7 +175,7 @@ async def test_record_skips_the_control_plane(aiohttp_client, tmp_path):
     api = await start(aiohttp_client, record_path=path)
     await api.get("/_sim/clock")
     await api.get("/flavors")
-    recorder = api.app[FEATURES]["replay"].recorder
+    recorder = api.app[REPLAY].recorder
     assert [i.request.path for i in recorder.cassette.interactions] == [f"/v1.0/{ACCOUNT}/flavors"]
     assert api.app[BACKEND] is not None
 

@@ -1,4 +1,7 @@
-"""The package's imports form no loop (function-level imports included) and name no module by string."""
+"""The package's imports form no loop (function-level imports included) and name no module by string.
+
+Imports under `if TYPE_CHECKING:` are for annotations only (with `from __future__ import annotations` they never run):
+the rule modules name their facade's type, Backend, that way, and they are not part of the graph."""
 from __future__ import annotations
 
 import ast
@@ -16,15 +19,28 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
+def type_checking_only(tree: ast.AST) -> set[ast.AST]:
+    """The import nodes inside `if TYPE_CHECKING:` blocks (never run)."""
+    out: set[ast.AST] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            out.update(n for stmt in node.body for n in ast.walk(stmt))
+    return out
+
+
 def import_graph() -> dict[str, set[str]]:
-    """module -> the simulator modules it imports anywhere in its body (`from a import b` counts a.b when b is a
-    module, else a)."""
+    """module -> the simulator modules it imports anywhere in its body, but for annotations only (`from a import b`
+    counts a.b when b is a module, else a)."""
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
         is_package = path.name == "__init__.py"
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        tree = ast.parse(path.read_text(), str(path))
+        skip = type_checking_only(tree)
+        for node in ast.walk(tree):
             targets: list[str] = []
+            if node in skip:
+                continue
             if isinstance(node, ast.Import):
                 targets = [alias.name for alias in node.names]
             elif isinstance(node, ast.ImportFrom):
@@ -68,6 +84,13 @@ def test_the_package_has_no_import_loop():
     assert cycle is None, "import loop: " + " -> ".join(cycle or [])
 
 
+def test_an_annotation_only_import_is_not_an_edge():
+    tree = ast.parse("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from a import B\nimport c\n")
+    skipped = type_checking_only(tree)
+    assert [n.module for n in skipped if isinstance(n, ast.ImportFrom)] == ["a"]
+    assert not any(isinstance(n, ast.Import) for n in skipped)
+
+
 def test_a_planted_loop_is_found():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
@@ -84,7 +107,7 @@ def test_no_module_is_imported_by_name():
 #: of HTTP; views render models; the web layer (pipeline, handlers, control plane, faults, replay, dashboard) turns
 #: HTTP into backend calls; the app wires it; the process's face (serve, testing, the plugin) runs it.
 LAYERS: list[tuple[str, ...]] = [
-    ("errors", "clock", "ids", "hashing", "config", "shipped", "reference"),
+    ("errors", "clock", "ids", "hashing", "config", "shipped", "reference", "version"),
     ("repos",),
     ("backend", "demo"),
     ("views",),

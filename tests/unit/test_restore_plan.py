@@ -1,4 +1,5 @@
-"""The restore plan is made from the backups alone: which version, what the chain holds, how long the build lasts."""
+"""The restore plan is made from the backups alone: which version and how long the build lasts; what the chain holds
+is read when the build ends (contents)."""
 import dataclasses
 import json
 
@@ -35,9 +36,10 @@ def planner() -> RestorePlanner:
     return RestorePlanner(store.backups, DURATIONS)
 
 
-def test_restore_plan_of_an_incremental_holds_the_chain_and_lasts_by_the_chains_size(planner):
+def test_restore_plan_of_an_incremental_lasts_by_the_chains_size_and_its_build_gets_the_chain(planner):
     plan = planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[])
-    assert plan == RestorePlan(INC, MYSQL_56, SHOP_AND_ALICE, DURATIONS.build + 0.26 * DURATIONS.restore_per_gb)
+    assert plan == RestorePlan(INC, MYSQL_56, DURATIONS.build + 0.26 * DURATIONS.restore_per_gb)
+    assert planner.contents("1234", plan.backup_id) == SHOP_AND_ALICE
     with pytest.raises(dataclasses.FrozenInstanceError):
         plan.backup_id = FULL  # type: ignore[misc]
 
@@ -46,7 +48,7 @@ def test_restore_plan_takes_a_requested_version_of_the_same_datastore(planner):
     version = catalog.resolve_datastore("mysql", "8.0")
     plan = planner.plan("1234", f"https://host/v1.0/1234/backups/{FULL}", version=version, volume_size=2,
                         databases=[{"name": "new"}], users=[])
-    assert (plan.backup_id, plan.version, plan.contents) == (FULL, version, SHOP)
+    assert (plan.backup_id, plan.version, planner.contents("1234", plan.backup_id)) == (FULL, version, SHOP)
 
 
 def test_restore_plan_refuses_names_the_backup_holds(planner):

@@ -5,7 +5,8 @@ import random
 
 import pytest
 
-from simulator.backend import validation
+from simulator.backend import schemas
+from simulator.backend.schemas.check import Validator
 from simulator.errors import BadRequest
 
 SAMPLES = {
@@ -69,7 +70,8 @@ def mutate(value, rng: random.Random, depth: int = 0):
 
 @pytest.mark.parametrize("name", sorted(SAMPLES))
 def test_validate_fast_path_agrees_with_jsonschema(name):
-    fast, slow = validation._FAST[name], validation._VALIDATORS[name]
+    validator = Validator(schemas.SCHEMAS)
+    fast, slow = validator.fast[name], validator.slow[name]
     assert fast is not None
     rng = random.Random(name)
     seen_valid = seen_invalid = 0
@@ -86,6 +88,6 @@ def test_validate_fast_path_agrees_with_jsonschema(name):
 
 def test_validate_still_words_the_error_of_an_invalid_body():
     with pytest.raises(BadRequest) as info:
-        validation.validate("instance_create", {"instance": {"name": "", "flavorRef": 1, "volume": {"size": 2}}})
+        schemas.validate("instance_create", {"instance": {"name": "", "flavorRef": 1, "volume": {"size": 2}}})
     assert info.value.message == "Validation error: instance['name'] '' should be non-empty; " \
                                  "instance['name'] '' does not match '^.*[0-9a-zA-Z]+.*$'"
