@@ -158,7 +158,7 @@ def pct(values: list[float], q: float) -> float:
 
 def start(dimension: str, state: str, rundir: Path, args) -> tuple[Server, dict]:
     port = free_port()
-    cmd = [sys.executable, str(HERE / "scaling_server.py"), "--dimension", dimension, "--state", state,
+    cmd = [sys.executable, str(HERE / "scaling_server.py"), "--dimension", dimension, "--size", state,
            "--db", str(rundir / f"{dimension}-{state}.db"), "--time-scale", "0", "--no-rate-limits",
            "--port", str(port), "--no-read-cache"]
     server = Server(f"scaling-{dimension}-{state}", cmd, port, rundir)

@@ -15,7 +15,7 @@ state takes seconds to build, not 10,000 HTTP calls:
 
 Prints "SEED {json}" (the ids scaling.py needs) then "READY <port>".
 
-    python scaling_server.py --dimension backups --state large --db state.db --time-scale 0 --no-rate-limits --port 0
+    python scaling_server.py --dimension backups --size large --db state.db --time-scale 0 --no-rate-limits --port 0
 """
 from __future__ import annotations
 
@@ -175,7 +175,7 @@ async def serve(args) -> None:
     app = create_app(config)
     if args.no_read_cache:  # every read takes the full path (a cached answer costs the same whatever the state)
         app[READS] = ModelCache(app[BACKEND].model_version, budget=0, size=len)
-    seed = build(app, args.dimension, args.state == "large")
+    seed = build(app, args.dimension, args.size == "large")
     print("SEED " + json.dumps(seed), flush=True)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
@@ -192,7 +192,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_serve_options(parser)
     parser.add_argument("--dimension", choices=DIMENSIONS, required=True)
-    parser.add_argument("--state", choices=("small", "large"), required=True)
+    parser.add_argument("--size", choices=("small", "large"), required=True, help="which state to build")
     parser.add_argument("--no-read-cache", action="store_true", help="answer every read through the model")
     args = parser.parse_args()
     try:
