@@ -90,6 +90,11 @@ def list_backups(seed, i):
     return [("list backups", "GET", f"{V}/backups", None)]
 
 
+def list_backups_10(seed, i):
+    """The same page size on both sides (the small account's first page holds its 12 backups, the large one 20)."""
+    return [("list backups ?limit=10", "GET", f"{V}/backups?limit=10", None)]
+
+
 def get_backup(seed, i):
     return [("GET backup", "GET", f"{V}/backups/{seed['backups'][i % len(seed['backups'])]}", None)]
 
@@ -110,7 +115,7 @@ def restore(seed, i):
 OPS = {
     "instances": [get_instance, list_first, list_10],
     "dbusers": [database_cycle, list_databases, user_cycle, list_users],
-    "backups": [backup_cycle, list_backups, get_backup, restore],
+    "backups": [backup_cycle, list_backups, list_backups_10, get_backup, restore],
     "accounts": [get_instance, list_first, database_cycle],
     "journal": [get_instance, database_cycle, journal_page],
     "chain": [restore],
