@@ -26,8 +26,8 @@ from simulator.pipeline.middlewares import (
     limits_middleware,
     model_middleware,
 )
-from simulator.pipeline.trust import allowed_hosts, host_middleware
 from simulator.pipeline.request_log import RequestLog
+from simulator.pipeline.trust import allowed_hosts, host_middleware
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
 from simulator.views import SCHEMAS as ANSWERS

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -116,8 +117,8 @@ class Instances:
 
     def used_gb(self, row: dict, n_db: int | None = None) -> float:
         """Simulated data size in GB: grows with what the instance holds (n_db databases, looked up if not given)."""
-        if n_db is None:
-            n_db = len(self.repo.database_names(row["id"]))
+        if n_db is None:  # past the volume's size more databases change nothing: count no further
+            n_db = self.repo.database_count(row["id"], at_most=math.ceil((row["volume_size"] - 0.16) / 0.05) + 1)
         return round(min(row["volume_size"], 0.16 + 0.05 * n_db), 2)
 
     # gate ------------------------------------------------------------------------------------

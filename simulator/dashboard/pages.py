@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from simulator.control.common import simulator_of
@@ -17,6 +16,9 @@ from simulator.dashboard.live import stream
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.http import CONTROL_PREFIX
 from simulator.keys import CLOCK, FEED, JOURNAL, TEMPLATES
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: Where the dashboard lives on the control sub-app, and so its full path.
 PATH = "/dashboard"
@@ -34,8 +36,26 @@ SECURITY_HEADERS = {
 }
 
 
+def environment(request: web.Request) -> jinja2.Environment:
+    """The dashboard's template environment, made the first time a page is rendered."""
+    made = request.config_dict[TEMPLATES]
+    if "env" not in made:
+        import jinja2
+
+        made["env"] = jinja2.Environment(
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+            loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
+        )
+        made["env"].filters["short_ids"] = journal_view.short_ids
+    return made["env"]
+
+
 def render(request: web.Request, template: str, context: dict, headers: dict | None = None) -> web.Response:
-    response = aiohttp_jinja2.render_template(template, request, {"prefix": PREFIX, **context}, app_key=TEMPLATES)
+    text = environment(request).get_template(template).render({"prefix": PREFIX, **context})
+    response = web.Response(text=text, content_type="text/html", charset="utf-8")
     response.headers.update(SECURITY_HEADERS)
     if headers:
         response.headers.update(headers)

@@ -3,11 +3,9 @@ one access rule (loopback, or the admin token) guards the page as it guards ever
 
 from __future__ import annotations
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
-from simulator.dashboard import actions, journal_view, pages
+from simulator.dashboard import actions, pages
 from simulator.dashboard.live import LiveFeed
 from simulator.dashboard.pages import PATH, PREFIX
 from simulator.keys import FEED, JOURNAL, SIMULATOR, TEMPLATES
@@ -32,20 +30,11 @@ ROUTES = [
 
 
 def register(control: web.Application) -> None:
-    """Add the dashboard to the control sub-app (after create_control_app set its SIMULATOR): routes, the template
-    environment, and the live feed that listens to the journal only while a page streams and ends its streams
+    """Add the dashboard to the control sub-app (after create_control_app set its SIMULATOR): routes, a place for the
+    template environment, and the live feed that listens to the journal only while a page streams and ends its streams
     when the server stops."""
     journal = control[SIMULATOR][JOURNAL]
-    templates = aiohttp_jinja2.setup(
-        control,
-        app_key=TEMPLATES,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-        loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
-    )
-    templates.filters["short_ids"] = journal_view.short_ids
+    control[TEMPLATES] = {}  # the environment is made at the first page (pages.environment)
     feed = control[FEED] = LiveFeed(journal, PREFIX)
 
     async def end_streams(_: web.Application) -> None:

@@ -206,6 +206,39 @@ def add_schedule_sources_and_copy_to(db: Database) -> None:
     db.table("backups").add_column("copy_to", str)
 
 
+@migrations()
+def keep_backup_counts(db: Database) -> None:
+    """Issue 25: the quota check reads the account's backup count from a counter the triggers keep, instead of
+    counting the account's backups on every create. The table's leading "_" keeps it out of the account row sets
+    (repos/state.py): it is derived from the backups table and follows every insert and delete there."""
+    db.execute("create table if not exists _backup_counts (account text primary key, n integer not null)")
+    db.execute("insert into _backup_counts select account_id, count(*) from backups group by account_id")
+    db.execute(
+        "create trigger if not exists backup_counts_insert after insert on backups begin "
+        "insert into _backup_counts (account, n) values (new.account_id, 1) "
+        "on conflict (account) do update set n = n + 1; end"
+    )
+    db.execute(
+        "create trigger if not exists backup_counts_delete after delete on backups begin "
+        "update _backup_counts set n = n - 1 where account = old.account_id; end"
+    )
+    db.execute(
+        "create trigger if not exists backup_counts_move after update of account_id on backups "
+        "when new.account_id is not old.account_id begin "
+        "update _backup_counts set n = n - 1 where account = old.account_id; "
+        "insert into _backup_counts (account, n) values (new.account_id, 1) "
+        "on conflict (account) do update set n = n + 1; end"
+    )
+
+
+@migrations()
+def index_backup_pages(db: Database) -> None:
+    """Issue 25: a backups page (updated DESC, seq DESC) read straight off one index, without sorting the rows
+    that share an `updated` (all of them when the clock stands still); it replaces the (account_id, updated) one."""
+    db.execute("create index if not exists backups_page on backups(account_id, updated, seq)")
+    db.execute("drop index if exists idx_backups_account_id_updated")
+
+
 def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
@@ -235,6 +268,18 @@ class BackupsRepo:
     def get(self, account_id: str, backup_id: str) -> dict | None:
         rows = self._rows("select * from backups where account_id = ? and id = ?", [account_id, backup_id])
         return rows[0] if rows else None
+
+    def ancestry(self, account_id: str, backup_id: str) -> list[dict]:
+        """The backup and its parents up to the full backup (child first), in one query; it stops at a parent the
+        account does not hold or one already seen (a cycle), so the last row then still names a parent."""
+        return self._rows(
+            "with recursive up(id, depth, path) as (select ?2, 0, ?2 union all "
+            "select b.parent_id, up.depth + 1, up.path || ' ' || b.parent_id from up "
+            "join backups b on b.id = up.id and b.account_id = ?1 "
+            "where b.parent_id is not null and instr(up.path, b.parent_id) = 0) "
+            "select b.* from up join backups b on b.id = up.id and b.account_id = ?1 order by up.depth",
+            [account_id, backup_id],
+        )
 
     def get_any(self, backup_id: str) -> dict | None:
         rows = self._rows("select * from backups where id = ?", [backup_id])
@@ -273,7 +318,9 @@ class BackupsRepo:
         return self._rows(sql, [*args, limit, offset])
 
     def count(self, account_id: str) -> int:
-        return next(select(self.db, "select count(*) as n from backups where account_id = ?", [account_id]))["n"]
+        """The account's backups (the counter the triggers keep: no count over the account's rows)."""
+        row = self.db.conn.execute("select n from _backup_counts where account = ?", [account_id]).fetchone()
+        return row[0] if row else 0
 
     def running_for(self, instance_ids: set[str]) -> set[str]:
         ids = sorted(instance_ids)
