@@ -295,6 +295,18 @@ def summary(suite, elapsed: float) -> str:
             shown = t.get("shown") or "-"
             lines.append(f"  {t['target']:<50}{shown:<34}{t['goal']:<11}{t['verdict']}"
                          + (f" ({t['why']})" if t.get("why") else ""))
+    scaling = figs.get("scaling")
+    if scaling and scaling.get("rows"):
+        import scaling as scaling_module
+
+        lines += ["", f"Targets (issue 25): large state / small state, p50 and p99 (commit {scaling['commit']}, load "
+                      f"{scaling['load_start']} -> {scaling['load_end']})"]
+        lines += [scaling_module.line(row) for row in scaling["rows"]]
+    versus = figs.get("vs_moto")
+    if versus and "ratio_median" in versus:
+        import vs_moto
+
+        lines += ["", f"Targets (issue 25): a user's test, cdbsim vs moto (commit {versus['commit']})", vs_moto.lines(versus)]
     lines.append(f"\nwhole run: {elapsed:.0f} s")
     return "\n".join(lines)
 

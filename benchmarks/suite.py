@@ -23,8 +23,8 @@ import wrk
 from procs import REPO, Server, Unavailable, child_env, free_port, http_call, machine_busy
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "requestlog", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
-             "memory", "tests")
+SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "requestlog", "replay", "moto", "wiremock", "list", "restore", "startup",
+             "reset", "memory", "tests", "scaling", "vs_moto")
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
@@ -260,6 +260,18 @@ class Suite:
         self.figures["tests"] = {"pytest_s": float(said.group(1)), "wall_s": wall, "summary": last[0].strip("= "),
                                  "exit": done.returncode}
         self.say(f"  {'test suite (pytest -n 2)':<44} {float(said.group(1)):.0f} s of pytest ({last[0].strip('= ')})")
+
+    def run_scaling(self) -> None:
+        """Issue 25: each request on a large state against a small one, side by side (scaling.py)."""
+        import scaling
+
+        self.figures["scaling"] = scaling.run(self.args, say=self.say)
+
+    def run_vs_moto(self) -> None:
+        """Issue 25: the same user test with the plugin + troveclient and with mock_aws + boto3 (vs_moto.py)."""
+        import vs_moto
+
+        self.figures["vs_moto"] = vs_moto.run(self.args, say=self.say)
 
     def run_dashboard(self) -> None:
         """(b)'s GET load on one server without and with a dashboard page open on the account (dashboard_watcher.py:
@@ -539,6 +551,8 @@ class Suite:
             ("startup", "startup", "cdbsim serve: start to first answer", self.run_startup),
             ("reset", "reset", "pytest fixture per-test reset", self.run_reset),
             ("tests", "tests", "test suite (pytest -n 2)", self.run_tests),
+            ("scaling", "scaling", "cost on a large state vs a small one", self.run_scaling),
+            ("vs_moto", "vs_moto", "a user's test: cdbsim vs moto", self.run_vs_moto),
         ]
         for name, key, label, fn in steps:
             if name == "list" and not (self.wanted("list") or self.wanted("memory")):
@@ -548,12 +562,12 @@ class Suite:
             if name == "tests" and args.quick and not args.only:
                 self.figures["tests"] = {"unavailable": "not run with --quick (--only tests runs it)"}
                 continue
-            if name in ("moto", "wiremock") and args.skip_peers:
+            if name in ("moto", "wiremock", "vs_moto") and args.skip_peers:
                 self.unavailable(name, label, "skipped (--skip-peers)")
                 continue
             if key is None:
                 fn()
-            elif key in ("startup", "reset", "tests"):
+            elif key in ("startup", "reset", "tests", "scaling", "vs_moto"):
                 try:
                     fn()
                 except Unavailable as exc:

@@ -27,6 +27,7 @@ from simulator.pipeline.middlewares import (
     model_middleware,
 )
 from simulator.pipeline.request_log import RequestLog
+from simulator.pipeline.trust import allowed_hosts, host_middleware
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
 from simulator.views import SCHEMAS as ANSWERS
@@ -40,6 +41,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     config = config or SimulatorConfig()
     app = web.Application(
         middlewares=[
+            host_middleware(allowed_hosts(config.public_url, config.allowed_hosts)),
             journal_middleware,
             error_middleware,
             fault_middleware,
@@ -56,13 +58,16 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     app[IDS] = backend.ids
     app[STORE] = backend.store
     app[BACKEND] = backend
-    app[JOURNAL] = Journal(backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping)
+    app[JOURNAL] = Journal(
+        backend.store, limit=config.journal_limit, bookkeeping=backend.bookkeeping, byte_budget=config.journal_bytes
+    )
     app[READS] = ModelCache(backend.model_version, budget=READ_CACHE_BYTES, size=len)
     backend.bootstrap()
     if config.demo:
         seed_if_missing(backend, DemoSpec(seed=config.seed))
     if config.state_file:
         load_state_file(backend.sandbox, config.state_file)
+    backend.transitions()  # the seed's and the demo's are no request's: the journal starts with the first request
     setup_routes(app, config.region)
     app[OPENAPI] = describe_api()
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before

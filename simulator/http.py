@@ -18,6 +18,11 @@ CONTROL_PREFIX = "/_sim"
 HEALTH_PATH = CONTROL_PREFIX + "/health"
 
 
+#: Headers every answer a scenario or a recording wrote carries (an injected answer, a replayed one that is not
+#: JSON): a browser that navigates to it runs no script from it, loads nothing and never sniffs another type.
+INERT = {"Content-Security-Policy": "default-src 'none'; sandbox", "X-Content-Type-Options": "nosniff"}
+
+
 def is_control_path(path: str) -> bool:
     """A path of the /_sim control plane."""
     return path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")

@@ -41,7 +41,12 @@ def create_control_app(simulator: web.Application) -> web.Application:
     """The control sub-app of simulator (whose keys its handlers read through request.config_dict)."""
     control = web.Application(middlewares=[access_middleware])
     control[SIMULATOR] = simulator
-    simulator[SNAPSHOTS] = Snapshots()
+    snapshots = simulator[SNAPSHOTS] = Snapshots()
+
+    async def remove_snapshots(_: web.Application) -> None:
+        snapshots.remove_folder()
+
+    simulator.on_cleanup.append(remove_snapshots)  # Ctrl-C and SIGTERM alike (serve/server.py)
     control.router.add_routes([op.route() for op in control_operations()])
     health.register(control)  # uptime counts from here; the access rule lets /health through for every caller
     dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule

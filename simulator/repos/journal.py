@@ -49,7 +49,7 @@ class JournalRepo:
             sql += f" limit {int(limit)}"
         rows = list(select(self.db, sql, args))
         for row in rows:
-            for key in ("request", "response"):
+            for key in ("request", "response", "lifecycle"):
                 if row.get(key):
                     row[key] = json.loads(row[key])
         return rows
@@ -113,6 +113,17 @@ class JournalRepo:
     def prune(self, before: int) -> None:
         """Drop the entries older than seq `before` (the journal keeps only its newest entries)."""
         self.db.conn.execute("delete from journal where seq <= ?", [before])
+
+    def prune_to_bytes(self, budget: int, row_overhead: int) -> None:
+        """Drop the oldest entries until the newest ones' request and response text (plus row_overhead each) fit in
+        budget bytes."""
+        found = self.db.conn.execute(
+            "select seq from (select seq, sum(length(request) + length(response) + ?) over (order by seq desc) "
+            "as total from journal) where total > ? order by seq desc limit 1",
+            [row_overhead, budget],
+        ).fetchone()
+        if found is not None:
+            self.prune(before=found[0])
 
     def clear(self, account_id: str | None = None) -> None:
         if account_id is None:

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from simulator.reference.regions import account_of
 from simulator.testing.client import Answer, CdbsimError, http_call, parse_body
 from simulator.testing.names import account_body
 from simulator.testing.transport import Control, ScenarioSource, control_functions
@@ -327,9 +328,18 @@ class Sandbox(Account):
         return client.Client(session=session.Session(auth=token_endpoint.Token(self.endpoint, self.token)))
 
     def own_entries(self) -> list[dict]:
-        """Only this test's accounts' entries (and those of no account): other tests may share the server."""
+        """Only this test's accounts' entries (and those of no account): other tests may share the server. An
+        entry of no account (a control call) keeps only the lifecycle transitions of this test's accounts, so a
+        transition is counted once however many tests see that entry."""
         mine = {a.account_id for a in self.family()}
-        return [e for e in super().own_entries() if e["account_id"] in mine or e["account_id"] is None]
+        out = []
+        for e in super().own_entries():
+            if e["account_id"] in mine:
+                out.append(e)
+            elif e["account_id"] is None:
+                items = [i for i in e.get("lifecycle") or () if account_of(i.get("account_id") or "") in mine]
+                out.append({**e, "lifecycle": items or None})
+        return out
 
     def tear_down(self) -> None:
         """Stop the test's replay or recording and delete its accounts: the server lives on for other tests."""

@@ -232,7 +232,8 @@ class HttpControl(Control):
 
     def __init__(self, url: str, admin_token: str | None = None) -> None:
         self.url = url.rstrip("/")
-        self.headers = {"X-Admin-Token": admin_token} if admin_token else {}
+        # X-Cdbsim: a state-changing control call must show it is not a simple request a web page could send
+        self.headers = {"X-Cdbsim": "1", **({"X-Admin-Token": admin_token} if admin_token else {})}
 
     def _do(self, method: str, path: str, body=None, expect=(200, 201, 204)) -> Any:
         """One control request; an answer outside `expect` becomes a CdbsimError with the simulator's fault."""

@@ -14,9 +14,12 @@ from yarl import URL
 
 from simulator.app import describe_api
 from simulator.backend.identity import BAD_TOKEN
+from simulator.control.access import REFUSED
 from simulator.errors import FAULT_NAMES
+from simulator.http import HEALTH_PATH
 from simulator.keys import CONFIG, JOURNAL
 from simulator.pipeline.body import NOT_JSON
+from simulator.pipeline.trust import SIMPLE_CONTENT_TYPES, SIMPLE_REQUEST
 
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
 DOCUMENT = describe_api().document
@@ -137,6 +140,10 @@ async def test_bad_input_wrong_content_type_is_bad_media_type(api, world):
         for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded",
                              "multipart/form-data; boundary=x", "text/html; charset=utf-8"):
             status, answer = await send_raw(api, method, path, json.dumps(body).encode(), content_type)
+            if path.startswith("/_sim/") and content_type.split(";")[0] in SIMPLE_CONTENT_TYPES:
+                # a type any web page may send: the control plane refuses it before reading it
+                assert_fault((status, answer), "forbidden", 403, SIMPLE_REQUEST)
+                continue
             assert_fault((status, answer), "badMediaType", 415,
                          f"Unsupported Content-Type '{content_type.split(';')[0]}': send application/json.")
     assert_unchanged(api, world)
@@ -146,7 +153,8 @@ async def test_bad_input_huge_body_is_over_limit(api, world):
     max_size = api.app[CONFIG].max_body_size
     huge = b'{"x": "' + b"a" * max_size + b'"}'
     for _name, method, path, _ in body_calls(api.app, world["a"], own_parsers=True):
-        assert_fault(await send_raw(api, method, path, huge), "overLimit", 413, "Request body is too large.")
+        assert_fault(await send_raw(api, method, path, huge), "overLimit", 413,
+                     f"Request body is too large (the limit is {max_size} bytes).")
     assert_unchanged(api, world)
 
 
@@ -508,6 +516,9 @@ async def test_bad_input_generated_header_bytes_on_every_route(api, world, recor
                 sent += 1
                 if name == "X-Auth-Token" and target.startswith(f"/v1.0/{ACCOUNT}/"):
                     ok = (status, answer) == (401, {"unauthorized": {"code": 401, "message": BAD_TOKEN}})
+                elif name == "X-Forwarded-For" and target.startswith("/_sim/") and target != HEALTH_PATH:
+                    # relayed: not loopback's own call (the health probe answers anyone)
+                    ok = (status, answer) == (403, {"forbidden": {"code": 403, "message": REFUSED}})
                 elif name == "Content-Type" and body:
                     ok = status < 500 and (status < 400 or list(answer or {}) == [FAULT_NAMES.get(status)])
                 else:
