@@ -26,6 +26,7 @@ from simulator.pipeline.middlewares import (
     limits_middleware,
     model_middleware,
 )
+from simulator.pipeline.request_log import RequestLog
 from simulator.pipeline.trust import allowed_hosts, host_middleware
 from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
@@ -66,11 +67,14 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
         seed_if_missing(backend, DemoSpec(seed=config.seed))
     if config.state_file:
         load_state_file(backend.sandbox, config.state_file)
+    backend.transitions()  # the seed's and the demo's are no request's: the journal starts with the first request
     setup_routes(app, config.region)
     app[OPENAPI] = describe_api()
     app.add_subapp(CONTROL_PREFIX, create_control_app(app))  # after the API: its routes resolve as fast as before
     setup_faults(app)
     setup_replay(app)
+    if config.log_requests:
+        app[JOURNAL].listeners.append(RequestLog())
     app.on_cleanup.append(_close_store)
     return app
 
@@ -87,5 +91,8 @@ def describe_api() -> ApiDescription:
 
 
 async def _close_store(app: web.Application) -> None:
+    for listener in app[JOURNAL].listeners:
+        if isinstance(listener, RequestLog):
+            listener.flush()
     app[JOURNAL].flush()
     app[STORE].close()

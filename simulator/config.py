@@ -69,7 +69,7 @@ class SimulatorConfig:
     admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
     allowed_hosts: tuple[str, ...] = ()  # Host names answered besides loopback and public_url's ("*": any, unsafe)
     trust_proxy: bool = False  # a loopback peer that sends Forwarded / X-Forwarded-For is trusted as loopback
-    log_requests: bool = False
+    log_requests: bool = False  # one line per request on stderr (serve has it on; --quiet turns it off)
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
     journal_bytes: int = 32 << 20  # ... and at most this many bytes of their requests and answers (0: no budget)
     max_snapshots: int = 20  # snapshots kept at once (a 413 beyond)

@@ -72,6 +72,7 @@ class Backend:
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
+        self._drained_at_version = -1
 
     @classmethod
     def open(
@@ -140,6 +141,18 @@ class Backend:
             _, settler = min(pending, key=lambda p: p[0])
             with self.store.atomic():
                 settler.settle_one(now)
+
+    def transitions(self) -> list[dict]:
+        """The lifecycle transitions carried out since the last call (repos/lifecycle.py: what each resource showed
+        before and after), oldest first. Each request puts them in its journal entry (those of a settle outside a
+        request, such as a test's direct clock step, go with the next request); no query while the model is
+        unchanged."""
+        if self.model_version() == self._drained_at_version:
+            return []
+        with self.bookkeeping():
+            items = self.store.lifecycle.drain()
+        self._drained_at_version = self.model_version()
+        return items
 
     def model_version(self) -> int:
         """Changes when any row of the model may have changed (SQLite's total_changes, less bookkeeping): caches

@@ -94,7 +94,7 @@ class Ha:
         if with_nodes:
             busy = self.backend.instances.running_backups({n["id"] for n in nodes})
             models = [self.backend.instances.view_model(n, busy) for n in nodes]
-            self.backend.replication.annotate(models)
+            self.backend.instances.annotate_replicas(models)
             model["replica_source"] = [m for m in models if not m["replica_of"]]
             model["replicas"] = [m for m in models if m["replica_of"]]
         return model
@@ -125,16 +125,17 @@ class Ha:
         if group_id:
             self.backend.configurations.check_for_instance(account_id, group_id, version.id)
         self.backend.instances.check_quota(account_id, 1 + len(replicas))
+        builds = self.backend.config.durations.build
         row = self.new_group(
             account_id, spec["name"], version, flavor, size, group_id, spec.get("networks") or ["servicenet"], acls
         )
-        builds = self.backend.config.durations.build
         source = self.backend.instances.new_row(account_id, sources[0]["name"], flavor, size, version, group_id, builds)
         source["ha_id"] = row["id"]
         self.instance_repo.insert(source)
         for node in replicas:
             self.backend.replication.add_replica(source, node["name"], flavor, size, group_id, version, row["id"])
-        self.start(row, BUILD, builds)
+        self.start(row, BUILD, builds)  # the group's row was written in BUILD already: this sets when it ends
+        self.backend.schedules.set_for_group(account_id, row["id"], spec.get("scheduled_backup"))
         return self.model(self.must_get(account_id, row["id"]), with_nodes=False)
 
     def node_shape(self, nodes: list[dict]) -> tuple[catalog.Flavor, int]:
@@ -165,7 +166,7 @@ class Ha:
         networks: list[str],
         acls: list[str],
     ) -> dict:
-        """Write a group's own row (state BUILD until start() gives it its first operation)."""
+        """Write a group's own row, in BUILD (start() then says until when); ACTIVE when its build ends."""
         now = self.backend.now()
         ids = self.backend.ids
         region = self.backend.region_of(account_id).lower()
@@ -187,7 +188,7 @@ class Ha:
             "created": api_time(now),
             "updated": api_time(now),
             "created_at": now.timestamp(),
-            "task": None,
+            "task": BUILD,
             "task_until": None,
             "task_data": None,
         }
@@ -224,17 +225,17 @@ class Ha:
         changes: dict = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = group["task"]
         if task == HA_DELETING and not data.get("fault"):
+            self.backend.schedules.forget_source(group)
             self.repo.delete(group["id"])
             return
         if data.get("fault"):
             changes["state"] = HA_ERROR_STATES.get(task, "ERROR")
         else:
             changes.update({k: data[k] for k in ("flavor_id", "volume_size") if k in data})
+        if task == HA_FAILOVER and not data.get("fault"):  # straight on to ADDING_REPLICA (rebuild starts it)
+            self.backend.ha_actions.rebuild(group, data, when)
+            return
         self.repo.update(group["id"], changes)
-        if task == HA_FAILOVER and not data.get("fault"):
-            updated = self.repo.get_any(group["id"])
-            assert updated is not None  # updated just above
-            self.backend.ha_actions.rebuild(updated, data, when)
 
     def mark_fault(self, ha_id: str, message: str) -> str:
         """Model fault: the group's running operation ends in its error state (HA_ERROR_STATES)."""

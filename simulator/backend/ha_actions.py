@@ -35,7 +35,7 @@ class HaAction(NamedTuple):
     (the group's row and the action's value, body[name], once validated; an answer model or None: an empty 202)."""
 
     schema: str
-    states: tuple[str, ...]
+    states: tuple[str, ...] | None  # None: no state gate (the ACL actions check their own, as the ACL routes)
     rule: Callable[[dict, Any], dict | None]
 
 
@@ -61,30 +61,45 @@ class HaActions:
         return self.ha.must_get(account_id, ha_id)["acls"]
 
     def add_acl(self, account_id: str, ha_id: str, body: Any) -> None:
-        """POST /ha/{id}/acls {"address": CIDR} (200): not while the group builds (422)."""
+        """POST /ha/{id}/acls {"address": CIDR} (200)."""
         validate("ha_acl", body)
-        group = self.ha.must_get(account_id, ha_id)
-        address = parse_acl(body["address"])
-        state = self.ha.state(group)
-        if state == BUILD:
-            raise UnprocessableEntity(
-                f"ACLs cannot be added to HA instance {ha_id} while it is being built (state was BUILD)."
-            )
-        if address not in group["acls"]:
-            check_acl_count(len(group["acls"]) + 1)
-            self.repo.update(ha_id, {"acls": [*group["acls"], address], "updated": api_time(self.backend.now())})
+        self.add_addresses(self.ha.must_get(account_id, ha_id), [body["address"]])
 
     def delete_acl(self, account_id: str, ha_id: str, address: str) -> None:
         """DELETE /ha/{id}/acls/{address} (202): the address may come URL-encoded more than once (the docs' example
-        is 1.2.3.4%25252F32); an address the group does not have is ACLNotFound (404)."""
+        is 1.2.3.4%25252F32)."""
         group = self.ha.must_get(account_id, ha_id)
         for _ in range(3):
             address = unquote(address)
-        network = _network_or_none(address)
-        kept = [a for a in group["acls"] if _network_or_none(a) != network] if network else group["acls"]
-        if len(kept) == len(group["acls"]):
-            raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {ha_id}.")
-        self.repo.update(ha_id, {"acls": kept, "updated": api_time(self.backend.now())})
+        self.remove_addresses(group, [address])
+
+    def add_addresses(self, group: dict, addresses: list) -> None:
+        """ACLs in: each an IPv4 CIDR (400 otherwise), kept as the network it names; not while the group builds
+        (422); a network the group has stays once; at most MAX_ACLS (413). POST /ha/{id}/acls adds one, the
+        add_acls action several."""
+        added = [parse_acl(address) for address in addresses]
+        if self.ha.state(group) == BUILD:
+            raise UnprocessableEntity(
+                f"ACLs cannot be added to HA instance {group['id']} while it is being built (state was BUILD)."
+            )
+        acls = list(group["acls"])
+        acls += [a for a in dict.fromkeys(added) if a not in acls]
+        if acls != group["acls"]:
+            check_acl_count(len(acls))
+            self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
+
+    def remove_addresses(self, group: dict, addresses: list[str]) -> None:
+        """ACLs out, each matched by the network it names whatever its spelling: an address whose network the
+        group does not have is ACLNotFound (404) and none goes. DELETE /ha/{id}/acls/{address} removes one, the
+        delete_acls action several."""
+        gone = set()
+        for address in addresses:
+            network = _network_or_none(address)
+            if network is None or network not in {_network_or_none(a) for a in group["acls"]}:
+                raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {group['id']}.")
+            gone.add(network)
+        acls = [a for a in group["acls"] if _network_or_none(a) not in gone]
+        self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
 
     # configuration ---------------------------------------------------------------------------------
     def update(self, account_id: str, ha_id: str, body: Any) -> None:
@@ -112,7 +127,8 @@ class HaActions:
         action = self.actions[name]
         validate(action.schema, body)
         group = self.ha.must_get(account_id, ha_id)
-        self.ha.check_ready(group, action.states)
+        if action.states is not None:
+            self.ha.check_ready(group, action.states)
         return action.rule(group, body[name])
 
     @cached_property
@@ -125,7 +141,17 @@ class HaActions:
             "resize_flavor": HaAction("ha_resize_flavor", (ACTIVE,), self.resize_flavor),
             "restart": HaAction("ha_restart", (ACTIVE, "RESTART_REQUIRED"), self.restart),
             "upgrade": HaAction("ha_upgrade", (ACTIVE,), self.upgrade),
+            "add_acls": HaAction("ha_add_acls", None, self.add_acls),
+            "delete_acls": HaAction("ha_delete_acls", None, self.delete_acls),
         }
+
+    def add_acls(self, group: dict, spec: Any) -> None:
+        """cdbclient's add_acls: several ACLs in, as POST /ha/{id}/acls adds one."""
+        self.add_addresses(group, spec["addresses"])
+
+    def delete_acls(self, group: dict, spec: Any) -> None:
+        """cdbclient's remove_acls: several ACLs out, as DELETE /ha/{id}/acls/{address} removes one."""
+        self.remove_addresses(group, spec["addresses"])
 
     def add_replica_action(self, group: dict, spec: Any) -> None:
         self.add_replica(group, spec["replica_details"])
@@ -257,6 +283,8 @@ class HaActions:
             acls,
         )
         self.repo.set_node([n["id"] for n in nodes], group["id"])
+        self.backend.schedules.adopt([n["id"] for n in nodes], group["id"])
+        self.backend.schedules.set_for_group(row["account_id"], group["id"], spec.get("scheduled_backup"))
         for node in nodes:
             self.backend.instances.start_task(node, "CONVERT_TO_HA", self.durations.reboot, None)
         self.ha.start(group, BUILD, self.durations.reboot)

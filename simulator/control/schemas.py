@@ -201,5 +201,28 @@ CLEARED = {
     },
     "required": ["cleared", "unused_rules"],
 }
-#: The journal's filters (GET /journal and /journal/har).
-JOURNAL_QUERY = ("account_id", "since", "route", "status", "limit")
+#: The journal's filters (GET /journal, /journal/har and, but limit, /journal/count: control/journal_filters.py).
+JOURNAL_QUERY = ("account_id", "method", "route", "status", "path", "since", "until", "faulted", "limit")
+#: One of the closest misses of a journal count of zero: the entry without its exchange, and what differed.
+NEAR_MISS = {
+    "type": "object",
+    "properties": {
+        "seq": {"type": "integer"},
+        "account_id": {"type": ["string", "null"]},
+        "time": {"type": "string"},
+        "method": {"type": "string"},
+        "path": {"type": "string"},
+        "route": {"type": ["string", "null"]},
+        "status": {"type": "integer"},
+        "rule": {"type": ["string", "null"]},
+        "differs": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {"wanted": {}, "was": {}},
+                "required": ["wanted", "was"],
+            },
+        },
+    },
+    "required": ["seq", "method", "path", "status", "differs"],
+}

@@ -23,23 +23,23 @@ async def _form(request: web.Request) -> tuple[web.Application, dict[str, str]]:
     return simulator_of(request), {k: v.strip() for k, v in form.items() if isinstance(v, str)}
 
 
-def back(account: str, section: str, **message: str) -> web.Response:
-    """303 to the page of account at section, with a notice or an error to show (returned, never raised: a raised
-    redirect would roll the request's transaction back)."""
-    query = urlencode({"account": account, **{k: v for k, v in message.items() if v}})
+def back(account: str, section: str, region: str = "", **message: str) -> web.Response:
+    """303 to the page of account (in region, when the form names one) at section, with a notice or an error to
+    show (returned, never raised: a raised redirect would roll the request's transaction back)."""
+    query = urlencode({"account": account, **{k: v for k, v in {"region": region, **message}.items() if v}})
     return web.Response(status=303, headers={"Location": f"{PREFIX}?{query}#{section}"})
 
 
 async def _act(request: web.Request, section: str, act: Callable[[web.Application, dict], str]) -> web.Response:
     """Run act(app, form) -> notice; a refusal of the service becomes the page's error message."""
     app, form = await _form(request)
-    account = form.get("account", "")
+    account, region = form.get("account", ""), form.get("region", "")
     try:
         if not account:
             raise BadRequest("The form names no account.")
-        return back(account, section, notice=act(app, form))
+        return back(account, section, region, notice=act(app, form))
     except SimulatorError as exc:
-        return back(account, section, error=exc.message)
+        return back(account, section, region, error=exc.message)
 
 
 def _advance(app: web.Application, form: dict) -> str:

@@ -43,9 +43,23 @@ QUERY_PARAMETERS: dict[str, dict] = {
     "instance_id": {"schema": {"type": "string"}},
     "account_id": {"schema": {"type": "string"}},
     "account": {"schema": {"type": "string"}},
-    "since": {"schema": {"type": "integer"}},
-    "route": {"schema": {"type": "string"}},
-    "status": {"schema": {"type": "integer"}},
+    "since": {
+        "schema": {"type": "string"},
+        "description": "after this mark: a journal seq, or for the journal a time on the simulator's clock "
+        "(ISO 8601); for /errors an index",
+    },
+    "until": {"schema": {"type": "string"}, "description": "a journal seq (up to it), or a time (ISO 8601)"},
+    "route": {"schema": {"type": "string"}, "description": "a route name (an operation id); repeatable"},
+    "status": {
+        "schema": {"type": "string", "pattern": "^([1-5][0-9][0-9]|[1-5][xX][xX])$"},
+        "description": "a status (404) or a class (4xx); repeatable",
+    },
+    "method": {"schema": {"type": "string"}, "description": "an HTTP method; repeatable"},
+    "path": {"schema": {"type": "string"}, "description": "a glob: * any characters, ? one"},
+    "faulted": {
+        "schema": {"type": "string", "enum": ["true", "false", "1", "0", "yes", "no"]},
+        "description": "true: answered or changed by a fault rule; false: by none",
+    },
 }
 SUCCESS = {200: "Success.", 201: "Created.", 202: "Accepted.", 204: "No content."}
 EMPTY = {200: "Success (empty body).", 202: "Accepted (empty body).", 204: "No content."}

@@ -103,6 +103,7 @@ COLUMNS = (
     "rule",
     "action",
     "note",
+    "lifecycle",
     "duration_ms",
     "request",
     "response",
@@ -149,6 +150,7 @@ class Journal:
             exchange.get("rule"),
             exchange.get("action"),
             exchange.get("note"),
+            json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else None,
             exchange.get("duration_ms"),
             part_json(
                 req["headers"],
@@ -233,6 +235,16 @@ class Journal:
     def entries(self, **filters) -> list[dict]:
         self.flush()
         return self.store.journal.entries(**filters)
+
+    def count(self, **filters) -> int:
+        """How many entries match (the filters of entries())."""
+        self.flush()
+        return self.store.journal.count(**filters)
+
+    def summaries(self, since: int = 0, until: int | None = None, limit: int = 1000) -> list[dict]:
+        """The newest entries of a seq window, without request and response (newest first)."""
+        self.flush()
+        return self.store.journal.summaries(since=since, until=until, limit=limit)
 
     def last_seq(self) -> int:
         """The seq of the newest entry (0 when empty)."""

@@ -104,7 +104,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
         if request.path.startswith(UNKEPT_ANSWERS):  # a read of the journal holds the journal, a state document
             answer = None  # the whole state (keeping them would double them)
         exchange = {
-            "account_id": request.match_info.get("account_id"),
+            "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
             "time": request.app[CLOCK].api_now(),
             "method": request.method,
             "path": request.path,
@@ -114,6 +114,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             "rule": ctx["rule"],
             "action": ctx["action"],
             "note": ctx["note"],
+            "lifecycle": ctx.get("lifecycle"),
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             # the bytes for listeners (the recorder), the parsed body for the journal's redaction
             "request": {"headers": request.headers, "body": body.raw, "parsed": body},
@@ -211,10 +212,13 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
 async def model_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Innermost: bring the model up to the clock, then run a write in one transaction (all or nothing)."""
     backend = request.app[BACKEND]
-    backend.settle()
-    if request.method in ("GET", "HEAD"):
-        if route_name(request) in CACHED_READS:
-            return await cached_read(request, handler)
-        return await handler(request)
-    with request.app[STORE].atomic():
-        return await handler(request)
+    try:
+        backend.settle()
+        if request.method in ("GET", "HEAD"):
+            if route_name(request) in CACHED_READS:
+                return await cached_read(request, handler)
+            return await handler(request)
+        with request.app[STORE].atomic():
+            return await handler(request)
+    finally:
+        request[CONTEXT]["lifecycle"] = backend.transitions() or None  # what it carried out, for its journal entry

@@ -10,6 +10,7 @@ import os
 
 from simulator.config import SANDBOX_DURATIONS, DemoAccount, SimulatorConfig
 from simulator.pipeline.trust import ALLOWED_HOSTS_ENV
+from simulator.reference.regions import REGIONS
 
 #: The sandbox's port, and the state file that keeps it across restarts.
 DEFAULT_PORT = 8779
@@ -42,6 +43,13 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="multiply every lifecycle duration (0 makes BUILD, RESIZE, ... immediate)",
     )
     parser.add_argument("--no-rate-limits", action="store_true", help="turn off the per-minute rate limits")
+    parser.add_argument(
+        "--region",
+        choices=REGIONS,
+        default=config.region,
+        help=f"the region served at /v1.0/{{account}} (default {config.region}); every other one is served under "
+        "its lower-case prefix, /iad/v1.0/{account}",
+    )
     parser.add_argument("--public-url", help="base URL to put in links and the service catalog")
     parser.add_argument("--admin-token", help="token that allows /_sim/ calls from non-loopback addresses")
     parser.add_argument(
@@ -75,7 +83,10 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="the only directory PUT /_sim/replay may write recordings in (default: the working directory)",
     )
     parser.add_argument("--replay-mode", choices=["strict", "fallthrough"], default=config.replay_mode)
-    parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no request log (one line per request on stderr, on by default)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="also log the simulator's own messages (INFO)")
     parser.add_argument(
         "--journal-limit",
         type=int,
@@ -108,6 +119,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         clock=args.clock,
         durations=SANDBOX_DURATIONS.scaled(args.time_scale),
         rate_limits=not args.no_rate_limits,
+        region=args.region,
         public_url=args.public_url,
         admin_token=args.admin_token,
         allowed_hosts=allowed_hosts_of(args),
@@ -124,7 +136,7 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         replay_path=args.replay,
         recordings_dir=args.recordings_dir,
         replay_mode=args.replay_mode,
-        log_requests=args.verbose,
+        log_requests=not args.quiet,
         journal_limit=args.journal_limit,
         journal_bytes=args.journal_bytes,
         demo=args.demo,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
-import logging
 import os
 import signal
 import sqlite3
@@ -15,7 +14,6 @@ from aiohttp import web
 
 from simulator.app import create_app
 from simulator.config import DemoAccount, SimulatorConfig
-from simulator.serve.access_log import RedactingAccessLogger
 from simulator.serve.connections import SandboxRunner, raise_descriptor_limit
 
 
@@ -116,12 +114,7 @@ async def run_server(config: SimulatorConfig, host: str, port: int, announce=pri
         app = create_app(config)
     except sqlite3.DatabaseError as exc:
         raise state_file_problem(config.db_path, exc) from None
-    runner = SandboxRunner(
-        app,
-        max_connections=raise_descriptor_limit(),
-        access_log=logging.getLogger("cdbsim.access") if config.log_requests else None,
-        access_log_class=RedactingAccessLogger,
-    )
+    runner = SandboxRunner(app, max_connections=raise_descriptor_limit(), access_log=None)  # request_log.py
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulator.reference import regions
+from simulator.reference.catalog import get_flavor
 from simulator.views import instances as instances_views
 from simulator.views.common import links, ref
 
@@ -49,7 +50,12 @@ def ha_instance(base: str, m: dict, created: bool = False) -> dict:
         "configuration": configuration,
         "created": m["created"],
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
-        "flavor": {"id": m["flavor_id"], "links": links(base, m["account_id"], "flavors", m["flavor_id"])},
+        # with its name: cdbclient's ha-mysql-show reads flavor["name"]
+        "flavor": {
+            "id": m["flavor_id"],
+            "name": get_flavor(m["flavor_id"]).name,
+            "links": links(base, m["account_id"], "flavors", m["flavor_id"]),
+        },
         "id": m["id"],
         "links": links(base, m["account_id"], "ha", m["id"]),
         "name": m["name"],
@@ -140,8 +146,8 @@ SCHEMAS: dict[str, dict] = {
             },
             "flavor": {
                 "type": "object",
-                "properties": {"id": {"type": "integer"}, "links": ref("Links")},
-                "required": ["id", "links"],
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "links": ref("Links")},
+                "required": ["id", "name", "links"],
                 "additionalProperties": False,
             },
             "id": {"type": "string"},

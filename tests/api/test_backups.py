@@ -54,7 +54,7 @@ async def test_create_backup_answers_202_with_the_backup_in_new(api, inst):
     b = body["backup"]
     assert set(b) == BACKUP_KEYS
     assert b["status"] == "NEW" and b["size"] is None and b["locationRef"] is None
-    assert b["parent_id"] is None and b["type"] == "full" and b["is_automated"] is False
+    assert b["parent_id"] is None and b["type"] == "InnoBackupEx" and b["is_automated"] is False
     assert b["instance_id"] == inst["id"] and b["source"] == {"type": "instance", "id": inst["id"]}
     assert b["datastore"] == {"type": "mysql", "version": "8.0", "version_id": "0b058cca-ed2b-46e7-8736-abbb4242df83"}
     assert b["name"] == "snapshot" and b["description"] == "My Backup"

@@ -261,4 +261,5 @@ async def test_version_defaults_for_a_flavor_carry_each_parameters_details(api):
                                          "min": 1, "max": 65535}
     assert config["innodb_buffer_pool_size"]["default"] == "300M"
     assert config["innodb_buffer_pool_size"]["restart_required"] is True
-    assert "server_id" not in config  # it comes from an instance's id
+    # The docs' example has one: without an instance it comes from the version and flavor, the same each time.
+    assert config["server_id"]["default"].isdigit() and 1 <= int(config["server_id"]["default"]) <= 100000

@@ -130,6 +130,23 @@ async def test_detach_dynamic_group_returns_to_defaults_at_once(api, detach):
     assert (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]["instance_count"] == 0
 
 
+async def test_put_of_an_empty_instance_detaches_the_group_as_trove_and_cdbclient_do(api):
+    """cdbclient's configuration-detach is PUT {"instance": {}}: Trove's update reads no configuration as none."""
+    inst, group = await active_instance(api), await make_group(api)
+    await attach(api, inst["id"], group["id"])
+    status, body, _ = await api.put(f"/instances/{inst['id']}", {"instance": {}})
+    assert (status, body) == (202, None)
+    seen = await shown(api, inst["id"])
+    assert (seen["status"], "configuration" in seen, seen["name"]) == ("ACTIVE", False, inst["name"])
+    assert (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]["instance_count"] == 0
+
+
+async def test_patch_of_an_empty_instance_is_still_bad_request(api):
+    inst = await active_instance(api)
+    assert_fault(await api.patch(f"/instances/{inst['id']}", {"instance": {}}), "badRequest", 400,
+                 "Validation error: instance needs at least one of 'name', 'configuration'.")
+
+
 async def test_detach_group_without_defaults_for_its_values_needs_a_restart(api):
     inst, group = await active_instance(api), await make_group(api, {"collation_server": "latin1_swedish_ci"})
     await attach(api, inst["id"], group["id"])

@@ -1,9 +1,9 @@
 """Regions: the identity catalog lists every Cloud Databases region, each with its own endpoint; the configured region
 keeps today's URLs; an account's resources in one region are invisible from another's endpoint."""
 import pytest
-from support import ACCOUNT, TOKEN, UNAUTHORIZED, assert_fault
+from support import ACCOUNT, TOKEN, UNAUTHORIZED, Api, assert_fault
 
-from simulator import DemoAccount, Durations, SimulatorConfig
+from simulator import DemoAccount, Durations, SimulatorConfig, create_app
 
 LOGIN = {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}}}
 
@@ -116,3 +116,18 @@ async def test_an_account_reset_and_snapshot_take_in_every_region(api):
     assert (await iad.get("/instances"))[1] == {"instances": []}
     assert (await api.post("/_sim/snapshots/before/restore"))[0] == 200
     assert len((await iad.get("/instances"))[1]["instances"]) == 1
+
+
+async def test_serve_region_option_makes_that_region_the_plain_one(aiohttp_client):
+    from simulator.serve.cli import build_parser
+    from simulator.serve.options import config_from_args
+
+    args = build_parser().parse_args(["serve", "--region", "IAD", "--db", ":memory:", "--token", TOKEN,
+                                      "--account-id", ACCOUNT])
+    api = Api(await aiohttp_client(create_app(config_from_args(args))))
+    _, body, _ = await api.as_account(ACCOUNT, None).post("/v2.0/tokens", LOGIN)
+    assert body["access"]["user"]["RAX-AUTH:defaultRegion"] == "IAD"
+    assert (await api.get("/instances"))[0] == 200
+    assert (await region_api(api, "/dfw").get("/instances"))[0] == 200
+    assert (await region_api(api, "/iad").get("/instances"))[0] == 404
+    assert build_parser().parse_args(["serve"]).region == "DFW"
