@@ -286,7 +286,7 @@ async def test_ha_schedule_backs_the_group_up_as_ha_backups(api):
     api.advance(2 * DAY)
     made = await backups(api)
     assert [(b["type"], b["is_automated"], b["source"]["type"], b["source"]["id"]) for b in made] == [
-        ("full", True, "ha", ha_id), ("incremental", True, "ha", ha_id)]
+        ("InnoBackupEx", 1, "ha", ha_id), ("InnoBackupExIncremental", 1, "ha", ha_id)]
     assert made[1]["parent_id"] == made[0]["id"]
     assert [b["id"] for b in (await api.get(f"/ha/{ha_id}/backups"))[1]["backups"]] == [made[1]["id"], made[0]["id"]]
     assert_fault(await api.post("/schedules", spec(None, source_id=ha_id, source_type="ha")), "badRequest", 400,
