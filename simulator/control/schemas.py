@@ -157,6 +157,23 @@ RESPONSES: dict[str, dict] = {
             "rule": {"type": ["string", "null"]},
             "action": {"type": ["string", "null"]},
             "note": {"type": ["string", "null"]},
+            "lifecycle": {
+                "description": "The lifecycle transitions the request carried out (what each resource showed before "
+                "and after; null before: created, null after: gone).",
+                "type": ["array", "null"],
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "account_id": {"type": ["string", "null"]},
+                        "kind": {"enum": ["instance", "backup", "ha"]},
+                        "resource_id": {"type": "string"},
+                        "before": {"type": ["string", "null"]},
+                        "after": {"type": ["string", "null"]},
+                        "detail": {"type": "object"},
+                    },
+                    "required": ["kind", "resource_id", "before", "after"],
+                },
+            },
             "duration_ms": {"type": "number"},
             "request": {"type": ["object", "null"]},
             "response": {"type": ["object", "null"]},
