@@ -105,6 +105,22 @@ class CdbLibrary:
         self.proc.stdout.close()  # type: ignore[union-attr]
 
 
+def json_documents(text: str) -> list:
+    """Every JSON document cdb-cli printed, in order (lines of plain text between them are skipped)."""
+    decoder, found, at = json.JSONDecoder(), [], 0
+    while at < len(text):
+        if text[at] in "[{":
+            try:
+                value, at = decoder.raw_decode(text, at)
+            except json.JSONDecodeError:
+                at = text.find("\n", at) + 1 or len(text)
+                continue
+            found.append(value)
+        else:
+            at = text.find("\n", at) + 1 or len(text)
+    return found
+
+
 @dataclass
 class CliRun:
     returncode: int
@@ -131,8 +147,9 @@ class CdbCli:
         return res.stdout
 
     def json(self, *args: str):
-        """A command with --json (cdbclient prints the resource as JSON)."""
-        return json.loads(self.ok("--json", *args))
+        """A command with --json: the resource it prints last (show prints an instance's available upgrades, as a
+        caption and a list, before the instance)."""
+        return json_documents(self.ok("--json", *args))[-1]
 
     def fails(self, *args: str) -> str:
         res = self(*args)
