@@ -105,22 +105,6 @@ class CdbLibrary:
         self.proc.stdout.close()  # type: ignore[union-attr]
 
 
-def json_documents(text: str) -> list:
-    """Every JSON document cdb-cli printed, in order (lines of plain text between them are skipped)."""
-    decoder, found, at = json.JSONDecoder(), [], 0
-    while at < len(text):
-        if text[at] in "[{":
-            try:
-                value, at = decoder.raw_decode(text, at)
-            except json.JSONDecodeError:
-                at = text.find("\n", at) + 1 or len(text)
-                continue
-            found.append(value)
-        else:
-            at = text.find("\n", at) + 1 or len(text)
-    return found
-
-
 @dataclass
 class CliRun:
     returncode: int
@@ -147,9 +131,11 @@ class CdbCli:
         return res.stdout
 
     def json(self, *args: str):
-        """A command with --json: the resource it prints last (show prints an instance's available upgrades, as a
-        caption and a list, before the instance)."""
-        return json_documents(self.ok("--json", *args))[-1]
+        """A command with --json (cdbclient prints the resource as JSON; an instance's show prints its "Available
+        upgrades" table before it, --json or not, so the document starts at the first line that opens one)."""
+        out = self.ok("--json", *args)
+        start = min((i for i in (out.find("\n{"), out.find("\n[")) if i >= 0), default=-1)
+        return json.loads(out if out.lstrip()[:1] in "{[" else out[start + 1 :])
 
     def fails(self, *args: str) -> str:
         res = self(*args)
