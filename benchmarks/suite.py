@@ -23,8 +23,8 @@ import wrk
 from procs import REPO, Server, Unavailable, child_env, free_port, http_call, machine_busy
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
-             "memory", "tests", "scaling", "vs_moto")
+SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "requestlog", "replay", "moto", "wiremock", "list", "restore", "startup",
+             "reset", "memory", "tests", "scaling", "vs_moto")
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
@@ -159,10 +159,10 @@ class Suite:
                       [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
                       check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed")
 
-    def start_cdbsim(self, name: str) -> tuple[Server, str]:
+    def start_cdbsim(self, name: str, *extra: str) -> tuple[Server, str]:
         """`cdbsim serve` with one ACTIVE instance created by POST; returns the server and the instance id."""
         port = free_port()
-        server = Server(name, serve_cmd(port), port, self.rundir)
+        server = Server(name, serve_cmd(port, *extra), port, self.rundir)
         try:
             server.wait_http("/", timeout=60)
             status, body = http_call(port, "POST", "/v1.0/1234/instances", {"instance": {
@@ -312,6 +312,36 @@ class Suite:
         self.say(f"      the page heard {stats['events']:,} events and fetched {stats['fetches']:,} parts "
                  f"({stats['bytes'] / 1e6:.2f} MB)")
         return {**result, "dashboard": stats}
+
+    def run_requestlog(self) -> None:
+        """(b)'s GET load on `cdbsim serve` as it starts by default (a request log line per request on stderr) and
+        with --quiet, on two servers at once, the loads alternating (and which goes first); the best of each kept."""
+        logged, logged_id = self.start_cdbsim("cdbsim-logged")
+        try:
+            quiet, quiet_id = self.start_cdbsim("cdbsim-quiet", "--quiet")
+        except BaseException:
+            logged.stop()
+            raise
+        targets = {"log_on": (logged, logged_id, "(b) GET instance, request log on (default)"),
+                   "log_off": (quiet, quiet_id, "(b) GET instance, --quiet")}
+        repeat, best, rates = self.args.repeat, {}, {"log_on": [], "log_off": []}
+        self.args.repeat = 1
+        try:
+            with logged, quiet:
+                for i in range(max(repeat, 2)):
+                    for key in ("log_off", "log_on") if i % 2 == 0 else ("log_on", "log_off"):
+                        server, instance_id, label = targets[key]
+                        path = f"/v1.0/1234/instances/{instance_id}"
+                        result = self.load(key, label, server, [{"method": "GET", "path": path, "headers": dict(AUTH)}])
+                        rates[key].append(round(result["rps"], 1))
+                        if key not in best or result["rps"] > best[key]["rps"]:
+                            best[key] = result
+                lines = logged.log_path.read_text(errors="replace").count(" GET /v1.0/1234/instances/")
+                self.figures["requestlog"] = {"lines_logged": lines}
+        finally:
+            self.args.repeat = repeat
+        for key, result in best.items():
+            self.loads[key] = {**result, "runs_rps": rates[key]}
 
     def run_replay(self) -> None:
         if self.template is None:
@@ -512,6 +542,7 @@ class Suite:
             ("cdbsim", "cdbsim", "(b) cdbsim GET instance (auth, journal)", self.run_cdbsim),
             ("wrk", "wrk", "(a)/(b) driven by wrk", self.run_wrk),
             ("dashboard", "dash_on", "(b) GET instance, a dashboard streaming", self.run_dashboard),
+            ("requestlog", "log_on", "(b) GET instance, request log on", self.run_requestlog),
             ("replay", None, None, self.run_replay),
             ("moto", "moto", "(d) moto server, RDS DescribeDBInstances", self.run_moto),
             ("wiremock", "wiremock", "(e) WireMock stub, instance JSON", self.run_wiremock),

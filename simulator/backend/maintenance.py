@@ -24,6 +24,18 @@ DOCUMENTED_UPGRADES = (
 )
 
 
+def available_upgrades(model: dict) -> dict:
+    """An instance view's `available_upgrades`: the version its guest reports (UNKNOWN until the build is done) and
+    the upgrade action's documented paths from its datastore version."""
+    current = (model["datastore_type"], model["datastore_version"])
+    return {
+        "current_version": "UNKNOWN" if model["status"] == "BUILD" else model["datastore_version"],
+        "upgrades": [
+            {"datastore_type": ds, "datastore_version": version} for ds, version in ALLOWED_UPGRADES.get(current, ())
+        ],
+    }
+
+
 def upgrade_target(current: tuple[str, str], spec: dict) -> catalog.DatastoreVersion:
     """The version a Cloud Databases `upgrade` names, when it is one of the documented paths from current
     (datastore, version); 400 otherwise (an instance's action and an HA group's share this rule)."""
@@ -62,6 +74,7 @@ class Maintenance:
                 f"Datastore version '{target.name}' is not newer than the instance's current version "
                 f"'{current.name}': an instance can only be upgraded, never downgraded."
             )
+        self.backend.configurations.check_upgrade(instance, target)
         now = self.backend.now()
         # As long as a resize: both replace what the server runs and restart the database.
         self.backend.store.instances.update(
@@ -106,6 +119,6 @@ class Maintenance:
         )
         self.backend.store.instances.update(row["id"], {"task_data": replication.upgrade_data()})
         self.backend.instances.start_task(instance, VERIFY_UPGRADE, None, None)
-        model = self.backend.instances.view_model(row, detail=False)
+        model = self.backend.instances.view_model(row)
         model["used"] = self.backend.instances.used_gb(row, 0)
         return "instance", model

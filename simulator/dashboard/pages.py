@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from simulator.control.common import simulator_of
-from simulator.dashboard import gather, journal_view, panels
+from simulator.dashboard import gather, journal_view, panels, places
 from simulator.dashboard.live import stream
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.http import CONTROL_PREFIX
@@ -49,6 +49,7 @@ def environment(request: web.Request) -> jinja2.Environment:
             undefined=jinja2.StrictUndefined,
             loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
         )
+        made["env"].filters["short_ids"] = journal_view.short_ids
     return made["env"]
 
 
@@ -70,10 +71,13 @@ def chosen_account(request: web.Request) -> tuple[list[str], str | None, bool]:
     return ids, account, account in ids
 
 
-def state(app: web.Application, account: str) -> dict:
-    """What the live parts of the page show (the journal and coverage apart)."""
+def state(app: web.Application, account: str, region: str) -> dict:
+    """What the live parts of the page show (the journal and coverage apart): the account's resources in region,
+    and what it holds in every region."""
     return {
-        **gather.resources(app, account),
+        "region": region,
+        "regions": places.overview(app, account),
+        **gather.resources(app, places.scope_in(app, account, region)),
         "clock": panels.clock(app),
         "scenarios": panels.scenarios(app, account),
         "snapshots": panels.snapshots(app, account),
@@ -81,7 +85,7 @@ def state(app: web.Application, account: str) -> dict:
 
 
 async def page(request: web.Request) -> web.Response:
-    """GET /dashboard[?account=&status=&route=&faults=]: the whole page."""
+    """GET /dashboard[?account=&region=&status=&route=&faults=&page=]: the whole page (the journal's page `page`)."""
     app = simulator_of(request)
     ids, account, known = chosen_account(request)
     context: dict[str, Any] = {
@@ -94,12 +98,14 @@ async def page(request: web.Request) -> web.Response:
     }
     if known and account is not None:
         flt = journal_view.parse_filter(request.query)
+        shown = journal_view.page_of(app, account, flt, _int(request.query.get("page") or "1", "page"))
         context.update(
-            state(app, account),
+            state(app, account, places.chosen_region(app, request.query)),
             flt=flt,
             filter_query=urlencode(flt.query()),
             operations=journal_view.operations(flt),
-            rows=[journal_view.row(e) for e in journal_view.newest(app, account, flt)],
+            journal_page={k: v for k, v in shown.items() if k != "entries"},
+            rows=[journal_view.row(e) for e in shown["entries"]],
             journal_seq=app[JOURNAL].last_seq(),
             skipped=False,
             coverage=journal_view.coverage(app, account, panels.scenarios(app, account)["loaded"]),
@@ -115,10 +121,12 @@ def _known_account(request: web.Request) -> str:
 
 
 async def state_part(request: web.Request) -> web.Response:
-    """GET /dashboard/part/state?account=: the clock, instances, backups, schedules, scenarios and snapshots."""
+    """GET /dashboard/part/state?account=[&region=]: the clock, regions, instances, HA, replica and configuration
+    groups, backups, schedules, scenarios and snapshots."""
     app = simulator_of(request)
     account = _known_account(request)
-    return render(request, "state.html", {"account": account, **state(app, account)})
+    region = places.chosen_region(app, request.query)
+    return render(request, "state.html", {"account": account, **state(app, account, region)})
 
 
 async def journal_part(request: web.Request) -> web.Response:

@@ -39,7 +39,7 @@ async def list_instance_backups(request: web.Request) -> web.Response:
 async def create_backup(request: web.Request) -> web.Response:
     """POST /v1.0/{account_id}/backups: 202 with the backup in NEW"""
     row = backend(request).backups.create(account(request), json_body(request))
-    return ok({"backup": backups_views.backup(row)}, status=202)
+    return ok({"backup": backups_views.backup(row, created=True)}, status=202)
 
 
 async def show_backup(request: web.Request) -> web.Response:

@@ -92,6 +92,9 @@ DATASTORES = (
 DEFAULT_DATASTORE = DATASTORES[0]
 
 
+#: What the API calls a backup's kind (its `type`): the xtrabackup strategy that took it. The model keeps its own
+#: words (full, incremental), which the dashboard and coverage show.
+BACKUP_TYPE_NAMES = {"full": "InnoBackupEx", "incremental": "InnoBackupExIncremental"}
 #: Where a COMPLETED backup is kept in Cloud Files (its locationRef); {region} is the region in lower case.
 BACKUP_LOCATION = (
     "https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"

@@ -233,7 +233,7 @@ def _size(megabytes: float) -> str:
 def flavor_defaults(version: DatastoreVersion, flavor: Flavor, instance_id: str | None) -> dict[str, str]:
     """What the my.cnf template renders for an instance (cloud-databases-api §7.2.7's keys, all strings): sizes
     grow with the flavor's RAM as in Trove's mysql template, the fixed values are the documented example's; the
-    server_id comes from the instance id (none without an instance)."""
+    server_id comes from the instance id (from the version and flavor without an instance)."""
     k = flavor.ram / 512
     defaults = {
         "basedir": "/usr",
@@ -280,8 +280,10 @@ def flavor_defaults(version: DatastoreVersion, flavor: Flavor, instance_id: str 
         "user": "mysql",
         "wait_timeout": "3600",
     }
-    if instance_id is not None:  # a number in the server_id parameter's range, the same for the same instance
-        defaults["server_id"] = str(zlib.crc32(instance_id.encode()) % 100000 + 1)
+    # A number in the server_id parameter's range, the same for the same instance (or, for a flavor's defaults
+    # with no instance, the same for the same version and flavor).
+    seed = instance_id if instance_id is not None else f"{version.id}/{flavor.id}"
+    defaults["server_id"] = str(zlib.crc32(seed.encode()) % 100000 + 1)
     if "query_cache_size" not in parameters_of(version.id):  # a server without a query cache has no such lines
         defaults = {key: value for key, value in defaults.items() if not key.startswith("query_cache")}
     return dict(sorted(defaults.items()))

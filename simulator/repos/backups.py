@@ -199,6 +199,14 @@ def pack_backup_version_ids(db: Database) -> None:
 
 
 @migrations()
+def add_schedule_sources_and_copy_to(db: Database) -> None:
+    """A schedule's source may be an HA group (source_type "ha", its id in instance_id, which names the source);
+    a backup keeps the regions it is copied to once COMPLETED (copy_to, a JSON list; NULL: none)."""
+    db.table("schedules").add_column("source_type", str, not_null_default="instance")
+    db.table("backups").add_column("copy_to", str)
+
+
+@migrations()
 def keep_backup_counts(db: Database) -> None:
     """Issue 25: the quota check reads the account's backup count from a counter the triggers keep, instead of
     counting the account's backups on every create. The table's leading "_" keeps it out of the account row sets
@@ -318,7 +326,9 @@ class BackupsRepo:
         ids = sorted(instance_ids)
         rows = select(
             self.db,
-            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING}",
+            # a copy being made in another region (copy_of) does not hold its instance
+            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING} "
+            "and copy_of is null",
             ids,
         )
         return {r["instance_id"] for r in rows}
@@ -336,18 +346,21 @@ class BackupsRepo:
     def children(self, backup_id: str) -> list[dict]:
         return self._rows("select * from backups where parent_id = ? order by seq", [backup_id])
 
-    def newest_completed(self, instance_id: str, automated_only: bool = False) -> dict | None:
-        """The COMPLETED backup of the instance with the newest `updated` (Trove's incremental parent)."""
-        sql = "select * from backups where instance_id = ? and status = 'COMPLETED'"
+    def newest_completed(self, instance_id: str, automated_only: bool = False, ha: bool = False) -> dict | None:
+        """The COMPLETED backup of the instance (or with ha, of the HA group of that id) with the newest `updated`
+        (Trove's incremental parent)."""
+        sql = f"select * from backups where {'ha_id' if ha else 'instance_id'} = ? and status = 'COMPLETED'"
         if automated_only:
             sql += " and is_automated = 1"
         rows = self._rows(sql + " order by updated desc, seq desc limit 1", [instance_id])
         return rows[0] if rows else None
 
-    def automated_fulls(self, instance_id: str) -> list[dict]:
-        """COMPLETED automated full backups of the instance, newest first."""
+    def automated_fulls(self, instance_id: str, ha: bool = False) -> list[dict]:
+        """COMPLETED automated full backups of the instance (or with ha, of the HA group of that id), newest
+        first."""
         return self._rows(
-            "select * from backups where instance_id = ? and is_automated = 1 and backup_type = 'full' "
+            f"select * from backups where {'ha_id' if ha else 'instance_id'} = ? and is_automated = 1 "
+            "and backup_type = 'full' "
             "and status = 'COMPLETED' order by created_at desc, seq desc",
             [instance_id],
         )
@@ -372,7 +385,8 @@ class BackupsRepo:
 
     def fail_running_of_instance(self, instance_id: str, updated: str) -> int:
         cursor = self.db.execute(
-            f"update backups set status = 'FAILED', updated = ? where instance_id = ? and {IS_RUNNING}",
+            f"update backups set status = 'FAILED', updated = ? where instance_id = ? and {IS_RUNNING} "
+            "and copy_of is null",
             [updated, instance_id],
         )
         return cursor.rowcount

@@ -4,6 +4,9 @@ from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
 
+#: The API's names for a backup's kind (the model's full and incremental).
+FULL, INCREMENTAL = "InnoBackupEx", "InnoBackupExIncremental"
+
 
 @pytest.fixture
 def sim_config():
@@ -105,8 +108,8 @@ async def test_incremental_backup_with_parent_id_is_incremental_of_that_parent(a
     src = (await api.create_instance())["id"]
     full = await completed_backup(api, src, "full")
     inc = await backup(api, src, "inc", parent_id=full["id"])
-    assert inc["parent_id"] == full["id"] and inc["type"] == "incremental"
-    assert full["type"] == "full"
+    assert inc["parent_id"] == full["id"] and inc["type"] == INCREMENTAL
+    assert full["type"] == FULL
 
 
 async def test_incremental_one_picks_the_newest_completed_backup_of_the_instance(api):
@@ -115,7 +118,7 @@ async def test_incremental_one_picks_the_newest_completed_backup_of_the_instance
     second = await completed_backup(api, src, "second", incremental=1)
     assert second["parent_id"] == first["id"]
     third = await completed_backup(api, src, "third", incremental=1)
-    assert third["parent_id"] == second["id"] and third["type"] == "incremental"
+    assert third["parent_id"] == second["id"] and third["type"] == INCREMENTAL
 
 
 async def test_incremental_one_without_a_completed_backup_makes_a_full_one(api):
@@ -124,14 +127,14 @@ async def test_incremental_one_without_a_completed_backup_makes_a_full_one(api):
     api.backend.backups.mark_fault(failed["id"])
     api.advance(60)
     b = await backup(api, src, "first", incremental=1)
-    assert b["parent_id"] is None and b["type"] == "full"
+    assert b["parent_id"] is None and b["type"] == FULL
 
 
 async def test_incremental_zero_with_no_parent_is_full(api):
     src = (await api.create_instance())["id"]
     await completed_backup(api, src, "first")
     b = await backup(api, src, "again", incremental=0)
-    assert b["parent_id"] is None and b["type"] == "full"
+    assert b["parent_id"] is None and b["type"] == FULL
 
 
 async def test_delete_backup_cascades_to_its_whole_subtree_only(api):

@@ -312,3 +312,42 @@ async def test_same_seed_and_requests_give_the_same_ids(aiohttp_client, sim_conf
         run = Api(await aiohttp_client(create_app(sim_config)))
         runs.append([(await run.post("/instances", body(name=f"n{i}")))[1]["instance"]["id"] for i in range(3)])
     assert runs[0] == runs[1]
+
+
+async def test_show_adds_the_later_examples_keys_schedule_upgrades_and_the_flavors_name_and_ram(api):
+    status, body, _ = await api.post("/instances", {"instance": {"name": "db", "flavorRef": 2, "volume": {"size": 1},
+                                                                 "datastore": {"type": "mysql", "version": "5.6"}}})
+    assert status == 200 and "schedule" not in body["instance"]  # a create's answer keeps the seed's keys
+    instance_id = body["instance"]["id"]
+    _, shown, _ = await api.get(f"/instances/{instance_id}")
+    assert shown["instance"]["available_upgrades"]["current_version"] == "UNKNOWN"  # BUILD: the guest has not said
+    api.advance(600)
+    _, shown, _ = await api.get(f"/instances/{instance_id}")
+    inst = shown["instance"]
+    assert (inst["flavor"]["name"], inst["flavor"]["ram"], inst["schedule"]) == ("1GB Instance", 1024,
+                                                                                 {"enabled": False})
+    assert inst["status"] == "ACTIVE", inst
+    assert inst["available_upgrades"] == {"current_version": "5.6", "upgrades": [
+        {"datastore_type": "mysql", "datastore_version": "5.7"},
+        {"datastore_type": "mariadb", "datastore_version": "10.4enc"}]}
+    assert "ip" not in inst  # only a replication set's members show their address
+    status, _, _ = await api.post("/schedules", {"schedule": {"action": "backup", "instance_id": instance_id,
+                                                              "day_of_week": 0, "hour": 1, "minute": 0}})
+    assert status == 202
+    _, shown, _ = await api.get(f"/instances/{instance_id}")
+    assert shown["instance"]["schedule"] == {"enabled": True}
+
+
+async def test_a_replication_sets_members_show_their_private_address_in_ip(api):
+    source = await api.create_instance("src")
+    api.advance(600)
+    _, body, _ = await api.post("/instances", {"instance": {"name": "rep", "replica_of": source["id"]}})
+    replica_id = body["instance"]["id"]
+    api.advance(600)
+    _, shown, _ = await api.get(f"/instances/{replica_id}")
+    [address] = shown["instance"]["ip"]
+    assert address.startswith("10.") and len(address.split(".")) == 4
+    _, listed, _ = await api.get("/instances")
+    assert {i["id"]: i["ip"] for i in listed["instances"]}[replica_id] == [address]
+    _, replicas, _ = await api.get(f"/instances/{source['id']}/replicas")
+    assert [r["ip"] for r in replicas["instances"]] == [[address]]

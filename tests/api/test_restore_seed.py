@@ -45,8 +45,9 @@ SEED_RESPONSE = json.loads("""{
 
 @pytest.fixture
 def sim_config():
-    """The sandbox's own bootstrap: account 1234 with the seed page's token (and so the seed's backup)."""
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount())
+    """The sandbox's own bootstrap: account 1234 with the seed page's token (and so the seed's backup); it answers
+    to the seed's Host as a sandbox reached by that name (a hosts-file entry, a proxy) is told to."""
+    return SimulatorConfig(seed=7, bootstrap=DemoAccount(), allowed_hosts=(SEED_HEADERS["Host"],))
 
 
 @pytest.fixture
@@ -86,7 +87,7 @@ async def test_seed_backup_is_a_completed_mysql_56_full_backup_small_enough(seed
     status, body, _ = await seed_api.get(f"/backups/{SEED_BACKUP}")
     assert status == 200
     b = body["backup"]
-    assert b["status"] == "COMPLETED" and b["type"] == "full" and b["parent_id"] is None
+    assert b["status"] == "COMPLETED" and b["type"] == "InnoBackupEx" and b["parent_id"] is None
     assert b["datastore"]["type"] == "mysql" and b["datastore"]["version"] == "5.6"
     assert 0 < b["size"] <= 2 and b["locationRef"].endswith(f"/z_CLOUDDB_BACKUPS/{SEED_BACKUP}.xbstream.gz")
     source = (await seed_api.get(f"/instances/{b['instance_id']}"))[1]["instance"]
