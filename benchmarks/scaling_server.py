@@ -113,10 +113,13 @@ def fill_journal(app, count: int) -> None:
     """count answered requests in the journal, as the journal writes and prunes them (batches, newest kept)."""
     journal = app[JOURNAL]
     store = app[STORE]
-    row = ("1234", "2026-01-01T00:00:00", "GET", "/v1.0/1234/instances/x", "", "instances:get", 200, None, None, None,
-           0.5, '{"headers": {"Accept": "application/json"}, "body": null}',
-           '{"headers": {"Content-Type": "application/json"}, "body": {"instance": {"id": "x"}}}')
     from simulator.pipeline.journal import COLUMNS, PRUNE_EVERY
+
+    values = {"account_id": "1234", "time": "2026-01-01T00:00:00", "method": "GET", "path": "/v1.0/1234/instances/x",
+              "query": "", "route": "show_instance", "status": 200, "duration_ms": 0.5,
+              "request": '{"headers": {"Accept": "application/json"}, "body": null}',
+              "response": '{"headers": {"Content-Type": "application/json"}, "body": {"instance": {"id": "x"}}}'}
+    row = tuple(values.get(column) for column in COLUMNS)  # the columns the journal writes now, in its order
 
     with app[BACKEND].bookkeeping():
         for start in range(0, count, PRUNE_EVERY):

@@ -494,6 +494,7 @@ ODD_TARGETS = [f"/v1.0/{ACCOUNT}/instances/%FF", f"/v1.0/{ACCOUNT}/instances/%ED
                "/_sim/scenarios/%ED%A0%80", f"/v1.0/{ACCOUNT}/flavors?token=%FF"]
 
 
+@pytest.mark.slow  # about 7,000 requests: the fast loop's slowest test
 async def test_bad_input_generated_header_bytes_on_every_route(api, world, record_property):
     """Every documented route (API, identity, /_sim/), with each header in turn holding bytes that are not UTF-8
     (aiohttp hands them on as lone surrogates): a token of that kind is a 401, any other header changes nothing,
