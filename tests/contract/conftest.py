@@ -162,6 +162,7 @@ class CliZygote:
     def close(self) -> None:
         self.proc.stdin.close()  # type: ignore[union-attr]
         self.proc.wait(timeout=30)
+        self.proc.stdout.close()  # type: ignore[union-attr]  # else its pipe is left to the GC (ResourceWarning)
 
 
 class OpenStackCli:
