@@ -62,9 +62,16 @@ def step(name: str):
     print(f"   {name}: {TIMINGS[-1][1]:.1f} s", flush=True)
 
 
+#: No step may hang CI: the longest (installing podman, making the base image, the build) take minutes.
+STEP_TIMEOUT = 1200
+
+
 def run(*cmd: str, check: bool = True, capture: bool = False, env: dict | None = None) -> str:
     """Run a command (its output shown unless captured); a failure stops the test with the command's output."""
-    out = subprocess.run(cmd, text=True, capture_output=capture, env=env)
+    try:
+        out = subprocess.run(cmd, text=True, capture_output=capture, env=env, timeout=STEP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise SystemExit(f"container smoke: {' '.join(cmd)} did not end within {STEP_TIMEOUT} s") from None
     if check and out.returncode != 0:
         raise SystemExit(
             f"container smoke: {' '.join(cmd)} exited {out.returncode}\n{out.stdout or ''}{out.stderr or ''}"

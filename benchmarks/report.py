@@ -10,7 +10,8 @@ import sys
 
 from procs import REPO
 
-LOAD_ORDER = ("bare", "cdbsim", "wrk_bare", "wrk_cdbsim", "dash_off", "dash_on", "replay100", "replay100k", "moto",
+LOAD_ORDER = ("bare", "cdbsim", "wrk_bare", "wrk_cdbsim", "dash_off", "dash_on", "log_off", "log_on",
+              "replay100", "replay100k", "moto",
               "wiremock", "list", "get_cold", "restore")
 
 
@@ -273,6 +274,7 @@ def summary(suite, elapsed: float) -> str:
                         f"{seed.get('backups_through_rules_s', 0):.1f} s, then copies up to {seed.get('backups', 0):,}"
                         if mem["backups_wanted"] else ""))
     lines += dashboard_lines(loads, bare)
+    lines += request_log_lines(loads)
     for key in ("replay100", "replay100k"):
         r = loads.get(key) or {}
         if "load_s" in r:
@@ -293,6 +295,18 @@ def summary(suite, elapsed: float) -> str:
             shown = t.get("shown") or "-"
             lines.append(f"  {t['target']:<50}{shown:<34}{t['goal']:<11}{t['verdict']}"
                          + (f" ({t['why']})" if t.get("why") else ""))
+    scaling = figs.get("scaling")
+    if scaling and scaling.get("rows"):
+        import scaling as scaling_module
+
+        lines += ["", f"Targets (issue 25): large state / small state, p50 and p99 (commit {scaling['commit']}, load "
+                      f"{scaling['load_start']} -> {scaling['load_end']})"]
+        lines += [scaling_module.line(row) for row in scaling["rows"]]
+    versus = figs.get("vs_moto")
+    if versus and "ratio_median" in versus:
+        import vs_moto
+
+        lines += ["", f"Targets (issue 25): a user's test, cdbsim vs moto (commit {versus['commit']})", vs_moto.lines(versus)]
     lines.append(f"\nwhole run: {elapsed:.0f} s")
     return "\n".join(lines)
 
@@ -309,6 +323,24 @@ def dashboard_lines(loads: dict, bare: dict | None) -> list[str]:
     return [f"  GET instance with a dashboard open and streaming: x{on['rps'] / bare['rps']:.3f} of (a), without: "
             f"x{off['rps'] / bare['rps']:.3f} (best runs: with/without {on['rps'] / off['rps']:.3f}{spread}; the page "
             f"heard {heard.get('events', 0):,} events and fetched {heard.get('fetches', 0):,} parts)"]
+
+
+def request_log_lines(loads: dict) -> list[str]:
+    """What the default request log costs: GET instance with it on over --quiet (issue 24: under 5 %), as throughput
+    and as the server's CPU time per request (steadier than throughput on a shared machine)."""
+    off, on = loads.get("log_off") or {}, loads.get("log_on") or {}
+    if "rps" not in off or "rps" not in on:
+        return []
+    pairs = sorted(w / wo for w, wo in zip(on.get("runs_rps") or [], off.get("runs_rps") or []) if wo)
+    spread = (f"; per alternating pair: median {statistics.median(pairs):.3f}, from {pairs[0]:.3f} to "
+              f"{pairs[-1]:.3f} over {len(pairs)} pairs" if pairs else "")
+    lines = [f"  GET instance with the request log on (the default) over --quiet: {on['rps'] / off['rps']:.3f} of the "
+             f"throughput, a cost of {1 - on['rps'] / off['rps']:.1%} (best runs{spread}; goal under 5 %)"]
+    if on.get("server_cpu") and off.get("server_cpu"):
+        cpu_on, cpu_off = on["server_cpu"] / on["rps"] * 1e6, off["server_cpu"] / off["rps"] * 1e6
+        lines.append(f"  server CPU per GET: {cpu_on:.1f} us with the log, {cpu_off:.1f} us with --quiet "
+                     f"(+{cpu_on / cpu_off - 1:.1%})")
+    return lines
 
 
 def as_json(suite, elapsed: float) -> dict:

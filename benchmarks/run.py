@@ -69,7 +69,7 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="run each fast load this many times and keep the best (3; --quick 1): the machine may "
                              "be shared, and the least disturbed run is the one that says what the code can do")
     parser.add_argument("--only", help="comma-separated subset of: bare,cdbsim,dashboard,replay,moto,wiremock,list,"
-                                       "restore,startup,reset,memory")
+                                       "restore,startup,reset,memory,tests,scaling,vs_moto")
     parser.add_argument("--skip-peers", action="store_true", help="do not install or run moto and WireMock")
     parser.add_argument("--profile", action="store_true",
                         help="also sample cdbsim under the GET-instance load with py-spy and print the hot spots")
@@ -78,6 +78,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
                         help=f"where peers, venvs and run files go (default {DEFAULT_CACHE}, or $CDBSIM_BENCH_CACHE)")
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
+    import scaling  # issue 25's state-size ratios: --only scaling, with their own options
+    import vs_moto  # issue 25's user test with cdbsim and with moto: --only vs_moto
+
+    scaling.add_arguments(parser)
+    vs_moto.add_arguments(parser)
     args = parser.parse_args(argv)
     args.repeat = args.repeat or (1 if args.quick else 3)
     args.requests = args.requests or (3000 if args.quick else 20000)

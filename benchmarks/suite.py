@@ -23,8 +23,8 @@ import wrk
 from procs import REPO, Server, Unavailable, child_env, free_port, http_call, machine_busy
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "replay", "moto", "wiremock", "list", "restore", "startup", "reset",
-             "memory", "tests")
+SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "requestlog", "replay", "moto", "wiremock", "list", "restore", "startup",
+             "reset", "memory", "tests", "scaling", "vs_moto")
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
@@ -159,10 +159,10 @@ class Suite:
                       [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
                       check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed")
 
-    def start_cdbsim(self, name: str) -> tuple[Server, str]:
+    def start_cdbsim(self, name: str, *extra: str) -> tuple[Server, str]:
         """`cdbsim serve` with one ACTIVE instance created by POST; returns the server and the instance id."""
         port = free_port()
-        server = Server(name, serve_cmd(port), port, self.rundir)
+        server = Server(name, serve_cmd(port, *extra), port, self.rundir)
         try:
             server.wait_http("/", timeout=60)
             status, body = http_call(port, "POST", "/v1.0/1234/instances", {"instance": {
@@ -261,6 +261,18 @@ class Suite:
                                  "exit": done.returncode}
         self.say(f"  {'test suite (pytest -n 2)':<44} {float(said.group(1)):.0f} s of pytest ({last[0].strip('= ')})")
 
+    def run_scaling(self) -> None:
+        """Issue 25: each request on a large state against a small one, side by side (scaling.py)."""
+        import scaling
+
+        self.figures["scaling"] = scaling.run(self.args, say=self.say)
+
+    def run_vs_moto(self) -> None:
+        """Issue 25: the same user test with the plugin + troveclient and with mock_aws + boto3 (vs_moto.py)."""
+        import vs_moto
+
+        self.figures["vs_moto"] = vs_moto.run(self.args, say=self.say)
+
     def run_dashboard(self) -> None:
         """(b)'s GET load on one server without and with a dashboard page open on the account (dashboard_watcher.py:
         its event stream, and the parts the page fetches on each event), alternating (and which goes first), so both
@@ -300,6 +312,36 @@ class Suite:
         self.say(f"      the page heard {stats['events']:,} events and fetched {stats['fetches']:,} parts "
                  f"({stats['bytes'] / 1e6:.2f} MB)")
         return {**result, "dashboard": stats}
+
+    def run_requestlog(self) -> None:
+        """(b)'s GET load on `cdbsim serve` as it starts by default (a request log line per request on stderr) and
+        with --quiet, on two servers at once, the loads alternating (and which goes first); the best of each kept."""
+        logged, logged_id = self.start_cdbsim("cdbsim-logged")
+        try:
+            quiet, quiet_id = self.start_cdbsim("cdbsim-quiet", "--quiet")
+        except BaseException:
+            logged.stop()
+            raise
+        targets = {"log_on": (logged, logged_id, "(b) GET instance, request log on (default)"),
+                   "log_off": (quiet, quiet_id, "(b) GET instance, --quiet")}
+        repeat, best, rates = self.args.repeat, {}, {"log_on": [], "log_off": []}
+        self.args.repeat = 1
+        try:
+            with logged, quiet:
+                for i in range(max(repeat, 2)):
+                    for key in ("log_off", "log_on") if i % 2 == 0 else ("log_on", "log_off"):
+                        server, instance_id, label = targets[key]
+                        path = f"/v1.0/1234/instances/{instance_id}"
+                        result = self.load(key, label, server, [{"method": "GET", "path": path, "headers": dict(AUTH)}])
+                        rates[key].append(round(result["rps"], 1))
+                        if key not in best or result["rps"] > best[key]["rps"]:
+                            best[key] = result
+                lines = logged.log_path.read_text(errors="replace").count(" GET /v1.0/1234/instances/")
+                self.figures["requestlog"] = {"lines_logged": lines}
+        finally:
+            self.args.repeat = repeat
+        for key, result in best.items():
+            self.loads[key] = {**result, "runs_rps": rates[key]}
 
     def run_replay(self) -> None:
         if self.template is None:
@@ -500,6 +542,7 @@ class Suite:
             ("cdbsim", "cdbsim", "(b) cdbsim GET instance (auth, journal)", self.run_cdbsim),
             ("wrk", "wrk", "(a)/(b) driven by wrk", self.run_wrk),
             ("dashboard", "dash_on", "(b) GET instance, a dashboard streaming", self.run_dashboard),
+            ("requestlog", "log_on", "(b) GET instance, request log on", self.run_requestlog),
             ("replay", None, None, self.run_replay),
             ("moto", "moto", "(d) moto server, RDS DescribeDBInstances", self.run_moto),
             ("wiremock", "wiremock", "(e) WireMock stub, instance JSON", self.run_wiremock),
@@ -508,6 +551,8 @@ class Suite:
             ("startup", "startup", "cdbsim serve: start to first answer", self.run_startup),
             ("reset", "reset", "pytest fixture per-test reset", self.run_reset),
             ("tests", "tests", "test suite (pytest -n 2)", self.run_tests),
+            ("scaling", "scaling", "cost on a large state vs a small one", self.run_scaling),
+            ("vs_moto", "vs_moto", "a user's test: cdbsim vs moto", self.run_vs_moto),
         ]
         for name, key, label, fn in steps:
             if name == "list" and not (self.wanted("list") or self.wanted("memory")):
@@ -517,12 +562,12 @@ class Suite:
             if name == "tests" and args.quick and not args.only:
                 self.figures["tests"] = {"unavailable": "not run with --quick (--only tests runs it)"}
                 continue
-            if name in ("moto", "wiremock") and args.skip_peers:
+            if name in ("moto", "wiremock", "vs_moto") and args.skip_peers:
                 self.unavailable(name, label, "skipped (--skip-peers)")
                 continue
             if key is None:
                 fn()
-            elif key in ("startup", "reset", "tests"):
+            elif key in ("startup", "reset", "tests", "scaling", "vs_moto"):
                 try:
                     fn()
                 except Unavailable as exc:

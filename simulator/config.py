@@ -56,7 +56,8 @@ class SimulatorConfig:
     max_volume_size: int = 1024
     max_backups: int = 50
     rate_limits: bool = False
-    max_body_size: int = 1024 * 1024
+    max_body_size: int = 1024 * 1024  # a larger Content-Length is a 413 before a byte is read
+    body_timeout: float = 30.0  # seconds a request body has to arrive in whole (408 after)
     token_lifetime: float = 24 * 3600.0
     bootstrap: DemoAccount | None = None
     scenarios: tuple[str, ...] = ()
@@ -66,7 +67,12 @@ class SimulatorConfig:
     replay_match: tuple[str, ...] = ("method", "path", "query", "body")
     recordings_dir: str | None = None  # where PUT /_sim/replay may write recordings; default: the working directory
     admin_token: str | None = None  # required for /_sim/ calls that do not come from loopback
-    log_requests: bool = False
+    allowed_hosts: tuple[str, ...] = ()  # Host names answered besides loopback and public_url's ("*": any, unsafe)
+    trust_proxy: bool = False  # a loopback peer that sends Forwarded / X-Forwarded-For is trusted as loopback
+    log_requests: bool = False  # one line per request on stderr (serve has it on; --quiet turns it off)
     journal_limit: int = 10_000  # newest entries kept; older ones are pruned so memory stays flat
+    journal_bytes: int = 32 << 20  # ... and at most this many bytes of their requests and answers (0: no budget)
+    max_snapshots: int = 20  # snapshots kept at once (a 413 beyond)
+    snapshot_bytes: int = 256 << 20  # bytes all snapshots may take (whole-state files and account rows)
     demo: bool = False  # make faker demo data (seeded by `seed`) on first start: `serve --demo`
     state_file: str | None = None  # a state document loaded at every start, after the demo account: `serve --state`

@@ -1,180 +1,29 @@
-"""What a test suite exercised of the simulated API, read from the journal: operations (route names), lifecycle
-transitions, error answers and fault rules, and, as important, what it never did (pytest --cdbsim-coverage)."""
+"""What a test suite exercised of the simulated API, read from the journal: operations (route names), the lifecycle
+transitions the model carried out (each journal entry holds its request's), error answers and fault rules, and, as
+important, what it never did (pytest --cdbsim-coverage)."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from simulator.faults.scenario import shipped_scenarios
 from simulator.http import is_control_path
-from simulator.reference.catalog import BACKUP_TYPE_NAMES
-from simulator.reference.lifecycle import ACTION_TASKS, HA_ACTION_STATES, LIFECYCLE
-from simulator.routes import ROUTES
-
-#: Instance statuses that end a task: seeing one after a task status is the task's end.
-SETTLED = ("ACTIVE", "ERROR")
-#: A backup's type as the API names it -> the report's word for it (full, incremental).
-KINDS = {name: kind for kind, name in BACKUP_TYPE_NAMES.items()}
+from simulator.reference.lifecycle import LIFECYCLE, labels
+from simulator.routes import OPERATIONS
 
 
 def api_operations() -> list[str]:
     """Every operation of the simulated API: the API table's route names (the control plane is not in it)."""
-    names = []
-    for route in ROUTES:
-        name = getattr(route, "kwargs", {}).get("name")
-        if name and not name.startswith("sim_") and name not in names:
-            names.append(name)
-    return names
+    return [op.name for op in OPERATIONS]
 
 
-class _Test:
-    """What one test's journal says happened to each resource, in order."""
-
-    def __init__(self, coverage: Coverage) -> None:
-        self.coverage = coverage
-        self.instances: dict[str, str] = {}  # id -> last status seen or started
-        self.restores: dict[str, str] = {}  # restored instance id -> "full" | "incremental" | "unknown"
-        self.backups: dict[str, str] = {}  # id -> last status
-        self.backup_kind: dict[str, str] = {}  # id -> "full" | "incremental"
-        self.replicas: set[str] = set()  # ids of instances created as replicas
-        self.groups: dict[str, str] = {}  # HA group id -> last state seen or started
-
-    def saw(self, label: str) -> None:
-        self.coverage.lifecycle[label] += 1
-
-    def instance(self, instance_id: str, status: str) -> None:
-        before = self.instances.get(instance_id)
-        self.instances[instance_id] = status
-        if before is None or before == status:
-            return
-        if instance_id in self.replicas and before == "BUILD" and status == "ACTIVE":
-            self.saw("replica BUILD -> ACTIVE")
-        kind = self.restores.get(instance_id)
-        if kind is not None and before == "BUILD" and status in SETTLED:
-            if status == "ACTIVE" and kind != "unknown":
-                self.saw(f"restore from {kind} backup: BUILD -> ACTIVE")
-            elif status == "ERROR":
-                self.saw("restore: BUILD -> ERROR")
-        self.saw(f"instance {before} -> {status}")
-
-    def backup(self, view: dict) -> None:
-        backup_id, status = view.get("id"), view.get("status")
-        if not isinstance(backup_id, str) or not isinstance(status, str):
-            return
-        # The report keeps the model's words: the API's type names (InnoBackupEx, ...) map back to them.
-        kind = KINDS.get(str(view.get("type"))) or ("incremental" if view.get("parent_id") else "full")
-        self.backup_kind[backup_id] = kind
-        before = self.backups.get(backup_id)
-        self.backups[backup_id] = status
-        if before in ("NEW", "BUILDING") and status == "COMPLETED":
-            self.saw(f"backup ({self.backup_kind[backup_id]}) NEW -> COMPLETED")
-        elif before in ("NEW", "BUILDING") and status == "FAILED":
-            self.saw("backup NEW -> FAILED")
-
-    def group(self, group_id, state) -> None:
-        """An HA group's state seen (or started by an accepted action)."""
-        if not isinstance(group_id, str) or not isinstance(state, str):
-            return
-        before = self.groups.get(group_id)
-        self.groups[group_id] = state
-        if before is not None and before != state:
-            self.saw(f"ha {before} -> {state}")
-
-    def gone(self, kind: str, resource_id: str) -> None:
-        if kind == "instances" and self.instances.get(resource_id) == "SHUTDOWN":
-            self.instances.pop(resource_id)
-            self.saw("instance SHUTDOWN -> deleted")
-        if kind == "ha" and self.groups.get(resource_id) == "DELETING":
-            self.groups.pop(resource_id)
-            self.saw("ha DELETING -> deleted")
-
-    def replication(self, route, status: int, req, body, target) -> None:
-        """What replication and HA calls start: replicas created, detaches, HA states (seen and started)."""
-        if route == "create_instance" and status == 200 and isinstance(body, dict):
-            view = body.get("instance")
-            if isinstance(view, dict) and isinstance(view.get("replica_of"), dict) and isinstance(view.get("id"), str):
-                self.replicas.add(view["id"])
-                source = view["replica_of"].get("id")
-                if isinstance(source, str) and source in self.instances:  # it restarts while the replica builds
-                    self.instance(source, "RESTART")
-        if (
-            route in ("patch_instance", "put_instance")
-            and status == 202
-            and target
-            and isinstance(req, dict)
-            and isinstance(req.get("instance"), dict)
-            and {"replica_of", "slave_of"} & set(req["instance"])
-        ):
-            self.instance(target, "DETACH_REPLICA")
-        if isinstance(body, dict):
-            found = body.get("ha_instance")
-            for view in [found] if isinstance(found, dict) else body.get("ha_instances") or []:
-                if isinstance(view, dict):
-                    self.group(view.get("id"), view.get("state"))
-        if route == "ha_action" and status == 202 and target and isinstance(req, dict) and len(req) == 1:
-            state = HA_ACTION_STATES.get(next(iter(req)))
-            if state:
-                self.group(target, state)
-        elif route == "delete_ha_instance" and status == 202 and target:
-            self.group(target, "DELETING")
-        elif route == "show_ha_instance" and status == 404 and target:
-            self.gone("ha", target)
-
-    def entry(self, e: dict) -> None:
-        route, status = e.get("route"), e.get("status") or 0
-        req = (e.get("request") or {}).get("body")
-        body = (e.get("response") or {}).get("body")
-        parts = (e.get("path") or "").strip("/").split("/")
-        parts = parts[1:] if parts[0] != "v1.0" else parts  # another region's path: /<region>/v1.0/...
-        target = parts[3] if len(parts) > 3 else None
-        if route == "create_instance" and isinstance(req, dict):
-            ref = (
-                ((req.get("instance") or {}).get("restorePoint") or {}).get("backupRef")
-                if isinstance(req.get("instance"), dict)
-                else None
-            )
-            if ref is not None and 400 <= status < 500:
-                self.saw("restore refused (4xx)")
-            if ref is not None and status == 200 and isinstance(body, dict):
-                ref_id = str(ref).rstrip("/").rsplit("/", 1)[-1]
-                restored = (body.get("instance") or {}).get("id")
-                if isinstance(restored, str):
-                    self.restores[restored] = self.backup_kind.get(ref_id, "unknown")
-        if isinstance(body, dict):
-            found = body.get("instance")
-            for view in [found] if isinstance(found, dict) else body.get("instances") or []:
-                if isinstance(view, dict) and isinstance(view.get("id"), str) and isinstance(view.get("status"), str):
-                    self.instance(view["id"], view["status"])
-            found = body.get("backup")
-            for view in [found] if isinstance(found, dict) else body.get("backups") or []:
-                if isinstance(view, dict):
-                    self.backup(view)
-        self.replication(route, status, req, body, target)
-        if status == 202 and route == "instance_action" and isinstance(req, dict) and target and len(req) == 1:
-            task = ACTION_TASKS.get(next(iter(req)))
-            if task:
-                self.instance(target, task)
-        elif (
-            status == 202
-            and route in ("patch_instance", "put_instance")
-            and target
-            and isinstance(req, dict)
-            and isinstance(req.get("instance"), dict)
-            and "datastore_version" in req["instance"]
-        ):
-            self.instance(target, "UPGRADE")
-        elif status == 202 and route == "delete_instance" and target:
-            self.instance(target, "SHUTDOWN")
-        elif status == 202 and route == "create_backup" and isinstance(body, dict):
-            instance_id = (body.get("backup") or {}).get("instance_id")
-            if isinstance(instance_id, str) and self.instances.get(instance_id) == "ACTIVE":
-                self.instance(instance_id, "BACKUP")
-        elif status == 202 and route == "delete_backup" and target:
-            if self.backups.pop(target, None) == "COMPLETED":
-                self.saw("backup COMPLETED -> deleted")
-        elif status == 404 and route == "show_instance" and target:
-            self.gone("instances", target)
+def restore_refused(entry: dict) -> bool:
+    """A create with a restorePoint that was answered 4xx (an answer, not a transition: read from the exchange)."""
+    req = (entry.get("request") or {}).get("body")
+    spec = req.get("instance") if isinstance(req, dict) else None
+    ref = (spec.get("restorePoint") or {}).get("backupRef") if isinstance(spec, dict) else None
+    return entry.get("route") == "create_instance" and ref is not None and 400 <= (entry.get("status") or 0) < 500
 
 
 class Coverage:
@@ -191,14 +40,23 @@ class Coverage:
         self.shipped: list[str] = []
         self.tests = 0
 
-    def add_test(self, entries: list[dict], scenarios: Sequence[dict] = ()) -> None:
-        """One test's journal entries (in order) and the fault scenarios it had loaded (as the engine lists them)."""
+    def add_test(
+        self, entries: list[dict], scenarios: Sequence[dict] = (), transitions: Iterable[dict] | None = None
+    ) -> None:
+        """One test's journal entries (in order) and the fault scenarios it had loaded (as the engine lists them).
+
+        The lifecycle transitions are those the model carried out, which each entry holds (its request's, a control
+        call's too: reference/lifecycle.labels names them), unless transitions gives them; operations and errors
+        are the API's answers."""
         self.tests += 1
-        test = _Test(self)
+        for item in transitions if transitions is not None else (i for e in entries for i in e.get("lifecycle") or ()):
+            self.lifecycle.update(labels(item))
         for e in entries:
             route = e.get("route")
             if not route or route.startswith("sim_") or is_control_path(e.get("path") or ""):
                 continue
+            if restore_refused(e):
+                self.lifecycle["restore refused (4xx)"] += 1
             self.operations[route] += 1
             status = e.get("status") or 0
             if status >= 400:
@@ -207,7 +65,6 @@ class Coverage:
                 self.errors[f"{route} {status} {fault}".rstrip()] += 1
             elif status == 0:
                 self.errors[f"{route} connection dropped"] += 1
-            test.entry(e)
         for scenario in scenarios:
             self.scenarios_loaded.add(scenario["name"])
             for rule in scenario.get("rules", []):

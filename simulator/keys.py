@@ -48,8 +48,9 @@ REPLAY: web.AppKey[ReplayEngine] = web.AppKey("replay")
 SNAPSHOTS: web.AppKey[Snapshots] = web.AppKey("snapshots")
 #: On the control sub-app: the simulator's app (whose state a control call reads and changes).
 SIMULATOR = web.AppKey("simulator", web.Application)
-#: On the control sub-app: the dashboard's template environment and its live feed (dashboard/).
-TEMPLATES: web.AppKey[jinja2.Environment] = web.AppKey("dashboard_templates")
+#: On the control sub-app: the dashboard's template environment ({"env": jinja2.Environment}, made at the first page
+#: rendered, so a server that never shows one never imports jinja2: dashboard/pages.environment) and its live feed.
+TEMPLATES: web.AppKey[dict[str, jinja2.Environment]] = web.AppKey("dashboard_templates")
 FEED: web.AppKey[LiveFeed] = web.AppKey("dashboard_feed")
 #: On the recording proxy's app (replay/proxy.py): the proxy.
 PROXY: web.AppKey[RecordingProxy] = web.AppKey("proxy")

@@ -1,9 +1,14 @@
-"""The whole route table: named routes (the names are the operation ids of the journal, faults and coverage)."""
+"""The operation table: one row per operation of the API (method, path, handler, route name, request schema,
+answer, cached or not, summary). The aiohttp routes, the read cache's list, the rate limits' routes, the OpenAPI
+document (handlers/openapi.py) and docs/api-coverage.md are all made from these rows.
+
+Route names are the operation ids of the journal, faults and coverage."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from simulator.backend.limits import RateLimit, rate_limits
 from simulator.handlers import (
     backups,
     catalog,
@@ -17,17 +22,20 @@ from simulator.handlers import (
     schedules,
     trove_only,
 )
+from simulator.http import Operation
 from simulator.keys import REGION
 from simulator.reference import regions
+from simulator.views.common import many, one, ref
 
 API = "/v1.0/{account_id}"
 INSTANCE = API + "/instances/{instance_id}"
 USER = INSTANCE + "/users/{user}"
 CONFIGURATION = API + "/configurations/{configuration_id}"
 HA = API + "/ha/{ha_id}"
-VERSION_PARAMETERS = API + "/datastores/{datastore_id}/versions/{version_id}/parameters"
+DATASTORE_VERSION = API + "/datastores/{datastore_id}/versions/{version_id}"
+PAGED = ("limit", "marker")
 #: Trove-only paths answer a 404 that says so. They are not operations of this API, so they have no name and are
-#: not in ROUTES; they come after it (an API call never tries them).
+#: not in OPERATIONS; they come after it (an API call never tries them).
 TROVE_ONLY = [
     web.route(
         "*", API + "/{collection:(?:" + trove_only.TROVE_COLLECTIONS + ")(?:/.*)?}", trove_only.not_in_cloud_databases
@@ -37,175 +45,251 @@ TROVE_ONLY = [
     ),
 ]
 
+ROOT_PASSWORD = {
+    "type": "object",
+    "properties": {
+        "user": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "password": {"type": "string"}},
+            "required": ["name", "password"],
+            "additionalProperties": False,
+        }
+    },
+    "required": ["user"],
+}
+ROOT_STATUS = {"type": "object", "properties": {"rootEnabled": {"type": "boolean"}}, "required": ["rootEnabled"]}
+INSTANCE_CONFIGURATION = {
+    "type": "object",
+    "properties": {
+        "instance": {
+            "type": "object",
+            "properties": {"configuration": {"type": "object", "additionalProperties": {"type": "string"}}},
+            "required": ["configuration"],
+        }
+    },
+    "required": ["instance"],
+}
+CONFIGURATION_INSTANCES = {
+    "type": "object",
+    "properties": {
+        "instances": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+                "required": ["id", "name"],
+                "additionalProperties": False,
+            },
+        },
+        "links": ref("Links"),
+    },
+    "required": ["instances"],
+}
+CONFIGURATION_DEFAULTS = {
+    "type": "object",
+    "properties": {
+        "datastore": {"type": "string"},
+        "datastore_version": {"type": "string"},
+        "flavor": {"type": "integer"},
+        "configuration": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "properties": {
+                    "default": {"type": "string"},
+                    "type": {"type": "string"},
+                    "restart_required": {"type": "boolean"},
+                    "min": {"type": "integer"},
+                    "max": {"type": "integer"},
+                },
+                "required": ["default"],
+            },
+        },
+    },
+    "required": ["datastore", "datastore_version", "flavor", "configuration"],
+}
+PARAMETERS = many("configuration-parameters", "ConfigurationParameter")
+TOKEN_ERRORS = (400, 401, 403, 405, 413, 415, 500, 501, 503)
+
+Op = Operation
 #: aiohttp tries the /v1.0/{account_id} routes in this order, so the most used ones (instances) come first.
-ROUTES = [
-    web.get("/", catalog.list_versions, name="list_versions", allow_head=False),
-    web.get("/v1.0", catalog.show_version, name="show_version", allow_head=False),
-    web.get("/v1.0/", catalog.show_version, name="show_version_slash", allow_head=False),
-    web.get("/v2.0", identity.identity_version, name="identity_version", allow_head=False),
-    web.get("/v2.0/", identity.identity_version, name="identity_version_slash", allow_head=False),
-    web.post("/v2.0/tokens", identity.create_token, name="create_token"),
-    web.get("/openapi.json", openapi.show_openapi, name="openapi", allow_head=False),
-    web.get(API + "/instances", instances.list_instances, name="list_instances", allow_head=False),
-    web.post(API + "/instances", instances.create_instance, name="create_instance"),
-    web.get(INSTANCE, instances.show_instance, name="show_instance", allow_head=False),
-    web.patch(INSTANCE, instances.patch_instance, name="patch_instance"),
-    web.put(INSTANCE, instances.put_instance, name="put_instance"),
-    web.delete(INSTANCE, instances.delete_instance, name="delete_instance"),
-    web.post(INSTANCE + "/action", instances.instance_action, name="instance_action"),
-    web.post(INSTANCE + "/root", instances.enable_root, name="enable_root"),
-    web.get(INSTANCE + "/root", instances.root_status, name="root_status", allow_head=False),
-    web.get(INSTANCE + "/backups", backups.list_instance_backups, name="list_instance_backups", allow_head=False),
-    web.get(
-        INSTANCE + "/configuration",
-        configurations.show_instance_configuration,
-        name="instance_configuration",
-        allow_head=False,
-    ),
-    web.get(API + "/flavors", catalog.list_flavors, name="list_flavors", allow_head=False),
-    web.get(API + "/flavors/{flavor_id}", catalog.show_flavor, name="show_flavor", allow_head=False),
-    web.get(API + "/datastores", catalog.list_datastores, name="list_datastores", allow_head=False),
-    web.get(
-        API + "/datastores/versions/{version_id}",
-        catalog.show_version_by_id,
-        name="show_datastore_version_by_id",
-        allow_head=False,
-    ),
-    web.get(API + "/datastores/{datastore_id}", catalog.show_datastore, name="show_datastore", allow_head=False),
-    web.get(
-        API + "/datastores/{datastore_id}/versions",
-        catalog.list_datastore_versions,
-        name="list_datastore_versions",
-        allow_head=False,
-    ),
-    web.get(
-        API + "/datastores/{datastore_id}/versions/{version_id}",
-        catalog.show_datastore_version,
-        name="show_datastore_version",
-        allow_head=False,
-    ),
-    web.get(
-        API + "/datastores/{datastore_id}/versions/{version_id}/flavors",
-        catalog.list_version_flavors,
-        name="list_datastore_version_flavors",
-        allow_head=False,
-    ),
-    web.get(INSTANCE + "/databases", databases.list_databases, name="list_databases", allow_head=False),
-    web.post(INSTANCE + "/databases", databases.create_databases, name="create_databases"),
-    web.delete(INSTANCE + "/databases/{name}", databases.delete_database, name="delete_database"),
-    web.get(INSTANCE + "/users", databases.list_users, name="list_users", allow_head=False),
-    web.post(INSTANCE + "/users", databases.create_users, name="create_users"),
-    web.put(INSTANCE + "/users", databases.change_passwords, name="change_passwords"),
-    web.get(USER, databases.show_user, name="show_user", allow_head=False),
-    web.put(USER, databases.update_user, name="update_user"),
-    web.delete(USER, databases.delete_user, name="delete_user"),
-    web.get(USER + "/databases", databases.list_user_access, name="list_user_access", allow_head=False),
-    web.put(USER + "/databases", databases.grant_user_access, name="grant_user_access"),
-    web.delete(USER + "/databases/{name}", databases.revoke_user_access, name="revoke_user_access"),
-    web.get(API + "/backups", backups.list_backups, name="list_backups", allow_head=False),
-    web.post(API + "/backups", backups.create_backup, name="create_backup"),
-    web.get(API + "/backups/{backup_id}", backups.show_backup, name="show_backup", allow_head=False),
-    web.delete(API + "/backups/{backup_id}", backups.delete_backup, name="delete_backup"),
-    web.post(API + "/backups/{backup_id}/action", backups.backup_action, name="backup_action"),
-    web.get(API + "/schedules", schedules.list_schedules, name="list_schedules", allow_head=False),
-    web.post(API + "/schedules", schedules.create_schedule, name="create_schedule"),
-    web.get(API + "/schedules/{schedule_id}", schedules.show_schedule, name="show_schedule", allow_head=False),
-    web.put(API + "/schedules/{schedule_id}", schedules.update_schedule, name="update_schedule"),
-    web.delete(API + "/schedules/{schedule_id}", schedules.delete_schedule, name="delete_schedule"),
-    web.get(API + "/configurations", configurations.list_configurations, name="list_configurations", allow_head=False),
-    web.post(API + "/configurations", configurations.create_configuration, name="create_configuration"),
-    web.get(CONFIGURATION, configurations.show_configuration, name="show_configuration", allow_head=False),
-    web.patch(CONFIGURATION, configurations.edit_configuration, name="edit_configuration"),
-    web.put(CONFIGURATION, configurations.update_configuration, name="update_configuration"),
-    web.delete(CONFIGURATION, configurations.delete_configuration, name="delete_configuration"),
-    web.get(
-        CONFIGURATION + "/instances",
-        configurations.list_configuration_instances,
-        name="list_configuration_instances",
-        allow_head=False,
-    ),
-    web.get(
-        API + "/datastores/versions/{version_id}/parameters",
-        configurations.list_parameters,
-        name="list_version_parameters",
-        allow_head=False,
-    ),
-    web.get(
-        API + "/datastores/versions/{version_id}/parameters/{parameter}",
-        configurations.show_parameter,
-        name="show_version_parameter",
-        allow_head=False,
-    ),
-    web.get(
-        VERSION_PARAMETERS, configurations.list_parameters, name="list_datastore_version_parameters", allow_head=False
-    ),
-    web.get(
-        VERSION_PARAMETERS + "/{parameter}",
-        configurations.show_parameter,
-        name="show_datastore_version_parameter",
-        allow_head=False,
-    ),
-    web.get(
-        API + "/datastore/version/{version_id}/configuration/{flavor_id}",
-        configurations.show_version_defaults,
-        name="show_version_configuration_defaults",
-        allow_head=False,
-    ),
-    web.get(API + "/limits", limits.show_limits, name="show_limits", allow_head=False),
-    web.get(INSTANCE + "/replicas", instances.list_replicas, name="list_replicas", allow_head=False),
-    web.get(API + "/ha", ha.list_ha_instances, name="list_ha_instances", allow_head=False),
-    web.post(API + "/ha", ha.create_ha_instance, name="create_ha_instance"),
-    web.get(HA, ha.show_ha_instance, name="show_ha_instance", allow_head=False),
-    web.patch(HA, ha.update_ha_instance, name="update_ha_instance"),
-    web.delete(HA, ha.delete_ha_instance, name="delete_ha_instance"),
-    web.post(HA + "/action", ha.ha_action, name="ha_action"),
-    web.get(HA + "/acls", ha.list_ha_acls, name="list_ha_acls", allow_head=False),
-    web.post(HA + "/acls", ha.add_ha_acl, name="add_ha_acl"),
-    web.delete(HA + "/acls/{address:.+}", ha.delete_ha_acl, name="delete_ha_acl"),
-    web.get(HA + "/backups", ha.list_ha_backups, name="list_ha_backups", allow_head=False),
-]
+# fmt: off
+OPERATIONS: tuple[Operation, ...] = (
+    Op("GET", "/", catalog.list_versions, "list_versions", "List API versions",
+       answer=many("versions", "VersionDocument"), cached=True),
+    Op("GET", "/v1.0", catalog.show_version, "show_version", "Version details",
+       answer=one("version", "VersionDocument"), cached=True),
+    Op("GET", "/v1.0/", catalog.show_version, "show_version_slash", "Version details (trailing slash)",
+       answer=one("version", "VersionDocument"), cached=True),
+    Op("GET", "/v2.0", identity.identity_version, "identity_version", "Identity v2.0 version document",
+       answer=ref("IdentityVersion")),
+    Op("GET", "/v2.0/", identity.identity_version, "identity_version_slash",
+       "Identity v2.0 version document (trailing slash)", answer=ref("IdentityVersion")),
+    Op("POST", "/v2.0/tokens", identity.create_token, "create_token",
+       "Authenticate (apiKey, password or token) and get a token", body="auth", answer=ref("Access"),
+       errors=TOKEN_ERRORS),
+    Op("GET", "/openapi.json", openapi.show_openapi, "openapi", "The OpenAPI 3.1 document of this API",
+       answer={"type": "object"}),
+    # instances
+    Op("GET", API + "/instances", instances.list_instances, "list_instances", "List instances (paged)",
+       answer=many("instances", "InstanceSummary", paged=True), cached=True,
+       query=(*PAGED, "include_replicas", "include_ha")),
+    Op("POST", API + "/instances", instances.create_instance, "create_instance",
+       "Create an instance, restore one from a backup (restorePoint) or create a replica (replica_of)",
+       body=("instance_create", "replica_create"), answer=one("instance", "Instance")),
+    Op("GET", INSTANCE, instances.show_instance, "show_instance", "Show an instance",
+       answer=one("instance", "Instance"), cached=True),
+    Op("PATCH", INSTANCE, instances.patch_instance, "patch_instance",
+       "Rename, attach or detach a configuration group, upgrade the datastore version, or detach a replica",
+       body="instance_update", status=202),
+    Op("PUT", INSTANCE, instances.put_instance, "put_instance",
+       "Attach or detach a configuration group, upgrade the datastore version, or rename",
+       body="instance_update", status=202),
+    Op("DELETE", INSTANCE, instances.delete_instance, "delete_instance", "Delete an instance", status=202),
+    Op("POST", INSTANCE + "/action", instances.instance_action, "instance_action",
+       "Restart, resize flavor or volume, save_logs; upgrade (checked, then 501: replication-based) and "
+       "convert_to_ha (501)", body="instance_action", status=202),
+    Op("POST", INSTANCE + "/root", instances.enable_root, "enable_root", "Enable root (returns the generated password)",
+       answer=ROOT_PASSWORD),
+    Op("GET", INSTANCE + "/root", instances.root_status, "root_status", "Has root ever been enabled?",
+       answer=ROOT_STATUS, cached=True),
+    Op("GET", INSTANCE + "/backups", backups.list_instance_backups, "list_instance_backups",
+       "Backups of an instance (paged)", answer=many("backups", "Backup", paged=True), cached=True, query=PAGED),
+    Op("GET", INSTANCE + "/configuration", configurations.show_instance_configuration, "instance_configuration",
+       "The instance's configuration: the flavor's defaults overlaid with its group's values",
+       answer=INSTANCE_CONFIGURATION, cached=True),
+    # flavors and datastores
+    Op("GET", API + "/flavors", catalog.list_flavors, "list_flavors", "List flavors",
+       answer=many("flavors", "Flavor"), cached=True),
+    Op("GET", API + "/flavors/{flavor_id}", catalog.show_flavor, "show_flavor", "Show a flavor",
+       answer=one("flavor", "Flavor"), cached=True),
+    Op("GET", API + "/datastores", catalog.list_datastores, "list_datastores", "List datastores",
+       answer=many("datastores", "Datastore"), cached=True),
+    Op("GET", API + "/datastores/versions/{version_id}", catalog.show_version_by_id, "show_datastore_version_by_id",
+       "Show a datastore version by id", answer=one("version", "DatastoreVersion"), cached=True),
+    Op("GET", API + "/datastores/{datastore_id}", catalog.show_datastore, "show_datastore", "Show a datastore",
+       answer=one("datastore", "Datastore"), cached=True),
+    Op("GET", API + "/datastores/{datastore_id}/versions", catalog.list_datastore_versions, "list_datastore_versions",
+       "List a datastore's versions", answer=many("versions", "DatastoreVersion"), cached=True),
+    Op("GET", DATASTORE_VERSION, catalog.show_datastore_version, "show_datastore_version",
+       "Show a datastore version", answer=one("version", "DatastoreVersion"), cached=True),
+    Op("GET", DATASTORE_VERSION + "/flavors", catalog.list_version_flavors, "list_datastore_version_flavors",
+       "Flavors of a datastore version", answer=many("flavors", "Flavor"), cached=True),
+    # databases and users
+    Op("GET", INSTANCE + "/databases", databases.list_databases, "list_databases", "List databases (paged)",
+       answer=many("databases", "DatabaseName", paged=True), cached=True, query=PAGED),
+    Op("POST", INSTANCE + "/databases", databases.create_databases, "create_databases", "Create databases",
+       body="databases_create", status=202),
+    Op("DELETE", INSTANCE + "/databases/{name}", databases.delete_database, "delete_database", "Delete a database",
+       status=202),
+    Op("GET", INSTANCE + "/users", databases.list_users, "list_users", "List users (paged)",
+       answer=many("users", "DatabaseUser", paged=True), cached=True, query=PAGED),
+    Op("POST", INSTANCE + "/users", databases.create_users, "create_users", "Create users",
+       body="users_create", status=202),
+    Op("PUT", INSTANCE + "/users", databases.change_passwords, "change_passwords", "Change users' passwords",
+       body="users_password", status=202),
+    Op("GET", USER, databases.show_user, "show_user", "Show a user", answer=one("user", "DatabaseUser"), cached=True),
+    Op("PUT", USER, databases.update_user, "update_user", "Change a user's name, host or password",
+       body="user_update", status=202),
+    Op("DELETE", USER, databases.delete_user, "delete_user", "Delete a user", status=202),
+    Op("GET", USER + "/databases", databases.list_user_access, "list_user_access", "Databases a user may access",
+       answer=many("databases", "DatabaseName"), cached=True),
+    Op("PUT", USER + "/databases", databases.grant_user_access, "grant_user_access",
+       "Grant a user access to databases", body="grant", status=202),
+    Op("DELETE", USER + "/databases/{name}", databases.revoke_user_access, "revoke_user_access",
+       "Revoke a user's access to a database", status=202),
+    # backups and schedules
+    Op("GET", API + "/backups", backups.list_backups, "list_backups",
+       "List backups (newest first, paged by integer offset)", answer=many("backups", "Backup", paged=True),
+       cached=True, query=(*PAGED, "datastore", "instance_id")),
+    Op("POST", API + "/backups", backups.create_backup, "create_backup",
+       "Create a backup (full, or incremental with parent_id)", body="backup_create", status=202,
+       answer=one("backup", "Backup")),
+    Op("GET", API + "/backups/{backup_id}", backups.show_backup, "show_backup", "Show a backup",
+       answer=one("backup", "Backup"), cached=True),
+    Op("DELETE", API + "/backups/{backup_id}", backups.delete_backup, "delete_backup",
+       "Delete a backup and its incrementals", status=202),
+    Op("POST", API + "/backups/{backup_id}/action", backups.backup_action, "backup_action",
+       "Copy a backup to another region (copy-backup)", body="backup_action", status=202),
+    Op("GET", API + "/schedules", schedules.list_schedules, "list_schedules", "List backup schedules",
+       answer=many("schedules", "Schedule")),
+    Op("POST", API + "/schedules", schedules.create_schedule, "create_schedule", "Create a backup schedule",
+       body="schedule_create", status=202, answer=one("schedule", "Schedule")),
+    Op("GET", API + "/schedules/{schedule_id}", schedules.show_schedule, "show_schedule", "Show a schedule",
+       answer=one("schedule", "Schedule")),
+    Op("PUT", API + "/schedules/{schedule_id}", schedules.update_schedule, "update_schedule",
+       "Change a schedule (or run it now)", body="schedule_update", status=202),
+    Op("DELETE", API + "/schedules/{schedule_id}", schedules.delete_schedule, "delete_schedule", "Delete a schedule",
+       status=202),
+    # configuration groups and parameters
+    Op("GET", API + "/configurations", configurations.list_configurations, "list_configurations",
+       "List configuration groups (paged by id)", answer=many("configurations", "Configuration", paged=True),
+       cached=True, query=PAGED),
+    Op("POST", API + "/configurations", configurations.create_configuration, "create_configuration",
+       "Create a configuration group (200 with the group)", body="configuration_create",
+       answer=one("configuration", "ConfigurationDetail")),
+    Op("GET", CONFIGURATION, configurations.show_configuration, "show_configuration",
+       "Show a configuration group with its values and instance count",
+       answer=one("configuration", "ConfigurationDetail"), cached=True),
+    Op("PATCH", CONFIGURATION, configurations.edit_configuration, "edit_configuration",
+       "Merge values into a configuration group (200, empty body)", body="configuration_edit"),
+    Op("PUT", CONFIGURATION, configurations.update_configuration, "update_configuration",
+       "Replace a configuration group's values (and name, description)", body="configuration_update", status=202),
+    Op("DELETE", CONFIGURATION, configurations.delete_configuration, "delete_configuration",
+       "Delete a configuration group (400 while attached)", status=202),
+    Op("GET", CONFIGURATION + "/instances", configurations.list_configuration_instances,
+       "list_configuration_instances", "The instances using a configuration group",
+       answer=CONFIGURATION_INSTANCES, cached=True, query=PAGED),
+    Op("GET", API + "/datastores/versions/{version_id}/parameters", configurations.list_parameters,
+       "list_version_parameters", "The parameters a configuration group may set", answer=PARAMETERS, cached=True),
+    Op("GET", API + "/datastores/versions/{version_id}/parameters/{parameter}", configurations.show_parameter,
+       "show_version_parameter", "One configuration parameter", answer=ref("ConfigurationParameter"), cached=True),
+    Op("GET", DATASTORE_VERSION + "/parameters", configurations.list_parameters, "list_datastore_version_parameters",
+       "The parameters a configuration group may set", answer=PARAMETERS, cached=True),
+    Op("GET", DATASTORE_VERSION + "/parameters/{parameter}", configurations.show_parameter,
+       "show_datastore_version_parameter", "One configuration parameter", answer=ref("ConfigurationParameter"),
+       cached=True),
+    Op("GET", API + "/datastore/version/{version_id}/configuration/{flavor_id}", configurations.show_version_defaults,
+       "show_version_configuration_defaults",
+       "The defaults a flavor implies on a datastore version, with each parameter's details",
+       answer=CONFIGURATION_DEFAULTS, cached=True),
+    # limits, replicas, HA groups
+    Op("GET", API + "/limits", limits.show_limits, "show_limits", "Rate and absolute limits",
+       answer=many("limits", "Limit")),
+    Op("GET", INSTANCE + "/replicas", instances.list_replicas, "list_replicas", "An instance's replicas",
+       answer=many("instances", "InstanceSummary"), cached=True),
+    Op("GET", API + "/ha", ha.list_ha_instances, "list_ha_instances", "HA instance groups",
+       answer=many("ha_instances", "HaInstanceSummary"), cached=True),
+    Op("POST", API + "/ha", ha.create_ha_instance, "create_ha_instance",
+       "Create an HA instance group (a source and 1 or 2 replicas)", body="ha_create", status=202,
+       answer=one("ha_instance", "HaInstance")),
+    Op("GET", HA, ha.show_ha_instance, "show_ha_instance", "An HA instance group with its nodes, ACLs and networks",
+       answer=one("ha_instance", "HaInstance"), cached=True),
+    Op("PATCH", HA, ha.update_ha_instance, "update_ha_instance", "Attach or detach a configuration group",
+       body="ha_update", status=202),
+    Op("DELETE", HA, ha.delete_ha_instance, "delete_ha_instance", "Delete an HA instance group and its nodes",
+       status=202),
+    Op("POST", HA + "/action", ha.ha_action, "ha_action",
+       "HA group action (add_replica, remove_replica, resize_volumes, resize_flavor, restart, upgrade); "
+       "an upgrade answers the group in UPGRADING, the others an empty body",
+       body="ha_action", status=202, answer={"type": "object", "properties": {"ha_instance": ref("HaUpgrade")}}),
+    Op("GET", HA + "/acls", ha.list_ha_acls, "list_ha_acls", "An HA group's ACLs", answer=many("acls", "HaAcl"),
+       cached=True),
+    Op("POST", HA + "/acls", ha.add_ha_acl, "add_ha_acl", "Allow an address (CIDR) to reach the group",
+       body="ha_acl"),
+    Op("DELETE", HA + "/acls/{address:.+}", ha.delete_ha_acl, "delete_ha_acl",
+       "Remove an ACL (ACLNotFound when the group lacks it)", status=202),
+    Op("GET", HA + "/backups", ha.list_ha_backups, "list_ha_backups", "Backups of an HA group (paged)",
+       answer=many("backups", "Backup", paged=True), cached=True, query=PAGED),
+)
+# fmt: on
 
-
-#: GET routes whose answer depends only on the model, the path and query, and the public URL (not on the clock,
-#: the caller or counters): their rendered answer is reused until the model changes.
-CACHED_READS = frozenset(
-    {
-        "list_versions",
-        "show_version",
-        "show_version_slash",
-        "list_flavors",
-        "show_flavor",
-        "list_datastores",
-        "show_datastore_version_by_id",
-        "show_datastore",
-        "list_datastore_versions",
-        "show_datastore_version",
-        "list_datastore_version_flavors",
-        "list_instances",
-        "show_instance",
-        "root_status",
-        "list_instance_backups",
-        "list_databases",
-        "list_users",
-        "show_user",
-        "list_user_access",
-        "list_backups",
-        "show_backup",
-        "list_configurations",
-        "show_configuration",
-        "list_configuration_instances",
-        "instance_configuration",
-        "list_version_parameters",
-        "show_version_parameter",
-        "list_datastore_version_parameters",
-        "show_datastore_version_parameter",
-        "show_version_configuration_defaults",
-        "list_replicas",
-        "list_ha_instances",
-        "show_ha_instance",
-        "list_ha_acls",
-        "list_ha_backups",
-    }
+ROUTES = [op.route() for op in OPERATIONS]
+#: The reads whose rendered answer is reused until the model changes (the rows that say cached).
+CACHED_READS = frozenset(op.name for op in OPERATIONS if op.cached)
+#: The documented rate limits, on the routes of these rows (verb and regex from the row's method and path).
+RATE_LIMITS: tuple[RateLimit, ...] = rate_limits(
+    (op.name, op.method, op.path.removeprefix(API)) for op in OPERATIONS if op.path.startswith(API + "/")
 )
 
 
@@ -223,6 +307,6 @@ def region_app(region: str) -> web.Application:
     app's); its handlers find the region under REGION."""
     sub = web.Application()
     sub[REGION] = region
-    sub.router.add_routes([r for r in ROUTES if isinstance(r, web.RouteDef) and r.path.startswith(API)])
+    sub.router.add_routes([op.route() for op in OPERATIONS if op.path.startswith(API)])
     sub.router.add_routes(TROVE_ONLY)
     return sub

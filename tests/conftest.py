@@ -1,7 +1,12 @@
 """Shared fixtures: an in-process app with a manual clock and the seed's account 1234."""
 from __future__ import annotations
 
+import itertools
+import re
+from pathlib import Path
+
 import pytest
+from _pytest.mark.expression import Expression
 from support import ACCOUNT, TOKEN, Api
 
 from simulator import DemoAccount, SimulatorConfig, create_app
@@ -10,6 +15,24 @@ pytest_plugins = ["pytester"]
 
 #: Folders whose tests drive the real clients: marked `contract`, so the fast loop can leave them out.
 CONTRACT_FOLDERS = ("contract",)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Do not even import a contract folder when -m deselects every contract test whatever its other marks (the
+    fast loop): its modules import the real clients (python-troveclient, the openstack CLI), which every worker
+    would otherwise load to deselect them."""
+    if collection_path.name not in CONTRACT_FOLDERS or not collection_path.is_dir():
+        return None
+    markexpr = config.getoption("markexpr", "")
+    if not markexpr:
+        return None
+    expression = Expression.compile(markexpr)
+    others = sorted(set(re.findall(r"[A-Za-z_][\w.]*", markexpr)) - {"and", "or", "not", "contract"})
+    for values in itertools.product((False, True), repeat=len(others)):
+        marks = {"contract", *(name for name, on in zip(others, values, strict=True) if on)}
+        if expression.evaluate(lambda name, *_, marks=marks, **__: name in marks):
+            return None  # some contract test could be selected
+    return True
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -100,12 +100,17 @@ class Api:
         return Api(self.client, account, token)
 
 
+#: The 401 message every call with a missing, unknown or expired token gets.
+UNAUTHORIZED = "The supplied token is not authorized to access the resources, either it's expired or invalid."
+
+
 def assert_fault(status_body, fault: str, code: int, message: str | None = None, contains: str | None = None):
     """Assert a fault answer: the fault name, the code in status and body, and the message."""
     status, body = status_body[0], status_body[1]
     assert status == code, (status, body)
     assert list(body) == [fault], body
     assert body[fault]["code"] == code, body
+    assert message is not None or contains is not None, "a negative test asserts the message (or a part of it)"
     if message is not None:
         assert body[fault]["message"] == message, body
     if contains is not None:

@@ -1,5 +1,5 @@
-"""The README and docs/ stay true: the coverage page names every route, and every shell and Python block in them runs
-as a user pastes it.
+"""The README and docs/ stay true: docs/api-coverage.md is the page the operation table makes, and every shell
+and Python block in them runs as a user pastes it.
 
 A block's fence says what it is: ```sh blocks run with `bash -e` and ```python blocks with python (a block that
 defines `test_` functions is a test module: it runs with pytest), against a sandbox started with the README's own
@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import pytest
 
-from simulator.routes import ROUTES
+from simulator.app import describe_api
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -79,10 +79,21 @@ COMMANDS = [b for b in BLOCKS if b.language in RUN and not b.is_test_module]
 TEST_MODULES = [b for b in BLOCKS if b.is_test_module]
 
 
-def test_coverage_page_names_every_route():
+def test_api_coverage_page_is_the_one_the_operation_table_makes():
+    assert PAGES["docs/api-coverage.md"] == describe_api().markdown(), \
+        "docs/api-coverage.md is stale: python -m simulator.serve.api_docs > docs/api-coverage.md"
+
+
+def test_api_coverage_page_names_every_operation():
     page = PAGES["docs/api-coverage.md"]
-    missing = [r.kwargs["name"] for r in ROUTES if f"`{r.kwargs['name']}`" not in page]
-    assert not missing, f"routes missing from docs/api-coverage.md: {missing}"
+    missing = [op.name for _, _, op in describe_api().operations() if f"| `{op.name}` |" not in page]
+    assert not missing, f"operations missing from docs/api-coverage.md: {missing}"
+
+
+def test_scenarios_page_names_every_shipped_scenario():
+    shipped = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
+    missing = [name for name in shipped if f"`{name}`" not in PAGES["docs/scenarios.md"]]
+    assert not missing, f"shipped scenarios docs/scenarios.md does not name: {missing}"
 
 
 def test_readme_opens_with_its_title_and_the_two_setup_commands():

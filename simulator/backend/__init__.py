@@ -16,7 +16,7 @@ from simulator.backend.ha import Ha
 from simulator.backend.ha_actions import HaActions
 from simulator.backend.identity import Identity
 from simulator.backend.instances import Instances
-from simulator.backend.limits import Limits
+from simulator.backend.limits import Limits, RateLimit
 from simulator.backend.maintenance import Maintenance
 from simulator.backend.replication import Replication
 from simulator.backend.sandbox import Sandbox
@@ -45,7 +45,9 @@ class Settler(Protocol):
 class Backend:
     """Facade over the rule modules; each holds a back-reference for cross-resource rules."""
 
-    def __init__(self, store: Store, clock: Clock, ids: Ids, config: SimulatorConfig) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, ids: Ids, config: SimulatorConfig, rate_limits: tuple[RateLimit, ...] = ()
+    ) -> None:
         self.store = store
         self.clock = clock
         self.ids = ids
@@ -63,27 +65,31 @@ class Backend:
         self.ha_actions = HaActions(self)
         self.failures = Failures(self)
         self.copies = BackupCopies(self)
-        self.limits = Limits(self)
+        self.limits = Limits(self, rate_limits)
         self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order (replicas catch up first).
         self.settlers: list[Settler] = [self.replication, self.instances, self.ha, self.backups, self.schedules]
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
+        self._drained_at_version = -1
 
     @classmethod
-    def open(cls, config: SimulatorConfig, clock: Clock | None = None) -> Backend:
+    def open(
+        cls, config: SimulatorConfig, clock: Clock | None = None, rate_limits: tuple[RateLimit, ...] = ()
+    ) -> Backend:
         """The one way to build a Backend over config's database: its clock, and ids that a reopened state file
-        continues afresh (a new database repeats the seed's sequence exactly)."""
+        continues afresh (a new database repeats the seed's sequence exactly); rate_limits are the route table's
+        (routes.RATE_LIMITS), enforced per account when an account has them on."""
         clock = clock or Clock(config.clock, parse_time(config.start_time) if config.start_time else None)
         store = Store.open(config.db_path)
         generation = store.next_generation()
         ids = Ids(config.seed if generation == 0 else config.seed * 1_000_003 + generation)
-        return cls(store, clock, ids, config)
+        return cls(store, clock, ids, config, rate_limits)
 
     def at(self, clock: Clock, ids: Ids) -> Backend:
         """The same store and rules on another clock and id source (demo data walks a past clock)."""
-        return Backend(self.store, clock, ids, self.config)
+        return Backend(self.store, clock, ids, self.config, self.limits.rates)
 
     def close(self) -> None:
         self.store.close()
@@ -135,6 +141,18 @@ class Backend:
             _, settler = min(pending, key=lambda p: p[0])
             with self.store.atomic():
                 settler.settle_one(now)
+
+    def transitions(self) -> list[dict]:
+        """The lifecycle transitions carried out since the last call (repos/lifecycle.py: what each resource showed
+        before and after), oldest first. Each request puts them in its journal entry (those of a settle outside a
+        request, such as a test's direct clock step, go with the next request); no query while the model is
+        unchanged."""
+        if self.model_version() == self._drained_at_version:
+            return []
+        with self.bookkeeping():
+            items = self.store.lifecycle.drain()
+        self._drained_at_version = self.model_version()
+        return items
 
     def model_version(self) -> int:
         """Changes when any row of the model may have changed (SQLite's total_changes, less bookkeeping): caches

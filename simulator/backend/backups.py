@@ -106,8 +106,16 @@ class Backups:
         elif spec.get("incremental") == 1:
             parent = self.repo.newest_completed(instance_id)
         self.check_quota(account_id)
+        copy_to = spec.get("copy_to") or []
+        self.backend.copies.check_regions(account_id, copy_to)
         return self.start(
-            account_id, row, name=spec["name"], description=spec.get("description"), parent=parent, ha_id=ha_id
+            account_id,
+            row,
+            name=spec["name"],
+            description=spec.get("description"),
+            parent=parent,
+            ha_id=ha_id,
+            copy_to=copy_to,
         )
 
     def check_quota(self, account_id: str) -> None:
@@ -127,8 +135,10 @@ class Backups:
         at: dt.datetime | None = None,
         backup_id: str | None = None,
         ha_id: str | None = None,
+        copy_to: list[str] | None = None,
     ) -> dict:
-        """Write a NEW backup of what the instance holds now (the instance then refuses changes until it ends)."""
+        """Write a NEW backup of what the instance holds now (the instance then refuses changes until it ends);
+        once COMPLETED it is copied to the copy_to regions."""
         at = at or self.backend.now()
         held = self.backend.store.instances.contents(instance["id"])
         base = (composed(self.repo, parent) or EMPTY) if parent else EMPTY
@@ -163,6 +173,7 @@ class Backups:
             "contents": json.dumps(diff(base, held)),
             "fault": None,
             "ha_id": ha_id,
+            "copy_to": json.dumps(copy_to) if copy_to else None,
         }
         self.repo.insert(row)
         return row
@@ -252,8 +263,10 @@ class Backups:
             self.repo.update(row["id"], {"status": failed, "updated": api_time(when)})
             return
         self._finish(row, when)
+        if row.get("copy_to"):
+            self.backend.copies.copy_completed(self.get(row["account_id"], row["id"]), when)
         if row["is_automated"] and row["backup_type"] == "full":
-            self.prune_automated(row["instance_id"])
+            self.prune_automated(row)
 
     def _finish(self, row: dict, when: dt.datetime) -> None:
         location = catalog.BACKUP_LOCATION.format(
@@ -263,12 +276,14 @@ class Backups:
         )
         self.repo.update(row["id"], {"status": "COMPLETED", "location": location, "updated": api_time(when)})
 
-    def prune_automated(self, instance_id: str) -> None:
-        """Keep the schedule's full_backup_retention newest automated full chains of the instance."""
-        keep = self.backend.schedules.retention_for(instance_id)
+    def prune_automated(self, row: dict) -> None:
+        """Keep the schedule's full_backup_retention newest automated full chains of the backup's instance, or of
+        its HA group for a group's backup."""
+        source_id = row["ha_id"] or row["instance_id"]
+        keep = self.backend.schedules.retention_for(source_id)
         if keep is None:
             return
-        for old in self.repo.automated_fulls(instance_id)[keep:]:
+        for old in self.repo.automated_fulls(source_id, ha=bool(row["ha_id"]))[keep:]:
             subtree = self.subtree(old)
             if not any(link["status"] in RUNNING_BACKUP_STATUSES for link in subtree):
                 self.repo.delete([link["id"] for link in subtree])

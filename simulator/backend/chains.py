@@ -36,13 +36,11 @@ def apply(state: dict, change: dict) -> dict:
 
 def links(repo: BackupsRepo, row: dict) -> list[dict] | None:
     """The backups from the full one down to row, in that order; None when a parent is gone."""
-    chain, seen = [row], {row["id"]}
-    while chain[-1]["parent_id"]:
-        parent = repo.get(row["account_id"], chain[-1]["parent_id"])
-        if parent is None or parent["id"] in seen:
-            return None
-        seen.add(parent["id"])
-        chain.append(parent)
+    if not row["parent_id"]:
+        return [row]
+    chain = [row, *repo.ancestry(row["account_id"], row["parent_id"])]  # one query for the whole chain
+    if len(chain) < 2 or chain[-1]["parent_id"] or row["id"] in {link["id"] for link in chain[1:]}:
+        return None  # a parent is gone, or the chain loops
     return chain[::-1]
 
 

@@ -81,8 +81,7 @@ class Configurations:
         spec = body["configuration"]
         datastore = spec.get("datastore") or {}
         version = catalog.resolve_datastore(datastore.get("type"), datastore.get("version"))
-        values = spec["values"]
-        self.check_values(values, version)
+        values = self.check_values(spec["values"], version)
         now = api_time(self.backend.now())
         row = {
             "id": self.backend.ids.uuid(taken=self.repo.exists),
@@ -101,10 +100,10 @@ class Configurations:
         restart when one of them needs it."""
         validate("configuration_edit", body)
         row = self.must_get_row(account_id, configuration_id)
-        values = body["configuration"]["values"]
-        self.check_values(values, catalog.find_version(row["datastore_version_id"]))
+        values = self.check_values(body["configuration"]["values"], catalog.find_version(row["datastore_version_id"]))
         before = self.repo.values(row["id"])
-        self.repo.merge_values(row["id"], values)
+        given = {k.lower() for k in values}  # a value given again in another case replaces the one kept
+        self.repo.replace_values(row["id"], {**{k: v for k, v in before.items() if k.lower() not in given}, **values})
         self.repo.update(row["id"], {"updated": api_time(self.backend.now())})
         self._changed(row, before, {**before, **values})
 
@@ -114,8 +113,7 @@ class Configurations:
         validate("configuration_update", body)
         row = self.must_get_row(account_id, configuration_id)
         spec = body["configuration"]
-        values = spec.get("values") or {}
-        self.check_values(values, catalog.find_version(row["datastore_version_id"]))
+        values = self.check_values(spec.get("values") or {}, catalog.find_version(row["datastore_version_id"]))
         before = self.repo.values(row["id"])
         changes = {k: spec[k] for k in ("name", "description") if k in spec}
         self.repo.replace_values(row["id"], values)
@@ -145,9 +143,12 @@ class Configurations:
 
     # values ----------------------------------------------------------------------------------
     @staticmethod
-    def check_values(values: dict, version: catalog.DatastoreVersion) -> None:
-        """Trove's checks of a group's values against the version's parameters (422 on the first bad one)."""
+    def check_values(values: dict, version: catalog.DatastoreVersion) -> dict:
+        """Trove's checks of a group's values against the version's parameters (422 on the first bad one); the
+        values with each parameter once, as MySQL matches a variable's name whatever its case (under the first
+        spelling given, as Trove keeps a key as typed; 422 when one is given twice with different values)."""
         params = {name.lower(): p for name, p in parameters_of(version.id).items()}
+        once: dict[str, tuple[str, Any]] = {}
         if not params:
             raise UnprocessableEntity(
                 f"Configuration groups are not supported for this datastore: {version.datastore_name} {version.name}"
@@ -158,6 +159,12 @@ class Configurations:
                 raise UnprocessableEntity(
                     f"The configuration parameter {key} is not supported for this "
                     f"datastore: {version.datastore_name} {version.name}."
+                )
+            first = once.setdefault(key.lower(), (key, value))
+            if first[1] != value:
+                raise UnprocessableEntity(
+                    f"The configuration parameter {first[0]} is given twice (as {first[0]} and {key}: names are "
+                    f"matched whatever their case) with different values."
                 )
             is_int = isinstance(value, int) and not isinstance(value, bool)
             if not (is_int if param.type == "integer" else isinstance(value, str)):
@@ -172,6 +179,7 @@ class Configurations:
                 raise UnprocessableEntity(
                     f"The value for the configuration parameter {key} is greater than the maximum allowed: {param.max}"
                 )
+        return dict(once.values())
 
     @staticmethod
     def needs_restart(names: Iterable[str], version_id: str) -> bool:
@@ -215,6 +223,19 @@ class Configurations:
         return version, flavor, out
 
     # instances -------------------------------------------------------------------------------
+    def check_upgrade(self, instance: dict, target: catalog.DatastoreVersion) -> None:
+        """An upgrade may not leave a group of another version attached (attaching it would be refused): 400, as
+        attaching that group to an instance of the target version is refused."""
+        group_id = instance.get("configuration_id")
+        if group_id:
+            row = self.repo.get(instance["account_id"], group_id)
+            if row is not None and row["datastore_version_id"] != target.id:
+                raise BadRequest(
+                    f"Configuration group {group_id} is for another datastore version: detach it before upgrading "
+                    f"(Datastore Version on Configuration {row['datastore_version_id']} does not match the "
+                    f"Datastore Version on the instance {target.id})."
+                )
+
     def check_for_instance(self, account_id: str, configuration_id: str, version_id: str) -> dict:
         """The group an instance of this datastore version may take: 404 unknown, 400 another version."""
         row = self.repo.get(account_id, configuration_id)

@@ -91,7 +91,7 @@ class Databases:
                 "Please correct the names or remove the duplicate entries."
             )
         self.backend.instances.check_ready(row, creating=True)
-        existing = self.repo.database_names(instance_id)
+        existing = self.repo.database_names(instance_id, among=names)
         for name in names:
             if name in existing:
                 raise BadRequest(f'A database with the name "{name}" already exists.')
@@ -114,6 +114,6 @@ class Databases:
         if name.lower() in RESERVED:
             raise BadRequest(f'Database name "{name}" is on the reserved list: {list(RESERVED)!r}.')
         self.backend.instances.check_ready(row)
-        if name not in self.repo.database_names(instance_id):
+        if name not in self.repo.database_names(instance_id, among=[name]):
             raise ItemNotFound(f"Database {name} cannot be found on the instance.")
         self.repo.delete_database(instance_id, name)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.backend.replication import check_flavor
 from simulator.backend.schemas import validate
 from simulator.clock import api_time
-from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, UnprocessableEntity
+from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity
 from simulator.reference import catalog
 from simulator.reference.lifecycle import HA_ACTIVE, HA_BUILD, HA_DELETING, HA_ERROR_STATES, HA_FAILOVER
 
@@ -24,15 +24,32 @@ MIN_REPLICAS, MAX_REPLICAS = 1, 2
 BUILD, ACTIVE = HA_BUILD, HA_ACTIVE
 
 
+#: ACLs an HA group holds at most (the simulator's bound: the documentation names none).
+MAX_ACLS = 100
+
+
 def parse_acl(address: Any) -> str:
-    """An ACL address: an IPv4 CIDR such as 1.2.3.4/32 (400 otherwise); kept as given."""
+    """An ACL address: an IPv4 CIDR such as 1.2.3.4/32 (400 otherwise), kept as the network it names, so one
+    network has one spelling (10.0.0.1/8 and 10.0.0.0/08 are 10.0.0.0/8)."""
     if not isinstance(address, str) or "/" not in address:
         raise BadRequest(f"ACL address '{address}' is not an IPv4 CIDR such as 1.2.3.4/32.")
     try:
-        ipaddress.IPv4Network(address, strict=False)
+        return str(ipaddress.IPv4Network(address, strict=False))
     except ValueError:
         raise BadRequest(f"ACL address '{address}' is not an IPv4 CIDR such as 1.2.3.4/32.") from None
-    return address
+
+
+def parse_acls(addresses: list[dict]) -> list[str]:
+    """The ACLs of a create or convert body: normalised, each network once, at most MAX_ACLS (413)."""
+    acls = list(dict.fromkeys(parse_acl(a["address"]) for a in addresses))
+    check_acl_count(len(acls))
+    return acls
+
+
+def check_acl_count(count: int) -> None:
+    """413 when a group would hold more than MAX_ACLS ACLs."""
+    if count > MAX_ACLS:
+        raise OverLimit(f"An HA instance group holds at most {MAX_ACLS} ACLs; this would make {count}.")
 
 
 class Ha:
@@ -77,7 +94,7 @@ class Ha:
         if with_nodes:
             busy = self.backend.instances.running_backups({n["id"] for n in nodes})
             models = [self.backend.instances.view_model(n, busy) for n in nodes]
-            self.backend.replication.annotate(models)
+            self.backend.instances.annotate_replicas(models)
             model["replica_source"] = [m for m in models if not m["replica_of"]]
             model["replicas"] = [m for m in models if m["replica_of"]]
         return model
@@ -103,21 +120,22 @@ class Ha:
                 f"An HA instance group has {MIN_REPLICAS} or {MAX_REPLICAS} replicas; replicas lists {len(replicas)}."
             )
         flavor, size = self.node_shape([*sources, *replicas])
-        acls = [parse_acl(a["address"]) for a in spec.get("acls") or []]
+        acls = parse_acls(spec.get("acls") or [])
         group_id = spec.get("configuration") or None
         if group_id:
             self.backend.configurations.check_for_instance(account_id, group_id, version.id)
         self.backend.instances.check_quota(account_id, 1 + len(replicas))
+        builds = self.backend.config.durations.build
         row = self.new_group(
             account_id, spec["name"], version, flavor, size, group_id, spec.get("networks") or ["servicenet"], acls
         )
-        builds = self.backend.config.durations.build
         source = self.backend.instances.new_row(account_id, sources[0]["name"], flavor, size, version, group_id, builds)
         source["ha_id"] = row["id"]
         self.instance_repo.insert(source)
         for node in replicas:
             self.backend.replication.add_replica(source, node["name"], flavor, size, group_id, version, row["id"])
-        self.start(row, BUILD, builds)
+        self.start(row, BUILD, builds)  # the group's row was written in BUILD already: this sets when it ends
+        self.backend.schedules.set_for_group(account_id, row["id"], spec.get("scheduled_backup"))
         return self.model(self.must_get(account_id, row["id"]), with_nodes=False)
 
     def node_shape(self, nodes: list[dict]) -> tuple[catalog.Flavor, int]:
@@ -148,7 +166,7 @@ class Ha:
         networks: list[str],
         acls: list[str],
     ) -> dict:
-        """Write a group's own row (state BUILD until start() gives it its first operation)."""
+        """Write a group's own row, in BUILD (start() then says until when); ACTIVE when its build ends."""
         now = self.backend.now()
         ids = self.backend.ids
         region = self.backend.region_of(account_id).lower()
@@ -170,7 +188,7 @@ class Ha:
             "created": api_time(now),
             "updated": api_time(now),
             "created_at": now.timestamp(),
-            "task": None,
+            "task": BUILD,
             "task_until": None,
             "task_data": None,
         }
@@ -207,17 +225,17 @@ class Ha:
         changes: dict = {"task": None, "task_until": None, "task_data": None, "updated": api_time(when)}
         task = group["task"]
         if task == HA_DELETING and not data.get("fault"):
+            self.backend.schedules.forget_source(group)
             self.repo.delete(group["id"])
             return
         if data.get("fault"):
             changes["state"] = HA_ERROR_STATES.get(task, "ERROR")
         else:
             changes.update({k: data[k] for k in ("flavor_id", "volume_size") if k in data})
+        if task == HA_FAILOVER and not data.get("fault"):  # straight on to ADDING_REPLICA (rebuild starts it)
+            self.backend.ha_actions.rebuild(group, data, when)
+            return
         self.repo.update(group["id"], changes)
-        if task == HA_FAILOVER and not data.get("fault"):
-            updated = self.repo.get_any(group["id"])
-            assert updated is not None  # updated just above
-            self.backend.ha_actions.rebuild(updated, data, when)
 
     def mark_fault(self, ha_id: str, message: str) -> str:
         """Model fault: the group's running operation ends in its error state (HA_ERROR_STATES)."""

@@ -9,7 +9,15 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote
 
-from simulator.backend.ha import ACTIVE, BUILD, MAX_REPLICAS, MIN_REPLICAS, parse_acl
+from simulator.backend.ha import (
+    ACTIVE,
+    BUILD,
+    MAX_REPLICAS,
+    MIN_REPLICAS,
+    check_acl_count,
+    parse_acl,
+    parse_acls,
+)
 from simulator.backend.maintenance import upgrade_target
 from simulator.backend.replication import check_flavor
 from simulator.backend.schemas import validate
@@ -27,8 +35,16 @@ class HaAction(NamedTuple):
     (the group's row and the action's value, body[name], once validated; an answer model or None: an empty 202)."""
 
     schema: str
-    states: tuple[str, ...]
+    states: tuple[str, ...] | None  # None: no state gate (the ACL actions check their own, as the ACL routes)
     rule: Callable[[dict, Any], dict | None]
+
+
+def _network_or_none(address: str) -> str | None:
+    """The network an ACL address names, however it is spelled (None for one that names none)."""
+    try:
+        return parse_acl(address)
+    except BadRequest:
+        return None
 
 
 class HaActions:
@@ -45,29 +61,45 @@ class HaActions:
         return self.ha.must_get(account_id, ha_id)["acls"]
 
     def add_acl(self, account_id: str, ha_id: str, body: Any) -> None:
-        """POST /ha/{id}/acls {"address": CIDR} (200): not while the group builds (422)."""
+        """POST /ha/{id}/acls {"address": CIDR} (200)."""
         validate("ha_acl", body)
-        group = self.ha.must_get(account_id, ha_id)
-        address = parse_acl(body["address"])
-        state = self.ha.state(group)
-        if state == BUILD:
-            raise UnprocessableEntity(
-                f"ACLs cannot be added to HA instance {ha_id} while it is being built (state was BUILD)."
-            )
-        if address not in group["acls"]:
-            self.repo.update(ha_id, {"acls": [*group["acls"], address], "updated": api_time(self.backend.now())})
+        self.add_addresses(self.ha.must_get(account_id, ha_id), [body["address"]])
 
     def delete_acl(self, account_id: str, ha_id: str, address: str) -> None:
         """DELETE /ha/{id}/acls/{address} (202): the address may come URL-encoded more than once (the docs' example
-        is 1.2.3.4%25252F32); an address the group does not have is ACLNotFound (404)."""
+        is 1.2.3.4%25252F32)."""
         group = self.ha.must_get(account_id, ha_id)
         for _ in range(3):
             address = unquote(address)
-        if address not in group["acls"]:
-            raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {ha_id}.")
-        self.repo.update(
-            ha_id, {"acls": [a for a in group["acls"] if a != address], "updated": api_time(self.backend.now())}
-        )
+        self.remove_addresses(group, [address])
+
+    def add_addresses(self, group: dict, addresses: list) -> None:
+        """ACLs in: each an IPv4 CIDR (400 otherwise), kept as the network it names; not while the group builds
+        (422); a network the group has stays once; at most MAX_ACLS (413). POST /ha/{id}/acls adds one, the
+        add_acls action several."""
+        added = [parse_acl(address) for address in addresses]
+        if self.ha.state(group) == BUILD:
+            raise UnprocessableEntity(
+                f"ACLs cannot be added to HA instance {group['id']} while it is being built (state was BUILD)."
+            )
+        acls = list(group["acls"])
+        acls += [a for a in dict.fromkeys(added) if a not in acls]
+        if acls != group["acls"]:
+            check_acl_count(len(acls))
+            self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
+
+    def remove_addresses(self, group: dict, addresses: list[str]) -> None:
+        """ACLs out, each matched by the network it names whatever its spelling: an address whose network the
+        group does not have is ACLNotFound (404) and none goes. DELETE /ha/{id}/acls/{address} removes one, the
+        delete_acls action several."""
+        gone = set()
+        for address in addresses:
+            network = _network_or_none(address)
+            if network is None or network not in {_network_or_none(a) for a in group["acls"]}:
+                raise ItemNotFound(f"ACLNotFound: ACL {address} cannot be found on HA instance {group['id']}.")
+            gone.add(network)
+        acls = [a for a in group["acls"] if _network_or_none(a) not in gone]
+        self.repo.update(group["id"], {"acls": acls, "updated": api_time(self.backend.now())})
 
     # configuration ---------------------------------------------------------------------------------
     def update(self, account_id: str, ha_id: str, body: Any) -> None:
@@ -95,7 +127,8 @@ class HaActions:
         action = self.actions[name]
         validate(action.schema, body)
         group = self.ha.must_get(account_id, ha_id)
-        self.ha.check_ready(group, action.states)
+        if action.states is not None:
+            self.ha.check_ready(group, action.states)
         return action.rule(group, body[name])
 
     @cached_property
@@ -108,7 +141,17 @@ class HaActions:
             "resize_flavor": HaAction("ha_resize_flavor", (ACTIVE,), self.resize_flavor),
             "restart": HaAction("ha_restart", (ACTIVE, "RESTART_REQUIRED"), self.restart),
             "upgrade": HaAction("ha_upgrade", (ACTIVE,), self.upgrade),
+            "add_acls": HaAction("ha_add_acls", None, self.add_acls),
+            "delete_acls": HaAction("ha_delete_acls", None, self.delete_acls),
         }
+
+    def add_acls(self, group: dict, spec: Any) -> None:
+        """cdbclient's add_acls: several ACLs in, as POST /ha/{id}/acls adds one."""
+        self.add_addresses(group, spec["addresses"])
+
+    def delete_acls(self, group: dict, spec: Any) -> None:
+        """cdbclient's remove_acls: several ACLs out, as DELETE /ha/{id}/acls/{address} removes one."""
+        self.remove_addresses(group, spec["addresses"])
 
     def add_replica_action(self, group: dict, spec: Any) -> None:
         self.add_replica(group, spec["replica_details"])
@@ -188,6 +231,8 @@ class HaActions:
     def upgrade(self, group: dict, spec: dict) -> dict:
         """UPGRADING while every node runs the new version (the documented upgrade paths only)."""
         target = upgrade_target((group["datastore_type"], group["datastore_version"]), spec)
+        for node in self.repo.nodes(group["id"]):
+            self.backend.configurations.check_upgrade(node, target)
         version = {
             "datastore_type": target.datastore_name,
             "datastore_version": target.name,
@@ -225,7 +270,7 @@ class HaActions:
             )
         flavor = catalog.get_flavor(source["flavor_id"])
         check_flavor(flavor)
-        acls = [parse_acl(a["address"]) for a in spec.get("acls") or []]
+        acls = parse_acls(spec.get("acls") or [])
         version = catalog.find_version(source["datastore_version_id"])
         group = self.ha.new_group(
             row["account_id"],
@@ -238,6 +283,8 @@ class HaActions:
             acls,
         )
         self.repo.set_node([n["id"] for n in nodes], group["id"])
+        self.backend.schedules.adopt([n["id"] for n in nodes], group["id"])
+        self.backend.schedules.set_for_group(row["account_id"], group["id"], spec.get("scheduled_backup"))
         for node in nodes:
             self.backend.instances.start_task(node, "CONVERT_TO_HA", self.durations.reboot, None)
         self.ha.start(group, BUILD, self.durations.reboot)

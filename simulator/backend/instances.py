@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -53,7 +54,7 @@ class Instances:
         if row is None:
             raise not_found(instance_id)
         model = self.view_model(row)
-        self.backend.replication.annotate([model])
+        self.annotate_replicas([model])
         return model
 
     def page(
@@ -72,9 +73,23 @@ class Instances:
         rows = rows[:limit]
         busy = self.running_backups({r["id"] for r in rows})
         items = [self.view_model(r, busy, detail=False) for r in rows]
-        self.backend.replication.annotate(items)
+        self.annotate_replicas(items)
         items.sort(key=lambda r: (r["created_at"], r["seq"]), reverse=True)
         return items, next_marker
+
+    def annotate_replicas(self, items: list[dict]) -> None:
+        """Add `replicas` (id and name of each) to the models of sources, for their views."""
+        found = self.backend.store.replication.replica_names([m["id"] for m in items if not m.get("replica_of")])
+        for model in items:
+            if model["id"] in found:
+                model["replicas"] = found[model["id"]]
+
+    def replicas(self, account_id: str, instance_id: str) -> list[dict]:
+        """GET /instances/{id}/replicas: the instance must exist (404); its replicas as list items."""
+        source = self.must_get_row(account_id, instance_id)
+        rows = self.backend.store.replication.replicas(source["id"])
+        busy = self.running_backups({r["id"] for r in rows})
+        return [self.view_model(r, busy, detail=False) for r in rows]
 
     def running_backups(self, instance_ids: set[str]) -> set[str]:
         """Which of these instances have a backup running (answered by the backups module)."""
@@ -102,8 +117,8 @@ class Instances:
 
     def used_gb(self, row: dict, n_db: int | None = None) -> float:
         """Simulated data size in GB: grows with what the instance holds (n_db databases, looked up if not given)."""
-        if n_db is None:
-            n_db = len(self.repo.database_names(row["id"]))
+        if n_db is None:  # past the volume's size more databases change nothing: count no further
+            n_db = self.repo.database_count(row["id"], at_most=math.ceil((row["volume_size"] - 0.16) / 0.05) + 1)
         return round(min(row["volume_size"], 0.16 + 0.05 * n_db), 2)
 
     # gate ------------------------------------------------------------------------------------
@@ -148,7 +163,8 @@ class Instances:
         them), then write the instance in BUILD (200). A replica's create has rules of its own."""
         spec = body.get("instance") if isinstance(body, dict) else None
         if isinstance(spec, dict) and (spec.get("replica_of") is not None or spec.get("slave_of") is not None):
-            return self.backend.replication.create(account_id, body)
+            replica = self.backend.replication.create(account_id, body)
+            return {**self.view_model(replica, detail=False), "used": self.used_gb(replica, 0)}
         validate("instance_create", body)
         spec = body["instance"]
         backup_ref = (spec.get("restorePoint") or {}).get("backupRef")
@@ -261,19 +277,28 @@ class Instances:
     def update(self, account_id: str, instance_id: str, body: Any, method: str) -> None:
         """PATCH and PUT alike (as Trove): rename, attach or detach a configuration group, upgrade the datastore
         version, detach a replica; besides the name, one of them at a time; a field not modelled is a 400 (the
-        schema); 202. An HA node is changed through its group."""
+        schema); 202. An HA node is changed through its group. A PUT of {"instance": {}} detaches the configuration
+        (Trove's update reads a missing configuration as none; cdbclient's configuration-detach sends it)."""
         validate("instance_update", body)
         row = self.must_get_row(account_id, instance_id)
         spec = body["instance"]
+        if not spec and method == "PUT":
+            spec = {"configuration": None}
         if not spec:
             raise BadRequest("Validation error: instance needs at least one of 'name', 'configuration'.")
-        if len(set(spec) - {"name"}) > 1:
+        detach = [spec[key] for key in ("replica_of", "slave_of") if key in spec]
+        if "rm_master_replica_config" in spec and not detach:
+            raise BadRequest("rm_master_replica_config is only allowed with a replica detach (replica_of: null).")
+        # replica_of and slave_of are one attribute (Trove's new and old names): cdbclient sends both
+        attributes = set(spec) - {"name", "slave_of", "rm_master_replica_config"}
+        if detach:
+            attributes.add("replica_of")
+        if len(attributes) > 1:
             raise BadRequest("Only one attribute (except 'name') is allowed to update.")
         if row["ha_id"]:
             self.backend.ha.refuse_node_operation(row)
-        for key in ("replica_of", "slave_of"):
-            if key in spec:
-                self.backend.replication.detach(row, spec[key])
+        if detach:
+            self.backend.replication.detach(row, next((v for v in detach if v not in ("", None)), None))
         if "name" in spec:
             self.repo.update(row["id"], {"name": spec["name"], "updated": api_time(self.backend.now())})
         task_word = TASKS[row["task"]][1] if row["task"] else None
@@ -301,7 +326,7 @@ class Instances:
         now = at or self.backend.now()
         with self.backend.store.atomic():
             self.backend.backups.fail_running(row)
-            self.backend.schedules.forget_instance(row)
+            self.backend.schedules.forget_source(row)
             self.repo.update(
                 row["id"],
                 {

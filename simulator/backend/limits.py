@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -29,42 +31,50 @@ class RateLimit:
         return f"{self.verb} {self.uri}"
 
 
-def _limits() -> tuple[RateLimit, ...]:
-    i, u = "/instances/{instanceId}", "/instances/{instanceId}/users/{name}"
-    rx_i, rx_u = "^/instances/[^/]+", "^/instances/[^/]+/users/[^/]+"
-    table = [
-        ("create_instance", "POST", "/instances", "^/instances$", 20),
-        ("list_instances", "GET", "/instances", "^/instances$", 100),
-        ("show_instance", "GET", i, rx_i + "$", 100),
-        ("delete_instance", "DELETE", i, rx_i + "$", 20),
-        ("enable_root", "POST", i + "/root", rx_i + "/root$", 20),
-        ("root_status", "GET", i + "/root", rx_i + "/root$", 100),
-        ("instance_action", "POST", i + "/action", rx_i + "/action$", 5),
-        ("create_databases", "POST", i + "/databases", rx_i + "/databases$", 20),
-        ("list_databases", "GET", i + "/databases", rx_i + "/databases$", 100),
-        ("delete_database", "DELETE", i + "/databases/{databaseName}", rx_i + "/databases/[^/]+$", 20),
-        ("create_users", "POST", i + "/users", rx_i + "/users$", 50),
-        ("list_users", "GET", i + "/users", rx_i + "/users$", 100),
-        ("change_passwords", "PUT", i + "/users", rx_i + "/users$", 50),
-        ("update_user", "PUT", u, rx_u + "$", 50),
-        ("show_user", "GET", u, rx_u + "$", 100),
-        ("delete_user", "DELETE", u, rx_u + "$", 50),
-        ("list_user_access", "GET", u + "/databases", rx_u + "/databases$", 100),
-        ("grant_user_access", "PUT", u + "/databases", rx_u + "/databases$", 50),
-        ("revoke_user_access", "DELETE", u + "/databases/{databaseName}", rx_u + "/databases/[^/]+$", 50),
-        ("list_flavors", "GET", "/flavors", "^/flavors$", 100),
-        ("show_flavor", "GET", "/flavors/{flavorId}", "^/flavors/[^/]+$", 100),
-        ("create_backup", "POST", "/backups", "^/backups$", 100),
-        ("list_backups", "GET", "/backups", "^/backups$", 100),
-        ("show_backup", "GET", "/backups/{backupId}", "^/backups/[^/]+$", 100),
-        ("delete_backup", "DELETE", "/backups/{backupId}", "^/backups/[^/]+$", 20),
-        ("list_instance_backups", "GET", i + "/backups", rx_i + "/backups$", 100),
-    ]
-    return tuple(RateLimit(*entry) for entry in table)
+#: Rackspace's documented rate limits (cloud-databases-api §5.1), by route: the URI as the docs write it and how many
+#: requests a minute it allows. Routes not here are not rate-limited.
+DOCUMENTED: dict[str, tuple[str, int]] = {
+    "create_instance": ("/instances", 20),
+    "list_instances": ("/instances", 100),
+    "show_instance": ("/instances/{instanceId}", 100),
+    "delete_instance": ("/instances/{instanceId}", 20),
+    "enable_root": ("/instances/{instanceId}/root", 20),
+    "root_status": ("/instances/{instanceId}/root", 100),
+    "instance_action": ("/instances/{instanceId}/action", 5),
+    "create_databases": ("/instances/{instanceId}/databases", 20),
+    "list_databases": ("/instances/{instanceId}/databases", 100),
+    "delete_database": ("/instances/{instanceId}/databases/{databaseName}", 20),
+    "create_users": ("/instances/{instanceId}/users", 50),
+    "list_users": ("/instances/{instanceId}/users", 100),
+    "change_passwords": ("/instances/{instanceId}/users", 50),
+    "update_user": ("/instances/{instanceId}/users/{name}", 50),
+    "show_user": ("/instances/{instanceId}/users/{name}", 100),
+    "delete_user": ("/instances/{instanceId}/users/{name}", 50),
+    "list_user_access": ("/instances/{instanceId}/users/{name}/databases", 100),
+    "grant_user_access": ("/instances/{instanceId}/users/{name}/databases", 50),
+    "revoke_user_access": ("/instances/{instanceId}/users/{name}/databases/{databaseName}", 50),
+    "list_flavors": ("/flavors", 100),
+    "show_flavor": ("/flavors/{flavorId}", 100),
+    "create_backup": ("/backups", 100),
+    "list_backups": ("/backups", 100),
+    "show_backup": ("/backups/{backupId}", 100),
+    "delete_backup": ("/backups/{backupId}", 20),
+    "list_instance_backups": ("/instances/{instanceId}/backups", 100),
+}
 
 
-#: The documented table (cloud-databases-api §5.1); routes not in it are not rate-limited.
-RATE_LIMITS = _limits()
+def rate_limits(routes: Iterable[tuple[str, str, str]]) -> tuple[RateLimit, ...]:
+    """The documented limits, on the routes given as (route name, method, path under /v1.0/{account_id}): a limit's
+    verb is its route's method and its regex its route's path, each {parameter} one path segment."""
+    by_name = {name: (method, path) for name, method, path in routes}
+    missing = sorted(set(DOCUMENTED) - set(by_name))
+    if missing:
+        raise ValueError(f"rate limits of routes that are not in the table: {', '.join(missing)}")
+    out = []
+    for name, (uri, value) in DOCUMENTED.items():
+        method, path = by_name[name]
+        out.append(RateLimit(name, method, uri, "^" + re.sub(r"\{[^{}]*\}", "[^/]+", path) + "$", value))
+    return tuple(out)
 
 
 def _iso(epoch: float) -> str:
@@ -74,10 +84,12 @@ def _iso(epoch: float) -> str:
 class Limits:
     """Counts requests per account and limit in one-minute windows of the simulator's clock."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, rates: tuple[RateLimit, ...] = ()) -> None:
         self.backend = backend
         self.repo = backend.store.journal
-        self.by_route = {limit.route: limit for limit in RATE_LIMITS}
+        #: The limits enforced (routes.RATE_LIMITS when the API serves; none for a backend without routes).
+        self.rates = rates
+        self.by_route = {limit.route: limit for limit in rates}
         self._enabled = ModelCache(backend.model_version)
 
     def enabled(self, account_id: str) -> bool:
@@ -113,7 +125,7 @@ class Limits:
         ]
         now = self.backend.clock.time()
         counters = self.repo.counters(account_id)
-        for limit in RATE_LIMITS:
+        for limit in self.rates:
             counter = counters.get(limit.key)
             used = counter["count"] if counter and now - counter["window_start"] < WINDOW else 0
             remaining = max(0, limit.value - used)

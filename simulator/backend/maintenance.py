@@ -74,6 +74,7 @@ class Maintenance:
                 f"Datastore version '{target.name}' is not newer than the instance's current version "
                 f"'{current.name}': an instance can only be upgraded, never downgraded."
             )
+        self.backend.configurations.check_upgrade(instance, target)
         now = self.backend.now()
         # As long as a resize: both replace what the server runs and restart the database.
         self.backend.store.instances.update(

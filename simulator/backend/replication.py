@@ -45,7 +45,8 @@ class Replication:
     # create ------------------------------------------------------------------------------------
     def create(self, account_id: str, body: Any) -> dict:
         """POST /instances with replica_of (or Trove's slave_of): Trove's checks, Cloud Databases' limits, then the
-        replica in BUILD (200) while its source restarts."""
+        replica in BUILD while its source restarts; returns the (first) replica's row, which Instances.create
+        answers."""
         validate("replica_create", body)
         spec = body["instance"]
         source_id = spec.get("replica_of") or spec.get("slave_of")
@@ -86,9 +87,7 @@ class Replication:
         names = [spec["name"]] if count == 1 else [f"{spec['name']}-{n}" for n in range(1, count + 1)]
         rows = [self.add_replica(source, name, flavor, size, group["id"] if group else None) for name in names]
         self.restart_source(source)
-        model = self.backend.instances.view_model(rows[0], detail=False)
-        model["used"] = self.backend.instances.used_gb(rows[0], 0)
-        return model
+        return rows[0]
 
     @staticmethod
     def check_datastore(requested: dict, version: catalog.DatastoreVersion) -> None:
@@ -136,21 +135,6 @@ class Replication:
         """The source's database restarts while a replica is added (RESTART, then ACTIVE); a restart also ends a
         pending RESTART_REQUIRED."""
         self.backend.instances.start_task(source, RESTART, self.backend.config.durations.reboot, None)
-
-    # reading -----------------------------------------------------------------------------------
-    def annotate(self, items: list[dict]) -> None:
-        """Add `replicas` (id and name of each) to the models of sources, for their views."""
-        found = self.repo.replica_names([m["id"] for m in items if not m.get("replica_of")])
-        for model in items:
-            if model["id"] in found:
-                model["replicas"] = found[model["id"]]
-
-    def replicas(self, account_id: str, instance_id: str) -> list[dict]:
-        """GET /instances/{id}/replicas: the instance must exist (404); its replicas as list items."""
-        source = self.backend.instances.must_get_row(account_id, instance_id)
-        rows = self.repo.replicas(source["id"])
-        busy = self.backend.instances.running_backups({r["id"] for r in rows})
-        return [self.backend.instances.view_model(r, busy, detail=False) for r in rows]
 
     # what a replica holds ------------------------------------------------------------------------
     def check_data_write(self, row: dict, creating: bool) -> None:

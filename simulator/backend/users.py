@@ -98,7 +98,7 @@ class Users:
         return user
 
     def _check_databases(self, instance_id: str, names: list[str]) -> None:
-        existing = self.repo.database_names(instance_id)
+        existing = self.repo.database_names(instance_id, among=names)
         for name in names:
             if name not in existing:
                 raise ItemNotFound(f"Database {name} cannot be found on the instance.")
@@ -121,12 +121,10 @@ class Users:
         """One page of users by name@host (root shown once enabled), and the next marker."""
         row = self._ready_row(account_id, instance_id, reading=True)
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
-        users = self.repo.users(instance_id)
-        if row["root_enabled"]:
+        users = self.repo.users_page(instance_id, limit + 1, marker)  # one more: is there a next page?
+        if row["root_enabled"] and (not marker or marker < "root@%"):
             users.append({"name": "root", "host": "%", "databases": []})
             users.sort(key=lambda u: f"{u['name']}@{u['host']}")
-        if marker:
-            users = [u for u in users if f"{u['name']}@{u['host']}" > marker]
         next_marker = None
         if len(users) > limit:
             last = users[limit - 1]

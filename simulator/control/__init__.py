@@ -8,7 +8,7 @@ from simulator.control.accounts import check_login, create_account, delete_accou
 from simulator.control.app import create_control_app
 from simulator.control.clock import advance_clock, clock_view, set_clock
 from simulator.control.demo import seed_demo
-from simulator.control.journal import clear_journal, journal_entries, journal_har
+from simulator.control.journal import clear_journal, count_journal, journal_entries, journal_har
 from simulator.control.reset import reseed, reset_all
 from simulator.control.snapshots import Snapshots, delete_snapshot, restore_snapshot, snapshots_of, take_snapshot
 from simulator.control.state import load_state_document, state_document
@@ -20,6 +20,7 @@ __all__ = [
     "check_login",
     "clear_journal",
     "clock_view",
+    "count_journal",
     "create_account",
     "create_control_app",
     "delete_account",

@@ -7,9 +7,12 @@ from collections.abc import Callable
 from aiohttp import web
 
 from simulator.control.common import faults_of, must_have_account, object_body, simulator_of
+from simulator.control.schemas import OBJECT, keyed
 from simulator.errors import BadRequest
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import BACKEND
+from simulator.views.common import ref
 
 #: What POST /accounts may give; every part not given is generated.
 ACCOUNT_FIELDS = {"account_id", "username", "api_key", "password", "role", "token", "rate_limits"}
@@ -90,10 +93,22 @@ async def check_login_handler(request: web.Request) -> web.Response:
     return ok({"login": accepted})
 
 
-ROUTES = [
-    web.get("/accounts", list_accounts, name="sim_list_accounts", allow_head=False),
-    web.post("/accounts", create_account_handler, name="sim_create_account"),
-    web.delete("/accounts/{account_id}", delete_account_handler, name="sim_delete_account"),
-    web.post("/accounts/{account_id}/reset", reset_account_handler, name="sim_reset_account"),
-    web.post("/accounts/{account_id}/instances/{instance_id}/login", check_login_handler, name="sim_check_login"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/accounts", list_accounts, "sim_list_accounts", "List accounts",
+              answer=keyed("accounts", {"type": "array", "items": OBJECT})),
+    Operation("POST", "/accounts", create_account_handler, "sim_create_account", "Create an account with one user",
+              body="sim_account", body_required=False, status=201, answer=keyed("account", ref("Credentials"))),
+    Operation("DELETE", "/accounts/{account_id}", delete_account_handler, "sim_delete_account",
+              "An account and everything of it", status=204),
+    Operation("POST", "/accounts/{account_id}/reset", reset_account_handler, "sim_reset_account",
+              "One account back to empty, credentials kept",
+              answer=keyed("reset", {"type": "object",
+                                     "properties": {"account_id": {"type": "string"},
+                                                    "rows_removed": {"type": ["integer", "object"]}},
+                                     "required": ["account_id", "rows_removed"]})),
+    Operation("POST", "/accounts/{account_id}/instances/{instance_id}/login", check_login_handler, "sim_check_login",
+              "Would this database user log in with this password?", body="sim_login",
+              answer=keyed("login", {"type": "boolean"})),
 ]
+# fmt: on

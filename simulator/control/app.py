@@ -13,24 +13,27 @@ from simulator.control import limits as limits_control
 from simulator.control.access import access_middleware
 from simulator.control.snapshots import Snapshots
 from simulator.faults import control as faults_control
+from simulator.http import Operation
 from simulator.keys import SIMULATOR, SNAPSHOTS
 from simulator.replay import control as replay_control
 
 
-def control_routes() -> list[web.RouteDef]:
-    """Every control route: the control plane's own, then the fault, replay and rate-limit rooms'."""
+def control_operations() -> list[Operation]:
+    """Every control operation (paths under CONTROL_PREFIX): the control plane's own, then the fault, replay and
+    rate-limit rooms'."""
     return [
-        *reset.ROUTES,
-        *clock.ROUTES,
-        *accounts.ROUTES,
-        *journal.ROUTES,
-        *status.ROUTES,
-        *snapshots.ROUTES,
-        *state.ROUTES,
-        *demo.ROUTES,
-        *faults_control.ROUTES,
-        *replay_control.ROUTES,
-        *limits_control.ROUTES,
+        *reset.OPERATIONS,
+        *clock.OPERATIONS,
+        *accounts.OPERATIONS,
+        *journal.OPERATIONS,
+        *status.OPERATIONS,
+        *snapshots.OPERATIONS,
+        *state.OPERATIONS,
+        *health.OPERATIONS,
+        *demo.OPERATIONS,
+        *faults_control.OPERATIONS,
+        *replay_control.OPERATIONS,
+        *limits_control.OPERATIONS,
     ]
 
 
@@ -38,8 +41,13 @@ def create_control_app(simulator: web.Application) -> web.Application:
     """The control sub-app of simulator (whose keys its handlers read through request.config_dict)."""
     control = web.Application(middlewares=[access_middleware])
     control[SIMULATOR] = simulator
-    simulator[SNAPSHOTS] = Snapshots()
-    control.router.add_routes(control_routes())
-    health.register(control)  # open to every caller: the access rule lets it through
+    snapshots = simulator[SNAPSHOTS] = Snapshots()
+
+    async def remove_snapshots(_: web.Application) -> None:
+        snapshots.remove_folder()
+
+    simulator.on_cleanup.append(remove_snapshots)  # Ctrl-C and SIGTERM alike (serve/server.py)
+    control.router.add_routes([op.route() for op in control_operations()])
+    health.register(control)  # uptime counts from here; the access rule lets /health through for every caller
     dashboard.register(control)  # the web dashboard at /dashboard, behind the same access rule
     return control

@@ -8,7 +8,9 @@ from simulator.clock import api_time, parse_time
 from simulator.control.common import object_body, simulator_of
 from simulator.errors import BadRequest
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import BACKEND, CLOCK
+from simulator.views.common import ref
 
 
 def clock_view(app: web.Application) -> dict:
@@ -18,7 +20,7 @@ def clock_view(app: web.Application) -> dict:
 
 def advance_clock(app: web.Application, seconds) -> dict:
     """Move a manual clock forward and carry out every lifecycle step that fell due."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds < 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds >= 0:  # NaN too
         raise BadRequest("'seconds' must be a number >= 0.")
     try:
         app[CLOCK].advance(seconds)
@@ -74,8 +76,12 @@ async def set_clock_handler(request: web.Request) -> web.Response:
     return ok({"clock": set_clock(simulator_of(request), body.get("now"), body.get("mode"))})
 
 
-ROUTES = [
-    web.get("/clock", show_clock, name="sim_show_clock", allow_head=False),
-    web.post("/clock/advance", advance_clock_handler, name="sim_advance_clock"),
-    web.put("/clock", set_clock_handler, name="sim_set_clock"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/clock", show_clock, "sim_show_clock", "The simulator's clock", answer=ref("Clock")),
+    Operation("POST", "/clock/advance", advance_clock_handler, "sim_advance_clock",
+              "Move a manual clock forward and settle the model", body="sim_advance", answer=ref("Clock")),
+    Operation("PUT", "/clock", set_clock_handler, "sim_set_clock", "Set a manual clock", body="sim_set_clock",
+              answer=ref("Clock")),
 ]
+# fmt: on

@@ -5,10 +5,12 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.control.common import object_body, simulator_of
+from simulator.control.schemas import OBJECT, keyed
 from simulator.demo import DemoSpec
 from simulator.demo import seed_demo as make_demo
 from simulator.errors import BadRequest
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import BACKEND
 
 #: What POST /demo may give (DemoSpec's fields).
@@ -28,6 +30,10 @@ async def seed_demo_handler(request: web.Request) -> web.Response:
     return ok({"demo": seed_demo(simulator_of(request), object_body(request))}, status=201)
 
 
-ROUTES = [
-    web.post("/demo", seed_demo_handler, name="sim_seed_demo"),
+# fmt: off
+OPERATIONS = [
+    Operation("POST", "/demo", seed_demo_handler, "sim_seed_demo",
+              "Add faker-made demo accounts, instances and backup chains", body="sim_demo", body_required=False,
+              status=201, answer=keyed("demo", OBJECT)),
 ]
+# fmt: on

@@ -12,8 +12,10 @@ from aiohttp import web
 from simulator.control.common import simulator_of
 from simulator.errors import ServiceUnavailable
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import STORE
 from simulator.version import __version__
+from simulator.views.common import ref
 
 #: When the control plane was built (time.monotonic()), kept on the control sub-app.
 STARTED = web.AppKey("started", float)
@@ -38,7 +40,18 @@ async def show_health(request: web.Request) -> web.Response:
     return ok(health(simulator_of(request), request.app[STARTED]))
 
 
+OPERATIONS = [
+    Operation(
+        "GET",
+        "/health",
+        show_health,
+        "sim_health",
+        "Health: status, version, uptime, whether the state can be read (any caller; not journalled)",
+        answer=ref("Health"),
+    ),
+]
+
+
 def register(control: web.Application) -> None:
-    """The route, and the moment uptime counts from."""
+    """The moment uptime counts from (the route is one of the control plane's OPERATIONS)."""
     control[STARTED] = time.monotonic()
-    control.router.add_get("/health", show_health, name="sim_health", allow_head=False)

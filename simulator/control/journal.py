@@ -1,15 +1,17 @@
-"""Control: read the journal (as entries or as a HAR 1.2 document) and clear it."""
+"""Control: read the journal (as entries or as a HAR 1.2 document), count what matches (with the near misses of a
+count of zero), and clear it."""
 
 from __future__ import annotations
 
 import json
 
 from aiohttp import web
-from multidict import MultiMapping
 
 from simulator.control.common import simulator_of
-from simulator.errors import BadRequest
+from simulator.control.journal_filters import KNOWN, near_misses, parse_filters
+from simulator.control.schemas import JOURNAL_QUERY, NEAR_MISS, OBJECT, keyed
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import JOURNAL
 from simulator.replay.har import (
     Interaction,
@@ -19,27 +21,22 @@ from simulator.replay.har import (
     interaction_to_entry,
     reason_phrase,
 )
-
-
-def journal_filters(query: MultiMapping[str]) -> dict:
-    """The entries' filters from the query: account_id, since, route, status, limit."""
-    try:
-        since, status, limit = (int(query[k]) if query.get(k) else None for k in ("since", "status", "limit"))
-    except ValueError:
-        raise BadRequest("since, status and limit must be integers.") from None
-    if any(v is not None and abs(v) >= 2**63 for v in (since, status, limit)):
-        raise BadRequest("since, status and limit must be integers below 2**63.")
-    return {
-        "account_id": query.get("account_id"),
-        "since": since or 0,
-        "route": query.get("route"),
-        "status": status,
-        "limit": limit,
-    }
+from simulator.views.common import ref
 
 
 def journal_entries(app: web.Application, **filters) -> list[dict]:
     return app[JOURNAL].entries(**filters)
+
+
+def count_journal(app: web.Application, **filters) -> dict:
+    """How many entries match; when none does, the closest misses among the newest 1,000 entries of the window."""
+    journal = app[JOURNAL]
+    count = journal.count(**filters)
+    misses = []
+    if count == 0:
+        window = journal.summaries(since=filters.get("since") or 0, until=filters.get("until"))
+        misses = near_misses(window, filters)
+    return {"count": count, "near_misses": misses}
 
 
 def clear_journal(app: web.Application, account_id: str | None = None) -> None:
@@ -76,24 +73,47 @@ def journal_har(entries: list[dict]) -> dict:
     return har_document([interaction_to_entry(_interaction(e)) for e in entries], {"source": "journal"})
 
 
+def _filters(request: web.Request, allowed: tuple[str, ...] = KNOWN) -> dict:
+    return parse_filters(request.query, simulator_of(request), allowed)
+
+
 async def list_journal(request: web.Request) -> web.Response:
-    """GET /journal[?account_id=&since=&route=&status=&limit=]"""
-    return ok({"journal": journal_entries(simulator_of(request), **journal_filters(request.query))})
+    """GET /journal[?filters]: entries oldest first; with limit=N the newest N, newest first"""
+    return ok({"journal": journal_entries(simulator_of(request), **_filters(request))})
 
 
 async def export_journal(request: web.Request) -> web.Response:
-    """GET /journal/har[?account_id=&since=&route=&status=&limit=]: the journal as a HAR 1.2 document"""
-    return ok(journal_har(journal_entries(simulator_of(request), **journal_filters(request.query))))
+    """GET /journal/har[?filters]: the journal as a HAR 1.2 document"""
+    return ok(journal_har(journal_entries(simulator_of(request), **_filters(request))))
+
+
+async def count_journal_handler(request: web.Request) -> web.Response:
+    """GET /journal/count[?filters but limit]: how many entries match, and the near misses when none does"""
+    filters = _filters(request, tuple(k for k in KNOWN if k != "limit"))
+    return ok(count_journal(simulator_of(request), **filters))
 
 
 async def clear_journal_handler(request: web.Request) -> web.Response:
     """DELETE /journal[?account_id=]"""
-    clear_journal(simulator_of(request), request.query.get("account_id"))
+    account_id = _filters(request, ("account_id",))["account_id"]
+    clear_journal(simulator_of(request), account_id)
     return web.Response(status=204)
 
 
-ROUTES = [
-    web.get("/journal", list_journal, name="sim_list_journal", allow_head=False),
-    web.get("/journal/har", export_journal, name="sim_export_journal", allow_head=False),
-    web.delete("/journal", clear_journal_handler, name="sim_clear_journal"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/journal", list_journal, "sim_list_journal",
+              "The request journal (secrets redacted): oldest first; with limit, the newest N newest first",
+              answer=keyed("journal", {"type": "array", "items": ref("JournalEntry")}), query=JOURNAL_QUERY),
+    Operation("GET", "/journal/har", export_journal, "sim_export_journal", "The journal as a HAR 1.2 document",
+              answer=keyed("log", OBJECT), query=JOURNAL_QUERY),
+    Operation("GET", "/journal/count", count_journal_handler, "sim_count_journal",
+              "How many journal entries match the filters; the closest misses when none does",
+              answer={"type": "object", "properties": {"count": {"type": "integer"},
+                                                       "near_misses": {"type": "array", "items": NEAR_MISS}},
+                      "required": ["count", "near_misses"]},
+              query=tuple(q for q in JOURNAL_QUERY if q != "limit")),
+    Operation("DELETE", "/journal", clear_journal_handler, "sim_clear_journal", "Clear the journal", status=204,
+              query=("account_id",)),
 ]
+# fmt: on

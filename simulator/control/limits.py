@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from simulator.control.schemas import keyed
 from simulator.errors import BadRequest
 from simulator.handlers.common import backend, json_body, ok
+from simulator.http import Operation
 
 
 async def set_rate_limits(request: web.Request) -> web.Response:
@@ -19,6 +21,13 @@ async def set_rate_limits(request: web.Request) -> web.Response:
     return ok({"rate_limits": {"account_id": account_id, "enabled": enabled}})
 
 
-ROUTES = [
-    web.put("/accounts/{account_id}/rate_limits", set_rate_limits, name="sim_set_rate_limits"),
+# fmt: off
+OPERATIONS = [
+    Operation("PUT", "/accounts/{account_id}/rate_limits", set_rate_limits, "sim_set_rate_limits",
+              "Turn an account's rate limits on or off", body="sim_rate_limits",
+              answer=keyed("rate_limits", {"type": "object",
+                                           "properties": {"account_id": {"type": "string"},
+                                                          "enabled": {"type": "boolean"}},
+                                           "required": ["account_id", "enabled"], "additionalProperties": False})),
 ]
+# fmt: on

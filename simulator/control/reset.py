@@ -5,8 +5,10 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.control.common import faults_of, object_body, simulator_of
+from simulator.control.schemas import keyed
 from simulator.errors import BadRequest
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import BACKEND, CONFIG, IDS, JOURNAL
 
 MAX_SEED = 2**63 - 1
@@ -55,7 +57,16 @@ async def set_ids_handler(request: web.Request) -> web.Response:
     return ok({"ids": reseed(simulator_of(request), check_seed(body.get("seed")))})
 
 
-ROUTES = [
-    web.post("/reset", reset_handler, name="sim_reset"),
-    web.put("/ids", set_ids_handler, name="sim_set_ids"),
+# fmt: off
+OPERATIONS = [
+    Operation("POST", "/reset", reset_handler, "sim_reset", "Everything back to a fresh start (snapshots kept)",
+              body="sim_reset", body_required=False,
+              answer=keyed("reset", {"type": "object", "properties": {"seed": {"type": ["integer", "null"]},
+                                                                      "accounts": {"type": "array",
+                                                                                   "items": {"type": "string"}}},
+                                     "required": ["seed", "accounts"]})),
+    Operation("PUT", "/ids", set_ids_handler, "sim_set_ids", "Restart the id sequence from a seed", body="sim_seed",
+              answer=keyed("ids", {"type": "object", "properties": {"seed": {"type": "integer"}},
+                                   "required": ["seed"]})),
 ]
+# fmt: on

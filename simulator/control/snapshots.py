@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -13,9 +14,17 @@ from aiohttp import web
 
 from simulator.clock import api_time
 from simulator.control.common import faults_of, must_have_account, object_body, simulator_of
-from simulator.errors import BadRequest, ItemNotFound
+from simulator.control.schemas import SNAPSHOT, keyed
+from simulator.errors import BadRequest, ItemNotFound, OverLimit
 from simulator.handlers.common import ok
-from simulator.keys import BACKEND, CLOCK, SNAPSHOTS
+from simulator.http import Operation
+from simulator.keys import BACKEND, CLOCK, CONFIG, SNAPSHOTS
+
+TOO_MANY = "At most {cap} snapshots are kept: delete one (DELETE /_sim/snapshots/{{name}}) before taking another."
+TOO_BIG = (
+    "Snapshots may take {budget} bytes in all; this one ({size} bytes) would make {total}: delete one "
+    "(DELETE /_sim/snapshots/{{name}}) before taking another."
+)
 
 
 @dataclass
@@ -25,6 +34,17 @@ class Snapshots:
     taken: dict[str, dict] = field(default_factory=dict)
     folder: str | None = None
     files: int = 0
+
+    def size(self) -> int:
+        """The bytes the kept snapshots take (files on disk, rows in memory as JSON)."""
+        return sum(snap["bytes"] for snap in self.taken.values())
+
+    def remove_folder(self) -> None:
+        """Delete the temporary folder and every snapshot file in it (the server stops)."""
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+            self.taken.clear()
 
     def new_file(self) -> str:
         """A fresh file in a private temporary folder (removed with this object or at exit)."""
@@ -51,16 +71,27 @@ def take_snapshot(app: web.Application, name: str | None = None, account_id: str
         raise BadRequest("'name' must be a string of 1 to 128 characters.")
     if account_id is not None and not isinstance(account_id, str):
         raise BadRequest("'account_id' must be a string.")
+    config = app[CONFIG]
+    if name not in snaps.taken and len(snaps.taken) >= config.max_snapshots:
+        raise OverLimit(TOO_MANY.format(cap=config.max_snapshots))
     sandbox, clock = app[BACKEND].sandbox, app[CLOCK]
     snap: dict[str, Any] = {"name": name, "account_id": account_id, "taken_at": api_time(clock.now()) + "Z"}
     if account_id is None:
         path = snaps.new_file()
         sandbox.save_to(path)
         snap.update(file=path, rows=None, clock=clock.now() if clock.mode == "manual" else None)
+        snap["bytes"] = os.path.getsize(path)
     else:
         must_have_account(app, account_id)
         rows = sandbox.account_rows(account_id)
         snap.update(data=rows, rows=sum(len(v) for v in rows.values()))
+        snap["bytes"] = len(json.dumps(rows, default=str))
+    replaced = snaps.taken.get(name)
+    total = snaps.size() - (replaced["bytes"] if replaced else 0) + snap["bytes"]
+    if total > config.snapshot_bytes:
+        if snap.get("file"):
+            _remove(snap["file"])
+        raise OverLimit(TOO_BIG.format(budget=config.snapshot_bytes, size=snap["bytes"], total=total))
     old = snaps.taken.pop(name, None)
     snaps.taken[name] = snap
     if old and old.get("file"):
@@ -127,9 +158,16 @@ async def delete_snapshot_handler(request: web.Request) -> web.Response:
     return web.Response(status=204)
 
 
-ROUTES = [
-    web.get("/snapshots", list_snapshots, name="sim_list_snapshots", allow_head=False),
-    web.post("/snapshots", take_snapshot_handler, name="sim_take_snapshot"),
-    web.post("/snapshots/{name}/restore", restore_snapshot_handler, name="sim_restore_snapshot"),
-    web.delete("/snapshots/{name}", delete_snapshot_handler, name="sim_delete_snapshot"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/snapshots", list_snapshots, "sim_list_snapshots", "Snapshots taken",
+              answer=keyed("snapshots", {"type": "array", "items": SNAPSHOT})),
+    Operation("POST", "/snapshots", take_snapshot_handler, "sim_take_snapshot",
+              "Keep the whole state, or one account's rows, under a name", body="sim_snapshot", body_required=False,
+              status=201, answer=keyed("snapshot", SNAPSHOT)),
+    Operation("POST", "/snapshots/{name}/restore", restore_snapshot_handler, "sim_restore_snapshot",
+              "Bring a snapshot back", answer=keyed("snapshot", SNAPSHOT)),
+    Operation("DELETE", "/snapshots/{name}", delete_snapshot_handler, "sim_delete_snapshot", "Forget a snapshot",
+              status=204),
 ]
+# fmt: on

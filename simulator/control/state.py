@@ -7,9 +7,12 @@ from aiohttp import web
 
 from simulator.backend.state_files import export_state, load_state
 from simulator.control.common import simulator_of
+from simulator.control.schemas import keyed
 from simulator.errors import BadRequest
 from simulator.handlers.common import json_body, ok
+from simulator.http import Operation
 from simulator.keys import BACKEND
+from simulator.views.common import ref
 
 
 def state_document(app: web.Application, account_id: str | None = None) -> str:
@@ -45,7 +48,19 @@ async def load_state_handler(request: web.Request) -> web.Response:
     return ok({"state": load_state_document(simulator_of(request), document, as_account=account)})
 
 
-ROUTES = [
-    web.get("/state", show_state, name="sim_show_state", allow_head=False),
-    web.put("/state", load_state_handler, name="sim_load_state"),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/state", show_state, "sim_show_state",
+              "The state document of every account, or of one (?account=ID): versioned JSON, secrets as digests",
+              answer=ref("StateDocument"), query=("account",)),
+    Operation("PUT", "/state", load_state_handler, "sim_load_state",
+              "Load a state document, all or nothing (?account=ID: an account's document into that account, which "
+              "keeps its credentials)", body="sim_state", query=("account",),
+              answer=keyed("state", {"type": "object",
+                                     "properties": {"account_id": {"type": ["string", "null"]},
+                                                    "rows": {"type": "integer"},
+                                                    "tables": {"type": "object",
+                                                               "additionalProperties": {"type": "integer"}}},
+                                     "required": ["account_id", "rows", "tables"]})),
 ]
+# fmt: on

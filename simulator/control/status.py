@@ -6,8 +6,10 @@ from aiohttp import web
 
 from simulator.control.clock import clock_view
 from simulator.control.common import simulator_of
+from simulator.control.schemas import OBJECT, keyed
 from simulator.errors import BadRequest
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import BACKEND, JOURNAL
 
 
@@ -41,7 +43,19 @@ async def show_status(request: web.Request) -> web.Response:
     return ok({"status": status(simulator_of(request))})
 
 
-ROUTES = [
-    web.get("/errors", list_errors, name="sim_list_errors", allow_head=False),
-    web.get("/status", show_status, name="sim_show_status", allow_head=False),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/errors", list_errors, "sim_list_errors",
+              "Exceptions the simulator raised while serving (bugs in the fake)", query=("since",),
+              answer={"type": "object", "properties": {"errors": {"type": "array", "items": {"type": "string"}},
+                                                       "count": {"type": "integer"}},
+                      "required": ["errors", "count"]}),
+    Operation("GET", "/status", show_status, "sim_show_status",
+              "Clock, newest journal seq, handler error count, accounts",
+              answer=keyed("status", {"type": "object",
+                                      "properties": {"clock": OBJECT, "journal_seq": {"type": ["integer", "null"]},
+                                                     "handler_errors": {"type": "integer"},
+                                                     "accounts": {"type": "integer"}},
+                                      "required": ["clock", "journal_seq", "handler_errors", "accounts"]})),
 ]
+# fmt: on

@@ -1,5 +1,7 @@
-"""The sandbox's web dashboard at /_sim/dashboard: server-side pages (jinja2) of one account's instances, backup
-chains, schedules, journal, fault scenarios, clock and coverage, kept live by server-sent events."""
+"""The sandbox's web dashboard at /_sim/dashboard: server-side pages (jinja2) of one account in one region (what it
+holds in every region alongside): instances, HA groups, replica sets, configuration groups, backup chains and
+schedules, with the account's paged journal, fault scenarios, clock and coverage, kept live by server-sent events.
+docs/dashboard.md says what each panel shows."""
 
 from __future__ import annotations
 

@@ -14,48 +14,32 @@ from simulator.control.common import simulator_of
 from simulator.control.snapshots import restore_snapshot, take_snapshot
 from simulator.dashboard import panels
 from simulator.dashboard.pages import PREFIX
-from simulator.errors import BadRequest, Forbidden, SimulatorError
-from simulator.keys import CONFIG
-
-#: The message of the 403 a post from another site's page gets.
-CROSS_SITE = "The dashboard's forms only accept posts from the dashboard's own pages."
-
-
-def same_site(request: web.Request) -> bool:
-    """The post comes from a page of this server (or from no browser page at all, such as a test client)."""
-    if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
-        return False
-    origin = request.headers.get("Origin")
-    if origin is None:
-        return True
-    public = request.config_dict[CONFIG].public_url
-    return origin in (f"{request.scheme}://{request.host}", (public or "").rstrip("/"))
+from simulator.errors import BadRequest, SimulatorError
 
 
 async def _form(request: web.Request) -> tuple[web.Application, dict[str, str]]:
-    if not same_site(request):
-        raise Forbidden(CROSS_SITE)
+    """The posted form (the control plane's access rule already refused a post another site's page sent)."""
     form = await request.post()
     return simulator_of(request), {k: v.strip() for k, v in form.items() if isinstance(v, str)}
 
 
-def back(account: str, section: str, **message: str) -> web.Response:
-    """303 to the page of account at section, with a notice or an error to show (returned, never raised: a raised
-    redirect would roll the request's transaction back)."""
-    query = urlencode({"account": account, **{k: v for k, v in message.items() if v}})
+def back(account: str, section: str, region: str = "", **message: str) -> web.Response:
+    """303 to the page of account (in region, when the form names one) at section, with a notice or an error to
+    show (returned, never raised: a raised redirect would roll the request's transaction back)."""
+    query = urlencode({"account": account, **{k: v for k, v in {"region": region, **message}.items() if v}})
     return web.Response(status=303, headers={"Location": f"{PREFIX}?{query}#{section}"})
 
 
 async def _act(request: web.Request, section: str, act: Callable[[web.Application, dict], str]) -> web.Response:
     """Run act(app, form) -> notice; a refusal of the service becomes the page's error message."""
     app, form = await _form(request)
-    account = form.get("account", "")
+    account, region = form.get("account", ""), form.get("region", "")
     try:
         if not account:
             raise BadRequest("The form names no account.")
-        return back(account, section, notice=act(app, form))
+        return back(account, section, region, notice=act(app, form))
     except SimulatorError as exc:
-        return back(account, section, error=exc.message)
+        return back(account, section, region, error=exc.message)
 
 
 def _advance(app: web.Application, form: dict) -> str:

@@ -1,26 +1,21 @@
-"""What the dashboard shows of one account's resources, read through the backend's rules and the journal (never the
-store): instances with what they hold, backup chains as trees, schedules, and which backup each restore came from."""
+"""What the dashboard shows of one account's resources in one region, read through the backend's rules, its
+repositories and the journal (never SQL): instances with what they hold, backup chains as trees (a copy naming the
+region of its original), schedules, and which backup each restore came from; the groups are in groups.py."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from aiohttp import web
 
+from simulator.dashboard import groups
+from simulator.dashboard.reading import PAGE, all_pages, readable
 from simulator.errors import SimulatorError
 from simulator.keys import BACKEND, CONFIG, JOURNAL
-from simulator.reference import catalog
+from simulator.reference import catalog, regions
 
-#: Rows asked for per backend page (the backend caps instance pages at its own page size).
-PAGE = 100
-#: At most this many pages of one kind are read (a guard; an account holds far fewer).
-MAX_PAGES = 1000
 #: A backup chain deeper than this is drawn flat below its last nested node (the page stays a shallow tree).
 MAX_DEPTH = 40
-#: Fields a later instance model may carry (configuration groups, replication, HA): shown when present.
-EXTRAS = ("configuration", "configuration_id", "replica_of", "replicas", "ha_id")
 
 
 def account_ids(app: web.Application) -> list[str]:
@@ -34,26 +29,6 @@ def default_account(app: web.Application, ids: list[str]) -> str | None:
     if demo is not None and demo.account_id in ids:
         return demo.account_id
     return ids[0] if ids else None
-
-
-def all_pages(fetch: Callable[[Any], tuple[list, Any]]) -> list:
-    """Every item of a paged backend read: fetch(marker) -> (items, next marker or None)."""
-    items: list = []
-    marker: Any = None
-    for _ in range(MAX_PAGES):
-        page, marker = fetch(marker)
-        items.extend(page)
-        if marker is None or not page:
-            break
-    return items
-
-
-def readable(read: Callable[[], list]) -> list | None:
-    """What read() gives, or None when the backend refuses it now (an instance that is not ready, say)."""
-    try:
-        return read()
-    except SimulatorError:
-        return None
 
 
 def restored_from(app: web.Application, account_id: str) -> dict[str, str]:
@@ -81,17 +56,6 @@ def _building_restore(row: dict) -> str | None:
     return backup_id if isinstance(backup_id, str) else None
 
 
-def _extra_text(value) -> str | None:
-    """A configuration / replica / HA value as a short text (an id, a name, or a list of them)."""
-    if value in (None, "", [], {}):
-        return None
-    if isinstance(value, dict):
-        return str(value.get("name") or value.get("id") or json.dumps(value, sort_keys=True))
-    if isinstance(value, (list, tuple)):
-        return ", ".join(filter(None, (_extra_text(v) for v in value))) or None
-    return str(value)
-
-
 def instance_view(app: web.Application, account_id: str, row: dict, restored: dict[str, str]) -> dict:
     """One instance as the page shows it: never a password or a hash."""
     backend = app[BACKEND]
@@ -103,7 +67,6 @@ def instance_view(app: web.Application, account_id: str, row: dict, restored: di
         flavor = str(row["flavor_id"])
     dbs = readable(lambda: all_pages(lambda m: databases.page(account_id, instance_id, PAGE, m)))
     people = readable(lambda: all_pages(lambda m: users.page(account_id, instance_id, PAGE, m)))
-    extras = {k: text for k in EXTRAS if (text := _extra_text(row.get(k))) is not None}
     return {
         "id": instance_id,
         "name": row["name"],
@@ -119,41 +82,25 @@ def instance_view(app: web.Application, account_id: str, row: dict, restored: di
         if people is None
         else [{"name": u["name"], "host": u["host"], "databases": list(u.get("databases") or [])} for u in people],
         "restored_from": _building_restore(row) or restored.get(instance_id),
-        "extras": extras,
+        "configuration_id": row.get("configuration_id"),
+        "configuration_name": row.get("configuration_name"),
+        "replica_of": row.get("replica_of"),
+        "replicas": [{"id": r["id"], "name": r["name"]} for r in row.get("replicas") or []],
+        "ha_id": row.get("ha_id"),
         "fault": bool(row.get("fault")),
     }
 
 
 def instances(app: web.Application, account_id: str, restored: dict[str, str]) -> list[dict]:
-    """The account's instances, newest first, with replicas listed on their source when the model names it."""
+    """The account's instances, newest first, each naming its configuration group, replication and HA group."""
     backend = app[BACKEND]
     rows = all_pages(lambda m: backend.instances.page(account_id, PAGE, m))
     rows.sort(key=lambda r: (r["created_at"], r["seq"]), reverse=True)
     views = [instance_view(app, account_id, r, restored) for r in rows]
-    _name_configurations(app, views)
-    by_id = {v["id"]: v for v in views}
-    listed = {v["id"] for v in views if "replicas" in v["extras"]}
+    names = {v["id"]: v["name"] for v in views}
     for view in views:
-        source = by_id.get(view["extras"].get("replica_of"))
-        if source is None:
-            continue
-        view["extras"]["replica_of"] = f"{source['name']} ({source['id']})"
-        if source["id"] not in listed:
-            source["extras"]["replicas"] = ", ".join(filter(None, (source["extras"].get("replicas"), view["name"])))
+        view["replica_of_name"] = names.get(view["replica_of"] or "")
     return views
-
-
-def _name_configurations(app: web.Application, views: list[dict]) -> None:
-    """A configuration group id shown with the group's name, where the backend has configuration groups."""
-    groups = getattr(app[BACKEND], "configurations", None)
-    ids = {v["extras"]["configuration_id"] for v in views if "configuration_id" in v["extras"]}
-    if groups is None or not ids or not hasattr(groups, "names"):
-        return
-    names = groups.names(ids)
-    for view in views:
-        group = view["extras"].get("configuration_id")
-        if group in names:
-            view["extras"]["configuration_id"] = f"{names[group]} ({group})"
 
 
 def _node(row: dict, names: dict[str, str], parents: dict[str, str], restored_into: dict[str, list]) -> dict:
@@ -166,6 +113,7 @@ def _node(row: dict, names: dict[str, str], parents: dict[str, str], restored_in
         "size": row.get("size"),
         "created": row["created"],
         "automated": bool(row.get("is_automated")),
+        "copy_of": row.get("copy_of"),
         "instance_id": row.get("instance_id"),
         "instance_name": names.get(row.get("instance_id") or ""),
         "parent_id": parent_id,
@@ -189,6 +137,8 @@ def backup_trees(app: web.Application, account_id: str, views: list[dict]) -> li
             restored_into.setdefault(view["restored_from"], []).append({"id": view["id"], "name": view["name"]})
     parents = {r["id"]: r["name"] for r in rows}
     nodes = {r["id"]: _node(r, names, parents, restored_into) for r in rows}
+    for node in nodes.values():
+        node["copy_region"] = _region_of_backup(app, node["copy_of"]) if node["copy_of"] else None
     roots: list[dict] = []
     for row in rows:
         node = nodes[row["id"]]
@@ -198,6 +148,12 @@ def backup_trees(app: web.Application, account_id: str, views: list[dict]) -> li
         _flatten_below(root, MAX_DEPTH)
     roots.reverse()
     return roots
+
+
+def _region_of_backup(app: web.Application, backup_id: str) -> str | None:
+    """The region a backup is in (None when it is gone)."""
+    original = app[BACKEND].store.backups.get_any(backup_id)
+    return None if original is None else regions.region_name(original["account_id"], app[CONFIG].region)
 
 
 def _flatten_below(root: dict, depth: int) -> None:
@@ -240,12 +196,19 @@ def schedules(app: web.Application, account_id: str, views: list[dict]) -> list[
     return out
 
 
-def resources(app: web.Application, account_id: str) -> dict:
-    """Instances, backup trees and schedules of one account (nothing of any other account)."""
-    views = instances(app, account_id, restored_from(app, account_id))
+def resources(app: web.Application, scope: str) -> dict:
+    """Instances, HA groups, replica sets, configuration groups, backup trees and schedules of one account in one
+    region (scope: regions.scope), and nothing of any other account or region."""
+    views = instances(app, scope, restored_from(app, regions.account_of(scope)))
+    ha_groups = groups.ha_groups(app, scope)
+    ha_names = {g["id"]: g["name"] for g in ha_groups}
+    for view in views:
+        view["ha_name"] = ha_names.get(view["ha_id"] or "")
     return {
         "instances": views,
-        "extras": sorted({k for v in views for k in v["extras"]}),
-        "chains": backup_trees(app, account_id, views),
-        "schedules": schedules(app, account_id, views),
+        "ha_groups": ha_groups,
+        "replica_sets": groups.replica_sets(views),
+        "configurations": groups.configuration_groups(app, scope, views),
+        "chains": backup_trees(app, scope, views),
+        "schedules": schedules(app, scope, views),
     }

@@ -14,15 +14,24 @@ from simulator.control.journal import journal_entries, journal_har
 from simulator.coverage import Coverage, api_operations
 from simulator.errors import BadRequest
 from simulator.keys import JOURNAL
+from simulator.reference.regions import account_of
 
-#: The table shows at most this many entries (newest first)...
+#: The HAR download holds at most this many entries (newest first)...
 ROWS = 200
-#: ...chosen among at most this many of the newest journal entries (the journal keeps 10,000 by default).
+#: ...chosen among at most this many of the newest journal entries (the journal keeps 10,000 by default), which the
+#: table pages through PER_PAGE at a time.
 SCAN = 2000
+PER_PAGE = 50
 #: A live update reads at most this many of the newest entries (whatever came before them is left to a reload), so
 #: an open page under a heavy load costs the server a bounded amount of work per update.
 LIVE_SCAN = 100
 _STATUS = re.compile(r"^[1-5](?:xx|\d\d)$")
+_UUID = re.compile(r"([0-9a-f]{8})-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def short_ids(text: str) -> str:
+    """A path with each UUID cut to its first 8 characters (the table shows the whole path on hover)."""
+    return _UUID.sub(r"\1…", text)
 
 
 @dataclass(frozen=True)
@@ -67,6 +76,25 @@ def newest(app: web.Application, account_id: str, flt: JournalFilter) -> list[di
     """The account's entries the filter keeps, newest first: at most ROWS, among the newest SCAN entries."""
     start = max(0, app[JOURNAL].last_seq() - SCAN)
     return _kept(app, account_id, flt, start)[-ROWS:][::-1]
+
+
+def page_of(app: web.Application, account_id: str, flt: JournalFilter, number: int) -> dict:
+    """Page `number` (1 = the newest) of the entries the filter keeps among the newest SCAN: its entries newest
+    first, and where it stands (a number past the last page shows the last one)."""
+    start = max(0, app[JOURNAL].last_seq() - SCAN)
+    kept = _kept(app, account_id, flt, start)[::-1]
+    pages = max(1, -(-len(kept) // PER_PAGE))
+    number = min(max(1, number), pages)
+    first = (number - 1) * PER_PAGE
+    return {
+        "entries": kept[first : first + PER_PAGE],
+        "number": number,
+        "pages": pages,
+        "total": len(kept),
+        "first": first + 1 if kept else 0,
+        "last": min(first + PER_PAGE, len(kept)),
+        "per_page": PER_PAGE,
+    }
 
 
 def arrived(app: web.Application, account_id: str, flt: JournalFilter, since: int) -> tuple[list[dict], int, bool]:
@@ -134,8 +162,11 @@ def operations(flt: JournalFilter) -> list[str]:
 
 def coverage(app: web.Application, account_id: str, scenarios: list[dict]) -> dict:
     """What the account's journal so far exercised of the API, and what it never did (simulator/coverage.py), as of
-    the newest journal entry."""
-    entries = journal_entries(app, account_id=account_id)
+    the newest journal entry. Its lifecycle transitions are read from every entry (a request of any account, or a
+    control call, carries out whatever is due), and only the account's are counted."""
+    every = journal_entries(app)
+    entries = [e for e in every if e["account_id"] == account_id]
+    mine = [i for e in every for i in e.get("lifecycle") or () if account_of(i.get("account_id") or "") == account_id]
     counts = Coverage()
-    counts.add_test(entries, scenarios)
+    counts.add_test(entries, scenarios, mine)
     return {**counts.report(), "entries": len(entries), "as_of": app[JOURNAL].last_seq()}

@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-import aiohttp_jinja2
 from aiohttp import web
 
 from simulator.control.common import simulator_of
-from simulator.dashboard import gather, journal_view, panels
+from simulator.dashboard import gather, journal_view, panels, places
 from simulator.dashboard.live import stream
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.http import CONTROL_PREFIX
 from simulator.keys import CLOCK, FEED, JOURNAL, TEMPLATES
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: Where the dashboard lives on the control sub-app, and so its full path.
 PATH = "/dashboard"
@@ -34,8 +36,26 @@ SECURITY_HEADERS = {
 }
 
 
+def environment(request: web.Request) -> jinja2.Environment:
+    """The dashboard's template environment, made the first time a page is rendered."""
+    made = request.config_dict[TEMPLATES]
+    if "env" not in made:
+        import jinja2
+
+        made["env"] = jinja2.Environment(
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+            loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
+        )
+        made["env"].filters["short_ids"] = journal_view.short_ids
+    return made["env"]
+
+
 def render(request: web.Request, template: str, context: dict, headers: dict | None = None) -> web.Response:
-    response = aiohttp_jinja2.render_template(template, request, {"prefix": PREFIX, **context}, app_key=TEMPLATES)
+    text = environment(request).get_template(template).render({"prefix": PREFIX, **context})
+    response = web.Response(text=text, content_type="text/html", charset="utf-8")
     response.headers.update(SECURITY_HEADERS)
     if headers:
         response.headers.update(headers)
@@ -51,10 +71,13 @@ def chosen_account(request: web.Request) -> tuple[list[str], str | None, bool]:
     return ids, account, account in ids
 
 
-def state(app: web.Application, account: str) -> dict:
-    """What the live parts of the page show (the journal and coverage apart)."""
+def state(app: web.Application, account: str, region: str) -> dict:
+    """What the live parts of the page show (the journal and coverage apart): the account's resources in region,
+    and what it holds in every region."""
     return {
-        **gather.resources(app, account),
+        "region": region,
+        "regions": places.overview(app, account),
+        **gather.resources(app, places.scope_in(app, account, region)),
         "clock": panels.clock(app),
         "scenarios": panels.scenarios(app, account),
         "snapshots": panels.snapshots(app, account),
@@ -62,7 +85,7 @@ def state(app: web.Application, account: str) -> dict:
 
 
 async def page(request: web.Request) -> web.Response:
-    """GET /dashboard[?account=&status=&route=&faults=]: the whole page."""
+    """GET /dashboard[?account=&region=&status=&route=&faults=&page=]: the whole page (the journal's page `page`)."""
     app = simulator_of(request)
     ids, account, known = chosen_account(request)
     context: dict[str, Any] = {
@@ -75,12 +98,14 @@ async def page(request: web.Request) -> web.Response:
     }
     if known and account is not None:
         flt = journal_view.parse_filter(request.query)
+        shown = journal_view.page_of(app, account, flt, _int(request.query.get("page") or "1", "page"))
         context.update(
-            state(app, account),
+            state(app, account, places.chosen_region(app, request.query)),
             flt=flt,
             filter_query=urlencode(flt.query()),
             operations=journal_view.operations(flt),
-            rows=[journal_view.row(e) for e in journal_view.newest(app, account, flt)],
+            journal_page={k: v for k, v in shown.items() if k != "entries"},
+            rows=[journal_view.row(e) for e in shown["entries"]],
             journal_seq=app[JOURNAL].last_seq(),
             skipped=False,
             coverage=journal_view.coverage(app, account, panels.scenarios(app, account)["loaded"]),
@@ -96,10 +121,12 @@ def _known_account(request: web.Request) -> str:
 
 
 async def state_part(request: web.Request) -> web.Response:
-    """GET /dashboard/part/state?account=: the clock, instances, backups, schedules, scenarios and snapshots."""
+    """GET /dashboard/part/state?account=[&region=]: the clock, regions, instances, HA, replica and configuration
+    groups, backups, schedules, scenarios and snapshots."""
     app = simulator_of(request)
     account = _known_account(request)
-    return render(request, "state.html", {"account": account, **state(app, account)})
+    region = places.chosen_region(app, request.query)
+    return render(request, "state.html", {"account": account, **state(app, account, region)})
 
 
 async def journal_part(request: web.Request) -> web.Response:

@@ -3,8 +3,6 @@ one access rule (loopback, or the admin token) guards the page as it guards ever
 
 from __future__ import annotations
 
-import aiohttp_jinja2
-import jinja2
 from aiohttp import web
 
 from simulator.dashboard import actions, pages
@@ -32,19 +30,11 @@ ROUTES = [
 
 
 def register(control: web.Application) -> None:
-    """Add the dashboard to the control sub-app (after create_control_app set its SIMULATOR): routes, the template
-    environment, and the live feed that listens to the journal only while a page streams and ends its streams
+    """Add the dashboard to the control sub-app (after create_control_app set its SIMULATOR): routes, a place for the
+    template environment, and the live feed that listens to the journal only while a page streams and ends its streams
     when the server stops."""
     journal = control[SIMULATOR][JOURNAL]
-    aiohttp_jinja2.setup(
-        control,
-        app_key=TEMPLATES,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-        loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
-    )
+    control[TEMPLATES] = {}  # the environment is made at the first page (pages.environment)
     feed = control[FEED] = LiveFeed(journal, PREFIX)
 
     async def end_streams(_: web.Application) -> None:

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from simulator.errors import SimulatorError, error_for_status
 from simulator.faults.rules import MISSING, lookup
-from simulator.http import fault_response
+from simulator.http import INERT, fault_response
 from simulator.keys import BACKEND, CONTEXT, REGION
 from simulator.reference import regions
 
@@ -222,6 +222,7 @@ def build_response(spec: Respond, fields: dict) -> web.Response:
             response.content_type = value.split(";")[0].strip()
         else:
             response.headers[name] = value
+    response.headers.update(INERT)
     return response
 
 

@@ -7,10 +7,12 @@ from pathlib import Path
 
 from aiohttp import web
 
+from simulator.control.schemas import CLEARED, OBJECT, keyed
 from simulator.errors import BadRequest
 from simulator.faults.engine import FaultEngine
 from simulator.faults.scenario import shipped_scenarios
 from simulator.handlers.common import ok
+from simulator.http import Operation
 from simulator.keys import CONTEXT, FAULTS
 
 #: The keys of a JSON load request (exactly one source, and the optional account).
@@ -94,10 +96,22 @@ async def clear_scenarios(request: web.Request) -> web.Response:
     )
 
 
-ROUTES = [
-    web.post("/scenarios", load_scenario, name="sim_load_scenario"),
-    web.get("/scenarios", list_scenarios, name="sim_list_scenarios", allow_head=False),
-    web.delete("/scenarios", clear_scenarios, name="sim_clear_scenarios"),
-    web.get("/scenarios/{name}", show_scenario, name="sim_show_scenario", allow_head=False),
-    web.delete("/scenarios/{name}", clear_scenarios, name="sim_clear_scenario"),
+# fmt: off
+OPERATIONS = [
+    Operation("POST", "/scenarios", load_scenario, "sim_load_scenario",
+              "Load a fault scenario (JSON wrapper, the scenario as JSON, or YAML)", body="sim_scenario",
+              text_bodies=("application/yaml",), status=201,
+              answer=keyed("scenario", OBJECT), query=("account_id",)),
+    Operation("GET", "/scenarios", list_scenarios, "sim_list_scenarios",
+              "Loaded scenarios with hit counts, and the shipped ones", query=("account_id",),
+              answer={"type": "object", "properties": {"scenarios": {"type": "array", "items": OBJECT},
+                                                       "shipped": {"type": "array", "items": {"type": "string"}}},
+                      "required": ["scenarios", "shipped"]}),
+    Operation("DELETE", "/scenarios", clear_scenarios, "sim_clear_scenarios",
+              "Unload every scenario (of one account with ?account_id=)", answer=CLEARED, query=("account_id",)),
+    Operation("GET", "/scenarios/{name}", show_scenario, "sim_show_scenario", "One loaded scenario",
+              answer=keyed("scenario", OBJECT), query=("account_id",)),
+    Operation("DELETE", "/scenarios/{name}", clear_scenarios, "sim_clear_scenario", "Unload one scenario",
+              answer=CLEARED, query=("account_id",)),
 ]
+# fmt: on

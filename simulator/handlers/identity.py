@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.handlers.common import backend, base_url, json_body, ok
-from simulator.keys import CONFIG
+from simulator.keys import CONFIG, CONTEXT
 from simulator.reference import regions
 
 
@@ -36,6 +36,7 @@ async def create_token(request: web.Request) -> web.Response:
     issued = backend(request).identity.authenticate(json_body(request))
     user, region = issued["user"], request.app[CONFIG].region
     account_id = user["account_id"]
+    request[CONTEXT]["account_id"] = account_id  # the journal files the login under the account it logs into
     endpoints = [
         endpoint(base_url(request), account_id, name, None if name == region else name)
         for name in (region, *regions.other_regions(region))

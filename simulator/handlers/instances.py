@@ -76,7 +76,7 @@ async def instance_action(request: web.Request) -> web.Response:
 
 async def list_replicas(request: web.Request) -> web.Response:
     """GET /v1.0/{account_id}/instances/{instance_id}/replicas"""
-    models = backend(request).replication.replicas(account(request), request.match_info["instance_id"])
+    models = backend(request).instances.replicas(account(request), request.match_info["instance_id"])
     base = base_url(request)
     return ok({"instances": [instances_views.instance_summary(base, m) for m in models]})
 

@@ -9,11 +9,19 @@ from contextlib import nullcontext
 from typing import Any
 
 from simulator.pipeline.body import RequestBody
-from simulator.pipeline.redact import may_hold_secret, redact_headers, redact_query, redacted
+from simulator.pipeline.redact import mask_text, may_hold_secret, redact_headers, redact_query, redacted
 from simulator.repos.store import Store
 
 #: How often (in entries) the journal drops what is beyond its limit.
 PRUNE_EVERY = 500
+#: Characters of a body's journal text kept whole; a longer body is kept cut to this and marked "truncated".
+BODY_KEEP = 64 << 10
+#: ... and of the bodies of a request its caller could not authenticate for (401, 403): anyone can send those.
+UNAUTHENTICATED_KEEP = 1 << 10
+#: Statuses whose bodies are cut to UNAUTHENTICATED_KEEP.
+UNAUTHENTICATED = frozenset({401, 403})
+#: The bytes an entry costs besides its request and response text (its other columns and SQLite's row), roughly.
+ROW_OVERHEAD = 200
 _TEXT: Any = type("Text", (), {})()  # a body that is not JSON
 
 
@@ -31,8 +39,8 @@ def body_json(body: RequestBody | bytes | None) -> str:
         return "null"
     raw = body.raw
     value = body.value_or(_TEXT)
-    if value is _TEXT:
-        return json.dumps(raw.decode("utf-8", "replace"))
+    if value is _TEXT:  # not JSON (a form, a JSON text cut short): its secrets are found by pattern
+        return json.dumps(mask_text(raw.decode("utf-8", "replace")))
     plain = _plain_utf8(raw)
     if not plain or may_hold_secret(raw):
         value, masked = redacted(value)
@@ -52,17 +60,27 @@ def headers_json(headers: dict) -> str:
 
 
 def part_json(
-    headers: dict, body: RequestBody | bytes | None, is_json: bool = False, headers_text: str | None = None
+    headers: dict,
+    body: RequestBody | bytes | None,
+    is_json: bool = False,
+    headers_text: str | None = None,
+    keep: int = BODY_KEEP,
 ) -> str:
     """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the bytes are JSON
-    rendered here, so without a possible secret they are kept without parsing them."""
+    rendered here, so without a possible secret they are kept without parsing them. A body whose text is longer
+    than keep characters is kept as a string of its first keep characters, and "truncated" gives its size in bytes."""
+    truncated = ""
     if not body:
         text = "null"
     elif is_json and isinstance(body, bytes) and not may_hold_secret(body):
         text = body.decode("utf-8")
     else:
         text = body_json(body)
-    return '{"headers": ' + (headers_text or headers_json(headers)) + ', "body": ' + text + "}"
+    if len(text) > keep:
+        size = len(body.raw if isinstance(body, RequestBody) else body or b"")
+        head = json.loads(text) if text.startswith('"') else text  # a text body: cut the text, not its JSON
+        text, truncated = json.dumps(head[:keep]), f', "truncated": {size}'
+    return '{"headers": ' + (headers_text or headers_json(headers)) + ', "body": ' + text + truncated + "}"
 
 
 #: How many distinct header sets the journal keeps the JSON text of (a client repeats the same headers).
@@ -85,6 +103,7 @@ COLUMNS = (
     "rule",
     "action",
     "note",
+    "lifecycle",
     "duration_ms",
     "request",
     "response",
@@ -98,9 +117,12 @@ class Journal:
     waits in memory and is written with the next batch, before anything else is journalled and before any read
     of the journal, so the order and the contents are the same as if it had been written at once."""
 
-    def __init__(self, store: Store, limit: int = 10_000, bookkeeping=None) -> None:
+    def __init__(self, store: Store, limit: int = 10_000, bookkeeping=None, byte_budget: int = 0) -> None:
         self.store = store
         self.limit = limit
+        #: The bytes of request and response text the journal keeps at most (0: no budget), beside its row limit.
+        self.byte_budget = byte_budget
+        self._bytes_since_prune = 0
         self.bookkeeping = bookkeeping or nullcontext
         self.listeners: list[Callable[[dict], None]] = []
         #: Exceptions the simulator raised while serving (bugs in the fake): a test should fail on them.
@@ -116,6 +138,7 @@ class Journal:
         entry was deferred to the next batch)."""
         req, resp = exchange["request"], exchange["response"]
         query, raw = exchange.get("query"), req.get("body")
+        keep = UNAUTHENTICATED_KEEP if exchange.get("status") in UNAUTHENTICATED else BODY_KEEP
         row = (
             exchange.get("account_id"),
             exchange.get("time"),
@@ -127,13 +150,15 @@ class Journal:
             exchange.get("rule"),
             exchange.get("action"),
             exchange.get("note"),
+            json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else None,
             exchange.get("duration_ms"),
             part_json(
                 req["headers"],
                 req.get("parsed", raw) if raw else None,  # parsed: the request's one parse
                 headers_text=self._headers_text(req["headers"]),
+                keep=keep,
             ),
-            self._answer_text(resp),
+            self._answer_text(resp, keep),
         )  # in COLUMNS order
         self.pending.append(row)
         seq = None
@@ -146,13 +171,13 @@ class Journal:
             listener(exchange)
         return seq
 
-    def _answer_text(self, resp: dict) -> str:
+    def _answer_text(self, resp: dict, keep: int) -> str:
         """part_json of the response, kept for the small answers seen most recently: a cached read answers with the
         same bytes object each time (its hash is computed once), so a repeated answer costs one lookup."""
         body, headers_text = resp.get("body"), self._headers_text(resp["headers"])
         is_json = resp.get("is_json", False)
-        if not (is_json and isinstance(body, bytes) and len(body) <= ANSWER_TEXT_BYTES):
-            return part_json(resp["headers"], body, is_json, headers_text)
+        if keep < BODY_KEEP or not (is_json and isinstance(body, bytes) and len(body) <= ANSWER_TEXT_BYTES):
+            return part_json(resp["headers"], body, is_json, headers_text, keep)
         key = (body, headers_text)
         text = self._answer_texts.get(key)
         if text is None:
@@ -198,14 +223,28 @@ class Journal:
         with self.bookkeeping():
             seq = self.store.journal.append_many(COLUMNS, rows)
             self._since_prune += len(rows)
+            self._bytes_since_prune += sum(len(row[-2]) + len(row[-1]) + ROW_OVERHEAD for row in rows)
             if self.limit and self._since_prune >= PRUNE_EVERY:
                 self._since_prune = 0
                 self.store.journal.prune(before=seq - self.limit)
+            if self.byte_budget and self._bytes_since_prune >= self.byte_budget // 8:
+                self._bytes_since_prune = 0  # at most about 8 scans of the journal per budget's worth of writes
+                self.store.journal.prune_to_bytes(self.byte_budget, ROW_OVERHEAD)
         return seq
 
     def entries(self, **filters) -> list[dict]:
         self.flush()
         return self.store.journal.entries(**filters)
+
+    def count(self, **filters) -> int:
+        """How many entries match (the filters of entries())."""
+        self.flush()
+        return self.store.journal.count(**filters)
+
+    def summaries(self, since: int = 0, until: int | None = None, limit: int = 1000) -> list[dict]:
+        """The newest entries of a seq window, without request and response (newest first)."""
+        self.flush()
+        return self.store.journal.summaries(since=since, until=until, limit=limit)
 
     def last_seq(self) -> int:
         """The seq of the newest entry (0 when empty)."""

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import traceback
 
 from aiohttp import web
 
-from simulator.errors import BadMethod, InstanceFault, ItemNotFound, OverLimit, SimulatorError, error_for_status
+from simulator.errors import (
+    BadMethod,
+    InstanceFault,
+    ItemNotFound,
+    OverLimit,
+    SimulatorError,
+    error_for_status,
+)
 from simulator.http import CONTROL_PREFIX, HEALTH_PATH, JsonAnswer, base_url, fault_response, route_name
-from simulator.keys import BACKEND, CALLER, CLOCK, CONTEXT, JOURNAL, READS, STORE
+from simulator.keys import BACKEND, CALLER, CLOCK, CONFIG, CONTEXT, JOURNAL, READS, STORE
 from simulator.pipeline.body import NO_BODY, RequestBody
 from simulator.reference.regions import api_path_start
 from simulator.routes import CACHED_READS
@@ -25,6 +33,36 @@ def context(request: web.Request) -> dict:
     return request[CONTEXT]
 
 
+TOO_LARGE = "Request body is too large (the limit is {limit} bytes)."
+TOO_SLOW = "The request body did not arrive within {seconds:g} seconds."
+
+
+async def read_body(request: web.Request) -> RequestBody | SimulatorError | None:
+    """The body, read within the body deadline (a Content-Length over the limit is refused before a byte is read);
+    an error to answer instead; None when the client went away before sending all of it (logged in one line)."""
+    config = request.app[CONFIG]
+    if not request.body_exists:
+        return NO_BODY
+    length = request.content_length
+    if length is not None and length > config.max_body_size:
+        return OverLimit(TOO_LARGE.format(limit=config.max_body_size))
+    try:
+        return RequestBody(await asyncio.wait_for(request.read(), config.body_timeout))
+    except web.HTTPRequestEntityTooLarge:
+        return OverLimit(TOO_LARGE.format(limit=config.max_body_size))
+    except asyncio.TimeoutError:
+        return error_for_status(408, TOO_SLOW.format(seconds=config.body_timeout))
+    except ConnectionError as exc:
+        log.info(
+            "client %s went away while sending the body of %s %s (%s)",
+            request.remote,
+            request.method,
+            request.path,
+            exc or type(exc).__name__,
+        )
+        return None
+
+
 def is_api_read(request: web.Request) -> bool:
     """A GET of the API: it changes nothing, so its journal entry may wait for the next batch."""
     return request.method in ("GET", "HEAD") and api_path_start(request.path)
@@ -34,7 +72,7 @@ def is_api_read(request: web.Request) -> bool:
 async def journal_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: read the body once, let the rest run, write what happened to the journal."""
     started = time.perf_counter()
-    ctx = request[CONTEXT] = {"rule": None, "action": None, "note": None, "too_large": False}
+    ctx = request[CONTEXT] = {"rule": None, "action": None, "note": None, "body_problem": None}
     journal = request.app[JOURNAL]
     defer = is_api_read(request)
     if request.path == HEALTH_PATH:  # probes are neither journalled nor recorded
@@ -45,16 +83,17 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             request.app[STORE].rollback()
     if not defer:
         journal.flush()  # a write or a control call sees (and follows) every earlier entry
-    body = NO_BODY
-    if request.body_exists:
-        try:
-            body = RequestBody(await request.read())
-        except web.HTTPRequestEntityTooLarge:
-            ctx["too_large"] = True
+    read = await read_body(request)
+    if read is None:  # nobody is left to answer: nginx's 499 in the access log, nothing journalled
+        return web.Response(status=499)
+    body = read if isinstance(read, RequestBody) else NO_BODY
     ctx["body"] = body
+    ctx["body_problem"] = None if isinstance(read, RequestBody) else read
     response = None
     try:
         response = await handler(request)
+        if ctx["body_problem"] is not None:
+            response.force_close()  # the rest of the body is never read: the connection cannot carry another
         return response
     finally:
         answer = getattr(response, "body", None) if response is not None else None
@@ -65,7 +104,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
         if request.path.startswith(UNKEPT_ANSWERS):  # a read of the journal holds the journal, a state document
             answer = None  # the whole state (keeping them would double them)
         exchange = {
-            "account_id": request.match_info.get("account_id"),
+            "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
             "time": request.app[CLOCK].api_now(),
             "method": request.method,
             "path": request.path,
@@ -75,6 +114,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             "rule": ctx["rule"],
             "action": ctx["action"],
             "note": ctx["note"],
+            "lifecycle": ctx.get("lifecycle"),
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
             # the bytes for listeners (the recorder), the parsed body for the journal's redaction
             "request": {"headers": request.headers, "body": body.raw, "parsed": body},
@@ -96,8 +136,9 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
 async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
     """The one place errors become fault bodies; an unexpected exception is a 500 and is kept for tests."""
     try:
-        if request[CONTEXT]["too_large"]:
-            raise OverLimit("Request body is too large.")
+        problem = request[CONTEXT]["body_problem"]
+        if problem is not None:
+            raise problem
         return await handler(request)
     except SimulatorError as exc:
         return fault_response(exc)
@@ -109,7 +150,7 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
             allow = {"Allow": exc.headers["Allow"]} if "Allow" in exc.headers else None
             err = BadMethod(f"The method {request.method} is not allowed for this resource.", headers=allow)
         elif exc.status == 413:
-            err = OverLimit("Request body is too large.")
+            err = OverLimit(TOO_LARGE.format(limit=request.app[CONFIG].max_body_size))
         elif exc.status < 400:
             raise
         else:
@@ -171,10 +212,13 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
 async def model_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Innermost: bring the model up to the clock, then run a write in one transaction (all or nothing)."""
     backend = request.app[BACKEND]
-    backend.settle()
-    if request.method in ("GET", "HEAD"):
-        if route_name(request) in CACHED_READS:
-            return await cached_read(request, handler)
-        return await handler(request)
-    with request.app[STORE].atomic():
-        return await handler(request)
+    try:
+        backend.settle()
+        if request.method in ("GET", "HEAD"):
+            if route_name(request) in CACHED_READS:
+                return await cached_read(request, handler)
+            return await handler(request)
+        with request.app[STORE].atomic():
+            return await handler(request)
+    finally:
+        request[CONTEXT]["lifecycle"] = backend.transitions() or None  # what it carried out, for its journal entry

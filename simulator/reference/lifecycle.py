@@ -40,8 +40,6 @@ ACTION_TASKS = {
     "convert_to_ha": CONVERT_TO_HA,
     "upgrade": VERIFY_UPGRADE,
 }
-#: The task an accepted instance update starts (PATCH/PUT /instances/{id}, by field); a rename starts none.
-UPDATE_TASKS = {"datastore_version": UPGRADE, "replica_of": DETACH, "slave_of": DETACH}
 
 # backups -----------------------------------------------------------------------------------------------------------
 NEW, BUILDING, COMPLETED, FAILED = "NEW", "BUILDING", "COMPLETED", "FAILED"
@@ -130,3 +128,44 @@ LIFECYCLE = (
     "ha ACTIVE -> DELETING",
     "ha DELETING -> deleted",
 )
+
+
+def labels(item: dict) -> list[str]:
+    """The coverage labels of one transition the model carried out (repos/lifecycle.py): "<thing> <from> -> <to>",
+    and the specific ones the vocabulary names (a replica's or a restore's build, a backup's type, an instance that
+    shows BACKUP while a backup of it runs). A creation has none of its own."""
+    kind, before, after, detail = item["kind"], item["before"], item["after"], item.get("detail") or {}
+    if kind == "backup":
+        return _backup_labels(before, after, detail)
+    if before is None:
+        return []
+    out = [f"{kind} {before} -> {after or 'deleted'}"]
+    if kind == "instance" and before == BUILD:
+        if after == ACTIVE and detail.get("replica_of"):
+            out.insert(0, f"replica {BUILD} -> {ACTIVE}")
+        restore = detail.get("restore")
+        if restore and restore != "unknown" and after == ACTIVE:
+            out.insert(0, f"restore from {restore} backup: {BUILD} -> {ACTIVE}")
+        elif restore and after == ERROR:
+            out.insert(0, f"restore: {BUILD} -> {ERROR}")
+    return out
+
+
+def _backup_labels(before: str | None, after: str | None, detail: dict) -> list[str]:
+    """A backup's own transitions, and its instance's BACKUP while the first one starts and the last one ends."""
+    instance_at_rest = detail.get("instance_shows") == ACTIVE
+    if before is None:
+        return [f"instance {ACTIVE} -> {BACKUP}"] if instance_at_rest and detail.get("running") == 1 else []
+    if after is None:
+        return [f"backup {before} -> deleted"]
+    out = []
+    if before in RUNNING_BACKUP_STATUSES and after == COMPLETED:
+        out.append(f"backup ({detail.get('type') or 'full'}) {NEW} -> {COMPLETED}")
+    elif before in RUNNING_BACKUP_STATUSES and after == FAILED:
+        out.append(f"backup {NEW} -> {FAILED}")
+    else:
+        out.append(f"backup {before} -> {after}")
+    ended = before in RUNNING_BACKUP_STATUSES and after not in RUNNING_BACKUP_STATUSES
+    if ended and instance_at_rest and not detail.get("running"):
+        out.append(f"instance {BACKUP} -> {ACTIVE}")
+    return out

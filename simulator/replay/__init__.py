@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from simulator.errors import SimulatorError
-from simulator.http import JsonAnswer, is_control_path
+from simulator.http import INERT, JsonAnswer, is_control_path
 from simulator.keys import BACKEND, CONFIG, CONTEXT, JOURNAL, REPLAY, STORE
 from simulator.replay.cassette import Cassette, Miss, RecordMode
 from simulator.replay.engine import ReplayEngine, same_file
@@ -52,8 +52,15 @@ async def replay_middleware(request: web.Request, handler) -> web.StreamResponse
     index, answer = outcome
     ctx["action"] = "replay"
     ctx["note"] = f"replayed recorded exchange #{index + 1}"
-    kind = JsonAnswer if player.known_json(index) else web.Response
-    return kind(status=answer.status, reason=answer.reason or None, body=answer.body, headers=list(answer.headers))
+    if player.known_json(index):
+        return JsonAnswer(
+            status=answer.status, reason=answer.reason or None, body=answer.body, headers=list(answer.headers)
+        )
+    replayed = web.Response(
+        status=answer.status, reason=answer.reason or None, body=answer.body, headers=list(answer.headers)
+    )
+    replayed.headers.update(INERT)  # a recording's HTML or script never runs on the sandbox's origin
+    return replayed
 
 
 def setup_replay(app: web.Application) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from simulator.control.schemas import OBJECT, keyed
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.handlers.common import json_body, ok
+from simulator.http import Operation
 from simulator.keys import REPLAY
 from simulator.replay.engine import ReplayEngine
 from simulator.replay.har import HarError
@@ -97,10 +99,17 @@ async def show_recording(request: web.Request) -> web.Response:
     return web.Response(text=recorder.cassette.to_har(), content_type="application/json")
 
 
-ROUTES = [
-    web.get("/replay", show_replay, name="sim_show_replay", allow_head=False),
-    web.put("/replay", load_replay, name="sim_load_replay"),
-    web.patch("/replay", change_replay, name="sim_change_replay"),
-    web.delete("/replay", stop_replay, name="sim_stop_replay"),
-    web.get("/recording", show_recording, name="sim_show_recording", allow_head=False),
+# fmt: off
+OPERATIONS = [
+    Operation("GET", "/replay", show_replay, "sim_show_replay", "What is replayed and recorded; hits and misses",
+              answer=keyed("replay", OBJECT)),
+    Operation("PUT", "/replay", load_replay, "sim_load_replay",
+              "Load a recording (a HAR file on the server or inline) and/or record", body="sim_replay",
+              answer=keyed("replay", OBJECT)),
+    Operation("PATCH", "/replay", change_replay, "sim_change_replay", "Change the replay mode",
+              body="sim_replay_mode", answer=keyed("replay", OBJECT)),
+    Operation("DELETE", "/replay", stop_replay, "sim_stop_replay", "Stop replaying and recording", status=204),
+    Operation("GET", "/recording", show_recording, "sim_show_recording",
+              "The recording being made, as HAR (secrets replaced)", answer=keyed("log", OBJECT)),
 ]
+# fmt: on

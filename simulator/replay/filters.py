@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from urllib.parse import quote, urlsplit, urlunsplit
 
-from simulator.pipeline.redact import SECRET_HEADERS, map_secrets, query_secrets
+from simulator.pipeline.redact import header_kind, map_secrets, mask_text, query_secrets
 from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse, parse_json
 
 #: `<<token-1>>`, `<<password-2>>`, `<<apiKey-1>>`: one per distinct secret, numbered per kind.
@@ -103,7 +103,7 @@ def _collect(value, secrets: SecretMap) -> None:
 def _scrub_headers(headers, secrets: SecretMap) -> tuple[tuple[str, str], ...]:
     out = []
     for name, value in headers:
-        kind = SECRET_HEADERS.get(name.lower())
+        kind = header_kind(name)
         if kind and value:
             out.append((name, secrets.placeholder(kind, value)))
         else:
@@ -121,7 +121,9 @@ def _scrub_body(raw: bytes, secrets: SecretMap) -> bytes:
         return raw
     scrubbed = secrets.scrub_text(text)
     parsed = parse_json(scrubbed.encode("utf-8"))
-    if parsed is not None:
+    if parsed is None:  # not JSON (a form, a JSON text cut short): its secrets are found by pattern
+        scrubbed = mask_text(scrubbed, secrets.placeholder)
+    else:
         leftovers: list[str] = []
 
         def note(kind: str, secret: str) -> str:
@@ -140,7 +142,7 @@ def collect_secrets(interaction: Interaction, secrets: SecretMap) -> None:
     """Give a placeholder to every secret in the interaction: secret headers, credential fields, issued tokens."""
     req, resp = interaction.request, interaction.response
     for name, value in (*req.headers, *resp.headers):
-        kind = SECRET_HEADERS.get(name.lower())
+        kind = header_kind(name)
         if kind and value:
             secrets.placeholder(kind, value)
     for kind, value in query_secrets(req.query):  # `?token=...`: the URL is scrubbed as text

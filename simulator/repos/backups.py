@@ -198,6 +198,47 @@ def pack_backup_version_ids(db: Database) -> None:
         )
 
 
+@migrations()
+def add_schedule_sources_and_copy_to(db: Database) -> None:
+    """A schedule's source may be an HA group (source_type "ha", its id in instance_id, which names the source);
+    a backup keeps the regions it is copied to once COMPLETED (copy_to, a JSON list; NULL: none)."""
+    db.table("schedules").add_column("source_type", str, not_null_default="instance")
+    db.table("backups").add_column("copy_to", str)
+
+
+@migrations()
+def keep_backup_counts(db: Database) -> None:
+    """Issue 25: the quota check reads the account's backup count from a counter the triggers keep, instead of
+    counting the account's backups on every create. The table's leading "_" keeps it out of the account row sets
+    (repos/state.py): it is derived from the backups table and follows every insert and delete there."""
+    db.execute("create table if not exists _backup_counts (account text primary key, n integer not null)")
+    db.execute("insert into _backup_counts select account_id, count(*) from backups group by account_id")
+    db.execute(
+        "create trigger if not exists backup_counts_insert after insert on backups begin "
+        "insert into _backup_counts (account, n) values (new.account_id, 1) "
+        "on conflict (account) do update set n = n + 1; end"
+    )
+    db.execute(
+        "create trigger if not exists backup_counts_delete after delete on backups begin "
+        "update _backup_counts set n = n - 1 where account = old.account_id; end"
+    )
+    db.execute(
+        "create trigger if not exists backup_counts_move after update of account_id on backups "
+        "when new.account_id is not old.account_id begin "
+        "update _backup_counts set n = n - 1 where account = old.account_id; "
+        "insert into _backup_counts (account, n) values (new.account_id, 1) "
+        "on conflict (account) do update set n = n + 1; end"
+    )
+
+
+@migrations()
+def index_backup_pages(db: Database) -> None:
+    """Issue 25: a backups page (updated DESC, seq DESC) read straight off one index, without sorting the rows
+    that share an `updated` (all of them when the clock stands still); it replaces the (account_id, updated) one."""
+    db.execute("create index if not exists backups_page on backups(account_id, updated, seq)")
+    db.execute("drop index if exists idx_backups_account_id_updated")
+
+
 def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
@@ -227,6 +268,18 @@ class BackupsRepo:
     def get(self, account_id: str, backup_id: str) -> dict | None:
         rows = self._rows("select * from backups where account_id = ? and id = ?", [account_id, backup_id])
         return rows[0] if rows else None
+
+    def ancestry(self, account_id: str, backup_id: str) -> list[dict]:
+        """The backup and its parents up to the full backup (child first), in one query; it stops at a parent the
+        account does not hold or one already seen (a cycle), so the last row then still names a parent."""
+        return self._rows(
+            "with recursive up(id, depth, path) as (select ?2, 0, ?2 union all "
+            "select b.parent_id, up.depth + 1, up.path || ' ' || b.parent_id from up "
+            "join backups b on b.id = up.id and b.account_id = ?1 "
+            "where b.parent_id is not null and instr(up.path, b.parent_id) = 0) "
+            "select b.* from up join backups b on b.id = up.id and b.account_id = ?1 order by up.depth",
+            [account_id, backup_id],
+        )
 
     def get_any(self, backup_id: str) -> dict | None:
         rows = self._rows("select * from backups where id = ?", [backup_id])
@@ -265,13 +318,17 @@ class BackupsRepo:
         return self._rows(sql, [*args, limit, offset])
 
     def count(self, account_id: str) -> int:
-        return next(select(self.db, "select count(*) as n from backups where account_id = ?", [account_id]))["n"]
+        """The account's backups (the counter the triggers keep: no count over the account's rows)."""
+        row = self.db.conn.execute("select n from _backup_counts where account = ?", [account_id]).fetchone()
+        return row[0] if row else 0
 
     def running_for(self, instance_ids: set[str]) -> set[str]:
         ids = sorted(instance_ids)
         rows = select(
             self.db,
-            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING}",
+            # a copy being made in another region (copy_of) does not hold its instance
+            f"select distinct instance_id from backups where instance_id in ({_marks(ids)}) and {IS_RUNNING} "
+            "and copy_of is null",
             ids,
         )
         return {r["instance_id"] for r in rows}
@@ -289,18 +346,21 @@ class BackupsRepo:
     def children(self, backup_id: str) -> list[dict]:
         return self._rows("select * from backups where parent_id = ? order by seq", [backup_id])
 
-    def newest_completed(self, instance_id: str, automated_only: bool = False) -> dict | None:
-        """The COMPLETED backup of the instance with the newest `updated` (Trove's incremental parent)."""
-        sql = "select * from backups where instance_id = ? and status = 'COMPLETED'"
+    def newest_completed(self, instance_id: str, automated_only: bool = False, ha: bool = False) -> dict | None:
+        """The COMPLETED backup of the instance (or with ha, of the HA group of that id) with the newest `updated`
+        (Trove's incremental parent)."""
+        sql = f"select * from backups where {'ha_id' if ha else 'instance_id'} = ? and status = 'COMPLETED'"
         if automated_only:
             sql += " and is_automated = 1"
         rows = self._rows(sql + " order by updated desc, seq desc limit 1", [instance_id])
         return rows[0] if rows else None
 
-    def automated_fulls(self, instance_id: str) -> list[dict]:
-        """COMPLETED automated full backups of the instance, newest first."""
+    def automated_fulls(self, instance_id: str, ha: bool = False) -> list[dict]:
+        """COMPLETED automated full backups of the instance (or with ha, of the HA group of that id), newest
+        first."""
         return self._rows(
-            "select * from backups where instance_id = ? and is_automated = 1 and backup_type = 'full' "
+            f"select * from backups where {'ha_id' if ha else 'instance_id'} = ? and is_automated = 1 "
+            "and backup_type = 'full' "
             "and status = 'COMPLETED' order by created_at desc, seq desc",
             [instance_id],
         )
@@ -325,7 +385,8 @@ class BackupsRepo:
 
     def fail_running_of_instance(self, instance_id: str, updated: str) -> int:
         cursor = self.db.execute(
-            f"update backups set status = 'FAILED', updated = ? where instance_id = ? and {IS_RUNNING}",
+            f"update backups set status = 'FAILED', updated = ? where instance_id = ? and {IS_RUNNING} "
+            "and copy_of is null",
             [updated, instance_id],
         )
         return cursor.rowcount

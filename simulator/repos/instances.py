@@ -7,6 +7,9 @@ from sqlite_utils import Database
 from simulator.repos import sql
 from simulator.repos.sql import select
 
+#: A user's sort key, name@host, as SQL (the users page is ordered by it; the db_users_page index holds it).
+USER_KEY = "(name || '@' || host)"
+
 
 class InstancesRepo:
     """Queries on instances, databases, db_users and grants."""
@@ -118,8 +121,27 @@ class InstancesRepo:
             args.append(limit + 1)
         return list(select(self.db, sql, args))
 
-    def database_names(self, instance_id: str) -> set[str]:
-        return {r["name"] for r in select(self.db, "select name from databases where instance_id = ?", [instance_id])}
+    def database_names(self, instance_id: str, among: list[str] | None = None) -> set[str]:
+        """The instance's database names; with `among`, only those of them it holds (primary-key lookups, so the
+        cost does not grow with the instance's other databases)."""
+        if among is None:
+            rows = select(self.db, "select name from databases where instance_id = ?", [instance_id])
+        elif not among:
+            return set()
+        else:
+            names = sorted(set(among))
+            rows = select(
+                self.db,
+                f"select name from databases where instance_id = ? and name in ({', '.join('?' for _ in names)})",
+                [instance_id, *names],
+            )
+        return {r["name"] for r in rows}
+
+    def database_count(self, instance_id: str, at_most: int) -> int:
+        """How many databases the instance holds, counting no further than at_most."""
+        return self.db.conn.execute(
+            "select count(*) from (select 1 from databases where instance_id = ? limit ?)", [instance_id, at_most]
+        ).fetchone()[0]
 
     def insert_databases(self, rows: list[dict]) -> None:
         sql.insert_many(self.db, "databases", rows)
@@ -138,6 +160,31 @@ class InstancesRepo:
         for u in users:
             u["databases"] = grants.get((u["name"], u["host"]), [])
         users.sort(key=lambda u: f"{u['name']}@{u['host']}")
+        return users
+
+    def users_page(self, instance_id: str, limit: int, marker: str | None) -> list[dict]:
+        """Up to `limit` users after marker (name@host) in name@host order, each with its granted databases: the
+        page is cut in SQL along the db_users_page index, so it costs the same however many users there are."""
+        where, args = "instance_id = ?", [instance_id]
+        if marker is not None:
+            where += f" and {USER_KEY} > ?"
+            args.append(marker)
+        users = list(
+            select(self.db, f"select * from db_users where {where} order by {USER_KEY} limit ?", [*args, limit])
+        )
+        if not users:
+            return users
+        names = sorted({u["name"] for u in users})
+        grants: dict[tuple, list[str]] = {}
+        for g in select(
+            self.db,
+            f"select user_name, user_host, database from grants where instance_id = ? "
+            f"and user_name in ({', '.join('?' for _ in names)})",  # sorted here: an ORDER BY would have SQLite
+            [instance_id, *names],  # walk every grant of the instance along grants_database to avoid a sort
+        ):
+            grants.setdefault((g["user_name"], g["user_host"]), []).append(g["database"])
+        for u in users:
+            u["databases"] = sorted(grants.get((u["name"], u["host"]), []))
         return users
 
     def user(self, instance_id: str, name: str, host: str) -> dict | None:

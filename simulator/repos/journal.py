@@ -38,27 +38,73 @@ class JournalRepo:
         limit: int | None = None,
         route: str | None = None,
         status: int | None = None,
+        newest: bool = False,
+        **more,
     ) -> list[dict]:
-        where = ["seq > ?"]
-        args: list = [since]
-        if account_id is not None:
-            where.append("account_id = ?")
-            args.append(account_id)
-        if route:
-            where.append("route = ?")
-            args.append(route)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        sql = f"select * from journal where {' and '.join(where)} order by seq"
+        """Entries oldest first; with newest, the newest `limit` of them, newest first. Besides the arguments, the
+        filters of where(): methods, routes, statuses, status classes, path glob, until, time window, faulted."""
+        where, args = self.where(account_id=account_id, since=since, route=route, status=status, **more)
+        sql = f"select * from journal where {where} order by seq{' desc' if newest else ''}"
         if limit:
             sql += f" limit {int(limit)}"
         rows = list(select(self.db, sql, args))
         for row in rows:
-            for key in ("request", "response"):
+            for key in ("request", "response", "lifecycle"):
                 if row.get(key):
                     row[key] = json.loads(row[key])
         return rows
+
+    @staticmethod
+    def where(
+        account_id: str | None = None,
+        since: int = 0,
+        until: int | None = None,
+        route: str | None = None,
+        status: int | None = None,
+        routes: tuple[str, ...] = (),
+        methods: tuple[str, ...] = (),
+        statuses: tuple[int, ...] = (),
+        status_classes: tuple[int, ...] = (),
+        path: str | None = None,
+        after: str | None = None,
+        before: str | None = None,
+        faulted: bool | None = None,
+    ) -> tuple[str, list]:
+        """The SQL condition and arguments of a journal query (every filter ANDed; a list filter matches any)."""
+        where: list[str] = ["seq > ?"]
+        args: list = [since]
+        one = {"account_id": account_id, "route": route, "status": status}
+        for column, value in one.items():
+            if value is not None and value != "":
+                where.append(f"{column} = ?")
+                args.append(value)
+        for column, values in (("route", routes), ("method", methods), ("status", statuses)):
+            if values:
+                where.append(f"{column} in ({', '.join('?' for _ in values)})")
+                args.extend(values)
+        if status_classes:
+            where.append(f"status / 100 in ({', '.join('?' for _ in status_classes)})")
+            args.extend(status_classes)
+        for sql, value in (("seq <= ?", until), ("path glob ?", path), ("time >= ?", after), ("time <= ?", before)):
+            if value is not None:
+                where.append(sql)
+                args.append(value)
+        if faulted is not None:
+            where.append("rule is not null" if faulted else "rule is null")
+        return " and ".join(where), args
+
+    def count(self, **filters) -> int:
+        where, args = self.where(**filters)
+        return next(select(self.db, f"select count(*) as n from journal where {where}", args))["n"]
+
+    def summaries(self, since: int = 0, until: int | None = None, limit: int = 1000) -> list[dict]:
+        """The newest `limit` entries of a seq window without their request and response (near-miss search)."""
+        where, args = self.where(since=since, until=until)
+        sql = (
+            "select seq, account_id, time, method, path, route, status, rule from journal "
+            f"where {where} order by seq desc limit {int(limit)}"
+        )
+        return list(select(self.db, sql, args))
 
     def last_seq(self) -> int:
         """The seq of the newest entry (0 when empty): a mark to read what came after."""
@@ -67,6 +113,17 @@ class JournalRepo:
     def prune(self, before: int) -> None:
         """Drop the entries older than seq `before` (the journal keeps only its newest entries)."""
         self.db.conn.execute("delete from journal where seq <= ?", [before])
+
+    def prune_to_bytes(self, budget: int, row_overhead: int) -> None:
+        """Drop the oldest entries until the newest ones' request and response text (plus row_overhead each) fit in
+        budget bytes."""
+        found = self.db.conn.execute(
+            "select seq from (select seq, sum(length(request) + length(response) + ?) over (order by seq desc) "
+            "as total from journal) where total > ? order by seq desc limit 1",
+            [row_overhead, budget],
+        ).fetchone()
+        if found is not None:
+            self.prune(before=found[0])
 
     def clear(self, account_id: str | None = None) -> None:
         if account_id is None:

@@ -117,3 +117,11 @@ def add_hot_path_indexes(db: Database) -> None:
     db.table("instances").create_index(["account_id", "task"])
     db.table("instances").create_index(["seq"])
     db.table("journal").create_index(["route"])
+
+
+@migrations()
+def add_state_size_indexes(db: Database) -> None:
+    """Issue 25: the users page in name@host order without sorting every user of the instance; a database's
+    grants found without reading every grant of the instance."""
+    db.execute("create index if not exists db_users_page on db_users(instance_id, (name || '@' || host))")
+    db.execute("create index if not exists grants_database on grants(instance_id, database)")

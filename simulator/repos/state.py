@@ -3,6 +3,9 @@ take part without registering."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlite_utils import Database
 
 #: Tables that describe the database itself, not the simulated world: never wiped, never in an account's rows.
@@ -56,21 +59,31 @@ class StateRepo:
             for t, cond in self._tables_of_account(exclude)
         }
 
+    @contextmanager
+    def _not_transitions(self) -> Iterator[None]:
+        """Rows removed or put back wholesale are not lifecycle transitions: forget what the triggers wrote
+        (repos/lifecycle.py)."""
+        mark = next(self.db.query("select coalesce(max(seq), 0) as n from transitions"))["n"]
+        yield
+        self.db.execute("delete from transitions where seq > ?", [mark])
+
     def delete_account_rows(self, account_id: str, exclude: tuple[str, ...] = ()) -> int:
         """Delete every row of the account (but those of the excluded tables); returns how many."""
         deleted = 0
-        for table, cond in self._tables_of_account(exclude):
-            deleted += self.db.execute(f"delete from [{table}] where {cond}", [account_id]).rowcount
+        with self._not_transitions():
+            for table, cond in self._tables_of_account(exclude):
+                deleted += self.db.execute(f"delete from [{table}] where {cond}", [account_id]).rowcount
         return deleted
 
     def replace_account_rows(self, account_id: str, rows: dict[str, list[dict]]) -> None:
         """Make the account hold exactly rows in the tables rows names."""
-        for table, cond in self._tables_of_account(()):
-            if table in rows:
-                self.db.execute(f"delete from [{table}] where {cond}", [account_id])
-        for table, items in rows.items():
-            if items:
-                self.db.table(table).insert_all(items)
+        with self._not_transitions():
+            for table, cond in self._tables_of_account(()):
+                if table in rows:
+                    self.db.execute(f"delete from [{table}] where {cond}", [account_id])
+            for table, items in rows.items():
+                if items:
+                    self.db.table(table).insert_all(items)
 
     def columns(self, exclude: tuple[str, ...] = ()) -> dict[str, dict[str, str]]:
         """table -> column -> its declared SQLite type (TEXT, INTEGER, REAL), for the world's tables."""
@@ -86,16 +99,27 @@ class StateRepo:
 
     def replace_all(self, rows: dict[str, list[dict]]) -> None:
         """Make the named tables hold exactly rows (the caller runs it in a transaction)."""
-        for table in rows:
-            self.db.execute(f"delete from [{table}]")
-        for table, items in rows.items():
-            if items:
-                self.db.table(table).insert_all(items)
+        with self._not_transitions():
+            for table in rows:
+                self.db.execute(f"delete from [{table}]")
+            for table, items in rows.items():
+                if items:
+                    self.db.table(table).insert_all(items)
 
     def wipe(self) -> None:
         """Delete every row of the simulated world (the schema and meta stay)."""
-        for table in self.tables():
-            self.db.execute(f"delete from [{table}]")
+        with self._not_transitions():
+            for table in self.tables():
+                self.db.execute(f"delete from [{table}]")
+
+    def rows_by_scope(self, account_id: str, tables: tuple[str, ...]) -> dict[str, dict[str, int]]:
+        """scope -> table -> how many rows of these tables the account holds in that scope (its regions)."""
+        out: dict[str, dict[str, int]] = {}
+        for table in tables:
+            query = f"select account_id, count(*) as n from [{table}] where {OWNED} group by account_id"
+            for row in self.db.query(query, [account_id]):
+                out.setdefault(row["account_id"], {})[table] = row["n"]
+        return out
 
     def has_rows(self, account_id: str) -> bool:
         """Whether anything of the account is left."""

@@ -23,6 +23,8 @@ from simulator.repos.ha import HaRepo
 from simulator.repos.ha import migrations as ha_migrations
 from simulator.repos.instances import InstancesRepo
 from simulator.repos.journal import JournalRepo
+from simulator.repos.lifecycle import LifecycleRepo
+from simulator.repos.lifecycle import migrations as lifecycle_migrations
 from simulator.repos.migrations import migrations as core_migrations
 from simulator.repos.replication import ReplicationRepo
 from simulator.repos.replication import migrations as replication_migrations
@@ -37,6 +39,7 @@ MIGRATION_SETS = (
     replication_migrations,
     ha_migrations,
     copy_migrations,
+    lifecycle_migrations,  # last: its triggers watch tables the others create
 )
 
 
@@ -59,6 +62,7 @@ class Store:
         self.ha = HaRepo(db)
         self.copies = CopiesRepo(db)
         self.state = StateRepo(db)
+        self.lifecycle = LifecycleRepo(db)
 
     @classmethod
     def open(cls, path: str = ":memory:") -> Store:

@@ -159,6 +159,9 @@ class SandboxRunner(web.AppRunner):
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("keepalive_timeout", KEEPALIVE_TIMEOUT)
+        # A body the app did not read (over the limit, past its deadline) is not drained for seconds: the answer is
+        # sent and the connection closed at once.
+        kwargs.setdefault("lingering_time", 0)
         super().__init__(app, **kwargs)
         self._cap = max_connections
         self._head_timeout = head_timeout

@@ -6,8 +6,11 @@ limits on, sandbox lifecycle durations) is set here."""
 from __future__ import annotations
 
 import argparse
+import os
 
 from simulator.config import SANDBOX_DURATIONS, DemoAccount, SimulatorConfig
+from simulator.pipeline.trust import ALLOWED_HOSTS_ENV
+from simulator.reference.regions import REGIONS
 
 #: The sandbox's port, and the state file that keeps it across restarts.
 DEFAULT_PORT = 8779
@@ -40,8 +43,28 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="multiply every lifecycle duration (0 makes BUILD, RESIZE, ... immediate)",
     )
     parser.add_argument("--no-rate-limits", action="store_true", help="turn off the per-minute rate limits")
+    parser.add_argument(
+        "--region",
+        choices=REGIONS,
+        default=config.region,
+        help=f"the region served at /v1.0/{{account}} (default {config.region}); every other one is served under "
+        "its lower-case prefix, /iad/v1.0/{account}",
+    )
     parser.add_argument("--public-url", help="base URL to put in links and the service catalog")
     parser.add_argument("--admin-token", help="token that allows /_sim/ calls from non-loopback addresses")
+    parser.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help=f"a Host name to answer besides loopback and the --public-url host, e.g. a container's service name "
+        f"(repeatable; also {ALLOWED_HOSTS_ENV}=a,b; '*' answers any name and gives up the DNS-rebinding defence)",
+    )
+    parser.add_argument(
+        "--trust-proxy",
+        action="store_true",
+        help="treat a loopback caller that sends Forwarded / X-Forwarded-For (a local reverse proxy) as loopback",
+    )
     parser.add_argument("--account-id", default=demo.account_id, help=f"demo account id (default {demo.account_id})")
     parser.add_argument("--username", default=demo.username, help=f"demo user name (default {demo.username})")
     parser.add_argument("--api-key", default=demo.api_key, help="demo user's API key")
@@ -60,12 +83,21 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
         help="the only directory PUT /_sim/replay may write recordings in (default: the working directory)",
     )
     parser.add_argument("--replay-mode", choices=["strict", "fallthrough"], default=config.replay_mode)
-    parser.add_argument("--verbose", action="store_true", help="log every request")
+    parser.add_argument(
+        "--quiet", action="store_true", help="no request log (one line per request on stderr, on by default)"
+    )
+    parser.add_argument("--verbose", action="store_true", help="also log the simulator's own messages (INFO)")
     parser.add_argument(
         "--journal-limit",
         type=int,
         default=config.journal_limit,
         help=f"newest journal entries kept (default {config.journal_limit}; older ones are dropped)",
+    )
+    parser.add_argument(
+        "--journal-bytes",
+        type=int,
+        default=config.journal_bytes,
+        help=f"bytes of requests and answers the journal keeps at most (default {config.journal_bytes}; 0: no budget)",
     )
     parser.add_argument(
         "--state",
@@ -87,8 +119,11 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         clock=args.clock,
         durations=SANDBOX_DURATIONS.scaled(args.time_scale),
         rate_limits=not args.no_rate_limits,
+        region=args.region,
         public_url=args.public_url,
         admin_token=args.admin_token,
+        allowed_hosts=allowed_hosts_of(args),
+        trust_proxy=args.trust_proxy,
         bootstrap=DemoAccount(
             account_id=args.account_id,
             username=args.username,
@@ -101,8 +136,15 @@ def config_from_args(args: argparse.Namespace) -> SimulatorConfig:
         replay_path=args.replay,
         recordings_dir=args.recordings_dir,
         replay_mode=args.replay_mode,
-        log_requests=args.verbose,
+        log_requests=not args.quiet,
         journal_limit=args.journal_limit,
+        journal_bytes=args.journal_bytes,
         demo=args.demo,
         state_file=args.state,
     )
+
+
+def allowed_hosts_of(args: argparse.Namespace) -> tuple[str, ...]:
+    """The --allowed-host names, then those of the environment variable (comma-separated)."""
+    from_env = [name.strip() for name in os.environ.get(ALLOWED_HOSTS_ENV, "").split(",") if name.strip()]
+    return (*args.allowed_host, *from_env)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import errno
 import ipaddress
-import logging
 import os
+import signal
 import sqlite3
 import sys
 
@@ -14,7 +14,6 @@ from aiohttp import web
 
 from simulator.app import create_app
 from simulator.config import DemoAccount, SimulatorConfig
-from simulator.serve.access_log import RedactingAccessLogger
 from simulator.serve.connections import SandboxRunner, raise_descriptor_limit
 
 
@@ -36,6 +35,16 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def url_host(host: str) -> str:
+    """The host to put in the banner's URLs for a listening address: a loopback name for "every address" (a name
+    the Host allow-list answers), an IPv6 address in brackets."""
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
 
 
 def exposure_warning(host: str, config: SimulatorConfig) -> str | None:
@@ -105,12 +114,7 @@ async def run_server(config: SimulatorConfig, host: str, port: int, announce=pri
         app = create_app(config)
     except sqlite3.DatabaseError as exc:
         raise state_file_problem(config.db_path, exc) from None
-    runner = SandboxRunner(
-        app,
-        max_connections=raise_descriptor_limit(),
-        access_log=logging.getLogger("cdbsim.access") if config.log_requests else None,
-        access_log_class=RedactingAccessLogger,
-    )
+    runner = SandboxRunner(app, max_connections=raise_descriptor_limit(), access_log=None)  # request_log.py
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
@@ -123,15 +127,18 @@ async def run_server(config: SimulatorConfig, host: str, port: int, announce=pri
             ) from None
         raise StartupError(f"cannot listen on {host}:{port}: {exc.strerror or exc}.") from None
     bound = runner.addresses[0][1] if runner.addresses else port
-    shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    announce(banner(config.public_url or f"http://{shown}:{bound}", config))
+    announce(banner(config.public_url or f"http://{url_host(host)}:{bound}", config))
     warning = exposure_warning(host, config)
     if warning:
         print(warning, file=sys.stderr)
     sys.stdout.flush()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)  # `docker stop`, `kill`: the same clean-up as Ctrl-C
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        loop.remove_signal_handler(signal.SIGTERM)
         await runner.cleanup()
 
 

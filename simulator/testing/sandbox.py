@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from simulator.reference.regions import account_of
 from simulator.testing.client import Answer, CdbsimError, http_call, parse_body
 from simulator.testing.names import account_body
 from simulator.testing.transport import Control, ScenarioSource, control_functions
+from simulator.testing.waiting import Waiter
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -95,6 +97,34 @@ class SandboxJournal:
     def faults(self) -> list[dict]:
         """The entries a fault rule answered or changed."""
         return [e for e in self.entries() if e.get("rule")]
+
+    def count(self, **filters: Any) -> int:
+        """How many of this account's requests match: method=, route=, status= (404 or "4xx"), path= (a glob),
+        since=, until=, faulted= as GET /_sim/journal/count takes them (a list for any of several values). When
+        none matches, verify() says which requests came closest."""
+        return self._count(filters)["count"]
+
+    def verify(self, expected: int = 1, **filters: Any) -> None:
+        """Assert that exactly `expected` of this account's requests match the filters (count()'s); the
+        AssertionError lists the closest misses and what differed (WireMock's near misses)."""
+        answer = self._count(filters)
+        if answer["count"] != expected:
+            misses = "".join(
+                f"\n  #{m['seq']} {m['method']} {m['path']} -> {m['status']}: "
+                + ", ".join(f"{k} was {d['was']!r}, not {d['wanted']!r}" for k, d in m["differs"].items())
+                for m in answer["near_misses"]
+            )
+            raise AssertionError(
+                f"{answer['count']} request(s) matched {filters}, not {expected}"
+                + (f"; the closest:{misses}" if misses else "")
+            )
+
+    def _count(self, filters: dict) -> dict:
+        query = [("account_id", self.account_id)]
+        for key, value in filters.items():
+            for one in value if isinstance(value, (list, tuple)) else [value]:
+                query.append((key, str(one).lower() if isinstance(one, bool) else str(one)))
+        return self._control.count_journal(query)
 
     def clear(self) -> None:
         """Forget what came before, so a test can look at one step alone."""
@@ -250,6 +280,26 @@ class Account:
             raise CdbsimError(f"The state document {resolved} is not JSON: {exc}.", 400, "badRequest") from None
         return self._control.load_state(document, self.account_id)
 
+    def wait_for(
+        self,
+        get: Callable[[Any], Any],
+        resource_id: Any,
+        status: str | tuple[str, ...] = "ACTIVE",
+        timeout: float = 600,
+        step: float = 5,
+    ) -> Any:
+        """Poll get(resource_id) (e.g. trove.instances.get) until its status is status, moving a manual clock step
+        seconds between polls (a real clock: short real sleeps); returns what get returned then. WaitTimeout
+        names the last status after timeout seconds, or at once when it is ERROR or FAILED."""
+        return self._waiter().wait_for(get, resource_id, status, timeout=timeout, step=step)
+
+    def wait_gone(self, get: Callable[[Any], Any], resource_id: Any, timeout: float = 600, step: float = 5) -> None:
+        """Poll get(resource_id) until it raises NotFound (or answers 404), moving the clock as wait_for does."""
+        self._waiter().wait_gone(get, resource_id, timeout=timeout, step=step)
+
+    def _waiter(self) -> Waiter:
+        return Waiter(self.clock.advance if self.clock.mode == "manual" else None)
+
     def check_login(self, instance_id: str, user: str, password: str) -> bool:
         """Would user (name or name@host) log in to the instance with password? (what a restore must keep)"""
         return self._control.check_login(self.account_id, instance_id, user, password)
@@ -278,9 +328,18 @@ class Sandbox(Account):
         return client.Client(session=session.Session(auth=token_endpoint.Token(self.endpoint, self.token)))
 
     def own_entries(self) -> list[dict]:
-        """Only this test's accounts' entries (and those of no account): other tests may share the server."""
+        """Only this test's accounts' entries (and those of no account): other tests may share the server. An
+        entry of no account (a control call) keeps only the lifecycle transitions of this test's accounts, so a
+        transition is counted once however many tests see that entry."""
         mine = {a.account_id for a in self.family()}
-        return [e for e in super().own_entries() if e["account_id"] in mine or e["account_id"] is None]
+        out = []
+        for e in super().own_entries():
+            if e["account_id"] in mine:
+                out.append(e)
+            elif e["account_id"] is None:
+                items = [i for i in e.get("lifecycle") or () if account_of(i.get("account_id") or "") in mine]
+                out.append({**e, "lifecycle": items or None})
+        return out
 
     def tear_down(self) -> None:
         """Stop the test's replay or recording and delete its accounts: the server lives on for other tests."""

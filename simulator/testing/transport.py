@@ -68,6 +68,9 @@ class Control(Protocol):
     def journal(self, **filters) -> list[dict]:
         """Journal entries matching filters (account_id, route, status, since)."""
 
+    def count_journal(self, query: list[tuple[str, str]]) -> dict:
+        """GET /_sim/journal/count's answer for these query pairs: the count and the near misses."""
+
     def clear_journal(self, account_id: str) -> None:
         """Forget an account's journal."""
 
@@ -158,6 +161,21 @@ class AppControl(Control):
         filters.setdefault("since", 0)
         return self.call(lambda app: control_functions().journal_entries(app, **filters))
 
+    def count_journal(self, query: list[tuple[str, str]]) -> dict:
+        def go(app):
+            from multidict import MultiDict
+
+            from simulator.control.journal_filters import KNOWN, parse_filters
+            from simulator.errors import SimulatorError
+
+            try:
+                filters = parse_filters(MultiDict(query), app, tuple(k for k in KNOWN if k != "limit"))
+            except SimulatorError as exc:
+                raise CdbsimError(exc.message, exc.status, exc.fault) from None
+            return control_functions().count_journal(app, **filters)
+
+        return self.call(go)
+
     def clear_journal(self, account_id: str) -> None:
         self.call(lambda app: control_functions().clear_journal(app, account_id))
 
@@ -214,7 +232,8 @@ class HttpControl(Control):
 
     def __init__(self, url: str, admin_token: str | None = None) -> None:
         self.url = url.rstrip("/")
-        self.headers = {"X-Admin-Token": admin_token} if admin_token else {}
+        # X-Cdbsim: a state-changing control call must show it is not a simple request a web page could send
+        self.headers = {"X-Cdbsim": "1", **({"X-Admin-Token": admin_token} if admin_token else {})}
 
     def _do(self, method: str, path: str, body=None, expect=(200, 201, 204)) -> Any:
         """One control request; an answer outside `expect` becomes a CdbsimError with the simulator's fault."""
@@ -258,6 +277,9 @@ class HttpControl(Control):
     def journal(self, **filters) -> list[dict]:
         query = urllib.parse.urlencode({k: v for k, v in filters.items() if v is not None})
         return self._do("GET", "/_sim/journal" + (f"?{query}" if query else ""))["journal"]
+
+    def count_journal(self, query: list[tuple[str, str]]) -> dict:
+        return self._do("GET", "/_sim/journal/count?" + urllib.parse.urlencode(query))
 
     def clear_journal(self, account_id: str) -> None:
         self._do("DELETE", f"/_sim/journal?account_id={account_id}")

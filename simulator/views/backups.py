@@ -31,3 +31,68 @@ def backup(m: dict, created: bool = False) -> dict:
         "updated": m["updated"],
         "volume_size": m["volume_size"],
     }
+
+
+#: The JSON Schemas of these answers (the OpenAPI document's response components).
+SCHEMAS: dict[str, dict] = {
+    "Backup": {
+        "type": "object",
+        "properties": {
+            "created": {"type": "string"},
+            "datastore": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string"},
+                    "version": {"type": "string"},
+                    "version_id": {"type": "string"},
+                },
+                "required": ["type", "version", "version_id"],
+                "additionalProperties": False,
+            },
+            "description": {"type": ["string", "null"]},
+            "flavor_ram": {"type": "integer"},
+            "id": {"type": "string"},
+            "instance_id": {"type": ["string", "null"]},
+            "is_automated": {
+                "type": ["boolean", "integer"],
+                "description": (
+                    "0 or 1 in show and list answers, a boolean in the create answer (as the reference's "
+                    "examples show)."
+                ),
+            },
+            "locationRef": {"type": ["string", "null"]},
+            "name": {"type": "string"},
+            "parent_id": {"type": ["string", "null"]},
+            "size": {"type": ["number", "null"]},
+            "source": {
+                "type": "object",
+                "properties": {"type": {"type": "string"}, "id": {"type": ["string", "null"]}},
+                "required": ["type", "id"],
+                "additionalProperties": False,
+            },
+            "status": {"type": "string"},
+            "type": {"type": "string", "enum": ["InnoBackupEx", "InnoBackupExIncremental"]},
+            "updated": {"type": "string"},
+            "volume_size": {"type": "integer"},
+        },
+        "required": [
+            "created",
+            "datastore",
+            "description",
+            "flavor_ram",
+            "id",
+            "instance_id",
+            "is_automated",
+            "locationRef",
+            "name",
+            "parent_id",
+            "size",
+            "source",
+            "status",
+            "type",
+            "updated",
+            "volume_size",
+        ],
+        "additionalProperties": False,
+    },
+}

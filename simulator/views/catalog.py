@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulator.reference.catalog import DATASTORES, FLAVORS, Datastore, DatastoreVersion, Flavor
-from simulator.views.common import links
+from simulator.views.common import links, ref
 
 
 def flavor(base: str, account_id: str, f: Flavor) -> dict:
@@ -62,3 +62,77 @@ def version_document(base: str) -> dict:
         "status": "CURRENT",
         "updated": "2012-01-01T00:00:00Z",
     }
+
+
+#: The JSON Schemas of these answers (the OpenAPI document's response components).
+SCHEMAS: dict[str, dict] = {
+    "VersionDocument": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "links": ref("Links"),
+            "status": {"type": "string"},
+            "updated": {"type": "string"},
+        },
+        "required": ["id", "links", "status", "updated"],
+        "additionalProperties": False,
+    },
+    "Flavor": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "links": ref("Links"),
+            "name": {"type": "string"},
+            "ram": {"type": "integer"},
+        },
+        "required": ["id", "links", "name", "ram"],
+        "additionalProperties": False,
+    },
+    "Datastore": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "default_version": {"type": "string"},
+            "links": ref("Links"),
+            "versions": {"type": "array", "items": ref("DatastoreVersion")},
+        },
+        "required": ["id", "name", "default_version", "links", "versions"],
+        "additionalProperties": False,
+    },
+    "DatastoreVersion": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "links": ref("Links"),
+            "deprecated": {"type": "boolean"},
+            "databases_supported": {"type": "boolean"},
+            "users_supported": {"type": "boolean"},
+            "backup_supported": {"type": "boolean"},
+            "scheduled_backup_supported": {"type": "boolean"},
+            "replication_supported": {"type": "boolean"},
+            "ha_supported": {"type": "boolean"},
+            "configurations_supported": {"type": "boolean"},
+            "volumes_supported": {"type": "boolean"},
+            "monitoring_supported": {"type": "boolean"},
+            "at_rest_encryption_supported": {"type": "boolean"},
+            "flavors": {"type": "array", "items": ref("Flavor")},
+            "datastore": {"type": "string"},
+        },
+        "required": ["id", "name", "links", "deprecated", "flavors"],
+        "additionalProperties": False,
+    },
+    "ConfigurationParameter": {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "type": {"enum": ["integer", "string"]},
+            "restart_required": {"type": "boolean"},
+            "min": {"type": "integer"},
+            "max": {"type": "integer"},
+        },
+        "required": ["name", "type", "restart_required"],
+        "additionalProperties": False,
+    },
+}

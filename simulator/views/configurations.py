@@ -32,3 +32,60 @@ def parameter(p: Parameter) -> dict:
     if p.max is not None:
         body["max"] = p.max
     return body
+
+
+#: The JSON Schemas of these answers (the OpenAPI document's response components).
+SCHEMAS: dict[str, dict] = {
+    "Configuration": {
+        "type": "object",
+        "properties": {
+            "created": {"type": "string"},
+            "datastore_name": {"type": "string"},
+            "datastore_version_id": {"type": "string"},
+            "datastore_version_name": {"type": "string"},
+            "description": {"type": ["string", "null"]},
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "updated": {"type": "string"},
+        },
+        "required": [
+            "created",
+            "datastore_name",
+            "datastore_version_id",
+            "datastore_version_name",
+            "description",
+            "id",
+            "name",
+            "updated",
+        ],
+        "additionalProperties": False,
+    },
+    "ConfigurationDetail": {
+        "type": "object",
+        "properties": {
+            "created": {"type": "string"},
+            "datastore_name": {"type": "string"},
+            "datastore_version_id": {"type": "string"},
+            "datastore_version_name": {"type": "string"},
+            "description": {"type": ["string", "null"]},
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "updated": {"type": "string"},
+            "instance_count": {"type": "integer"},
+            "values": {"type": "object"},
+        },
+        "required": [
+            "created",
+            "datastore_name",
+            "datastore_version_id",
+            "datastore_version_name",
+            "description",
+            "id",
+            "name",
+            "updated",
+            "instance_count",
+            "values",
+        ],
+        "additionalProperties": False,
+    },
+}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from simulator.reference import regions
+from simulator.reference.catalog import get_flavor
 from simulator.views import instances as instances_views
-from simulator.views.common import links
+from simulator.views.common import links, ref
 
 #: The ports of a group's load balancer: writes go to the source, reads round-robin over the replicas.
 PORTS = (("read", 3307), ("write", 3306))
@@ -49,7 +50,12 @@ def ha_instance(base: str, m: dict, created: bool = False) -> dict:
         "configuration": configuration,
         "created": m["created"],
         "datastore": {"type": m["datastore_type"], "version": m["datastore_version"]},
-        "flavor": {"id": m["flavor_id"], "links": links(base, m["account_id"], "flavors", m["flavor_id"])},
+        # with its name: cdbclient's ha-mysql-show reads flavor["name"]
+        "flavor": {
+            "id": m["flavor_id"],
+            "name": get_flavor(m["flavor_id"]).name,
+            "links": links(base, m["account_id"], "flavors", m["flavor_id"]),
+        },
         "id": m["id"],
         "links": links(base, m["account_id"], "ha", m["id"]),
         "name": m["name"],
@@ -72,3 +78,111 @@ def upgrading(m: dict) -> dict:
         "state": m["state"],
         "tenant_id": regions.account_of(m["account_id"]),
     }
+
+
+#: The JSON Schemas of these answers (the OpenAPI document's response components).
+SCHEMAS: dict[str, dict] = {
+    "HaAcl": {
+        "type": "object",
+        "properties": {"type": {"type": "string", "enum": ["ALLOW"]}, "address": {"type": "string"}},
+        "required": ["type", "address"],
+        "additionalProperties": False,
+    },
+    "HaInstanceSummary": {
+        "type": "object",
+        "properties": {
+            "datastore": {
+                "type": "object",
+                "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
+                "required": ["type", "version"],
+                "additionalProperties": False,
+            },
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "state": {"type": "string"},
+        },
+        "required": ["datastore", "id", "name", "state"],
+        "additionalProperties": False,
+    },
+    "HaUpgrade": {
+        "type": "object",
+        "properties": {
+            "datastore": {
+                "type": "object",
+                "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
+                "required": ["type", "version"],
+                "additionalProperties": False,
+            },
+            "id": {"type": "string"},
+            "name": {"type": "string"},
+            "state": {"type": "string"},
+            "tenant_id": {"type": "string"},
+        },
+        "required": ["datastore", "id", "name", "state", "tenant_id"],
+        "additionalProperties": False,
+    },
+    "HaNetwork": {
+        "type": "object",
+        "properties": {
+            "access": {"type": "string", "enum": ["read", "write"]},
+            "network": {"type": "string"},
+            "port": {"type": "integer"},
+            "address": {"type": "string"},
+        },
+        "required": ["access", "network", "port", "address"],
+        "additionalProperties": False,
+    },
+    "HaInstance": {
+        "type": "object",
+        "properties": {
+            "acls": {"type": "array", "items": ref("HaAcl")},
+            "configuration": {"oneOf": [ref("InstanceConfigurationRef"), {"type": "null"}]},
+            "created": {"type": "string"},
+            "datastore": {
+                "type": "object",
+                "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
+                "required": ["type", "version"],
+                "additionalProperties": False,
+            },
+            "flavor": {
+                "type": "object",
+                "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "links": ref("Links")},
+                "required": ["id", "name", "links"],
+                "additionalProperties": False,
+            },
+            "id": {"type": "string"},
+            "links": ref("Links"),
+            "name": {"type": "string"},
+            "networks": {"type": "array", "items": ref("HaNetwork")},
+            "replica_source": {"type": "array", "items": ref("Instance")},
+            "replicas": {"type": "array", "items": ref("Instance")},
+            "state": {"type": "string"},
+            "tenant_id": {"type": "string"},
+            "updated": {"type": "string"},
+            "volume": {
+                "type": "object",
+                "properties": {"size": {"type": "integer"}},
+                "required": ["size"],
+                "additionalProperties": False,
+            },
+        },
+        "required": [
+            "acls",
+            "configuration",
+            "created",
+            "datastore",
+            "flavor",
+            "id",
+            "links",
+            "name",
+            "networks",
+            "replica_source",
+            "replicas",
+            "state",
+            "tenant_id",
+            "updated",
+            "volume",
+        ],
+        "additionalProperties": False,
+    },
+}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulator.reference.catalog import get_flavor
 from simulator.views.catalog import instance_flavor
-from simulator.views.common import links
+from simulator.views.common import links, ref
 
 NO_USED_STATUSES = ("BUILD", "REBOOT", "RESIZE", "UPGRADE", "ERROR", "SHUTDOWN")
 
@@ -85,3 +85,164 @@ def instance_summary(base: str, m: dict) -> dict:
         "status": m["status"],
         "volume": {"size": m["volume_size"]},
     }
+
+
+#: The JSON Schemas of these answers (the OpenAPI document's response components).
+SCHEMAS: dict[str, dict] = {
+    "Instance": {
+        "type": "object",
+        "properties": {
+            "configuration": ref("InstanceConfigurationRef"),
+            "created": {"type": "string"},
+            "datastore": ref("InstanceDatastore"),
+            "flavor": ref("InstanceFlavor"),
+            "hostname": {"type": "string"},
+            "id": {"type": "string"},
+            "links": ref("Links"),
+            "name": {"type": "string"},
+            "status": {"type": "string"},
+            "updated": {"type": "string"},
+            "volume": {
+                "type": "object",
+                "properties": {"size": {"type": "integer"}, "used": {"type": "number"}},
+                "required": ["size"],
+                "additionalProperties": False,
+            },
+            "replica_of": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "links": ref("Links")},
+                "required": ["id", "links"],
+                "additionalProperties": False,
+            },
+            "replicas": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
+                    "required": ["id", "name", "links"],
+                    "additionalProperties": False,
+                },
+            },
+            "ha_id": {"type": "string"},
+            "ip": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": (
+                    "Private (ServiceNet) addresses; shown for the members of a replication set (not of an HA group)."
+                ),
+            },
+            "schedule": {
+                "type": "object",
+                "properties": {"enabled": {"type": "boolean"}},
+                "required": ["enabled"],
+                "additionalProperties": False,
+                "description": (
+                    "Whether the instance has a backup schedule (show, HA nodes and the upgrade action's "
+                    "answer; not a create's answer)."
+                ),
+            },
+            "available_upgrades": {
+                "type": "object",
+                "properties": {
+                    "current_version": {"type": "string"},
+                    "upgrades": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "properties": {
+                                "datastore_type": {"type": "string"},
+                                "datastore_version": {"type": "string"},
+                            },
+                            "required": ["datastore_type", "datastore_version"],
+                            "additionalProperties": False,
+                        },
+                    },
+                },
+                "required": ["current_version", "upgrades"],
+                "additionalProperties": False,
+                "description": (
+                    "The version the guest reports (UNKNOWN until built) and the upgrade action's paths from it."
+                ),
+            },
+        },
+        "required": [
+            "created",
+            "datastore",
+            "flavor",
+            "hostname",
+            "id",
+            "links",
+            "name",
+            "status",
+            "updated",
+            "volume",
+        ],
+        "additionalProperties": False,
+    },
+    "InstanceSummary": {
+        "type": "object",
+        "properties": {
+            "datastore": ref("InstanceDatastore"),
+            "flavor": ref("InstanceFlavor"),
+            "hostname": {"type": "string"},
+            "id": {"type": "string"},
+            "links": ref("Links"),
+            "name": {"type": "string"},
+            "status": {"type": "string"},
+            "volume": {
+                "type": "object",
+                "properties": {"size": {"type": "integer"}},
+                "required": ["size"],
+                "additionalProperties": False,
+            },
+            "replica_of": {
+                "type": "object",
+                "properties": {"id": {"type": "string"}, "links": ref("Links")},
+                "required": ["id", "links"],
+                "additionalProperties": False,
+            },
+            "replicas": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
+                    "required": ["id", "name", "links"],
+                    "additionalProperties": False,
+                },
+            },
+            "ha_id": {"type": "string"},
+            "ip": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": (
+                    "Private (ServiceNet) addresses; shown for the members of a replication set (not of an HA group)."
+                ),
+            },
+        },
+        "required": ["datastore", "flavor", "hostname", "id", "links", "name", "status", "volume"],
+        "additionalProperties": False,
+    },
+    "InstanceFlavor": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "links": ref("Links"),
+            "name": {"type": "string"},
+            "ram": {"type": "integer"},
+        },
+        "required": ["id", "links"],
+        "additionalProperties": False,
+    },
+    "InstanceDatastore": {
+        "type": "object",
+        "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
+        "required": ["type", "version"],
+        "additionalProperties": False,
+    },
+    "InstanceConfigurationRef": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
+        "required": ["id", "name", "links"],
+        "additionalProperties": False,
+    },
+}

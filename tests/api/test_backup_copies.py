@@ -136,3 +136,73 @@ async def test_copy_refusals_of_the_request_itself(api):
     assert_fault(await api.post(f"/backups/{backup['id']}/action", {"restore": {}}), "badRequest", 400,
                  "Validation error: 'copy-backup' is a required property")
     assert_fault(await copy(api, UNKNOWN), "itemNotFound", 404, f"Resource {UNKNOWN} cannot be found.")
+
+
+# --- copy_to: the completed backup copies itself --------------------------------------------------------------------
+
+async def test_copy_to_on_a_backup_copies_it_to_each_region_once_completed(api):
+    inst = await api.create_instance(databases=[{"name": "sales"}])
+    api.advance(60)
+    status, body, _ = await api.post("/backups", {"backup": {"name": "nightly", "instance": inst["id"],
+                                                             "description": "far", "copy_to": ["IAD", "ORD"]}})
+    assert status == 202, body
+    iad, ord_ = region_api(api, "/iad"), region_api(api, "/ord")
+    assert (await iad.get("/backups"))[1]["backups"] == []  # nothing to copy until it is COMPLETED
+    original = body["backup"]
+    while original["status"] != "COMPLETED":
+        api.advance(1)
+        original = (await api.get(f"/backups/{original['id']}"))[1]["backup"]
+    copies = {}
+    for region in (iad, ord_):
+        [copies[region]] = (await region.get("/backups"))[1]["backups"]
+        assert copies[region]["id"] != original["id"]
+        assert (copies[region]["name"], copies[region]["description"], copies[region]["status"]) == (
+            "nightly", "far", "NEW")
+        assert copies[region]["created"] == original["updated"]  # it starts when the original completes
+    api.advance(60)
+    for region, copied in copies.items():
+        assert (await region.get(f"/backups/{copied['id']}"))[1]["backup"]["status"] == "COMPLETED"
+    copied = copies[iad]
+    status, body, _ = await iad.post("/instances", {"instance": {"name": "far", "flavorRef": 2, "volume": {"size": 2},
+                                                                 "restorePoint": {"backupRef": copied["id"]}}})
+    assert status == 200, body
+
+
+async def test_copy_to_an_incremental_whose_parent_is_not_there_ends_copy_error(api):
+    full, inst = await completed_backup(api)
+    status, body, _ = await api.post("/backups", {"backup": {"name": "incr", "instance": inst["id"],
+                                                             "parent_id": full["id"], "copy_to": ["IAD"]}})
+    assert status == 202, body
+    api.advance(60)
+    iad = region_api(api, "/iad")
+    [copied] = (await iad.get("/backups"))[1]["backups"]
+    api.advance(60)
+    assert (await iad.get(f"/backups/{copied['id']}"))[1]["backup"]["status"] == "COPY_ERROR"
+
+
+@pytest.mark.parametrize("copy_to, message", [
+    (["DFW"], "copy_to names DFW, where the backup is taken: name other regions."),
+    (["LON"], "Validation error: backup['copy_to'][0] 'LON' is not one of ['DFW', 'ORD', 'IAD', 'HKG', 'SYD']"),
+])
+async def test_copy_to_its_own_region_or_lon_is_bad_request(api, copy_to, message):
+    inst = await api.create_instance()
+    api.advance(60)
+    assert_fault(await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"], "copy_to": copy_to}}),
+                 "badRequest", 400, message)
+    assert (await api.get("/backups"))[1]["backups"] == []
+
+
+async def test_copy_backup_with_a_null_name_keeps_the_backups_name(api):
+    """cdbclient's backup_copy sends "name": null when none is given."""
+    backup, _ = await completed_backup(api)
+    assert (await copy(api, backup["id"], name=None, description=""))[0] == 202
+    [copied] = (await region_api(api, "/iad").get("/backups"))[1]["backups"]
+    assert (copied["name"], copied["description"]) == ("nightly", "")
+
+
+async def test_a_copy_being_made_does_not_hold_the_instance_it_came_from(api):
+    backup, inst = await completed_backup(api)
+    assert (await copy(api, backup["id"]))[0] == 202
+    assert (await api.get(f"/instances/{inst['id']}"))[1]["instance"]["status"] == "ACTIVE"
+    status, body, _ = await api.post("/backups", {"backup": {"name": "next", "instance": inst["id"]}})
+    assert status == 202, body

@@ -142,11 +142,13 @@ async def test_create_backup_beyond_the_quota_is_over_limit(api, inst):
     ({"name": "b"}, "badRequest", 400, "instance is missing."),
     ({"name": "b", "instance": None}, "badRequest", 400, "instance is missing."),
     ({"name": "b", "instance": UNKNOWN}, "itemNotFound", 404, f"Resource {UNKNOWN} cannot be found."),
-    ({"name": "b", "instance": "not-an-id"}, "badRequest", 400, None),
-    ({"name": "", "instance": "{iid}"}, "badRequest", 400, None),
+    ({"name": "b", "instance": "not-an-id"}, "badRequest", 400, "Validation error: backup['instance'] 'not-an-id' does "
+     "not match '^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'"),
+    ({"name": "", "instance": "{iid}"}, "badRequest", 400,
+     "Validation error: backup['name'] '' should be non-empty; backup['name'] '' does not match '^.*[0-9a-zA-Z]+.*$'"),
     ({"name": 5, "instance": "{iid}"}, "badRequest", 400,
      "Validation error: backup['name'] 5 is not of type 'string'"),
-    ({"name": "n" * 65, "instance": "{iid}"}, "badRequest", 400, None),
+    ({"name": "n" * 65, "instance": "{iid}"}, "badRequest", 400, f"Validation error: backup['name'] '{'n' * 65}' is too long"),
     ({"name": "b", "instance": 42}, "badRequest", 400, "Validation error: backup['instance'] 42 is not of type "
                                                        "'string', 'null'"),
     ({"name": "b", "instance": "{iid}", "incremental": True}, "badRequest", 400,
@@ -155,8 +157,10 @@ async def test_create_backup_beyond_the_quota_is_over_limit(api, inst):
      "Validation error: backup['incremental'] 2 is greater than the maximum of 1"),
     ({"name": "b", "instance": "{iid}", "parent_id": UNKNOWN}, "itemNotFound", 404,
      f"Resource {UNKNOWN} cannot be found."),
-    ({"name": "b", "instance": "{iid}", "description": ["x"]}, "badRequest", 400, None),
-    ({"name": "b", "instance": "{iid}", "copy_to": ["LON"]}, "badRequest", 400, None),
+    ({"name": "b", "instance": "{iid}", "description": ["x"]}, "badRequest", 400,
+     "Validation error: backup['description'] ['x'] is not of type 'string', 'null'"),
+    ({"name": "b", "instance": "{iid}", "copy_to": ["LON"]}, "badRequest", 400,
+     "Validation error: backup['copy_to'][0] 'LON' is not one of ['DFW', 'ORD', 'IAD', 'HKG', 'SYD']"),
 ])
 async def test_create_backup_bad_input_gets_its_fault_and_writes_nothing(api, inst, spec, fault, code, message):
     spec = {k: (v.replace("{iid}", inst["id"]) if isinstance(v, str) else v) for k, v in spec.items()}

@@ -99,6 +99,20 @@ async def test_create_configuration_parameter_names_are_case_insensitive(api):
     assert group["values"] == {"MAX_CONNECTIONS": 50}
 
 
+async def test_a_parameter_named_in_two_cases_is_stored_once(api):
+    status, body, _ = await api.post("/configurations", {"configuration": {
+        "name": "g", "values": {"max_connections": 50, "MAX_CONNECTIONS": 60}}})
+    assert_fault((status, body), "unprocessableEntity", 422,
+                 "The configuration parameter max_connections is given twice (as max_connections and "
+                 "MAX_CONNECTIONS: names are matched whatever their case) with different values.")
+    group = await make_group(api, values={"max_connections": 50, "Max_Connections": 50})
+    assert group["values"] == {"max_connections": 50}
+    assert (await api.patch(f"/configurations/{group['id']}", {"configuration": {
+        "values": {"MAX_CONNECTIONS": 70}}}))[0] == 200
+    shown = (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]
+    assert shown["values"] == {"MAX_CONNECTIONS": 70}
+
+
 async def test_query_cache_is_a_parameter_of_mysql_57_but_not_80(api):
     group = await make_group(api, values={"query_cache_size": 1024}, datastore={"type": "mysql", "version": "5.7"})
     assert group["values"] == {"query_cache_size": 1024}
@@ -178,7 +192,8 @@ async def test_delete_configuration_202_then_gone(api):
     group = await make_group(api)
     status, body, _ = await api.delete(f"/configurations/{group['id']}")
     assert (status, body) == (202, None)
-    assert_fault(await api.get(f"/configurations/{group['id']}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/configurations/{group['id']}"), "itemNotFound", 404,
+                 f"Configuration group with ID {group['id']} could not be found.")
     assert_fault(await api.delete(f"/configurations/{group['id']}"), "itemNotFound", 404,
                  f"Configuration group with ID {group['id']} could not be found.")
 

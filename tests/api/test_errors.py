@@ -36,7 +36,8 @@ async def test_wrong_content_type_is_bad_media_type(api):
 
 async def test_body_over_the_size_limit_is_over_limit(api):
     big = {"instance": {"name": "x" * 10000, "flavorRef": 1, "volume": {"size": 1}}}
-    assert_fault(await api.post("/instances", big), "overLimit", 413, "Request body is too large.")
+    assert_fault(await api.post("/instances", big), "overLimit", 413,
+                 "Request body is too large (the limit is 4096 bytes).")
 
 
 async def test_wrong_types_are_bad_request(api):
@@ -79,3 +80,13 @@ async def test_journal_records_every_request_with_route_and_status(api):
     entries = api.app[JOURNAL].entries(account_id=ACCOUNT)
     assert [(e["route"], e["status"]) for e in entries[-2:]] == [("list_flavors", 200), ("show_instance", 404)]
     assert entries[-1]["request"]["headers"]["X-Auth-Token"] == "***"
+
+
+@pytest.mark.parametrize("password", [["hunter2"], {"p": "hunter2"}, 48172935, True])
+async def test_a_validation_error_never_echoes_a_secret_field(api, password):
+    inst = await api.create_instance()
+    status, body, _ = await api.post(f"/instances/{inst['id']}/users",
+                                     {"users": [{"name": "u", "password": password}]})
+    assert status == 400 and list(body) == ["badRequest"], body
+    message = body["badRequest"]["message"]
+    assert "hunter2" not in message and "48172935" not in message and "***" in message, message

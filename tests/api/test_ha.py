@@ -5,6 +5,7 @@ import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
+from simulator.backend.ha import MAX_ACLS
 
 UNKNOWN = "00000000-0000-4000-8000-000000000000"
 NODE_REFUSED = "Operation not supported for instances that are part of an HA instance group"
@@ -61,6 +62,7 @@ async def action(api, ha_id, body):
 async def test_create_answers_202_with_the_group_in_build_and_no_nodes_yet(api):
     group = await create(api)
     assert (group["state"], group["name"], group["tenant_id"]) == ("BUILD", "ha-1", ACCOUNT)
+    assert group["flavor"]["name"] == "1GB Instance"
     assert (group["datastore"], group["volume"], group["flavor"]["id"]) == ({"type": "mysql", "version": "5.7"},
                                                                           {"size": 1}, 2)
     assert (group["replica_source"], group["replicas"], group["acls"], group["networks"]) == ([], [], [], [])
@@ -142,8 +144,46 @@ async def test_delete_shows_deleting_then_the_group_and_its_nodes_are_gone(api):
     assert await state(api, group["id"]) == "DELETING"
     assert (await api.get(f"/instances/{nodes[0]}"))[1]["instance"]["status"] == "SHUTDOWN"
     api.advance(10)
-    assert_fault(await api.get(f"/ha/{group['id']}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/ha/{group['id']}"), "itemNotFound", 404, f"Resource {group['id']} cannot be found.")
     assert (await api.get("/instances"))[1]["instances"] == []
+
+
+async def test_create_with_a_null_configuration_is_a_group_without_one(api):
+    """cdbclient's create always sends "configuration", null when none is given."""
+    group = await active_group(api, configuration=None)
+    assert group["configuration"] is None and group["state"] == "ACTIVE"
+    assert_fault(await api.post("/ha", ha_body(configuration=5)), "badRequest", 400,
+                 "Validation error: ha['configuration'] 5 is not of type 'string', 'null'")
+
+
+@pytest.mark.parametrize("scheduled_backup", [
+    {"hour": 2, "minute": 30, "day_of_week": 0, "full_backup_retention": 3},
+    {"hour": "2", "minute": "30", "day_of_week": "0", "full_backup_retention": "3"},  # cdb-cli's options, as text
+], ids=["numbers", "cdb-cli-text"])
+async def test_create_with_a_scheduled_backup_time_gives_the_group_that_schedule(api, scheduled_backup):
+    group = await create(api, scheduled_backup=scheduled_backup)
+    [schedule] = (await api.get("/schedules"))[1]["schedules"]
+    assert (schedule["source"], schedule["instance_id"]) == ({"id": group["id"], "type": "ha"}, None)
+    assert (schedule["day_of_week"], schedule["hour"], schedule["minute"], schedule["full_backup_retention"]) == (
+        0, 2, 30, 3)
+
+
+@pytest.mark.parametrize("scheduled_backup", [
+    {"enabled": False},
+    {"hour": None, "minute": None, "day_of_week": None, "full_backup_retention": None},  # cdb-cli without options
+    {},  # cdbclient's library default
+], ids=["disabled", "cdb-cli-no-time", "library-default"])
+async def test_create_with_a_scheduled_backup_without_a_time_makes_no_schedule(api, scheduled_backup):
+    await create(api, scheduled_backup=scheduled_backup)
+    assert (await api.get("/schedules"))[1] == {"schedules": []}
+
+
+async def test_create_with_part_of_a_scheduled_backup_time_is_bad_request(api):
+    assert_fault(await api.post("/ha", ha_body(scheduled_backup={"hour": "2"})), "badRequest", 400,
+                 "scheduled_backup needs day_of_week, hour and minute; missing: day_of_week, minute.")
+    assert_fault(await api.post("/ha", ha_body(scheduled_backup={"hour": "two"})), "badRequest", 400,
+                 "Validation error: ha['scheduled_backup']['hour'] 'two' does not match '^[0-9]+$'")
+    assert (await api.get("/ha"))[1]["ha_instances"] == []
 
 
 # --- ACLs ------------------------------------------------------------------------------------------------------------
@@ -165,6 +205,38 @@ async def test_acls_add_list_delete_and_acl_not_found(api):
                  f"ACLNotFound: ACL 1.2.3.4/32 cannot be found on HA instance {group['id']}.")
 
 
+async def test_add_acls_and_delete_acls_actions_behave_as_the_acl_routes(api):
+    """cdbclient's add_acls / remove_acls: several addresses through POST /ha/{id}/action, with the ACL routes'
+    checks and results (202, as every action)."""
+    group = await create(api, acls=[])
+    assert_fault(await action(api, group["id"], {"add_acls": {"addresses": ["1.2.3.4/32"]}}), "unprocessableEntity",
+                 422, f"ACLs cannot be added to HA instance {group['id']} while it is being built (state was BUILD).")
+    api.advance(60)
+    status, body, _ = await action(api, group["id"], {"add_acls": {"addresses": ["1.2.3.4/32", "10.0.0.0/8"]}})
+    assert (status, body) == (202, None)
+    assert (await action(api, group["id"], {"add_acls": {"addresses": ["10.0.0.0/8"]}}))[0] == 202  # kept once
+    assert (await api.get(f"/ha/{group['id']}/acls"))[1] == {"acls": [
+        {"type": "ALLOW", "address": "1.2.3.4/32"}, {"type": "ALLOW", "address": "10.0.0.0/8"}]}
+    assert_fault(await action(api, group["id"], {"add_acls": {"addresses": ["5.6.7.8/32", "nowhere"]}}),
+                 "badRequest", 400, "ACL address 'nowhere' is not an IPv4 CIDR such as 1.2.3.4/32.")
+    assert_fault(await action(api, group["id"], {"delete_acls": {"addresses": ["1.2.3.4/32", "9.9.9.9/32"]}}),
+                 "itemNotFound", 404, f"ACLNotFound: ACL 9.9.9.9/32 cannot be found on HA instance {group['id']}.")
+    assert len((await api.get(f"/ha/{group['id']}/acls"))[1]["acls"]) == 2  # a refused request removes none
+    assert (await action(api, group["id"], {"delete_acls": {"addresses": ["1.2.3.4/32", "10.0.0.0/8"]}}))[0] == 202
+    assert (await api.get(f"/ha/{group['id']}/acls"))[1] == {"acls": []}
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"add_acls": {}}, "Validation error: add_acls 'addresses' is a required property"),
+    ({"add_acls": {"addresses": []}}, "Validation error: add_acls['addresses'] [] should be non-empty"),
+    ({"delete_acls": {"addresses": "1.2.3.4/32"}},
+     "Validation error: delete_acls['addresses'] '1.2.3.4/32' is not of type 'array'"),
+])
+async def test_acl_actions_with_a_malformed_body_are_bad_request(api, body, message):
+    group = await active_group(api)
+    assert_fault(await action(api, group["id"], body), "badRequest", 400, message)
+
+
 # --- group actions -----------------------------------------------------------------------------------------------
 
 async def test_actions_are_refused_while_the_group_builds(api):
@@ -178,7 +250,7 @@ async def test_unknown_action_is_bad_request(api):
     group = await active_group(api)
     assert_fault(await action(api, group["id"], {"reboot": {}}), "badRequest", 400,
                  "Invalid HA instance action: 'reboot' (one of add_replica, remove_replica, resize_volumes, "
-                 "resize_flavor, restart, upgrade).")
+                 "resize_flavor, restart, upgrade, add_acls, delete_acls).")
 
 
 async def test_add_replica_goes_adding_replica_then_active(api):
@@ -430,7 +502,7 @@ async def test_failover_promotes_a_replica_and_rebuilds_a_node(api):
     api.advance(60)
     shown = await show(api, group["id"])
     assert shown["state"] == "ACTIVE" and shown["replicas"][0]["status"] == "ACTIVE"
-    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404, f"Resource {old_source} cannot be found.")
 
 
 # --- the coverage report -----------------------------------------------------------------------------------------
@@ -466,9 +538,30 @@ async def test_coverage_report_knows_the_replication_and_ha_transitions(api):
     coverage = Coverage()
     coverage.add_test(api.app[JOURNAL].entries())
     seen = coverage.report()["lifecycle"]["exercised"]
-    expected = ("ha BUILD -> ACTIVE", "ha ACTIVE -> RESIZING_VOLUME", "ha RESIZING_VOLUME -> ACTIVE",
-                "ha ACTIVE -> DELETING", "ha DELETING -> deleted", "replica BUILD -> ACTIVE",
-                "instance ACTIVE -> RESTART", "instance RESTART -> ACTIVE", "instance ACTIVE -> PROMOTE",
-                "instance PROMOTE -> ACTIVE", "instance ACTIVE -> DETACH_REPLICA", "instance DETACH_REPLICA -> ACTIVE")
-    for label in expected:
-        assert label in LIFECYCLE and seen.get(label) == 1, (label, seen)
+    # What the model carried out: the group's replica node and the replica both build; a promote runs on the whole
+    # set (the source and its replica).
+    expected = {"ha BUILD -> ACTIVE": 1, "ha ACTIVE -> RESIZING_VOLUME": 1, "ha RESIZING_VOLUME -> ACTIVE": 1,
+                "ha ACTIVE -> DELETING": 1, "ha DELETING -> deleted": 1, "replica BUILD -> ACTIVE": 2,
+                "instance ACTIVE -> RESTART": 1, "instance RESTART -> ACTIVE": 1, "instance ACTIVE -> PROMOTE": 2,
+                "instance PROMOTE -> ACTIVE": 2, "instance ACTIVE -> DETACH_REPLICA": 1,
+                "instance DETACH_REPLICA -> ACTIVE": 1}
+    for label, count in expected.items():
+        assert label in LIFECYCLE and seen.get(label) == count, (label, seen)
+
+
+async def test_acls_are_kept_as_the_network_they_name_once_each_and_capped(api):
+    spellings = [{"address": "10.0.0.1/8"}, {"address": "10.0.0.0/08"}, {"address": "1.2.3.4/32"}]
+    group = await create(api, acls=spellings)
+    assert [a["address"] for a in (await show(api, group["id"]))["acls"]] == ["10.0.0.0/8", "1.2.3.4/32"]
+    api.advance(600)
+    assert (await api.post(f"/ha/{group['id']}/acls", {"address": "10.9.9.9/8"}))[0] == 200  # the same network
+    assert [a["address"] for a in (await api.get(f"/ha/{group['id']}/acls"))[1]["acls"]] == ["10.0.0.0/8",
+                                                                                              "1.2.3.4/32"]
+    assert (await api.delete(f"/ha/{group['id']}/acls/10.1.2.3%252F8"))[0] == 202  # any spelling of it
+    for n in range(MAX_ACLS - 1):
+        assert (await api.post(f"/ha/{group['id']}/acls", {"address": f"172.16.{n}.0/24"}))[0] == 200
+    assert_fault(await api.post(f"/ha/{group['id']}/acls", {"address": "192.168.0.0/16"}), "overLimit", 413,
+                 f"An HA instance group holds at most {MAX_ACLS} ACLs; this would make {MAX_ACLS + 1}.")
+    many = [{"address": f"172.17.{n}.0/24"} for n in range(MAX_ACLS + 1)]
+    assert_fault(await api.post("/ha", ha_body(acls=many)), "overLimit", 413,
+                 f"An HA instance group holds at most {MAX_ACLS} ACLs; this would make {MAX_ACLS + 1}.")

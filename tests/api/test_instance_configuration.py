@@ -3,7 +3,7 @@ silent no-ops on PATCH/PUT; Trove-only paths."""
 from __future__ import annotations
 
 import pytest
-from support import ACCOUNT, TOKEN, assert_fault
+from support import ACCOUNT, TOKEN, UNAUTHORIZED, assert_fault
 
 from simulator import DemoAccount, Durations, SimulatorConfig
 from simulator.faults import fault_engine
@@ -128,6 +128,23 @@ async def test_detach_dynamic_group_returns_to_defaults_at_once(api, detach):
     defaults = (await api.get(f"/instances/{inst['id']}/configuration"))[1]["instance"]["configuration"]
     assert (defaults["connect_timeout"], defaults["wait_timeout"]) == ("15", "3600")
     assert (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]["instance_count"] == 0
+
+
+async def test_put_of_an_empty_instance_detaches_the_group_as_trove_and_cdbclient_do(api):
+    """cdbclient's configuration-detach is PUT {"instance": {}}: Trove's update reads no configuration as none."""
+    inst, group = await active_instance(api), await make_group(api)
+    await attach(api, inst["id"], group["id"])
+    status, body, _ = await api.put(f"/instances/{inst['id']}", {"instance": {}})
+    assert (status, body) == (202, None)
+    seen = await shown(api, inst["id"])
+    assert (seen["status"], "configuration" in seen, seen["name"]) == ("ACTIVE", False, inst["name"])
+    assert (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]["instance_count"] == 0
+
+
+async def test_patch_of_an_empty_instance_is_still_bad_request(api):
+    inst = await active_instance(api)
+    assert_fault(await api.patch(f"/instances/{inst['id']}", {"instance": {}}), "badRequest", 400,
+                 "Validation error: instance needs at least one of 'name', 'configuration'.")
 
 
 async def test_detach_group_without_defaults_for_its_values_needs_a_restart(api):
@@ -348,7 +365,7 @@ async def test_trove_only_paths_say_they_are_not_part_of_cloud_databases(api, pa
 
 
 async def test_trove_only_paths_still_need_a_token(api):
-    assert_fault(await api.as_account("1234", None).get("/clusters"), "unauthorized", 401)
+    assert_fault(await api.as_account("1234", None).get("/clusters"), "unauthorized", 401, UNAUTHORIZED)
 
 
 async def test_unknown_paths_keep_the_plain_not_found(api):
@@ -375,6 +392,7 @@ async def test_coverage_report_sees_restart_required_and_upgrade(api):
     from simulator.keys import JOURNAL
 
     inst = await active_instance(api, datastore={"type": "mysql", "version": "5.7"})
+    plain = await active_instance(api, name="plain", datastore={"type": "mysql", "version": "5.7"})
     group = await make_group(api, RESTART, type="mysql", version="5.7")
     assert (await shown(api, inst["id"]))["status"] == "ACTIVE"
     await attach(api, inst["id"], group["id"])
@@ -382,9 +400,10 @@ async def test_coverage_report_sees_restart_required_and_upgrade(api):
     await api.post(f"/instances/{inst['id']}/action", {"restart": {}})
     api.advance(10)
     await shown(api, inst["id"])
-    await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": "8.0"}})
+    await shown(api, plain["id"])
+    await api.patch(f"/instances/{plain['id']}", {"instance": {"datastore_version": "8.0"}})  # no group attached
     api.advance(30)
-    await shown(api, inst["id"])
+    await shown(api, plain["id"])
     coverage = Coverage()
     coverage.add_test(api.app[JOURNAL].entries())
     seen = coverage.report()["lifecycle"]["exercised"]
@@ -393,3 +412,23 @@ async def test_coverage_report_sees_restart_required_and_upgrade(api):
         assert seen.get(label) == 1, (label, seen)
     assert {"create_configuration", "put_instance", "patch_instance"} <= set(coverage.report()["operations"][
         "exercised"])
+
+
+async def test_an_upgrade_that_would_leave_a_group_of_another_version_attached_is_refused(api):
+    inst = await active_instance(api, datastore={"type": "mysql", "version": "5.7"})
+    group = await make_group(api, type="mysql", version="5.7")
+    await attach(api, inst["id"], group["id"])
+    api.advance(10)
+    version_57 = (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]["datastore_version_id"]
+    version_80 = next(v["id"] for v in (await api.get("/datastores/mysql/versions"))[1]["versions"]
+                      if v["name"] == "8.0")
+    status, body, _ = await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": "8.0"}})
+    assert_fault((status, body), "badRequest", 400,
+                 f"Configuration group {group['id']} is for another datastore version: detach it before upgrading "
+                 f"(Datastore Version on Configuration {version_57} does not match the Datastore Version on the "
+                 f"instance {version_80}).")
+    shown_now = await shown(api, inst["id"])
+    assert shown_now["datastore"]["version"] == "5.7" and shown_now["configuration"]["id"] == group["id"]
+    await api.put(f"/instances/{inst['id']}", {"instance": {"configuration": ""}})
+    api.advance(10)
+    assert (await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": "8.0"}}))[0] == 202

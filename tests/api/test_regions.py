@@ -1,9 +1,9 @@
 """Regions: the identity catalog lists every Cloud Databases region, each with its own endpoint; the configured region
 keeps today's URLs; an account's resources in one region are invisible from another's endpoint."""
 import pytest
-from support import ACCOUNT, TOKEN, assert_fault
+from support import ACCOUNT, TOKEN, UNAUTHORIZED, Api, assert_fault
 
-from simulator import DemoAccount, Durations, SimulatorConfig
+from simulator import DemoAccount, Durations, SimulatorConfig, create_app
 
 LOGIN = {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}}}
 
@@ -61,8 +61,9 @@ async def test_resources_of_one_region_are_invisible_from_another(api):
     assert (await lon.get("/instances"))[1] == {"instances": []}
     assert_fault(await api.get(f"/instances/{there['id']}"), "itemNotFound", 404,
                  f"Resource {there['id']} cannot be found.")
-    assert_fault(await iad.get(f"/instances/{here['id']}"), "itemNotFound", 404)
-    assert_fault(await iad.delete(f"/instances/{here['id']}"), "itemNotFound", 404)
+    assert_fault(await iad.get(f"/instances/{here['id']}"), "itemNotFound", 404, f"Resource {here['id']} cannot be found.")
+    assert_fault(await iad.delete(f"/instances/{here['id']}"), "itemNotFound", 404,
+                 f"Resource {here['id']} cannot be found.")
 
 
 async def test_a_regions_answers_link_to_that_regions_endpoint(api):
@@ -88,7 +89,7 @@ async def test_each_region_has_its_own_quota_count(api):
 async def test_a_region_needs_the_accounts_token_like_any_call(api):
     iad = region_api(api, "/iad")
     iad.token = None
-    assert_fault(await iad.get("/instances"), "unauthorized", 401)
+    assert_fault(await iad.get("/instances"), "unauthorized", 401, UNAUTHORIZED)
     api.backend.identity.create_account("other", token="other-token")
     assert_fault(await region_api(api, "/iad", "other-token").get("/instances"), "forbidden", 403,
                  "User with tenant id other cannot access this resource.")
@@ -115,3 +116,18 @@ async def test_an_account_reset_and_snapshot_take_in_every_region(api):
     assert (await iad.get("/instances"))[1] == {"instances": []}
     assert (await api.post("/_sim/snapshots/before/restore"))[0] == 200
     assert len((await iad.get("/instances"))[1]["instances"]) == 1
+
+
+async def test_serve_region_option_makes_that_region_the_plain_one(aiohttp_client):
+    from simulator.serve.cli import build_parser
+    from simulator.serve.options import config_from_args
+
+    args = build_parser().parse_args(["serve", "--region", "IAD", "--db", ":memory:", "--token", TOKEN,
+                                      "--account-id", ACCOUNT])
+    api = Api(await aiohttp_client(create_app(config_from_args(args))))
+    _, body, _ = await api.as_account(ACCOUNT, None).post("/v2.0/tokens", LOGIN)
+    assert body["access"]["user"]["RAX-AUTH:defaultRegion"] == "IAD"
+    assert (await api.get("/instances"))[0] == 200
+    assert (await region_api(api, "/dfw").get("/instances"))[0] == 200
+    assert (await region_api(api, "/iad").get("/instances"))[0] == 404
+    assert build_parser().parse_args(["serve"]).region == "DFW"

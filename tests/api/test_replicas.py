@@ -240,6 +240,36 @@ async def test_detach_goes_detach_replica_then_active_and_standalone(api, method
     assert (await api.delete(f"/instances/{src['id']}"))[0] == 202
 
 
+@pytest.mark.parametrize("spec", [
+    {"slave_of": None, "replica_of": None, "rm_master_replica_config": False},
+    {"slave_of": None, "replica_of": None, "rm_master_replica_config": True},
+    {"slave_of": None, "replica_of": None},
+], ids=["cdbclient", "cdbclient-rm-master-config", "both-names"])
+async def test_detach_as_cdbclient_sends_it_is_one_detach(api, spec):
+    """cdbclient's detach-replica sends both names (Trove's old slave_of and new replica_of) and Rackspace's
+    rm_master_replica_config: one attribute, one detach."""
+    _, rep = await pair(api)
+    status, body, _ = await api.patch(f"/instances/{rep['id']}", {"instance": spec})
+    assert (status, body) == (202, None)
+    assert (await show(api, rep["id"]))["status"] == "DETACH_REPLICA"
+    api.advance(30)
+    assert "replica_of" not in await show(api, rep["id"])
+
+
+@pytest.mark.parametrize("spec, message", [
+    ({"rm_master_replica_config": True}, "rm_master_replica_config is only allowed with a replica detach "
+                                         "(replica_of: null)."),
+    ({"replica_of": None, "rm_master_replica_config": "yes"},
+     "Validation error: instance['rm_master_replica_config'] 'yes' is not of type 'boolean'"),
+    ({"replica_of": None, "slave_of": None, "name": "n", "configuration": None},
+     "Only one attribute (except 'name') is allowed to update."),
+])
+async def test_detach_bodies_that_say_more_or_less_are_refused(api, spec, message):
+    _, rep = await pair(api)
+    assert_fault(await api.patch(f"/instances/{rep['id']}", {"instance": spec}), "badRequest", 400, message)
+    assert (await show(api, rep["id"]))["status"] == "ACTIVE"
+
+
 async def test_detach_with_a_source_id_is_refused(api):
     src, rep = await pair(api)
     assert_fault(await api.patch(f"/instances/{rep['id']}", {"instance": {"replica_of": src["id"]}}), "badRequest",

@@ -129,9 +129,12 @@ async def test_restore_with_a_name_the_backup_holds_is_bad_request_and_creates_n
      "Validation error: instance['restorePoint']['backupRef'] 'not-a-backup-id' does not match "
      "'^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'"),
     ({}, "badRequest", 400, "Validation error: instance['restorePoint'] 'backupRef' is a required property"),
-    ({"backupRef": 12}, "badRequest", 400, None),
-    ({"backupRef": ""}, "badRequest", 400, None),
-    ("x", "badRequest", 400, None),
+    ({"backupRef": 12}, "badRequest", 400,
+     "Validation error: instance['restorePoint']['backupRef'] 12 is not of type 'string'"),
+    ({"backupRef": ""}, "badRequest", 400,
+     "Validation error: instance['restorePoint']['backupRef'] '' should be non-empty; "
+     "instance['restorePoint']['backupRef'] '' does not match '^.*[0-9a-zA-Z]+.*$'"),
+    ("x", "badRequest", 400, "Validation error: instance['restorePoint'] 'x' is not of type 'object'"),
 ])
 async def test_restore_bad_restore_point_gets_its_fault_and_creates_nothing(api, point, fault, code, message):
     answer = await api.post("/instances", {"instance": {"name": "r", "flavorRef": 2, "volume": {"size": 2},
@@ -140,11 +143,18 @@ async def test_restore_bad_restore_point_gets_its_fault_and_creates_nothing(api,
     assert await instance_count(api) == 0
 
 
-@pytest.mark.parametrize("size, fault, code", [(-1, "badRequest", 400), (0, "badRequest", 400),
-                                               ("abc", "badRequest", 400), (2000, "overLimit", 413)])
-async def test_restore_bad_volume_size_gets_its_fault_and_creates_nothing(api, src, size, fault, code):
+@pytest.mark.parametrize("size, fault, code, message", [
+    (-1, "badRequest", 400, "Validation error: instance['volume']['size'] -1 is not valid under any of the given "
+     "schemas; -1 is less than the minimum of 1; -1 is not of type 'string'"),
+    (0, "badRequest", 400, "Validation error: instance['volume']['size'] 0 is not valid under any of the given "
+     "schemas; 0 is less than the minimum of 1; 0 is not of type 'string'"),
+    ("abc", "badRequest", 400, "Validation error: instance['volume']['size'] 'abc' is not valid under any of the "
+     "given schemas; 'abc' is not of type 'integer'; 'abc' does not match '^0*[1-9]+[0-9]*$'"),
+    (2000, "overLimit", 413, "Volume 'size' cannot exceed maximum of 1024 GB, 2000 cannot be accepted."),
+])
+async def test_restore_bad_volume_size_gets_its_fault_and_creates_nothing(api, src, size, fault, code, message):
     b = await completed(api, src)
-    assert_fault(await api.post("/instances", restore_body(b["id"], size=size)), fault, code)
+    assert_fault(await api.post("/instances", restore_body(b["id"], size=size)), fault, code, message)
     assert await instance_count(api) == 1
 
 
@@ -203,7 +213,7 @@ async def test_restore_check_order_is_not_found_conflict_too_large_datastore_the
     running = await backup(api, big)
     # not completed beats too large and the datastore mismatch
     assert_fault(await api.post("/instances", restore_body(running["id"], size=1, datastore={"type": "percona"})),
-                 "conflict", 409)
+                 "conflict", 409, contains="is not completed. Actual state: NEW.")
     api.advance(60)
     # too large beats the datastore mismatch
     assert_fault(await api.post("/instances", restore_body(running["id"], size=1, datastore={"type": "percona"})),
@@ -216,7 +226,8 @@ async def test_restore_check_order_is_not_found_conflict_too_large_datastore_the
     assert_fault(await api.post("/instances", restore_body(running["id"])), "overLimit", 413,
                  "Quota exceeded for resources: ['instances'].")
     # an unknown backup is reported before anything else
-    assert_fault(await api.post("/instances", restore_body(UNKNOWN, size=1)), "itemNotFound", 404)
+    assert_fault(await api.post("/instances", restore_body(UNKNOWN, size=1)), "itemNotFound", 404,
+                 f"Resource {UNKNOWN} cannot be found.")
     assert await instance_count(api) == 5
 
 

@@ -45,8 +45,9 @@ SEED_RESPONSE = json.loads("""{
 
 @pytest.fixture
 def sim_config():
-    """The sandbox's own bootstrap: account 1234 with the seed page's token (and so the seed's backup)."""
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount())
+    """The sandbox's own bootstrap: account 1234 with the seed page's token (and so the seed's backup); it answers
+    to the seed's Host as a sandbox reached by that name (a hosts-file entry, a proxy) is told to."""
+    return SimulatorConfig(seed=7, bootstrap=DemoAccount(), allowed_hosts=(SEED_HEADERS["Host"],))
 
 
 @pytest.fixture

@@ -70,8 +70,9 @@ async def test_schedule_of_another_account_is_not_found(api, inst):
     s = await create(api, inst)
     api.backend.identity.create_account("5678", token="other-token")
     other = api.as_account("5678", "other-token")
-    assert_fault(await other.get(f"/schedules/{s['id']}"), "itemNotFound", 404)
-    assert_fault(await other.delete(f"/schedules/{s['id']}"), "itemNotFound", 404)
+    assert_fault(await other.get(f"/schedules/{s['id']}"), "itemNotFound", 404, f"Resource {s['id']} cannot be found.")
+    assert_fault(await other.delete(f"/schedules/{s['id']}"), "itemNotFound", 404,
+                 f"Resource {s['id']} cannot be found.")
     assert_fault(await other.post("/schedules", spec(inst)), "itemNotFound", 404, f"Resource {inst} cannot be found.")
     assert (await other.get("/schedules"))[1] == {"schedules": []}
 
@@ -86,9 +87,11 @@ async def test_schedule_of_another_account_is_not_found(api, inst):
     ({"action": "restore"}, "Validation error: schedule['action'] 'restore' is not one of ['backup']"),
     ({"full_backup_retention": 0}, "Validation error: schedule['full_backup_retention'] 0 is less than the "
                                    "minimum of 1"),
-    ({"copy_to": ["LON"]}, None),
+    ({"copy_to": ["LON"]},
+     "Validation error: schedule['copy_to'][0] 'LON' is not one of ['DFW', 'ORD', 'IAD', 'HKG', 'SYD']"),
     ({"instance_id": None}, "instance_id is missing."),
-    ({"instance_id": "nope"}, None),
+    ({"instance_id": "nope"}, "Validation error: schedule['instance_id'] 'nope' does not match "
+     "'^([0-9a-fA-F]){8}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){4}-([0-9a-fA-F]){12}$'"),
 ])
 async def test_create_schedule_bad_input_is_bad_request_and_writes_nothing(api, inst, fields, message):
     body = spec(inst, **fields)
@@ -213,3 +216,121 @@ async def test_delete_instance_deletes_its_schedule(api, inst):
     await create(api, inst)
     assert (await api.delete(f"/instances/{inst}"))[0] == 202
     assert (await api.get("/schedules"))[1] == {"schedules": []}
+
+
+# --- what cdbclient sends: nulls for fields not given ---------------------------------------------------------------
+
+async def test_create_schedule_with_nulls_for_fields_not_given_is_accepted(api, inst):
+    """cdbclient's create_backup always sends source_id, source_type and copy_to, as null when not given."""
+    s = await create(api, inst, source_id=None, source_type=None, copy_to=None)
+    assert (s["instance_id"], s["source"], s["copy_to"]) == (inst, {"id": inst, "type": "instance"}, [])
+
+
+async def test_create_schedule_of_an_instance_by_source_id_with_a_null_instance_id(api, inst):
+    s = await create(api, None, source_id=inst, source_type="instance", copy_to=None)
+    assert (s["instance_id"], s["source"]) == (inst, {"id": inst, "type": "instance"})
+
+
+async def test_update_schedule_with_cdb_clis_run_now_false_and_null_copy_to_changes_only_what_is_given(api, inst):
+    s = await create(api, inst, copy_to=["IAD"])
+    assert (await api.put(f"/schedules/{s['id']}", {"schedule": {"run_now": False, "copy_to": None,
+                                                                 "hour": 6}}))[0] == 202
+    shown = (await api.get(f"/schedules/{s['id']}"))[1]["schedule"]
+    assert (shown["hour"], shown["copy_to"]) == (6, ["IAD"]) and await backups(api) == []
+
+
+async def test_update_schedule_takes_cdb_clis_comma_separated_copy_to(api, inst):
+    s = await create(api, inst)
+    assert (await api.put(f"/schedules/{s['id']}", {"schedule": {"copy_to": "IAD,ORD"}}))[0] == 202
+    assert (await api.get(f"/schedules/{s['id']}"))[1]["schedule"]["copy_to"] == ["IAD", "ORD"]
+    assert_fault(await api.put(f"/schedules/{s['id']}", {"schedule": {"copy_to": "IAD,LON"}}), "badRequest", 400,
+                 contains="Validation error: schedule['copy_to'] 'IAD,LON' is not valid under any of the given schemas")
+
+
+async def test_schedule_copy_to_its_own_region_is_bad_request(api, inst):
+    assert_fault(await api.post("/schedules", spec(inst, copy_to=["IAD", "DFW"])), "badRequest", 400,
+                 "copy_to names DFW, where the backup is taken: name other regions.")
+
+
+async def test_scheduled_backups_are_copied_to_the_copy_to_regions(api, inst):
+    await create(api, inst, copy_to=["IAD"])
+    api.advance(DAY / 2)  # the 01:30 full, then long enough for it and its copy to complete
+    [made] = await backups(api)
+    iad = api.as_account(ACCOUNT, TOKEN)
+    iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    [copied] = (await iad.get("/backups"))[1]["backups"]
+    assert (copied["name"], copied["status"]) == (made["name"], "COMPLETED") and copied["id"] != made["id"]
+
+
+# --- HA groups (source_type "ha") -----------------------------------------------------------------------------------
+
+def ha_group_body() -> dict:
+    node = {"flavorRef": "2", "volume": {"size": 1}}
+    return {"ha": {"name": "ha-1", "datastore": {"type": "mysql", "version": "5.7"},
+                   "replica_source": [{"name": "src", **node}], "replicas": [{"name": "rep", **node}]}}
+
+
+async def ha_group(api) -> str:
+    status, body, _ = await api.post("/ha", ha_group_body())
+    assert status == 202, body
+    api.advance(600)
+    return body["ha_instance"]["id"]
+
+
+async def test_ha_schedule_backs_the_group_up_as_ha_backups(api):
+    ha_id = await ha_group(api)
+    status, body, _ = await api.post("/schedules", spec(None, source_id=ha_id, source_type="ha", hour=1, minute=30))
+    assert status == 202, body
+    s = body["schedule"]
+    assert (s["instance_id"], s["source"]) == (None, {"id": ha_id, "type": "ha"})
+    api.advance(2 * DAY)
+    made = await backups(api)
+    assert [(b["type"], b["is_automated"], b["source"]["type"], b["source"]["id"]) for b in made] == [
+        ("InnoBackupEx", 1, "ha", ha_id), ("InnoBackupExIncremental", 1, "ha", ha_id)]
+    assert made[1]["parent_id"] == made[0]["id"]
+    assert [b["id"] for b in (await api.get(f"/ha/{ha_id}/backups"))[1]["backups"]] == [made[1]["id"], made[0]["id"]]
+    assert_fault(await api.post("/schedules", spec(None, source_id=ha_id, source_type="ha")), "badRequest", 400,
+                 f"HA instance {ha_id} already has a backup schedule ({s['id']}).")
+
+
+async def test_ha_schedule_of_an_unknown_group_or_without_source_id_is_refused(api, inst):
+    assert_fault(await api.post("/schedules", spec(None, source_id=UNKNOWN, source_type="ha")), "itemNotFound", 404,
+                 f"Resource {UNKNOWN} cannot be found.")
+    assert_fault(await api.post("/schedules", spec(inst, source_type="ha")), "badRequest", 400,
+                 "source_id is missing.")
+    assert (await api.get("/schedules"))[1] == {"schedules": []}
+
+
+async def test_deleting_the_group_deletes_its_schedule(api):
+    ha_id = await ha_group(api)
+    await create(api, None, source_id=ha_id, source_type="ha")
+    assert (await api.delete(f"/ha/{ha_id}"))[0] == 202
+    api.advance(600)
+    assert (await api.get("/schedules"))[1] == {"schedules": []}
+
+
+async def test_convert_to_ha_makes_the_sources_schedule_the_groups(api, inst):
+    api.advance(600)
+    status, body, _ = await api.post("/instances", {"instance": {"name": "rep", "replica_of": inst}})
+    assert status == 200, body
+    api.advance(600)
+    s = await create(api, inst)
+    status, body, _ = await api.post(f"/instances/{inst}/action", {"convert_to_ha": {
+        "name": "ha-c", "scheduled_backup": {"hour": "5", "minute": "0", "day_of_week": "1"}}})
+    assert status == 202, body
+    ha_id = body["ha_instance"]["id"]
+    shown = (await api.get(f"/schedules/{s['id']}"))[1]["schedule"]
+    assert (shown["instance_id"], shown["source"]) == (None, {"id": ha_id, "type": "ha"})
+    assert (shown["day_of_week"], shown["hour"], shown["minute"]) == (1, 5, 0)  # the time sent with the convert
+
+
+async def test_run_now_of_a_schedule_with_copy_to_copies_its_backup(api, inst):
+    s = await create(api, inst, copy_to=["ORD"])
+    assert (await api.put(f"/schedules/{s['id']}", {"schedule": {"run_now": True}}))[0] == 202
+    api.advance(3600)  # before the 01:30 slot
+    ord_ = api.as_account(ACCOUNT, TOKEN)
+    ord_.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    [made] = await backups(api)
+    [copied] = (await ord_.get("/backups"))[1]["backups"]
+    assert (copied["name"], copied["status"]) == (made["name"], "COMPLETED")
+    assert (await api.get(f"/instances/{inst}"))[1]["instance"]["status"] == "ACTIVE"

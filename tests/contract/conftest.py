@@ -162,7 +162,7 @@ class CliZygote:
     def close(self) -> None:
         self.proc.stdin.close()  # type: ignore[union-attr]
         self.proc.wait(timeout=30)
-        self.proc.stdout.close()  # type: ignore[union-attr]  # else its pipe is left to the GC (ResourceWarning)
+        self.proc.stdout.close()  # type: ignore[union-attr]
 
 
 class OpenStackCli:
@@ -262,3 +262,31 @@ def password_cli(cli_home, cli_zygote):
                                        "OS_PROJECT_ID": account.account_id, "OS_REGION_NAME": account.region},
                             cli_zygote)
     return build
+
+
+# --- cdbclient 1.0.9 (a venv of its own: cdbclient_env.py) -------------------------------------------
+
+@pytest.fixture(scope="session")
+def cdbclient_venv(request) -> Path:
+    """cdbclient's venv under pytest's cache folder, built by the recipe on first use."""
+    from contract.cdbclient_env import cdbclient_venv as build
+
+    return build(Path(request.config.cache.mkdir("cdbclient")))
+
+
+@pytest.fixture
+def cdb(cdbclient_venv, account, tmp_path):
+    """cdbclient's library for a fresh account, authenticated with its API key (RAX-KSKEY)."""
+    from contract.cdbclient_env import CdbLibrary
+
+    library = CdbLibrary(cdbclient_venv, tmp_path, account)
+    yield library
+    library.close()
+
+
+@pytest.fixture
+def cdb_cli(cdbclient_venv, account, tmp_path):
+    """`cdb-cli` for a fresh account (the same account as `cdb` in the same test)."""
+    from contract.cdbclient_env import CdbCli
+
+    return CdbCli(cdbclient_venv, tmp_path, account)

@@ -14,7 +14,7 @@ async def test_list_journal_filters_by_account_route_status_and_since(api):
     assert [(e["route"], e["status"]) for e in all_entries] == [
         ("list_flavors", 200), ("show_instance", 404), ("list_flavors", 200)]
     only = (await api.get("/_sim/journal?route=list_flavors&limit=1"))[1]["journal"]
-    assert [e["seq"] for e in only] == [all_entries[0]["seq"]]
+    assert [e["seq"] for e in only] == [all_entries[2]["seq"]]  # the newest
     missing = (await api.get("/_sim/journal?status=404"))[1]["journal"]
     assert [e["path"] for e in missing] == [f"/v1.0/{ACCOUNT}/instances/nope"]
     later = (await api.get(f"/_sim/journal?account_id={ACCOUNT}&since={all_entries[1]['seq']}"))[1]["journal"]
@@ -23,7 +23,7 @@ async def test_list_journal_filters_by_account_route_status_and_since(api):
 
 async def test_list_journal_bad_filter_is_bad_request(api):
     assert_fault(await api.get("/_sim/journal?since=x"), "badRequest", 400,
-                 "since, status and limit must be integers.")
+                 "since must be a journal seq (an integer) or a time in ISO 8601 (2026-12-07T13:00:00Z), not 'x'.")
 
 
 async def test_clear_journal_of_one_account(api):

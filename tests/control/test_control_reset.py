@@ -1,7 +1,7 @@
 """/_sim/reset (the whole simulator), /_sim/accounts/{id}/reset and DELETE /_sim/accounts/{id}."""
 from __future__ import annotations
 
-from support import ACCOUNT, Api, assert_fault
+from support import ACCOUNT, Api, UNAUTHORIZED, assert_fault
 
 from simulator.keys import FAULTS, IDS, JOURNAL
 
@@ -21,7 +21,7 @@ async def test_reset_wipes_every_account_and_remakes_the_bootstrap_account(api):
     assert status == 200
     assert body == {"reset": {"seed": 7, "accounts": [ACCOUNT]}}
     assert (await api.get("/instances"))[1] == {"instances": []}
-    assert_fault(await other.get("/instances"), "unauthorized", 401)
+    assert_fault(await other.get("/instances"), "unauthorized", 401, UNAUTHORIZED)
     assert api.app[JOURNAL].handler_errors == []
     journal = (await api.get("/_sim/journal"))[1]["journal"]
     assert [e["route"] for e in journal] == ["sim_reset", "list_instances", "list_instances"]
@@ -91,7 +91,7 @@ async def test_delete_account_removes_it_its_tokens_and_rows(api):
     assert [e["route"] for e in api.app[JOURNAL].entries(account_id="other")] == ["sim_delete_account"]
     left = api.backend.store.state.account_rows("other", exclude=("journal",))
     assert left and not any(left.values())
-    assert_fault(await other.get("/instances"), "unauthorized", 401)
+    assert_fault(await other.get("/instances"), "unauthorized", 401, UNAUTHORIZED)
     await make_account(api, "other")  # the id can be used again
 
 

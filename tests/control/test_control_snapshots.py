@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import os
 
-from support import ACCOUNT, assert_fault
+from support import ACCOUNT, TOKEN, Api, assert_fault
 
+from simulator import DemoAccount, SimulatorConfig, create_app
 from simulator.keys import FAULTS, SNAPSHOTS
 
 
@@ -75,3 +76,41 @@ async def test_snapshot_bad_body_is_bad_request(api):
                  "'name' must be a string of 1 to 128 characters.")
     assert_fault(await api.post("/_sim/snapshots", {"name": "x", "path": "/tmp/x"}), "badRequest", 400,
                  "Unknown field(s): path.")
+
+
+async def test_snapshots_are_capped_in_number_with_a_clear_413(aiohttp_client):
+    api = Api(await aiohttp_client(create_app(SimulatorConfig(
+        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), max_snapshots=3))))
+    for n in range(3):
+        assert (await api.post("/_sim/snapshots", {"name": f"s{n}"}))[0] == 201
+    assert_fault(await api.post("/_sim/snapshots", {"name": "s3"}), "overLimit", 413,
+                 "At most 3 snapshots are kept: delete one (DELETE /_sim/snapshots/{name}) before taking another.")
+    assert (await api.post("/_sim/snapshots", {"name": "s1"}))[0] == 201  # taking one again replaces it
+    assert (await api.delete("/_sim/snapshots/s0"))[0] == 204
+    assert (await api.post("/_sim/snapshots", {"name": "s3", "account_id": ACCOUNT}))[0] == 201
+
+
+async def test_snapshots_are_capped_in_bytes_and_a_refused_one_leaves_no_file(aiohttp_client):
+    api = Api(await aiohttp_client(create_app(SimulatorConfig(
+        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), snapshot_bytes=300_000))))
+    snaps = api.app[SNAPSHOTS]
+    assert (await api.post("/_sim/snapshots", {"name": "a"}))[0] == 201
+    size = snaps.taken["a"]["bytes"]
+    assert 0 < size <= 300_000
+    taken = 1
+    while snaps.size() + size <= 300_000:
+        taken += 1
+        assert (await api.post("/_sim/snapshots", {"name": f"x{taken}"}))[0] == 201
+    status, body, _ = await api.post("/_sim/snapshots", {"name": "over"})
+    assert_fault((status, body), "overLimit", 413, contains="Snapshots may take 300000 bytes in all; this one (")
+    assert sorted(os.listdir(snaps.folder)) == sorted(os.path.basename(s["file"]) for s in snaps.taken.values())
+    assert "over" not in snaps.taken and len(snaps.taken) == taken
+
+
+async def test_the_snapshot_folder_goes_when_the_app_is_cleaned_up(aiohttp_client):
+    client = await aiohttp_client(create_app(SimulatorConfig()))
+    assert (await client.post("/_sim/snapshots", json={"name": "a"})).status == 201
+    folder = client.server.app[SNAPSHOTS].folder
+    assert os.path.isdir(folder)
+    await client.close()
+    assert not os.path.exists(folder)

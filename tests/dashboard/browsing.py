@@ -26,17 +26,21 @@ DOCS_SCREENSHOT = "CDBSIM_DOCS_SCREENSHOT"
 class SandboxApi:
     """The API and the control plane of the simulator under test, as a client on the same machine calls them."""
 
-    def __init__(self, url: str, account: str = ACCOUNT, token: str = TOKEN) -> None:
-        self.url, self.account = url, account
+    def __init__(self, url: str, account: str = ACCOUNT, token: str = TOKEN, region: str = "") -> None:
+        """region: another region's API (its lower-case path prefix, /iad/v1.0/...); "" for the configured one."""
+        self.url, self.account, self.token = url, account, token
+        self.prefix = f"/{region.lower()}" if region else ""
         self.http = requests.Session()
         self.http.headers.update({"X-Auth-Token": token, "Content-Type": "application/json"})
 
     def call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
-        response = self.http.request(method, f"{self.url}/v1.0/{self.account}{path}", json=body, timeout=30)
+        response = self.http.request(method, f"{self.url}{self.prefix}/v1.0/{self.account}{path}", json=body,
+                                     timeout=30)
         return response.status_code, (response.json() if response.content else None)
 
     def control(self, method: str, path: str, body=None) -> dict:
-        response = requests.request(method, f"{self.url}/_sim{path}", json=body, timeout=30)
+        response = requests.request(method, f"{self.url}/_sim{path}", json=body, timeout=30,
+                                    headers={"X-Cdbsim": "1"})  # a script proves it is not a web page
         assert response.status_code < 300, (path, response.status_code, response.text)
         return response.json() if response.content else {}
 
@@ -61,6 +65,42 @@ class SandboxApi:
         assert status == 202, body
         self.advance(DURATIONS.backup + 5)
         return body["backup"]["id"]
+
+    def in_region(self, region: str) -> SandboxApi:
+        """The same account's API in another region."""
+        return SandboxApi(self.url, self.account, self.token, region)
+
+    def configuration(self, name: str, values: dict) -> str:
+        status, body = self.call("POST", "/configurations", {"configuration": {"name": name, "values": values}})
+        assert status == 200, body
+        return body["configuration"]["id"]
+
+    def attach(self, instance_id: str, configuration_id: str) -> None:
+        status, body = self.call("PUT", f"/instances/{instance_id}", {"instance": {"configuration": configuration_id}})
+        assert status == 202, body
+
+    def replica(self, source_id: str, name: str) -> str:
+        status, body = self.call("POST", "/instances", {"instance": {"name": name, "replica_of": source_id}})
+        assert status == 200, body
+        return body["instance"]["id"]
+
+    def ha_group(self, name: str, acls: list[str], networks: list[str]) -> str:
+        """An HA group of one source and two replicas, built (ACTIVE)."""
+        node = {"flavorRef": "2", "volume": {"size": 1}}
+        spec = {"name": name, "datastore": {"type": "MYSQL", "version": "5.7"}, "networks": networks,
+                "replica_source": [{"name": f"{name}-source", **node}],
+                "replicas": [{"name": f"{name}-replica-{n}", **node} for n in (1, 2)],
+                "acls": [{"address": a} for a in acls]}
+        status, body = self.call("POST", "/ha", {"ha": spec})
+        assert status == 202, body
+        self.advance(DURATIONS.build)
+        return body["ha_instance"]["id"]
+
+    def copy_backup(self, backup_id: str, region: str) -> None:
+        status, body = self.call("POST", f"/backups/{backup_id}/action",
+                                 {"copy-backup": {"target_backup_region": region}})
+        assert status == 202, body
+        self.advance(DURATIONS.backup + 60)
 
     def restore(self, backup_id: str, name: str) -> tuple[int, dict | None]:
         return self.call("POST", "/instances", {"instance": {"name": name, "flavorRef": 1, "volume": {"size": 2},
@@ -109,3 +149,23 @@ async def through_control_middleware(app, method: str, path: str, address: str, 
     except SimulatorError as exc:
         response = fault_response(exc)
     return response.status, json.loads(response.body)
+
+
+#: Values of the configuration group the showcase attaches: connect_timeout applies at once, the buffer pool size
+#: only after a restart (so the instance waits in RESTART_REQUIRED).
+TUNED = {"connect_timeout": 120, "innodb_buffer_pool_size": 1073741824}
+
+
+def everything(sandbox: SandboxApi) -> dict[str, str]:
+    """An account with one of each thing the dashboard draws: a source with a replica and a configuration group
+    waiting for a restart, an HA group, a full backup copied to ORD, and an instance in IAD; their ids by role."""
+    made = {"configuration": sandbox.configuration("tuned", TUNED)}
+    made["source"] = sandbox.active_instance("orders-db", flavorRef=2)  # replication needs 1 GB of RAM or more
+    made["replica"] = sandbox.replica(made["source"], "orders-replica")
+    sandbox.advance(DURATIONS.build * 2)
+    sandbox.attach(made["source"], made["configuration"])
+    made["ha"] = sandbox.ha_group("ha-payments", ["10.0.0.0/8", "192.168.1.10/32"], ["servicenet", "public"])
+    made["backup"] = sandbox.backup(made["source"], "orders-full")
+    sandbox.copy_backup(made["backup"], "ORD")
+    made["iad"] = sandbox.in_region("IAD").active_instance("iad-reports")
+    return made

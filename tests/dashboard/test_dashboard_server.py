@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 
 import pytest
 from aiohttp import web
@@ -13,10 +14,10 @@ from support import ACCOUNT, TOKEN, Api, assert_fault
 from simulator import DemoAccount, SimulatorConfig, create_app
 from simulator.config import Durations
 from simulator.control.access import REFUSED
-from simulator.dashboard.actions import CROSS_SITE
 from simulator.dashboard.journal_view import LIVE_SCAN
 from simulator.dashboard.live import LiveFeed
 from simulator.keys import CLOCK, FEED, JOURNAL, SIMULATOR
+from simulator.pipeline.trust import CROSS_SITE
 
 
 @pytest.fixture
@@ -78,17 +79,21 @@ async def test_a_post_from_another_sites_page_is_refused_and_changes_nothing(api
     assert api.clock.now() == before
 
 
+#: What a browser sends with a form post from the dashboard's own page.
+SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
+
+
 async def test_a_form_sends_the_browser_back_with_what_happened(api):
     resp = await api.client.post("/_sim/dashboard/clock", data={"account": ACCOUNT, "seconds": "-1"},
-                                 allow_redirects=False)
+                                 headers=SAME_ORIGIN, allow_redirects=False)
     assert resp.status == 303
     assert resp.headers["Location"].startswith(f"/_sim/dashboard?account={ACCOUNT}&error=")
     assert resp.headers["Location"].endswith("#clock")
     resp = await api.client.post("/_sim/dashboard/snapshots", data={"account": ACCOUNT, "name": "before"},
-                                 allow_redirects=False)
+                                 headers=SAME_ORIGIN, allow_redirects=False)
     assert resp.status == 303 and "notice=Snapshot+before+taken" in resp.headers["Location"]
     resp = await api.client.post("/_sim/dashboard/snapshots/restore", data={"account": "other", "name": "before"},
-                                 allow_redirects=False)
+                                 headers=SAME_ORIGIN, allow_redirects=False)
     assert "error=Account+other+has+no+snapshot+named+before" in resp.headers["Location"]
 
 
@@ -151,26 +156,73 @@ async def test_the_har_download_holds_the_filtered_entries(api):
     assert [(e["request"]["method"], e["response"]["status"]) for e in entries] == [("GET", 404)]
 
 
-async def test_configuration_replicas_and_ha_show_when_the_instance_data_has_them(api, monkeypatch):
+async def test_the_state_shows_ha_groups_replica_sets_and_configuration_groups_of_the_shown_region(api):
+    group = (await api.post("/configurations", {"configuration": {
+        "name": "tuned", "values": {"connect_timeout": 120, "innodb_buffer_pool_size": 1073741824}}}))[1]
     source = await api.create_instance(name="primary")
-    replica = await api.create_instance(name="replica")
-    instances = api.backend.instances
-    page = instances.page
-
-    def with_later_fields(account_id, limit, marker):
-        rows, marker = page(account_id, limit, marker)
-        for row in rows:
-            row.update({"configuration": {"id": "cfg-1", "name": "tuned"}, "ha_id": "ha-7"})
-            if row["id"] == replica["id"]:
-                row["replica_of"] = source["id"]
-        return rows, marker
-
-    monkeypatch.setattr(instances, "page", with_later_fields)
-    status, body, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}")
+    api.advance(30)
+    status, body, _ = await api.post("/instances", {"instance": {"name": "follower", "replica_of": source["id"]}})
+    assert status == 200, body
+    replica = body["instance"]
+    assert (await api.put(f"/instances/{source['id']}", {"instance": {"configuration": group["configuration"]["id"]}}
+                          ))[0] == 202
+    ha_spec = {"name": "ha-orders", "datastore": {"type": "MYSQL", "version": "5.7"}, "networks": ["servicenet"],
+               "replica_source": [{"name": "ha-src", "flavorRef": "2", "volume": {"size": 1}}],
+               "replicas": [{"name": "ha-rep", "flavorRef": "2", "volume": {"size": 1}}],
+               "acls": [{"address": "10.0.0.0/8"}]}
+    status, body, _ = await api.post("/ha", {"ha": ha_spec})
+    assert status == 202, body
+    ha_id = body["ha_instance"]["id"]
+    status, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}")
     assert status == 200
-    for heading in ("Configuration", "Replica of", "Replicas", "HA group"):
-        assert f'<th scope="col">{heading}</th>' in body
-    assert "tuned" in body and "ha-7" in body and f"primary ({source['id']})" in body
+    assert f'data-ha-id="{ha_id}"' in text and "ha-orders" in text and "10.0.0.0/8" in text
+    assert 'data-access="read"' in text and 'data-access="write"' in text
+    assert f'data-instance="{replica["id"]}" data-replica-of="{source["id"]}"' in text
+    assert 'class="restart-required"' in text and "innodb_buffer_pool_size" in text
+    assert f'data-attached="{source["id"]}"' in text
+    status, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}&region=iad")
+    assert status == 200 and ha_id not in text and "No HA group of this account in IAD." in text
+
+
+async def test_every_region_shows_what_it_holds_and_a_copy_names_the_region_of_its_original(api):
+    source = await api.create_instance(name="primary")
+    api.advance(30)
+    status, body, _ = await api.post("/backups", {"backup": {"name": "full", "instance": source["id"]}})
+    assert status == 202, body
+    original = body["backup"]["id"]
+    api.advance(20)
+    assert (await api.post(f"/backups/{original}/action", {"copy-backup": {"target_backup_region": "ORD"}}))[0] == 202
+    api.advance(60)
+    iad = api.as_account(ACCOUNT, TOKEN)
+    iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    status, body, _ = await iad.post("/instances", {"instance": {"name": "iad-db", "flavorRef": 1,
+                                                                 "volume": {"size": 1}}})
+    assert status == 200, body
+    _, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}")
+    counts = dict(re.findall(r'data-region="(\w+)".*?<span class="counts">(.*?)</span>\n', text, re.S))
+    assert counts["DFW"] == "1 instance, 1 backup" and counts["ORD"] == "1 backup" and counts["IAD"] == "1 instance"
+    assert "iad-db" not in text
+    _, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}&region=ord")
+    assert f'data-copy-of="{original}"' in text and "copied from backup" in text and " in DFW</span>" in text
+    _, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}&region=IAD")
+    assert "iad-db" in text and f'data-copy-of="{original}"' not in text
+
+
+async def test_a_region_that_is_none_is_a_bad_request(api):
+    status, body, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}&region=mars")
+    assert_fault((status, body), "badRequest", 400, "'region' must be one of DFW, ORD, IAD, LON, HKG, SYD, not 'MARS'.")
+
+
+async def test_the_journal_pages_fifty_rows_at_a_time_newest_first(api):
+    for _ in range(120):
+        await api.get("/flavors")
+    last = api.app[JOURNAL].last_seq()
+    _, first_page, _ = await api.get(f"/_sim/dashboard?account={ACCOUNT}")
+    assert first_page.count('<tr class="entry') == 50 and f'data-seq="{last}"' in first_page
+    assert "Entries 1–50 of 120, page 1 of 3" in first_page
+    _, third, _ = await api.get(f"/_sim/dashboard?account={ACCOUNT}&page=3")
+    assert third.count('<tr class="entry') == 20 and "Entries 101–120 of 120, page 3 of 3" in third
+    assert f'data-seq="{last - 100}"' in third and f'data-seq="{last - 99}"' not in third
 
 
 async def test_the_static_files_are_only_the_dashboards_own(api):
@@ -199,9 +251,9 @@ async def test_a_caller_from_another_address_without_the_admin_token_is_refused_
         assert_fault((status, body), "forbidden", 403, REFUSED)
         wrong = await through_control_middleware(app, method, path, "198.51.100.7", {"X-Admin-Token": "guess"})
         assert wrong[0] == 403
-        admin = {"X-Admin-Token": "s3cret"}
+        admin = {"X-Admin-Token": "s3cret", "X-Cdbsim": "1"}  # a script's post: the token and the proof header
         assert await through_control_middleware(app, method, path, "198.51.100.7", admin) == served
-        assert await through_control_middleware(app, method, path, "127.0.0.1") == served
+        assert await through_control_middleware(app, method, path, "127.0.0.1", {"X-Cdbsim": "1"}) == served
 
 
 async def test_the_whole_pipeline_refuses_the_page_to_another_address(aiohttp_client):

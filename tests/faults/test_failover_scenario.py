@@ -7,7 +7,7 @@ from support import ACCOUNT, TOKEN, assert_fault
 from simulator import DemoAccount, Durations, SimulatorConfig
 from simulator.faults.actions import Failure
 from simulator.faults.scenario import ScenarioError, build_scenario
-from simulator.routes import ROUTES
+from simulator.routes import OPERATIONS
 
 HA = {"ha": {"name": "orders-ha", "datastore": {"type": "mysql", "version": "8.0"},
              "replica_source": [{"name": "node-a", "flavorRef": "2", "volume": {"size": 1}}],
@@ -51,7 +51,7 @@ async def test_ha_failover_gives_a_new_source_and_a_rebuilt_node_and_the_journal
     _, healed, _ = await api.get(f"/ha/{ha_id}")
     assert healed["ha_instance"]["state"] == "ACTIVE"
     assert [n["id"] for n in healed["ha_instance"]["replicas"]] == [rebuilt["id"]]
-    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404)
+    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404, f"Resource {old_source} cannot be found.")
 
     shows = await journal(api, "show_ha_instance")
     states = [(e["rule"], e["response"]["body"]["ha_instance"]["state"]) for e in shows]
@@ -91,7 +91,7 @@ async def test_a_failure_without_a_target_is_noted_and_the_request_goes_on(api):
 
 
 def test_failure_actions_parse_and_refuse_unknown_fields():
-    names = {r.kwargs["name"] for r in ROUTES}
+    names = {op.name for op in OPERATIONS}
     rule = build_scenario({"name": "s", "rules": [{"actions": [
         {"fail_source": {"id": "{body.ha}", "message": "disk gone"}}, "break_replica"]}]}, names, "<test>").rules[0]
     assert (rule.plan.fail_source, rule.plan.break_replica) == (Failure("{body.ha}", "disk gone"), Failure())

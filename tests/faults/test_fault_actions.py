@@ -103,7 +103,7 @@ async def test_scenario_for_one_account_leaves_other_accounts_alone(api):
     other = api.as_account("5678", "other-token")
     load(api, rule([{"respond": 503}]), account_id="5678")
     assert (await api.get(FLAVORS))[0] == 200
-    assert_fault(await other.get(FLAVORS), "serviceUnavailable", 503)
+    assert_fault(await other.get(FLAVORS), "serviceUnavailable", 503, "The service is currently unavailable.")
 
 
 async def test_control_plane_is_never_faulted(api):

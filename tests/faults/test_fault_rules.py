@@ -11,9 +11,9 @@ from simulator.faults.rules import MISSING, RequestFacts, is_subset, lookup
 from simulator.faults.scenario import build_scenario
 from simulator.pipeline.body import RequestBody
 from simulator.repos.store import Store
-from simulator.routes import ROUTES
+from simulator.routes import OPERATIONS
 
-API_ROUTES = {r.kwargs["name"] for r in ROUTES}
+API_ROUTES = {op.name for op in OPERATIONS}
 
 
 def facts(method="GET", path="/v1.0/1234/instances", route="list_instances", account="1234", body=None,

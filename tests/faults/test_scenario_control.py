@@ -45,7 +45,7 @@ async def test_load_scenario_by_name_path_yaml_json_and_raw_text(api, tmp_path):
 async def test_list_scenarios_shows_hits_per_rule(api):
     await api.post("/_sim/scenarios", SCENARIO)
     for _ in range(2):
-        assert_fault(await api.get("/flavors"), "serviceUnavailable", 503)
+        assert_fault(await api.get("/flavors"), "serviceUnavailable", 503, "The service is currently unavailable.")
     status, body, _ = await api.get("/_sim/scenarios/ctl")
     assert status == 200
     shown = body["scenario"]
@@ -97,7 +97,7 @@ async def test_load_bad_scenario_is_bad_request_naming_the_place_and_keeps_the_l
                  "must be between 0 and 1, got 2")
     status, body, _ = await api.get("/_sim/scenarios/ctl")
     assert body["scenario"]["rules"][0]["hits"] == 1
-    assert_fault(await api.get("/flavors"), "serviceUnavailable", 503)
+    assert_fault(await api.get("/flavors"), "serviceUnavailable", 503, "The service is currently unavailable.")
 
 
 async def test_load_bad_requests_are_bad_request(api):

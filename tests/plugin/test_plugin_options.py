@@ -84,6 +84,8 @@ def test_coverage_report_names_what_was_exercised_and_what_never_was(inner, pyte
             assert refused.status == 409
     """, "--cdbsim-coverage-json=coverage.json")
     result.assert_outcomes(passed=2)
+    # The transitions are those the model carried out: three instances built, each of the three backups made its
+    # instance show BACKUP and ACTIVE again (no test looked), and each backup went through BUILDING.
     result.stdout.fnmatch_lines([
         "*= cdbsim coverage =*",
         "2 tests used cdbsim",
@@ -91,14 +93,15 @@ def test_coverage_report_names_what_was_exercised_and_what_never_was(inner, pyte
         "  exercised: create_instance (4), show_instance (3), delete_instance (1), create_backup (3), "
         "show_backup (3)",
         "  never: *list_flavors*delete_backup*",
-        "lifecycle transitions: 9 of 51 seen",
-        "  seen: instance BUILD -> ACTIVE (2), instance ACTIVE -> BACKUP (1), instance ACTIVE -> SHUTDOWN (1), "
-        "instance SHUTDOWN -> deleted (1), backup (full) NEW -> COMPLETED (1), "
+        "lifecycle transitions: 10 of 51 seen",
+        "  seen: instance BUILD -> ACTIVE (3), instance ACTIVE -> BACKUP (3), instance BACKUP -> ACTIVE (3), "
+        "instance ACTIVE -> SHUTDOWN (1), instance SHUTDOWN -> deleted (1), backup (full) NEW -> COMPLETED (1), "
         "backup (incremental) NEW -> COMPLETED (1), backup NEW -> FAILED (1), "
         "restore from incremental backup: BUILD -> ACTIVE (1), restore refused (4xx) (1)",
-        "  never: instance BUILD -> ERROR, instance ACTIVE -> REBOOT, *instance BACKUP -> ACTIVE, "
+        "  never: instance BUILD -> ERROR, instance ACTIVE -> REBOOT, *instance UPGRADE -> ACTIVE, "
         "backup COMPLETED -> deleted, restore from full backup: BUILD -> ACTIVE, restore: BUILD -> ERROR, "
         "replica BUILD -> ACTIVE, *, ha DELETING -> deleted",
+        "  also seen: backup NEW -> BUILDING (3)",
         "error answers: 2",
         "  seen: create_instance 409 conflict (1), show_instance 404 itemNotFound (1)",
         "fault rules: 1 of 1 loaded rules fired",

@@ -10,9 +10,9 @@ MYSQL = catalog.DATASTORES[0]
 #: Path parameters that name no account's resource (reference data and wildcard tails).
 SHARED = {"flavor_id": "1", "datastore_id": MYSQL.id, "version_id": MYSQL.versions[-1].id, "tail": "",
           "parameter": "max_connections"}
-#: Tables that are not the model: the journal, rate counters and the database's own bookkeeping. Every other table
-#: of the schema is in a snapshot (a new table is covered without a change here).
-BOOKKEEPING = ("journal", "rate_counters", "meta", "_sqlite_migrations")
+#: Tables that are not the model: the journal, rate counters, the lifecycle outbox (drained into the journal) and the
+#: database's own bookkeeping. Every other table of the schema is in a snapshot (a new one is covered unasked).
+BOOKKEEPING = ("journal", "rate_counters", "meta", "_sqlite_migrations", "transitions")
 #: The ACL every populated account's HA group has (its CIDR, and as the URL's {address} names it).
 ACL = "10.9.8.0/24"
 
@@ -126,6 +126,8 @@ def owners(db) -> dict[str, tuple[str, str | None]]:
     for table in tables:
         if table != "accounts" and "account_id" in columns[table]:
             out[table] = ("account", "account_id")
+        elif table.startswith("_") and "account" in columns[table]:  # a counter kept per account (_backup_counts)
+            out[table] = ("account", "account")
     for table in tables:
         if table in out:
             continue

@@ -12,14 +12,17 @@ from reliability.hostile import HEADER_NAMES, HEADER_VALUES, RawClient, hostile_
 from support import ACCOUNT, TOKEN, assert_fault
 from yarl import URL
 
+from simulator.app import describe_api
 from simulator.backend.identity import BAD_TOKEN
+from simulator.control.access import REFUSED
 from simulator.errors import FAULT_NAMES
-from simulator.handlers.openapi import load_document
+from simulator.http import HEALTH_PATH
 from simulator.keys import CONFIG, JOURNAL
 from simulator.pipeline.body import NOT_JSON
+from simulator.pipeline.trust import SIMPLE_CONTENT_TYPES, SIMPLE_REQUEST
 
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
-DOCUMENT = load_document()
+DOCUMENT = describe_api().document
 MALFORMED = [b'{"instance": ', b"\xff\xfe\x00{", b"[" * 50000, b'{"a": 1}}', b"{'single': 'quotes'}", b"\x00",
              b'{"a": tru}']
 WRONG_TYPES = [None, True, 0, -1, 2.5, "", "text", [], [1], {}, {"k": "v"}]
@@ -137,6 +140,10 @@ async def test_bad_input_wrong_content_type_is_bad_media_type(api, world):
         for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded",
                              "multipart/form-data; boundary=x", "text/html; charset=utf-8"):
             status, answer = await send_raw(api, method, path, json.dumps(body).encode(), content_type)
+            if path.startswith("/_sim/") and content_type.split(";")[0] in SIMPLE_CONTENT_TYPES:
+                # a type any web page may send: the control plane refuses it before reading it
+                assert_fault((status, answer), "forbidden", 403, SIMPLE_REQUEST)
+                continue
             assert_fault((status, answer), "badMediaType", 415,
                          f"Unsupported Content-Type '{content_type.split(';')[0]}': send application/json.")
     assert_unchanged(api, world)
@@ -146,7 +153,8 @@ async def test_bad_input_huge_body_is_over_limit(api, world):
     max_size = api.app[CONFIG].max_body_size
     huge = b'{"x": "' + b"a" * max_size + b'"}'
     for _name, method, path, _ in body_calls(api.app, world["a"], own_parsers=True):
-        assert_fault(await send_raw(api, method, path, huge), "overLimit", 413, "Request body is too large.")
+        assert_fault(await send_raw(api, method, path, huge), "overLimit", 413,
+                     f"Request body is too large (the limit is {max_size} bytes).")
     assert_unchanged(api, world)
 
 
@@ -197,9 +205,11 @@ async def test_bad_input_huge_numbers(api, world):
         assert_4xx_fault(status, answer, raw[:80])
     for seconds in (b"1e308", b"Infinity", b"NaN", b"1" + b"0" * 400, b"-1"):
         status, answer = await send_raw(api, "POST", "/_sim/clock/advance", b'{"seconds": ' + seconds + b"}")
-        assert_fault((status, answer), "badRequest", 400)
+        expected = "'seconds' must be a number >= 0." if seconds in (b"NaN", b"-1") else "cannot move the clock"
+        assert_fault((status, answer), "badRequest", 400, contains=expected)
     for path in ("/flavors/" + "9" * 40, "/flavors/1e999", "/flavors/inf", "/flavors/nan"):
-        assert_fault(await api.get(path), "itemNotFound", 404)
+        flavor = path.rsplit("/", 1)[1]
+        assert_fault(await api.get(path), "itemNotFound", 404, f"Resource {flavor} cannot be found.")
     assert_unchanged(api, world)
 
 
@@ -213,11 +223,16 @@ async def test_bad_input_huge_numbers_in_paging_are_refused_or_capped(api, world
             status, body, _ = await api.get(f"{path}?{query}")
             assert status == 200, (path, query, body)
         for query in ("limit=" + "9" * 30, "limit=" + str(2 ** 63), "limit=-" + "9" * 30):
-            assert_fault(await api.get(f"{path}?{query}"), "badRequest", 400)
-        assert_fault(await api.get(f"{path}?limit=abc"), "badRequest", 400)
-        assert_fault(await api.get(f"{path}?limit=1.5"), "badRequest", 400)
+            number = query.removeprefix("limit=")
+            assert_fault(await api.get(f"{path}?{query}"), "badRequest", 400,
+                         f"Query parameter 'limit' is out of range: {number}.")
+        assert_fault(await api.get(f"{path}?limit=abc"), "badRequest", 400,
+                     "Query parameter 'limit' must be an integer, not 'abc'.")
+        assert_fault(await api.get(f"{path}?limit=1.5"), "badRequest", 400,
+                     "Query parameter 'limit' must be an integer, not '1.5'.")
     for marker in ("9" * 30, str(2 ** 63), "-1", "abc"):
-        assert_fault(await api.get(f"/backups?marker={marker}"), "badRequest", 400)
+        assert_fault(await api.get(f"/backups?marker={marker}"), "badRequest", 400,
+                     f"Invalid marker '{marker}': backups are paged with a non-negative integer offset.")
     assert_unchanged(api, world)
 
 
@@ -501,6 +516,9 @@ async def test_bad_input_generated_header_bytes_on_every_route(api, world, recor
                 sent += 1
                 if name == "X-Auth-Token" and target.startswith(f"/v1.0/{ACCOUNT}/"):
                     ok = (status, answer) == (401, {"unauthorized": {"code": 401, "message": BAD_TOKEN}})
+                elif name == "X-Forwarded-For" and target.startswith("/_sim/") and target != HEALTH_PATH:
+                    # relayed: not loopback's own call (the health probe answers anyone)
+                    ok = (status, answer) == (403, {"forbidden": {"code": 403, "message": REFUSED}})
                 elif name == "Content-Type" and body:
                     ok = status < 500 and (status < 400 or list(answer or {}) == [FAULT_NAMES.get(status)])
                 else:

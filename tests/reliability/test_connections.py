@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -15,28 +20,30 @@ from aiohttp import web
 
 from simulator import SimulatorConfig, create_app
 from simulator.serve.connections import SandboxRunner
+from simulator.serve.server import url_host
 
 JUNK = b"zq" * 4700  # a marker that must never come back in an answer
 
 MALFORMED = {
-    "request line too long": (b"GET /" + JUNK + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+    "request line too long": (b"GET /" + JUNK + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
                               "The request line or a header is too long (the limit is 8190 bytes)."),
-    "header too long": (b"GET / HTTP/1.1\r\nHost: x\r\nX-Junk: " + JUNK + b"\r\n\r\n",
+    "header too long": (b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Junk: " + JUNK + b"\r\n\r\n",
                         "The request line or a header is too long (the limit is 8190 bytes)."),
-    "unknown method": (b"FR@B / HTTP/1.1\r\nHost: x\r\n\r\n", "The request method is not a valid HTTP method."),
-    "malformed content-length": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: x\r\nContent-Length: zq12\r\n\r\n",
+    "unknown method": (b"FR@B / HTTP/1.1\r\nHost: localhost\r\n\r\n", "The request method is not a valid HTTP method."),
+    "malformed content-length": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Length: zq12\r\n\r\n",
                                  "The Content-Length header is malformed."),
-    "space in the path": (b"GET /v1.0/zq zq HTTP/1.1\r\nHost: x\r\n\r\n",
+    "space in the path": (b"GET /v1.0/zq zq HTTP/1.1\r\nHost: localhost\r\n\r\n",
                           "Malformed HTTP request: the request line, a header or the framing of the body cannot "
                           "be parsed."),
-    "malformed chunk size": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzq\r\n",
+    "malformed chunk size": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked"
+                             b"\r\n\r\nzq\r\n",
                              "Malformed HTTP request: the request line, a header or the framing of the body "
                              "cannot be parsed."),
 }
 
 
-async def serve(**runner_options) -> tuple[SandboxRunner, int]:
-    runner = SandboxRunner(create_app(SimulatorConfig()), **runner_options)
+async def serve(config: SimulatorConfig | None = None, **runner_options) -> tuple[SandboxRunner, int]:
+    runner = SandboxRunner(create_app(config or SimulatorConfig()), **runner_options)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
@@ -62,7 +69,7 @@ def split(answer: bytes) -> tuple[int, dict, bytes]:
 
 
 async def get_root(port: int) -> int:
-    answer = await exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    answer = await exchange(port, b"GET / HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
     return split(answer)[0]
 
 
@@ -85,7 +92,7 @@ async def test_a_request_head_that_does_not_arrive_in_time_is_cut_off_while_othe
     runner, port = await serve(head_timeout=0.3)
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\n")  # the head never ends
+        writer.write(b"GET / HTTP/1.1\r\nHost: localhost\r\n")  # the head never ends
         assert await get_root(port) == 200
         status, _, body = split(await asyncio.wait_for(reader.read(), 5))
         assert status == 408
@@ -112,7 +119,7 @@ async def test_connections_over_the_cap_are_refused_with_503_and_the_server_keep
     held = [await asyncio.open_connection("127.0.0.1", port) for _ in range(3)]
     try:
         await asyncio.sleep(0.05)
-        status, _, body = split(await exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+        status, _, body = split(await exchange(port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"))
         assert status == 503
         assert json.loads(body) == {"serviceUnavailable": {
             "code": 503, "message": "Too many open connections: the sandbox refuses new ones until some close."}}
@@ -124,6 +131,56 @@ async def test_connections_over_the_cap_are_refused_with_503_and_the_server_keep
     finally:
         for _, writer in held:
             writer.close()
+        await runner.cleanup()
+
+
+async def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sent():
+    runner, port = await serve()
+    try:
+        head = b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1073741824\r\n\r\n"
+        status, headers, body = split(await exchange(port, head))  # not a byte of the body is sent
+        assert status == 413 and headers["connection"] == "close"
+        assert json.loads(body) == {"overLimit": {
+            "code": 413, "message": "Request body is too large (the limit is 1048576 bytes)."}}
+        assert await get_root(port) == 200
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_body_that_does_not_arrive_by_its_deadline_is_a_408_and_the_connection_closes():
+    runner, port = await serve(SimulatorConfig(body_timeout=0.3))
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100\r\n\r\n{")  # the rest never comes
+        status, headers, body = split(await asyncio.wait_for(reader.read(), 5))
+        assert status == 408 and headers["connection"] == "close"
+        assert json.loads(body) == {"requestTimeout": {
+            "code": 408, "message": "The request body did not arrive within 0.3 seconds."}}
+        writer.close()
+        assert await get_root(port) == 200
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_client_that_goes_away_mid_body_is_one_log_line(caplog):
+    runner, port = await serve()
+    try:
+        with caplog.at_level(logging.DEBUG):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: 100\r\n\r\n{")
+            await writer.drain()
+            await asyncio.sleep(0.1)
+            writer.close()
+            assert await reader.read() == b""
+            await asyncio.sleep(0.1)
+            assert await get_root(port) == 200
+        problems = [r for r in caplog.records if r.levelno >= logging.INFO and r.name != "aiohttp.access"]
+        assert [r.getMessage() for r in problems] == [
+            "client 127.0.0.1 went away while sending the body of POST /v2.0/tokens (Connection lost)"]
+        assert all(r.exc_info is None for r in caplog.records)
+    finally:
         await runner.cleanup()
 
 
@@ -187,3 +244,51 @@ def test_listening_beyond_loopback_warns_that_the_demo_credentials_are_published
     assert line.startswith("warning: cdbsim listens on 0.0.0.0, reachable from other machines.")
     assert "are published" in line
     assert "--admin-token" in line
+
+
+def serve_in(tmp: Path, *args: str) -> tuple[subprocess.Popen, str]:
+    """`cdbsim serve` whose temporary files go under tmp; its process and URL."""
+    tmp.mkdir(exist_ok=True)
+    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "TMPDIR": str(tmp)})
+    for line in proc.stdout:
+        if "serving the Cloud Databases API v1.0 at" in line:
+            return proc, line.split(" at ")[-1].strip()
+    raise AssertionError(proc.communicate(timeout=10))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_runs_the_same_clean_up_as_ctrl_c(tmp_path, stop):
+    proc, url = serve_in(tmp_path / "tmp")
+    try:
+        request = urllib.request.Request(url + "/_sim/snapshots", data=b'{"name": "a"}', method="POST",
+                                         headers={"Content-Type": "application/json"})
+        assert urllib.request.urlopen(request, timeout=10).status == 201
+        assert list((tmp_path / "tmp").glob("cdbsim-snapshots-*/*.db"))
+        proc.send_signal(stop)
+        _, err = proc.communicate(timeout=30)
+        assert proc.returncode == 0 and "Traceback" not in err, err
+        assert list((tmp_path / "tmp").iterdir()) == []
+    finally:
+        proc.kill()
+        proc.communicate(timeout=10)
+
+
+@pytest.mark.slow
+def test_listening_on_every_ipv6_address_prints_a_url_that_works():
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 on this machine")
+    proc, url = serve_in(Path(tempfile.mkdtemp()), "--host", "::")
+    try:
+        assert re.fullmatch(r"http://\[::1\]:\d+", url), url
+        assert urllib.request.urlopen(url + "/", timeout=10).status == 200
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)
+
+
+def test_the_banner_brackets_an_ipv6_address_and_names_loopback_for_every_address():
+    assert [url_host(h) for h in ("0.0.0.0", "", "::", "::1", "fd00::5", "127.0.0.1", "localhost")] == [
+        "127.0.0.1", "127.0.0.1", "[::1]", "[::1]", "[fd00::5]", "127.0.0.1", "localhost"]

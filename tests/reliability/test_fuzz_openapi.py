@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 
 from simulator import DemoAccount, SimulatorConfig
+from simulator.app import describe_api
 from simulator.errors import FAULT_NAMES
-from simulator.handlers.openapi import load_document
 from simulator.keys import BACKEND, JOURNAL
 from simulator.testing import SimulatorServer
 
@@ -25,7 +25,7 @@ ACCOUNT, TOKEN = "1234", "fuzz-token"
 #: Examples per operation and generation mode (positive and negative); keeps the whole run well under a minute.
 MAX_EXAMPLES = 20
 
-schema = schemathesis.openapi.from_dict(load_document())
+schema = schemathesis.openapi.from_dict(describe_api().document)
 schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
                                 max_examples=MAX_EXAMPLES, deterministic=True, database="none")
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])

@@ -36,9 +36,12 @@ def run(tmp_path):
 def call(server, method, path, token=None, body=None, expect=None, raw: bytes | None = None):
     """One request (raw: the JSON body byte for byte, so a key can be spelled with escapes)."""
     headers = {"X-Auth-Token": token} if token else {}
+    if path.startswith("/_sim/"):
+        headers["X-Cdbsim"] = "1"
     if raw is not None:
         headers["Content-Type"] = "application/json"
     resp = requests.request(method, server.url + path, json=body, data=raw, headers=headers, timeout=10)
+    assert resp.status_code < 500, (method, path, resp.status_code, resp.text)
     if expect is not None:
         assert resp.status_code == expect, (method, path, resp.status_code, resp.text)
     return resp.json() if resp.content else None
@@ -64,6 +67,34 @@ def drive_other_spellings(server, given: dict, issued: dict, account: str) -> No
     call(server, "GET", f"/v1.0/{account}/flavors?%74oken={given['query_token2']}", token, expect=200)
     call(server, "GET", f"/v1.0/{account}/instances?X-Auth-Token={given['query_token3']}&password=p"
                         f"{given['query_password']}", expect=401)
+
+
+#: The spellings of a secret key a hostile (or careless) client may use.
+SPELLINGS = ("Password", "PASSWORD", "apikey", "adminpass", "admin_pass", "api-key", "client_secret", "Token",
+             "credentials", "rootPassword")
+
+
+def drive_hostile_spellings(server, given: dict, account: str, token: str, instance: str) -> None:
+    """Each spelling of a secret key, with each kind of value, in JSON that parses and JSON that does not, in a
+    form body and a query string: to the identity call, an API call and a control call (given gets the secrets)."""
+    for n, key in enumerate(SPELLINGS):
+        text, number = secret(f"sp{n}"), str(900_000_000_000 + int(uuid.uuid4().int % 99_999_999_999))
+        given[f"{key} as text"], given[f"{key} as number"] = text, number
+        given[f"{key} in a list"], given[f"{key} in an object"] = secret(f"spl{n}"), secret(f"spo{n}")
+        given[f"{key} cut short"], given[f"{key} in a form"] = secret(f"spc{n}"), secret(f"spf{n}")
+        given[f"{key} in a query"] = secret(f"spq{n}")
+        for value in (text, int(number), [given[f"{key} in a list"]], {"v": given[f"{key} in an object"]}):
+            creds = {"auth": {"passwordCredentials": {"username": "sec-user", key: value}}}
+            call(server, "POST", "/v2.0/tokens", body=creds)
+            call(server, "POST", f"/v1.0/{account}/instances/{instance}/users", token,
+                 {"users": [{"name": f"h{n}", "password": value if key == "Password" else "pw", key: value}]})
+            call(server, "POST", "/_sim/accounts", body={"account_id": f"h-{n}", key: value})
+        cut = f'{{"auth": {{"passwordCredentials": {{"username": "sec-user", "{key}": "{given[f"{key} cut short"]}"'
+        call(server, "POST", "/v2.0/tokens", raw=cut.encode())
+        form = f"username=sec-user&{key}={given[f'{key} in a form']}"
+        assert requests.post(server.url + "/v2.0/tokens", data=form, timeout=10,
+                             headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 415
+        call(server, "GET", f"/v1.0/{account}/flavors?{key}={given[f'{key} in a query']}", token)
 
 
 def wait_active(server, token, account, instance_id) -> None:
@@ -137,6 +168,7 @@ def drive(server) -> dict[str, str]:
     for user, password in (("u1", given["user_pw4"]), ("u5", given["user_pw5"]), ("u2", given["user_pw3"])):
         assert call(server, "POST", login, body={"user": user, "password": password}, expect=200) == {"login": True}
     drive_other_spellings(server, given, issued, account)
+    drive_hostile_spellings(server, given, account, token, instance)
     return {**given, **issued}
 
 

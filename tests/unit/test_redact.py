@@ -9,15 +9,14 @@ from simulator.pipeline.body import RequestBody
 from simulator.pipeline.journal import body_json, part_json
 from simulator.pipeline.redact import (
     MASK,
-    SECRET_FIELDS,
-    SECRET_HEADERS,
     may_hold_secret,
-        query_secrets,
+    query_secrets,
     redact_headers,
     redact_query,
     redact_target,
     redacted,
 )
+from simulator.reference.secrets import SECRET_HEADERS, SECRET_KEYS
 from simulator.replay import filters
 from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
 
@@ -93,9 +92,9 @@ def test_a_request_target_has_its_query_masked():
 
 
 def test_the_recorder_takes_its_secret_headers_from_the_one_list():
-    assert "HEADER_KINDS" not in vars(filters)
-    assert filters.SECRET_HEADERS is SECRET_HEADERS
-    assert set(SECRET_FIELDS.values()) <= {"password", "apiKey", "token"}
+    assert "HEADER_KINDS" not in vars(filters) and "SECRET_HEADERS" not in vars(filters)
+    assert filters.header_kind("X-Auth-Token") == SECRET_HEADERS["x-auth-token"]
+    assert set(SECRET_KEYS.values()) <= {"password", "apiKey", "token", "authorization", "secret"}
 
 
 def test_a_recording_gets_placeholders_for_query_secrets_and_escaped_keys():
@@ -105,3 +104,51 @@ def test_a_recording_gets_placeholders_for_query_secrets_and_escaped_keys():
     scrubbed = filters.scrub(Interaction(request, RecordedResponse(200, "OK", (), b"{}")), filters.SecretMap())
     assert scrubbed.request.url == "http://h/v1.0/1/instances?token=<<token-1>>&limit=1"
     assert b"pw-escaped-1" not in scrubbed.request.body and b"<<password-1>>" in scrubbed.request.body
+
+
+#: Every spelling of a secret key the clients (and a careless one) use.
+SPELLINGS = ["password", "Password", "PASSWORD", "adminPass", "adminpass", "admin_pass", "apiKey", "apikey",
+             "api_key", "API-KEY", "x-api-key", "token", "Token", "auth_token", "secret", "client_secret",
+             "credentials", "rootPassword", "RAX-KSKEY:apiKey", "passwd", "pwd"]
+
+
+@pytest.mark.parametrize("key", SPELLINGS)
+@pytest.mark.parametrize("value", ["hunter2", ["hunter2"], {"v": "hunter2"}, 4817293561])
+def test_every_spelling_and_every_value_type_is_masked_in_json(key, value):
+    raw = json.dumps({"user": {"name": "n", key: value}}).encode()
+    stored = body_json(RequestBody(raw))
+    assert "hunter2" not in stored and "4817293561" not in stored
+    assert json.loads(stored) == {"user": {"name": "n", key: MASK}}
+
+
+@pytest.mark.parametrize("key", SPELLINGS)
+@pytest.mark.parametrize("template", [
+    '{{"auth": {{"passwordCredentials": {{"username": "u", "{key}": "hunter2"',  # JSON cut short
+    '{{"{key}": "hunter2", }}',  # a trailing comma
+    "{{'{key}': 'hunter2'}}",  # Python's quotes
+    '{{"{key}": ["hunter2", "x"], "name": ',
+    '{{"{key}": 4817293561 oops',
+    "username=u&{key}=hunter2",  # a form
+    "{key}: hunter2\nname: x",  # YAML
+])
+def test_every_spelling_is_masked_in_text_that_is_not_json(key, template):
+    stored = body_json(RequestBody(template.format(key=key).encode()))
+    assert "hunter2" not in stored and "4817293561" not in stored and MASK in stored
+
+
+@pytest.mark.parametrize("key", SPELLINGS)
+def test_every_spelling_is_masked_in_a_query_and_a_header(key):
+    assert redact_query(f"limit=1&{key}=hunter2") == f"limit=1&{key}={MASK}"
+    assert "hunter2" not in json.dumps(redact_headers({key: "hunter2"}))
+
+
+def test_names_that_merely_contain_a_secrets_name_are_kept():
+    assert redacted({"username": "u", "passwordCredentials": {"username": "u"}, "tokens": 2, "name": "n"}) == (
+        {"username": "u", "passwordCredentials": {"username": "u"}, "tokens": 2, "name": "n"}, False)
+
+
+def test_a_recording_masks_a_body_that_is_not_json_with_placeholders():
+    request = RecordedRequest("POST", "http://h/v2.0/tokens", (("Content-Type", "application/x-www-form-urlencoded"),),
+                              b"username=u&Password=pw-in-form-1")
+    scrubbed = filters.scrub(Interaction(request, RecordedResponse(415, "X", (), b"{}")), filters.SecretMap())
+    assert scrubbed.request.body == b"username=u&Password=<<password-1>>"

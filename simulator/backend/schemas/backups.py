@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from simulator.backend.schemas.common import UUID_PATTERN, non_empty_string, regions, uuid, wrapped
-from simulator.reference.regions import REGIONS
+from simulator.backend.schemas.common import UUID_PATTERN, non_empty_string, optional_regions, regions, uuid, wrapped
+from simulator.reference.regions import COPY_REGIONS, REGIONS
 
 schedule_fields = {
     "day_of_week": {"type": "integer", "minimum": 0, "maximum": 7},
     "hour": {"type": "integer", "minimum": 0, "maximum": 23},
     "minute": {"type": "integer", "minimum": 0, "maximum": 59},
     "full_backup_retention": {"type": ["integer", "null"], "minimum": 1, "maximum": 1000},
-    "copy_to": regions,
 }
+#: cdb-cli's schedule-update sends its --copy-to unsplit ("IAD,ORD"), and null without it.
+COPY_TO_TEXT = {"type": "string", "pattern": "^(" + "|".join(COPY_REGIONS) + ")(,(" + "|".join(COPY_REGIONS) + "))*$"}
 
 SCHEMAS: dict[str, dict] = {
     "backup_create": wrapped(
@@ -43,7 +44,8 @@ SCHEMAS: dict[str, dict] = {
             "required": ["target_backup_region"],
             "properties": {
                 "target_backup_region": {"type": "string", "enum": list(REGIONS) + [r.lower() for r in REGIONS]},
-                "name": {**non_empty_string, "maxLength": 64},
+                # cdbclient's backup_copy sends name null when none is given: the copy keeps its name
+                "name": {"oneOf": [{**non_empty_string, "maxLength": 64}, {"type": "null"}]},
                 "description": {"type": ["string", "null"], "maxLength": 255},
             },
         },
@@ -56,9 +58,10 @@ SCHEMAS: dict[str, dict] = {
             "properties": {
                 **schedule_fields,
                 "action": {"enum": ["backup"]},
-                "instance_id": {"type": "string", "pattern": UUID_PATTERN},
-                "source_id": {"type": "string", "pattern": UUID_PATTERN},
-                "source_type": {"enum": ["instance", "ha"]},
+                "instance_id": {"type": ["string", "null"], "pattern": UUID_PATTERN},
+                "source_id": {"type": ["string", "null"], "pattern": UUID_PATTERN},
+                "source_type": {"enum": ["instance", "ha", None]},
+                "copy_to": optional_regions,
             },
         },
     ),
@@ -69,6 +72,7 @@ SCHEMAS: dict[str, dict] = {
             "properties": {
                 **schedule_fields,
                 "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]},
+                "copy_to": {"oneOf": [optional_regions, COPY_TO_TEXT]},
             },
         },
     ),

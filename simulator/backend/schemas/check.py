@@ -12,6 +12,7 @@ from typing import Any
 import jsonschema
 
 from simulator.errors import BadRequest
+from simulator.reference.secrets import MASK, secret_kind
 
 Check = Callable[[Any], bool]
 
@@ -136,10 +137,17 @@ def _path(error: jsonschema.ValidationError) -> str:
     return text
 
 
+def _message(error: jsonschema.ValidationError) -> str:
+    """The error's message, with the value it quotes masked when the value is (or is inside) a secret field."""
+    if not any(isinstance(part, str) and secret_kind(part) for part in error.absolute_path):
+        return error.message
+    return error.message.replace(repr(error.instance), MASK)
+
+
 def _describe(error: jsonschema.ValidationError) -> str:
-    text = f"{_path(error)} {error.message}".strip()
+    text = f"{_path(error)} {_message(error)}".strip()
     if error.context:
-        text += "".join(f"; {sub.message}" for sub in error.context)
+        text += "".join(f"; {_message(sub)}" for sub in error.context)
     return text
 
 

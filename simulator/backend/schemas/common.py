@@ -37,6 +37,8 @@ user = {
     },
 }
 regions = {"type": "array", "items": {"enum": list(COPY_REGIONS)}}
+#: cdbclient sends copy_to, source_id and source_type as null when not given: null is "not given".
+optional_regions = {"type": ["array", "null"], "items": {"enum": list(COPY_REGIONS)}}
 datastore = {"type": "object", "properties": {"type": non_empty_string, "version": non_empty_string}}
 acls = {
     "type": "array",
@@ -47,6 +49,19 @@ acls = {
     },
 }
 networks = {"type": "array", "items": {"enum": ["servicenet", "public"]}}
+#: The group's backup schedule, as cdbclient sends it with an HA create or convert_to_ha: {"enabled": false}, or the
+#: time (cdb-cli sends its options as text, and null for those not given).
+_number_or_digits = {"type": ["integer", "string", "null"], "pattern": "^[0-9]+$"}
+scheduled_backup = {
+    "type": "object",
+    "properties": {
+        "enabled": {"type": "boolean"},
+        "day_of_week": _number_or_digits,
+        "hour": _number_or_digits,
+        "minute": _number_or_digits,
+        "full_backup_retention": _number_or_digits,
+    },
+}
 upgrade = {
     "type": "object",
     "required": ["upgrade"],

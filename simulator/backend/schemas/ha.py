@@ -9,6 +9,7 @@ from simulator.backend.schemas.common import (
     networks,
     non_empty_string,
     one_of_actions,
+    scheduled_backup,
     upgrade,
     uuid,
     volume_size,
@@ -23,6 +24,12 @@ ha_node = {
         "flavorRef": flavor_ref,
         "volume": {"type": "object", "required": ["size"], "properties": {"size": volume_size}},
     },
+}
+
+addresses = {
+    "type": "object",
+    "required": ["addresses"],
+    "properties": {"addresses": {"type": "array", "minItems": 1, "items": {"type": "string"}}},
 }
 
 SCHEMAS: dict[str, dict] = {
@@ -41,8 +48,9 @@ SCHEMAS: dict[str, dict] = {
                 "replica_source": {"type": "array", "minItems": 1, "items": ha_node},
                 "replicas": {"type": "array", "minItems": 1, "items": ha_node},
                 "networks": networks,
-                "configuration": {"type": "string"},
+                "configuration": {"type": ["string", "null"]},
                 "acls": acls,
+                "scheduled_backup": scheduled_backup,
             },
         },
     ),
@@ -70,6 +78,9 @@ SCHEMAS: dict[str, dict] = {
     "ha_resize_flavor": wrapped("resize_flavor", flavor_ref, required=False),
     "ha_restart": wrapped("restart", {"type": "object"}, required=False),
     "ha_upgrade": upgrade,
+    # several ACLs at once (cdbclient's add_acls / remove_acls), as the ACL routes take one
+    "ha_add_acls": wrapped("add_acls", addresses),
+    "ha_delete_acls": wrapped("delete_acls", addresses),
 }
 
 #: POST /ha/{id}/action as the document shows it: one action, checked by its schema ha_<action>.
@@ -81,5 +92,7 @@ HA_ACTION = one_of_actions(
         "resize_flavor": [SCHEMAS["ha_resize_flavor"]],
         "restart": [SCHEMAS["ha_restart"]],
         "upgrade": [SCHEMAS["ha_upgrade"]],
+        "add_acls": [SCHEMAS["ha_add_acls"]],
+        "delete_acls": [SCHEMAS["ha_delete_acls"]],
     }
 )

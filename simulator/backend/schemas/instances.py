@@ -11,6 +11,7 @@ from simulator.backend.schemas.common import (
     networks,
     non_empty_string,
     one_of_actions,
+    scheduled_backup,
     upgrade,
     user,
     uuid,
@@ -57,6 +58,8 @@ SCHEMAS: dict[str, dict] = {
                 "datastore_version": non_empty_string,
                 "replica_of": {"type": ["string", "null"]},
                 "slave_of": {"type": ["string", "null"]},
+                # Rackspace's: drop the source's replication settings when its last replica leaves (cdbclient)
+                "rm_master_replica_config": {"type": "boolean"},
             },
         },
     ),
@@ -101,7 +104,16 @@ SCHEMAS: dict[str, dict] = {
     "eject_replica_source": wrapped("eject_replica_source", {"type": "object"}, required=False),
     "convert_to_ha": wrapped(
         "convert_to_ha",
-        {"type": "object", "required": ["name"], "properties": {"name": any_name, "acls": acls, "networks": networks}},
+        {
+            "type": "object",
+            "required": ["name"],
+            "properties": {
+                "name": any_name,
+                "acls": acls,
+                "networks": networks,
+                "scheduled_backup": scheduled_backup,
+            },
+        },
     ),
 }
 

@@ -11,13 +11,42 @@
     });
   });
 
+  // An id's copy button puts the full id on the clipboard: through the Clipboard API where the page is a secure
+  // context (loopback), else through a selected, hidden text area (a page opened from another address).
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    const area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "sr-only";
+    document.body.append(area);
+    area.select();
+    const copied = document.execCommand("copy");
+    area.remove();
+    return copied ? Promise.resolve() : Promise.reject(new Error("copy refused"));
+  }
+  document.addEventListener("click", function (event) {
+    const button = event.target.closest("button.copy-id");
+    if (!button) return;
+    copyText(button.dataset.copy).then(function () {
+      button.dataset.copied = "1";
+      button.textContent = "copied";
+      window.setTimeout(function () { delete button.dataset.copied; button.textContent = "copy"; }, 1500);
+    }, function () {
+      window.getSelection().selectAllChildren(button.previousElementSibling);  // the short id, to copy by hand
+      button.textContent = "copy failed";
+    });
+  });
+
   const root = document.getElementById("dashboard");
   if (!root) return;
   const prefix = root.dataset.prefix;
   const account = root.dataset.account;
+  const region = root.dataset.region;
   const filter = root.dataset.filter;
   const live = document.getElementById("live");
-  const rowsShown = 200;
+  const rowsShown = Number(root.dataset.journalRows);
+  const firstPage = root.dataset.journalPage === "1";  // older pages stay as they are; page 1 takes new rows
   let seq = Number(root.dataset.journalSeq);
   let refreshes = 0;
 
@@ -51,11 +80,12 @@
   }
 
   async function refreshState() {
-    const response = await get(prefix + "/part/state?" + query());
+    const response = await get(prefix + "/part/state?" + query("region=" + encodeURIComponent(region)));
     swap(parse(await response.text()));
   }
 
   async function refreshJournal() {
+    if (!firstPage) return;
     const response = await get(prefix + "/part/journal?" + query("since=" + seq + (filter ? "&" + filter : "")));
     const mark = Number(response.headers.get("X-Journal-Seq"));
     const fresh = Array.from(parse(await response.text()).querySelectorAll("tr"));

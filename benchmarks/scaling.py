@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""Does a request cost more on a large state than on a small one? (issue 25)
+
+For each dimension a small-state and a large-state server (scaling_server.py: same `cdbsim serve` options, a state
+file as `cdbsim serve` keeps by default, the read cache off so every read takes the model's path) run side by side.
+This process sends the same requests to both, one request sequence at a time on one keep-alive connection each,
+alternating which side goes first, and times each request from sending to the last byte. Figures: p50 and p99 of each
+side over all rounds, their ratio large / small with the goal (<= 1.5x) beside it, and the spread of the per-round
+p50 ratios. Only the ratios mean anything on a shared machine; the load average is printed with them.
+
+    python3 benchmarks/scaling.py                      # every dimension, 5 rounds of 100 sequences per operation
+    python3 benchmarks/scaling.py --dimensions dbusers,backups --rounds 3 --per-round 50
+    python3 benchmarks/run.py --only scaling           # the same, from the benchmark's one command
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+from procs import REPO, Server, free_port  # noqa: E402
+
+import fixtures  # noqa: E402
+
+GOAL = 1.5
+DIMENSIONS = {
+    "instances": "instances per account, 10 vs 10,000",
+    "dbusers": "databases and users per instance, 0 vs 10,000",
+    "backups": "backups per account, 10 vs 10,000",
+    "accounts": "accounts in the store, 1 vs 1,000",
+    "journal": "the journal, fresh vs 200,000 answered requests",
+    "chain": "restore: end of a chain of 100 incrementals vs a full backup",
+}
+HEADERS = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json", "Content-Type": "application/json"}
+V = "/v1.0/1234"
+
+
+# the operations: each a function (seed, i) -> steps; a step is (label or None when untimed, method, path, body) ----
+def get_instance(seed, i):
+    return [("GET instance", "GET", f"{V}/instances/{seed['instances'][i % len(seed['instances'])]}", None)]
+
+
+def list_first(seed, i):
+    return [("list instances, first page", "GET", f"{V}/instances", None)]
+
+
+def list_10(seed, i):
+    return [("list instances ?limit=10", "GET", f"{V}/instances?limit=10", None)]
+
+
+def database_cycle(seed, i):
+    t = seed["target"]
+    return [("create database", "POST", f"{V}/instances/{t}/databases", {"databases": [{"name": f"bx{i:06d}"}]}),
+            ("delete database", "DELETE", f"{V}/instances/{t}/databases/bx{i:06d}", None)]
+
+
+def list_databases(seed, i):
+    return [("list databases", "GET", f"{V}/instances/{seed['target']}/databases", None)]
+
+
+def user_cycle(seed, i):
+    t = seed["target"]
+    return [("create user", "POST", f"{V}/instances/{t}/users",
+             {"users": [{"name": f"bu{i:06d}", "password": "Bench-pass-1", "databases": []}]}),
+            ("delete user", "DELETE", f"{V}/instances/{t}/users/bu{i:06d}", None)]
+
+
+def list_users(seed, i):
+    return [("list users", "GET", f"{V}/instances/{seed['target']}/users", None)]
+
+
+def backup_cycle(seed, i):
+    instance = seed["instances"][i % len(seed["instances"])]
+    return [("create backup", "POST", f"{V}/backups", {"backup": {"instance": instance, "name": f"bb{i:06d}"}}),
+            ("GET backup (completes it)", "GET", f"{V}/backups/{{id}}", None),
+            (None, "DELETE", f"{V}/backups/{{id}}", None)]
+
+
+def list_backups(seed, i):
+    return [("list backups", "GET", f"{V}/backups", None)]
+
+
+def list_backups_10(seed, i):
+    """The same page size on both sides (the small account's first page holds its 12 backups, the large one 20)."""
+    return [("list backups ?limit=10", "GET", f"{V}/backups?limit=10", None)]
+
+
+def get_backup(seed, i):
+    return [("GET backup", "GET", f"{V}/backups/{seed['backups'][i % len(seed['backups'])]}", None)]
+
+
+def journal_page(seed, i):
+    return [("GET /_sim/journal?limit=20", "GET", "/_sim/journal?limit=20", None)]
+
+
+def restore(seed, i):
+    """Restore the target's newest backup (the chain's end, or its full backup) to a new instance."""
+    body = {"instance": {"name": f"restored-{i:06d}", "flavorRef": 1, "volume": {"size": 2},
+                         "restorePoint": {"backupRef": seed["restore_from"]}}}
+    return [("restore POST", "POST", f"{V}/instances", body),
+            (None, "GET", f"{V}/instances/{{id}}", None),  # settles the build
+            (None, "DELETE", f"{V}/instances/{{id}}", None)]
+
+
+OPS = {
+    "instances": [get_instance, list_first, list_10],
+    "dbusers": [database_cycle, list_databases, user_cycle, list_users],
+    "backups": [backup_cycle, list_backups, list_backups_10, get_backup, restore],
+    "accounts": [get_instance, list_first, database_cycle],
+    "journal": [get_instance, database_cycle, journal_page],
+    "chain": [restore],
+}
+
+
+class Side:
+    """One server and its keep-alive connection; times each request from sending to the last byte."""
+
+    def __init__(self, name: str, server: Server, seed: dict) -> None:
+        self.name, self.server, self.seed = name, server, seed
+        self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        self.samples: dict[str, list[list[float]]] = {}  # label -> per round, the latencies
+
+    def run(self, steps, round_no: int | None) -> None:
+        created = None
+        for label, method, path, body in steps:
+            if "{id}" in path:
+                path = path.replace("{id}", created)
+            data = json.dumps(body).encode() if body is not None else None
+            t0 = time.perf_counter()
+            self.conn.request(method, path, body=data, headers=HEADERS)
+            resp = self.conn.getresponse()
+            raw = resp.read()
+            elapsed = time.perf_counter() - t0
+            if resp.status >= 300:
+                raise RuntimeError(f"{self.name}: {method} {path} answered {resp.status}: {raw[:300]!r}")
+            if method == "POST" and raw:
+                doc = json.loads(raw)
+                created = (doc.get("backup") or doc.get("instance") or {}).get("id", created)
+            if label is not None and round_no is not None:
+                rounds = self.samples.setdefault(label, [])
+                while len(rounds) <= round_no:
+                    rounds.append([])
+                rounds[round_no].append(elapsed)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+def start(dimension: str, state: str, rundir: Path, args) -> tuple[Server, dict]:
+    port = free_port()
+    cmd = [sys.executable, str(HERE / "scaling_server.py"), "--dimension", dimension, "--size", state,
+           "--db", str(rundir / f"{dimension}-{state}.db"), "--time-scale", "0", "--no-rate-limits",
+           "--port", str(port), "--no-read-cache"]
+    server = Server(f"scaling-{dimension}-{state}", cmd, port, rundir)
+    try:
+        seed = json.loads(server.wait_line("SEED", 600))
+        server.wait_line("READY", 60)
+    except BaseException:
+        server.stop()
+        raise
+    return server, seed
+
+
+def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
+    """Both states of one dimension, side by side; one row per operation."""
+    small_server, small_seed = start(dimension, "small", rundir, args)
+    with small_server:
+        large_server, large_seed = start(dimension, "large", rundir, args)
+        with large_server:
+            say(f"  {DIMENSIONS[dimension]}: large state built in {large_seed['build_s']:.1f} s "
+                f"(rows {large_seed['rows']}, journal seq {large_seed['journal_last_seq']:,})")
+            sides = [Side("small", small_server, small_seed), Side("large", large_server, large_seed)]
+            try:
+                i = 0
+                for op in OPS[dimension]:
+                    for _ in range(args.warmup):  # untimed
+                        for side in sides:
+                            side.run(op(side.seed, i), None)
+                        i += 1
+                    for round_no in range(args.rounds):
+                        for k in range(args.per_round):
+                            for side in (sides if (i + round_no) % 2 == 0 else sides[::-1]):
+                                side.run(op(side.seed, i), round_no)
+                            i += 1
+            finally:
+                for side in sides:
+                    side.close()
+    rows = []
+    for label, small_rounds in sides[0].samples.items():
+        large_rounds = sides[1].samples[label]
+        small_all = [x for r in small_rounds for x in r]
+        large_all = [x for r in large_rounds for x in r]
+        row = {"dimension": dimension, "operation": label, "n": len(small_all)}
+        for q in (50, 99):
+            s, g = pct(small_all, q), pct(large_all, q)
+            row[f"small_p{q}_ms"], row[f"large_p{q}_ms"], row[f"p{q}_ratio"] = s * 1000, g * 1000, g / s
+        per_round = [statistics.median(g) / statistics.median(s) for s, g in zip(small_rounds, large_rounds)]
+        row["p50_round_ratios"] = [round(r, 3) for r in per_round]
+        row["met"] = row["p50_ratio"] <= GOAL and row["p99_ratio"] <= GOAL
+        if dimension == "chain":  # the issue lets a chain restore grow with its links (never with other backups)
+            links = large_seed["rows"]["backups"] - small_seed["rows"]["backups"]
+            row["met"], row["per_link_us"] = None, (row["large_p50_ms"] - row["small_p50_ms"]) * 1000 / links
+        rows.append(row)
+        say(line(row))
+    return rows
+
+
+def line(row: dict) -> str:
+    spread = row["p50_round_ratios"]
+    verdict = "MET" if row["met"] else "NOT MET"
+    if row["met"] is None:
+        verdict = f"may grow with the links: {row['per_link_us']:.0f} us per link at p50"
+    return (f"    {row['dimension']:<9} {row['operation']:<28} p50 {row['small_p50_ms']:7.2f} -> {row['large_p50_ms']:7.2f} ms "
+            f"x{row['p50_ratio']:5.2f} (rounds {min(spread):.2f}-{max(spread):.2f})   p99 {row['small_p99_ms']:7.2f} "
+            f"-> {row['large_p99_ms']:7.2f} ms x{row['p99_ratio']:5.2f}   "
+            + (f"goal <= {GOAL}x: {verdict}" if row["met"] is not None else verdict))
+
+
+def loadavg() -> str:
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def commit() -> str:
+    done = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty"], capture_output=True, text=True)
+    return done.stdout.strip() or "unknown"
+
+
+def run(args, say=print) -> dict:
+    rundir = Path(tempfile.mkdtemp(prefix="scaling-", dir=args.cache))
+    only = args.dimensions.split(",") if args.dimensions else list(DIMENSIONS)
+    unknown = set(only) - set(DIMENSIONS)
+    if unknown:
+        raise SystemExit(f"unknown dimension(s): {', '.join(sorted(unknown))}; known: {', '.join(DIMENSIONS)}")
+    t0 = time.perf_counter()
+    out = {"commit": commit(), "load_start": loadavg(), "rounds": args.rounds, "per_round": args.per_round, "rows": []}
+    say(f"scaling (issue 25) at {out['commit']}, load average {out['load_start']}; {args.rounds} rounds x "
+        f"{args.per_round} sequences per operation and side, alternating; ratio = large / small, goal <= {GOAL}x")
+    for dimension in only:
+        out["rows"] += measure(dimension, rundir, args, say)
+    out["load_end"], out["seconds"] = loadavg(), round(time.perf_counter() - t0, 1)
+    judged = [r for r in out["rows"] if r["met"] is not None]
+    met = sum(r["met"] for r in judged)
+    say(f"  {met} of {len(judged)} operations within {GOAL}x at p50 and p99; load average {out['load_end']} "
+        f"at the end; {out['seconds']:.0f} s")
+    return out
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dimensions", help=f"comma-separated subset of: {','.join(DIMENSIONS)} (all)")
+    parser.add_argument("--rounds", type=int, default=5, help="rounds per operation (5); the spread is over rounds")
+    parser.add_argument("--per-round", type=int, default=100, help="request sequences per round and side (100)")
+    parser.add_argument("--scaling-warmup", dest="warmup", type=int, default=20, help="untimed sequences first (20)")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cache", type=Path, default=Path(os.environ.get("CDBSIM_BENCH_CACHE", "/tmp/cdbsim-bench")))
+    parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    args.cache.mkdir(parents=True, exist_ok=True)
+    import atexit
+
+    from procs import stop_all
+
+    atexit.register(stop_all)
+    out = run(args)
+    if args.json:
+        args.json.write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,208 @@
+"""A `cdbsim serve` (same options, same create_app) holding a small or a large state of one dimension, for scaling.py.
+
+Both states start alike: account 1234 with its quotas lifted, 10 ACTIVE instances made by Instances.create, a
+"target" instance, and 10 COMPLETED backups made by Backups.create. The large state then grows one dimension by
+writing rows through the repositories (bulk inserts: copies of the rows the rules made, with fresh ids), so a large
+state takes seconds to build, not 10,000 HTTP calls:
+
+    instances  +9,990 instances on the account (10,000)
+    dbusers    10,000 databases and 10,000 users on the target instance (the small state has none)
+    backups    +9,990 backups on the account (10,000)
+    accounts   +999 accounts, each with its user and 3 instances (1,000 accounts in the store)
+    journal    200,000 answered requests journalled (the journal keeps its newest 10,000, as a long run would)
+    chain      the target's full backup followed by 100 incrementals, each after a change (the small state: the
+               full backup alone); built through Backups.create, as the chain's contents must be real
+
+Prints "SEED {json}" (the ids scaling.py needs) then "READY <port>".
+
+    python scaling_server.py --dimension backups --size large --db state.db --time-scale 0 --no-rate-limits --port 0
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+
+from aiohttp import web
+
+from simulator.app import create_app
+from simulator.keys import BACKEND, JOURNAL, READS, STORE
+from simulator.backend.cache import ModelCache
+from simulator.repos import sql
+from simulator.serve.options import add_serve_options, config_from_args
+
+BIG = 10**9
+DIMENSIONS = ("instances", "dbusers", "backups", "accounts", "journal", "chain")
+LARGE = {"instances": 10_000, "dbusers": 10_000, "backups": 10_000, "accounts": 1_000, "journal": 200_000,
+         "chain": 100}
+SMALL_INSTANCES = SMALL_BACKUPS = 10
+
+
+def raise_quotas(backend, account_id: str) -> None:
+    account = backend.store.accounts.get(account_id)
+    settings = dict(account["settings"])
+    settings["quotas"] = {**settings.get("quotas", {}), "instances": BIG, "backups": BIG}
+    backend.store.accounts.update_settings(account_id, settings=settings)
+
+
+def make_instances(backend, account_id: str, count: int, prefix: str = "bench") -> list[str]:
+    ids = []
+    with backend.store.atomic():
+        for i in range(count):
+            body = {"instance": {"name": f"{prefix}-{i:06d}", "flavorRef": 1 + i % 8, "volume": {"size": 2}}}
+            ids.append(backend.instances.create(account_id, body)["id"])
+            backend.settle()  # time scale 0: ACTIVE at once
+    return ids
+
+
+def make_backup(backend, account_id: str, instance_id: str, name: str, incremental: bool = False) -> str:
+    with backend.store.atomic():
+        spec = {"instance": instance_id, "name": name, **({"incremental": 1} if incremental else {})}
+        row = backend.backups.create(account_id, {"backup": spec})
+    backend.settle()  # COMPLETED at once
+    return row["id"]
+
+
+def copy_instances(backend, account_id: str, template_id: str, count: int, start: int) -> None:
+    """count more instance rows like the template (fresh id, seq, name, hostname), in bulk."""
+    store = backend.store
+    template = store.instances.get(account_id, template_id)
+    seq = store.instances.next_seq()
+    rows = []
+    for k in range(count):
+        iid = backend.ids.uuid()
+        rows.append({**template, "id": iid, "seq": seq + k, "name": f"bench-{start + k:06d}",
+                     "hostname": template["hostname"].replace(template_id, iid) if template["hostname"] else None})
+    with store.atomic():
+        sql.insert_many(store.db, "instances", rows)
+
+
+def copy_backups(backend, account_id: str, template_ids: list[str], instance_ids: list[str], count: int) -> None:
+    store = backend.store
+    repo = store.backups
+    templates = [repo.get(account_id, b) for b in template_ids]
+    seq = repo.next_seq()
+    with store.atomic():
+        for k in range(count):
+            row = dict(templates[k % len(templates)])
+            row.update(id=backend.ids.uuid(), seq=seq + k, name=f"bench-b{k:06d}",
+                       instance_id=instance_ids[k % len(instance_ids)])
+            repo.insert(row)
+
+
+def fill_dbusers(backend, instance_id: str, count: int) -> None:
+    store = backend.store
+    with store.atomic():
+        store.instances.insert_databases([{"instance_id": instance_id, "name": f"db{k:06d}", "character_set": "utf8",
+                                           "collate": "utf8_general_ci"} for k in range(count)])
+        store.instances.insert_users(instance_id, [
+            {"name": f"user{k:06d}", "host": "%", "password_hash": "salt$" + "0" * 64, "databases": [f"db{k:06d}"]}
+            for k in range(count)])
+
+
+def fill_accounts(backend, count: int) -> None:
+    for k in range(count):
+        account_id = f"{900000 + k}"
+        backend.identity.create_account(account_id)
+        make_instances(backend, account_id, 3, prefix=f"acct{k}")
+
+
+def fill_journal(app, count: int) -> None:
+    """count answered requests in the journal, as the journal writes and prunes them (batches, newest kept)."""
+    journal = app[JOURNAL]
+    store = app[STORE]
+    row = ("1234", "2026-01-01T00:00:00", "GET", "/v1.0/1234/instances/x", "", "instances:get", 200, None, None, None,
+           0.5, '{"headers": {"Accept": "application/json"}, "body": null}',
+           '{"headers": {"Content-Type": "application/json"}, "body": {"instance": {"id": "x"}}}')
+    from simulator.pipeline.journal import COLUMNS, PRUNE_EVERY
+
+    with app[BACKEND].bookkeeping():
+        for start in range(0, count, PRUNE_EVERY):
+            seq = store.journal.append_many(COLUMNS, [row] * min(PRUNE_EVERY, count - start))
+            if journal.limit:
+                store.journal.prune(before=seq - journal.limit)
+
+
+def fill_chain(backend, account_id: str, instance_id: str, links: int) -> str:
+    """links incrementals after the target's full backup, each holding one more database; the newest's id."""
+    newest = None
+    for k in range(links):
+        with backend.store.atomic():
+            backend.databases.create(account_id, instance_id, {"databases": [{"name": f"chain{k:03d}"}]})
+        newest = make_backup(backend, account_id, instance_id, f"link-{k:03d}", incremental=True)
+    return newest
+
+
+def build(app, dimension: str, large: bool) -> dict:
+    backend = app[BACKEND]
+    account_id = app[BACKEND].config.bootstrap.account_id
+    raise_quotas(backend, account_id)
+    seed: dict = {"dimension": dimension, "state": "large" if large else "small"}
+    t0 = time.perf_counter()
+    instance_ids = make_instances(backend, account_id, SMALL_INSTANCES)
+    target = make_instances(backend, account_id, 1, prefix="target")[0]
+    backups = [make_backup(backend, account_id, instance_ids[k], f"small-{k}") for k in range(SMALL_BACKUPS)]
+    full = make_backup(backend, account_id, target, "target-full")
+    seed.update(instances=instance_ids, target=target, backups=backups, restore_from=full)
+    if large:
+        n = LARGE[dimension]
+        if dimension == "instances":
+            copy_instances(backend, account_id, instance_ids[0], n - SMALL_INSTANCES - 1, SMALL_INSTANCES)
+        elif dimension == "dbusers":
+            fill_dbusers(backend, target, n)
+        elif dimension == "backups":
+            copy_backups(backend, account_id, backups, instance_ids, n - SMALL_BACKUPS - 1)
+        elif dimension == "accounts":
+            fill_accounts(backend, n - 1)
+        elif dimension == "journal":
+            fill_journal(app, n)
+        elif dimension == "chain":
+            seed["restore_from"] = fill_chain(backend, account_id, target, n)
+    app[JOURNAL].flush()
+    seed["build_s"] = round(time.perf_counter() - t0, 2)
+    counts = {}
+    for table in ("accounts", "instances", "databases", "db_users", "backups", "journal"):
+        counts[table] = app[STORE].db.execute(f"select count(*) from {table}").fetchone()[0]
+    seed["rows"] = counts
+    seed["journal_last_seq"] = app[STORE].journal.last_seq()
+    return seed
+
+
+async def serve(args) -> None:
+    config = config_from_args(args)
+    app = create_app(config)
+    if args.no_read_cache:  # every read takes the full path (a cached answer costs the same whatever the state)
+        app[READS] = ModelCache(app[BACKEND].model_version, budget=0, size=len)
+    seed = build(app, args.dimension, args.size == "large")
+    print("SEED " + json.dumps(seed), flush=True)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, args.host, args.port)
+    await site.start()
+    print(f"READY {runner.addresses[0][1]}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_serve_options(parser)
+    parser.add_argument("--dimension", choices=DIMENSIONS, required=True)
+    parser.add_argument("--size", choices=("small", "large"), required=True, help="which state to build")
+    parser.add_argument("--no-read-cache", action="store_true", help="answer every read through the model")
+    args = parser.parse_args()
+    try:
+        from simulator.serve.server import serve_forever
+
+        serve_forever(serve(args))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
