@@ -127,8 +127,6 @@ def owners(db) -> dict[str, tuple[str, str | None]]:
     for table in tables:
         if table != "accounts" and "account_id" in columns[table]:
             out[table] = ("account", "account_id")
-        elif table.startswith("_") and "account" in columns[table]:  # a counter kept per account (_backup_counts)
-            out[table] = ("account", "account")
     for table in tables:
         if table in out:
             continue
