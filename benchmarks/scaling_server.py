@@ -20,31 +20,22 @@ Prints "SEED {json}" (the ids scaling.py needs) then "READY <port>".
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
 
-from aiohttp import web
 
 from simulator.app import create_app
 from simulator.keys import BACKEND, JOURNAL, READS, STORE
 from simulator.backend.cache import ModelCache
 from simulator.repos import sql
 from simulator.serve.options import add_serve_options, config_from_args
+from sim_server import raise_quotas, serve_until_stopped
 
-BIG = 10**9
 DIMENSIONS = ("instances", "dbusers", "backups", "accounts", "journal", "chain")
 LARGE = {"instances": 10_000, "dbusers": 10_000, "backups": 10_000, "accounts": 1_000, "journal": 200_000,
          "chain": 100}
 SMALL_INSTANCES = SMALL_BACKUPS = 10
-
-
-def raise_quotas(backend, account_id: str) -> None:
-    account = backend.store.accounts.get(account_id)
-    settings = dict(account["settings"])
-    settings["quotas"] = {**settings.get("quotas", {}), "instances": BIG, "backups": BIG}
-    backend.store.accounts.update_settings(account_id, settings=settings)
 
 
 def make_instances(backend, account_id: str, count: int, prefix: str = "bench") -> list[str]:
@@ -180,15 +171,7 @@ async def serve(args) -> None:
         app[READS] = ModelCache(app[BACKEND].model_version, budget=0, size=len)
     seed = build(app, args.dimension, args.size == "large")
     print("SEED " + json.dumps(seed), flush=True)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port)
-    await site.start()
-    print(f"READY {runner.addresses[0][1]}", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await serve_until_stopped(app, args.host, args.port)
 
 
 def main() -> int:
