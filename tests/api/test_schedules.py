@@ -212,6 +212,13 @@ async def test_update_schedule_bad_input_is_bad_request_and_changes_nothing(api,
     assert (await api.get(f"/schedules/{s['id']}"))[1]["schedule"] == s
 
 
+async def test_update_schedule_with_a_field_it_does_not_know_is_refused_naming_it(api, inst):
+    s = await create(api, inst)
+    assert_fault(await api.put(f"/schedules/{s['id']}", {"schedule": {"hour": 9, "bogus": 1}}), "badRequest", 400,
+                 "Validation error: schedule Additional properties are not allowed ('bogus' was unexpected)")
+    assert (await api.get(f"/schedules/{s['id']}"))[1]["schedule"] == s
+
+
 async def test_delete_instance_deletes_its_schedule(api, inst):
     await create(api, inst)
     assert (await api.delete(f"/instances/{inst}"))[0] == 202

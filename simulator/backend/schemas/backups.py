@@ -74,6 +74,8 @@ SCHEMAS: dict[str, dict] = {
                 "run_now": {"enum": [True, False, "true", "false", "True", "False", 0, 1]},
                 "copy_to": {"oneOf": [optional_regions, COPY_TO_TEXT]},
             },
+            # an update changes what it names: a field it does not know is a 400 naming it, never ignored
+            "additionalProperties": False,
         },
     ),
 }
