@@ -25,13 +25,18 @@ DOCUMENTED_UPGRADES = (
 
 
 def available_upgrades(model: dict) -> dict:
-    """An instance view's `available_upgrades`: the version its guest reports (UNKNOWN until the build is done) and
-    the upgrade action's documented paths from its datastore version."""
+    """An instance view's `available_upgrades`: the version its guest reports and the upgrade action's documented
+    paths from its datastore version; while it builds the guest has said nothing (UNKNOWN, none: the reference's
+    example). Each path names what the upgrade action takes (datastore_type, datastore_version) and `version`, the
+    one key Rackspace's cdbclient reads of it (cdb-cli's "Available upgrades" table)."""
+    if model["status"] == "BUILD":
+        return {"current_version": "UNKNOWN", "upgrades": []}
     current = (model["datastore_type"], model["datastore_version"])
     return {
-        "current_version": "UNKNOWN" if model["status"] == "BUILD" else model["datastore_version"],
+        "current_version": model["datastore_version"],
         "upgrades": [
-            {"datastore_type": ds, "datastore_version": version} for ds, version in ALLOWED_UPGRADES.get(current, ())
+            {"datastore_type": ds, "datastore_version": version, "version": version}
+            for ds, version in ALLOWED_UPGRADES.get(current, ())
         ],
     }
 

@@ -152,8 +152,9 @@ SCHEMAS: dict[str, dict] = {
                             "properties": {
                                 "datastore_type": {"type": "string"},
                                 "datastore_version": {"type": "string"},
+                                "version": {"type": "string"},
                             },
-                            "required": ["datastore_type", "datastore_version"],
+                            "required": ["datastore_type", "datastore_version", "version"],
                             "additionalProperties": False,
                         },
                     },

@@ -131,8 +131,11 @@ class CdbCli:
         return res.stdout
 
     def json(self, *args: str):
-        """A command with --json (cdbclient prints the resource as JSON)."""
-        return json.loads(self.ok("--json", *args))
+        """A command with --json (cdbclient prints the resource as JSON; an instance's show prints its "Available
+        upgrades" table before it, --json or not, so the document starts at the first line that opens one)."""
+        out = self.ok("--json", *args)
+        start = min((i for i in (out.find("\n{"), out.find("\n[")) if i >= 0), default=-1)
+        return json.loads(out if out.lstrip()[:1] in "{[" else out[start + 1 :])
 
     def fails(self, *args: str) -> str:
         res = self(*args)

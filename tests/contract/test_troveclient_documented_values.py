@@ -18,8 +18,8 @@ def test_troveclient_reads_the_documented_backup_and_instance_values(sim, accoun
     shown, _ = sim.wait_for(tc.instances.get, source.id, "ACTIVE")
     assert (shown.flavor["name"], shown.flavor["ram"], shown.schedule) == ("1GB Instance", 1024, {"enabled": False})
     assert shown.available_upgrades == {"current_version": "5.6", "upgrades": [
-        {"datastore_type": "mysql", "datastore_version": "5.7"},
-        {"datastore_type": "mariadb", "datastore_version": "10.4enc"}]}
+        {"datastore_type": "mysql", "datastore_version": "5.7", "version": "5.7"},
+        {"datastore_type": "mariadb", "datastore_version": "10.4enc", "version": "10.4enc"}]}
 
     full = tc.backups.create("nightly", source.id)
     assert (full.type, full.is_automated) == ("InnoBackupEx", False)  # the create answer's boolean
