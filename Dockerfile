@@ -27,8 +27,6 @@ USER 10001:10001
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8779
-# SIGINT stops cdbsim cleanly (as Ctrl-C does); a PID 1 that installs no SIGTERM handler would ignore `docker stop`.
-STOPSIGNAL SIGINT
 HEALTHCHECK --interval=5s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python3", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/_sim/health' % os.environ['CDBSIM_PORT'], timeout=2)"]
 ENTRYPOINT ["/bin/sh", "-c", "exec cdbsim serve --host 0.0.0.0 --port \"$CDBSIM_PORT\" --db /data/cdbsim.db \"$@\"", "cdbsim"]

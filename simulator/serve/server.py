@@ -14,6 +14,7 @@ from aiohttp import web
 
 from simulator.app import create_app
 from simulator.config import DemoAccount, SimulatorConfig
+from simulator.pipeline.trust import ALLOWED_HOSTS_ENV
 from simulator.serve.connections import SandboxRunner, raise_descriptor_limit
 
 
@@ -51,6 +52,7 @@ def exposure_warning(host: str, config: SimulatorConfig) -> str | None:
     """What a person must know when the sandbox listens beyond loopback."""
     if is_loopback(host):
         return None
+    hosts = "now: " + ", ".join(config.allowed_hosts) if config.allowed_hosts else "none given"
     control = (
         "callers that send X-Admin-Token"
         if config.admin_token
@@ -59,7 +61,9 @@ def exposure_warning(host: str, config: SimulatorConfig) -> str | None:
     return (
         f"warning: cdbsim listens on {host or 'every address'}, reachable from other machines. The demo "
         f"account's password, API key and token are published (in this banner and the README): anyone who "
-        f"reaches this port can use them. The /_sim/ control plane answers {control}."
+        f"reaches this port can use them. The /_sim/ control plane answers {control}. Every request must name "
+        f"this server in Host: a loopback name, the --public-url host, or an --allowed-host / {ALLOWED_HOSTS_ENV} "
+        f"name ({hosts}; docs/security.md)."
     )
 
 

@@ -136,3 +136,17 @@ async def test_an_injected_html_answer_runs_no_script(api):
     assert resp.content_type == "text/html"
     assert resp.headers["Content-Security-Policy"] == "default-src 'none'; sandbox"
     assert resp.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_allowed_hosts_come_from_the_option_and_the_environment(monkeypatch):
+    import argparse
+
+    from simulator.serve.options import add_serve_options, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_serve_options(parser)
+    monkeypatch.setenv("CDBSIM_ALLOWED_HOSTS", "cdbsim, db-sim ,")
+    config = config_from_args(parser.parse_args(["--allowed-host", "proxy.test", "--trust-proxy"]))
+    assert config.allowed_hosts == ("proxy.test", "cdbsim", "db-sim") and config.trust_proxy
+    monkeypatch.setenv("CDBSIM_ALLOWED_HOSTS", "*")
+    assert allowed_hosts(None, config_from_args(parser.parse_args([])).allowed_hosts) is None
