@@ -20,31 +20,22 @@ Prints "SEED {json}" (the ids scaling.py needs) then "READY <port>".
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 import time
 
-from aiohttp import web
 
 from simulator.app import create_app
 from simulator.keys import BACKEND, JOURNAL, READS, STORE
 from simulator.backend.cache import ModelCache
 from simulator.repos import sql
 from simulator.serve.options import add_serve_options, config_from_args
+from sim_server import raise_quotas, serve_until_stopped
 
-BIG = 10**9
 DIMENSIONS = ("instances", "dbusers", "backups", "accounts", "journal", "chain")
 LARGE = {"instances": 10_000, "dbusers": 10_000, "backups": 10_000, "accounts": 1_000, "journal": 200_000,
          "chain": 100}
 SMALL_INSTANCES = SMALL_BACKUPS = 10
-
-
-def raise_quotas(backend, account_id: str) -> None:
-    account = backend.store.accounts.get(account_id)
-    settings = dict(account["settings"])
-    settings["quotas"] = {**settings.get("quotas", {}), "instances": BIG, "backups": BIG}
-    backend.store.accounts.update_settings(account_id, settings=settings)
 
 
 def make_instances(backend, account_id: str, count: int, prefix: str = "bench") -> list[str]:
@@ -113,10 +104,13 @@ def fill_journal(app, count: int) -> None:
     """count answered requests in the journal, as the journal writes and prunes them (batches, newest kept)."""
     journal = app[JOURNAL]
     store = app[STORE]
-    row = ("1234", "2026-01-01T00:00:00", "GET", "/v1.0/1234/instances/x", "", "instances:get", 200, None, None, None,
-           0.5, '{"headers": {"Accept": "application/json"}, "body": null}',
-           '{"headers": {"Content-Type": "application/json"}, "body": {"instance": {"id": "x"}}}')
     from simulator.pipeline.journal import COLUMNS, PRUNE_EVERY
+
+    values = {"account_id": "1234", "time": "2026-01-01T00:00:00", "method": "GET", "path": "/v1.0/1234/instances/x",
+              "query": "", "route": "show_instance", "status": 200, "duration_ms": 0.5,
+              "request": '{"headers": {"Accept": "application/json"}, "body": null}',
+              "response": '{"headers": {"Content-Type": "application/json"}, "body": {"instance": {"id": "x"}}}'}
+    row = tuple(values.get(column) for column in COLUMNS)  # the columns the journal writes now, in its order
 
     with app[BACKEND].bookkeeping():
         for start in range(0, count, PRUNE_EVERY):
@@ -177,15 +171,7 @@ async def serve(args) -> None:
         app[READS] = ModelCache(app[BACKEND].model_version, budget=0, size=len)
     seed = build(app, args.dimension, args.size == "large")
     print("SEED " + json.dumps(seed), flush=True)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port)
-    await site.start()
-    print(f"READY {runner.addresses[0][1]}", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await serve_until_stopped(app, args.host, args.port)
 
 
 def main() -> int:

@@ -23,6 +23,19 @@ from simulator.keys import BACKEND, STORE
 BIG = 10**9
 
 
+async def serve_until_stopped(app: web.Application, host: str, port: int) -> None:
+    """Serve app on host:port, print READY <port> for the benchmark, and serve until the process is stopped."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    print(f"READY {runner.addresses[0][1]}", flush=True)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
 def raise_quotas(backend, account_id: str) -> None:
     """Lift the account's instance and backup quotas (25 and 50 by default) so a big account can exist."""
     account = backend.store.accounts.get(account_id)
@@ -104,15 +117,7 @@ async def serve(args) -> None:
     seed["instance_ids"] = instance_ids  # GETs of distinct instances miss the read cache
     seed["rows"] = {t: app[STORE].db[t].count for t in app[STORE].db.table_names()}
     print("SEED " + json.dumps(seed), flush=True)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, args.host, args.port)
-    await site.start()
-    print(f"READY {runner.addresses[0][1]}", flush=True)
-    try:
-        await asyncio.Event().wait()
-    finally:
-        await runner.cleanup()
+    await serve_until_stopped(app, args.host, args.port)
 
 
 def main() -> int:

@@ -163,53 +163,77 @@ def _plan_account(
     for i in range(spec.instances):
         # Instances appear in the first half of the history, so their backups have time to form chains.
         created = born + dt.timedelta(hours=faker.random_int(1, max(1, int((now - born).total_seconds() // 7200))))
-        ds_type, ds_version = faker.random_element(DATASTORES)
-        db_names: set[str] = set()
-        databases = [names.unique(names.database, db_names) for _ in range(faker.random_int(1, 3))]
-        user_names: set[str] = set()
-        users = [
-            {
-                "name": names.unique(names.db_user, user_names),
-                "password": names.password(),
-                "databases": faker.random_elements(databases, length=faker.random_int(1, len(databases)), unique=True),
-            }
-            for _ in range(faker.random_int(1, 2))
-        ]
-        body = {
-            "instance": {
-                "name": names.instance(),
-                "flavorRef": faker.random_int(1, 4),
-                "volume": {"size": faker.random_element(VOLUME_SIZES)},
-                "datastore": {"type": ds_type, "version": ds_version},
-                "databases": [{"name": d} for d in databases],
-                "users": [
-                    {"name": u["name"], "password": u["password"], "databases": [{"name": d} for d in u["databases"]]}
-                    for u in users
-                ],
-            }
-        }
+        body, users, db_names, user_names = _instance_body(names, faker)
         key = f"{account_id}/{i}"
         instances.append((key, created, db_names, user_names))
         events.append((created, 1, _create_instance, (account_id, key, body, users)))
-        if i == 0:  # each account's first instance runs with a configuration group (dynamic values: stays ACTIVE)
-            group = {
-                "configuration": {
-                    "name": f"{body['instance']['name']}-tuning",
-                    "description": "demo tuning",
-                    "datastore": {"type": ds_type, "version": ds_version},
-                    "values": {
-                        "max_connections": faker.random_int(50, 400),
-                        "connect_timeout": faker.random_int(10, 60),
-                    },
-                }
-            }
-            events.append((created + dt.timedelta(hours=1), 1, _configure, (account_id, key, group)))
-            if spec.instances <= MAX_INSTANCES - HA_NODES - 1:  # room in the quota for a replica and an HA group
-                # ... a replica (a replicated pair), and the account an HA group: names from the instance's, so
-                # the faker draws (and every other name of the seed) stay as they were.
-                name = body["instance"]["name"]
-                events.append((created + dt.timedelta(hours=2), 1, _replicate, (account_id, key, f"{name}-replica")))
-                events.append((created + dt.timedelta(hours=3), 1, _ha_group, (account_id, f"{name}-ha")))
+        if i == 0:
+            events += _first_instance_extras(faker, spec, account_id, key, body, created)
+    return events + _plan_chains(names, faker, spec, account_id, instances, now)
+
+
+def _instance_body(names: _Names, faker) -> tuple[dict, list[dict], set[str], set[str]]:
+    """A create body (a datastore, 1-3 databases, 1-2 users with grants), its users with their passwords, and the
+    names taken on it so far (databases, users)."""
+    ds_type, ds_version = faker.random_element(DATASTORES)
+    db_names: set[str] = set()
+    databases = [names.unique(names.database, db_names) for _ in range(faker.random_int(1, 3))]
+    user_names: set[str] = set()
+    users = [
+        {
+            "name": names.unique(names.db_user, user_names),
+            "password": names.password(),
+            "databases": faker.random_elements(databases, length=faker.random_int(1, len(databases)), unique=True),
+        }
+        for _ in range(faker.random_int(1, 2))
+    ]
+    body = {
+        "instance": {
+            "name": names.instance(),
+            "flavorRef": faker.random_int(1, 4),
+            "volume": {"size": faker.random_element(VOLUME_SIZES)},
+            "datastore": {"type": ds_type, "version": ds_version},
+            "databases": [{"name": d} for d in databases],
+            "users": [
+                {"name": u["name"], "password": u["password"], "databases": [{"name": d} for d in u["databases"]]}
+                for u in users
+            ],
+        }
+    }
+    return body, users, db_names, user_names
+
+
+def _first_instance_extras(
+    faker, spec: DemoSpec, account_id: str, key: str, body: dict, created: dt.datetime
+) -> list[tuple]:
+    """Each account's first instance runs with a configuration group (dynamic values: it stays ACTIVE) and, when
+    the quota has room, gets a replica (a replicated pair) while the account gets an HA group: their names come
+    from the instance's, so the faker draws (and every other name of the seed) stay as they were."""
+    datastore = body["instance"]["datastore"]
+    group = {
+        "configuration": {
+            "name": f"{body['instance']['name']}-tuning",
+            "description": "demo tuning",
+            "datastore": {"type": datastore["type"], "version": datastore["version"]},
+            "values": {
+                "max_connections": faker.random_int(50, 400),
+                "connect_timeout": faker.random_int(10, 60),
+            },
+        }
+    }
+    events: list[tuple] = [(created + dt.timedelta(hours=1), 1, _configure, (account_id, key, group))]
+    if spec.instances <= MAX_INSTANCES - HA_NODES - 1:
+        name = body["instance"]["name"]
+        events.append((created + dt.timedelta(hours=2), 1, _replicate, (account_id, key, f"{name}-replica")))
+        events.append((created + dt.timedelta(hours=3), 1, _ha_group, (account_id, f"{name}-ha")))
+    return events
+
+
+def _plan_chains(
+    names: _Names, faker, spec: DemoSpec, account_id: str, instances: list[tuple], now: dt.datetime
+) -> list[tuple]:
+    """The backup chains: a full backup and 1-3 daily incrementals, each after a change to the instance."""
+    events: list[tuple] = []
     for c in range(spec.chains):
         key, created, db_names, user_names = instances[c % len(instances)]
         on_same = [k for k in range(spec.chains) if k % len(instances) == c % len(instances)]

@@ -90,6 +90,21 @@ def test_api_coverage_page_names_every_operation():
     assert not missing, f"operations missing from docs/api-coverage.md: {missing}"
 
 
+def test_coverage_sample_counts_what_the_report_knows():
+    """The plugin page's sample report names as many operations and transitions as a real report would, and only
+    transitions the report knows."""
+    from simulator.coverage import api_operations
+    from simulator.reference.lifecycle import LIFECYCLE
+
+    sample = PAGES["docs/plugin.md"]
+    assert re.search(rf"^operations: \d+ of {len(api_operations())} exercised$", sample, re.MULTILINE)
+    assert re.search(rf"^lifecycle transitions: \d+ of {len(LIFECYCLE)} seen$", sample, re.MULTILINE)
+    block = sample.split("\nlifecycle transitions:", 1)[1].split("\nerror answers:", 1)[0]
+    listed = re.findall(r"^  (?:seen|never): (.*)$", block, re.MULTILINE)
+    labels = [re.sub(r" \(\d+\)$", "", item) for line in listed for item in line.split(", ") if item != "..."]
+    assert labels and not [label for label in labels if label not in LIFECYCLE]
+
+
 def test_scenarios_page_names_every_shipped_scenario():
     shipped = sorted(p.stem for p in (ROOT / "scenarios").glob("*.yaml"))
     missing = [name for name in shipped if f"`{name}`" not in PAGES["docs/scenarios.md"]]

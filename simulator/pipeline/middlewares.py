@@ -68,6 +68,46 @@ def is_api_read(request: web.Request) -> bool:
     return request.method in ("GET", "HEAD") and api_path_start(request.path)
 
 
+def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> bytes | None:
+    """The answer's body as the journal keeps it (None: streamed, or a journal read or state document, whose
+    keeping would double what they hold)."""
+    answer = getattr(response, "body", None) if response is not None else None
+    if isinstance(answer, (bytearray, memoryview)):
+        answer = bytes(answer)
+    elif answer is not None and not isinstance(answer, bytes):
+        answer = None
+    return None if request.path.startswith(UNKEPT_ANSWERS) else answer
+
+
+def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, started: float, journal) -> dict:
+    """What the journal (and its listeners: the recorder, the dashboard) keeps of one answered request."""
+    return {
+        "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
+        "time": request.app[CLOCK].api_now(),
+        "method": request.method,
+        "path": request.path,
+        "query": request.query_string,
+        "route": route_name(request),
+        "status": response.status if response is not None else 0,
+        "rule": ctx["rule"],
+        "action": ctx["action"],
+        "note": ctx["note"],
+        "lifecycle": ctx.get("lifecycle"),
+        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        # the bytes for listeners (the recorder), the parsed body for the journal's redaction
+        "request": {"headers": request.headers, "body": body.raw, "parsed": body},
+        "response": {
+            "headers": response.headers if response is not None else {},
+            "body": _answer_bytes(request, response),
+            "is_json": isinstance(response, JsonAnswer),
+        },
+        # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
+        "url": str(request.url)
+        if journal.listeners and any(getattr(listener, "wants_url", True) for listener in journal.listeners)
+        else None,
+    }
+
+
 @web.middleware
 async def journal_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: read the body once, let the rest run, write what happened to the journal."""
@@ -96,38 +136,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
             response.force_close()  # the rest of the body is never read: the connection cannot carry another
         return response
     finally:
-        answer = getattr(response, "body", None) if response is not None else None
-        if isinstance(answer, (bytearray, memoryview)):
-            answer = bytes(answer)
-        elif answer is not None and not isinstance(answer, bytes):
-            answer = None
-        if request.path.startswith(UNKEPT_ANSWERS):  # a read of the journal holds the journal, a state document
-            answer = None  # the whole state (keeping them would double them)
-        exchange = {
-            "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
-            "time": request.app[CLOCK].api_now(),
-            "method": request.method,
-            "path": request.path,
-            "query": request.query_string,
-            "route": route_name(request),
-            "status": response.status if response is not None else 0,
-            "rule": ctx["rule"],
-            "action": ctx["action"],
-            "note": ctx["note"],
-            "lifecycle": ctx.get("lifecycle"),
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            # the bytes for listeners (the recorder), the parsed body for the journal's redaction
-            "request": {"headers": request.headers, "body": body.raw, "parsed": body},
-            "response": {
-                "headers": response.headers if response is not None else {},
-                "body": answer,
-                "is_json": isinstance(response, JsonAnswer),
-            },
-            # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
-            "url": str(request.url)
-            if journal.listeners and any(getattr(listener, "wants_url", True) for listener in journal.listeners)
-            else None,
-        }
+        exchange = _exchange(request, response, body, ctx, started, journal)
         journal.record(exchange, defer=defer)
         request.app[STORE].rollback()  # never leave a half transaction behind
 

@@ -11,7 +11,10 @@ The rules (docs/security.md says why each holds):
 - Not a simple request: it must carry a Content-Type a page cannot send without a CORS preflight (anything but the
   three CORS-safelisted types: `application/json`, `application/yaml`, ...; the sandbox answers no preflight) or the
   `X-Cdbsim` header (likewise); a browser's own form post passes only when the browser itself says it is
-  same-origin (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to this server's).
+  same-origin (`Sec-Fetch-Site: same-origin`, or an `Origin` equal to this server's). A request with neither
+  `Origin` nor `Sec-Fetch-Site` comes from no browser (every browser sends `Origin` on a POST, PUT, PATCH or
+  DELETE another page makes, and current ones `Sec-Fetch-Site` on every request): curl, scripts and the CLI need
+  nothing more.
 """
 
 from __future__ import annotations
@@ -128,6 +131,8 @@ def proves_not_simple(request: web.Request) -> bool:
     content_type = request.headers.get("Content-Type")
     if PROOF_HEADER in request.headers:
         return True
+    if "Origin" not in request.headers and "Sec-Fetch-Site" not in request.headers:
+        return True  # not a browser's request: no page could have made it
     if content_type is not None and content_type.split(";")[0].strip().lower() not in SIMPLE_CONTENT_TYPES:
         return True
     if request.headers.get("Sec-Fetch-Site", "").lower() == "same-origin":

@@ -31,7 +31,8 @@ ROLES = ("dbaas:admin", "dbaas:creator", "dbaas:observer")
 
 
 # shapes -----------------------------------------------------------------------------------------
-def _type(value) -> str:
+def json_type(value: object) -> str:
+    """The JSON type name of a parsed JSON value."""
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -54,7 +55,7 @@ def shape(value):
         for item in value:
             merged = _merge(merged, shape(item))
         return {"array": merged}
-    return frozenset([_type(value)])
+    return frozenset([json_type(value)])
 
 
 def _merge(a, b):

@@ -34,58 +34,34 @@ def parameter(p: Parameter) -> dict:
     return body
 
 
+#: What a configuration group's list and detail views both show (every key required).
+CONFIGURATION_PROPERTIES: dict[str, dict] = {
+    "created": {"type": "string"},
+    "datastore_name": {"type": "string"},
+    "datastore_version_id": {"type": "string"},
+    "datastore_version_name": {"type": "string"},
+    "description": {"type": ["string", "null"]},
+    "id": {"type": "string"},
+    "name": {"type": "string"},
+    "updated": {"type": "string"},
+}
+
 #: The JSON Schemas of these answers (the OpenAPI document's response components).
 SCHEMAS: dict[str, dict] = {
     "Configuration": {
         "type": "object",
-        "properties": {
-            "created": {"type": "string"},
-            "datastore_name": {"type": "string"},
-            "datastore_version_id": {"type": "string"},
-            "datastore_version_name": {"type": "string"},
-            "description": {"type": ["string", "null"]},
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "updated": {"type": "string"},
-        },
-        "required": [
-            "created",
-            "datastore_name",
-            "datastore_version_id",
-            "datastore_version_name",
-            "description",
-            "id",
-            "name",
-            "updated",
-        ],
+        "properties": CONFIGURATION_PROPERTIES,
+        "required": list(CONFIGURATION_PROPERTIES),
         "additionalProperties": False,
     },
     "ConfigurationDetail": {
         "type": "object",
         "properties": {
-            "created": {"type": "string"},
-            "datastore_name": {"type": "string"},
-            "datastore_version_id": {"type": "string"},
-            "datastore_version_name": {"type": "string"},
-            "description": {"type": ["string", "null"]},
-            "id": {"type": "string"},
-            "name": {"type": "string"},
-            "updated": {"type": "string"},
+            **CONFIGURATION_PROPERTIES,
             "instance_count": {"type": "integer"},
             "values": {"type": "object"},
         },
-        "required": [
-            "created",
-            "datastore_name",
-            "datastore_version_id",
-            "datastore_version_name",
-            "description",
-            "id",
-            "name",
-            "updated",
-            "instance_count",
-            "values",
-        ],
+        "required": [*CONFIGURATION_PROPERTIES, "instance_count", "values"],
         "additionalProperties": False,
     },
 }

@@ -87,6 +87,33 @@ def instance_summary(base: str, m: dict) -> dict:
     }
 
 
+#: What an instance view (detail and list) adds for a replication set or an HA group (replication() above).
+REPLICATION_PROPERTIES: dict[str, dict] = {
+    "replica_of": {
+        "type": "object",
+        "properties": {"id": {"type": "string"}, "links": ref("Links")},
+        "required": ["id", "links"],
+        "additionalProperties": False,
+    },
+    "replicas": {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
+            "required": ["id", "name", "links"],
+            "additionalProperties": False,
+        },
+    },
+    "ha_id": {"type": "string"},
+    "ip": {
+        "type": "array",
+        "items": {"type": "string"},
+        "description": (
+            "Private (ServiceNet) addresses; shown for the members of a replication set (not of an HA group)."
+        ),
+    },
+}
+
 #: The JSON Schemas of these answers (the OpenAPI document's response components).
 SCHEMAS: dict[str, dict] = {
     "Instance": {
@@ -108,29 +135,7 @@ SCHEMAS: dict[str, dict] = {
                 "required": ["size"],
                 "additionalProperties": False,
             },
-            "replica_of": {
-                "type": "object",
-                "properties": {"id": {"type": "string"}, "links": ref("Links")},
-                "required": ["id", "links"],
-                "additionalProperties": False,
-            },
-            "replicas": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
-                    "required": ["id", "name", "links"],
-                    "additionalProperties": False,
-                },
-            },
-            "ha_id": {"type": "string"},
-            "ip": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": (
-                    "Private (ServiceNet) addresses; shown for the members of a replication set (not of an HA group)."
-                ),
-            },
+            **REPLICATION_PROPERTIES,
             "schedule": {
                 "type": "object",
                 "properties": {"enabled": {"type": "boolean"}},
@@ -196,29 +201,7 @@ SCHEMAS: dict[str, dict] = {
                 "required": ["size"],
                 "additionalProperties": False,
             },
-            "replica_of": {
-                "type": "object",
-                "properties": {"id": {"type": "string"}, "links": ref("Links")},
-                "required": ["id", "links"],
-                "additionalProperties": False,
-            },
-            "replicas": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "links": ref("Links")},
-                    "required": ["id", "name", "links"],
-                    "additionalProperties": False,
-                },
-            },
-            "ha_id": {"type": "string"},
-            "ip": {
-                "type": "array",
-                "items": {"type": "string"},
-                "description": (
-                    "Private (ServiceNet) addresses; shown for the members of a replication set (not of an HA group)."
-                ),
-            },
+            **REPLICATION_PROPERTIES,
         },
         "required": ["datastore", "flavor", "hostname", "id", "links", "name", "status", "volume"],
         "additionalProperties": False,

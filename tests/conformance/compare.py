@@ -6,22 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from simulator.serve.verify import json_type
+
 #: Keys whose values are an enumeration a client can branch on: compared by value, not only by type.
 ENUM_KEYS = ("status", "state", "type", "rel", "access", "network")
-
-
-def json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, (int, float)):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "array"
-    return "object"
 
 
 def shape(value: Any, path: str = "", types: dict | None = None, values: dict | None = None) -> tuple[dict, dict]:

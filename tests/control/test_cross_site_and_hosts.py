@@ -35,14 +35,28 @@ async def raw(api: Api, method: str, path: str, body: str | None, headers: dict)
 
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
                                           "multipart/form-data; boundary=x", "TEXT/PLAIN; charset=utf-8"])
-async def test_a_simple_request_cannot_change_state(api, content_type):
+async def test_a_browsers_simple_request_cannot_change_state(api, content_type):
+    """A browser marks every request (Sec-Fetch-Site); one that is not its page's own same-origin call and proves
+    nothing more than a simple request does is refused, whatever simple content type it carries."""
     before = api.clock.now()
     for method, path, body in STATE_CHANGES:
-        headers = {"Content-Type": content_type} if content_type else {}
+        headers = {"Sec-Fetch-Site": "none", **({"Content-Type": content_type} if content_type else {})}
         status, answer, _ = await raw(api, method, path, body, headers)
         assert_fault((status, answer), "forbidden", 403, SIMPLE_REQUEST)
     assert api.clock.now() == before
     assert api.backend.identity.account("evil") is None
+
+
+async def test_a_request_from_no_browser_changes_state_without_proof(api):
+    """curl -X POST .../_sim/clock/advance -d '{"seconds": 60}' (no Origin, no Sec-Fetch-Site, curl's form type):
+    no page could have sent it, so it needs no JSON type and no X-Cdbsim header."""
+    before = api.clock.now()
+    status, answer, _ = await raw(api, "POST", "/_sim/clock/advance", '{"seconds": 60}',
+                                  {"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 415, answer  # past the cross-site rule: the body is read, and a form is not JSON
+    status, answer, _ = await raw(api, "POST", "/_sim/reset", None, {})
+    assert status == 200, answer
+    assert api.clock.now() >= before
 
 
 @pytest.mark.parametrize("browser", [EVIL, OTHER_PORT, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},

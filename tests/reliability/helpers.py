@@ -110,9 +110,10 @@ def body_for(name: str, ids: dict):
 
 
 def model_tables(db) -> list[str]:
-    """Every table of the schema (sqlite_master) but the bookkeeping ones."""
+    """Every table of the schema (sqlite_master) but the bookkeeping ones and the derived ones (a leading "_", as
+    repos/state.py has it: _backup_counts is kept by triggers from backups)."""
     rows = db.query("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")
-    return [r["name"] for r in rows if r["name"] not in BOOKKEEPING]
+    return [r["name"] for r in rows if r["name"] not in BOOKKEEPING and not r["name"].startswith("_")]
 
 
 def owners(db) -> dict[str, tuple[str, str | None]]:
@@ -126,8 +127,6 @@ def owners(db) -> dict[str, tuple[str, str | None]]:
     for table in tables:
         if table != "accounts" and "account_id" in columns[table]:
             out[table] = ("account", "account_id")
-        elif table.startswith("_") and "account" in columns[table]:  # a counter kept per account (_backup_counts)
-            out[table] = ("account", "account")
     for table in tables:
         if table in out:
             continue

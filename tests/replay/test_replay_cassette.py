@@ -37,6 +37,7 @@ class NoScan(list):
 
 
 # the index --------------------------------------------------------------------------------------
+@pytest.mark.slow  # builds 100,000 interactions: the fast loop's slowest test after the header sweep
 def test_cassette_lookup_in_100000_interactions_uses_the_index():
     ok = answer({})
     cassette = Cassette(Interaction(req(path=f"/instances/{i}"), ok) for i in range(100_000))
