@@ -268,10 +268,15 @@ def password_cli(cli_home, cli_zygote):
 
 @pytest.fixture(scope="session")
 def cdbclient_venv(request) -> Path:
-    """cdbclient's venv under pytest's cache folder, built by the recipe on first use."""
+    """cdbclient's venv under pytest's cache folder (a fixed temporary folder when the cache is turned off, as with
+    -p no:cacheprovider), built by the recipe on first use."""
+    import tempfile
+
     from contract.cdbclient_env import cdbclient_venv as build
 
-    return build(Path(request.config.cache.mkdir("cdbclient")))
+    cache = getattr(request.config, "cache", None)
+    folder = Path(cache.mkdir("cdbclient")) if cache else Path(tempfile.gettempdir()) / "cdbsim-cdbclient"
+    return build(folder)
 
 
 @pytest.fixture
