@@ -96,7 +96,7 @@ class Api:
         self.advance(0)
         return body["instance"]
 
-    def as_account(self, account: str, token: str) -> Api:
+    def as_account(self, account: str, token: str | None) -> Api:
         return Api(self.client, account, token)
 
 
@@ -115,3 +115,9 @@ def assert_fault(status_body, fault: str, code: int, message: str | None = None,
         assert body[fault]["message"] == message, body
     if contains is not None:
         assert contains in body[fault]["message"], body
+
+
+def found(row: dict | None) -> dict:
+    """A row a repository's get found (None, not found, fails the test there)."""
+    assert row is not None, "not found"
+    return row

@@ -17,7 +17,7 @@ def sim_config():
 
 def region_api(api, prefix: str):
     regional = api.as_account(ACCOUNT, TOKEN)
-    regional.url = lambda path: f"{prefix}/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    regional.url = lambda path: f"{prefix}/v1.0/{ACCOUNT}{path}"
     return regional
 
 

@@ -1,8 +1,10 @@
 """Backups keep a derivable location, the catalog's version id and an empty change short in the database, and render
 exactly as when all were stored in full (rows written the old way, by older versions or restored from their
 snapshots, included)."""
+from typing import Any
+
 import pytest
-from support import ACCOUNT, TOKEN
+from support import ACCOUNT, TOKEN, found
 
 from simulator import DemoAccount, SimulatorConfig
 from simulator.repos.backups import EMPTY_CHANGE, VERSION_IDS, pack_location
@@ -91,9 +93,9 @@ def test_backup_location_reads_back_as_written(location):
     row = {"id": "b1", "account_id": "1234", "seq": 1, "name": "b", "status": "COMPLETED", "backup_type": "full",
            "location": location, "contents": EMPTY_CHANGE}
     repo.insert(row)
-    assert repo.get("1234", "b1")["location"] == location
+    assert found(repo.get("1234", "b1"))["location"] == location
     repo.update("b1", {"location": location, "contents": EMPTY_CHANGE})
-    assert repo.get_any("b1")["location"] == location and repo.get_any("b1")["contents"] == EMPTY_CHANGE
+    assert found(repo.get_any("b1"))["location"] == location and found(repo.get_any("b1"))["contents"] == EMPTY_CHANGE
     assert row["location"] == location and row["contents"] == EMPTY_CHANGE  # the caller's row is left as it was
     packed = store.db.execute("select location from backups").fetchone()[0]
     assert packed == pack_location(location, "1234", "b1")
@@ -112,7 +114,7 @@ def test_backup_datastore_version_id_reads_back_as_written(datastore, version, v
            "datastore_type": datastore, "datastore_version": version, "datastore_version_id": version_id,
            "contents": EMPTY_CHANGE}
     store.backups.insert(row)
-    got = store.backups.get("1234", "b1")
+    got = found(store.backups.get("1234", "b1"))
     assert (got["datastore_type"], got["datastore_version"], got["datastore_version_id"]) == \
            (datastore, version, version_id or VERSION_IDS.get((datastore, version)))
     kept = store.db.execute("select datastore_version_id from backups").fetchone()[0]
@@ -123,20 +125,20 @@ def test_state_file_with_rows_written_in_full_is_packed_on_open_and_reads_the_sa
     path = str(tmp_path / "state.db")
     store = Store.open(path)
     held = '{"databases": {"set": {"a": {}}, "drop": []}, "users": {"set": {}, "drop": []}}'
-    old = [{"id": f"b{i}", "account_id": "1234", "seq": i, "name": "b", "status": "COMPLETED",
+    old: list[dict[str, Any]] = [{"id": f"b{i}", "account_id": "1234", "seq": i, "name": "b", "status": "COMPLETED",
             "backup_type": "full", "location": location, "contents": contents, "datastore_type": "mysql",
             "datastore_version": "5.6", "datastore_version_id": version_id}
            for i, (location, contents, version_id) in enumerate([
                (url("dfw", "1234", "b0"), EMPTY_CHANGE, "c00000b0-00c0-0c00-00c0-000b000000cc"),
                (url("iad", "1234", "x"), held, "564490bd-ddb9-4d84-a714-868370e36f48"),
                (None, EMPTY_CHANGE, "c00000b0-00c0-0c00-00c0-000b000000cc")])]
-    store.db["backups"].insert_all(old)  # as older versions wrote them: everything in full
+    store.db.table("backups").insert_all(old)  # as older versions wrote them: everything in full
     store.db.execute("delete from _sqlite_migrations where name in ('pack_backup_rows', 'pack_backup_version_ids')")
     store.close()
     store = Store.open(path)
     assert store.db.execute("select location, contents, datastore_version_id from backups order by seq").fetchall() == [
         ("dfw", None, None), ("iad 1234 x", held, "564490bd-ddb9-4d84-a714-868370e36f48"), (None, None, None)]
     for row in old:
-        got = store.backups.get("1234", row["id"])
+        got = found(store.backups.get("1234", row["id"]))
         assert {k: got[k] for k in row} == row
     store.close()

@@ -228,7 +228,7 @@ async def test_list_backups_is_newest_first_with_datastore_and_instance_filters(
 
 
 async def test_list_backups_pages_with_an_integer_offset_marker(api, inst):
-    ids = []
+    ids: list[str] = []
     for i in range(3):
         ids.insert(0, (await backup(api, inst["id"], name=f"b{i}"))["id"])
         api.advance(100)

@@ -18,7 +18,7 @@ def sim_config():
 def region_api(api, prefix: str, token: str = TOKEN):
     """A client (of the account, or with another token) on another region's endpoint for the account."""
     regional = api.as_account(ACCOUNT, token)
-    regional.url = lambda path: f"{prefix}/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    regional.url = lambda path: f"{prefix}/v1.0/{ACCOUNT}{path}"
     return regional
 
 

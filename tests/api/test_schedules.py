@@ -264,7 +264,7 @@ async def test_scheduled_backups_are_copied_to_the_copy_to_regions(api, inst):
     api.advance(DAY / 2)  # the 01:30 full, then long enough for it and its copy to complete
     [made] = await backups(api)
     iad = api.as_account(ACCOUNT, TOKEN)
-    iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"
     [copied] = (await iad.get("/backups"))[1]["backups"]
     assert (copied["name"], copied["status"]) == (made["name"], "COMPLETED") and copied["id"] != made["id"]
 
@@ -336,7 +336,7 @@ async def test_run_now_of_a_schedule_with_copy_to_copies_its_backup(api, inst):
     assert (await api.put(f"/schedules/{s['id']}", {"schedule": {"run_now": True}}))[0] == 202
     api.advance(3600)  # before the 01:30 slot
     ord_ = api.as_account(ACCOUNT, TOKEN)
-    ord_.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    ord_.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"
     [made] = await backups(api)
     [copied] = (await ord_.get("/backups"))[1]["backups"]
     assert (copied["name"], copied["status"]) == (made["name"], "COMPLETED")

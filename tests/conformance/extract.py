@@ -84,6 +84,7 @@ def parse_json(text: str) -> tuple[object, str | None]:
             if fixed == text:
                 continue
             text = fixed
+            assert name is not None  # every repair is named
             applied.append(name)
         try:
             return json.loads(text), ("repaired: " + ", ".join(applied)) if applied else None

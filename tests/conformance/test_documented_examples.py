@@ -5,6 +5,7 @@ and JSON type of each example's response, and the values a client branches on (s
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ TOKEN = "conformance-token"
 
 
 @pytest.fixture(scope="module")
-def run() -> Run:
+def run() -> Iterator[Run]:
     # Steps take time on the run's manual clock, so an answer shows BUILD, BACKUP, ... as the docs' examples do.
     durations = Durations(build=60, reboot=30, resize=45, shutdown=10, backup=20)
     config = SimulatorConfig(seed=22, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=durations)

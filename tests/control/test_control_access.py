@@ -20,10 +20,10 @@ ROOMS = {"sim_reset", "sim_take_snapshot", "sim_load_scenario", "sim_clear_scena
 BODIES = {"/_sim/demo": {"seed": 1, "accounts": 1, "instances": 0, "chains": 0, "weeks": 1}}
 
 
-def control_routes(app: web.Application) -> list[tuple[str, str, str]]:
+def control_routes(app: web.Application) -> list[tuple[str | None, str, str]]:
     """(route name, method, path) of every /_sim/ route but the health check (which answers everyone,
     test_control_health.py), path parameters filled in."""
-    out = []
+    out: list[tuple[str | None, str, str]] = []
     for route in app.router.routes():
         canonical = route.resource.canonical if route.resource else ""
         if canonical.startswith("/_sim") and route.method != "HEAD" and route.name != "sim_health":

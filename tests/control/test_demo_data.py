@@ -5,7 +5,7 @@ import datetime as dt
 import re
 
 import pytest
-from support import ACCOUNT, assert_fault
+from support import ACCOUNT, assert_fault, found
 
 from simulator import SimulatorConfig, create_app
 from simulator.backend import Backend
@@ -160,7 +160,7 @@ def test_demo_first_instance_of_each_account_runs_with_a_configuration_group():
     summary = seed_demo(backend, DemoSpec(seed=5, accounts=2, instances=2, chains=1))
     for acct in summary["accounts"]:
         first = acct["instances"][0]
-        row = backend.store.instances.get(acct["account_id"], first["id"])
+        row = found(backend.store.instances.get(acct["account_id"], first["id"]))
         assert (row["status"], row["task"], row["configuration_id"]) == ("ACTIVE", None, first["configuration"]["id"])
         group = backend.configurations.get(acct["account_id"], first["configuration"]["id"])
         assert (group["datastore_version_id"], group["instance_count"]) == (row["datastore_version_id"], 1)
@@ -173,7 +173,7 @@ def test_demo_holds_a_replicated_pair_and_an_ha_group():
     acct = summary["accounts"][0]
     source = acct["instances"][0]
     [replica] = source["replicas"]
-    row = backend.store.instances.get(acct["account_id"], replica["id"])
+    row = found(backend.store.instances.get(acct["account_id"], replica["id"]))
     assert (row["status"], row["replica_of"]) == ("ACTIVE", source["id"])
     assert backend.store.instances.database_names(replica["id"]) == set(source["databases"])
     [ha] = acct["ha"]

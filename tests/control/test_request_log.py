@@ -27,7 +27,9 @@ async def test_one_line_per_request_with_status_time_and_fault_rule(aiohttp_clie
     await api.post("/instances", {"instance": {"name": "x", "flavorRef": 1, "volume": {"size": 1}}})
     await asyncio.sleep(FLUSH_AFTER * 2)  # lines wait up to FLUSH_AFTER and go out in one write (this timer is later)
     lines = capsys.readouterr().err.splitlines()
-    parsed = [LINE.match(line).groups() for line in lines]
+    matches = [LINE.match(line) for line in lines]
+    parsed = [match.groups() for match in matches if match is not None]
+    assert len(parsed) == len(lines), lines
     assert [(m, p, s, rest) for m, p, s, rest in parsed] == [
         ("GET", f"/v1.0/{ACCOUNT}/flavors?token=***&limit=1", "200", ""),
         ("GET", f"/v1.0/{ACCOUNT}/instances/nope\\x0aforged\\x20200", "404", ""),  # one request, one line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import socket
+from typing import Any
 
 import requests
 from aiohttp import web
@@ -33,7 +34,7 @@ class SandboxApi:
         self.http = requests.Session()
         self.http.headers.update({"X-Auth-Token": token, "Content-Type": "application/json"})
 
-    def call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
+    def call(self, method: str, path: str, body=None) -> tuple[int, Any]:  # the parsed JSON body, None when empty
         response = self.http.request(method, f"{self.url}{self.prefix}/v1.0/{self.account}{path}", json=body,
                                      timeout=30)
         return response.status_code, (response.json() if response.content else None)

@@ -194,7 +194,7 @@ async def test_every_region_shows_what_it_holds_and_a_copy_names_the_region_of_i
     assert (await api.post(f"/backups/{original}/action", {"copy-backup": {"target_backup_region": "ORD"}}))[0] == 202
     api.advance(60)
     iad = api.as_account(ACCOUNT, TOKEN)
-    iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"
     status, body, _ = await iad.post("/instances", {"instance": {"name": "iad-db", "flavorRef": 1,
                                                                  "volume": {"size": 1}}})
     assert status == 200, body

@@ -121,6 +121,6 @@ async def test_model_faults_end_an_ha_operation_and_a_backup_copy_in_their_error
                            {"copy-backup": {"target_backup_region": "ORD"}}))[0] == 202
     api.advance(60)
     ord_api = api.as_account(ACCOUNT, TOKEN)
-    ord_api.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"  # type: ignore[method-assign]
+    ord_api.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"
     _, copies, _ = await ord_api.get("/backups")
     assert [b["status"] for b in copies["backups"]] == ["COPY_ERROR"]

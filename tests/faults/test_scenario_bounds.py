@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from typing import Any
 
 import pytest
 import yaml
@@ -67,7 +68,8 @@ def test_an_alias_inside_the_node_it_names_is_refused():
 @pytest.mark.parametrize("source", ["[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1) + "\n", "DICT"])
 def test_nesting_beyond_the_limit_is_refused(source):
     if source == "DICT":  # a document given as data (JSON already parsed) is held to the same bound
-        source = nested = {"name": "deep", "rules": []}
+        nested: dict[str, Any] = {"name": "deep", "rules": []}
+        source = nested
         for _ in range(MAX_DEPTH):
             nested["n"] = {}
             nested = nested["n"]

@@ -57,7 +57,7 @@ def write_calls(app, ids: dict) -> list[tuple[str, str, str, dict]]:
     return calls
 
 
-def assert_4xx_fault(status: int, body, what: str) -> None:
+def assert_4xx_fault(status: int, body, what: object) -> None:
     assert 400 <= status < 500, (what, status, body)
     assert isinstance(body, dict) and list(body) == [FAULT_NAMES[status]], (what, body)
     inner = body[FAULT_NAMES[status]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+from typing import Any
 
 import aiohttp
 import pytest
@@ -40,7 +41,8 @@ class Client:
     def __init__(self, server, http) -> None:
         self.server, self.http = server, http
 
-    async def call(self, method: str, path: str, body=None, token: str | None = TOKEN) -> tuple[int, dict | None]:
+    async def call(self, method: str, path: str, body=None, token: str | None = TOKEN) -> tuple[int, Any]:
+        """The status and the parsed JSON body (None when the body is empty)."""
         url = self.server.url + (path if path.startswith("/_sim") else f"/v1.0/{ACCOUNT}{path}")
         async with self.http.request(method, url, json=body, headers={"X-Auth-Token": token} if token else {}) as r:
             return r.status, (await r.json() if await r.read() else None)
@@ -190,7 +192,7 @@ async def test_concurrency_cascade_deletes_and_restores_interleave(server, http)
     rows = model_rows(server)
     assert rows["integrity"] == "ok"
     assert {b["id"] for b in rows["backups"]} == {*chain[:2], other}
-    outcomes = collections.Counter()
+    outcomes: collections.Counter[str] = collections.Counter()
     for (status, answer), link in zip(restore_answers, restore_links):
         if status != 200:
             assert answer["itemNotFound"]["code"] == 404 and link >= 2

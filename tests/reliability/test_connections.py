@@ -236,6 +236,7 @@ def test_a_busy_port_is_one_line_that_says_what_to_do():
 def test_listening_beyond_loopback_warns_that_the_demo_credentials_are_published():
     proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--host", "0.0.0.0",
                              "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
     try:
         line = proc.stderr.readline()
     finally:
@@ -252,6 +253,7 @@ def serve_in(tmp: Path, *args: str) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "TMPDIR": str(tmp)})
+    assert proc.stdout is not None
     for line in proc.stdout:
         if "serving the Cloud Databases API v1.0 at" in line:
             return proc, line.split(" at ")[-1].strip()

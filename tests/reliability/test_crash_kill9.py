@@ -18,7 +18,7 @@ from simulator.config import DemoAccount
 #: Starts processes, a browser or a long generated search: left out of the fast loop.
 pytestmark = pytest.mark.slow
 
-TOKEN = DemoAccount().token
+TOKEN = DemoAccount().token or ""  # the demo account's fixed token (None only when one is asked for)
 ROUNDS = 3
 WORKERS = 16
 #: The server is killed once this many writes of a round have been acknowledged (requests are still in flight).
@@ -69,7 +69,7 @@ def held_names(db_path) -> tuple[set[str], sqlite3.Connection]:
 
 
 def journaled_names(db: sqlite3.Connection) -> set[str]:
-    names = set()
+    names: set[str] = set()
     for (request,) in db.execute("select request from journal where route in ('create_databases', 'create_users') "
                                  "and status = 202"):
         body = json.loads(request)["body"]
@@ -80,7 +80,7 @@ def journaled_names(db: sqlite3.Connection) -> set[str]:
 def recorded_names(har_path) -> set[str]:
     """The recording parses (it is written atomically) and holds the names of the requests it recorded."""
     har = json.loads(har_path.read_text())
-    names = set()
+    names: set[str] = set()
     for entry in har["log"]["entries"]:
         text = entry["request"].get("postData", {}).get("text") or "{}"
         body = json.loads(text)
@@ -108,7 +108,7 @@ def test_crash_kill9_keeps_every_acknowledged_write(tmp_path):
                 if status == "ACTIVE":
                     break
             assert status == "ACTIVE"
-            killed = []
+            killed: list[bool] = []
 
             def kill() -> None:
                 if not killed:
@@ -132,7 +132,8 @@ def test_crash_kill9_keeps_every_acknowledged_write(tmp_path):
     # The restarted server opens the killed state cleanly and serves every acknowledged write.
     server = ServeProcess("--db", str(db_path), "--time-scale", "0", "--no-rate-limits")
     try:
-        listed, marker = set(), None
+        listed: set[str] = set()
+        marker = None
         while True:
             resp = requests.get(f"{server.url}/v1.0/1234/instances/{instance}/databases",
                                 params={"marker": marker} if marker else None,

@@ -47,7 +47,7 @@ def server():
 @pytest.fixture(scope="module")
 def http():
     """One connection pool for the whole run; counts the answers by status for the summary line."""
-    statuses = collections.Counter()
+    statuses: collections.Counter[int] = collections.Counter()
     with requests.Session() as session:
         session.headers["X-Cdbsim"] = "1"  # a script, not a web page: its control calls may change state
         session.hooks["response"].append(lambda response, *args, **kwargs: statuses.update([response.status_code]))

@@ -40,7 +40,7 @@ def operations(document: dict):
 
 def app_routes(app) -> set[tuple[str, str]]:
     """(route name, method) for every route the server answers; '*' routes answer every method."""
-    out = set()
+    out: set[tuple[str, str]] = set()
     for route in app.router.routes():
         if route.name is None:
             continue

@@ -200,6 +200,7 @@ def test_secrets_demo_credentials_are_shown_only_by_the_banner(run):
     """The start-up banner prints the demo account's credentials (that is its job); no log line repeats them."""
     server, _ = run
     token = DEMO.token
+    assert token is not None
     call(server, "GET", "/v1.0/1234/flavors", token, expect=200)
     call(server, "POST", "/v2.0/tokens", body={"auth": {"passwordCredentials": {
         "username": DEMO.username, "password": DEMO.password}}}, expect=200)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+from typing import TypeVar
 
 import requests
 
 from simulator import DemoAccount, SimulatorConfig
 from simulator.config import Durations
 from simulator.keys import CLOCK
+from simulator.replay.cassette import Miss
 from simulator.testing import SimulatorServer
 
 ACCOUNT = "1234"
@@ -122,3 +124,18 @@ def fixed_token_call(url: str) -> dict:
 def load_entries(path: str) -> list[dict]:
     with open(path, encoding="utf-8") as fh:
         return json.load(fh)["log"]["entries"]
+
+
+Answer = TypeVar("Answer")
+
+
+def hit(played: tuple[int, Answer] | Miss) -> tuple[int, Answer]:
+    """What a play found, (index, answer); a miss fails the test with its message."""
+    assert not isinstance(played, Miss), played.message()
+    return played
+
+
+def missed(played: object) -> Miss:
+    """The miss a play gave; an answer fails the test."""
+    assert isinstance(played, Miss), played
+    return played

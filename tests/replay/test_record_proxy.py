@@ -32,7 +32,7 @@ class ProxyServer:
 
     def __init__(self, upstream: str, out: str) -> None:
         self.upstream, self.out = upstream, out
-        self.app = None
+        self.app: web.Application | None = None
 
     def __enter__(self) -> ProxyServer:
         ready: Future = Future()
@@ -69,6 +69,7 @@ def proxied_session(tmp_path_factory):
     with SimulatorServer(recording_config(str(folder / "upstream.har"))) as upstream:
         with ProxyServer(upstream.url, out) as proxy:
             answers = troveclient_instance_session(proxy.url, advancer(upstream), tokens)
+            assert proxy.app is not None
             routes = dict(proxy.app[PROXY].routes)
         upstream_url = upstream.url
     return out, answers, tokens, upstream_url, proxy.url, routes

@@ -117,7 +117,8 @@ async def test_replay_of_a_directory_or_a_device_is_refused_without_reading_it(a
 
 async def test_the_recordings_directory_is_the_working_directory_by_default(aiohttp_client):
     api = await start(aiohttp_client)
-    assert engine_of(api.app).recordings_dir == os.path.realpath(os.getcwd())
+    engine = engine_of(api.app)
+    assert engine is not None and engine.recordings_dir == os.path.realpath(os.getcwd())
 
 
 async def test_serve_record_writes_where_the_person_at_the_terminal_says(aiohttp_client, rec, tmp_path):

@@ -5,8 +5,10 @@ import itertools
 import json
 import os
 import time
+from typing import Any
 
 import pytest
+from replay.replay_helpers import hit, missed
 from pathlib import Path
 
 from simulator.replay import har
@@ -42,14 +44,14 @@ def test_cassette_lookup_in_100000_interactions_uses_the_index():
     cassette.interactions = NoScan(cassette.interactions)
     started = time.perf_counter()
     for i in (99_999, 0, 54_321):
-        index, found = cassette.play(req(path=f"/instances/{i}"))
+        index, found = hit(cassette.play(req(path=f"/instances/{i}")))
         assert index == i and found.request.path == f"/v1.0/1234/instances/{i}"
     assert time.perf_counter() - started < 0.5
 
 
 def test_cassette_identical_requests_play_in_recorded_order():
     cassette = Cassette([Interaction(req(), answer({"status": s})) for s in ("BUILD", "BUILD", "ACTIVE")])
-    played = [json.loads(cassette.play(req())[1].response.body)["status"] for _ in range(3)]
+    played = [json.loads(hit(cassette.play(req()))[1].response.body)["status"] for _ in range(3)]
     assert played == ["BUILD", "BUILD", "ACTIVE"]
     miss = cassette.play(req())
     assert isinstance(miss, Miss) and miss.exhausted == 3
@@ -59,7 +61,7 @@ def test_cassette_identical_requests_play_in_recorded_order():
 def test_cassette_miss_names_the_closest_request_and_its_differences():
     cassette = Cassette([Interaction(req("POST", body=b'{"instance": {"name": "a"}}'), answer({})),
                          Interaction(req("GET", "/flavors"), answer({}))])
-    miss = cassette.play(req("POST", body=b'{"instance": {"name": "b"}}'))
+    miss = missed(cassette.play(req("POST", body=b'{"instance": {"name": "b"}}')))
     assert miss.closest == 0
     assert miss.differences == [("body", "$.instance.name: 'b' != recorded 'a'")]
     assert miss.message() == ("No recorded request matches POST /v1.0/1234/instances. Closest recorded request: "
@@ -68,7 +70,7 @@ def test_cassette_miss_names_the_closest_request_and_its_differences():
 
 
 def test_cassette_miss_on_empty_recording_says_so():
-    assert Cassette().play(req()).message() == "No recorded request matches GET /v1.0/1234/instances: " \
+    assert missed(Cassette().play(req())).message() == "No recorded request matches GET /v1.0/1234/instances: " \
                                                "the recording is empty."
 
 
@@ -164,9 +166,10 @@ def test_restore_response_puts_back_learned_values_and_hands_out_new_ones():
 
 
 def test_point_catalog_at_rewrites_every_endpoint_origin_and_reports_routes():
-    body = {"access": {"serviceCatalog": [{"type": "rax:database", "endpoints": [
+    body: dict[str, Any] = {"access": {"serviceCatalog": [{"type": "rax:database", "endpoints": [
         {"publicURL": "https://ord.db.example/v1.0/1234", "region": "ORD"}]}]}}
     rewritten, routes = point_catalog_at(body, "http://127.0.0.1:9000")
+    assert isinstance(rewritten, dict)
     assert rewritten["access"]["serviceCatalog"][0]["endpoints"][0]["publicURL"] == "http://127.0.0.1:9000/v1.0/1234"
     assert routes == {"/v1.0/1234": "https://ord.db.example"}
     assert body["access"]["serviceCatalog"][0]["endpoints"][0]["publicURL"].startswith("https://ord")

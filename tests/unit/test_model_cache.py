@@ -45,8 +45,12 @@ def test_the_budget_bounds_what_is_kept():
 def test_fetch_computes_once_while_the_model_is_unchanged():
     model = Model()
     cache = ModelCache(lambda: model.version)
-    calls = []
-    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
+    calls: list[int] = []
+
+    def compute() -> int:
+        calls.append(1)
+        return len(calls)
+
     assert cache.fetch("k", compute) == 1 and cache.fetch("k", compute) == 1
     model.version += 1
     assert cache.fetch("k", compute) == 2

@@ -88,6 +88,7 @@ def test_the_documented_action_bodies_are_the_actions_the_backend_dispatches():
     store = Store.open(":memory:")
     backend = Backend(store, Clock("manual"), Ids(1), SimulatorConfig())
     schemas = describe_api().document["components"]["schemas"]
+    tables: dict[str, dict[str, str | None]]
     tables = {"req_instance_action": {name: schema for name, (schema, _) in backend.instances.actions.items()},
               "req_ha_action": {name: action.schema for name, action in backend.ha_actions.actions.items()}}
     for component, table in tables.items():

@@ -12,7 +12,7 @@ from simulator.repos import sql
 def make_db() -> Database:
     db = Database(sqlite3.connect(":memory:", isolation_level=None))
     for name in ("mine", "theirs"):
-        db[name].create({"id": str, "n": int, "data": str, "at": str}, pk="id")
+        db.table(name).create({"id": str, "n": int, "data": str, "at": str}, pk="id")
     return db
 
 
@@ -25,10 +25,10 @@ def test_insert_many_writes_the_rows_sqlite_utils_writes():
     batch = [{"id": f"r{i}", "n": i, "data": {"k": [i, "é"]}, "at": dt.datetime(2024, 1, 2, 3, 4, 5)}
              for i in range(250)] + [{"id": "short", "n": 1}]
     sql.insert_many(db, "mine", batch)
-    db["theirs"].insert_all(batch)
+    db.table("theirs").insert_all(batch)
     assert rows(db, "mine") == rows(db, "theirs")
     sql.insert(db, "mine", {"id": "one", "n": 7})
-    db["theirs"].insert({"id": "one", "n": 7})
+    db.table("theirs").insert({"id": "one", "n": 7})
     assert rows(db, "mine") == rows(db, "theirs")
 
 

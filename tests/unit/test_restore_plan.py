@@ -36,7 +36,7 @@ def planner() -> RestorePlanner:
     return RestorePlanner(store.backups, DURATIONS)
 
 
-def test_restore_plan_of_an_incremental_lasts_by_the_chains_size_and_its_build_gets_the_chain(planner):
+def test_restore_plan_of_an_incremental_lasts_by_the_chains_size_and_its_build_gets_the_chain(planner: RestorePlanner):
     plan = planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[])
     assert plan == RestorePlan(INC, MYSQL_56, DURATIONS.build + 0.26 * DURATIONS.restore_per_gb)
     assert planner.contents("1234", plan.backup_id) == SHOP_AND_ALICE

@@ -2,6 +2,7 @@
 jsonschema for a valid body changes no answer)."""
 import copy
 import random
+from typing import Any
 
 import pytest
 
@@ -34,7 +35,7 @@ SAMPLES = {
     "upgrade": {"upgrade": {"datastore_type": "mysql", "datastore_version": "5.7"}},
     "save_logs": {"save_logs": {"allow_ha": True}},
 }
-ODD_VALUES = [None, True, False, 0, 1, -1, 2.0, 1.5, float("nan"), 10**30, "", " ", "a", "0", "007", "12",
+ODD_VALUES: list[Any] = [None, True, False, 0, 1, -1, 2.0, 1.5, float("nan"), 10**30, "", " ", "a", "0", "007", "12",
               "1\n", "\na", "é", "x" * 64, "x" * 65, "x" * 255, "x" * 256, "a b", "%", "%abc%", "a/b", "-",
               [], [{}], [{"name": "a"}], {}, {"name": "a"}, {"size": 1}, {"size": 0}]
 
@@ -55,16 +56,16 @@ def mutate(value, rng: random.Random, depth: int = 0):
             out[key] = mutate(out[key], rng, depth + 1)
         return out
     if isinstance(value, list) and value:
-        out = list(value)
+        items = list(value)
         roll = rng.random()
         if roll < 0.2:
-            out.append(copy.deepcopy(rng.choice(out)))
+            items.append(copy.deepcopy(rng.choice(items)))
         elif roll < 0.3:
-            out.pop()
+            items.pop()
         else:
-            i = rng.randrange(len(out))
-            out[i] = mutate(out[i], rng, depth + 1)
-        return out
+            i = rng.randrange(len(items))
+            items[i] = mutate(items[i], rng, depth + 1)
+        return items
     return copy.deepcopy(rng.choice(ODD_VALUES))
 
 
