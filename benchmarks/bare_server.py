@@ -1,7 +1,8 @@
 """Target (a), the physical limit: a bare aiohttp server answering every GET with the seed's instance JSON from memory.
 
-    python bare_server.py --port 0     (prints "READY <port>" once it listens)
+python bare_server.py --port 0     (prints "READY <port>" once it listens)
 """
+
 from __future__ import annotations
 
 import argparse
@@ -15,6 +16,7 @@ from fixtures import seed_instance_json
 
 def make_app(body: bytes) -> web.Application:
     """One catch-all route; the body is built once and sent as it is."""
+
     async def answer(request: web.Request) -> web.Response:
         return web.Response(body=body, content_type="application/json")
 

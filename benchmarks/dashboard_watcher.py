@@ -4,6 +4,7 @@ stopped (SIGINT or SIGTERM), "STATS {json}" with what it received.
 
     python dashboard_watcher.py --port 8080 --account 1234
 """
+
 from __future__ import annotations
 
 import argparse
@@ -20,8 +21,9 @@ async def watch(base: str, account: str, stats: dict) -> None:
         text = await page.text()
         seq = int(text.split('data-journal-seq="', 1)[1].split('"', 1)[0])
         stats["page_bytes"] = len(text)
-        async with session.get(f"/_sim/dashboard/events?account={account}",
-                               timeout=aiohttp.ClientTimeout(total=None, sock_read=None)) as events:
+        async with session.get(
+            f"/_sim/dashboard/events?account={account}", timeout=aiohttp.ClientTimeout(total=None, sock_read=None)
+        ) as events:
             print("READY", flush=True)
             while True:
                 line = await events.content.readline()

@@ -1,4 +1,5 @@
 """What every target serves and every load sends: the seed page's instance JSON and the request specs."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,14 @@ SEED_COPY = HERE / "seed_instance.json"
 ACCOUNT = "1234"
 TOKEN = "87c6033c-9ff6-405f-943e-2deb73f278b7"  # the seed page's X-Auth-Token (the sandbox's fixed demo token)
 BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"  # the seed page's backupRef
-RESTORE_BODY = {"instance": {"flavorRef": 1, "name": "json_restore",
-                             "restorePoint": {"backupRef": BACKUP_ID}, "volume": {"size": 2}}}
+RESTORE_BODY = {
+    "instance": {
+        "flavorRef": 1,
+        "name": "json_restore",
+        "restorePoint": {"backupRef": BACKUP_ID},
+        "volume": {"size": 2},
+    }
+}
 
 
 def seed_instance_json() -> tuple[bytes, str]:

@@ -6,6 +6,7 @@ sends the next. Prints one JSON object on stdout: rps, latency percentiles, stat
 
     python loadgen.py --port 8080 --spec spec.json --connections 16 --requests 20000 --warmup 2000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -102,7 +103,7 @@ class Connection(asyncio.Protocol):
             line_end = self.buf.find(b"\r\n", self.scan)
             if line_end < 0:
                 return
-            size = int(bytes(self.buf[self.scan:line_end]).split(b";")[0], 16)
+            size = int(bytes(self.buf[self.scan : line_end]).split(b";")[0], 16)
             if size == 0:
                 if self.buf.find(b"\r\n\r\n", line_end) >= 0 or len(self.buf) >= line_end + 4:
                     self._finish(len(self.buf))
@@ -115,7 +116,7 @@ class Connection(asyncio.Protocol):
     def _finish(self, end: int) -> None:
         waiter, self.waiter = self.waiter, None
         if waiter is not None and not waiter.done():
-            waiter.set_result((self.status, bytes(self.buf[self.head_end:end]), self.chunked))
+            waiter.set_result((self.status, bytes(self.buf[self.head_end : end]), self.chunked))
 
 
 def dechunk(body: bytes) -> bytes:
@@ -125,7 +126,7 @@ def dechunk(body: bytes) -> bytes:
         size = int(body[pos:line_end].split(b";")[0], 16)
         if size == 0:
             return bytes(out)
-        out += body[line_end + 2:line_end + 2 + size]
+        out += body[line_end + 2 : line_end + 2 + size]
         pos = line_end + 2 + size + 2
 
 
@@ -210,13 +211,24 @@ async def main_async(args) -> dict:
     expect = set(spec.get("expect") or [200])
     ok = sum(n for s, n in run.statuses.items() if s in expect)
     return {
-        "requests": len(lat), "ok": ok, "wall_s": wall, "rps": len(lat) / wall if wall > 0 else 0.0,
-        "p50_ms": (percentile(lat, 50) or 0) * 1000, "p90_ms": (percentile(lat, 90) or 0) * 1000,
-        "p99_ms": (percentile(lat, 99) or 0) * 1000, "max_ms": (lat[-1] if lat else 0) * 1000,
-        "statuses": {str(k): v for k, v in sorted(run.statuses.items())}, "errors": run.errors,
-        "warmup": {"requests": len(warm.latencies), "statuses": {str(k): v for k, v in warm.statuses.items()},
-                   "errors": warm.errors, "timed_out": warm.timed_out},
-        "timed_out": run.timed_out, "connections": args.connections,
+        "requests": len(lat),
+        "ok": ok,
+        "wall_s": wall,
+        "rps": len(lat) / wall if wall > 0 else 0.0,
+        "p50_ms": (percentile(lat, 50) or 0) * 1000,
+        "p90_ms": (percentile(lat, 90) or 0) * 1000,
+        "p99_ms": (percentile(lat, 99) or 0) * 1000,
+        "max_ms": (lat[-1] if lat else 0) * 1000,
+        "statuses": {str(k): v for k, v in sorted(run.statuses.items())},
+        "errors": run.errors,
+        "warmup": {
+            "requests": len(warm.latencies),
+            "statuses": {str(k): v for k, v in warm.statuses.items()},
+            "errors": warm.errors,
+            "timed_out": warm.timed_out,
+        },
+        "timed_out": run.timed_out,
+        "connections": args.connections,
         "client_cpu_s": (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime),
         "sample": (run.sample or warm.sample or b"")[:65536].decode("utf-8", "replace"),
         "loop": type(asyncio.get_running_loop()).__module__.split(".")[0],
@@ -237,6 +249,7 @@ def main(argv=None) -> int:
     if not args.no_uvloop:
         try:
             import uvloop  # noqa: F401
+
             asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
         except ImportError:
             pass

@@ -1,4 +1,5 @@
 """The peers, installed on first use into the cache folder: moto's server (PyPI) and WireMock standalone (npm)."""
+
 from __future__ import annotations
 
 import shutil
@@ -11,19 +12,22 @@ from procs import Server, Unavailable, free_port, http_call
 #: A fake SigV4 header: moto's server picks the service (rds) and region from the credential scope, checks nothing.
 RDS_HEADERS = {
     "Authorization": "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20240101/us-east-1/rds/aws4_request, "
-                     "SignedHeaders=host, Signature=0",
+    "SignedHeaders=host, Signature=0",
     "Content-Type": "application/x-www-form-urlencoded",
 }
-RDS_CREATE = ("Action=CreateDBInstance&Version=2014-10-31&DBInstanceIdentifier=json-restore"
-              "&DBInstanceClass=db.t3.micro&Engine=mysql&EngineVersion=5.6&AllocatedStorage=2"
-              "&MasterUsername=admin&MasterUserPassword=secret123")
+RDS_CREATE = (
+    "Action=CreateDBInstance&Version=2014-10-31&DBInstanceIdentifier=json-restore"
+    "&DBInstanceClass=db.t3.micro&Engine=mysql&EngineVersion=5.6&AllocatedStorage=2"
+    "&MasterUsername=admin&MasterUserPassword=secret123"
+)
 RDS_DESCRIBE = "Action=DescribeDBInstances&Version=2014-10-31&DBInstanceIdentifier=json-restore"
 
 
 def _run(cmd: list[str], timeout: float, cwd: str | None = None) -> None:
     try:
-        done = subprocess.run(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              timeout=timeout)
+        done = subprocess.run(
+            cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise Unavailable(f"{' '.join(cmd[:3])}... failed: {exc}") from None
     if done.returncode != 0:
@@ -82,8 +86,10 @@ def ensure_wiremock(cache: Path, log=print) -> Path:
             raise Unavailable("npm is not on PATH (WireMock comes from the npm package `wiremock`)")
         folder.mkdir(parents=True, exist_ok=True)
         log(f"  installing the wiremock npm package into {folder} (first run only)...")
-        _run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(folder), "wiremock"],
-             timeout=600)
+        _run(
+            [npm, "install", "--no-audit", "--no-fund", "--loglevel=error", "--prefix", str(folder), "wiremock"],
+            timeout=600,
+        )
         jars = sorted((folder / "node_modules" / "wiremock" / "build").glob("*.jar"))
         if not jars:
             raise Unavailable("the wiremock npm package installed no jar under build/")
@@ -94,13 +100,29 @@ def start_wiremock(cache: Path, logdir: Path, url_path: str, body: bytes, log=pr
     """WireMock standalone (default options) with one stub: GET url_path -> 200 and the instance JSON."""
     jar = ensure_wiremock(cache, log)
     port = free_port()
-    server = Server("wiremock", ["java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1",
-                                 "--disable-banner", "--root-dir", str(logdir / "wiremock-root")], port, logdir)
+    server = Server(
+        "wiremock",
+        [
+            "java",
+            "-jar",
+            str(jar),
+            "--port",
+            str(port),
+            "--bind-address",
+            "127.0.0.1",
+            "--disable-banner",
+            "--root-dir",
+            str(logdir / "wiremock-root"),
+        ],
+        port,
+        logdir,
+    )
     try:
         server.wait_http("/__admin/mappings", timeout=90, interval=0.1)
-        stub = {"request": {"method": "GET", "url": url_path},
-                "response": {"status": 200, "body": body.decode(),
-                             "headers": {"Content-Type": "application/json"}}}
+        stub = {
+            "request": {"method": "GET", "url": url_path},
+            "response": {"status": 200, "body": body.decode(), "headers": {"Content-Type": "application/json"}},
+        }
         status, answer = http_call(port, "POST", "/__admin/mappings", stub)
         if status != 201:
             raise Unavailable(f"WireMock refused the stub: {status} {answer[:200]!r}")

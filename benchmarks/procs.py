@@ -1,4 +1,5 @@
 """The processes a benchmark run starts: servers on loopback, the load generator, and what we read from /proc."""
+
 from __future__ import annotations
 
 import http.client
@@ -35,8 +36,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def http_call(port: int, method: str, path: str, body=None, headers: dict | None = None,
-              timeout: float = 30.0) -> tuple[int, bytes]:
+def http_call(
+    port: int, method: str, path: str, body=None, headers: dict | None = None, timeout: float = 30.0
+) -> tuple[int, bytes]:
     """One request on a fresh connection: (status, body)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -64,14 +66,21 @@ def stop_all() -> None:
 class Server:
     """A server process on 127.0.0.1:port with its output in a log file; stop() ends it and only it."""
 
-    def __init__(self, name: str, cmd: list[str], port: int, logdir: Path, *, env: dict | None = None,
-                 cwd: str | None = None) -> None:
+    def __init__(
+        self, name: str, cmd: list[str], port: int, logdir: Path, *, env: dict | None = None, cwd: str | None = None
+    ) -> None:
         self.name, self.cmd, self.port = name, cmd, port
         self.log_path = logdir / f"{name}.log"
         self.started = time.perf_counter()
         self._log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.STDOUT, env=env or child_env(),
-                                     cwd=cwd or str(logdir), start_new_session=True)
+        self.proc = subprocess.Popen(
+            cmd,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env or child_env(),
+            cwd=cwd or str(logdir),
+            start_new_session=True,
+        )
         LIVE.append(self)
 
     @property
@@ -92,7 +101,7 @@ class Server:
                 raise Unavailable(f"{self.name} exited with {self.proc.returncode}: {self.log_tail()}")
             for line in self.log_path.read_text(errors="replace").splitlines():
                 if line.startswith(prefix):
-                    return line[len(prefix):].strip()
+                    return line[len(prefix) :].strip()
             time.sleep(0.05)
         raise Unavailable(f"{self.name} did not print {prefix!r} within {timeout:.0f} s: {self.log_tail()}")
 

@@ -4,6 +4,7 @@ The template comes from cdbsim's own recorder (PUT /_sim/replay {"record_mode": 
 so the file is exactly what cdbsim writes (HAR 1.2, token replaced by a placeholder). Each copy gets its own
 instance id in the URL and the body, so N copies are N different interactions.
 """
+
 from __future__ import annotations
 
 import json

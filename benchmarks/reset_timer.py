@@ -3,6 +3,7 @@
 Prints one JSON object: median and p99 milliseconds over --repeat resets of a simulator that a test has used, or
 {"unavailable": why} when the plugin has no reset to time yet.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,10 +37,17 @@ def main() -> int:
             reset_cycle(session)
             times.append(time.perf_counter() - t0)
     times.sort()
-    print(json.dumps({"function": "simulator.testing.reset_cycle(CdbsimSession.start())",
-                      "repeat": args.repeat, "median_ms": statistics.median(times) * 1000,
-                      "p99_ms": times[min(len(times) - 1, int(0.99 * len(times)))] * 1000,
-                      "max_ms": times[-1] * 1000}))
+    print(
+        json.dumps(
+            {
+                "function": "simulator.testing.reset_cycle(CdbsimSession.start())",
+                "repeat": args.repeat,
+                "median_ms": statistics.median(times) * 1000,
+                "p99_ms": times[min(len(times) - 1, int(0.99 * len(times)))] * 1000,
+                "max_ms": times[-1] * 1000,
+            }
+        )
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ memory with 10,000 instances and 50,000 backups). It prints requests/s, p50 and 
 and issue 7's targets with MET / NOT MET. It never fails on timing; a peer or feature that is missing is reported
 as "not available: <why>", never as a number.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,6 +32,7 @@ def bootstrap(cache: Path) -> None:
     sys.path[:0] = [str(REPO), str(HERE)]
     try:
         import simulator.app  # noqa: F401  (pulls in aiohttp, sqlite-utils, jsonschema, yaml...)
+
         return
     except ImportError as exc:
         missing = exc
@@ -38,17 +40,25 @@ def bootstrap(cache: Path) -> None:
         raise SystemExit(f"benchmarks: cannot import the simulator even in {sys.executable}: {missing}")
     venv = cache / "cdbsim-venv"
     python = venv / "bin" / "python"
-    ready = python.exists() and subprocess.run(
-        [str(python), "-c", "import simulator.app, pytest"], env=dict(os.environ, PYTHONPATH=str(REPO)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    ready = (
+        python.exists()
+        and subprocess.run(
+            [str(python), "-c", "import simulator.app, pytest"],
+            env=dict(os.environ, PYTHONPATH=str(REPO)),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        ).returncode
+        == 0
+    )
     steps = []
     if not ready:
         print(f"benchmarks: {missing}; installing this clone into {venv} (first run only)...", flush=True)
         if not python.exists():
             steps.append([sys.executable, "-m", "venv", str(venv)])
         # pytest too: the per-test reset measurement imports the pytest plugin.
-        steps.append([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", str(REPO),
-                      "pytest"])
+        steps.append(
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", str(REPO), "pytest"]
+        )
     for cmd in steps:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if done.returncode != 0:
@@ -63,20 +73,37 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (32)")
     parser.add_argument("--requests", type=int, help="timed requests per load (20000; --quick 3000)")
     parser.add_argument("--warmup", type=int, help="warm-up requests before each timed load (2000; --quick 500)")
-    parser.add_argument("--max-seconds", type=float, default=60.0,
-                        help="cap on one timed load; a slower target reports the requests it completed (60)")
-    parser.add_argument("--repeat", type=int,
-                        help="run each fast load this many times and keep the best (3; --quick 1): the machine may "
-                             "be shared, and the least disturbed run is the one that says what the code can do")
-    parser.add_argument("--only", help="comma-separated subset of: bare,cdbsim,dashboard,replay,moto,wiremock,list,"
-                                       "restore,startup,reset,memory,tests,scaling,vs_moto")
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=60.0,
+        help="cap on one timed load; a slower target reports the requests it completed (60)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help="run each fast load this many times and keep the best (3; --quick 1): the machine may "
+        "be shared, and the least disturbed run is the one that says what the code can do",
+    )
+    parser.add_argument(
+        "--only",
+        help="comma-separated subset of: bare,cdbsim,dashboard,replay,moto,wiremock,list,"
+        "restore,startup,reset,memory,tests,scaling,vs_moto",
+    )
     parser.add_argument("--skip-peers", action="store_true", help="do not install or run moto and WireMock")
-    parser.add_argument("--profile", action="store_true",
-                        help="also sample cdbsim under the GET-instance load with py-spy and print the hot spots")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also sample cdbsim under the GET-instance load with py-spy and print the hot spots",
+    )
     parser.add_argument("--instances", type=int, default=10000, help="instances of the list/memory account")
     parser.add_argument("--backups", type=int, default=50000, help="backups of the memory account")
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
-                        help=f"where peers, venvs and run files go (default {DEFAULT_CACHE}, or $CDBSIM_BENCH_CACHE)")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=DEFAULT_CACHE,
+        help=f"where peers, venvs and run files go (default {DEFAULT_CACHE}, or $CDBSIM_BENCH_CACHE)",
+    )
     parser.add_argument("--json", type=Path, help="also write every figure to this JSON file")
     import scaling  # issue 25's state-size ratios: --only scaling, with their own options
     import vs_moto  # issue 25's user test with cdbsim and with moto: --only vs_moto

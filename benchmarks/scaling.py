@@ -12,6 +12,7 @@ p50 ratios. Only the ratios mean anything on a shared machine; the load average 
     python3 benchmarks/scaling.py --dimensions dbusers,backups --rounds 3 --per-round 50
     python3 benchmarks/run.py --only scaling           # the same, from the benchmark's one command
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,8 +61,10 @@ def list_10(seed, i):
 
 def database_cycle(seed, i):
     t = seed["target"]
-    return [("create database", "POST", f"{V}/instances/{t}/databases", {"databases": [{"name": f"bx{i:06d}"}]}),
-            ("delete database", "DELETE", f"{V}/instances/{t}/databases/bx{i:06d}", None)]
+    return [
+        ("create database", "POST", f"{V}/instances/{t}/databases", {"databases": [{"name": f"bx{i:06d}"}]}),
+        ("delete database", "DELETE", f"{V}/instances/{t}/databases/bx{i:06d}", None),
+    ]
 
 
 def list_databases(seed, i):
@@ -70,9 +73,15 @@ def list_databases(seed, i):
 
 def user_cycle(seed, i):
     t = seed["target"]
-    return [("create user", "POST", f"{V}/instances/{t}/users",
-             {"users": [{"name": f"bu{i:06d}", "password": "Bench-pass-1", "databases": []}]}),
-            ("delete user", "DELETE", f"{V}/instances/{t}/users/bu{i:06d}", None)]
+    return [
+        (
+            "create user",
+            "POST",
+            f"{V}/instances/{t}/users",
+            {"users": [{"name": f"bu{i:06d}", "password": "Bench-pass-1", "databases": []}]},
+        ),
+        ("delete user", "DELETE", f"{V}/instances/{t}/users/bu{i:06d}", None),
+    ]
 
 
 def list_users(seed, i):
@@ -81,9 +90,11 @@ def list_users(seed, i):
 
 def backup_cycle(seed, i):
     instance = seed["instances"][i % len(seed["instances"])]
-    return [("create backup", "POST", f"{V}/backups", {"backup": {"instance": instance, "name": f"bb{i:06d}"}}),
-            ("GET backup (completes it)", "GET", f"{V}/backups/{{id}}", None),
-            (None, "DELETE", f"{V}/backups/{{id}}", None)]
+    return [
+        ("create backup", "POST", f"{V}/backups", {"backup": {"instance": instance, "name": f"bb{i:06d}"}}),
+        ("GET backup (completes it)", "GET", f"{V}/backups/{{id}}", None),
+        (None, "DELETE", f"{V}/backups/{{id}}", None),
+    ]
 
 
 def list_backups(seed, i):
@@ -105,11 +116,19 @@ def journal_page(seed, i):
 
 def restore(seed, i):
     """Restore the target's newest backup (the chain's end, or its full backup) to a new instance."""
-    body = {"instance": {"name": f"restored-{i:06d}", "flavorRef": 1, "volume": {"size": 2},
-                         "restorePoint": {"backupRef": seed["restore_from"]}}}
-    return [("restore POST", "POST", f"{V}/instances", body),
-            (None, "GET", f"{V}/instances/{{id}}", None),  # settles the build
-            (None, "DELETE", f"{V}/instances/{{id}}", None)]
+    body = {
+        "instance": {
+            "name": f"restored-{i:06d}",
+            "flavorRef": 1,
+            "volume": {"size": 2},
+            "restorePoint": {"backupRef": seed["restore_from"]},
+        }
+    }
+    return [
+        ("restore POST", "POST", f"{V}/instances", body),
+        (None, "GET", f"{V}/instances/{{id}}", None),  # settles the build
+        (None, "DELETE", f"{V}/instances/{{id}}", None),
+    ]
 
 
 OPS = {
@@ -163,9 +182,22 @@ def pct(values: list[float], q: float) -> float:
 
 def start(dimension: str, state: str, rundir: Path, args) -> tuple[Server, dict]:
     port = free_port()
-    cmd = [sys.executable, str(HERE / "scaling_server.py"), "--dimension", dimension, "--size", state,
-           "--db", str(rundir / f"{dimension}-{state}.db"), "--time-scale", "0", "--no-rate-limits",
-           "--port", str(port), "--no-read-cache"]
+    cmd = [
+        sys.executable,
+        str(HERE / "scaling_server.py"),
+        "--dimension",
+        dimension,
+        "--size",
+        state,
+        "--db",
+        str(rundir / f"{dimension}-{state}.db"),
+        "--time-scale",
+        "0",
+        "--no-rate-limits",
+        "--port",
+        str(port),
+        "--no-read-cache",
+    ]
     server = Server(f"scaling-{dimension}-{state}", cmd, port, rundir)
     try:
         seed = json.loads(server.wait_line("SEED", 600))
@@ -182,8 +214,10 @@ def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
     with small_server:
         large_server, large_seed = start(dimension, "large", rundir, args)
         with large_server:
-            say(f"  {DIMENSIONS[dimension]}: large state built in {large_seed['build_s']:.1f} s "
-                f"(rows {large_seed['rows']}, journal seq {large_seed['journal_last_seq']:,})")
+            say(
+                f"  {DIMENSIONS[dimension]}: large state built in {large_seed['build_s']:.1f} s "
+                f"(rows {large_seed['rows']}, journal seq {large_seed['journal_last_seq']:,})"
+            )
             sides = [Side("small", small_server, small_seed), Side("large", large_server, large_seed)]
             try:
                 i = 0
@@ -194,7 +228,7 @@ def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
                         i += 1
                     for round_no in range(args.rounds):
                         for k in range(args.per_round):
-                            for side in (sides if (i + round_no) % 2 == 0 else sides[::-1]):
+                            for side in sides if (i + round_no) % 2 == 0 else sides[::-1]:
                                 side.run(op(side.seed, i), round_no)
                             i += 1
             finally:
@@ -225,10 +259,12 @@ def line(row: dict) -> str:
     verdict = "MET" if row["met"] else "NOT MET"
     if row["met"] is None:
         verdict = f"may grow with the links: {row['per_link_us']:.0f} us per link at p50"
-    return (f"    {row['dimension']:<9} {row['operation']:<28} p50 {row['small_p50_ms']:7.2f} -> {row['large_p50_ms']:7.2f} ms "
-            f"x{row['p50_ratio']:5.2f} (rounds {min(spread):.2f}-{max(spread):.2f})   p99 {row['small_p99_ms']:7.2f} "
-            f"-> {row['large_p99_ms']:7.2f} ms x{row['p99_ratio']:5.2f}   "
-            + (f"goal <= {GOAL}x: {verdict}" if row["met"] is not None else verdict))
+    return (
+        f"    {row['dimension']:<9} {row['operation']:<28} p50 {row['small_p50_ms']:7.2f} -> {row['large_p50_ms']:7.2f} ms "
+        f"x{row['p50_ratio']:5.2f} (rounds {min(spread):.2f}-{max(spread):.2f})   p99 {row['small_p99_ms']:7.2f} "
+        f"-> {row['large_p99_ms']:7.2f} ms x{row['p99_ratio']:5.2f}   "
+        + (f"goal <= {GOAL}x: {verdict}" if row["met"] is not None else verdict)
+    )
 
 
 def loadavg() -> str:
@@ -248,15 +284,19 @@ def run(args, say=print) -> dict:
         raise SystemExit(f"unknown dimension(s): {', '.join(sorted(unknown))}; known: {', '.join(DIMENSIONS)}")
     t0 = time.perf_counter()
     out = {"commit": commit(), "load_start": loadavg(), "rounds": args.rounds, "per_round": args.per_round, "rows": []}
-    say(f"scaling (issue 25) at {out['commit']}, load average {out['load_start']}; {args.rounds} rounds x "
-        f"{args.per_round} sequences per operation and side, alternating; ratio = large / small, goal <= {GOAL}x")
+    say(
+        f"scaling (issue 25) at {out['commit']}, load average {out['load_start']}; {args.rounds} rounds x "
+        f"{args.per_round} sequences per operation and side, alternating; ratio = large / small, goal <= {GOAL}x"
+    )
     for dimension in only:
         out["rows"] += measure(dimension, rundir, args, say)
     out["load_end"], out["seconds"] = loadavg(), round(time.perf_counter() - t0, 1)
     judged = [r for r in out["rows"] if r["met"] is not None]
     met = sum(r["met"] for r in judged)
-    say(f"  {met} of {len(judged)} operations within {GOAL}x at p50 and p99; load average {out['load_end']} "
-        f"at the end; {out['seconds']:.0f} s")
+    say(
+        f"  {met} of {len(judged)} operations within {GOAL}x at p50 and p99; load average {out['load_end']} "
+        f"at the end; {out['seconds']:.0f} s"
+    )
     return out
 
 

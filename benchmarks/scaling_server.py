@@ -17,6 +17,7 @@ Prints "SEED {json}" (the ids scaling.py needs) then "READY <port>".
 
     python scaling_server.py --dimension backups --size large --db state.db --time-scale 0 --no-rate-limits --port 0
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,7 @@ from simulator.serve.options import add_serve_options, config_from_args
 from sim_server import raise_quotas, serve_until_stopped
 
 DIMENSIONS = ("instances", "dbusers", "backups", "accounts", "journal", "chain")
-LARGE = {"instances": 10_000, "dbusers": 10_000, "backups": 10_000, "accounts": 1_000, "journal": 200_000,
-         "chain": 100}
+LARGE = {"instances": 10_000, "dbusers": 10_000, "backups": 10_000, "accounts": 1_000, "journal": 200_000, "chain": 100}
 SMALL_INSTANCES = SMALL_BACKUPS = 10
 
 
@@ -64,8 +64,15 @@ def copy_instances(backend, account_id: str, template_id: str, count: int, start
     rows = []
     for k in range(count):
         iid = backend.ids.uuid()
-        rows.append({**template, "id": iid, "seq": seq + k, "name": f"bench-{start + k:06d}",
-                     "hostname": template["hostname"].replace(template_id, iid) if template["hostname"] else None})
+        rows.append(
+            {
+                **template,
+                "id": iid,
+                "seq": seq + k,
+                "name": f"bench-{start + k:06d}",
+                "hostname": template["hostname"].replace(template_id, iid) if template["hostname"] else None,
+            }
+        )
     with store.atomic():
         sql.insert_many(store.db, "instances", rows)
 
@@ -78,19 +85,36 @@ def copy_backups(backend, account_id: str, template_ids: list[str], instance_ids
     with store.atomic():
         for k in range(count):
             row = dict(templates[k % len(templates)])
-            row.update(id=backend.ids.uuid(), seq=seq + k, name=f"bench-b{k:06d}",
-                       instance_id=instance_ids[k % len(instance_ids)])
+            row.update(
+                id=backend.ids.uuid(),
+                seq=seq + k,
+                name=f"bench-b{k:06d}",
+                instance_id=instance_ids[k % len(instance_ids)],
+            )
             repo.insert(row)
 
 
 def fill_dbusers(backend, instance_id: str, count: int) -> None:
     store = backend.store
     with store.atomic():
-        store.instances.insert_databases([{"instance_id": instance_id, "name": f"db{k:06d}", "character_set": "utf8",
-                                           "collate": "utf8_general_ci"} for k in range(count)])
-        store.instances.insert_users(instance_id, [
-            {"name": f"user{k:06d}", "host": "%", "password_hash": "salt$" + "0" * 64, "databases": [f"db{k:06d}"]}
-            for k in range(count)])
+        store.instances.insert_databases(
+            [
+                {
+                    "instance_id": instance_id,
+                    "name": f"db{k:06d}",
+                    "character_set": "utf8",
+                    "collate": "utf8_general_ci",
+                }
+                for k in range(count)
+            ]
+        )
+        store.instances.insert_users(
+            instance_id,
+            [
+                {"name": f"user{k:06d}", "host": "%", "password_hash": "salt$" + "0" * 64, "databases": [f"db{k:06d}"]}
+                for k in range(count)
+            ],
+        )
 
 
 def fill_accounts(backend, count: int) -> None:
@@ -106,10 +130,18 @@ def fill_journal(app, count: int) -> None:
     store = app[STORE]
     from simulator.pipeline.journal import COLUMNS, PRUNE_EVERY
 
-    values = {"account_id": "1234", "time": "2026-01-01T00:00:00", "method": "GET", "path": "/v1.0/1234/instances/x",
-              "query": "", "route": "show_instance", "status": 200, "duration_ms": 0.5,
-              "request": '{"headers": {"Accept": "application/json"}, "body": null}',
-              "response": '{"headers": {"Content-Type": "application/json"}, "body": {"instance": {"id": "x"}}}'}
+    values = {
+        "account_id": "1234",
+        "time": "2026-01-01T00:00:00",
+        "method": "GET",
+        "path": "/v1.0/1234/instances/x",
+        "query": "",
+        "route": "show_instance",
+        "status": 200,
+        "duration_ms": 0.5,
+        "request": '{"headers": {"Accept": "application/json"}, "body": null}',
+        "response": '{"headers": {"Content-Type": "application/json"}, "body": {"instance": {"id": "x"}}}',
+    }
     row = tuple(values.get(column) for column in COLUMNS)  # the columns the journal writes now, in its order
 
     with app[BACKEND].bookkeeping():

@@ -6,6 +6,7 @@ with the same rules as POST /instances, so a list or memory measurement sees rea
 
     python sim_server.py --port 0 --db :memory: --time-scale 0 --no-rate-limits --instances 10000 --backups 50000
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,8 +74,12 @@ def seed_backups(backend, account_id: str, instance_ids: list[str], count: int, 
     try:
         for k in range(min(count, through_rules)):
             with backend.store.atomic():
-                rows.append(backups.create(account_id, {"backup": {"instance": instance_ids[k % len(instance_ids)],
-                                                                   "name": f"bench-b{k:06d}"}}))
+                rows.append(
+                    backups.create(
+                        account_id,
+                        {"backup": {"instance": instance_ids[k % len(instance_ids)], "name": f"bench-b{k:06d}"}},
+                    )
+                )
                 backend.settle()  # time scale 0: COMPLETED at once, so the instance may take the next one
             made += 1
     except Exception as exc:  # report how far it got; never pretend
@@ -85,8 +90,9 @@ def seed_backups(backend, account_id: str, instance_ids: list[str], count: int, 
     with backend.store.atomic():
         for k in range(made, count):
             row = dict(repo.get(account_id, rows[k % len(rows)]["id"]))
-            row.update(id=backend.ids.uuid(), seq=seq, name=f"bench-b{k:06d}",
-                       instance_id=instance_ids[k % len(instance_ids)])
+            row.update(
+                id=backend.ids.uuid(), seq=seq, name=f"bench-b{k:06d}", instance_id=instance_ids[k % len(instance_ids)]
+            )
             seq += 1
             repo.insert(row)
             made += 1
@@ -113,7 +119,7 @@ async def serve(args) -> None:
         seed["backups_s"] = round(time.perf_counter() - t2, 2)
     seed["first_instance"] = instance_ids[0] if instance_ids else None
     ordered = sorted(instance_ids)
-    seed["markers"] = ordered[::max(1, len(ordered) // 50)][1:]  # page markers spread over the account
+    seed["markers"] = ordered[:: max(1, len(ordered) // 50)][1:]  # page markers spread over the account
     seed["instance_ids"] = instance_ids  # GETs of distinct instances miss the read cache
     seed["rows"] = {t: app[STORE].db[t].count for t in app[STORE].db.table_names()}
     print("SEED " + json.dumps(seed), flush=True)
@@ -125,8 +131,12 @@ def main() -> int:
     add_serve_options(parser)
     parser.add_argument("--instances", type=int, default=0, help="instances to create in the demo account")
     parser.add_argument("--backups", type=int, default=0, help="backups to create over those instances")
-    parser.add_argument("--backups-through-rules", type=int, default=1000,
-                        help="how many of the backups go through Backups.create (the rest are copies)")
+    parser.add_argument(
+        "--backups-through-rules",
+        type=int,
+        default=1000,
+        help="how many of the backups go through Backups.create (the rest are copies)",
+    )
     parser.add_argument("--raise-quotas", action="store_true", help="lift the demo account's quotas")
     args = parser.parse_args()
     try:

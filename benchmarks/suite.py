@@ -1,4 +1,5 @@
 """The scenarios of run.py, run one after another, and the report with issue 7's targets."""
+
 from __future__ import annotations
 
 import json
@@ -23,21 +24,59 @@ import wrk
 from procs import REPO, Server, Unavailable, child_env, free_port, http_call, machine_busy
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ("bare", "cdbsim", "wrk", "dashboard", "requestlog", "replay", "moto", "wiremock", "list", "restore", "startup",
-             "reset", "memory", "tests", "scaling", "vs_moto")
+SCENARIOS = (
+    "bare",
+    "cdbsim",
+    "wrk",
+    "dashboard",
+    "requestlog",
+    "replay",
+    "moto",
+    "wiremock",
+    "list",
+    "restore",
+    "startup",
+    "reset",
+    "memory",
+    "tests",
+    "scaling",
+    "vs_moto",
+)
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
 
 def serve_cmd(port: int, *extra: str) -> list[str]:
     """`cdbsim serve` as the issue states it: in-memory, immediate lifecycle, no rate limits."""
-    return [sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--time-scale", "0", "--no-rate-limits",
-            "--port", str(port), *extra]
+    return [
+        sys.executable,
+        "-m",
+        "simulator",
+        "serve",
+        "--db",
+        ":memory:",
+        "--time-scale",
+        "0",
+        "--no-rate-limits",
+        "--port",
+        str(port),
+        *extra,
+    ]
 
 
 def sim_server_cmd(port: int, *extra: str, db: str = ":memory:") -> list[str]:
     """The same serve options through sim_server.py, which first fills the account in the server process."""
-    return [sys.executable, str(HERE / "sim_server.py"), "--db", db, "--time-scale", "0",
-            "--no-rate-limits", "--port", str(port), *extra]
+    return [
+        sys.executable,
+        str(HERE / "sim_server.py"),
+        "--db",
+        db,
+        "--time-scale",
+        "0",
+        "--no-rate-limits",
+        "--port",
+        str(port),
+        *extra,
+    ]
 
 
 class Suite:
@@ -48,8 +87,8 @@ class Suite:
         if unknown:
             raise SystemExit(f"unknown scenario(s) for --only: {', '.join(sorted(unknown))}")
         self.rundir = Path(tempfile.mkdtemp(prefix="run-", dir=args.cache))
-        self.loads: dict[str, dict] = {}      # key -> load result (or {"unavailable": why})
-        self.figures: dict[str, dict] = {}    # key -> other measurements
+        self.loads: dict[str, dict] = {}  # key -> load result (or {"unavailable": why})
+        self.figures: dict[str, dict] = {}  # key -> other measurements
         self.notes: list[str] = []
         self.seed_body, self.seed_source = fixtures.seed_instance_json()
         self.seed_path = "/v1.0/1234/instances/" + json.loads(self.seed_body)["instance"]["id"]
@@ -66,23 +105,46 @@ class Suite:
         self.loads[key] = {"label": label, "unavailable": why}
         self.say(f"  {label:<44} not available: {why}")
 
-    def load(self, key: str, label: str, server: Server, requests: list[dict], *, expect=(200,), check=None,
-             requests_count: int | None = None) -> dict:
+    def load(
+        self,
+        key: str,
+        label: str,
+        server: Server,
+        requests: list[dict],
+        *,
+        expect=(200,),
+        check=None,
+        requests_count: int | None = None,
+    ) -> dict:
         """Drive server with the standard load from the load-generator process and keep the figures."""
         args = self.args
         spec_path = self.rundir / f"{key}.spec.json"
         spec_path.write_text(json.dumps(fixtures.spec(requests, expect)))
-        cmd = [sys.executable, str(HERE / "loadgen.py"), "--port", str(server.port), "--spec", str(spec_path),
-               "--connections", str(args.connections), "--requests", str(requests_count or args.requests),
-               "--warmup", str(args.warmup), "--max-seconds", str(args.max_seconds)]
+        cmd = [
+            sys.executable,
+            str(HERE / "loadgen.py"),
+            "--port",
+            str(server.port),
+            "--spec",
+            str(spec_path),
+            "--connections",
+            str(args.connections),
+            "--requests",
+            str(requests_count or args.requests),
+            "--warmup",
+            str(args.warmup),
+            "--max-seconds",
+            str(args.max_seconds),
+        ]
         runs = []
         for attempt in range(max(1, args.repeat)):
             runs.append(self._one_load(cmd, server))
             if runs[-1]["wall_s"] > 15:  # slow targets run once: repeating them would blow the time budget
                 break
         result = max(runs, key=lambda r: r["rps"])  # the least disturbed run on a shared machine
-        result.update(label=label, runs_rps=[round(r["rps"], 1) for r in runs],
-                      runs_p50_ms=[round(r["p50_ms"], 3) for r in runs])
+        result.update(
+            label=label, runs_rps=[round(r["rps"], 1) for r in runs], runs_p50_ms=[round(r["p50_ms"], 3) for r in runs]
+        )
         problems = []
         if result["ok"] != result["requests"]:
             problems.append(f"{result['requests'] - result['ok']} unexpected answers {result['statuses']}")
@@ -93,8 +155,10 @@ class Suite:
                 problems.append(f"another run of this load got {other['statuses']} {other['errors']}")
         result["notes"] = []
         if result["timed_out"]:  # a slow target: its rate over the requests it completed is still its rate
-            result["notes"].append(f"stopped at the {args.max_seconds:.0f} s cap after {result['requests']:,} of "
-                                   f"{requests_count or args.requests:,} requests")
+            result["notes"].append(
+                f"stopped at the {args.max_seconds:.0f} s cap after {result['requests']:,} of "
+                f"{requests_count or args.requests:,} requests"
+            )
         if check is not None and result["sample"]:
             why = check(result["sample"])
             if why:
@@ -107,8 +171,9 @@ class Suite:
         for n in result["notes"]:
             self.say(f"      ({n})")
         if result["other_cpus"] > 0.3:
-            self.say(f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load: "
-                     f"figures are noisy")
+            self.say(
+                f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load: figures are noisy"
+            )
         return result
 
     def _one_load(self, cmd: list[str], server: Server) -> dict:
@@ -116,8 +181,14 @@ class Suite:
         cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(),
-                              timeout=2 * self.args.max_seconds + 120)
+        done = subprocess.run(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+            timeout=2 * self.args.max_seconds + 120,
+        )
         wall = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
@@ -125,8 +196,9 @@ class Suite:
             raise Unavailable(f"the load generator failed: {done.stderr.strip().splitlines()[-1:]}")
         result = json.loads(done.stdout)
         client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
-        result.update(server_cpu=(cpu1 - cpu0) / wall,
-                      other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall)
+        result.update(
+            server_cpu=(cpu1 - cpu0) / wall, other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall
+        )
         return result
 
     def guarded(self, key: str, label: str, fn) -> None:
@@ -152,12 +224,17 @@ class Suite:
     # scenarios -----------------------------------------------------------------------------------
     def run_bare(self) -> None:
         port = free_port()
-        with Server("bare", [sys.executable, str(HERE / "bare_server.py"), "--port", str(port)], port,
-                    self.rundir) as server:
+        with Server(
+            "bare", [sys.executable, str(HERE / "bare_server.py"), "--port", str(port)], port, self.rundir
+        ) as server:
             server.wait_line("READY", 30)
-            self.load("bare", "(a) bare aiohttp, instance JSON", server,
-                      [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
-                      check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed")
+            self.load(
+                "bare",
+                "(a) bare aiohttp, instance JSON",
+                server,
+                [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
+                check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed",
+            )
 
     def start_cdbsim(self, name: str, *extra: str) -> tuple[Server, str]:
         """`cdbsim serve` with one ACTIVE instance created by POST; returns the server and the instance id."""
@@ -165,8 +242,13 @@ class Suite:
         server = Server(name, serve_cmd(port, *extra), port, self.rundir)
         try:
             server.wait_http("/", timeout=60)
-            status, body = http_call(port, "POST", "/v1.0/1234/instances", {"instance": {
-                "name": "json_restore", "flavorRef": 1, "volume": {"size": 2}}}, AUTH)
+            status, body = http_call(
+                port,
+                "POST",
+                "/v1.0/1234/instances",
+                {"instance": {"name": "json_restore", "flavorRef": 1, "volume": {"size": 2}}},
+                AUTH,
+            )
             if status != 200:
                 raise Unavailable(f"POST /instances answered {status}: {body[:200]!r}")
             instance_id = json.loads(body)["instance"]["id"]
@@ -184,8 +266,13 @@ class Suite:
                 inst = json.loads(sample)["instance"]
                 return None if inst["id"] == instance_id and inst["status"] == "ACTIVE" else f"got {sample[:80]}"
 
-            self.load("cdbsim", "(b) cdbsim GET instance (auth, journal)", server,
-                      [{"method": "GET", "path": path, "headers": dict(AUTH)}], check=check)
+            self.load(
+                "cdbsim",
+                "(b) cdbsim GET instance (auth, journal)",
+                server,
+                [{"method": "GET", "path": path, "headers": dict(AUTH)}],
+                check=check,
+            )
             status, body = http_call(server.port, "GET", "/_sim/journal?limit=1", headers=AUTH)
             self.figures["journal"] = {"status": status}
             self.profile("profile", "GET instance", server, [{"method": "GET", "path": path, "headers": dict(AUTH)}])
@@ -200,24 +287,33 @@ class Suite:
         exe = wrk.find_or_install(self.say)
         seconds = 3.0 if self.args.quick else 10.0
         port = free_port()
-        with Server("wrk-bare", [sys.executable, str(HERE / "bare_server.py"), "--port", str(port)], port,
-                    self.rundir) as bare:
+        with Server(
+            "wrk-bare", [sys.executable, str(HERE / "bare_server.py"), "--port", str(port)], port, self.rundir
+        ) as bare:
             bare.wait_line("READY", 30)
             cdbsim, instance_id = self.start_cdbsim("wrk-cdbsim")
             with cdbsim:
-                targets = (("wrk_bare", "(a) bare aiohttp, instance JSON (wrk)", bare, self.seed_path),
-                           ("wrk_cdbsim", "(b) cdbsim GET instance (wrk)", cdbsim,
-                            f"/v1.0/1234/instances/{instance_id}"))
+                targets = (
+                    ("wrk_bare", "(a) bare aiohttp, instance JSON (wrk)", bare, self.seed_path),
+                    ("wrk_cdbsim", "(b) cdbsim GET instance (wrk)", cdbsim, f"/v1.0/1234/instances/{instance_id}"),
+                )
                 runs: dict[str, list[dict]] = {key: [] for key, *_ in targets}
                 for _ in range(max(1, self.args.repeat)):
                     for key, _label, server, path in targets:
                         runs[key].append(self._wrk_once(exe, server, path, seconds))
         for key, label, *_ in targets:
             result = max(runs[key], key=lambda r: r["rps"])
-            result.update(label=label, runs_rps=[round(r["rps"], 1) for r in runs[key]],
-                          runs_p50_ms=[round(r["p50_ms"], 3) for r in runs[key]], notes=[], problems=[
-                              f"{r['requests'] - r['ok']} answers not 2xx/3xx, socket errors {r['errors']}"
-                              for r in runs[key] if r["ok"] != r["requests"] or r["errors"]][:1])
+            result.update(
+                label=label,
+                runs_rps=[round(r["rps"], 1) for r in runs[key]],
+                runs_p50_ms=[round(r["p50_ms"], 3) for r in runs[key]],
+                notes=[],
+                problems=[
+                    f"{r['requests'] - r['ok']} answers not 2xx/3xx, socket errors {r['errors']}"
+                    for r in runs[key]
+                    if r["ok"] != r["requests"] or r["errors"]
+                ][:1],
+            )
             self.loads[key] = result
             self.say(report.load_line(result, self.loads.get("wrk_bare")))
             for p in result["problems"]:
@@ -227,13 +323,22 @@ class Suite:
         """One warm-up second, then wrk for `seconds`; its figures plus the server's and the machine's CPU use."""
         headers = dict(AUTH)
         conns = self.args.connections
-        subprocess.run(wrk.command(exe, server.port, path, headers, seconds=1, connections=conns),
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        subprocess.run(
+            wrk.command(exe, server.port, path, headers, seconds=1, connections=conns),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+        )
         cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
-        done = subprocess.run(wrk.command(exe, server.port, path, headers, seconds=seconds, connections=conns),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=seconds + 60)
+        done = subprocess.run(
+            wrk.command(exe, server.port, path, headers, seconds=seconds, connections=conns),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=seconds + 60,
+        )
         wall = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
@@ -241,8 +346,9 @@ class Suite:
             raise Unavailable(f"wrk failed: {done.stdout.strip().splitlines()[-1:]}")
         result = wrk.parse(done.stdout, seconds)
         client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
-        result.update(server_cpu=(cpu1 - cpu0) / wall,
-                      other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall)
+        result.update(
+            server_cpu=(cpu1 - cpu0) / wall, other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall
+        )
         return result
 
     def run_tests(self) -> None:
@@ -250,15 +356,26 @@ class Suite:
         cmd = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider"]
         self.say(f"  running the test suite ({' '.join(cmd[1:])})...")
         t0 = time.perf_counter()
-        done = subprocess.run(cmd, cwd=str(REPO), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env=child_env(), timeout=1800)
+        done = subprocess.run(
+            cmd,
+            cwd=str(REPO),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=child_env(),
+            timeout=1800,
+        )
         wall = time.perf_counter() - t0
         last = [line for line in done.stdout.strip().splitlines() if " in " in line and "passed" in line][-1:]
         said = re.search(r" in ([\d.]+)s", last[0]) if last else None
         if said is None:
             raise Unavailable(f"pytest said: {done.stdout.strip().splitlines()[-1:]}")
-        self.figures["tests"] = {"pytest_s": float(said.group(1)), "wall_s": wall, "summary": last[0].strip("= "),
-                                 "exit": done.returncode}
+        self.figures["tests"] = {
+            "pytest_s": float(said.group(1)),
+            "wall_s": wall,
+            "summary": last[0].strip("= "),
+            "exit": done.returncode,
+        }
         self.say(f"  {'test suite (pytest -n 2)':<44} {float(said.group(1)):.0f} s of pytest ({last[0].strip('= ')})")
 
     def run_scaling(self) -> None:
@@ -287,8 +404,10 @@ class Suite:
         self.args.repeat = 1
         try:
             with server:
-                loads = (("dash_off", "(b) GET instance, no dashboard open"),
-                         ("dash_on", "(b) GET instance, a dashboard streaming"))
+                loads = (
+                    ("dash_off", "(b) GET instance, no dashboard open"),
+                    ("dash_on", "(b) GET instance, a dashboard streaming"),
+                )
                 for i in range(repeat):
                     for key, label in loads if i % 2 == 0 else loads[::-1]:  # neither always goes first
                         result = self._dashboard_load(key, label, server, requests, check)
@@ -303,14 +422,20 @@ class Suite:
     def _dashboard_load(self, key: str, label: str, server: Server, requests: list[dict], check) -> dict:
         if key == "dash_off":
             return self.load(key, label, server, requests, check=check)
-        watcher = Server("dashboard-watcher", [sys.executable, str(HERE / "dashboard_watcher.py"), "--port",
-                                               str(server.port)], server.port, self.rundir)
+        watcher = Server(
+            "dashboard-watcher",
+            [sys.executable, str(HERE / "dashboard_watcher.py"), "--port", str(server.port)],
+            server.port,
+            self.rundir,
+        )
         with watcher:
             watcher.wait_line("READY", 30)
             result = self.load(key, label, server, requests, check=check)
         stats = json.loads(watcher.log_path.read_text().split("STATS ", 1)[1].splitlines()[0])
-        self.say(f"      the page heard {stats['events']:,} events and fetched {stats['fetches']:,} parts "
-                 f"({stats['bytes'] / 1e6:.2f} MB)")
+        self.say(
+            f"      the page heard {stats['events']:,} events and fetched {stats['fetches']:,} parts "
+            f"({stats['bytes'] / 1e6:.2f} MB)"
+        )
         return {**result, "dashboard": stats}
 
     def run_requestlog(self) -> None:
@@ -322,8 +447,10 @@ class Suite:
         except BaseException:
             logged.stop()
             raise
-        targets = {"log_on": (logged, logged_id, "(b) GET instance, request log on (default)"),
-                   "log_off": (quiet, quiet_id, "(b) GET instance, --quiet")}
+        targets = {
+            "log_on": (logged, logged_id, "(b) GET instance, request log on (default)"),
+            "log_off": (quiet, quiet_id, "(b) GET instance, --quiet"),
+        }
         repeat, best, rates = self.args.repeat, {}, {"log_on": [], "log_off": []}
         self.args.repeat = 1
         try:
@@ -371,9 +498,13 @@ class Suite:
             t0, cpu0 = time.perf_counter(), server.cpu_seconds()
             # --replay FILE plays each answer once (vcrpy's default); the load repeats hits, so it loads the
             # recording through the control API with allow_playback_repeats.
-            status, body = http_call(server.port, "PUT", "/_sim/replay",
-                                     {"path": str(har), "mode": "strict", "allow_playback_repeats": True},
-                                     timeout=600)
+            status, body = http_call(
+                server.port,
+                "PUT",
+                "/_sim/replay",
+                {"path": str(har), "mode": "strict", "allow_playback_repeats": True},
+                timeout=600,
+            )
             load_s, load_cpu_s = time.perf_counter() - t0, server.cpu_seconds() - cpu0
             if status != 200:
                 raise Unavailable(f"PUT /_sim/replay answered {status}: {body[:200]!r}")
@@ -381,31 +512,53 @@ class Suite:
             if loaded != count:
                 raise Unavailable(f"the player loaded {loaded} interactions, not {count}")
             paths = recordings.hit_paths("/v1.0/1234/instances/{id}", count)
-            result = self.load(key, label, server,
-                               [{"method": "GET", "path": p, "headers": dict(AUTH)} for p in paths],
-                               check=lambda s: None if '"instance"' in s else f"got {s[:80]}")
+            result = self.load(
+                key,
+                label,
+                server,
+                [{"method": "GET", "path": p, "headers": dict(AUTH)} for p in paths],
+                check=lambda s: None if '"instance"' in s else f"got {s[:80]}",
+            )
             status, body = http_call(server.port, "GET", "/_sim/replay")
             misses = len(json.loads(body)["replay"]["player"]["misses"]) if status == 200 else None
-            result.update(recording_mb=har.stat().st_size / 1e6, write_s=write_s, load_s=load_s, load_cpu_s=load_cpu_s,
-                          misses=misses, memory_kb=server.memory_kb(), distinct_hits=len(paths))
-            self.say(f"      recording {result['recording_mb']:.1f} MB written in {write_s:.1f} s, loaded in "
-                     f"{load_s:.2f} s ({load_cpu_s:.2f} s of server CPU); {len(paths):,} distinct interactions hit; "
-                     f"misses {misses}; server RSS {result['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB (peak "
-                     f"{result['memory_kb'].get('VmHWM', 0) / 1024:.0f} MB)")
+            result.update(
+                recording_mb=har.stat().st_size / 1e6,
+                write_s=write_s,
+                load_s=load_s,
+                load_cpu_s=load_cpu_s,
+                misses=misses,
+                memory_kb=server.memory_kb(),
+                distinct_hits=len(paths),
+            )
+            self.say(
+                f"      recording {result['recording_mb']:.1f} MB written in {write_s:.1f} s, loaded in "
+                f"{load_s:.2f} s ({load_cpu_s:.2f} s of server CPU); {len(paths):,} distinct interactions hit; "
+                f"misses {misses}; server RSS {result['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB (peak "
+                f"{result['memory_kb'].get('VmHWM', 0) / 1024:.0f} MB)"
+            )
         har.unlink(missing_ok=True)
 
     def run_moto(self) -> None:
         server = peers.start_moto(self.args.cache, self.rundir, log=self.say)
         with server:
-            self.load("moto", "(d) moto server, RDS DescribeDBInstances", server, [peers.moto_request()],
-                      check=lambda s: None if "<DBInstanceIdentifier>json-restore<" in s else f"got {s[:80]}")
+            self.load(
+                "moto",
+                "(d) moto server, RDS DescribeDBInstances",
+                server,
+                [peers.moto_request()],
+                check=lambda s: None if "<DBInstanceIdentifier>json-restore<" in s else f"got {s[:80]}",
+            )
 
     def run_wiremock(self) -> None:
         server = peers.start_wiremock(self.args.cache, self.rundir, self.seed_path, self.seed_body, log=self.say)
         with server:
-            self.load("wiremock", "(e) WireMock stub, instance JSON", server,
-                      [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
-                      check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed")
+            self.load(
+                "wiremock",
+                "(e) WireMock stub, instance JSON",
+                server,
+                [{"method": "GET", "path": self.seed_path, "headers": dict(AUTH)}],
+                check=lambda s: None if json.loads(s)["instance"]["name"] == "json_restore" else "not the seed",
+            )
 
     def run_list_and_memory(self) -> None:
         """One server: fill the account, measure memory, list pages of 20, measure memory again."""
@@ -414,28 +567,42 @@ class Suite:
         port = free_port()
         label = f"cdbsim list instances (20/page), {n_inst:,} inst."
         self.say(f"  filling account 1234 with {n_inst:,} instances and {n_back:,} backups in the server process...")
-        with Server("cdbsim-big", sim_server_cmd(port, "--instances", str(n_inst), "--backups", str(n_back)), port,
-                    self.rundir) as server:
+        with Server(
+            "cdbsim-big", sim_server_cmd(port, "--instances", str(n_inst), "--backups", str(n_back)), port, self.rundir
+        ) as server:
             seed = json.loads(server.wait_line("SEED", 900))
             server.wait_line("READY", 60)
             self.figures["seed"] = seed
-            self.say(f"      {seed['instances']:,} instances through Instances.create in {seed['instances_s']:.1f} s"
-                     + (f"; {seed.get('backups', 0):,} backups in {seed.get('backups_s', 0):.1f} s (the first "
-                        f"{seed.get('backups_through_rules', 0):,} through Backups.create in "
-                        f"{seed.get('backups_through_rules_s', 0):.1f} s, the rest copies of those rows)"
-                        if n_back else ""))
+            self.say(
+                f"      {seed['instances']:,} instances through Instances.create in {seed['instances_s']:.1f} s"
+                + (
+                    f"; {seed.get('backups', 0):,} backups in {seed.get('backups_s', 0):.1f} s (the first "
+                    f"{seed.get('backups_through_rules', 0):,} through Backups.create in "
+                    f"{seed.get('backups_through_rules_s', 0):.1f} s, the rest copies of those rows)"
+                    if n_back
+                    else ""
+                )
+            )
             if seed.get("backups_unavailable"):
                 self.say(f"      ! backups: {seed['backups_unavailable']}")
             before = server.memory_kb()
             mem = self.figures["memory"] = {
-                "instances": seed["instances"], "backups": seed.get("backups", 0), "backups_wanted": n_back,
-                "backups_unavailable": seed.get("backups_unavailable"), "rss_after_seed_kb": before.get("VmRSS"),
-                "rss_after_list_kb": None, "peak_kb": before.get("VmHWM"), "seed": seed}
+                "instances": seed["instances"],
+                "backups": seed.get("backups", 0),
+                "backups_wanted": n_back,
+                "backups_unavailable": seed.get("backups_unavailable"),
+                "rss_after_seed_kb": before.get("VmRSS"),
+                "rss_after_list_kb": None,
+                "peak_kb": before.get("VmHWM"),
+                "seed": seed,
+            }
             if self.wanted("list"):
                 markers = seed.get("markers") or []
                 requests = [{"method": "GET", "path": "/v1.0/1234/instances", "headers": dict(AUTH)}]
-                requests += [{"method": "GET", "path": f"/v1.0/1234/instances?marker={m}", "headers": dict(AUTH)}
-                             for m in markers]
+                requests += [
+                    {"method": "GET", "path": f"/v1.0/1234/instances?marker={m}", "headers": dict(AUTH)}
+                    for m in markers
+                ]
 
                 def check(sample: str) -> str | None:
                     got = len(json.loads(sample)["instances"])
@@ -446,17 +613,30 @@ class Suite:
                 if ids:
                     cold = f"cdbsim GET instance, {len(ids):,} distinct (cold)"
                     gets = [{"method": "GET", "path": f"/v1.0/1234/instances/{i}", "headers": dict(AUTH)} for i in ids]
-                    self.guarded("get_cold", cold, lambda: self.load(
-                        "get_cold", cold, server, gets,
-                        check=lambda s: None if '"instance"' in s else f"got {s[:80]}"))
+                    self.guarded(
+                        "get_cold",
+                        cold,
+                        lambda: self.load(
+                            "get_cold",
+                            cold,
+                            server,
+                            gets,
+                            check=lambda s: None if '"instance"' in s else f"got {s[:80]}",
+                        ),
+                    )
             after = server.memory_kb()
-            mem.update(rss_after_list_kb=after.get("VmRSS"), peak_kb=after.get("VmHWM"),
-                       list_requests=(self.loads.get("list") or {}).get("requests", 0) + self.args.warmup)
+            mem.update(
+                rss_after_list_kb=after.get("VmRSS"),
+                peak_kb=after.get("VmHWM"),
+                list_requests=(self.loads.get("list") or {}).get("requests", 0) + self.args.warmup,
+            )
             if self.wanted("list"):
                 self.profile("profile_list", "list-instances", server, requests)
-            self.say(f"      server RSS {max(before.get('VmRSS', 0), after.get('VmRSS', 0)) / 1024:.0f} MB "
-                     f"(peak {after.get('VmHWM', 0) / 1024:.0f} MB) with {seed['instances']:,} instances and "
-                     f"{seed.get('backups', 0):,} backups")
+            self.say(
+                f"      server RSS {max(before.get('VmRSS', 0), after.get('VmRSS', 0)) / 1024:.0f} MB "
+                f"(peak {after.get('VmHWM', 0) / 1024:.0f} MB) with {seed['instances']:,} instances and "
+                f"{seed.get('backups', 0):,} backups"
+            )
         if self.wanted("memory"):
             self.run_memory_state_file(n_inst, n_back)
 
@@ -466,17 +646,26 @@ class Suite:
         state = self.rundir / "memory-state.db"
         for path in (state, Path(f"{state}-wal"), Path(f"{state}-shm")):
             path.unlink(missing_ok=True)
-        with Server("cdbsim-big-file", sim_server_cmd(port, "--instances", str(n_inst), "--backups", str(n_back),
-                                                      db=str(state)), port, self.rundir) as server:
+        with Server(
+            "cdbsim-big-file",
+            sim_server_cmd(port, "--instances", str(n_inst), "--backups", str(n_back), db=str(state)),
+            port,
+            self.rundir,
+        ) as server:
             seed = json.loads(server.wait_line("SEED", 900))
             server.wait_line("READY", 60)
             rss = server.memory_kb()
-        self.figures["memory"].update(rss_state_file_kb=rss.get("VmRSS"), state_file_instances=seed["instances"],
-                                      state_file_backups=seed.get("backups", 0),
-                                      state_file_mb=round(state.stat().st_size / 1e6, 1))
-        self.say(f"      with a state file (the default): server RSS {rss.get('VmRSS', 0) / 1024:.0f} MB, "
-                 f"file {state.stat().st_size / 1e6:.0f} MB ({seed['instances']:,} instances, "
-                 f"{seed.get('backups', 0):,} backups)")
+        self.figures["memory"].update(
+            rss_state_file_kb=rss.get("VmRSS"),
+            state_file_instances=seed["instances"],
+            state_file_backups=seed.get("backups", 0),
+            state_file_mb=round(state.stat().st_size / 1e6, 1),
+        )
+        self.say(
+            f"      with a state file (the default): server RSS {rss.get('VmRSS', 0) / 1024:.0f} MB, "
+            f"file {state.stat().st_size / 1e6:.0f} MB ({seed['instances']:,} instances, "
+            f"{seed.get('backups', 0):,} backups)"
+        )
 
     def run_restore(self) -> None:
         port = free_port()
@@ -485,8 +674,10 @@ class Suite:
             server.wait_line("READY", 60)
             status, body = http_call(port, "GET", f"/v1.0/1234/backups/{fixtures.BACKUP_ID}", headers=AUTH)
             if status != 200:
-                raise Unavailable(f"account 1234 has no backup {fixtures.BACKUP_ID} in the sandbox bootstrap "
-                                  f"(GET /backups/{{id}} answered {status}: {body[:120]!r})")
+                raise Unavailable(
+                    f"account 1234 has no backup {fixtures.BACKUP_ID} in the sandbox bootstrap "
+                    f"(GET /backups/{{id}} answered {status}: {body[:120]!r})"
+                )
             status, body = http_call(port, "POST", "/v1.0/1234/instances", fixtures.RESTORE_BODY, AUTH)
             if status != 200:
                 raise Unavailable(f"the seed's restore POST answered {status}: {body[:200]!r}")
@@ -508,19 +699,30 @@ class Suite:
             folder = self.rundir / f"startup-{i}"
             folder.mkdir()
             port = free_port()
-            with Server(f"startup-{i}", base + ["serve", "--port", str(port)], port, self.rundir,
-                        cwd=str(folder)) as server:
+            with Server(
+                f"startup-{i}", base + ["serve", "--port", str(port)], port, self.rundir, cwd=str(folder)
+            ) as server:
                 times.append(server.wait_http("/", timeout=60, interval=0.002))
-        self.figures["startup"] = {"command": " ".join(Path(base[0]).name if j == 0 else a
-                                                       for j, a in enumerate(base)) + " serve --port P",
-                                   "runs_s": times, "median_s": statistics.median(times), "max_s": max(times)}
-        self.say(f"  {'cdbsim serve: start to first answer':<44} median {statistics.median(times) * 1000:.0f} ms, "
-                 f"max {max(times) * 1000:.0f} ms over {len(times)} starts")
+        self.figures["startup"] = {
+            "command": " ".join(Path(base[0]).name if j == 0 else a for j, a in enumerate(base)) + " serve --port P",
+            "runs_s": times,
+            "median_s": statistics.median(times),
+            "max_s": max(times),
+        }
+        self.say(
+            f"  {'cdbsim serve: start to first answer':<44} median {statistics.median(times) * 1000:.0f} ms, "
+            f"max {max(times) * 1000:.0f} ms over {len(times)} starts"
+        )
 
     def run_reset(self) -> None:
-        done = subprocess.run([sys.executable, str(HERE / "reset_timer.py"), "--repeat",
-                               "200" if self.args.quick else "1000"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=child_env(), timeout=300)
+        done = subprocess.run(
+            [sys.executable, str(HERE / "reset_timer.py"), "--repeat", "200" if self.args.quick else "1000"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=child_env(),
+            timeout=300,
+        )
         if done.returncode != 0:
             raise Unavailable(f"reset_timer.py failed: {done.stderr.strip().splitlines()[-1:]}")
         result = json.loads(done.stdout)
@@ -528,8 +730,10 @@ class Suite:
         if "unavailable" in result:
             self.say(f"  {'pytest fixture per-test reset':<44} not available: {result['unavailable']}")
         else:
-            self.say(f"  {'pytest fixture per-test reset':<44} median {result['median_ms']:.2f} ms, p99 "
-                     f"{result['p99_ms']:.2f} ms over {result['repeat']} resets ({result['function']})")
+            self.say(
+                f"  {'pytest fixture per-test reset':<44} median {result['median_ms']:.2f} ms, p99 "
+                f"{result['p99_ms']:.2f} ms over {result['repeat']} resets ({result['function']})"
+            )
 
     # the whole run ------------------------------------------------------------------------------
     def run(self) -> int:

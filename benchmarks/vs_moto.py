@@ -15,6 +15,7 @@ python-troveclient that a first trove_client() call pays.
     python3 benchmarks/vs_moto.py                 # 5 alternating runs of 20 tests each
     python3 benchmarks/run.py --only vs_moto      # the same from the benchmark's one command
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,7 +37,7 @@ from procs import REPO, Unavailable, child_env  # noqa: E402
 PER_TEST_GOAL = 0.1
 SESSION_START_GOAL_MS = 150.0
 
-CONFTEST = '''
+CONFTEST = """
 import json, os
 
 _times = {}
@@ -49,7 +50,7 @@ def pytest_runtest_logreport(report):
 def pytest_sessionfinish(session):
     with open(os.environ["BENCH_TIMES"], "w") as f:
         json.dump(_times, f)
-'''
+"""
 
 CDBSIM_TEST = '''
 import time
@@ -122,7 +123,7 @@ def test_backup_and_restore(rds, n):
     rds.delete_db_instance(DBInstanceIdentifier="orders-restored", SkipFinalSnapshot=True)
 '''
 
-SESSION_START = '''
+SESSION_START = """
 import json, time
 t0 = time.perf_counter()
 from simulator.testing import SimulatorServer
@@ -134,7 +135,7 @@ import troveclient.v1.client, keystoneauth1.session, keystoneauth1.token_endpoin
 t3 = time.perf_counter()
 session.stop()
 print(json.dumps({"import_ms": (t1 - t0) * 1000, "server_ms": (t2 - t1) * 1000, "troveclient_ms": (t3 - t2) * 1000}))
-'''
+"""
 
 
 def moto_python(cache: Path, say) -> Path:
@@ -147,8 +148,11 @@ def moto_python(cache: Path, say) -> Path:
     say(f"  installing moto[server] and pytest into {venv} (first run only)...")
     if not python.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    done = subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "moto[server]",
-                           "pytest"], capture_output=True, text=True)
+    done = subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "moto[server]", "pytest"],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise Unavailable(f"pip install moto pytest failed: {done.stdout[-300:]}{done.stderr[-300:]}")
     return python
@@ -158,22 +162,39 @@ def run_file(python: Path, folder: Path, test_file: str, env: dict) -> dict:
     times_path = folder / f"{test_file}.times.json"
     env = dict(env, BENCH_TIMES=str(times_path))
     t0 = time.perf_counter()
-    done = subprocess.run([str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                           test_file], cwd=folder, env=env, capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", test_file],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     wall = time.perf_counter() - t0
     if done.returncode != 0:
         raise Unavailable(f"pytest {test_file} failed: {done.stdout[-1500:]}{done.stderr[-500:]}")
     per_test = sorted(json.loads(times_path.read_text()).values())
-    return {"wall_s": wall, "median_ms": statistics.median(per_test) * 1000,
-            "mean_ms": statistics.fmean(per_test) * 1000, "max_ms": per_test[-1] * 1000,
-            "first_ms": None, "tests": len(per_test)}
+    return {
+        "wall_s": wall,
+        "median_ms": statistics.median(per_test) * 1000,
+        "mean_ms": statistics.fmean(per_test) * 1000,
+        "max_ms": per_test[-1] * 1000,
+        "first_ms": None,
+        "tests": len(per_test),
+    }
 
 
 def session_start(repeat: int) -> dict:
     runs = []
     for _ in range(repeat):
-        done = subprocess.run([sys.executable, "-c", SESSION_START], capture_output=True, text=True, env=child_env(),
-                              cwd=str(REPO), timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-c", SESSION_START],
+            capture_output=True,
+            text=True,
+            env=child_env(),
+            cwd=str(REPO),
+            timeout=120,
+        )
         if done.returncode != 0:
             raise Unavailable(f"session start failed: {done.stderr[-500:]}")
         runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
@@ -198,8 +219,10 @@ def run(args, say=print) -> dict:
     (folder / "test_cdbsim_flow.py").write_text(CDBSIM_TEST.replace("TESTS", str(args.tests)))
     (folder / "test_moto_flow.py").write_text(MOTO_TEST.replace("TESTS", str(args.tests)))
     out = {"commit": commit(), "load_start": loadavg(), "tests": args.tests, "cdbsim": [], "moto": []}
-    say(f"cdbsim vs moto (issue 25) at {out['commit']}, load average {out['load_start']}: {args.tests} tests per "
-        f"file, {args.moto_repeat} alternating runs")
+    say(
+        f"cdbsim vs moto (issue 25) at {out['commit']}, load average {out['load_start']}: {args.tests} tests per "
+        f"file, {args.moto_repeat} alternating runs"
+    )
     moto = moto_python(args.cache, say)
     env = child_env()
     for i in range(args.moto_repeat):
@@ -224,18 +247,20 @@ def lines(out: dict) -> str:
     start = out["start"]
     verdict = "MET" if out["ratio_median"] <= PER_TEST_GOAL else "NOT MET"
     start_verdict = "MET" if start["session_ms"] <= SESSION_START_GOAL_MS else "NOT MET"
-    return "\n".join([
-        f"    per test (setup+call+teardown), median of the runs' medians: cdbsim {out['cdbsim_median_ms']:.1f} ms, "
-        f"moto {out['moto_median_ms']:.1f} ms (means {out['cdbsim_mean_ms']:.1f} and {out['moto_mean_ms']:.1f} ms)",
-        f"    cdbsim / moto per test: x{out['ratio_median']:.3f} (runs {out['ratio_range'][0]:.3f}-"
-        f"{out['ratio_range'][1]:.3f})   goal <= {PER_TEST_GOAL}x: {verdict}",
-        f"    a {out['tests']}-test file, pytest start to end: cdbsim {out['cdbsim_file_s']:.2f} s, moto "
-        f"{out['moto_file_s']:.2f} s",
-        f"    plugin session start: import simulator.testing {start['import_ms']:.0f} ms + server "
-        f"{start['server_ms']:.0f} ms = {start['session_ms']:.0f} ms   goal <= {SESSION_START_GOAL_MS:.0f} ms: "
-        f"{start_verdict}; importing python-troveclient (first trove_client()) {start['troveclient_ms']:.0f} ms",
-        f"    load average {out['load_start']} -> {out['load_end']}",
-    ])
+    return "\n".join(
+        [
+            f"    per test (setup+call+teardown), median of the runs' medians: cdbsim {out['cdbsim_median_ms']:.1f} ms, "
+            f"moto {out['moto_median_ms']:.1f} ms (means {out['cdbsim_mean_ms']:.1f} and {out['moto_mean_ms']:.1f} ms)",
+            f"    cdbsim / moto per test: x{out['ratio_median']:.3f} (runs {out['ratio_range'][0]:.3f}-"
+            f"{out['ratio_range'][1]:.3f})   goal <= {PER_TEST_GOAL}x: {verdict}",
+            f"    a {out['tests']}-test file, pytest start to end: cdbsim {out['cdbsim_file_s']:.2f} s, moto "
+            f"{out['moto_file_s']:.2f} s",
+            f"    plugin session start: import simulator.testing {start['import_ms']:.0f} ms + server "
+            f"{start['server_ms']:.0f} ms = {start['session_ms']:.0f} ms   goal <= {SESSION_START_GOAL_MS:.0f} ms: "
+            f"{start_verdict}; importing python-troveclient (first trove_client()) {start['troveclient_ms']:.0f} ms",
+            f"    load average {out['load_start']} -> {out['load_end']}",
+        ]
+    )
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -1,4 +1,5 @@
 """Shared fixtures: an in-process app with a manual clock and the seed's account 1234."""
+
 from __future__ import annotations
 
 import functools
@@ -59,4 +60,3 @@ async def api(aiohttp_client, sim_config) -> Api:
     """An in-process simulator (in-memory database, manual clock) and a client for account 1234."""
     client = await aiohttp_client(create_app(sim_config))
     return Api(client)
-

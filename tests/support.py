@@ -1,4 +1,5 @@
 """Helpers the tests share: an API wrapper and fault assertions."""
+
 from __future__ import annotations
 
 from simulator.keys import BACKEND, CLOCK
@@ -54,8 +55,9 @@ class Api:
         return out
 
     def url(self, path: str) -> str:
-        return path if path.startswith("/v") or path.startswith("/_sim") or path == "/" else \
-            f"/v1.0/{self.account}{path}"
+        return (
+            path if path.startswith("/v") or path.startswith("/_sim") or path == "/" else f"/v1.0/{self.account}{path}"
+        )
 
     async def call(self, method: str, path: str, json=None, headers=None, data=None):
         """Send a request; returns (status, parsed JSON body or None, response)."""
@@ -67,6 +69,7 @@ class Api:
         resp = await self.client.request(method, self.url(path), **kwargs)
         text = await resp.text()
         import json as _json
+
         try:
             body = _json.loads(text) if text else None
         except ValueError:
@@ -90,8 +93,9 @@ class Api:
 
     async def create_instance(self, name="db1", flavor=2, size=2, **extra) -> dict:
         """Create an instance and advance the clock until it is ACTIVE; returns its body."""
-        status, body, _ = await self.post("/instances", {"instance": {"name": name, "flavorRef": flavor,
-                                                                      "volume": {"size": size}, **extra}})
+        status, body, _ = await self.post(
+            "/instances", {"instance": {"name": name, "flavorRef": flavor, "volume": {"size": size}, **extra}}
+        )
         assert status == 200, body
         self.advance(0)
         return body["instance"]

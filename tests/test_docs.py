@@ -7,6 +7,7 @@ defines `test_` functions is a test module: it runs with pytest), against a sand
 blocks are not commands (the set-up lines at the top, output samples, the layout) and are not run; a fence without
 a language fails the check, so every block is marked one way or the other.
 """
+
 from __future__ import annotations
 
 import os
@@ -28,9 +29,7 @@ from simulator.app import describe_api
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
 #: Every page a user reads: the README first, then docs/.
-PAGES = {"README.md": README} | {
-    f"docs/{p.name}": p.read_text() for p in sorted((ROOT / "docs").glob("*.md"))
-}
+PAGES = {"README.md": README} | {f"docs/{p.name}": p.read_text() for p in sorted((ROOT / "docs").glob("*.md"))}
 BIN = Path(sys.executable).parent  # the venv's bin: cdbsim, openstack, pytest
 SANDBOX_PORT = "8779"  # the port the README's blocks talk to
 RUN = {"sh": "shell", "python": "python"}
@@ -80,8 +79,9 @@ TEST_MODULES = [b for b in BLOCKS if b.is_test_module]
 
 
 def test_api_coverage_page_is_the_one_the_operation_table_makes():
-    assert PAGES["docs/api-coverage.md"] == describe_api().markdown(), \
+    assert PAGES["docs/api-coverage.md"] == describe_api().markdown(), (
         "docs/api-coverage.md is stale: python -m simulator.serve.api_docs > docs/api-coverage.md"
+    )
 
 
 def test_api_coverage_page_names_every_operation():
@@ -165,8 +165,15 @@ def run_pasted(command: list[str], cwd: Path, timeout: float = 180) -> tuple[int
     """Run as a user would; anything it left running in the background is stopped afterwards."""
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
     with open(out, "w") as stdout, open(err, "w") as stderr:
-        process = subprocess.Popen(command, cwd=cwd, env=user_env(), stdout=stdout, stderr=stderr,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=user_env(),
+            stdout=stdout,
+            stderr=stderr,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         code = process.wait(timeout)
     except subprocess.TimeoutExpired:
@@ -194,8 +201,13 @@ def sandbox(tmp_path_factory):
     folder = tmp_path_factory.mktemp("sandbox")
     log = folder / "serve.log"
     with open(log, "w") as out:
-        server = subprocess.Popen([*readme_serve_command(), "--db", str(folder / "cdbsim.db"), "--port", "0"],
-                                  cwd=folder, stdout=out, stderr=subprocess.STDOUT, env=user_env())
+        server = subprocess.Popen(
+            [*readme_serve_command(), "--db", str(folder / "cdbsim.db"), "--port", "0"],
+            cwd=folder,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=user_env(),
+        )
     try:
         deadline = time.monotonic() + 30
         while not (found := re.search(r"at http://127\.0\.0\.1:(\d+)", log.read_text())):
@@ -246,8 +258,10 @@ def test_readme_test_modules_pass_with_pytest(tmp_path):
     for block in TEST_MODULES:
         (tmp_path / module_name(block)).write_text(block.text)
     shutil.copytree(EXAMPLE_RECORDINGS, tmp_path / "recordings")
-    code, out, err = run_pasted([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
-                                 "-rA", str(tmp_path)], tmp_path)
+    code, out, err = run_pasted(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA", str(tmp_path)],
+        tmp_path,
+    )
     assert code == 0, f"--- stdout\n{out}\n--- stderr\n{err}"
     passed = {name.split("::")[0] for name in re.findall(r"^PASSED (\S+)", out, re.MULTILINE)}
     assert passed == {module_name(b) for b in TEST_MODULES}, out

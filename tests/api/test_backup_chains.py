@@ -1,4 +1,5 @@
 """Incremental chains: parents, incremental:1, restoring each link exactly, cascade delete."""
+
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
@@ -10,8 +11,11 @@ FULL, INCREMENTAL = "InnoBackupEx", "InnoBackupExIncremental"
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=11, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(backup=20, backup_per_gb=10))
+    return SimulatorConfig(
+        seed=11,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        durations=Durations(backup=20, backup_per_gb=10),
+    )
 
 
 async def backup(api, instance_id, name, **extra):
@@ -35,15 +39,18 @@ async def state(api, instance_id):
 
 
 async def login(api, instance_id, user, password):
-    status, body, _ = await api.post(f"/_sim/accounts/{ACCOUNT}/instances/{instance_id}/login",
-                                     {"user": user, "password": password})
+    status, body, _ = await api.post(
+        f"/_sim/accounts/{ACCOUNT}/instances/{instance_id}/login", {"user": user, "password": password}
+    )
     assert status == 200, body
     return body["login"]
 
 
 async def restore(api, backup_id, name="restored"):
-    status, body, _ = await api.post("/instances", {"instance": {"name": name, "flavorRef": 2, "volume": {"size": 2},
-                                                                 "restorePoint": {"backupRef": backup_id}}})
+    status, body, _ = await api.post(
+        "/instances",
+        {"instance": {"name": name, "flavorRef": 2, "volume": {"size": 2}, "restorePoint": {"backupRef": backup_id}}},
+    )
     assert status == 200, body
     api.advance(600)
     shown = (await api.get(f"/instances/{body['instance']['id']}"))[1]["instance"]
@@ -56,16 +63,23 @@ async def ids_listed(api):
 
 
 async def test_incremental_chain_restores_each_link_exactly_as_the_source_was(api):
-    src = (await api.create_instance(databases=[{"name": "shop"}, {"name": "logs"}], users=[
-        {"name": "alice", "password": "alice-1", "databases": [{"name": "shop"}]},
-        {"name": "bob", "password": "bob-1", "databases": [{"name": "logs"}]}]))["id"]
+    src = (
+        await api.create_instance(
+            databases=[{"name": "shop"}, {"name": "logs"}],
+            users=[
+                {"name": "alice", "password": "alice-1", "databases": [{"name": "shop"}]},
+                {"name": "bob", "password": "bob-1", "databases": [{"name": "logs"}]},
+            ],
+        )
+    )["id"]
     full = await completed_backup(api, src, "full")
     at_full = await state(api, src)
 
     # between full and inc1: add a database and a user, change alice's password, drop bob, drop logs
     await api.post(f"/instances/{src}/databases", {"databases": [{"name": "crm", "character_set": "latin1"}]})
-    await api.post(f"/instances/{src}/users", {"users": [{"name": "carol", "password": "carol-1",
-                                                          "databases": [{"name": "crm"}]}]})
+    await api.post(
+        f"/instances/{src}/users", {"users": [{"name": "carol", "password": "carol-1", "databases": [{"name": "crm"}]}]}
+    )
     assert (await api.put(f"/instances/{src}/users", {"users": [{"name": "alice", "password": "alice-2"}]}))[0] == 202
     assert (await api.delete(f"/instances/{src}/users/bob"))[0] == 202
     assert (await api.delete(f"/instances/{src}/databases/logs"))[0] == 202
@@ -156,8 +170,12 @@ async def test_delete_backup_with_a_running_descendant_is_unprocessable_and_dele
     full = await completed_backup(api, src, "full")
     inc1 = await completed_backup(api, src, "inc1", parent_id=full["id"])
     running = await backup(api, src, "inc2", parent_id=inc1["id"])
-    assert_fault(await api.delete(f"/backups/{full['id']}"), "unprocessableEntity", 422,
-                 f"Backup {running['id']} cannot be deleted because it is running.")
+    assert_fault(
+        await api.delete(f"/backups/{full['id']}"),
+        "unprocessableEntity",
+        422,
+        f"Backup {running['id']} cannot be deleted because it is running.",
+    )
     assert await ids_listed(api) == {full["id"], inc1["id"], running["id"]}
     api.advance(60)
     assert (await api.delete(f"/backups/{full['id']}"))[0] == 202

@@ -1,6 +1,7 @@
 """Copying a backup to another region (copy-backup) through raw requests: only a COMPLETED backup, never to or from
 LON, an incremental only after its parent; the copy goes NEW -> BUILDING -> COMPLETED in the target region and a
 restore there works."""
+
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
@@ -11,8 +12,11 @@ UNKNOWN = "00000000-0000-4000-8000-000000000000"
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(build=60, reboot=30, shutdown=10, backup=20, backup_per_gb=10))
+    return SimulatorConfig(
+        seed=7,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        durations=Durations(build=60, reboot=30, shutdown=10, backup=20, backup_per_gb=10),
+    )
 
 
 def region_api(api, prefix: str):
@@ -48,27 +52,54 @@ async def test_copy_goes_new_building_completed_in_the_target_region_and_restore
     iad = region_api(api, "/iad")
     [copied] = (await iad.get("/backups"))[1]["backups"]
     assert (copied["name"], copied["description"], copied["status"], copied["size"]) == (
-        "dfw-to-iad", "a backup copy", "NEW", None)
+        "dfw-to-iad",
+        "a backup copy",
+        "NEW",
+        None,
+    )
     assert copied["id"] != backup["id"] and copied["instance_id"] == backup["instance_id"]
     api.advance(6)
     assert (await iad.get(f"/backups/{copied['id']}"))[1]["backup"]["status"] == "BUILDING"
     api.advance(30)
     done = (await iad.get(f"/backups/{copied['id']}"))[1]["backup"]
     assert done["status"] == "COMPLETED"
-    assert done["locationRef"] == (f"https://snet-storage101.iad1.clouddrive.com/v1/MossoCloudFS_{ACCOUNT}/"
-                                   f"z_CLOUDDB_BACKUPS/{copied['id']}.xbstream.gz")
+    assert done["locationRef"] == (
+        f"https://snet-storage101.iad1.clouddrive.com/v1/MossoCloudFS_{ACCOUNT}/"
+        f"z_CLOUDDB_BACKUPS/{copied['id']}.xbstream.gz"
+    )
     assert [b["id"] for b in (await api.get("/backups"))[1]["backups"]] == [backup["id"]]
-    status, body, _ = await iad.post("/instances", {"instance": {"name": "restored", "flavorRef": 2,
-                                                                 "volume": {"size": 2},
-                                                                 "restorePoint": {"backupRef": copied["id"]}}})
+    status, body, _ = await iad.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "restored",
+                "flavorRef": 2,
+                "volume": {"size": 2},
+                "restorePoint": {"backupRef": copied["id"]},
+            }
+        },
+    )
     assert status == 200, body
     iad.advance(100)
     restored = body["instance"]["id"]
     assert (await iad.get(f"/instances/{restored}/databases"))[1]["databases"] == [{"name": "sales"}]
     assert api.backend.users.check_login(f"{ACCOUNT}@IAD", restored, "app", "s3cret")
-    assert_fault(await api.post("/instances", {"instance": {"name": "x", "flavorRef": 2, "volume": {"size": 2},
-                                                            "restorePoint": {"backupRef": copied["id"]}}}),
-                 "itemNotFound", 404, f"Resource {copied['id']} cannot be found.")
+    assert_fault(
+        await api.post(
+            "/instances",
+            {
+                "instance": {
+                    "name": "x",
+                    "flavorRef": 2,
+                    "volume": {"size": 2},
+                    "restorePoint": {"backupRef": copied["id"]},
+                }
+            },
+        ),
+        "itemNotFound",
+        404,
+        f"Resource {copied['id']} cannot be found.",
+    )
 
 
 async def test_copy_keeps_the_name_and_description_when_none_is_given(api):
@@ -82,37 +113,57 @@ async def test_only_a_completed_backup_is_copied(api):
     inst = await api.create_instance()
     api.advance(60)
     _, body, _ = await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"]}})
-    assert_fault(await copy(api, body["backup"]["id"]), "badRequest", 400,
-                 f"Backup {body['backup']['id']} cannot be copied because it is not completed (status NEW).")
+    assert_fault(
+        await copy(api, body["backup"]["id"]),
+        "badRequest",
+        400,
+        f"Backup {body['backup']['id']} cannot be copied because it is not completed (status NEW).",
+    )
 
 
 @pytest.mark.parametrize("region", ["LON", "lon"])
 async def test_no_copy_to_lon(api, region):
     backup, _ = await completed_backup(api)
-    assert_fault(await copy(api, backup["id"], region=region), "badRequest", 400,
-                 f"Backups cannot be copied to or from LON (backup {backup['id']} is in DFW, the target is LON).")
+    assert_fault(
+        await copy(api, backup["id"], region=region),
+        "badRequest",
+        400,
+        f"Backups cannot be copied to or from LON (backup {backup['id']} is in DFW, the target is LON).",
+    )
 
 
 async def test_no_copy_from_lon(api):
     lon = region_api(api, "/lon")
     backup, _ = await completed_backup(lon)
-    assert_fault(await copy(lon, backup["id"]), "badRequest", 400,
-                 f"Backups cannot be copied to or from LON (backup {backup['id']} is in LON, the target is IAD).")
+    assert_fault(
+        await copy(lon, backup["id"]),
+        "badRequest",
+        400,
+        f"Backups cannot be copied to or from LON (backup {backup['id']} is in LON, the target is IAD).",
+    )
 
 
 async def test_no_copy_to_its_own_region(api):
     backup, _ = await completed_backup(api)
-    assert_fault(await copy(api, backup["id"], region="DFW"), "badRequest", 400,
-                 f"Backup {backup['id']} is already in DFW: name another target_backup_region.")
+    assert_fault(
+        await copy(api, backup["id"], region="DFW"),
+        "badRequest",
+        400,
+        f"Backup {backup['id']} is already in DFW: name another target_backup_region.",
+    )
 
 
 async def test_an_incremental_needs_its_parent_in_the_target_region(api):
     full, inst = await completed_backup(api)
     await api.post(f"/instances/{inst['id']}/databases", {"databases": [{"name": "later"}]})
     incremental, _ = await completed_backup(api, parent_id=full["id"], instance_id=inst["id"])
-    assert_fault(await copy(api, incremental["id"]), "badRequest", 400,
-                 f"Backup {incremental['id']} is incremental and its parent {full['id']} is not in IAD: copy the "
-                 f"parent to IAD first.")
+    assert_fault(
+        await copy(api, incremental["id"]),
+        "badRequest",
+        400,
+        f"Backup {incremental['id']} is incremental and its parent {full['id']} is not in IAD: copy the "
+        f"parent to IAD first.",
+    )
     assert (await copy(api, full["id"]))[0] == 202
     assert (await copy(api, incremental["id"]))[0] == 202
     api.advance(100)
@@ -121,8 +172,10 @@ async def test_an_incremental_needs_its_parent_in_the_target_region(api):
     [inc] = [b for b in copies if b["parent_id"]]
     [parent] = [b for b in copies if not b["parent_id"]]
     assert (inc["status"], inc["parent_id"], parent["status"]) == ("COMPLETED", parent["id"], "COMPLETED")
-    status, body, _ = await iad.post("/instances", {"instance": {"name": "r", "flavorRef": 2, "volume": {"size": 2},
-                                                                 "restorePoint": {"backupRef": inc["id"]}}})
+    status, body, _ = await iad.post(
+        "/instances",
+        {"instance": {"name": "r", "flavorRef": 2, "volume": {"size": 2}, "restorePoint": {"backupRef": inc["id"]}}},
+    )
     assert status == 200, body
     iad.advance(200)
     names = {d["name"] for d in (await iad.get(f"/instances/{body['instance']['id']}/databases"))[1]["databases"]}
@@ -131,20 +184,31 @@ async def test_an_incremental_needs_its_parent_in_the_target_region(api):
 
 async def test_copy_refusals_of_the_request_itself(api):
     backup, _ = await completed_backup(api)
-    assert_fault(await copy(api, backup["id"], region="MARS"), "badRequest", 400,
-                 contains="Validation error: copy-backup['target_backup_region'] 'MARS' is not one of")
-    assert_fault(await api.post(f"/backups/{backup['id']}/action", {"restore": {}}), "badRequest", 400,
-                 "Validation error: 'copy-backup' is a required property")
+    assert_fault(
+        await copy(api, backup["id"], region="MARS"),
+        "badRequest",
+        400,
+        contains="Validation error: copy-backup['target_backup_region'] 'MARS' is not one of",
+    )
+    assert_fault(
+        await api.post(f"/backups/{backup['id']}/action", {"restore": {}}),
+        "badRequest",
+        400,
+        "Validation error: 'copy-backup' is a required property",
+    )
     assert_fault(await copy(api, UNKNOWN), "itemNotFound", 404, f"Resource {UNKNOWN} cannot be found.")
 
 
 # --- copy_to: the completed backup copies itself --------------------------------------------------------------------
 
+
 async def test_copy_to_on_a_backup_copies_it_to_each_region_once_completed(api):
     inst = await api.create_instance(databases=[{"name": "sales"}])
     api.advance(60)
-    status, body, _ = await api.post("/backups", {"backup": {"name": "nightly", "instance": inst["id"],
-                                                             "description": "far", "copy_to": ["IAD", "ORD"]}})
+    status, body, _ = await api.post(
+        "/backups",
+        {"backup": {"name": "nightly", "instance": inst["id"], "description": "far", "copy_to": ["IAD", "ORD"]}},
+    )
     assert status == 202, body
     iad, ord_ = region_api(api, "/iad"), region_api(api, "/ord")
     assert (await iad.get("/backups"))[1]["backups"] == []  # nothing to copy until it is COMPLETED
@@ -157,21 +221,34 @@ async def test_copy_to_on_a_backup_copies_it_to_each_region_once_completed(api):
         [copies[region]] = (await region.get("/backups"))[1]["backups"]
         assert copies[region]["id"] != original["id"]
         assert (copies[region]["name"], copies[region]["description"], copies[region]["status"]) == (
-            "nightly", "far", "NEW")
+            "nightly",
+            "far",
+            "NEW",
+        )
         assert copies[region]["created"] == original["updated"]  # it starts when the original completes
     api.advance(60)
     for region, copied in copies.items():
         assert (await region.get(f"/backups/{copied['id']}"))[1]["backup"]["status"] == "COMPLETED"
     copied = copies[iad]
-    status, body, _ = await iad.post("/instances", {"instance": {"name": "far", "flavorRef": 2, "volume": {"size": 2},
-                                                                 "restorePoint": {"backupRef": copied["id"]}}})
+    status, body, _ = await iad.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "far",
+                "flavorRef": 2,
+                "volume": {"size": 2},
+                "restorePoint": {"backupRef": copied["id"]},
+            }
+        },
+    )
     assert status == 200, body
 
 
 async def test_copy_to_an_incremental_whose_parent_is_not_there_ends_copy_error(api):
     full, inst = await completed_backup(api)
-    status, body, _ = await api.post("/backups", {"backup": {"name": "incr", "instance": inst["id"],
-                                                             "parent_id": full["id"], "copy_to": ["IAD"]}})
+    status, body, _ = await api.post(
+        "/backups", {"backup": {"name": "incr", "instance": inst["id"], "parent_id": full["id"], "copy_to": ["IAD"]}}
+    )
     assert status == 202, body
     api.advance(60)
     iad = region_api(api, "/iad")
@@ -180,15 +257,22 @@ async def test_copy_to_an_incremental_whose_parent_is_not_there_ends_copy_error(
     assert (await iad.get(f"/backups/{copied['id']}"))[1]["backup"]["status"] == "COPY_ERROR"
 
 
-@pytest.mark.parametrize("copy_to, message", [
-    (["DFW"], "copy_to names DFW, where the backup is taken: name other regions."),
-    (["LON"], "Validation error: backup['copy_to'][0] 'LON' is not one of ['DFW', 'ORD', 'IAD', 'HKG', 'SYD']"),
-])
+@pytest.mark.parametrize(
+    "copy_to, message",
+    [
+        (["DFW"], "copy_to names DFW, where the backup is taken: name other regions."),
+        (["LON"], "Validation error: backup['copy_to'][0] 'LON' is not one of ['DFW', 'ORD', 'IAD', 'HKG', 'SYD']"),
+    ],
+)
 async def test_copy_to_its_own_region_or_lon_is_bad_request(api, copy_to, message):
     inst = await api.create_instance()
     api.advance(60)
-    assert_fault(await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"], "copy_to": copy_to}}),
-                 "badRequest", 400, message)
+    assert_fault(
+        await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"], "copy_to": copy_to}}),
+        "badRequest",
+        400,
+        message,
+    )
     assert (await api.get("/backups"))[1]["backups"] == []
 
 

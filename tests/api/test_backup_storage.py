@@ -1,6 +1,7 @@
 """Backups keep a derivable location, the catalog's version id and an empty change short in the database, and render
 exactly as when all were stored in full (rows written the old way, by older versions or restored from their
 snapshots, included)."""
+
 from typing import Any
 
 import pytest
@@ -18,8 +19,10 @@ def sim_config():
 
 def url(region: str, account_id: str, backup_id: str) -> str:
     """The locationRef as the simulator always wrote it, spelled out."""
-    return (f"https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
-            f"z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz")
+    return (
+        f"https://snet-storage101.{region}1.clouddrive.com/v1/MossoCloudFS_{account_id}/"
+        f"z_CLOUDDB_BACKUPS/{backup_id}.xbstream.gz"
+    )
 
 
 async def completed_backup(api, **instance) -> dict:
@@ -32,8 +35,9 @@ async def completed_backup(api, **instance) -> dict:
 
 
 def stored(api, backup_id: str) -> tuple:
-    return api.backend.store.db.execute("select location, contents, datastore_version_id from backups where id = ?",
-                                        [backup_id]).fetchone()
+    return api.backend.store.db.execute(
+        "select location, contents, datastore_version_id from backups where id = ?", [backup_id]
+    ).fetchone()
 
 
 async def test_show_backup_location_ref_is_the_cloud_files_url_of_the_backup(api):
@@ -47,9 +51,10 @@ async def test_show_backup_location_ref_is_the_cloud_files_url_of_the_backup(api
 async def test_show_backup_written_in_full_renders_the_same(api):
     b = await completed_backup(api, databases=[{"name": "shop"}])
     listed = (await api.get("/backups"))[1]
-    api.backend.store.db.execute("update backups set location = ?, contents = coalesce(contents, ?), "
-                                 "datastore_version_id = ? where id = ?",
-                                 [url("iad", ACCOUNT, b["id"]), EMPTY_CHANGE, b["datastore"]["version_id"], b["id"]])
+    api.backend.store.db.execute(
+        "update backups set location = ?, contents = coalesce(contents, ?), datastore_version_id = ? where id = ?",
+        [url("iad", ACCOUNT, b["id"]), EMPTY_CHANGE, b["datastore"]["version_id"], b["id"]],
+    )
     assert stored(api, b["id"])[0].startswith("https://")
     assert (await api.get(f"/backups/{b['id']}"))[1]["backup"] == b
     assert (await api.get("/backups"))[1] == listed
@@ -59,8 +64,10 @@ async def test_restore_from_backup_with_empty_change_stored_either_way_holds_not
     b = await completed_backup(api)
     for contents in (None, EMPTY_CHANGE):
         api.backend.store.db.execute("update backups set contents = ? where id = ?", [contents, b["id"]])
-        status, body, _ = await api.post("/instances", {"instance": {
-            "name": "r", "flavorRef": 1, "volume": {"size": 2}, "restorePoint": {"backupRef": b["id"]}}})
+        status, body, _ = await api.post(
+            "/instances",
+            {"instance": {"name": "r", "flavorRef": 1, "volume": {"size": 2}, "restorePoint": {"backupRef": b["id"]}}},
+        )
         assert status == 200, body
         api.advance(3600)
         restored = body["instance"]["id"]
@@ -78,20 +85,36 @@ async def test_show_backup_whose_location_names_another_backup_renders_that_url(
     shown = (await api.get(f"/backups/{copy['id']}"))[1]["backup"]
     assert shown["locationRef"] == url("iad", ACCOUNT, b["id"])
     assert stored(api, copy["id"]) == (f"iad {ACCOUNT} {b['id']}", None, None)
-    assert {k: v for k, v in shown.items() if k not in ("id", "name")} == \
-           {k: v for k, v in b.items() if k not in ("id", "name")}
+    assert {k: v for k, v in shown.items() if k not in ("id", "name")} == {
+        k: v for k, v in b.items() if k not in ("id", "name")
+    }
 
 
-@pytest.mark.parametrize("location", [
-    url("dfw", "1234", "b1"), url("syd1", "1234", "b1"), url("hkg", "5678", "b1"), url("ord", "1234", "other"),
-    "https://example.com/b1.xbstream.gz", "https://snet-storage101.DFW1.clouddrive.com/v1/MossoCloudFS_1234/"
-    "z_CLOUDDB_BACKUPS/b1.xbstream.gz", None,
-])
+@pytest.mark.parametrize(
+    "location",
+    [
+        url("dfw", "1234", "b1"),
+        url("syd1", "1234", "b1"),
+        url("hkg", "5678", "b1"),
+        url("ord", "1234", "other"),
+        "https://example.com/b1.xbstream.gz",
+        "https://snet-storage101.DFW1.clouddrive.com/v1/MossoCloudFS_1234/z_CLOUDDB_BACKUPS/b1.xbstream.gz",
+        None,
+    ],
+)
 def test_backup_location_reads_back_as_written(location):
     store = Store.open(":memory:")
     repo = store.backups
-    row = {"id": "b1", "account_id": "1234", "seq": 1, "name": "b", "status": "COMPLETED", "backup_type": "full",
-           "location": location, "contents": EMPTY_CHANGE}
+    row = {
+        "id": "b1",
+        "account_id": "1234",
+        "seq": 1,
+        "name": "b",
+        "status": "COMPLETED",
+        "backup_type": "full",
+        "location": location,
+        "contents": EMPTY_CHANGE,
+    }
     repo.insert(row)
     assert found(repo.get("1234", "b1"))["location"] == location
     repo.update("b1", {"location": location, "contents": EMPTY_CHANGE})
@@ -102,21 +125,36 @@ def test_backup_location_reads_back_as_written(location):
     assert location is None or len(packed) <= len(location)
 
 
-@pytest.mark.parametrize("datastore, version, version_id", [
-    *[(ds, v, vid) for (ds, v), vid in sorted(VERSION_IDS.items())],
-    ("mysql", "5.7", "0b058cca-ed2b-46e7-8736-abbb4242df83"),  # another version's id: kept as written
-    ("mysql", "9.9", "00000000-0000-4000-8000-000000000009"),
-    ("mysql", "8.0", None),  # never written (every instance has a version id): reads as the catalog's
-])
+@pytest.mark.parametrize(
+    "datastore, version, version_id",
+    [
+        *[(ds, v, vid) for (ds, v), vid in sorted(VERSION_IDS.items())],
+        ("mysql", "5.7", "0b058cca-ed2b-46e7-8736-abbb4242df83"),  # another version's id: kept as written
+        ("mysql", "9.9", "00000000-0000-4000-8000-000000000009"),
+        ("mysql", "8.0", None),  # never written (every instance has a version id): reads as the catalog's
+    ],
+)
 def test_backup_datastore_version_id_reads_back_as_written(datastore, version, version_id):
     store = Store.open(":memory:")
-    row = {"id": "b1", "account_id": "1234", "seq": 1, "name": "b", "status": "NEW", "backup_type": "full",
-           "datastore_type": datastore, "datastore_version": version, "datastore_version_id": version_id,
-           "contents": EMPTY_CHANGE}
+    row = {
+        "id": "b1",
+        "account_id": "1234",
+        "seq": 1,
+        "name": "b",
+        "status": "NEW",
+        "backup_type": "full",
+        "datastore_type": datastore,
+        "datastore_version": version,
+        "datastore_version_id": version_id,
+        "contents": EMPTY_CHANGE,
+    }
     store.backups.insert(row)
     got = found(store.backups.get("1234", "b1"))
-    assert (got["datastore_type"], got["datastore_version"], got["datastore_version_id"]) == \
-           (datastore, version, version_id or VERSION_IDS.get((datastore, version)))
+    assert (got["datastore_type"], got["datastore_version"], got["datastore_version_id"]) == (
+        datastore,
+        version,
+        version_id or VERSION_IDS.get((datastore, version)),
+    )
     kept = store.db.execute("select datastore_version_id from backups").fetchone()[0]
     assert kept == (None if VERSION_IDS.get((datastore, version)) == version_id else version_id)
 
@@ -125,19 +163,37 @@ def test_state_file_with_rows_written_in_full_is_packed_on_open_and_reads_the_sa
     path = str(tmp_path / "state.db")
     store = Store.open(path)
     held = '{"databases": {"set": {"a": {}}, "drop": []}, "users": {"set": {}, "drop": []}}'
-    old: list[dict[str, Any]] = [{"id": f"b{i}", "account_id": "1234", "seq": i, "name": "b", "status": "COMPLETED",
-            "backup_type": "full", "location": location, "contents": contents, "datastore_type": "mysql",
-            "datastore_version": "5.6", "datastore_version_id": version_id}
-           for i, (location, contents, version_id) in enumerate([
-               (url("dfw", "1234", "b0"), EMPTY_CHANGE, "c00000b0-00c0-0c00-00c0-000b000000cc"),
-               (url("iad", "1234", "x"), held, "564490bd-ddb9-4d84-a714-868370e36f48"),
-               (None, EMPTY_CHANGE, "c00000b0-00c0-0c00-00c0-000b000000cc")])]
+    old: list[dict[str, Any]] = [
+        {
+            "id": f"b{i}",
+            "account_id": "1234",
+            "seq": i,
+            "name": "b",
+            "status": "COMPLETED",
+            "backup_type": "full",
+            "location": location,
+            "contents": contents,
+            "datastore_type": "mysql",
+            "datastore_version": "5.6",
+            "datastore_version_id": version_id,
+        }
+        for i, (location, contents, version_id) in enumerate(
+            [
+                (url("dfw", "1234", "b0"), EMPTY_CHANGE, "c00000b0-00c0-0c00-00c0-000b000000cc"),
+                (url("iad", "1234", "x"), held, "564490bd-ddb9-4d84-a714-868370e36f48"),
+                (None, EMPTY_CHANGE, "c00000b0-00c0-0c00-00c0-000b000000cc"),
+            ]
+        )
+    ]
     store.db.table("backups").insert_all(old)  # as older versions wrote them: everything in full
     store.db.execute("delete from _sqlite_migrations where name in ('pack_backup_rows', 'pack_backup_version_ids')")
     store.close()
     store = Store.open(path)
     assert store.db.execute("select location, contents, datastore_version_id from backups order by seq").fetchall() == [
-        ("dfw", None, None), ("iad 1234 x", held, "564490bd-ddb9-4d84-a714-868370e36f48"), (None, None, None)]
+        ("dfw", None, None),
+        ("iad 1234 x", held, "564490bd-ddb9-4d84-a714-868370e36f48"),
+        (None, None, None),
+    ]
     for row in old:
         got = found(store.backups.get("1234", row["id"]))
         assert {k: got[k] for k in row} == row

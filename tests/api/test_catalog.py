@@ -1,4 +1,5 @@
 """Flavors and datastores: the documented reference data."""
+
 from support import assert_fault
 
 

@@ -1,4 +1,5 @@
 """While a backup runs, databases and users can be read but not changed."""
+
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
@@ -7,8 +8,9 @@ from simulator import DemoAccount, Durations, SimulatorConfig
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(backup=100))
+    return SimulatorConfig(
+        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=Durations(backup=100)
+    )
 
 
 @pytest.fixture
@@ -26,5 +28,9 @@ async def test_list_databases_and_users_during_a_backup_is_allowed(api, backing_
 
 
 async def test_create_database_during_a_backup_is_unprocessable(api, backing_up):
-    assert_fault(await api.post(f"/instances/{backing_up['id']}/databases", {"databases": [{"name": "x1"}]}),
-                 "unprocessableEntity", 422, f"Instance {backing_up['id']} is not ready, status: BACKUP.")
+    assert_fault(
+        await api.post(f"/instances/{backing_up['id']}/databases", {"databases": [{"name": "x1"}]}),
+        "unprocessableEntity",
+        422,
+        f"Instance {backing_up['id']} is not ready, status: BACKUP.",
+    )

@@ -1,4 +1,5 @@
 """Identity v2.0: the version document, tokens from api keys / passwords / tokens, and their faults."""
+
 import datetime as dt
 import re
 
@@ -44,20 +45,28 @@ async def test_issued_token_works_on_the_api_and_expires_after_a_day(api):
     caller = api.as_account(ACCOUNT, token)
     assert (await caller.get("/flavors"))[0] == 200
     api.advance(24 * 3600 + 1)
-    assert_fault(await caller.get("/flavors"), "unauthorized", 401,
-                 "The supplied token is not authorized to access the resources, either it's expired or invalid.")
+    assert_fault(
+        await caller.get("/flavors"),
+        "unauthorized",
+        401,
+        "The supplied token is not authorized to access the resources, either it's expired or invalid.",
+    )
 
 
 async def test_create_token_with_password_and_tenant_id(api):
-    status, body, _ = await api.post("/v2.0/tokens", {"auth": {
-        "passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantId": ACCOUNT}})
+    status, body, _ = await api.post(
+        "/v2.0/tokens",
+        {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantId": ACCOUNT}},
+    )
     assert status == 200
     assert body["access"]["token"]["tenant"]["id"] == ACCOUNT
 
 
 async def test_create_token_with_password_and_tenant_name(api):
-    status, _, _ = await api.post("/v2.0/tokens", {"auth": {
-        "passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantName": ACCOUNT}})
+    status, _, _ = await api.post(
+        "/v2.0/tokens",
+        {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantName": ACCOUNT}},
+    )
     assert status == 200
 
 
@@ -68,41 +77,75 @@ async def test_create_token_from_a_token_and_tenant_id(api):
 
 
 async def test_create_token_wrong_password_is_unauthorized(api):
-    assert_fault(await api.post("/v2.0/tokens", {"auth": {
-        "passwordCredentials": {"username": "demo", "password": "nope"}}}),
-        "unauthorized", 401, "Unable to authenticate user with credentials provided.")
+    assert_fault(
+        await api.post("/v2.0/tokens", {"auth": {"passwordCredentials": {"username": "demo", "password": "nope"}}}),
+        "unauthorized",
+        401,
+        "Unable to authenticate user with credentials provided.",
+    )
 
 
 async def test_create_token_unknown_user_is_unauthorized(api):
-    assert_fault(await api.post("/v2.0/tokens", {"auth": {
-        "RAX-KSKEY:apiKeyCredentials": {"username": "ghost", "apiKey": "x"}}}),
-        "unauthorized", 401, "Unable to authenticate user with credentials provided.")
+    assert_fault(
+        await api.post("/v2.0/tokens", {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "ghost", "apiKey": "x"}}}),
+        "unauthorized",
+        401,
+        "Unable to authenticate user with credentials provided.",
+    )
 
 
 async def test_create_token_other_tenant_is_unauthorized(api):
-    assert_fault(await api.post("/v2.0/tokens", {"auth": {
-        "passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantId": "999"}}),
-        "unauthorized", 401, "Token doesn't belong to Tenant with Id/Name: '999'")
+    assert_fault(
+        await api.post(
+            "/v2.0/tokens",
+            {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantId": "999"}},
+        ),
+        "unauthorized",
+        401,
+        "Token doesn't belong to Tenant with Id/Name: '999'",
+    )
 
 
 async def test_create_token_malformed_json_is_bad_request(api):
-    assert_fault(await api.call("POST", "/v2.0/tokens", data=b"{not json"), "badRequest", 400,
-                 "Malformed request body: the body is not valid JSON.")
+    assert_fault(
+        await api.call("POST", "/v2.0/tokens", data=b"{not json"),
+        "badRequest",
+        400,
+        "Malformed request body: the body is not valid JSON.",
+    )
 
 
 async def test_create_token_without_auth_is_bad_request(api):
-    assert_fault(await api.post("/v2.0/tokens", {"nope": {}}), "badRequest", 400,
-                 "Invalid request body: unable to parse Auth data. Please review XML or JSON formatting.")
+    assert_fault(
+        await api.post("/v2.0/tokens", {"nope": {}}),
+        "badRequest",
+        400,
+        "Invalid request body: unable to parse Auth data. Please review XML or JSON formatting.",
+    )
 
 
 async def test_create_token_with_both_tenant_id_and_name_is_bad_request(api):
-    assert_fault(await api.post("/v2.0/tokens", {"auth": {
-        "passwordCredentials": {"username": "demo", "password": "demo-password"},
-        "tenantId": ACCOUNT, "tenantName": ACCOUNT}}),
-        "badRequest", 400, "Invalid request body: tenantId and tenantName cannot both be given.")
+    assert_fault(
+        await api.post(
+            "/v2.0/tokens",
+            {
+                "auth": {
+                    "passwordCredentials": {"username": "demo", "password": "demo-password"},
+                    "tenantId": ACCOUNT,
+                    "tenantName": ACCOUNT,
+                }
+            },
+        ),
+        "badRequest",
+        400,
+        "Invalid request body: tenantId and tenantName cannot both be given.",
+    )
 
 
 async def test_create_token_wrong_types_is_bad_request(api):
-    assert_fault(await api.post("/v2.0/tokens", {"auth": {
-        "passwordCredentials": {"username": "demo", "password": 5}}}),
-        "badRequest", 400, "Invalid request body: 'username' and 'password' must be strings.")
+    assert_fault(
+        await api.post("/v2.0/tokens", {"auth": {"passwordCredentials": {"username": "demo", "password": 5}}}),
+        "badRequest",
+        400,
+        "Invalid request body: 'username' and 'password' must be strings.",
+    )

@@ -1,5 +1,6 @@
 """An instance and its configuration group: attach, detach, RESTART_REQUIRED, defaults; upgrades, save_logs; no
 silent no-ops on PATCH/PUT; Trove-only paths."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,11 @@ RESTART = {"innodb_buffer_pool_size": 1073741824}
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
     """Builds, restarts and upgrades (as long as a resize) take a while, so their statuses show."""
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(build=60.0, reboot=10.0, resize=30.0))
+    return SimulatorConfig(
+        seed=7,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        durations=Durations(build=60.0, reboot=10.0, resize=30.0),
+    )
 
 
 async def active_instance(api, **extra) -> dict:
@@ -54,12 +58,18 @@ async def test_attach_dynamic_group_applies_at_once_and_the_instance_shows_it(ap
     seen = await shown(api, inst["id"])
     assert seen["status"] == "ACTIVE"
     base = str(api.client.make_url("")).rstrip("/")
-    assert seen["configuration"] == {"id": group["id"], "name": "tuned", "links": [
-        {"href": f"{base}/v1.0/1234/configurations/{group['id']}", "rel": "self"},
-        {"href": f"{base}/configurations/{group['id']}", "rel": "bookmark"}]}
+    assert seen["configuration"] == {
+        "id": group["id"],
+        "name": "tuned",
+        "links": [
+            {"href": f"{base}/v1.0/1234/configurations/{group['id']}", "rel": "self"},
+            {"href": f"{base}/configurations/{group['id']}", "rel": "bookmark"},
+        ],
+    }
     assert (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]["instance_count"] == 1
     assert (await api.get(f"/configurations/{group['id']}/instances"))[1] == {
-        "instances": [{"id": inst["id"], "name": inst["name"]}]}
+        "instances": [{"id": inst["id"], "name": inst["name"]}]
+    }
 
 
 async def test_attach_with_patch_works_as_put(api):
@@ -84,38 +94,55 @@ async def test_attach_group_needing_a_restart_waits_in_restart_required_until_re
 async def test_attach_when_a_group_is_attached_is_bad_request(api):
     inst, first, second = await active_instance(api), await make_group(api), await make_group(api)
     await attach(api, inst["id"], first["id"])
-    assert_fault(await attach(api, inst["id"], second["id"]), "badRequest", 400,
-                 f"Instance {inst['id']} already has a Configuration Group attached: {first['id']}.")
+    assert_fault(
+        await attach(api, inst["id"], second["id"]),
+        "badRequest",
+        400,
+        f"Instance {inst['id']} already has a Configuration Group attached: {first['id']}.",
+    )
 
 
 async def test_attach_while_building_is_bad_request_with_the_task(api):
     group = await make_group(api)
     _, body, _ = await api.post("/instances", {"instance": {"name": "b", "flavorRef": 2, "volume": {"size": 1}}})
-    assert_fault(await attach(api, body["instance"]["id"], group["id"]), "badRequest", 400,
-                 "The operation you have requested cannot be executed because the instance status is currently: "
-                 "BUILDING.")
+    assert_fault(
+        await attach(api, body["instance"]["id"], group["id"]),
+        "badRequest",
+        400,
+        "The operation you have requested cannot be executed because the instance status is currently: BUILDING.",
+    )
 
 
 async def test_attach_or_detach_while_restart_is_required_is_bad_request(api):
     inst, group = await active_instance(api), await make_group(api, RESTART)
     await attach(api, inst["id"], group["id"])
-    message = ("The operation you have requested cannot be executed because the instance status is currently: "
-               "RESTART_REQUIRED.")
+    message = (
+        "The operation you have requested cannot be executed because the instance status is currently: "
+        "RESTART_REQUIRED."
+    )
     assert_fault(await attach(api, inst["id"], ""), "badRequest", 400, message)
 
 
 async def test_attach_group_of_another_datastore_version_is_bad_request(api):
     inst = await active_instance(api)
     group = await make_group(api, type="mysql", version="5.7")
-    assert_fault(await attach(api, inst["id"], group["id"]), "badRequest", 400,
-                 f"Datastore Version on Configuration {group['datastore_version_id']} does not match the Datastore "
-                 f"Version on the instance {MYSQL_80.id}.")
+    assert_fault(
+        await attach(api, inst["id"], group["id"]),
+        "badRequest",
+        400,
+        f"Datastore Version on Configuration {group['datastore_version_id']} does not match the Datastore "
+        f"Version on the instance {MYSQL_80.id}.",
+    )
 
 
 async def test_attach_unknown_group_is_not_found(api):
     inst = await active_instance(api)
-    assert_fault(await attach(api, inst["id"], MISSING), "itemNotFound", 404,
-                 f"Configuration group id: {MISSING} could not be found.")
+    assert_fault(
+        await attach(api, inst["id"], MISSING),
+        "itemNotFound",
+        404,
+        f"Configuration group id: {MISSING} could not be found.",
+    )
 
 
 @pytest.mark.parametrize("detach", ["", None], ids=["cloud-databases-empty-string", "troveclient-null"])
@@ -143,8 +170,12 @@ async def test_put_of_an_empty_instance_detaches_the_group_as_trove_and_cdbclien
 
 async def test_patch_of_an_empty_instance_is_still_bad_request(api):
     inst = await active_instance(api)
-    assert_fault(await api.patch(f"/instances/{inst['id']}", {"instance": {}}), "badRequest", 400,
-                 "Validation error: instance needs at least one of 'name', 'configuration'.")
+    assert_fault(
+        await api.patch(f"/instances/{inst['id']}", {"instance": {}}),
+        "badRequest",
+        400,
+        "Validation error: instance needs at least one of 'name', 'configuration'.",
+    )
 
 
 async def test_detach_group_without_defaults_for_its_values_needs_a_restart(api):
@@ -158,8 +189,9 @@ async def test_detach_group_without_defaults_for_its_values_needs_a_restart(api)
 async def test_changing_an_attached_group_applies_dynamic_values_at_once(api):
     inst, group = await active_instance(api), await make_group(api)
     await attach(api, inst["id"], group["id"])
-    assert (await api.patch(f"/configurations/{group['id']}", {"configuration": {"values": {
-        "max_connections": 77}}}))[0] == 200
+    assert (await api.patch(f"/configurations/{group['id']}", {"configuration": {"values": {"max_connections": 77}}}))[
+        0
+    ] == 200
     assert (await shown(api, inst["id"]))["status"] == "ACTIVE"
     defaults = (await api.get(f"/instances/{inst['id']}/configuration"))[1]["instance"]["configuration"]
     assert (defaults["max_connections"], defaults["connect_timeout"]) == ("77", "120")
@@ -175,27 +207,37 @@ async def test_changing_an_attached_group_with_a_restart_value_needs_a_restart(a
 async def test_delete_group_while_attached_is_bad_request(api):
     inst, group = await active_instance(api), await make_group(api)
     await attach(api, inst["id"], group["id"])
-    assert_fault(await api.delete(f"/configurations/{group['id']}"), "badRequest", 400,
-                 "A configuration group cannot be deleted if it is associated with one or more non-terminated "
-                 "instances. Detach the configuration group from all non-terminated instances and please try again.")
+    assert_fault(
+        await api.delete(f"/configurations/{group['id']}"),
+        "badRequest",
+        400,
+        "A configuration group cannot be deleted if it is associated with one or more non-terminated "
+        "instances. Detach the configuration group from all non-terminated instances and please try again.",
+    )
     await attach(api, inst["id"], "")
     assert (await api.delete(f"/configurations/{group['id']}"))[0] == 202
 
 
 async def test_create_instance_with_a_group_shows_it_and_builds_to_active(api):
     group = await make_group(api, {**DYNAMIC, **RESTART})
-    status, body, _ = await api.post("/instances", {"instance": {"name": "tuned-db", "flavorRef": 2,
-                                                                 "volume": {"size": 1},
-                                                                 "configuration": group["id"]}})
+    status, body, _ = await api.post(
+        "/instances",
+        {"instance": {"name": "tuned-db", "flavorRef": 2, "volume": {"size": 1}, "configuration": group["id"]}},
+    )
     assert status == 200 and body["instance"]["configuration"]["id"] == group["id"]
     api.advance(60)
     assert (await shown(api, body["instance"]["id"]))["status"] == "ACTIVE"  # the build applies it
 
 
 async def test_create_instance_with_unknown_group_is_not_found(api):
-    assert_fault(await api.post("/instances", {"instance": {"name": "x", "flavorRef": 2, "volume": {"size": 1},
-                                                            "configuration": MISSING}}),
-                 "itemNotFound", 404, f"Configuration group id: {MISSING} could not be found.")
+    assert_fault(
+        await api.post(
+            "/instances", {"instance": {"name": "x", "flavorRef": 2, "volume": {"size": 1}, "configuration": MISSING}}
+        ),
+        "itemNotFound",
+        404,
+        f"Configuration group id: {MISSING} could not be found.",
+    )
     assert (await api.get("/instances"))[1]["instances"] == []
 
 
@@ -211,8 +253,12 @@ async def test_default_configuration_follows_the_flavor_and_is_all_strings(api):
 
 
 async def test_default_configuration_of_unknown_instance_is_not_found(api):
-    assert_fault(await api.get(f"/instances/{MISSING}/configuration"), "itemNotFound", 404,
-                 f"Resource {MISSING} cannot be found.")
+    assert_fault(
+        await api.get(f"/instances/{MISSING}/configuration"),
+        "itemNotFound",
+        404,
+        f"Resource {MISSING} cannot be found.",
+    )
 
 
 async def test_backups_do_not_carry_the_group_a_restored_instance_starts_with_defaults(api):
@@ -220,9 +266,17 @@ async def test_backups_do_not_carry_the_group_a_restored_instance_starts_with_de
     await attach(api, inst["id"], group["id"])
     _, body, _ = await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"]}})
     api.advance(0)
-    status, body, _ = await api.post("/instances", {"instance": {"name": "restored", "flavorRef": 2,
-                                                                 "volume": {"size": 2},
-                                                                 "restorePoint": {"backupRef": body["backup"]["id"]}}})
+    status, body, _ = await api.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "restored",
+                "flavorRef": 2,
+                "volume": {"size": 2},
+                "restorePoint": {"backupRef": body["backup"]["id"]},
+            }
+        },
+    )
     assert status == 200 and "configuration" not in body["instance"]
     api.advance(600)
     restored = body["instance"]["id"]
@@ -234,23 +288,33 @@ async def test_backups_do_not_carry_the_group_a_restored_instance_starts_with_de
 async def test_model_fault_on_a_group_change_leaves_its_instances_in_error(api):
     inst, group = await active_instance(api), await make_group(api)
     await attach(api, inst["id"], group["id"])
-    fault_engine(api.app).load({"name": "t", "seed": 0, "rules": [{
-        "match": {"route": "edit_configuration"}, "actions": [{"model_fault": {"message": "overrides lost"}}]}]})
-    assert (await api.patch(f"/configurations/{group['id']}", {"configuration": {"values": {
-        "max_connections": 10}}}))[0] == 200
+    fault_engine(api.app).load(
+        {
+            "name": "t",
+            "seed": 0,
+            "rules": [
+                {"match": {"route": "edit_configuration"}, "actions": [{"model_fault": {"message": "overrides lost"}}]}
+            ],
+        }
+    )
+    assert (await api.patch(f"/configurations/{group['id']}", {"configuration": {"values": {"max_connections": 10}}}))[
+        0
+    ] == 200
     assert (await shown(api, inst["id"]))["status"] == "ERROR"
     assert api.backend.store.instances.get("1234", inst["id"])["fault"] == "overrides lost"
 
 
 async def test_model_fault_on_attach_leaves_the_instance_in_error(api):
     inst, group = await active_instance(api), await make_group(api)
-    fault_engine(api.app).load({"name": "t", "seed": 0, "rules": [{
-        "match": {"route": "put_instance"}, "actions": ["model_fault"]}]})
+    fault_engine(api.app).load(
+        {"name": "t", "seed": 0, "rules": [{"match": {"route": "put_instance"}, "actions": ["model_fault"]}]}
+    )
     assert (await attach(api, inst["id"], group["id"]))[0] == 202
     assert (await shown(api, inst["id"]))["status"] == "ERROR"
 
 
 # --- upgrades, save_logs, the rest of the actions -------------------------------------------------------------
+
 
 async def test_upgrade_in_place_goes_upgrade_then_active_on_the_new_version(api):
     inst = await active_instance(api, datastore={"type": "mysql", "version": "5.7"})
@@ -258,13 +322,17 @@ async def test_upgrade_in_place_goes_upgrade_then_active_on_the_new_version(api)
     assert (status, body) == (202, None)
     seen = await shown(api, inst["id"])
     assert (seen["status"], seen["datastore"]) == ("UPGRADE", {"type": "mysql", "version": "8.0"})
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"restart": {}}), "unprocessableEntity", 422,
-                 f"Instance {inst['id']} is not currently available for an action to be performed (task status "
-                 f"was UPGRADING).")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"restart": {}}),
+        "unprocessableEntity",
+        422,
+        f"Instance {inst['id']} is not currently available for an action to be performed (task status was UPGRADING).",
+    )
     api.advance(3600)
     assert (await shown(api, inst["id"]))["status"] == "ACTIVE"
     assert (await api.get(f"/instances/{inst['id']}/configuration"))[1]["instance"]["configuration"].get(
-        "query_cache_size") is None
+        "query_cache_size"
+    ) is None
 
 
 async def test_upgrade_in_place_accepts_the_version_id(api):
@@ -275,93 +343,156 @@ async def test_upgrade_in_place_accepts_the_version_id(api):
 
 async def test_upgrade_to_unknown_version_is_bad_request(api):
     inst = await active_instance(api)
-    assert_fault(await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": "9.9"}}),
-                 "badRequest", 400, "Datastore version '9.9' cannot be found.")
+    assert_fault(
+        await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": "9.9"}}),
+        "badRequest",
+        400,
+        "Datastore version '9.9' cannot be found.",
+    )
 
 
 @pytest.mark.parametrize("version", ["5.7", "8.0"])
 async def test_upgrade_to_an_older_or_the_same_version_is_bad_request(api, version):
     inst = await active_instance(api)
-    assert_fault(await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": version}}),
-                 "badRequest", 400, f"Datastore version '{version}' is not newer than the instance's current "
-                 f"version '8.0': an instance can only be upgraded, never downgraded.")
+    assert_fault(
+        await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": version}}),
+        "badRequest",
+        400,
+        f"Datastore version '{version}' is not newer than the instance's current "
+        f"version '8.0': an instance can only be upgraded, never downgraded.",
+    )
     assert (await shown(api, inst["id"]))["datastore"]["version"] == "8.0"
 
 
 async def test_upgrade_while_building_is_unprocessable(api):
-    _, body, _ = await api.post("/instances", {"instance": {"name": "b", "flavorRef": 2, "volume": {"size": 1},
-                                                            "datastore": {"type": "mysql", "version": "5.7"}}})
+    _, body, _ = await api.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "b",
+                "flavorRef": 2,
+                "volume": {"size": 1},
+                "datastore": {"type": "mysql", "version": "5.7"},
+            }
+        },
+    )
     iid = body["instance"]["id"]
-    assert_fault(await api.patch(f"/instances/{iid}", {"instance": {"datastore_version": "8.0"}}),
-                 "unprocessableEntity", 422, f"Instance {iid} is not currently available for an action to be "
-                 f"performed (task status was BUILDING).")
-
+    assert_fault(
+        await api.patch(f"/instances/{iid}", {"instance": {"datastore_version": "8.0"}}),
+        "unprocessableEntity",
+        422,
+        f"Instance {iid} is not currently available for an action to be performed (task status was BUILDING).",
+    )
 
 
 async def test_upgrade_action_off_the_documented_paths_is_bad_request(api):
     inst = await active_instance(api)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"upgrade": {"datastore_version": "5.7"}}),
-                 "badRequest", 400, "Upgrading mysql 8.0 to mysql 5.7 is not supported; the upgrades offered are "
-                 "MySQL 5.1 to 5.7, MySQL 5.6 to 5.7 or MariaDB 10.4enc, MariaDB 10 and 10.1 to 10.4, MariaDB 10.4 "
-                 "to 10.4enc.")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"upgrade": {"datastore_version": "5.7"}}),
+        "badRequest",
+        400,
+        "Upgrading mysql 8.0 to mysql 5.7 is not supported; the upgrades offered are "
+        "MySQL 5.1 to 5.7, MySQL 5.6 to 5.7 or MariaDB 10.4enc, MariaDB 10 and 10.1 to 10.4, MariaDB 10.4 "
+        "to 10.4enc.",
+    )
 
 
 async def test_upgrade_action_without_a_version_is_bad_request(api):
     inst = await active_instance(api)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"upgrade": {}}), "badRequest", 400,
-                 "Validation error: upgrade 'datastore_version' is a required property")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"upgrade": {}}),
+        "badRequest",
+        400,
+        "Validation error: upgrade 'datastore_version' is a required property",
+    )
 
 
 async def test_save_logs_is_accepted_behind_the_action_gate(api):
     inst = await active_instance(api)
     status, body, _ = await api.post(f"/instances/{inst['id']}/action", {"save_logs": {"allow_ha": True}})
     assert (status, body) == (202, None)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"save_logs": {"bucket": "x"}}), "badRequest",
-                 400, "Validation error: save_logs Additional properties are not allowed ('bucket' was unexpected)")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"save_logs": {"bucket": "x"}}),
+        "badRequest",
+        400,
+        "Validation error: save_logs Additional properties are not allowed ('bucket' was unexpected)",
+    )
     _, body, _ = await api.post("/instances", {"instance": {"name": "b", "flavorRef": 2, "volume": {"size": 1}}})
-    assert_fault(await api.post(f"/instances/{body['instance']['id']}/action", {"save_logs": {}}),
-                 "unprocessableEntity", 422, contains="(task status was BUILDING)")
-
+    assert_fault(
+        await api.post(f"/instances/{body['instance']['id']}/action", {"save_logs": {}}),
+        "unprocessableEntity",
+        422,
+        contains="(task status was BUILDING)",
+    )
 
 
 # --- no silent no-ops ------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("method", ["PATCH", "PUT"])
 async def test_update_instance_with_a_field_it_does_not_model_is_bad_request_naming_it(api, method):
     inst = await active_instance(api)
-    assert_fault(await api.call(method, f"/instances/{inst['id']}", json={"instance": {"bogus_field": 1}}),
-                 "badRequest", 400,
-                 "Validation error: instance Additional properties are not allowed ('bogus_field' was unexpected)")
-    assert_fault(await api.call(method, f"/instances/{inst['id']}", json={"instance": {
-        "name": "n", "access": {"is_public": True}}}), "badRequest", 400,
-        "Validation error: instance Additional properties are not allowed ('access' was unexpected)")
+    assert_fault(
+        await api.call(method, f"/instances/{inst['id']}", json={"instance": {"bogus_field": 1}}),
+        "badRequest",
+        400,
+        "Validation error: instance Additional properties are not allowed ('bogus_field' was unexpected)",
+    )
+    assert_fault(
+        await api.call(
+            method, f"/instances/{inst['id']}", json={"instance": {"name": "n", "access": {"is_public": True}}}
+        ),
+        "badRequest",
+        400,
+        "Validation error: instance Additional properties are not allowed ('access' was unexpected)",
+    )
     assert (await shown(api, inst["id"]))["name"] == inst["name"]
 
 
 async def test_update_instance_with_two_attributes_besides_the_name_is_bad_request(api):
     inst, group = await active_instance(api), await make_group(api)
-    assert_fault(await api.put(f"/instances/{inst['id']}", {"instance": {
-        "name": "n", "configuration": group["id"], "datastore_version": "8.0"}}), "badRequest", 400,
-        "Only one attribute (except 'name') is allowed to update.")
+    assert_fault(
+        await api.put(
+            f"/instances/{inst['id']}",
+            {"instance": {"name": "n", "configuration": group["id"], "datastore_version": "8.0"}},
+        ),
+        "badRequest",
+        400,
+        "Only one attribute (except 'name') is allowed to update.",
+    )
 
 
 async def test_rename_with_attach_does_both(api):
     inst, group = await active_instance(api), await make_group(api)
-    assert (await api.put(f"/instances/{inst['id']}", {"instance": {"name": "n2",
-                                                                     "configuration": group["id"]}}))[0] == 202
+    assert (await api.put(f"/instances/{inst['id']}", {"instance": {"name": "n2", "configuration": group["id"]}}))[
+        0
+    ] == 202
     seen = await shown(api, inst["id"])
     assert (seen["name"], seen["configuration"]["id"]) == ("n2", group["id"])
 
 
-@pytest.mark.parametrize("path", ["/clusters", "/clusters/abc", "/mgmt/instances", "/quotas/1234", "/modules",
-                                  "/instances/{id}/log", "/instances/{id}/modules"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/clusters",
+        "/clusters/abc",
+        "/mgmt/instances",
+        "/quotas/1234",
+        "/modules",
+        "/instances/{id}/log",
+        "/instances/{id}/modules",
+    ],
+)
 async def test_trove_only_paths_say_they_are_not_part_of_cloud_databases(api, path):
     inst = await active_instance(api)
     path = path.replace("{id}", inst["id"])
     for method in ("GET", "POST"):
-        assert_fault(await api.call(method, path), "itemNotFound", 404,
-                     f"{path} is part of OpenStack Trove, not of the Cloud Databases v1.0 API: there is no such "
-                     f"resource here.")
+        assert_fault(
+            await api.call(method, path),
+            "itemNotFound",
+            404,
+            f"{path} is part of OpenStack Trove, not of the Cloud Databases v1.0 API: there is no such resource here.",
+        )
 
 
 async def test_trove_only_paths_still_need_a_token(api):
@@ -377,8 +508,9 @@ async def test_the_sandbox_seed_instance_has_a_configuration_group_attached(aioh
 
     from simulator import create_app
 
-    api = Api(await aiohttp_client(create_app(SimulatorConfig(seed=7, bootstrap=DemoAccount()))),
-              token=DemoAccount().token)
+    api = Api(
+        await aiohttp_client(create_app(SimulatorConfig(seed=7, bootstrap=DemoAccount()))), token=DemoAccount().token
+    )
     instances = (await api.get("/instances"))[1]["instances"]
     assert [i["name"] for i in instances] == ["demo-source"]
     seen = await shown(api, instances[0]["id"])
@@ -407,11 +539,16 @@ async def test_coverage_report_sees_restart_required_and_upgrade(api):
     coverage = Coverage()
     coverage.add_test(api.app[JOURNAL].entries())
     seen = coverage.report()["lifecycle"]["exercised"]
-    for label in ("instance ACTIVE -> RESTART_REQUIRED", "instance RESTART_REQUIRED -> REBOOT",
-                  "instance ACTIVE -> UPGRADE", "instance UPGRADE -> ACTIVE"):
+    for label in (
+        "instance ACTIVE -> RESTART_REQUIRED",
+        "instance RESTART_REQUIRED -> REBOOT",
+        "instance ACTIVE -> UPGRADE",
+        "instance UPGRADE -> ACTIVE",
+    ):
         assert seen.get(label) == 1, (label, seen)
-    assert {"create_configuration", "put_instance", "patch_instance"} <= set(coverage.report()["operations"][
-        "exercised"])
+    assert {"create_configuration", "put_instance", "patch_instance"} <= set(
+        coverage.report()["operations"]["exercised"]
+    )
 
 
 async def test_an_upgrade_that_would_leave_a_group_of_another_version_attached_is_refused(api):
@@ -420,13 +557,18 @@ async def test_an_upgrade_that_would_leave_a_group_of_another_version_attached_i
     await attach(api, inst["id"], group["id"])
     api.advance(10)
     version_57 = (await api.get(f"/configurations/{group['id']}"))[1]["configuration"]["datastore_version_id"]
-    version_80 = next(v["id"] for v in (await api.get("/datastores/mysql/versions"))[1]["versions"]
-                      if v["name"] == "8.0")
+    version_80 = next(
+        v["id"] for v in (await api.get("/datastores/mysql/versions"))[1]["versions"] if v["name"] == "8.0"
+    )
     status, body, _ = await api.patch(f"/instances/{inst['id']}", {"instance": {"datastore_version": "8.0"}})
-    assert_fault((status, body), "badRequest", 400,
-                 f"Configuration group {group['id']} is for another datastore version: detach it before upgrading "
-                 f"(Datastore Version on Configuration {version_57} does not match the Datastore Version on the "
-                 f"instance {version_80}).")
+    assert_fault(
+        (status, body),
+        "badRequest",
+        400,
+        f"Configuration group {group['id']} is for another datastore version: detach it before upgrading "
+        f"(Datastore Version on Configuration {version_57} does not match the Datastore Version on the "
+        f"instance {version_80}).",
+    )
     shown_now = await shown(api, inst["id"])
     assert shown_now["datastore"]["version"] == "5.7" and shown_now["configuration"]["id"] == group["id"]
     await api.put(f"/instances/{inst['id']}", {"instance": {"configuration": ""}})

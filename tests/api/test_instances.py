@@ -1,4 +1,5 @@
 """Instances: create, list, show, update, delete, actions and root, with Trove's rules."""
+
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
@@ -15,8 +16,11 @@ def body(**instance):
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(build=60, reboot=30, resize=45, shutdown=10))
+    return SimulatorConfig(
+        seed=7,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        durations=Durations(build=60, reboot=30, resize=45, shutdown=10),
+    )
 
 
 async def test_create_instance_answers_200_with_the_seed_shape_in_build(api):
@@ -39,9 +43,19 @@ async def test_create_instance_accepts_flavor_ref_as_int_string_or_href(api, fla
 
 
 async def test_create_instance_ignores_unknown_keys_and_takes_the_openstack_cli_body(api):
-    status, answer, _ = await api.post("/instances", {"instance": {
-        "name": "src-db", "flavorRef": 1, "volume": {"size": 2, "type": None},
-        "datastore": {"type": "mysql", "version": "5.6"}, "access": {"is_public": False}, "nics": []}})
+    status, answer, _ = await api.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "src-db",
+                "flavorRef": 1,
+                "volume": {"size": 2, "type": None},
+                "datastore": {"type": "mysql", "version": "5.6"},
+                "access": {"is_public": False},
+                "nics": [],
+            }
+        },
+    )
     assert status == 200
     assert answer["instance"]["datastore"] == {"type": "mysql", "version": "5.6"}
 
@@ -58,66 +72,101 @@ async def test_create_instance_becomes_active_after_the_build_time(api):
 
 
 async def test_create_instance_with_databases_and_users(api):
-    _, answer, _ = await api.post("/instances", body(
-        databases=[{"name": "sampledb"}, {"name": "nextround", "character_set": "latin1"}],
-        users=[{"name": "demouser", "password": "demopassword", "databases": [{"name": "sampledb"}]}]))
+    _, answer, _ = await api.post(
+        "/instances",
+        body(
+            databases=[{"name": "sampledb"}, {"name": "nextround", "character_set": "latin1"}],
+            users=[{"name": "demouser", "password": "demopassword", "databases": [{"name": "sampledb"}]}],
+        ),
+    )
     iid = answer["instance"]["id"]
     api.advance(60)
     assert (await api.get(f"/instances/{iid}/databases"))[1] == {
-        "databases": [{"name": "nextround"}, {"name": "sampledb"}]}
+        "databases": [{"name": "nextround"}, {"name": "sampledb"}]
+    }
     assert (await api.get(f"/instances/{iid}/users"))[1] == {
-        "users": [{"name": "demouser", "host": "%", "databases": [{"name": "sampledb"}]}]}
+        "users": [{"name": "demouser", "host": "%", "databases": [{"name": "sampledb"}]}]
+    }
 
 
 async def test_create_instance_missing_name_is_bad_request(api):
     spec = body()
     del spec["instance"]["name"]
-    assert_fault(await api.post("/instances", spec), "badRequest", 400,
-                 "Validation error: instance 'name' is a required property")
+    assert_fault(
+        await api.post("/instances", spec),
+        "badRequest",
+        400,
+        "Validation error: instance 'name' is a required property",
+    )
 
 
 async def test_create_instance_without_instance_key_is_bad_request(api):
-    assert_fault(await api.post("/instances", {}), "badRequest", 400,
-                 "Validation error: 'instance' is a required property")
+    assert_fault(
+        await api.post("/instances", {}), "badRequest", 400, "Validation error: 'instance' is a required property"
+    )
 
 
 async def test_create_instance_zero_volume_is_bad_request(api):
-    assert_fault(await api.post("/instances", body(volume={"size": 0})), "badRequest", 400,
-                 "Validation error: instance['volume']['size'] 0 is not valid under any of the given schemas; "
-                 "0 is less than the minimum of 1; 0 is not of type 'string'")
+    assert_fault(
+        await api.post("/instances", body(volume={"size": 0})),
+        "badRequest",
+        400,
+        "Validation error: instance['volume']['size'] 0 is not valid under any of the given schemas; "
+        "0 is less than the minimum of 1; 0 is not of type 'string'",
+    )
 
 
 async def test_create_instance_volume_over_the_limit_is_over_limit(api):
-    assert_fault(await api.post("/instances", body(volume={"size": 2000})), "overLimit", 413,
-                 "Volume 'size' cannot exceed maximum of 1024 GB, 2000 cannot be accepted.")
+    assert_fault(
+        await api.post("/instances", body(volume={"size": 2000})),
+        "overLimit",
+        413,
+        "Volume 'size' cannot exceed maximum of 1024 GB, 2000 cannot be accepted.",
+    )
 
 
 async def test_create_instance_unknown_flavor_is_bad_request(api):
-    assert_fault(await api.post("/instances", body(flavorRef=42)), "badRequest", 400,
-                 "Resource 42 cannot be found.")
+    assert_fault(await api.post("/instances", body(flavorRef=42)), "badRequest", 400, "Resource 42 cannot be found.")
 
 
 async def test_create_instance_unknown_datastore_is_not_found(api):
-    assert_fault(await api.post("/instances", body(datastore={"type": "oracle"})), "itemNotFound", 404,
-                 "Datastore 'oracle' cannot be found.")
+    assert_fault(
+        await api.post("/instances", body(datastore={"type": "oracle"})),
+        "itemNotFound",
+        404,
+        "Datastore 'oracle' cannot be found.",
+    )
 
 
 async def test_create_instance_unknown_datastore_version_is_bad_request(api):
-    assert_fault(await api.post("/instances", body(datastore={"type": "mysql", "version": "9.9"})),
-                 "badRequest", 400, "Datastore version '9.9' cannot be found.")
+    assert_fault(
+        await api.post("/instances", body(datastore={"type": "mysql", "version": "9.9"})),
+        "badRequest",
+        400,
+        "Datastore version '9.9' cannot be found.",
+    )
 
 
 async def test_create_instance_user_with_database_not_in_list_is_bad_request(api):
-    assert_fault(await api.post("/instances", body(
-        users=[{"name": "u1", "password": "pw", "databases": [{"name": "missing"}]}])), "badRequest", 400,
+    assert_fault(
+        await api.post(
+            "/instances", body(users=[{"name": "u1", "password": "pw", "databases": [{"name": "missing"}]}])
+        ),
+        "badRequest",
+        400,
         "The request indicates that user u1 should have access to database missing, but database missing is not "
-        "included in the initial databases list.")
+        "included in the initial databases list.",
+    )
 
 
 async def test_create_instance_duplicate_databases_is_bad_request_and_writes_nothing(api):
-    assert_fault(await api.post("/instances", body(databases=[{"name": "a1"}, {"name": "a1"}])), "badRequest", 400,
-                 "Two or more databases share the same name in the initial databases list. "
-                 "Please correct the names or remove the duplicate entries.")
+    assert_fault(
+        await api.post("/instances", body(databases=[{"name": "a1"}, {"name": "a1"}])),
+        "badRequest",
+        400,
+        "Two or more databases share the same name in the initial databases list. "
+        "Please correct the names or remove the duplicate entries.",
+    )
     assert (await api.get("/instances"))[1] == {"instances": []}
 
 
@@ -138,7 +187,9 @@ async def test_list_instances_pages_with_limit_marker_and_next_link(api):
     assert page1["links"][0]["rel"] == "next" and "limit=2" in href and "marker=" in href
     marker = href.split("marker=")[1].split("&")[0]
     _, page2, _ = await api.get(f"/instances?limit=2&marker={marker}")
-    _, page3, _ = await api.get(f"/instances?limit=2&marker={page2['links'][0]['href'].split('marker=')[1].split('&')[0]}")
+    _, page3, _ = await api.get(
+        f"/instances?limit=2&marker={page2['links'][0]['href'].split('marker=')[1].split('&')[0]}"
+    )
     assert "links" not in page3
     seen = [i["id"] for p in (page1, page2, page3) for i in p["instances"]]
     assert sorted(seen) == sorted(ids)
@@ -146,8 +197,12 @@ async def test_list_instances_pages_with_limit_marker_and_next_link(api):
 
 
 async def test_list_instances_bad_limit_is_bad_request(api):
-    assert_fault(await api.get("/instances?limit=abc"), "badRequest", 400,
-                 "Query parameter 'limit' must be an integer, not 'abc'.")
+    assert_fault(
+        await api.get("/instances?limit=abc"),
+        "badRequest",
+        400,
+        "Query parameter 'limit' must be an integer, not 'abc'.",
+    )
 
 
 async def test_patch_instance_renames_it(api):
@@ -160,22 +215,34 @@ async def test_patch_instance_renames_it(api):
 async def test_patch_instance_replica_of_on_a_non_replica_is_bad_request(api):
     inst = await api.create_instance()
     api.advance(60)  # Trove's action gate comes first (an instance in BUILD is a 422)
-    assert_fault(await api.patch(f"/instances/{inst['id']}", {"instance": {"replica_of": ""}}), "badRequest", 400,
-                 f"Instance {inst['id']} is not a replica.")
+    assert_fault(
+        await api.patch(f"/instances/{inst['id']}", {"instance": {"replica_of": ""}}),
+        "badRequest",
+        400,
+        f"Instance {inst['id']} is not a replica.",
+    )
 
 
 async def test_put_instance_unknown_configuration_is_not_found(api):
     inst = await api.create_instance()
     api.advance(60)
-    assert_fault(await api.put(f"/instances/{inst['id']}", {"instance": {"configuration": "c-1"}}),
-                 "itemNotFound", 404, "Configuration group id: c-1 could not be found.")
+    assert_fault(
+        await api.put(f"/instances/{inst['id']}", {"instance": {"configuration": "c-1"}}),
+        "itemNotFound",
+        404,
+        "Configuration group id: c-1 could not be found.",
+    )
 
 
 async def test_delete_instance_in_build_is_unprocessable(api):
     _, answer, _ = await api.post("/instances", body())
     iid = answer["instance"]["id"]
-    assert_fault(await api.delete(f"/instances/{iid}"), "unprocessableEntity", 422,
-                 f"Instance {iid} is not ready. (Status is BUILD).")
+    assert_fault(
+        await api.delete(f"/instances/{iid}"),
+        "unprocessableEntity",
+        422,
+        f"Instance {iid} is not ready. (Status is BUILD).",
+    )
 
 
 async def test_delete_instance_goes_shutdown_then_gone(api):
@@ -185,8 +252,9 @@ async def test_delete_instance_goes_shutdown_then_gone(api):
     assert status == 202 and answer is None
     assert (await api.get(f"/instances/{inst['id']}"))[1]["instance"]["status"] == "SHUTDOWN"
     api.advance(10)
-    assert_fault(await api.get(f"/instances/{inst['id']}"), "itemNotFound", 404,
-                 f"Resource {inst['id']} cannot be found.")
+    assert_fault(
+        await api.get(f"/instances/{inst['id']}"), "itemNotFound", 404, f"Resource {inst['id']} cannot be found."
+    )
 
 
 async def test_delete_instance_frees_quota_at_once(api):
@@ -210,9 +278,12 @@ async def test_restart_goes_reboot_then_active(api):
 async def test_restart_while_building_is_unprocessable(api):
     _, answer, _ = await api.post("/instances", body())
     iid = answer["instance"]["id"]
-    assert_fault(await api.post(f"/instances/{iid}/action", {"restart": {}}), "unprocessableEntity", 422,
-                 f"Instance {iid} is not currently available for an action to be performed "
-                 f"(task status was BUILDING).")
+    assert_fault(
+        await api.post(f"/instances/{iid}/action", {"restart": {}}),
+        "unprocessableEntity",
+        422,
+        f"Instance {iid} is not currently available for an action to be performed (task status was BUILDING).",
+    )
 
 
 async def test_resize_flavor_goes_resize_then_new_flavor(api):
@@ -229,15 +300,23 @@ async def test_resize_flavor_goes_resize_then_new_flavor(api):
 async def test_resize_to_the_same_flavor_is_bad_request(api):
     inst = await api.create_instance()
     api.advance(60)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"resize": {"flavorRef": 2}}), "badRequest", 400,
-                 "The new flavor id must be different than the current flavor id of '2'.")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"resize": {"flavorRef": 2}}),
+        "badRequest",
+        400,
+        "The new flavor id must be different than the current flavor id of '2'.",
+    )
 
 
 async def test_resize_to_unknown_flavor_is_bad_request(api):
     inst = await api.create_instance()
     api.advance(60)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"resize": {"flavorRef": 77}}), "badRequest",
-                 400, "Resource 77 cannot be found.")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"resize": {"flavorRef": 77}}),
+        "badRequest",
+        400,
+        "Resource 77 cannot be found.",
+    )
 
 
 async def test_resize_volume_grows_it(api):
@@ -251,37 +330,55 @@ async def test_resize_volume_grows_it(api):
 async def test_resize_volume_not_larger_is_bad_request(api):
     inst = await api.create_instance()
     api.advance(60)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"resize": {"volume": {"size": 2}}}),
-                 "badRequest", 400, "The new volume 'size' must be larger than the current volume size of '2'.")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"resize": {"volume": {"size": 2}}}),
+        "badRequest",
+        400,
+        "The new volume 'size' must be larger than the current volume size of '2'.",
+    )
 
 
 async def test_resize_volume_over_max_is_over_limit(api):
     inst = await api.create_instance()
     api.advance(60)
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"resize": {"volume": {"size": 5000}}}),
-                 "overLimit", 413, "Volume 'size' cannot exceed maximum of 1024 GB, 5000 cannot be accepted.")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"resize": {"volume": {"size": 5000}}}),
+        "overLimit",
+        413,
+        "Volume 'size' cannot exceed maximum of 1024 GB, 5000 cannot be accepted.",
+    )
 
 
 async def test_action_while_resizing_is_unprocessable(api):
     inst = await api.create_instance()
     api.advance(60)
     await api.post(f"/instances/{inst['id']}/action", {"resize": {"flavorRef": 3}})
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"restart": {}}), "unprocessableEntity", 422,
-                 f"Instance {inst['id']} is not currently available for an action to be performed "
-                 f"(task status was RESIZING).")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"restart": {}}),
+        "unprocessableEntity",
+        422,
+        f"Instance {inst['id']} is not currently available for an action to be performed (task status was RESIZING).",
+    )
 
 
 async def test_unknown_action_is_bad_request(api):
     inst = await api.create_instance()
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"explode": {}}), "badRequest", 400,
-                 "Invalid instance action: 'explode'.")
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"explode": {}}),
+        "badRequest",
+        400,
+        "Invalid instance action: 'explode'.",
+    )
 
 
 async def test_two_actions_in_one_body_is_bad_request(api):
     inst = await api.create_instance()
-    assert_fault(await api.post(f"/instances/{inst['id']}/action", {"restart": {}, "resize": {}}), "badRequest",
-                 400, "Validation error: an action body has exactly one key (restart or resize).")
-
+    assert_fault(
+        await api.post(f"/instances/{inst['id']}/action", {"restart": {}, "resize": {}}),
+        "badRequest",
+        400,
+        "Validation error: an action body has exactly one key (restart or resize).",
+    )
 
 
 async def test_enable_root_returns_a_password_and_status_turns_true(api):
@@ -298,8 +395,12 @@ async def test_enable_root_returns_a_password_and_status_turns_true(api):
 async def test_enable_root_while_building_is_unprocessable(api):
     _, answer, _ = await api.post("/instances", body())
     iid = answer["instance"]["id"]
-    assert_fault(await api.post(f"/instances/{iid}/root"), "unprocessableEntity", 422,
-                 f"Instance {iid} is not ready, status: BUILD.")
+    assert_fault(
+        await api.post(f"/instances/{iid}/root"),
+        "unprocessableEntity",
+        422,
+        f"Instance {iid} is not ready, status: BUILD.",
+    )
 
 
 async def test_same_seed_and_requests_give_the_same_ids(aiohttp_client, sim_config):
@@ -315,8 +416,17 @@ async def test_same_seed_and_requests_give_the_same_ids(aiohttp_client, sim_conf
 
 
 async def test_show_adds_the_later_examples_keys_schedule_upgrades_and_the_flavors_name_and_ram(api):
-    status, body, _ = await api.post("/instances", {"instance": {"name": "db", "flavorRef": 2, "volume": {"size": 1},
-                                                                 "datastore": {"type": "mysql", "version": "5.6"}}})
+    status, body, _ = await api.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "db",
+                "flavorRef": 2,
+                "volume": {"size": 1},
+                "datastore": {"type": "mysql", "version": "5.6"},
+            }
+        },
+    )
     assert status == 200 and "schedule" not in body["instance"]  # a create's answer keeps the seed's keys
     instance_id = body["instance"]["id"]
     _, shown, _ = await api.get(f"/instances/{instance_id}")
@@ -325,15 +435,24 @@ async def test_show_adds_the_later_examples_keys_schedule_upgrades_and_the_flavo
     api.advance(600)
     _, shown, _ = await api.get(f"/instances/{instance_id}")
     inst = shown["instance"]
-    assert (inst["flavor"]["name"], inst["flavor"]["ram"], inst["schedule"]) == ("1GB Instance", 1024,
-                                                                                 {"enabled": False})
+    assert (inst["flavor"]["name"], inst["flavor"]["ram"], inst["schedule"]) == (
+        "1GB Instance",
+        1024,
+        {"enabled": False},
+    )
     assert inst["status"] == "ACTIVE", inst
-    assert inst["available_upgrades"] == {"current_version": "5.6", "upgrades": [
-        {"datastore_type": "mysql", "datastore_version": "5.7", "version": "5.7"},
-        {"datastore_type": "mariadb", "datastore_version": "10.4enc", "version": "10.4enc"}]}
+    assert inst["available_upgrades"] == {
+        "current_version": "5.6",
+        "upgrades": [
+            {"datastore_type": "mysql", "datastore_version": "5.7", "version": "5.7"},
+            {"datastore_type": "mariadb", "datastore_version": "10.4enc", "version": "10.4enc"},
+        ],
+    }
     assert "ip" not in inst  # only a replication set's members show their address
-    status, _, _ = await api.post("/schedules", {"schedule": {"action": "backup", "instance_id": instance_id,
-                                                              "day_of_week": 0, "hour": 1, "minute": 0}})
+    status, _, _ = await api.post(
+        "/schedules",
+        {"schedule": {"action": "backup", "instance_id": instance_id, "day_of_week": 0, "hour": 1, "minute": 0}},
+    )
     assert status == 202
     _, shown, _ = await api.get(f"/instances/{instance_id}")
     assert shown["instance"]["schedule"] == {"enabled": True}

@@ -1,4 +1,5 @@
 """Each journal entry holds the lifecycle transitions its request carried out (what the coverage report counts)."""
+
 from __future__ import annotations
 
 from support import ACCOUNT
@@ -53,9 +54,10 @@ async def test_lifecycle_backups_show_backup_on_their_instance_while_they_run(ap
     coverage = Coverage()
     coverage.add_test(api.app[JOURNAL].entries())
     seen = coverage.report()["lifecycle"]
-    assert {k: seen["exercised"][k] for k in ("instance ACTIVE -> BACKUP", "instance BACKUP -> ACTIVE",
-                                              "backup (full) NEW -> COMPLETED")} == {
-        "instance ACTIVE -> BACKUP": 1, "instance BACKUP -> ACTIVE": 1, "backup (full) NEW -> COMPLETED": 1}
+    assert {
+        k: seen["exercised"][k]
+        for k in ("instance ACTIVE -> BACKUP", "instance BACKUP -> ACTIVE", "backup (full) NEW -> COMPLETED")
+    } == {"instance ACTIVE -> BACKUP": 1, "instance BACKUP -> ACTIVE": 1, "backup (full) NEW -> COMPLETED": 1}
     assert seen["other"] == {"backup NEW -> BUILDING": 1}
 
 
@@ -76,8 +78,7 @@ async def test_lifecycle_the_dashboards_coverage_counts_the_accounts_own_transit
     status, body, _ = await api.post("/_sim/accounts", {"account_id": "other", "token": "other-token"})
     assert status == 201, body
     other = api.as_account("other", "other-token")
-    status, body, _ = await other.post("/instances", {"instance": {"name": "b", "flavorRef": 1,
-                                                                   "volume": {"size": 1}}})
+    status, body, _ = await other.post("/instances", {"instance": {"name": "b", "flavorRef": 1, "volume": {"size": 1}}})
     assert status == 200, body
     api.clock.advance(600)
     await api.get("/flavors")  # this account's request carries out the other's build

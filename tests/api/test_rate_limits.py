@@ -1,4 +1,5 @@
 """Rate limits: the documented per-minute limits, 413 with Retry-After, GET /limits, per-account switch."""
+
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
@@ -11,8 +12,12 @@ ACTION_DETAILS = "Only 5 POST request(s) can be made to /instances/{instanceId}/
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=1, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), rate_limits=True,
-                           start_time="2014-02-13T21:47:00Z")
+    return SimulatorConfig(
+        seed=1,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        rate_limits=True,
+        start_time="2014-02-13T21:47:00Z",
+    )
 
 
 async def restart(api):
@@ -78,8 +83,15 @@ async def test_show_limits_reports_absolute_limits_then_each_rate_limit(api):
     assert limits[0] == {"verb": "ABSOLUTE", "max_instances": 25, "max_backups": 50, "max_volume_size": 1024}
     by_key = {(item["verb"], item["uri"]): item for item in limits[1:]}
     action = by_key[("POST", "/instances/{instanceId}/action")]
-    assert action == {"verb": "POST", "uri": "/instances/{instanceId}/action", "regex": "^/instances/[^/]+/action$",
-                      "value": 5, "remaining": 3, "unit": "MINUTE", "nextAvailable": "2014-02-13T21:47:00Z"}
+    assert action == {
+        "verb": "POST",
+        "uri": "/instances/{instanceId}/action",
+        "regex": "^/instances/[^/]+/action$",
+        "value": 5,
+        "remaining": 3,
+        "unit": "MINUTE",
+        "nextAvailable": "2014-02-13T21:47:00Z",
+    }
     assert by_key[("GET", "/instances")]["value"] == 100 and by_key[("POST", "/instances")]["value"] == 20
     assert by_key[("DELETE", "/backups/{backupId}")]["value"] == 20
     assert all(item["unit"] == "MINUTE" for item in limits[1:])
@@ -104,10 +116,18 @@ async def test_rate_limits_can_be_switched_off_and_on_per_account(api):
 
 
 async def test_set_rate_limits_bad_input_is_bad_request_or_not_found(api):
-    assert_fault(await api.put(f"/_sim/accounts/{ACCOUNT}/rate_limits", {"enabled": "yes"}), "badRequest", 400,
-                 "'enabled' must be true or false.")
-    assert_fault(await api.put("/_sim/accounts/nobody/rate_limits", {"enabled": True}), "itemNotFound", 404,
-                 "Account nobody cannot be found.")
+    assert_fault(
+        await api.put(f"/_sim/accounts/{ACCOUNT}/rate_limits", {"enabled": "yes"}),
+        "badRequest",
+        400,
+        "'enabled' must be true or false.",
+    )
+    assert_fault(
+        await api.put("/_sim/accounts/nobody/rate_limits", {"enabled": True}),
+        "itemNotFound",
+        404,
+        "Account nobody cannot be found.",
+    )
 
 
 async def test_rate_limits_are_off_for_an_account_created_without_them(api):

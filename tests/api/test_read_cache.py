@@ -1,4 +1,5 @@
 """Repeated reads are answered from the read cache, and every way the model can change shows in the next read."""
+
 import pytest
 from support import ACCOUNT, TOKEN
 
@@ -8,8 +9,9 @@ from simulator.keys import READS
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(build=60))
+    return SimulatorConfig(
+        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=Durations(build=60)
+    )
 
 
 async def test_a_repeated_read_is_answered_from_the_cache_byte_for_byte(api):
@@ -35,8 +37,9 @@ async def test_a_write_shows_in_the_next_read(api):
 
 
 async def test_moving_the_clock_shows_in_the_next_read(api):
-    status, created, _ = await api.post("/instances", {"instance": {"name": "a", "flavorRef": 1,
-                                                                    "volume": {"size": 2}}})
+    status, created, _ = await api.post(
+        "/instances", {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 2}}}
+    )
     iid = created["instance"]["id"]
     _, seen, _ = await api.get(f"/instances/{iid}")
     assert seen["instance"]["status"] == "BUILD"
@@ -57,8 +60,9 @@ async def test_a_control_plane_change_shows_in_the_next_read(api):
 
 async def test_an_expired_token_is_refused_even_when_its_read_was_cached(api):
     inst = await api.create_instance()
-    _, issued, _ = await api.post("/v2.0/tokens", {"auth": {"RAX-KSKEY:apiKeyCredentials": {
-        "username": "demo", "apiKey": "demo-api-key"}}})
+    _, issued, _ = await api.post(
+        "/v2.0/tokens", {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "demo", "apiKey": "demo-api-key"}}}
+    )
     caller = api.as_account(ACCOUNT, issued["access"]["token"]["id"])
     assert (await caller.get(f"/instances/{inst['id']}"))[0] == 200
     api.clock.advance(48 * 3600)  # past the token's expiry; nothing in the database changed

@@ -1,5 +1,6 @@
 """Regions: the identity catalog lists every Cloud Databases region, each with its own endpoint; the configured region
 keeps today's URLs; an account's resources in one region are invisible from another's endpoint."""
+
 import pytest
 from support import ACCOUNT, TOKEN, UNAUTHORIZED, Api, assert_fault
 
@@ -10,9 +11,11 @@ LOGIN = {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN, username="demo",
-                                                         password="demo-password"),
-                           durations=Durations(build=60, reboot=30, shutdown=10, backup=20))
+    return SimulatorConfig(
+        seed=7,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN, username="demo", password="demo-password"),
+        durations=Durations(build=60, reboot=30, shutdown=10, backup=20),
+    )
 
 
 def region_api(api, prefix: str, token: str = TOKEN):
@@ -34,19 +37,27 @@ async def test_catalog_lists_every_region_the_configured_one_first_and_unchanged
     origin = str(api.client.make_url("")).rstrip("/")
     for service in body["access"]["serviceCatalog"]:
         endpoints = [(e["region"], e["publicURL"]) for e in service["endpoints"]]
-        assert endpoints == [("DFW", f"{origin}/v1.0/{ACCOUNT}"), ("ORD", f"{origin}/ord/v1.0/{ACCOUNT}"),
-                             ("IAD", f"{origin}/iad/v1.0/{ACCOUNT}"), ("LON", f"{origin}/lon/v1.0/{ACCOUNT}"),
-                             ("HKG", f"{origin}/hkg/v1.0/{ACCOUNT}"), ("SYD", f"{origin}/syd/v1.0/{ACCOUNT}")]
+        assert endpoints == [
+            ("DFW", f"{origin}/v1.0/{ACCOUNT}"),
+            ("ORD", f"{origin}/ord/v1.0/{ACCOUNT}"),
+            ("IAD", f"{origin}/iad/v1.0/{ACCOUNT}"),
+            ("LON", f"{origin}/lon/v1.0/{ACCOUNT}"),
+            ("HKG", f"{origin}/hkg/v1.0/{ACCOUNT}"),
+            ("SYD", f"{origin}/syd/v1.0/{ACCOUNT}"),
+        ]
     assert {s["type"] for s in body["access"]["serviceCatalog"]} == {"rax:database", "database"}
     assert body["access"]["user"]["RAX-AUTH:defaultRegion"] == "DFW"
 
 
-@pytest.mark.parametrize("sim_config", [SimulatorConfig(seed=7, region="ORD", bootstrap=DemoAccount(
-    account_id=ACCOUNT, token=TOKEN))])
+@pytest.mark.parametrize(
+    "sim_config", [SimulatorConfig(seed=7, region="ORD", bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN))]
+)
 async def test_another_configured_region_keeps_the_plain_urls_and_dfw_gets_a_prefix(api):
     _, body, _ = await api.as_account(ACCOUNT, None).post("/v2.0/tokens", LOGIN)
-    regions = [(e["region"], e["publicURL"].split("/v1.0/")[0].rsplit("/", 1)[-1])
-               for e in body["access"]["serviceCatalog"][0]["endpoints"]]
+    regions = [
+        (e["region"], e["publicURL"].split("/v1.0/")[0].rsplit("/", 1)[-1])
+        for e in body["access"]["serviceCatalog"][0]["endpoints"]
+    ]
     assert regions[0][0] == "ORD" and ("DFW", "dfw") in regions and ("ORD", "ord") not in regions
     assert (await region_api(api, "/ord").get("/instances"))[0] == 404
     assert (await region_api(api, "/dfw").get("/instances"))[0] == 200
@@ -59,19 +70,25 @@ async def test_resources_of_one_region_are_invisible_from_another(api):
     assert [i["id"] for i in (await api.get("/instances"))[1]["instances"]] == [here["id"]]
     assert [i["id"] for i in (await iad.get("/instances"))[1]["instances"]] == [there["id"]]
     assert (await lon.get("/instances"))[1] == {"instances": []}
-    assert_fault(await api.get(f"/instances/{there['id']}"), "itemNotFound", 404,
-                 f"Resource {there['id']} cannot be found.")
-    assert_fault(await iad.get(f"/instances/{here['id']}"), "itemNotFound", 404, f"Resource {here['id']} cannot be found.")
-    assert_fault(await iad.delete(f"/instances/{here['id']}"), "itemNotFound", 404,
-                 f"Resource {here['id']} cannot be found.")
+    assert_fault(
+        await api.get(f"/instances/{there['id']}"), "itemNotFound", 404, f"Resource {there['id']} cannot be found."
+    )
+    assert_fault(
+        await iad.get(f"/instances/{here['id']}"), "itemNotFound", 404, f"Resource {here['id']} cannot be found."
+    )
+    assert_fault(
+        await iad.delete(f"/instances/{here['id']}"), "itemNotFound", 404, f"Resource {here['id']} cannot be found."
+    )
 
 
 async def test_a_regions_answers_link_to_that_regions_endpoint(api):
     iad = region_api(api, "/iad")
     inst = await create(iad)
     origin = str(api.client.make_url("")).rstrip("/")
-    assert [link["href"] for link in inst["links"]] == [f"{origin}/iad/v1.0/{ACCOUNT}/instances/{inst['id']}",
-                                                        f"{origin}/iad/instances/{inst['id']}"]
+    assert [link["href"] for link in inst["links"]] == [
+        f"{origin}/iad/v1.0/{ACCOUNT}/instances/{inst['id']}",
+        f"{origin}/iad/instances/{inst['id']}",
+    ]
     assert inst["flavor"]["links"][0]["href"] == f"{origin}/iad/v1.0/{ACCOUNT}/flavors/2"
     iad.advance(60)
     status, body, _ = await iad.get("/instances?limit=1")
@@ -81,8 +98,12 @@ async def test_a_regions_answers_link_to_that_regions_endpoint(api):
 async def test_each_region_has_its_own_quota_count(api):
     api.backend.store.accounts.update_settings(ACCOUNT, settings={"quotas": {"instances": 1}})
     await create(api)
-    assert_fault(await api.post("/instances", {"instance": {"name": "x", "flavorRef": 2, "volume": {"size": 1}}}),
-                 "overLimit", 413, "Quota exceeded for resources: ['instances'].")
+    assert_fault(
+        await api.post("/instances", {"instance": {"name": "x", "flavorRef": 2, "volume": {"size": 1}}}),
+        "overLimit",
+        413,
+        "Quota exceeded for resources: ['instances'].",
+    )
     await create(region_api(api, "/syd"))
 
 
@@ -91,13 +112,18 @@ async def test_a_region_needs_the_accounts_token_like_any_call(api):
     iad.token = None
     assert_fault(await iad.get("/instances"), "unauthorized", 401, UNAUTHORIZED)
     api.backend.identity.create_account("other", token="other-token")
-    assert_fault(await region_api(api, "/iad", "other-token").get("/instances"), "forbidden", 403,
-                 "User with tenant id other cannot access this resource.")
+    assert_fault(
+        await region_api(api, "/iad", "other-token").get("/instances"),
+        "forbidden",
+        403,
+        "User with tenant id other cannot access this resource.",
+    )
 
 
 async def test_unknown_region_prefix_is_not_found(api):
-    assert_fault(await region_api(api, "/xyz").get("/instances"), "itemNotFound", 404,
-                 "The resource could not be found.")
+    assert_fault(
+        await region_api(api, "/xyz").get("/instances"), "itemNotFound", 404, "The resource could not be found."
+    )
 
 
 async def test_the_journal_names_the_regional_path_and_the_account(api):
@@ -122,8 +148,9 @@ async def test_serve_region_option_makes_that_region_the_plain_one(aiohttp_clien
     from simulator.serve.cli import build_parser
     from simulator.serve.options import config_from_args
 
-    args = build_parser().parse_args(["serve", "--region", "IAD", "--db", ":memory:", "--token", TOKEN,
-                                      "--account-id", ACCOUNT])
+    args = build_parser().parse_args(
+        ["serve", "--region", "IAD", "--db", ":memory:", "--token", TOKEN, "--account-id", ACCOUNT]
+    )
     api = Api(await aiohttp_client(create_app(config_from_args(args))))
     _, body, _ = await api.as_account(ACCOUNT, None).post("/v2.0/tokens", LOGIN)
     assert body["access"]["user"]["RAX-AUTH:defaultRegion"] == "IAD"

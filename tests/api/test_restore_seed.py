@@ -1,4 +1,5 @@
 """The seed page (restore-backup.rst), byte for byte, against a sandbox holding its backup."""
+
 import json
 
 import pytest
@@ -100,6 +101,7 @@ async def test_seed_restore_becomes_active_with_the_demo_data(api, seed_api):
     api.advance(0)
     assert (await seed_api.get(f"/instances/{iid}"))[1]["instance"]["status"] == "ACTIVE"
     assert (await seed_api.get(f"/instances/{iid}/databases"))[1] == {"databases": [{"name": "sampledb"}]}
-    status, login, _ = await seed_api.post(f"/_sim/accounts/1234/instances/{iid}/login",
-                                           {"user": "demouser", "password": "demopassword"})
+    status, login, _ = await seed_api.post(
+        f"/_sim/accounts/1234/instances/{iid}/login", {"user": "demouser", "password": "demopassword"}
+    )
     assert status == 200 and login == {"login": True}

@@ -1,4 +1,5 @@
 """A first end-to-end pass through the pipeline."""
+
 from support import assert_fault
 
 

@@ -37,9 +37,15 @@ def main() -> None:
         try:
             if "client" in request:
                 c = request["client"]
-                tc = cdb.Client(c["username"], c["api_key"], tenant_id=c["tenant_id"], auth_url=c["auth_url"],
-                                region_name=c["region"], auth_system="rax",
-                                endpoint_type="publicURL")
+                tc = cdb.Client(
+                    c["username"],
+                    c["api_key"],
+                    tenant_id=c["tenant_id"],
+                    auth_url=c["auth_url"],
+                    region_name=c["region"],
+                    auth_system="rax",
+                    endpoint_type="publicURL",
+                )
                 tc.authenticate()
                 answer = {"ok": tc.client.management_url}
             else:
@@ -47,8 +53,13 @@ def main() -> None:
                 result = getattr(getattr(tc, manager), method)(*request.get("args", []), **request.get("kwargs", {}))
                 answer = {"ok": plain(result)}
         except Exception as exc:  # everything the client raises goes back to the test
-            answer = {"error": {"class": type(exc).__name__, "status": getattr(exc, "http_status", None),
-                                "message": getattr(exc, "message", str(exc))}}
+            answer = {
+                "error": {
+                    "class": type(exc).__name__,
+                    "status": getattr(exc, "http_status", None),
+                    "message": getattr(exc, "message", str(exc)),
+                }
+            }
         sys.stdout.write(json.dumps(answer) + "\n")
         sys.stdout.flush()
 

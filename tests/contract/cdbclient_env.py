@@ -37,8 +37,9 @@ def cdbclient_venv(cache_dir: Path) -> Path:
         if not ready.exists():
             subprocess.run([sys.executable, "-m", "venv", "--clear", str(venv)], check=True)
             for step in RECIPE:
-                done = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", *step], capture_output=True,
-                                      text=True)
+                done = subprocess.run(
+                    [str(venv / "bin" / "python"), "-m", "pip", *step], capture_output=True, text=True
+                )
                 assert done.returncode == 0, f"pip {' '.join(step)} failed:\n{done.stdout}\n{done.stderr}"
             ready.write_text(" && ".join("pip " + " ".join(step) for step in RECIPE) + "\n")
     return venv
@@ -72,19 +73,34 @@ class CdbLibrary:
 
     def __init__(self, venv: Path, home: Path, account) -> None:
         driver = Path(__file__).with_name("cdbclient_driver.py")
-        self.proc = subprocess.Popen([str(venv / "bin" / "python"), str(driver)], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, text=True, env=private_env(home))
-        self.endpoint = self._send({"client": {"username": account.username, "api_key": account.api_key,
-                                               "tenant_id": account.account_id, "auth_url": account.identity_url,
-                                               "region": account.region}}, "client")
+        self.proc = subprocess.Popen(
+            [str(venv / "bin" / "python"), str(driver)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=private_env(home),
+        )
+        self.endpoint = self._send(
+            {
+                "client": {
+                    "username": account.username,
+                    "api_key": account.api_key,
+                    "tenant_id": account.account_id,
+                    "auth_url": account.identity_url,
+                    "region": account.region,
+                }
+            },
+            "client",
+        )
 
     def _send(self, request: dict, call: str):
         self.proc.stdin.write(json.dumps(request) + "\n")  # type: ignore[union-attr]
         self.proc.stdin.flush()  # type: ignore[union-attr]
         answer = json.loads(self.proc.stdout.readline())  # type: ignore[union-attr]
         if "error" in answer:
-            raise CdbClientFailed(call, CdbError(answer["error"]["class"], answer["error"]["status"],
-                                                 answer["error"]["message"]))
+            raise CdbClientFailed(
+                call, CdbError(answer["error"]["class"], answer["error"]["status"], answer["error"]["message"])
+            )
         return answer["ok"]
 
     def __call__(self, call: str, *args, **kwargs):
@@ -116,9 +132,21 @@ class CdbCli:
     """`cdb-cli` with RAX-KSKEY auth (--os-auth-system rax) through the simulator's identity."""
 
     def __init__(self, venv: Path, home: Path, account) -> None:
-        self.command = [str(venv / "bin" / "cdb-cli"), "--os-auth-system", "rax", "--os-auth-url",
-                        account.identity_url, "--os-username", account.username, "--os-password", account.api_key,
-                        "--os-tenant-id", account.account_id, "--os-region-name", account.region]
+        self.command = [
+            str(venv / "bin" / "cdb-cli"),
+            "--os-auth-system",
+            "rax",
+            "--os-auth-url",
+            account.identity_url,
+            "--os-username",
+            account.username,
+            "--os-password",
+            account.api_key,
+            "--os-tenant-id",
+            account.account_id,
+            "--os-region-name",
+            account.region,
+        ]
         self.env = private_env(home)
 
     def __call__(self, *args: str) -> CliRun:

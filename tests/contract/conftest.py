@@ -1,4 +1,5 @@
 """Contract fixtures: one simulator on a real loopback socket, a fresh account per test, the real clients."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,9 @@ from simulator import DemoAccount, Durations, SimulatorConfig
 from simulator.testing import SimulatorServer
 
 #: Lifecycle steps long enough that nothing finishes unless a test moves the (manual) clock on.
-DURATIONS = Durations(build=30.0, reboot=10.0, resize=20.0, shutdown=10.0, backup=20.0, backup_per_gb=10.0,
-                      restore_per_gb=10.0)
+DURATIONS = Durations(
+    build=30.0, reboot=10.0, resize=20.0, shutdown=10.0, backup=20.0, backup_per_gb=10.0, restore_per_gb=10.0
+)
 #: How far the clock moves between two polls of a waiting client.
 POLL_STEP = 15.0
 REGION = "DFW"
@@ -49,8 +51,9 @@ class Sim:
     def control(self, method: str, path: str, body: dict | None = None) -> dict:
         """Call the /_sim/ control plane (loopback); raises on any non-2xx answer."""
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:
             text = resp.read()
         return json.loads(text) if text else {}
@@ -63,11 +66,24 @@ class Sim:
         """A fresh account with one user of the given role and a fixed token."""
         self._n += 1
         tag = f"{os.getpid()}-{self._n}"
-        body = {"username": f"contract-{tag}", "password": f"pw-{tag}", "api_key": f"key-{tag}",
-                "token": f"token-{tag}", "role": role, "rate_limits": rate_limits}
+        body = {
+            "username": f"contract-{tag}",
+            "password": f"pw-{tag}",
+            "api_key": f"key-{tag}",
+            "token": f"token-{tag}",
+            "role": role,
+            "rate_limits": rate_limits,
+        }
         acct = self.control("POST", "/_sim/accounts", body)["account"]
-        return Account(acct["account_id"], acct["username"], acct["password"], acct["api_key"], acct["token"],
-                       f"{self.url}/v1.0/{acct['account_id']}", self.identity_url)
+        return Account(
+            acct["account_id"],
+            acct["username"],
+            acct["password"],
+            acct["api_key"],
+            acct["token"],
+            f"{self.url}/v1.0/{acct['account_id']}",
+            self.identity_url,
+        )
 
     def wait_for(self, get, resource_id: str, status: str, limit: int = 20):
         """Poll get(resource_id) as a client would, moving the clock on between polls, until status.
@@ -102,8 +118,12 @@ class Sim:
     def raw(self, method: str, account: Account, path: str, body: dict | None = None) -> tuple[int, dict, dict]:
         """A plain HTTP call with the account's token (to arrange state, never to replace the client)."""
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(account.endpoint + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json", "X-Auth-Token": account.token})
+        req = urllib.request.Request(
+            account.endpoint + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json", "X-Auth-Token": account.token},
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 status, headers, text = resp.status, dict(resp.headers), resp.read()
@@ -115,8 +135,7 @@ class Sim:
 @pytest.fixture(scope="session")
 def sim():
     """One simulator for the whole contract session (manual clock; tests isolate themselves by account)."""
-    config = SimulatorConfig(seed=2024, clock="manual", durations=DURATIONS, region=REGION,
-                             bootstrap=DemoAccount())
+    config = SimulatorConfig(seed=2024, clock="manual", durations=DURATIONS, region=REGION, bootstrap=DemoAccount())
     with SimulatorServer(config) as server:
         yield Sim(server)
 
@@ -128,6 +147,7 @@ def account(sim) -> Account:
 
 
 # --- the openstack CLI --------------------------------------------------------------------------------
+
 
 def openstack_path() -> Path:
     """The `openstack` command of the running interpreter's environment (the venv in CI and locally)."""
@@ -146,9 +166,13 @@ class CliZygote:
     still runs the console script's main in a process of its own, without the second its start-up costs."""
 
     def __init__(self, env: dict[str, str]) -> None:
-        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("cli_zygote.py")),
-                                      str(openstack_path())], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-                                     env=env)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(Path(__file__).with_name("cli_zygote.py")), str(openstack_path())],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         if self.proc.stdout.readline().strip() != "READY":  # type: ignore[union-attr]
             raise RuntimeError("the openstack CLI zygote did not start")
 
@@ -176,8 +200,12 @@ class OpenStackCli:
     def _environ(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
         # A private HOME: no user clouds.yaml, cache or keyring can change what the CLI does.
-        env.update(HOME=str(self.home), XDG_CONFIG_HOME=str(self.home / ".config"),
-                   XDG_CACHE_HOME=str(self.home / ".cache"), PYTHONWARNINGS="ignore")
+        env.update(
+            HOME=str(self.home),
+            XDG_CONFIG_HOME=str(self.home / ".config"),
+            XDG_CACHE_HOME=str(self.home / ".cache"),
+            PYTHONWARNINGS="ignore",
+        )
         env.update(self.env)
         return env
 
@@ -188,8 +216,16 @@ class OpenStackCli:
         """Run independent commands side by side (each start-up costs about a second of CPU without the zygote)."""
         if self.zygote is not None:
             return self.zygote.run(commands, self._environ())
-        procs = [subprocess.Popen([str(openstack_path()), *args], env=self._environ(), stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for args in commands]
+        procs = [
+            subprocess.Popen(
+                [str(openstack_path()), *args],
+                env=self._environ(),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for args in commands
+        ]
         results = []
         for proc in procs:
             out, err = proc.communicate(timeout=120)
@@ -248,23 +284,36 @@ def cli_zygote(cli_home):
 @pytest.fixture
 def token_cli(cli_home, cli_zygote, account):
     """`openstack` with admin_token auth: a fixed endpoint and the account's fixed token, no identity."""
-    return OpenStackCli(cli_home, {"OS_AUTH_TYPE": "admin_token", "OS_ENDPOINT": account.endpoint,
-                                   "OS_TOKEN": account.token}, cli_zygote)
+    return OpenStackCli(
+        cli_home,
+        {"OS_AUTH_TYPE": "admin_token", "OS_ENDPOINT": account.endpoint, "OS_TOKEN": account.token},
+        cli_zygote,
+    )
 
 
 @pytest.fixture
 def password_cli(cli_home, cli_zygote):
     """Builds `openstack` with v2password auth through the simulator's identity and its service catalog."""
+
     def build(account: Account, password: str | None = None) -> OpenStackCli:
-        return OpenStackCli(cli_home, {"OS_AUTH_TYPE": "v2password", "OS_AUTH_URL": account.identity_url,
-                                       "OS_USERNAME": account.username,
-                                       "OS_PASSWORD": password or account.password,
-                                       "OS_PROJECT_ID": account.account_id, "OS_REGION_NAME": account.region},
-                            cli_zygote)
+        return OpenStackCli(
+            cli_home,
+            {
+                "OS_AUTH_TYPE": "v2password",
+                "OS_AUTH_URL": account.identity_url,
+                "OS_USERNAME": account.username,
+                "OS_PASSWORD": password or account.password,
+                "OS_PROJECT_ID": account.account_id,
+                "OS_REGION_NAME": account.region,
+            },
+            cli_zygote,
+        )
+
     return build
 
 
 # --- cdbclient 1.0.9 (a venv of its own: cdbclient_env.py) -------------------------------------------
+
 
 @pytest.fixture(scope="session")
 def cdbclient_venv(request) -> Path:

@@ -2,6 +2,7 @@
 offers that the API has (its /mgmt calls are Rackspace's operator API, not this one), each with what it really
 sends (nulls for fields not given, PUT {"instance": {}} to detach a configuration, both replica names on a detach,
 add_acls / delete_acls actions). cdb-cli's commands are in test_cdbclient_cli.py."""
+
 from __future__ import annotations
 
 import json
@@ -50,7 +51,8 @@ def test_cdbclient_catalog_reads(cdb):
     assert cdb("configuration_parameters.get_parameter", "mysql", "5.6", "connect_timeout")["type"] == "integer"
     assert cdb("configuration_parameters.parameters_by_version", v56["id"])
     assert cdb("configuration_parameters.get_parameter_by_version", v56["id"], "connect_timeout")["name"] == (
-        "connect_timeout")
+        "connect_timeout"
+    )
     assert cdb("limits.list")
     assert cdb("versions.index")[0]["id"] == "v1.0"
 
@@ -95,8 +97,7 @@ def test_cdbclient_instances_databases_users_and_root(sim, cdb):
 
 def test_cdbclient_configurations_attach_and_both_detaches(sim, cdb):
     iid = active_instance(sim, cdb)["id"]
-    group = cdb("configurations.create", "tuned", DYNAMIC, description="d", datastore="mysql",
-                datastore_version="5.6")
+    group = cdb("configurations.create", "tuned", DYNAMIC, description="d", datastore="mysql", datastore_version="5.6")
     gid = group["id"]
     cdb("configurations.update", gid, json.dumps({"connect_timeout": 90}), name="tuned2")
     cdb("configurations.edit", gid, json.dumps({"wait_timeout": 600}))
@@ -178,14 +179,23 @@ def test_cdbclient_replicas_and_detach_as_it_sends_it(sim, cdb):
 
 def test_cdbclient_ha_groups_acls_actions_backups_and_schedules(sim, cdb):
     node = {"flavorRef": "2", "volume": {"size": 1}}
-    ha = cdb("ha.create", "ha-1", {"type": "mysql", "version": "5.6"}, [{"name": "src", **node}],
-             [{"name": "rep1", **node}], networks=["servicenet"], acls=["10.0.0.0/8"])  # "configuration": null
+    ha = cdb(
+        "ha.create",
+        "ha-1",
+        {"type": "mysql", "version": "5.6"},
+        [{"name": "src", **node}],
+        [{"name": "rep1", **node}],
+        networks=["servicenet"],
+        acls=["10.0.0.0/8"],
+    )  # "configuration": null
     hid = ha["id"]
     assert ha["state"] == "BUILD"
     refused = cdb.fails("ha.add_acls", hid, ["1.2.3.4/32"])
     assert (refused.cls, refused.status, refused.message) == (
-        "UnprocessableEntity", 422,
-        f"ACLs cannot be added to HA instance {hid} while it is being built (state was BUILD).")
+        "UnprocessableEntity",
+        422,
+        f"ACLs cannot be added to HA instance {hid} while it is being built (state was BUILD).",
+    )
     wait(sim, lambda: cdb("ha.show", hid), "ACTIVE", key="state")
     assert [h["id"] for h in cdb("ha.list")["items"]] == [hid]
 
@@ -196,8 +206,10 @@ def test_cdbclient_ha_groups_acls_actions_backups_and_schedules(sim, cdb):
     cdb("ha.remove_acls", hid, ["5.6.7.8/32", "9.9.9.0/24"])
     assert [a["address"] for a in cdb("ha.list_acl", hid)] == ["10.0.0.0/8"]
     missing = cdb.fails("ha.remove_acls", hid, ["5.6.7.8/32"])
-    assert (missing.status, missing.message) == (404, f"ACLNotFound: ACL 5.6.7.8/32 cannot be found on HA instance "
-                                                      f"{hid}.")
+    assert (missing.status, missing.message) == (
+        404,
+        f"ACLNotFound: ACL 5.6.7.8/32 cannot be found on HA instance {hid}.",
+    )
 
     group = cdb("configurations.create", "ha-tuned", DYNAMIC, datastore="mysql", datastore_version="5.6")
     cdb("ha.edit", hid, configuration=group["id"])

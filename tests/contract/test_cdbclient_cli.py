@@ -3,6 +3,7 @@ the API has, with RAX-KSKEY auth through the simulator's identity (--os-auth-sys
 create/modify/delete are Rackspace's operator (/mgmt) API, not this one. ha-redis-create fails inside cdb-cli itself
 before it sends anything (its arguments lack the `configuration` that ha-mysql-create reads); the other ha-redis
 commands are ha-mysql's under another name and are run here on a MySQL group."""
+
 from __future__ import annotations
 
 import json
@@ -84,8 +85,17 @@ def test_cdb_cli_instances_databases_users_root(sim, cdb_cli):
 
 def test_cdb_cli_configurations_attach_and_detach(sim, cdb_cli):
     iid = create(sim, cdb_cli, "cli-db")["id"]
-    group = cdb_cli.json("configuration-create", "tuned", json.dumps({"connect_timeout": 120}), "--datastore",
-                         "mysql", "--datastore_version", "5.6", "--description", "d")
+    group = cdb_cli.json(
+        "configuration-create",
+        "tuned",
+        json.dumps({"connect_timeout": 120}),
+        "--datastore",
+        "mysql",
+        "--datastore_version",
+        "5.6",
+        "--description",
+        "d",
+    )
     gid = group["id"]
     cdb_cli.ok("configuration-update", gid, json.dumps({"connect_timeout": 90}), "--name", "tuned2")
     cdb_cli.ok("configuration-patch", gid, json.dumps({"wait_timeout": 600}))
@@ -112,15 +122,16 @@ def test_cdb_cli_backups_and_schedules(sim, cdb_cli, account):
     iad = account.endpoint.replace("/v1.0/", "/iad/v1.0/")
     from dataclasses import replace
 
-    assert [b["name"] for b in sim.raw("GET", replace(account, endpoint=iad), "/backups")[1]["backups"]] == [
-        "nightly"]
+    assert [b["name"] for b in sim.raw("GET", replace(account, endpoint=iad), "/backups")[1]["backups"]] == ["nightly"]
     assert "Specify either an instance" in cdb_cli.fails("schedule-create-backup", "--day", "0")
-    schedule = cdb_cli.json("schedule-create-backup", "--instance_id", iid, "--day", "0", "--hour", "3",
-                            "--minute", "0")  # source_id, source_type and copy_to sent as null
+    schedule = cdb_cli.json(
+        "schedule-create-backup", "--instance_id", iid, "--day", "0", "--hour", "3", "--minute", "0"
+    )  # source_id, source_type and copy_to sent as null
     assert schedule["source"] == {"id": iid, "type": "instance"} and schedule["copy_to"] == []
     assert [s["id"] for s in cdb_cli.json("schedule-list")] == [schedule["id"]]
-    cdb_cli.ok("schedule-update", schedule["id"], "--hour", "4", "--full-backup-retention", "3",
-               "--copy-to", "IAD,ORD")  # run_now false, copy_to "IAD,ORD" unsplit
+    cdb_cli.ok(
+        "schedule-update", schedule["id"], "--hour", "4", "--full-backup-retention", "3", "--copy-to", "IAD,ORD"
+    )  # run_now false, copy_to "IAD,ORD" unsplit
     shown = cdb_cli.json("schedule-show", schedule["id"])
     assert (shown["hour"], shown["full_backup_retention"], shown["copy_to"]) == (4, 3, ["IAD", "ORD"])
     cdb_cli.ok("schedule-update", schedule["id"], "--run-now")
@@ -149,24 +160,47 @@ def test_cdb_cli_replicas_detach_and_convert_to_ha(sim, cdb_cli):
 
 
 def test_cdb_cli_ha_groups(sim, cdb_cli):
-    assert "configuration" in cdb_cli.fails("ha-redis-create", "--name", "r", "--source_name", "s",
-                                            "--source_flavor_id", "2", "--number_of_replicas", "1")
-    created = cdb_cli.json("ha-mysql-create", "--name", "ha-cli", "--source_name", "src", "--source_flavor_id", "2",
-                           "--source_size", "1", "--number_of_replicas", "1", "--acls", "10.0.0.0/8",
-                           "--networks", "servicenet", "--datastore-version", "5.6")  # "configuration": null
+    assert "configuration" in cdb_cli.fails(
+        "ha-redis-create", "--name", "r", "--source_name", "s", "--source_flavor_id", "2", "--number_of_replicas", "1"
+    )
+    created = cdb_cli.json(
+        "ha-mysql-create",
+        "--name",
+        "ha-cli",
+        "--source_name",
+        "src",
+        "--source_flavor_id",
+        "2",
+        "--source_size",
+        "1",
+        "--number_of_replicas",
+        "1",
+        "--acls",
+        "10.0.0.0/8",
+        "--networks",
+        "servicenet",
+        "--datastore-version",
+        "5.6",
+    )  # "configuration": null
     hid = created["id"]
     wait(sim, cdb_cli, "ACTIVE", "ha-mysql-show", hid, key="state")
     assert [h["id"] for h in cdb_cli.json("ha-mysql-list")] == [hid]
     assert [h["id"] for h in cdb_cli.json("ha-redis-list")] == [hid]
     assert cdb_cli.json("ha-redis-show", hid)["id"] == hid
-    group = cdb_cli.json("configuration-create", "ha-tuned", json.dumps({"connect_timeout": 120}), "--datastore",
-                         "mysql", "--datastore_version", "5.6")
+    group = cdb_cli.json(
+        "configuration-create",
+        "ha-tuned",
+        json.dumps({"connect_timeout": 120}),
+        "--datastore",
+        "mysql",
+        "--datastore_version",
+        "5.6",
+    )
     cdb_cli.ok("ha-mysql-configuration-attach", hid, group["id"])
     assert cdb_cli.json("ha-mysql-show", hid)["configuration"] == group["id"]
     cdb_cli.ok("ha-mysql-configuration-detach", hid)
     assert cdb_cli.json("ha-mysql-show", hid)["configuration"] is None
-    cdb_cli.ok("ha-mysql-add-replica", hid, "--replica_name", "rep2", "--replica_flavor_id", "2",
-               "--replica_size", "1")
+    cdb_cli.ok("ha-mysql-add-replica", hid, "--replica_name", "rep2", "--replica_flavor_id", "2", "--replica_size", "1")
     shown = wait(sim, cdb_cli, "ACTIVE", "ha-mysql-show", hid, key="state")
     replicas = re.findall(r'"id": "([^"]+)"', shown["replicas"])  # show prints the nodes as JSON text
     assert len(replicas) == 2
@@ -181,8 +215,19 @@ def test_cdb_cli_ha_groups(sim, cdb_cli):
     backup = cdb_cli.json("backup-create", "ha-backup", "--ha_instance", hid)
     wait(sim, cdb_cli, "COMPLETED", "backup-show", backup["id"])
     assert [b["id"] for b in cdb_cli.json("ha-mysql-backup-list", hid)] == [backup["id"]]
-    schedule = cdb_cli.json("schedule-create-backup", "--source_id", hid, "--source_type", "ha", "--day", "7",
-                            "--hour", "0", "--minute", "5")
+    schedule = cdb_cli.json(
+        "schedule-create-backup",
+        "--source_id",
+        hid,
+        "--source_type",
+        "ha",
+        "--day",
+        "7",
+        "--hour",
+        "0",
+        "--minute",
+        "5",
+    )
     assert schedule["source"] == {"id": hid, "type": "ha"}
     cdb_cli.ok("ha-redis-delete", hid)
     sim.advance(60)

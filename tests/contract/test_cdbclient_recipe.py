@@ -1,4 +1,5 @@
 """docs/clients.md shows the recipe the contract tests use to install cdbclient (not run: it needs the network)."""
+
 from __future__ import annotations
 
 from pathlib import Path

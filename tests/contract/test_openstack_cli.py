@@ -1,4 +1,5 @@
 """The `openstack database ...` CLI, unmodified, against the running simulator (each call costs about a second)."""
+
 from __future__ import annotations
 
 BAD_TOKEN = "The supplied token is not authorized to access the resources, either it's expired or invalid."
@@ -6,8 +7,20 @@ BAD_TOKEN = "The supplied token is not authorized to access the resources, eithe
 
 def create_active_instance(sim, cli, name: str) -> str:
     """`instance create`, which answers BUILD, then `instance show` as the clock moves until ACTIVE."""
-    created = cli.json("database", "instance", "create", name, "--flavor", "1", "--size", "2",
-                       "--datastore", "mysql", "--datastore-version", "5.6")
+    created = cli.json(
+        "database",
+        "instance",
+        "create",
+        name,
+        "--flavor",
+        "1",
+        "--size",
+        "2",
+        "--datastore",
+        "mysql",
+        "--datastore-version",
+        "5.6",
+    )
     assert created["status"] == "BUILD"
     assert (created["name"], created["flavor"], created["volume"]) == (name, "1", 2)
     assert (created["datastore"], created["datastore_version"]) == ("mysql", "5.6")
@@ -20,16 +33,17 @@ def add_database_and_user(cli, instance_id: str) -> None:
     """`db create`, `user create --databases`, then both lists show them."""
     cli.ok("database", "db", "create", instance_id, "orders")
     cli.ok("database", "user", "create", instance_id, "alice", "s3cret-pw", "--databases", "orders")
-    databases, users = cli.json_all(("database", "db", "list", instance_id),
-                                    ("database", "user", "list", instance_id))
+    databases, users = cli.json_all(("database", "db", "list", instance_id), ("database", "user", "list", instance_id))
     assert databases == [{"Name": "orders"}]
     assert users == [{"Name": "alice", "Host": "%", "Databases": "orders"}]
 
 
 def test_instance_lifecycle_with_admin_token(sim, account, token_cli):
     flavors = token_cli.json("database", "flavor", "list")
-    assert [(f["ID"], f["Name"], f["RAM"]) for f in flavors][:2] == [(1, "512MB Instance", 512),
-                                                                     (2, "1GB Instance", 1024)]
+    assert [(f["ID"], f["Name"], f["RAM"]) for f in flavors][:2] == [
+        (1, "512MB Instance", 512),
+        (2, "1GB Instance", 1024),
+    ]
     assert [f["ID"] for f in flavors] == list(range(1, 9))
 
     instance_id = create_active_instance(sim, token_cli, "cli-db")

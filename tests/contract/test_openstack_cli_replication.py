@@ -1,11 +1,24 @@
 """`openstack database instance create --replica-of / list / show / detach / promote / eject`, unmodified (about a
 second a call; independent calls run side by side)."""
+
 from __future__ import annotations
 
 
 def active_source(sim, cli, name: str) -> str:
-    created = cli.json("database", "instance", "create", name, "--flavor", "2", "--size", "1",
-                       "--datastore", "mysql", "--datastore-version", "5.7")
+    created = cli.json(
+        "database",
+        "instance",
+        "create",
+        name,
+        "--flavor",
+        "2",
+        "--size",
+        "1",
+        "--datastore",
+        "mysql",
+        "--datastore-version",
+        "5.7",
+    )
     cli.wait_for(sim, "instance", created["id"], "ACTIVE")
     return created["id"]
 
@@ -14,12 +27,10 @@ def test_replica_create_list_show_promote_and_detach(sim, account, token_cli):
     source = active_source(sim, token_cli, "cli-src")
     # No --flavor and no --size: the replica takes both from its source (the CLI sends replica_count 1).
     replica = token_cli.json("database", "instance", "create", "cli-rep", "--replica-of", source)
-    assert (replica["status"], replica["replica_of"], replica["flavor"], replica["volume"]) == (
-        "BUILD", source, "2", 1)
+    assert (replica["status"], replica["replica_of"], replica["flavor"], replica["volume"]) == ("BUILD", source, "2", 1)
     token_cli.wait_for(sim, "instance", replica["id"], "ACTIVE")
 
-    listed, shown = token_cli.json_all(("database", "instance", "list"),
-                                       ("database", "instance", "show", source))
+    listed, shown = token_cli.json_all(("database", "instance", "list"), ("database", "instance", "show", source))
     roles = {i["ID"]: i["Role"] for i in listed}
     assert roles == {source: "primary", replica["id"]: "replica"}
     assert shown["replicas"] == replica["id"]
@@ -40,14 +51,19 @@ def test_replica_refusals_and_a_source_with_replicas_is_not_deleted(sim, account
     source = active_source(sim, token_cli, "cli-src2")
     replica = token_cli.json("database", "instance", "create", "cli-rep2", "--replica-of", source)
     token_cli.wait_for(sim, "instance", replica["id"], "ACTIVE")
-    chain, delete, eject = token_cli.run_all([
-        ("database", "instance", "create", "chain", "--replica-of", replica["id"]),
-        ("database", "instance", "delete", source),
-        ("database", "instance", "eject", source)])
+    chain, delete, eject = token_cli.run_all(
+        [
+            ("database", "instance", "create", "chain", "--replica-of", replica["id"]),
+            ("database", "instance", "delete", source),
+            ("database", "instance", "eject", source),
+        ]
+    )
     assert f"Cannot create a replica of a replica {replica['id']}. (HTTP 401)" in chain.stdout + chain.stderr
     assert "Detach replicas before deleting replica source." in delete.stdout + delete.stderr
-    assert (f"Replica Source {source} cannot be ejected as it has a current heartbeat (HTTP 400)"
-            in eject.stdout + eject.stderr)
+    assert (
+        f"Replica Source {source} cannot be ejected as it has a current heartbeat (HTTP 400)"
+        in eject.stdout + eject.stderr
+    )
 
 
 def test_eject_a_source_that_went_down(sim, account, token_cli):
@@ -55,9 +71,23 @@ def test_eject_a_source_that_went_down(sim, account, token_cli):
     replica = token_cli.json("database", "instance", "create", "cli-rep3", "--replica-of", source)
     token_cli.wait_for(sim, "instance", replica["id"], "ACTIVE")
     # The source's database stops answering when the CLI next looks it up (a failure only a test can cause).
-    sim.control("POST", "/_sim/scenarios", {"account_id": account.account_id, "scenario": {
-        "name": "source_down", "rules": [{"match": {"route": "show_instance", "path": f"*/instances/{source}"},
-                                          "when": {"times": 1}, "actions": ["fail_source"]}]}})
+    sim.control(
+        "POST",
+        "/_sim/scenarios",
+        {
+            "account_id": account.account_id,
+            "scenario": {
+                "name": "source_down",
+                "rules": [
+                    {
+                        "match": {"route": "show_instance", "path": f"*/instances/{source}"},
+                        "when": {"times": 1},
+                        "actions": ["fail_source"],
+                    }
+                ],
+            },
+        },
+    )
     token_cli.ok("database", "instance", "eject", source)
     assert token_cli.json("database", "instance", "show", replica["id"])["status"] == "EJECT"
     promoted = token_cli.wait_for(sim, "instance", replica["id"], "ACTIVE")

@@ -1,4 +1,5 @@
 """python-troveclient, unmodified, against the running simulator: instances, databases, users, auth failures."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,8 +20,12 @@ def token_client(account, token: str | None = None) -> client.Client:
 
 def password_client(account, password: str | None = None) -> client.Client:
     """troveclient over keystoneauth1's v2 Password plugin: token and endpoint from the simulator's catalog."""
-    auth = v2.Password(auth_url=account.identity_url, username=account.username,
-                       password=password or account.password, tenant_id=account.account_id)
+    auth = v2.Password(
+        auth_url=account.identity_url,
+        username=account.username,
+        password=password or account.password,
+        tenant_id=account.account_id,
+    )
     return client.Client(session=session.Session(auth=auth), service_type="rax:database", region_name=account.region)
 
 
@@ -30,8 +35,9 @@ def exercise_instance(sim, tc: client.Client) -> None:
     assert {f.id: f.ram for f in flavors} == FLAVOR_RAM
     assert tc.flavors.get(2).name == "1GB Instance"
 
-    inst = tc.instances.create("contract-db", flavor_id="1", volume={"size": 2}, datastore="mysql",
-                               datastore_version="5.6")
+    inst = tc.instances.create(
+        "contract-db", flavor_id="1", volume={"size": 2}, datastore="mysql", datastore_version="5.6"
+    )
     assert inst.status == "BUILD"
     assert inst.flavor["id"] == "1" and inst.volume["size"] == 2
     assert inst.datastore == {"type": "mysql", "version": "5.6"}
@@ -109,8 +115,9 @@ def test_list_instances_with_unknown_token_is_unauthorized(account):
     with pytest.raises(exceptions.Unauthorized) as err:
         token_client(account, token="not-a-token").instances.list()
     assert err.value.http_status == 401
-    assert err.value.message == ("The supplied token is not authorized to access the resources, "
-                                 "either it's expired or invalid.")
+    assert err.value.message == (
+        "The supplied token is not authorized to access the resources, either it's expired or invalid."
+    )
 
 
 def test_identity_v2_password_with_wrong_password_is_unauthorized(account):
@@ -139,8 +146,14 @@ def test_delete_instance_as_observer_is_forbidden(sim):
 
 def test_legacy_http_client_authenticates_through_identity(sim, account):
     # No session: troveclient's own Keystone v2 code (tenantName, X-Auth-Project-Id on every call).
-    tc = client.Client(account.username, account.password, project_id=account.account_id,
-                       auth_url=account.identity_url, service_type="rax:database", region_name=account.region)
+    tc = client.Client(
+        account.username,
+        account.password,
+        project_id=account.account_id,
+        auth_url=account.identity_url,
+        service_type="rax:database",
+        region_name=account.region,
+    )
     assert len(tc.flavors.list()) == 8
     inst = tc.instances.create("legacy", flavor_id="2", volume={"size": 1})
     assert tc.client.management_url == account.endpoint

@@ -1,4 +1,5 @@
 """python-troveclient, unmodified: backups, incremental chains, restore, cascade delete, 409, rate-limit 413."""
+
 from __future__ import annotations
 
 import pytest
@@ -17,23 +18,22 @@ def names(items) -> list[str]:
 
 def test_backup_incremental_restore_and_cascade_delete(sim, account):
     tc = token_client(account)
-    src = tc.instances.create("src-db", flavor_id="1", volume={"size": 2}, datastore="mysql",
-                              datastore_version="5.6")
+    src = tc.instances.create("src-db", flavor_id="1", volume={"size": 2}, datastore="mysql", datastore_version="5.6")
     sim.wait_for(tc.instances.get, src.id, "ACTIVE")
     tc.databases.create(src.id, [{"name": "orders"}, {"name": "scratch"}])
     tc.users.create(src.id, [{"name": "alice", "password": "alice-pw", "databases": [{"name": "orders"}]}])
 
     full = tc.backups.create("nightly", src.id, description="pre-restore")
-    assert (full.status, full.instance_id, full.parent_id, full.description) == ("NEW", src.id, None,
-                                                                                "pre-restore")
+    assert (full.status, full.instance_id, full.parent_id, full.description) == ("NEW", src.id, None, "pre-restore")
     assert tc.instances.get(src.id).status == "BACKUP"
     # 409: a restore from a backup that is still running, with the backup's actual state.
     state = tc.backups.get(full.id).status
     with pytest.raises(exceptions.Conflict) as err:
         tc.instances.create("too-early", flavor_id="1", volume={"size": 2}, restorePoint={"backupRef": full.id})
     assert err.value.http_status == 409
-    assert err.value.message == (f"Unable to create instance because backup {full.id} is not completed. "
-                                 f"Actual state: {state}.")
+    assert err.value.message == (
+        f"Unable to create instance because backup {full.id} is not completed. Actual state: {state}."
+    )
     # 422: a second backup of the same instance while one runs.
     with pytest.raises(exceptions.UnprocessableEntity):
         tc.backups.create("second", src.id)
@@ -54,10 +54,8 @@ def test_backup_incremental_restore_and_cascade_delete(sim, account):
     # Backups outlive their instance; restore each link of the chain onto a new instance.
     tc.instances.delete(src.id)
     sim.wait_gone(tc.instances.get, src.id)
-    from_full = tc.instances.create("from-full", flavor_id="1", volume={"size": 2},
-                                    restorePoint={"backupRef": full.id})
-    from_inc = tc.instances.create("from-inc", flavor_id="1", volume={"size": 2},
-                                   restorePoint={"backupRef": inc.id})
+    from_full = tc.instances.create("from-full", flavor_id="1", volume={"size": 2}, restorePoint={"backupRef": full.id})
+    from_inc = tc.instances.create("from-inc", flavor_id="1", volume={"size": 2}, restorePoint={"backupRef": inc.id})
     assert from_full.status == from_inc.status == "BUILD"
     sim.wait_for(tc.instances.get, from_full.id, "ACTIVE")
     sim.wait_for(tc.instances.get, from_inc.id, "ACTIVE")
@@ -85,8 +83,9 @@ def test_create_backup_of_unknown_instance_is_not_found(account):
 def test_restore_from_unknown_backup_is_not_found(account):
     missing = "00000000-0000-4000-8000-00000000000c"
     with pytest.raises(exceptions.NotFound) as err:
-        token_client(account).instances.create("nope", flavor_id="1", volume={"size": 2},
-                                               restorePoint={"backupRef": missing})
+        token_client(account).instances.create(
+            "nope", flavor_id="1", volume={"size": 2}, restorePoint={"backupRef": missing}
+        )
     assert err.value.http_status == 404
 
 

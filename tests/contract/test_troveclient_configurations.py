@@ -1,5 +1,6 @@
 """python-troveclient, unmodified: configuration groups, datastore parameters, attach/detach, RESTART_REQUIRED,
 the default configuration, and in-place upgrades."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ def token_client(account) -> client.Client:
 
 
 def active_instance(sim, tc: client.Client, name: str, version: str = "5.7", **extra):
-    inst = tc.instances.create(name, flavor_id="2", volume={"size": 1}, datastore="mysql",
-                               datastore_version=version, **extra)
+    inst = tc.instances.create(
+        name, flavor_id="2", volume={"size": 1}, datastore="mysql", datastore_version=version, **extra
+    )
     sim.wait_for(tc.instances.get, inst.id, "ACTIVE")
     return inst
 
@@ -28,10 +30,15 @@ def test_configuration_group_lifecycle(sim, account):
     tc = token_client(account)
     inst = active_instance(sim, tc, "cfg-db")
 
-    group = tc.configurations.create("tuned", json.dumps({"connect_timeout": 120}), description="reports",
-                                     datastore="mysql", datastore_version="5.7")
-    assert (group.name, group.description, group.values, group.instance_count) == ("tuned", "reports",
-                                                                                   {"connect_timeout": 120}, 0)
+    group = tc.configurations.create(
+        "tuned", json.dumps({"connect_timeout": 120}), description="reports", datastore="mysql", datastore_version="5.7"
+    )
+    assert (group.name, group.description, group.values, group.instance_count) == (
+        "tuned",
+        "reports",
+        {"connect_timeout": 120},
+        0,
+    )
     assert (group.datastore_name, group.datastore_version_name) == ("mysql", "5.7")
     assert [c.id for c in tc.configurations.list()] == [group.id]
 
@@ -70,14 +77,15 @@ def test_configuration_group_lifecycle(sim, account):
 def test_configuration_values_are_checked_against_the_parameters(account):
     tc = token_client(account)
     with pytest.raises(exceptions.UnprocessableEntity) as err:
-        tc.configurations.create("bad", json.dumps({"max_connections": 0}), datastore="mysql",
-                                 datastore_version="5.7")
-    assert err.value.message == ("The value for the configuration parameter max_connections is less than the "
-                                 "minimum allowed: 1")
+        tc.configurations.create("bad", json.dumps({"max_connections": 0}), datastore="mysql", datastore_version="5.7")
+    assert err.value.message == (
+        "The value for the configuration parameter max_connections is less than the minimum allowed: 1"
+    )
     with pytest.raises(exceptions.UnprocessableEntity) as err:
         tc.configurations.create("bad", json.dumps({"no_such_setting": 1}))
-    assert err.value.message == ("The configuration parameter no_such_setting is not supported for this "
-                                 "datastore: mysql 8.0.")
+    assert err.value.message == (
+        "The configuration parameter no_such_setting is not supported for this datastore: mysql 8.0."
+    )
     assert tc.configurations.list() == []
 
 
@@ -98,10 +106,17 @@ def test_datastore_parameters_by_name_and_by_version_id(account):
 
 def test_instance_created_with_a_group_attach_refusals(sim, account):
     tc = token_client(account)
-    group = tc.configurations.create("ro", json.dumps({"wait_timeout": 300}), datastore="mysql",
-                                     datastore_version="5.7")
-    inst = tc.instances.create("with-group", flavor_id="2", volume={"size": 1}, datastore="mysql",
-                               datastore_version="5.7", configuration=group.id)
+    group = tc.configurations.create(
+        "ro", json.dumps({"wait_timeout": 300}), datastore="mysql", datastore_version="5.7"
+    )
+    inst = tc.instances.create(
+        "with-group",
+        flavor_id="2",
+        volume={"size": 1},
+        datastore="mysql",
+        datastore_version="5.7",
+        configuration=group.id,
+    )
     assert inst.configuration["id"] == group.id
     with pytest.raises(exceptions.BadRequest) as err:  # still building
         tc.instances.update(inst.id, configuration=group.id)
@@ -111,8 +126,10 @@ def test_instance_created_with_a_group_attach_refusals(sim, account):
     tc.instances.update(inst.id, remove_configuration=True)
     with pytest.raises(exceptions.BadRequest) as err:
         tc.instances.update(inst.id, configuration=other.id)
-    assert err.value.message.startswith(f"Datastore Version on Configuration {other.datastore_version_id} does "
-                                        f"not match the Datastore Version on the instance")
+    assert err.value.message.startswith(
+        f"Datastore Version on Configuration {other.datastore_version_id} does "
+        f"not match the Datastore Version on the instance"
+    )
 
 
 def test_upgrade_in_place(sim, account):
@@ -124,8 +141,10 @@ def test_upgrade_in_place(sim, account):
     sim.wait_for(tc.instances.get, inst.id, "ACTIVE")
     with pytest.raises(exceptions.BadRequest) as err:
         tc.instances.upgrade(inst.id, "5.7")
-    assert err.value.message == ("Datastore version '5.7' is not newer than the instance's current version "
-                                 "'8.0': an instance can only be upgraded, never downgraded.")
+    assert err.value.message == (
+        "Datastore version '5.7' is not newer than the instance's current version "
+        "'8.0': an instance can only be upgraded, never downgraded."
+    )
     with pytest.raises(exceptions.BadRequest) as err:
         tc.instances.upgrade(inst.id, "9.9")
     assert err.value.message == "Datastore version '9.9' cannot be found."

@@ -1,5 +1,6 @@
 """python-troveclient, unmodified: replicas (create without a flavor, listing, following the source, refusals),
 detach, promote, eject, and a second region's endpoint found in the identity catalog."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,15 +16,25 @@ def token_client(account) -> client.Client:
 
 def catalog_client(account, region: str) -> client.Client:
     """A client that finds its endpoint in the identity catalog, as a multi-region application does."""
-    auth = v2.Password(auth_url=account.identity_url, username=account.username, password=account.password,
-                       tenant_id=account.account_id)
+    auth = v2.Password(
+        auth_url=account.identity_url,
+        username=account.username,
+        password=account.password,
+        tenant_id=account.account_id,
+    )
     return client.Client(session=session.Session(auth=auth), service_type="rax:database", region_name=region)
 
 
 def active_source(sim, tc, name="src"):
-    source = tc.instances.create(name, flavor_id="2", volume={"size": 1}, datastore="mysql",
-                                 datastore_version="5.7", databases=[{"name": "orders"}],
-                                 users=[{"name": "app", "password": "s3cret", "databases": [{"name": "orders"}]}])
+    source = tc.instances.create(
+        name,
+        flavor_id="2",
+        volume={"size": 1},
+        datastore="mysql",
+        datastore_version="5.7",
+        databases=[{"name": "orders"}],
+        users=[{"name": "app", "password": "s3cret", "databases": [{"name": "orders"}]}],
+    )
     sim.wait_for(tc.instances.get, source.id, "ACTIVE")
     return source
 
@@ -33,7 +44,11 @@ def test_replica_is_created_from_its_source_and_follows_it(sim, account):
     source = active_source(sim, tc)
     replica = tc.instances.create("rep", replica_of=source.id)  # no flavor, no volume: the source's
     assert (replica.status, replica.replica_of["id"], replica.flavor["id"], replica.volume) == (
-        "BUILD", source.id, "2", {"size": 1})
+        "BUILD",
+        source.id,
+        "2",
+        {"size": 1},
+    )
     assert tc.instances.get(source.id).status == "RESTART"
     _, seen = sim.wait_for(tc.instances.get, replica.id, "ACTIVE")
     assert seen[0] == "BUILD"
@@ -52,8 +67,10 @@ def test_replica_is_created_from_its_source_and_follows_it(sim, account):
     assert sorted(d.name for d in tc.databases.list(replica.id)) == ["audit", "orders"]
     with pytest.raises(exceptions.BadRequest) as err:
         tc.users.create(replica.id, [{"name": "sneaky", "password": "pw"}])
-    assert err.value.message == (f"Instance {replica.id} is a replica of {source.id}: databases and users are "
-                                 f"managed on the source and replicate to its replicas.")
+    assert err.value.message == (
+        f"Instance {replica.id} is a replica of {source.id}: databases and users are "
+        f"managed on the source and replicate to its replicas."
+    )
     with pytest.raises(exceptions.Forbidden) as err:
         tc.instances.delete(source.id)
     assert err.value.message == "Detach replicas before deleting replica source."

@@ -1,5 +1,6 @@
 """Who may call /_sim/: loopback callers, or others with the admin token; one access rule (the control sub-app's
 middleware) covers every control route, the fault, replay and rate-limit rooms' included, and refuses the rest."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,15 @@ from simulator.keys import JOURNAL
 REFUSED = "The /_sim/ control API answers loopback callers only, or callers with the admin token."
 SAMPLES = {"account_id": ACCOUNT, "instance_id": "i-1", "name": "snap"}
 #: A route of each room that registers on the control app: the control plane's own, faults, replay, rate limits.
-ROOMS = {"sim_reset", "sim_take_snapshot", "sim_load_scenario", "sim_clear_scenario", "sim_load_replay",
-         "sim_show_recording", "sim_set_rate_limits"}
+ROOMS = {
+    "sim_reset",
+    "sim_take_snapshot",
+    "sim_load_scenario",
+    "sim_clear_scenario",
+    "sim_load_replay",
+    "sim_show_recording",
+    "sim_set_rate_limits",
+}
 #: Small bodies where an empty one would do a lot of work (demo data makes accounts by default).
 BODIES = {"/_sim/demo": {"seed": 1, "accounts": 1, "instances": 0, "chains": 0, "weeks": 1}}
 
@@ -33,15 +41,18 @@ def control_routes(app: web.Application) -> list[tuple[str | None, str, str]]:
 
 def peer(address: str):
     """A transport whose peer is address (what request.remote reads)."""
-    return type("T", (), {"get_extra_info": lambda self, key, default=None:
-                          (address, 40000) if key == "peername" else default})()
+    return type(
+        "T", (), {"get_extra_info": lambda self, key, default=None: (address, 40000) if key == "peername" else default}
+    )()
 
 
 def remote_is(address: str):
     """A middleware that makes every request come from address (as a proxy or another host would)."""
+
     @web.middleware
     async def patch(request: web.Request, handler):
         return await handler(request.clone(remote=address))
+
     return patch
 
 
@@ -61,8 +72,9 @@ def test_a_remote_peer_without_the_token_may_not_control():
     request = make_mocked_request("GET", "/_sim/clock", app=app, transport=peer("198.51.100.7"))
     assert request.remote == "198.51.100.7"
     assert not may_control(request)
-    wrong = make_mocked_request("GET", "/_sim/clock", headers={"X-Admin-Token": "guess"}, app=app,
-                                transport=peer("198.51.100.7"))
+    wrong = make_mocked_request(
+        "GET", "/_sim/clock", headers={"X-Admin-Token": "guess"}, app=app, transport=peer("198.51.100.7")
+    )
     assert not may_control(wrong)
 
 
@@ -70,20 +82,25 @@ def test_loopback_peers_and_the_admin_token_may_control():
     app = create_app(SimulatorConfig(admin_token="s3cret-admin"))
     for address in ("127.0.0.1", "::1"):
         assert may_control(make_mocked_request("GET", "/_sim/clock", app=app, transport=peer(address)))
-    assert may_control(make_mocked_request("GET", "/_sim/clock", headers={"X-Admin-Token": "s3cret-admin"},
-                                           app=app, transport=peer("198.51.100.7")))
+    assert may_control(
+        make_mocked_request(
+            "GET", "/_sim/clock", headers={"X-Admin-Token": "s3cret-admin"}, app=app, transport=peer("198.51.100.7")
+        )
+    )
 
 
 def test_no_admin_token_configured_means_loopback_only():
     app = create_app(SimulatorConfig())
-    request = make_mocked_request("GET", "/_sim/clock", headers={"X-Admin-Token": ""}, app=app,
-                                  transport=peer("198.51.100.7"))
+    request = make_mocked_request(
+        "GET", "/_sim/clock", headers={"X-Admin-Token": ""}, app=app, transport=peer("198.51.100.7")
+    )
     assert not may_control(request)
 
 
 async def test_every_control_route_refuses_a_remote_caller(aiohttp_client):
-    client = await client_from(aiohttp_client, SimulatorConfig(bootstrap=DemoAccount(account_id=ACCOUNT)),
-                               "203.0.113.9")
+    client = await client_from(
+        aiohttp_client, SimulatorConfig(bootstrap=DemoAccount(account_id=ACCOUNT)), "203.0.113.9"
+    )
     routes = control_routes(client.server.app)
     assert {name for name, _, _ in routes} >= ROOMS and len(routes) > 25
     for _, method, path in routes:

@@ -1,4 +1,5 @@
 """/_sim/clock: read, advance, set, and switch between a manual clock and real time (which follows freezegun)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,8 +14,9 @@ from simulator import DemoAccount, Durations, SimulatorConfig
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
     """Builds take a minute here, so the clock decides when an instance is ACTIVE."""
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(build=60))
+    return SimulatorConfig(
+        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=Durations(build=60)
+    )
 
 
 async def test_show_clock_is_manual_in_tests(api):
@@ -39,8 +41,9 @@ async def test_advance_clock_settles_what_fell_due(api):
 
 
 async def test_advance_clock_negative_is_bad_request(api):
-    assert_fault(await api.post("/_sim/clock/advance", {"seconds": -1}), "badRequest", 400,
-                 "'seconds' must be a number >= 0.")
+    assert_fault(
+        await api.post("/_sim/clock/advance", {"seconds": -1}), "badRequest", 400, "'seconds' must be a number >= 0."
+    )
 
 
 async def test_set_clock_jumps_a_manual_clock(api):
@@ -61,17 +64,26 @@ async def test_set_clock_mode_real_follows_freezegun_and_manual_stops_it(api):
 
 async def test_set_clock_on_a_real_clock_is_bad_request(api):
     await api.put("/_sim/clock", {"mode": "real"})
-    assert_fault(await api.put("/_sim/clock", {"now": "2030-01-01T00:00:00Z"}), "badRequest", 400,
-                 "Cannot set the clock: only a manual clock can be set.")
-    assert_fault(await api.post("/_sim/clock/advance", {"seconds": 1}), "badRequest", 400,
-                 "only a manual clock can be advanced")
+    assert_fault(
+        await api.put("/_sim/clock", {"now": "2030-01-01T00:00:00Z"}),
+        "badRequest",
+        400,
+        "Cannot set the clock: only a manual clock can be set.",
+    )
+    assert_fault(
+        await api.post("/_sim/clock/advance", {"seconds": 1}), "badRequest", 400, "only a manual clock can be advanced"
+    )
 
 
 async def test_set_clock_needs_now_or_mode(api):
-    assert_fault(await api.put("/_sim/clock", {}), "badRequest", 400,
-                 "Give 'now' (an ISO-8601 time), 'mode' ('manual' or 'real'), or both.")
-    assert_fault(await api.put("/_sim/clock", {"mode": "fast"}), "badRequest", 400,
-                 "'mode' must be 'manual' or 'real'.")
-    assert_fault(await api.put("/_sim/clock", {"now": "yesterday"}), "badRequest", 400,
-                 contains="Cannot set the clock")
+    assert_fault(
+        await api.put("/_sim/clock", {}),
+        "badRequest",
+        400,
+        "Give 'now' (an ISO-8601 time), 'mode' ('manual' or 'real'), or both.",
+    )
+    assert_fault(
+        await api.put("/_sim/clock", {"mode": "fast"}), "badRequest", 400, "'mode' must be 'manual' or 'real'."
+    )
+    assert_fault(await api.put("/_sim/clock", {"now": "yesterday"}), "badRequest", 400, contains="Cannot set the clock")
     assert_fault(await api.put("/_sim/clock", {"when": "now"}), "badRequest", 400, "Unknown field(s): when.")

@@ -1,5 +1,6 @@
 """GET /_sim/health: status, version, uptime and the state file; any caller, no token; never journalled or recorded.
 `cdbsim --version` and simulator.__version__ say the same version."""
+
 from __future__ import annotations
 
 import subprocess
@@ -41,9 +42,11 @@ async def test_health_is_neither_journalled_nor_recorded(aiohttp_client, tmp_pat
 
 def remote_is(address: str):
     """A middleware that makes every request come from address (another host)."""
+
     @web.middleware
     async def patch(request: web.Request, handler):
         return await handler(request.clone(remote=address))
+
     return patch
 
 
@@ -62,8 +65,12 @@ async def test_health_of_a_state_file_that_went_away_is_503_naming_it(aiohttp_cl
     api = Api(await aiohttp_client(create_app(config(db_path=str(path)))))
     assert (await api.get("/_sim/health"))[1]["state"] == {"path": str(path), "ok": True}
     path.unlink()
-    assert_fault(await api.get("/_sim/health"), "serviceUnavailable", 503,
-                 f"cdbsim {simulator.__version__} is unhealthy: its state cannot be used ({path} is no longer there).")
+    assert_fault(
+        await api.get("/_sim/health"),
+        "serviceUnavailable",
+        503,
+        f"cdbsim {simulator.__version__} is unhealthy: its state cannot be used ({path} is no longer there).",
+    )
 
 
 def test_version_option_prints_the_installed_version():

@@ -1,4 +1,5 @@
 """/_sim/journal (query, clear), /_sim/journal/har (HAR 1.2 export), /_sim/errors and /_sim/status."""
+
 from __future__ import annotations
 
 from support import ACCOUNT, TOKEN, assert_fault
@@ -12,7 +13,10 @@ async def test_list_journal_filters_by_account_route_status_and_since(api):
     await api.get("/flavors")
     all_entries = (await api.get(f"/_sim/journal?account_id={ACCOUNT}"))[1]["journal"]
     assert [(e["route"], e["status"]) for e in all_entries] == [
-        ("list_flavors", 200), ("show_instance", 404), ("list_flavors", 200)]
+        ("list_flavors", 200),
+        ("show_instance", 404),
+        ("list_flavors", 200),
+    ]
     only = (await api.get("/_sim/journal?route=list_flavors&limit=1"))[1]["journal"]
     assert [e["seq"] for e in only] == [all_entries[2]["seq"]]  # the newest
     missing = (await api.get("/_sim/journal?status=404"))[1]["journal"]
@@ -22,8 +26,12 @@ async def test_list_journal_filters_by_account_route_status_and_since(api):
 
 
 async def test_list_journal_bad_filter_is_bad_request(api):
-    assert_fault(await api.get("/_sim/journal?since=x"), "badRequest", 400,
-                 "since must be a journal seq (an integer) or a time in ISO 8601 (2026-12-07T13:00:00Z), not 'x'.")
+    assert_fault(
+        await api.get("/_sim/journal?since=x"),
+        "badRequest",
+        400,
+        "since must be a journal seq (an integer) or a time in ISO 8601 (2026-12-07T13:00:00Z), not 'x'.",
+    )
 
 
 async def test_clear_journal_of_one_account(api):
@@ -37,8 +45,17 @@ async def test_clear_journal_of_one_account(api):
 
 
 async def test_export_journal_is_a_har_1_2_document_with_secrets_masked(api):
-    await api.post("/instances", {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 1},
-                                               "users": [{"name": "app", "password": "hunter22"}]}})
+    await api.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "a",
+                "flavorRef": 1,
+                "volume": {"size": 1},
+                "users": [{"name": "app", "password": "hunter22"}],
+            }
+        },
+    )
     await api.get("/instances/nope")
     status, har, _ = await api.get(f"/_sim/journal/har?account_id={ACCOUNT}")
     assert status == 200
@@ -61,6 +78,7 @@ async def test_export_journal_is_a_har_1_2_document_with_secrets_masked(api):
 async def test_list_errors_shows_what_the_simulator_raised(api):
     def broken(*args, **kwargs):
         raise RuntimeError("fake bug")
+
     api.backend.instances.page = broken
     assert (await api.get("/instances"))[0] == 500
     status, body, _ = await api.get("/_sim/errors")

@@ -1,7 +1,8 @@
 """/_sim/reset (the whole simulator), /_sim/accounts/{id}/reset and DELETE /_sim/accounts/{id}."""
+
 from __future__ import annotations
 
-from support import ACCOUNT, Api, UNAUTHORIZED, assert_fault
+from support import ACCOUNT, UNAUTHORIZED, Api, assert_fault
 
 from simulator.keys import FAULTS, IDS, JOURNAL
 
@@ -44,8 +45,12 @@ async def test_reset_unloads_every_scenario(api):
 
 
 async def test_reset_bad_seed_is_bad_request(api):
-    assert_fault(await api.post("/_sim/reset", {"seed": "x"}), "badRequest", 400,
-                 "'seed' must be an integer from 0 to 9223372036854775807.")
+    assert_fault(
+        await api.post("/_sim/reset", {"seed": "x"}),
+        "badRequest",
+        400,
+        "'seed' must be an integer from 0 to 9223372036854775807.",
+    )
     assert_fault(await api.post("/_sim/reset", {"sed": 1}), "badRequest", 400, "Unknown field(s): sed.")
 
 
@@ -70,14 +75,12 @@ async def test_reset_account_leaves_other_accounts_alone(api):
     await api.post("/_sim/scenarios", {"name": "flaky_reads", "account_id": ACCOUNT})
     await api.post(f"/_sim/accounts/{ACCOUNT}/reset")
     assert [i["id"] for i in (await other.get("/instances"))[1]["instances"]] == [kept["id"]]
-    assert [(s["name"], s["account_id"]) for s in api.app[FAULTS].list()] == [
-        ("failing_backups", "other")]
+    assert [(s["name"], s["account_id"]) for s in api.app[FAULTS].list()] == [("failing_backups", "other")]
     assert len((await api.get("/_sim/journal?account_id=other"))[1]["journal"]) == 2
 
 
 async def test_reset_account_unknown_is_item_not_found(api):
-    assert_fault(await api.post("/_sim/accounts/nobody/reset"), "itemNotFound", 404,
-                 "Account nobody cannot be found.")
+    assert_fault(await api.post("/_sim/accounts/nobody/reset"), "itemNotFound", 404, "Account nobody cannot be found.")
 
 
 async def test_delete_account_removes_it_its_tokens_and_rows(api):
@@ -118,10 +121,15 @@ async def test_set_ids_to_a_seed_whose_ids_are_in_the_store_never_collides(api):
 
 
 async def test_set_ids_bad_seed_is_bad_request(api):
-    assert_fault(await api.put("/_sim/ids", {"seed": -1}), "badRequest", 400,
-                 "'seed' must be an integer from 0 to 9223372036854775807.")
-    assert_fault(await api.put("/_sim/ids", {}), "badRequest", 400,
-                 "'seed' must be an integer from 0 to 9223372036854775807.")
+    assert_fault(
+        await api.put("/_sim/ids", {"seed": -1}),
+        "badRequest",
+        400,
+        "'seed' must be an integer from 0 to 9223372036854775807.",
+    )
+    assert_fault(
+        await api.put("/_sim/ids", {}), "badRequest", 400, "'seed' must be an integer from 0 to 9223372036854775807."
+    )
 
 
 async def test_create_account_then_list_accounts(api):
@@ -133,16 +141,22 @@ async def test_create_account_then_list_accounts(api):
     listed = (await api.get("/_sim/accounts"))[1]["accounts"]
     assert [(a["id"], a["users"]) for a in listed] == [
         (ACCOUNT, [{"username": "demo", "role": "dbaas:admin"}]),
-        ("555", [{"username": "user-555", "role": "dbaas:observer"}])]
+        ("555", [{"username": "user-555", "role": "dbaas:observer"}]),
+    ]
 
 
 async def test_create_account_id_must_be_a_string(api):
     for value in (True, 0, 12, ["x"]):
-        assert_fault(await api.post("/_sim/accounts", {"account_id": value}), "badRequest", 400,
-                     "'account_id' must be a string.")
+        assert_fault(
+            await api.post("/_sim/accounts", {"account_id": value}), "badRequest", 400, "'account_id' must be a string."
+        )
     assert (await api.post("/_sim/accounts", {"account_id": None}))[1]["account"]["account_id"].startswith("acct-")
 
 
 async def test_create_account_unknown_field_is_bad_request(api):
-    assert_fault(await api.post("/_sim/accounts", {"account_id": "x", "colour": "red"}), "badRequest", 400,
-                 "Unknown field(s) for an account: colour.")
+    assert_fault(
+        await api.post("/_sim/accounts", {"account_id": "x", "colour": "red"}),
+        "badRequest",
+        400,
+        "Unknown field(s) for an account: colour.",
+    )

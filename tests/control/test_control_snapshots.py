@@ -1,4 +1,5 @@
 """/_sim/snapshots: the whole state through SQLite's backup API, or one account's rows; list, restore, delete."""
+
 from __future__ import annotations
 
 import os
@@ -67,32 +68,53 @@ async def test_list_and_delete_snapshots(api):
 async def test_snapshot_unknown_is_item_not_found(api):
     assert_fault(await api.post("/_sim/snapshots/nope/restore"), "itemNotFound", 404, "Snapshot nope cannot be found.")
     assert_fault(await api.delete("/_sim/snapshots/nope"), "itemNotFound", 404, "Snapshot nope cannot be found.")
-    assert_fault(await api.post("/_sim/snapshots", {"account_id": "nobody"}), "itemNotFound", 404,
-                 "Account nobody cannot be found.")
+    assert_fault(
+        await api.post("/_sim/snapshots", {"account_id": "nobody"}),
+        "itemNotFound",
+        404,
+        "Account nobody cannot be found.",
+    )
 
 
 async def test_snapshot_bad_body_is_bad_request(api):
-    assert_fault(await api.post("/_sim/snapshots", {"name": ""}), "badRequest", 400,
-                 "'name' must be a string of 1 to 128 characters.")
-    assert_fault(await api.post("/_sim/snapshots", {"name": "x", "path": "/tmp/x"}), "badRequest", 400,
-                 "Unknown field(s): path.")
+    assert_fault(
+        await api.post("/_sim/snapshots", {"name": ""}),
+        "badRequest",
+        400,
+        "'name' must be a string of 1 to 128 characters.",
+    )
+    assert_fault(
+        await api.post("/_sim/snapshots", {"name": "x", "path": "/tmp/x"}), "badRequest", 400, "Unknown field(s): path."
+    )
 
 
 async def test_snapshots_are_capped_in_number_with_a_clear_413(aiohttp_client):
-    api = Api(await aiohttp_client(create_app(SimulatorConfig(
-        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), max_snapshots=3))))
+    api = Api(
+        await aiohttp_client(
+            create_app(SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), max_snapshots=3))
+        )
+    )
     for n in range(3):
         assert (await api.post("/_sim/snapshots", {"name": f"s{n}"}))[0] == 201
-    assert_fault(await api.post("/_sim/snapshots", {"name": "s3"}), "overLimit", 413,
-                 "At most 3 snapshots are kept: delete one (DELETE /_sim/snapshots/{name}) before taking another.")
+    assert_fault(
+        await api.post("/_sim/snapshots", {"name": "s3"}),
+        "overLimit",
+        413,
+        "At most 3 snapshots are kept: delete one (DELETE /_sim/snapshots/{name}) before taking another.",
+    )
     assert (await api.post("/_sim/snapshots", {"name": "s1"}))[0] == 201  # taking one again replaces it
     assert (await api.delete("/_sim/snapshots/s0"))[0] == 204
     assert (await api.post("/_sim/snapshots", {"name": "s3", "account_id": ACCOUNT}))[0] == 201
 
 
 async def test_snapshots_are_capped_in_bytes_and_a_refused_one_leaves_no_file(aiohttp_client):
-    api = Api(await aiohttp_client(create_app(SimulatorConfig(
-        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), snapshot_bytes=300_000))))
+    api = Api(
+        await aiohttp_client(
+            create_app(
+                SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), snapshot_bytes=300_000)
+            )
+        )
+    )
     snaps = api.app[SNAPSHOTS]
     assert (await api.post("/_sim/snapshots", {"name": "a"}))[0] == 201
     size = snaps.taken["a"]["bytes"]

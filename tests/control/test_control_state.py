@@ -1,5 +1,6 @@
 """State documents: GET /_sim/state[?account=ID] exports, PUT /_sim/state loads; export -> load -> export gives the
 same bytes; secrets only as the store keeps them; another version or a damaged document is refused whole."""
+
 from __future__ import annotations
 
 import json
@@ -19,13 +20,22 @@ async def raw(api: Api, method: str, path: str, data: bytes | str | None = None,
 
 async def busy_account(api: Api) -> dict:
     """An account with an instance, a database, a user with a password, a backup and a configuration group."""
-    inst = await api.create_instance("orders-db", databases=[{"name": "orders"}],
-                                     users=[{"name": "app", "password": "app-secret-pw"}])
+    inst = await api.create_instance(
+        "orders-db", databases=[{"name": "orders"}], users=[{"name": "app", "password": "app-secret-pw"}]
+    )
     status, body, _ = await api.post("/backups", {"backup": {"name": "nightly", "instance": inst["id"]}})
     assert status == 202, body
     api.advance(60)
-    status, body, _ = await api.post("/configurations", {"configuration": {
-        "name": "tuned", "datastore": {"type": "mysql", "version": "5.6"}, "values": {"max_connections": 99}}})
+    status, body, _ = await api.post(
+        "/configurations",
+        {
+            "configuration": {
+                "name": "tuned",
+                "datastore": {"type": "mysql", "version": "5.6"},
+                "values": {"max_connections": 99},
+            }
+        },
+    )
     assert status == 200, body
     return inst
 
@@ -42,7 +52,8 @@ async def test_export_load_export_is_byte_identical_for_an_account_and_for_every
     document = json.loads(first)
     assert (document["format"], document["version"], document["account_id"]) == ("cdbsim-state", 1, None)
     assert {"accounts", "users", "tokens", "instances", "db_users", "backups", "configurations"} <= set(
-        document["tables"])
+        document["tables"]
+    )
     assert not {"journal", "rate_counters", "fault_scenarios"} & set(document["tables"])
 
 
@@ -91,22 +102,38 @@ async def test_a_document_of_another_version_is_refused_and_nothing_changes(api)
     document = json.loads(text)
     document["version"] = 2
     document["tables"]["instances"] = []
-    assert_fault(await api.put("/_sim/state", document), "badRequest", 400,
-                 "This state document is version 2 (written by cdbsim 0.1.0); cdbsim 0.1.0 reads version 1 only.")
+    assert_fault(
+        await api.put("/_sim/state", document),
+        "badRequest",
+        400,
+        "This state document is version 2 (written by cdbsim 0.1.0); cdbsim 0.1.0 reads version 1 only.",
+    )
     assert await raw(api, "GET", "/_sim/state", account=ACCOUNT) == (200, text)
 
 
-@pytest.mark.parametrize(("damage", "message"), [
-    (lambda d: d.update(format="other"), 'This is not a cdbsim state document (it has no "format": "cdbsim-state").'),
-    (lambda d: d["tables"].update(nonsense=[]), "Unknown table(s) in the state document: nonsense."),
-    (lambda d: d["tables"]["instances"][0].update(bogus=1), "Table instances, row 1: unknown column(s) bogus."),
-    (lambda d: d["tables"]["instances"][0].update(volume_size="big"),
-     'Table instances, row 1, column volume_size: "big" is not an integer.'),
-    (lambda d: d["tables"]["instances"].append(dict(d["tables"]["instances"][0])),
-     "The state document cannot be loaded, nothing was changed: UNIQUE constraint failed: instances.id."),
-    (lambda d: d["tables"]["backups"][0].update(account_id="9999"),
-     "Table backups of the state document holds rows that are not account 1234's (only 0 of its 1 rows are)."),
-])
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (
+            lambda d: d.update(format="other"),
+            'This is not a cdbsim state document (it has no "format": "cdbsim-state").',
+        ),
+        (lambda d: d["tables"].update(nonsense=[]), "Unknown table(s) in the state document: nonsense."),
+        (lambda d: d["tables"]["instances"][0].update(bogus=1), "Table instances, row 1: unknown column(s) bogus."),
+        (
+            lambda d: d["tables"]["instances"][0].update(volume_size="big"),
+            'Table instances, row 1, column volume_size: "big" is not an integer.',
+        ),
+        (
+            lambda d: d["tables"]["instances"].append(dict(d["tables"]["instances"][0])),
+            "The state document cannot be loaded, nothing was changed: UNIQUE constraint failed: instances.id.",
+        ),
+        (
+            lambda d: d["tables"]["backups"][0].update(account_id="9999"),
+            "Table backups of the state document holds rows that are not account 1234's (only 0 of its 1 rows are).",
+        ),
+    ],
+)
 async def test_a_damaged_document_is_refused_whole(api, damage, message):
     await busy_account(api)
     _, text = await raw(api, "GET", "/_sim/state", account=ACCOUNT)
@@ -124,5 +151,9 @@ async def test_a_document_that_is_not_json_is_refused(api):
 
 async def test_an_unknown_account_or_query_parameter_is_refused(api):
     assert_fault(await api.get("/_sim/state?account=nope"), "itemNotFound", 404, "Account nope cannot be found.")
-    assert_fault(await api.get("/_sim/state?acount=1234"), "badRequest", 400,
-                 "Unknown query parameter(s): acount (only 'account' is known).")
+    assert_fault(
+        await api.get("/_sim/state?acount=1234"),
+        "badRequest",
+        400,
+        "Unknown query parameter(s): acount (only 'account' is known).",
+    )

@@ -1,5 +1,6 @@
 """What a web page of another site (CSRF) or a rebound DNS name (DNS rebinding) cannot make the sandbox do: every
 state-changing /_sim/ call proves it is not cross-site, and every route answers only the Host names it knows."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,13 +29,27 @@ STATE_CHANGES = [
 
 async def raw(api: Api, method: str, path: str, body: str | None, headers: dict):
     """A request with exactly these headers (no JSON content type added, as a page's simple request has none)."""
-    resp = await api.client.request(method, path, data=body, headers=headers, allow_redirects=False,
-                                    skip_auto_headers=() if "Content-Type" in headers else ("Content-Type",))
+    resp = await api.client.request(
+        method,
+        path,
+        data=body,
+        headers=headers,
+        allow_redirects=False,
+        skip_auto_headers=() if "Content-Type" in headers else ("Content-Type",),
+    )
     return resp.status, await resp.json() if resp.content_type == "application/json" else None, resp
 
 
-@pytest.mark.parametrize("content_type", [None, "text/plain", "application/x-www-form-urlencoded",
-                                          "multipart/form-data; boundary=x", "TEXT/PLAIN; charset=utf-8"])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "TEXT/PLAIN; charset=utf-8",
+    ],
+)
 async def test_a_browsers_simple_request_cannot_change_state(api, content_type):
     """A browser marks every request (Sec-Fetch-Site); one that is not its page's own same-origin call and proves
     nothing more than a simple request does is refused, whatever simple content type it carries."""
@@ -51,16 +66,19 @@ async def test_a_request_from_no_browser_changes_state_without_proof(api):
     """curl -X POST .../_sim/clock/advance -d '{"seconds": 60}' (no Origin, no Sec-Fetch-Site, curl's form type):
     no page could have sent it, so it needs no JSON type and no X-Cdbsim header."""
     before = api.clock.now()
-    status, answer, _ = await raw(api, "POST", "/_sim/clock/advance", '{"seconds": 60}',
-                                  {"Content-Type": "application/x-www-form-urlencoded"})
+    status, answer, _ = await raw(
+        api, "POST", "/_sim/clock/advance", '{"seconds": 60}', {"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert status == 415, answer  # past the cross-site rule: the body is read, and a form is not JSON
     status, answer, _ = await raw(api, "POST", "/_sim/reset", None, {})
     assert status == 200, answer
     assert api.clock.now() >= before
 
 
-@pytest.mark.parametrize("browser", [EVIL, OTHER_PORT, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"},
-                                     {"Origin": "http://evil.example"}])
+@pytest.mark.parametrize(
+    "browser",
+    [EVIL, OTHER_PORT, {"Origin": "null"}, {"Sec-Fetch-Site": "cross-site"}, {"Origin": "http://evil.example"}],
+)
 async def test_a_request_another_sites_page_sent_is_refused_whatever_it_carries(api, browser):
     before = api.clock.now()
     for method, path, body in STATE_CHANGES:
@@ -79,8 +97,9 @@ async def test_a_script_with_the_header_or_a_json_body_and_a_page_of_the_sandbox
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     same = {"Sec-Fetch-Site": "same-origin"}
     for browser in ({"Origin": own, **same}, {"Origin": own}, same):
-        status = (await raw(api, "POST", "/_sim/dashboard/clock", f"account={ACCOUNT}&seconds=5",
-                            {**form, **browser}))[0]
+        status = (await raw(api, "POST", "/_sim/dashboard/clock", f"account={ACCOUNT}&seconds=5", {**form, **browser}))[
+            0
+        ]
         assert status == 303, browser
 
 
@@ -90,29 +109,62 @@ async def test_reads_need_no_proof(api):
         assert resp.status == 200, path
 
 
-@pytest.mark.parametrize("path", ["/_sim/accounts", "/_sim/journal", f"/_sim/dashboard?account={ACCOUNT}",
-                                  f"/v1.0/{ACCOUNT}/flavors", "/v2.0/tokens", "/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_sim/accounts",
+        "/_sim/journal",
+        f"/_sim/dashboard?account={ACCOUNT}",
+        f"/v1.0/{ACCOUNT}/flavors",
+        "/v2.0/tokens",
+        "/",
+    ],
+)
 async def test_a_rebound_name_is_refused_on_every_route(api, path):
-    status, answer, _ = await raw(api, "GET", path, None, {"Host": f"rebind.test:{api.client.port}",
-                                                         "X-Auth-Token": TOKEN})
+    status, answer, _ = await raw(
+        api, "GET", path, None, {"Host": f"rebind.test:{api.client.port}", "X-Auth-Token": TOKEN}
+    )
     assert_fault((status, answer), "badRequest", 400, UNKNOWN_HOST.format(host=repr(f"rebind.test:{api.client.port}")))
 
 
 async def test_a_rebound_name_cannot_post_the_dashboards_forms(api):
     before = api.clock.now()
     origin = f"http://rebind.test:{api.client.port}"
-    status, answer, _ = await raw(api, "POST", "/_sim/dashboard/clock", f"account={ACCOUNT}&seconds=60",
-                                  {"Host": origin[7:], "Origin": origin, "Sec-Fetch-Site": "same-origin",
-                                   "Content-Type": "application/x-www-form-urlencoded"})
+    status, answer, _ = await raw(
+        api,
+        "POST",
+        "/_sim/dashboard/clock",
+        f"account={ACCOUNT}&seconds=60",
+        {
+            "Host": origin[7:],
+            "Origin": origin,
+            "Sec-Fetch-Site": "same-origin",
+            "Content-Type": "application/x-www-form-urlencoded",
+        },
+    )
     assert status == 400 and list(answer) == ["badRequest"]
     assert api.clock.now() == before
 
 
-@pytest.mark.parametrize("host", ["localhost:8779", "127.0.0.1:8779", "[::1]:8779", "LOCALHOST", "127.1.2.3",
-                                  "localhost.", "api.example.test:443", "cdbsim:8779"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "localhost:8779",
+        "127.0.0.1:8779",
+        "[::1]:8779",
+        "LOCALHOST",
+        "127.1.2.3",
+        "localhost.",
+        "api.example.test:443",
+        "cdbsim:8779",
+    ],
+)
 async def test_loopback_names_the_public_url_and_allowed_hosts_are_answered(aiohttp_client, host):
-    config = SimulatorConfig(bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                             public_url="https://api.example.test", allowed_hosts=("cdbsim",))
+    config = SimulatorConfig(
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        public_url="https://api.example.test",
+        allowed_hosts=("cdbsim",),
+    )
     client = await aiohttp_client(create_app(config))
     resp = await client.get(f"/v1.0/{ACCOUNT}/flavors", headers={"Host": host, "X-Auth-Token": TOKEN})
     assert resp.status == 200, host
@@ -142,9 +194,23 @@ async def test_a_loopback_peer_that_relays_for_others_is_not_trusted_unless_the_
 
 
 async def test_an_injected_html_answer_runs_no_script(api):
-    scenario = {"name": "html", "rules": [{"match": {"route": "list_flavors"}, "actions": [{"respond": {
-        "status": 200, "body": "<script>fetch('/_sim/accounts')</script>",
-        "headers": {"Content-Type": "text/html", "Content-Security-Policy": "default-src *"}}}]}]}
+    scenario = {
+        "name": "html",
+        "rules": [
+            {
+                "match": {"route": "list_flavors"},
+                "actions": [
+                    {
+                        "respond": {
+                            "status": 200,
+                            "body": "<script>fetch('/_sim/accounts')</script>",
+                            "headers": {"Content-Type": "text/html", "Content-Security-Policy": "default-src *"},
+                        }
+                    }
+                ],
+            }
+        ],
+    }
     assert (await api.post("/_sim/scenarios", {"scenario": scenario, "account_id": ACCOUNT}))[0] == 201
     resp = await api.client.get(f"/v1.0/{ACCOUNT}/flavors", headers={"X-Auth-Token": TOKEN})
     assert resp.content_type == "text/html"

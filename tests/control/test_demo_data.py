@@ -1,4 +1,5 @@
 """Faker demo data: the same seed gives the same data, with weeks of history and backup chains that restore."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -89,8 +90,17 @@ async def test_seed_demo_control_call_makes_data_that_restores(api):
     *_, last = instance["backups"]
     assert last["type"] == "incremental"
     owner = api.as_account(account["account_id"], account["token"])
-    status, restored, _ = await owner.post("/instances", {"instance": {
-        "name": "restored", "flavorRef": 2, "volume": {"size": 50}, "restorePoint": {"backupRef": last["id"]}}})
+    status, restored, _ = await owner.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "restored",
+                "flavorRef": 2,
+                "volume": {"size": 50},
+                "restorePoint": {"backupRef": last["id"]},
+            }
+        },
+    )
     assert status == 200, restored
     api.advance(3600)
     restored_id = restored["instance"]["id"]
@@ -98,8 +108,10 @@ async def test_seed_demo_control_call_makes_data_that_restores(api):
     names = [d["name"] for d in (await owner.get(f"/instances/{restored_id}/databases"))[1]["databases"]]
     assert sorted(names) == sorted(instance["databases"])
     user = instance["users"][0]
-    status, login, _ = await api.post(f"/_sim/accounts/{account['account_id']}/instances/{restored_id}/login",
-                                      {"user": user["name"], "password": user["password"]})
+    status, login, _ = await api.post(
+        f"/_sim/accounts/{account['account_id']}/instances/{restored_id}/login",
+        {"user": user["name"], "password": user["password"]},
+    )
     assert (status, login) == (200, {"login": True})
 
 
@@ -107,10 +119,18 @@ async def test_seed_demo_control_call_twice_with_one_seed_is_refused(api):
     await api.post("/_sim/demo", {"seed": 8, "accounts": 1, "instances": 0, "chains": 0})
     status, body, _ = await api.post("/_sim/demo", {"seed": 8, "accounts": 1, "instances": 0, "chains": 0})
     assert_fault((status, body), "badRequest", 400, contains="Demo data for seed 8 is already there")
-    assert_fault(await api.post("/_sim/demo", {"seed": 9, "colour": 1}), "badRequest", 400,
-                 "Unknown field(s) for demo data: colour.")
-    assert_fault(await api.post("/_sim/demo", {"instances": 0, "chains": 1}), "badRequest", 400,
-                 "Backup chains need at least one instance per account.")
+    assert_fault(
+        await api.post("/_sim/demo", {"seed": 9, "colour": 1}),
+        "badRequest",
+        400,
+        "Unknown field(s) for demo data: colour.",
+    )
+    assert_fault(
+        await api.post("/_sim/demo", {"instances": 0, "chains": 1}),
+        "badRequest",
+        400,
+        "Backup chains need at least one instance per account.",
+    )
 
 
 def test_demo_cli_seed_writes_the_state_file_and_prints_credentials(tmp_path, capsys):
@@ -151,8 +171,12 @@ def test_demo_two_seeds_share_one_store():
 async def test_seed_demo_on_a_clock_too_early_for_its_history_is_bad_request(api):
     status, _, _ = await api.put("/_sim/clock", {"now": "0001-01-08T00:00:00Z"})
     assert status == 200
-    assert_fault(await api.post("/_sim/demo", {"seed": 1, "weeks": 2}), "badRequest", 400,
-                 "The clock (0001-01-08) is too early for 2 weeks of history.")
+    assert_fault(
+        await api.post("/_sim/demo", {"seed": 1, "weeks": 2}),
+        "badRequest",
+        400,
+        "The clock (0001-01-08) is too early for 2 weeks of history.",
+    )
 
 
 def test_demo_first_instance_of_each_account_runs_with_a_configuration_group():

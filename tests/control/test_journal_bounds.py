@@ -1,5 +1,6 @@
 """The journal is bounded in bytes as well as rows: a large body is kept cut and marked, the bodies of requests
 nobody authenticated for are kept short, and the oldest entries go once the byte budget is spent."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,8 +17,9 @@ BIG = 600 << 10
 
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), max_body_size=2 * MIB,
-                           journal_bytes=2 * MIB)
+    return SimulatorConfig(
+        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), max_body_size=2 * MIB, journal_bytes=2 * MIB
+    )
 
 
 def stored_bytes(api) -> int:
@@ -40,8 +42,9 @@ async def test_unauthenticated_requests_bodies_are_kept_short_and_marked(api):
 
 
 async def test_a_large_body_of_an_authenticated_call_is_kept_cut_and_the_answer_echoing_it_too(api):
-    status, _, _ = await api.post("/instances", {"instance": {"name": "x" * BIG, "flavorRef": 1,
-                                                                   "volume": {"size": 1}}})
+    status, _, _ = await api.post(
+        "/instances", {"instance": {"name": "x" * BIG, "flavorRef": 1, "volume": {"size": 1}}}
+    )
     assert status == 400
     entry = api.app[JOURNAL].entries(account_id=ACCOUNT)[-1]
     for side in ("request", "response"):

@@ -2,14 +2,25 @@
 glob, since/until by seq or time, faulted), a 400 naming an unknown filter, route or value, limit as the newest N
 newest first, GET /_sim/journal/count with the near misses of a count of zero, and logins filed under the account
 they log into."""
+
 from __future__ import annotations
 
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
-BROKEN_LISTS = {"scenario": {"name": "broken_lists", "rules": [
-    {"name": "lists-fail", "match": {"route": "list_instances"}, "when": {"times": 1},
-     "actions": [{"respond": {"status": 503}}]}]}}
+BROKEN_LISTS = {
+    "scenario": {
+        "name": "broken_lists",
+        "rules": [
+            {
+                "name": "lists-fail",
+                "match": {"route": "list_instances"},
+                "when": {"times": 1},
+                "actions": [{"respond": {"status": 503}}],
+            }
+        ],
+    }
+}
 
 
 async def traffic(api) -> None:
@@ -35,13 +46,20 @@ async def test_every_filter_selects_what_it_names(api):
     await traffic(api)
     assert await journal(api, "method=DELETE") == [("DELETE", "delete_instance", 202)]
     assert await journal(api, "method=delete&method=post") == [
-        ("POST", "create_instance", 200), ("DELETE", "delete_instance", 202), ("POST", "create_token", 200)]
+        ("POST", "create_instance", 200),
+        ("DELETE", "delete_instance", 202),
+        ("POST", "create_token", 200),
+    ]
     assert await journal(api, "route=show_instance") == [("GET", "show_instance", 404)]
     assert await journal(api, "status=4xx") == [("GET", "show_instance", 404)]
     assert await journal(api, "status=202&status=503") == [
-        ("DELETE", "delete_instance", 202), ("GET", "list_instances", 503)]
+        ("DELETE", "delete_instance", 202),
+        ("GET", "list_instances", 503),
+    ]
     assert await journal(api, "path=/v1.0/*/instances/*") == [
-        ("GET", "show_instance", 404), ("DELETE", "delete_instance", 202)]
+        ("GET", "show_instance", 404),
+        ("DELETE", "delete_instance", 202),
+    ]
     assert await journal(api, "faulted=true") == [("GET", "list_instances", 503)]
     assert ("GET", "list_instances", 503) not in await journal(api, "faulted=false")
 
@@ -56,7 +74,9 @@ async def test_since_and_until_take_a_seq_or_a_time_on_the_simulators_clock(api)
     later = entries[2]["time"]  # after the clock moved 60 s
     assert later > second["time"]
     assert await journal(api, f"until={second['time']}Z") == [
-        ("GET", "list_flavors", 200), ("GET", "show_instance", 404)]
+        ("GET", "list_flavors", 200),
+        ("GET", "show_instance", 404),
+    ]
     assert (await journal(api, f"since={later}"))[0][1] == "create_instance"
 
 
@@ -71,17 +91,25 @@ async def test_logins_are_journalled_under_the_account_they_log_into(api):
     assert await journal(api, "route=create_token") == [("POST", "create_token", 200)]
 
 
-@pytest.mark.parametrize(("query", "message"), [
-    ("methd=DELETE", "Unknown journal filter(s): methd (known: account_id, method, route, status, path, since, "
-                     "until, faulted, limit)."),
-    ("route=no_such_route", "Unknown route name(s): no_such_route (the operation ids of GET /openapi.json)."),
-    ("method=FETCH", "Unknown method(s): FETCH (known: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)."),
-    ("status=4x", "status must be an HTTP status (404) or a class (4xx), not '4x'."),
-    ("faulted=maybe", "faulted must be true or false, not 'maybe'."),
-    ("limit=-1", "limit must be an integer from 0 to 2**63 - 1, not -1."),
-    ("until=yesterday", "until must be a journal seq (an integer) or a time in ISO 8601 (2026-12-07T13:00:00Z), "
-                        "not 'yesterday'."),
-])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "methd=DELETE",
+            "Unknown journal filter(s): methd (known: account_id, method, route, status, path, since, "
+            "until, faulted, limit).",
+        ),
+        ("route=no_such_route", "Unknown route name(s): no_such_route (the operation ids of GET /openapi.json)."),
+        ("method=FETCH", "Unknown method(s): FETCH (known: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS)."),
+        ("status=4x", "status must be an HTTP status (404) or a class (4xx), not '4x'."),
+        ("faulted=maybe", "faulted must be true or false, not 'maybe'."),
+        ("limit=-1", "limit must be an integer from 0 to 2**63 - 1, not -1."),
+        (
+            "until=yesterday",
+            "until must be a journal seq (an integer) or a time in ISO 8601 (2026-12-07T13:00:00Z), not 'yesterday'.",
+        ),
+    ],
+)
 async def test_an_unknown_filter_route_or_value_is_a_400_naming_it(api, query, message):
     for path in ("/_sim/journal", "/_sim/journal/har", "/_sim/journal/count"):
         if path.endswith("count") and query.startswith(("limit", "methd")):
@@ -90,8 +118,12 @@ async def test_an_unknown_filter_route_or_value_is_a_400_naming_it(api, query, m
 
 
 async def test_clearing_takes_only_the_account_filter(api):
-    assert_fault(await api.delete("/_sim/journal?route=list_flavors"), "badRequest", 400,
-                 "Unknown journal filter(s): route (known: account_id).")
+    assert_fault(
+        await api.delete("/_sim/journal?route=list_flavors"),
+        "badRequest",
+        400,
+        "Unknown journal filter(s): route (known: account_id).",
+    )
 
 
 async def test_count_answers_how_many_matched(api):
@@ -109,11 +141,13 @@ async def test_a_count_of_zero_names_the_closest_misses_and_what_differed(api):
     # one filter missed each: the DELETE answered 202; the GET that answered 404 was not a DELETE
     assert [(m["route"], m["differs"]) for m in closest[:2]] == [
         ("delete_instance", {"status": {"wanted": [404], "was": 202}}),
-        ("show_instance", {"method": {"wanted": ["DELETE"], "was": "GET"}})]
+        ("show_instance", {"method": {"wanted": ["DELETE"], "was": "GET"}}),
+    ]
     assert len(closest[2]["differs"]) == 2
     count = await api.get("/_sim/journal/count?route=no_such_route")
-    assert_fault(count, "badRequest", 400,
-                 "Unknown route name(s): no_such_route (the operation ids of GET /openapi.json).")
+    assert_fault(
+        count, "badRequest", 400, "Unknown route name(s): no_such_route (the operation ids of GET /openapi.json)."
+    )
 
 
 async def test_the_dashboards_coverage_counts_logins(api):

@@ -1,5 +1,6 @@
 """The request log: one line per request on stderr (time, method, path, status, ms, fault rule), secret query
 parameters masked, control characters escaped; on in `cdbsim serve`, off with --quiet; the health check unlogged."""
+
 from __future__ import annotations
 
 import asyncio
@@ -13,8 +14,14 @@ from simulator.serve.cli import build_parser
 from simulator.serve.options import config_from_args
 
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d (GET|POST|PUT|PATCH|DELETE) (\S+) (\d{3}) \d+\.\dms(.*)$")
-FAILING = {"scenario": {"name": "broken", "rules": [
-    {"name": "create-fails", "match": {"route": "create_instance"}, "actions": [{"respond": {"status": 503}}]}]}}
+FAILING = {
+    "scenario": {
+        "name": "broken",
+        "rules": [
+            {"name": "create-fails", "match": {"route": "create_instance"}, "actions": [{"respond": {"status": 503}}]}
+        ],
+    }
+}
 
 
 async def test_one_line_per_request_with_status_time_and_fault_rule(aiohttp_client, capsys):

@@ -1,4 +1,5 @@
 """`cdbsim state export|import` on state files, and `serve --state FILE` loading a document at start."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """What the dashboard's browser tests share: the simulator's API as a client on this machine calls it, and
 opening the page live."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -35,13 +36,15 @@ class SandboxApi:
         self.http.headers.update({"X-Auth-Token": token, "Content-Type": "application/json"})
 
     def call(self, method: str, path: str, body=None) -> tuple[int, Any]:  # the parsed JSON body, None when empty
-        response = self.http.request(method, f"{self.url}{self.prefix}/v1.0/{self.account}{path}", json=body,
-                                     timeout=30)
+        response = self.http.request(
+            method, f"{self.url}{self.prefix}/v1.0/{self.account}{path}", json=body, timeout=30
+        )
         return response.status_code, (response.json() if response.content else None)
 
     def control(self, method: str, path: str, body=None) -> dict:
-        response = requests.request(method, f"{self.url}/_sim{path}", json=body, timeout=30,
-                                    headers={"X-Cdbsim": "1"})  # a script proves it is not a web page
+        response = requests.request(
+            method, f"{self.url}/_sim{path}", json=body, timeout=30, headers={"X-Cdbsim": "1"}
+        )  # a script proves it is not a web page
         assert response.status_code < 300, (path, response.status_code, response.text)
         return response.json() if response.content else {}
 
@@ -49,8 +52,9 @@ class SandboxApi:
         self.control("POST", "/clock/advance", {"seconds": seconds})
 
     def create_instance(self, name: str, **extra) -> str:
-        status, body = self.call("POST", "/instances", {"instance": {"name": name, "flavorRef": 1,
-                                                                     "volume": {"size": 2}, **extra}})
+        status, body = self.call(
+            "POST", "/instances", {"instance": {"name": name, "flavorRef": 1, "volume": {"size": 2}, **extra}}
+        )
         assert status == 200, body
         return body["instance"]["id"]
 
@@ -88,24 +92,39 @@ class SandboxApi:
     def ha_group(self, name: str, acls: list[str], networks: list[str]) -> str:
         """An HA group of one source and two replicas, built (ACTIVE)."""
         node = {"flavorRef": "2", "volume": {"size": 1}}
-        spec = {"name": name, "datastore": {"type": "MYSQL", "version": "5.7"}, "networks": networks,
-                "replica_source": [{"name": f"{name}-source", **node}],
-                "replicas": [{"name": f"{name}-replica-{n}", **node} for n in (1, 2)],
-                "acls": [{"address": a} for a in acls]}
+        spec = {
+            "name": name,
+            "datastore": {"type": "MYSQL", "version": "5.7"},
+            "networks": networks,
+            "replica_source": [{"name": f"{name}-source", **node}],
+            "replicas": [{"name": f"{name}-replica-{n}", **node} for n in (1, 2)],
+            "acls": [{"address": a} for a in acls],
+        }
         status, body = self.call("POST", "/ha", {"ha": spec})
         assert status == 202, body
         self.advance(DURATIONS.build)
         return body["ha_instance"]["id"]
 
     def copy_backup(self, backup_id: str, region: str) -> None:
-        status, body = self.call("POST", f"/backups/{backup_id}/action",
-                                 {"copy-backup": {"target_backup_region": region}})
+        status, body = self.call(
+            "POST", f"/backups/{backup_id}/action", {"copy-backup": {"target_backup_region": region}}
+        )
         assert status == 202, body
         self.advance(DURATIONS.backup + 60)
 
     def restore(self, backup_id: str, name: str) -> tuple[int, dict | None]:
-        return self.call("POST", "/instances", {"instance": {"name": name, "flavorRef": 1, "volume": {"size": 2},
-                                                             "restorePoint": {"backupRef": backup_id}}})
+        return self.call(
+            "POST",
+            "/instances",
+            {
+                "instance": {
+                    "name": name,
+                    "flavorRef": 1,
+                    "volume": {"size": 2},
+                    "restorePoint": {"backupRef": backup_id},
+                }
+            },
+        )
 
 
 def open_live(page, url: str) -> None:
@@ -130,8 +149,11 @@ def outward_address() -> str | None:
 
 def peer(address: str):
     """A transport whose peer is address (what request.remote reads)."""
-    return type("Peer", (), {"get_extra_info": lambda self, key, default=None:
-                             (address, 40000) if key == "peername" else default})()
+    return type(
+        "Peer",
+        (),
+        {"get_extra_info": lambda self, key, default=None: (address, 40000) if key == "peername" else default},
+    )()
 
 
 async def through_control_middleware(app, method: str, path: str, address: str, headers=None) -> tuple[int, dict]:

@@ -3,6 +3,7 @@ Playwright, and a screenshot of each test's page under the test's tmp_path.
 
 The browser is the system's (/usr/bin/chromium; .ci/install_browser.sh installs it). Where it or Playwright is
 missing the browser tests skip, except in CI (CI=true), where they fail: they must run there."""
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,16 @@ from simulator.testing import SimulatorServer
 
 CHROMIUM = "/usr/bin/chromium"
 #: Headless, and nothing that reaches beyond this machine.
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def browser_missing(why: str) -> None:
@@ -41,8 +50,9 @@ def browser():
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         browser_missing(f"Chromium at {CHROMIUM}")
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM if Path(CHROMIUM).exists()
-                                              else shutil.which("chromium"), args=CHROMIUM_ARGS)
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=CHROMIUM_ARGS
+        )
         yield launched
         launched.close()
 
@@ -50,8 +60,12 @@ def browser():
 @pytest.fixture
 def sim() -> Iterator[SimulatorServer]:
     """A fresh simulator on a loopback port: account 1234, manual clock, lifecycles that take time."""
-    config = SimulatorConfig(seed=11, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=DURATIONS,
-                             start_time="2026-03-02T09:00:00")
+    config = SimulatorConfig(
+        seed=11,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        durations=DURATIONS,
+        start_time="2026-03-02T09:00:00",
+    )
     server = SimulatorServer(config).start()
     yield server
     server.stop()

@@ -3,6 +3,7 @@ two other origins (another loopback port, and a cross-site name) send every stat
 send, the chained scenario attack included, and a rebound DNS name (Chromium's --host-resolver-rules maps it to
 loopback) reads and posts as the sandbox's own origin. Every attempt is refused and changes nothing; the dashboard
 still works from its own origin."""
+
 from __future__ import annotations
 
 import json
@@ -74,9 +75,11 @@ async function attack(target, scenario, account) {
 
 
 def attack_page(target: str) -> bytes:
-    return (f"<!doctype html><title>cute cats</title><script>{ATTACK_JS}"
-            f"window.results = attack({json.dumps(target)}, {script_text(HTML_SCENARIO)}, {json.dumps(ACCOUNT)});"
-            "</script>").encode()
+    return (
+        f"<!doctype html><title>cute cats</title><script>{ATTACK_JS}"
+        f"window.results = attack({json.dumps(target)}, {script_text(HTML_SCENARIO)}, {json.dumps(ACCOUNT)});"
+        "</script>"
+    ).encode()
 
 
 def script_text(text: str) -> str:
@@ -86,9 +89,11 @@ def script_text(text: str) -> str:
 
 def form_page(target: str) -> bytes:
     """A page that posts the dashboard's clock form to the sandbox as soon as it loads (a navigation)."""
-    return (f'<!doctype html><form method="post" action="{target}/_sim/dashboard/clock">'
-            f'<input name="account" value="{ACCOUNT}"><input name="seconds" value="3600"></form>'
-            "<script>document.forms[0].submit()</script>").encode()
+    return (
+        f'<!doctype html><form method="post" action="{target}/_sim/dashboard/clock">'
+        f'<input name="account" value="{ACCOUNT}"><input name="seconds" value="3600"></form>'
+        "<script>document.forms[0].submit()</script>"
+    ).encode()
 
 
 class AttackerSite:
@@ -149,8 +154,12 @@ def tab(rebinding_browser):
 
 @pytest.fixture
 def sim() -> Iterator[SimulatorServer]:
-    config = SimulatorConfig(seed=11, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=DURATIONS,
-                             start_time="2026-03-02T09:00:00")
+    config = SimulatorConfig(
+        seed=11,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        durations=DURATIONS,
+        start_time="2026-03-02T09:00:00",
+    )
     server = SimulatorServer(config).start()
     yield server
     server.stop()
@@ -164,10 +173,12 @@ def control(sim: SimulatorServer, method: str, path: str, body=None) -> dict:
 
 def state(sim: SimulatorServer) -> dict:
     """What an attack would change: the clock, the accounts, the scenarios, the snapshots."""
-    return {"clock": control(sim, "GET", "/clock")["clock"]["now"],
-            "accounts": control(sim, "GET", "/accounts")["accounts"],
-            "scenarios": control(sim, "GET", "/scenarios")["scenarios"],
-            "snapshots": [s["name"] for s in control(sim, "GET", "/snapshots")["snapshots"]]}
+    return {
+        "clock": control(sim, "GET", "/clock")["clock"]["now"],
+        "accounts": control(sim, "GET", "/accounts")["accounts"],
+        "scenarios": control(sim, "GET", "/scenarios")["scenarios"],
+        "snapshots": [s["name"] for s in control(sim, "GET", "/snapshots")["snapshots"]],
+    }
 
 
 def posts(sim: SimulatorServer) -> list[tuple[str, int, str]]:
@@ -222,14 +233,17 @@ def test_a_rebound_name_gets_nothing_from_any_route_and_cannot_post(sim, tab):
         assert response.status == 400, path
         assert json.loads(tab.locator("body").inner_text()) == {"badRequest": {"code": 400, "message": refused}}
     # a script on the rebound origin is same-origin with these URLs: it still gets only the 400
-    outcome = tab.evaluate("""async (account) => {
+    outcome = tab.evaluate(
+        """async (account) => {
       const post = await fetch('/_sim/dashboard/clock', {method: 'POST',
         headers: {'Content-Type': 'application/x-www-form-urlencoded'}, body: 'account=' + account + '&seconds=3600'});
       const json = await fetch('/_sim/clock/advance', {method: 'POST', headers: {'Content-Type': 'application/json'},
         body: '{"seconds": 3600}'});
       const read = await fetch('/_sim/accounts');
       return [post.status, json.status, read.status, await read.text()];
-    }""", ACCOUNT)
+    }""",
+        ACCOUNT,
+    )
     assert outcome[:3] == [400, 400, 400] and TOKEN not in outcome[3] and "demo" not in outcome[3]
     assert state(sim) == before
 

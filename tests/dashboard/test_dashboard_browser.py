@@ -1,5 +1,6 @@
 """The dashboard in a real browser (Debian's Chromium through Playwright): resources made through the API show on
 the page, change live, and the page's own buttons move the clock and unload a fault scenario."""
+
 from __future__ import annotations
 
 import asyncio
@@ -96,8 +97,9 @@ def test_a_loaded_scenarios_413_shows_as_a_flagged_journal_row_naming_its_rule(p
     expect(flagged).to_have_attribute("data-rule", RULE)
     expect(flagged.locator("td.fault")).to_contain_text(RULE)
     expect(flagged.locator("td.fault")).to_contain_text("413")
-    expect(page.locator('[data-scenario="restore_over_limit"] tr[data-rule="restore-rate-limited"] td.hits')
-           ).to_have_text("1")
+    expect(
+        page.locator('[data-scenario="restore_over_limit"] tr[data-rule="restore-rate-limited"] td.hits')
+    ).to_have_text("1")
     flagged.get_by_role("button").click()  # the row opens to its request and response
     detail = page.locator(f"#entry-{flagged.get_attribute('data-seq')}")
     expect(detail).to_be_visible()
@@ -123,8 +125,9 @@ def test_unloading_the_scenario_from_the_page_stops_the_faults(page, sandbox, da
     status, body = sandbox.restore(backup_id, "second-try")
     assert status == 200, body
     expect(page.locator('#journal-rows tr.entry[data-route="create_instance"]').first).to_have_attribute(
-        "data-status", "200")
-    assert page.locator('#journal-rows tr.flagged').count() == 1
+        "data-status", "200"
+    )
+    assert page.locator("#journal-rows tr.flagged").count() == 1
 
 
 def test_a_restored_instance_points_at_its_backup(page, sandbox, dashboard):
@@ -137,8 +140,9 @@ def test_a_restored_instance_points_at_its_backup(page, sandbox, dashboard):
     expect(instance_badge(page, restored)).to_have_text("ACTIVE")
     link = page.locator(f'tr[data-instance-id="{restored}"] td.restored a')
     expect(link).to_have_attribute("data-restored-from", backup_id)
-    expect(page.locator(f'li[data-backup-id="{backup_id}"] [data-restored-into="{restored}"]')
-           ).to_have_text("restored-copy")
+    expect(page.locator(f'li[data-backup-id="{backup_id}"] [data-restored-into="{restored}"]')).to_have_text(
+        "restored-copy"
+    )
     link.click()
     assert page.evaluate("location.hash") == f"#backup-{backup_id}"
     expect(page.locator(f"#backup-{backup_id}")).to_be_in_viewport()
@@ -176,8 +180,11 @@ def test_the_page_is_labelled_keyboard_usable_and_has_a_dark_scheme(page, sandbo
     first = sandbox.backup(source, "inventory-incr-1", parent_id=full)
     sandbox.backup(source, "inventory-incr-2", parent_id=first)
     sandbox.restore(first, "inventory-restored")
-    status, body = sandbox.call("POST", "/schedules", {"schedule": {"action": "backup", "instance_id": source,
-                                                                "day_of_week": 0, "hour": 3, "minute": 30}})
+    status, body = sandbox.call(
+        "POST",
+        "/schedules",
+        {"schedule": {"action": "backup", "instance_id": source, "day_of_week": 0, "hour": 3, "minute": 30}},
+    )
     assert status == 202, body
     sandbox.create_instance("analytics")
     sandbox.control("POST", "/scenarios", {"name": "restore_over_limit", "account_id": ACCOUNT})
@@ -215,13 +222,17 @@ def test_a_caller_from_another_address_without_the_admin_token_gets_403(page):
     refused = {"forbidden": {"code": 403, "message": REFUSED}}
     address = outward_address()
     # reached by its outward address, the sandbox must be told that name (docs/security.md)
-    config = SimulatorConfig(bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), admin_token=token,
-                             allowed_hosts=(address,) if address else ())
+    config = SimulatorConfig(
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        admin_token=token,
+        allowed_hosts=(address,) if address else (),
+    )
     if address is None:  # a machine with loopback only: the same rule, met through the control app's middleware
         app = create_app(config)
         with ThreadPoolExecutor(1) as thread:
-            status, body = thread.submit(asyncio.run, through_control_middleware(
-                app, "GET", "/_sim/dashboard", "198.51.100.7")).result()
+            status, body = thread.submit(
+                asyncio.run, through_control_middleware(app, "GET", "/_sim/dashboard", "198.51.100.7")
+            ).result()
         assert (status, body) == (403, refused)
         page.set_content(f"<pre>{json.dumps(body)}</pre>")
         return

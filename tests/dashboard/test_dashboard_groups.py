@@ -4,6 +4,7 @@ every region, short ids that never wrap at 1280 px, and a paged journal that kee
 
 With CDBSIM_DOCS_PANELS=docs (a folder), the showcase test also saves a screenshot of each panel there as
 dashboard-<panel>.png (docs/dashboard.md shows them)."""
+
 from __future__ import annotations
 
 import os
@@ -20,8 +21,18 @@ pytestmark = pytest.mark.slow
 #: Where the showcase keeps its panel screenshots (unset: nowhere).
 DOCS_PANELS = "CDBSIM_DOCS_PANELS"
 #: The panels the docs show: a section's id, or a selector and the name its picture gets.
-PANELS = ("regions", "instances", "ha", "replicas", "configurations", "backups", "schedules", "journal", "coverage",
-          ("div.panels:has(#clock)", "controls"))
+PANELS = (
+    "regions",
+    "instances",
+    "ha",
+    "replicas",
+    "configurations",
+    "backups",
+    "schedules",
+    "journal",
+    "coverage",
+    ("div.panels:has(#clock)", "controls"),
+)
 #: A screen of the size the issue was filed at.
 SCREEN = {"width": 1280, "height": 800}
 
@@ -48,7 +59,7 @@ def test_an_ha_group_shows_its_state_nodes_acls_and_read_and_write_networks(page
     expect(links).to_have_text(["ha-payments"] * 3)
     node = group.locator('li[data-role="replica"] a').first
     node.click()  # a node is an instance of the table above
-    expect(page.locator(f"tr#instance-{node.get_attribute('href')[len('#instance-'):]}")).to_be_in_viewport()
+    expect(page.locator(f"tr#instance-{node.get_attribute('href')[len('#instance-') :]}")).to_be_in_viewport()
 
 
 def test_a_replica_set_is_drawn_as_its_source_with_the_replicas_below_it(page, sandbox, dashboard):
@@ -63,12 +74,14 @@ def test_a_replica_set_is_drawn_as_its_source_with_the_replicas_below_it(page, s
     group = sandbox.call("GET", f"/ha/{made['ha']}")[1]["ha_instance"]
     ha_source = page.locator(f'#replicas ul.trees > li[data-instance="{group["replica_source"][0]["id"]}"]')
     expect(ha_source.locator("> ul.chain > li")).to_have_count(2)  # an HA group's replicas are a set as well
-    expect(page.locator(f'tr[data-instance-id="{made["replica"]}"] [data-replica-of="{made["source"]}"]')
-           ).to_have_text("orders-db")
+    expect(page.locator(f'tr[data-instance-id="{made["replica"]}"] [data-replica-of="{made["source"]}"]')).to_have_text(
+        "orders-db"
+    )
 
 
 def test_a_configuration_group_shows_its_values_and_a_restart_required_instance_in_a_warning_colour(
-        page, sandbox, dashboard):
+    page, sandbox, dashboard
+):
     made = everything(sandbox)
     page.goto(dashboard)
     group = page.locator(f'#configurations [data-configuration-id="{made["configuration"]}"]')
@@ -135,7 +148,8 @@ def test_ids_show_short_on_one_line_at_1280_px_with_the_full_id_on_hover_and_cop
 
 
 def test_with_200_journal_rows_the_coverage_panel_starts_within_two_screens_and_the_journal_pages(
-        page, sandbox, dashboard):
+    page, sandbox, dashboard
+):
     everything(sandbox)
     for _ in range(200):
         sandbox.call("GET", "/flavors")
@@ -167,8 +181,11 @@ def test_with_200_journal_rows_the_coverage_panel_starts_within_two_screens_and_
 
 def test_each_panel_of_the_showcase_is_drawn_and_kept_for_the_docs(page, sandbox, dashboard, tmp_path):
     made = everything(sandbox)
-    status, body = sandbox.call("POST", "/schedules", {"schedule": {"action": "backup", "instance_id": made["source"],
-                                                                "day_of_week": 0, "hour": 3, "minute": 30}})
+    status, body = sandbox.call(
+        "POST",
+        "/schedules",
+        {"schedule": {"action": "backup", "instance_id": made["source"], "day_of_week": 0, "hour": 3, "minute": 30}},
+    )
     assert status == 202, body
     sandbox.control("POST", "/scenarios", {"name": "restore_over_limit", "account_id": ACCOUNT})
     assert sandbox.restore(made["backup"], "too-soon")[0] == 413

@@ -1,5 +1,6 @@
 """The dashboard's server side, in process: the live feed costs the API nothing without a page, the event stream
 tells a page of its own account's changes, forms refuse other sites, and every read stays inside one account."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,14 +23,16 @@ from simulator.pipeline.trust import CROSS_SITE
 
 @pytest.fixture
 def sim_config() -> SimulatorConfig:
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(build=30, backup=20))
+    return SimulatorConfig(
+        seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), durations=Durations(build=30, backup=20)
+    )
 
 
 def feed_of(api: Api) -> LiveFeed:
     """The live feed on the control sub-app (which create_app mounts)."""
-    control = next(r._app for r in api.app.router.resources()
-                   if isinstance(r, web.PrefixedSubAppResource) and FEED in r._app)
+    control = next(
+        r._app for r in api.app.router.resources() if isinstance(r, web.PrefixedSubAppResource) and FEED in r._app
+    )
     assert control[SIMULATOR] is api.app
     return control[FEED]
 
@@ -52,7 +55,7 @@ async def test_the_event_stream_tells_a_page_of_its_accounts_changes_only(api):
     feed = feed_of(api)
     stream = await api.client.get(f"/_sim/dashboard/events?account={ACCOUNT}")
     assert stream.status == 200 and stream.content_type == "text/event-stream"
-    assert await stream.content.readuntil(b"\n\n") == b"retry: 2000\nevent: hello\ndata: {\"seq\": 0}\n\n"
+    assert await stream.content.readuntil(b"\n\n") == b'retry: 2000\nevent: hello\ndata: {"seq": 0}\n\n'
     assert feed in api.app[JOURNAL].listeners
     await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}")  # the page's own reads are not changes
     assert feed.seq == 0
@@ -69,12 +72,19 @@ async def test_the_event_stream_tells_a_page_of_its_accounts_changes_only(api):
 
 async def test_a_post_from_another_sites_page_is_refused_and_changes_nothing(api):
     before = api.clock.now()
-    resp = await api.client.post("/_sim/dashboard/clock", data={"account": ACCOUNT, "seconds": "60"},
-                                 headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
-                                 allow_redirects=False)
+    resp = await api.client.post(
+        "/_sim/dashboard/clock",
+        data={"account": ACCOUNT, "seconds": "60"},
+        headers={"Origin": "http://evil.example", "Sec-Fetch-Site": "cross-site"},
+        allow_redirects=False,
+    )
     assert_fault((resp.status, await resp.json()), "forbidden", 403, CROSS_SITE)
-    resp = await api.client.post("/_sim/dashboard/clock", data={"account": ACCOUNT, "seconds": "60"},
-                                 headers={"Origin": "null"}, allow_redirects=False)
+    resp = await api.client.post(
+        "/_sim/dashboard/clock",
+        data={"account": ACCOUNT, "seconds": "60"},
+        headers={"Origin": "null"},
+        allow_redirects=False,
+    )
     assert resp.status == 403
     assert api.clock.now() == before
 
@@ -84,16 +94,25 @@ SAME_ORIGIN = {"Sec-Fetch-Site": "same-origin"}
 
 
 async def test_a_form_sends_the_browser_back_with_what_happened(api):
-    resp = await api.client.post("/_sim/dashboard/clock", data={"account": ACCOUNT, "seconds": "-1"},
-                                 headers=SAME_ORIGIN, allow_redirects=False)
+    resp = await api.client.post(
+        "/_sim/dashboard/clock", data={"account": ACCOUNT, "seconds": "-1"}, headers=SAME_ORIGIN, allow_redirects=False
+    )
     assert resp.status == 303
     assert resp.headers["Location"].startswith(f"/_sim/dashboard?account={ACCOUNT}&error=")
     assert resp.headers["Location"].endswith("#clock")
-    resp = await api.client.post("/_sim/dashboard/snapshots", data={"account": ACCOUNT, "name": "before"},
-                                 headers=SAME_ORIGIN, allow_redirects=False)
+    resp = await api.client.post(
+        "/_sim/dashboard/snapshots",
+        data={"account": ACCOUNT, "name": "before"},
+        headers=SAME_ORIGIN,
+        allow_redirects=False,
+    )
     assert resp.status == 303 and "notice=Snapshot+before+taken" in resp.headers["Location"]
-    resp = await api.client.post("/_sim/dashboard/snapshots/restore", data={"account": "other", "name": "before"},
-                                 headers=SAME_ORIGIN, allow_redirects=False)
+    resp = await api.client.post(
+        "/_sim/dashboard/snapshots/restore",
+        data={"account": "other", "name": "before"},
+        headers=SAME_ORIGIN,
+        allow_redirects=False,
+    )
     assert "error=Account+other+has+no+snapshot+named+before" in resp.headers["Location"]
 
 
@@ -113,8 +132,9 @@ async def test_a_live_update_reads_a_bounded_number_of_entries_and_says_when_it_
 
 async def test_a_journal_filter_that_is_no_status_is_a_bad_request(api):
     status, body, _ = await api.get(f"/_sim/dashboard/part/journal?account={ACCOUNT}&status=teapot")
-    assert_fault((status, body), "badRequest", 400, "'status' must be a status code (413) or a class (4xx), "
-                                                     "not 'teapot'.")
+    assert_fault(
+        (status, body), "badRequest", 400, "'status' must be a status code (413) or a class (4xx), not 'teapot'."
+    )
 
 
 async def test_parts_of_an_unknown_account_are_not_found_and_its_page_says_so(api):
@@ -136,8 +156,10 @@ async def test_passwords_never_reach_the_page(api):
     secret = "s3cret-Pass-991"
     await api.create_instance(users=[{"name": "app", "password": secret}])
     api.advance(30)
-    await api.put(f"/instances/{(await api.get('/instances'))[1]['instances'][0]['id']}/users",
-                  {"users": [{"name": "app", "password": secret + "x"}]})
+    await api.put(
+        f"/instances/{(await api.get('/instances'))[1]['instances'][0]['id']}/users",
+        {"users": [{"name": "app", "password": secret + "x"}]},
+    )
     for path in ("", "/part/state", "/journal.har"):
         status, body, _ = await api.get(f"/_sim/dashboard{path}?account={ACCOUNT}")
         text = body if isinstance(body, str) else json.dumps(body)
@@ -157,19 +179,33 @@ async def test_the_har_download_holds_the_filtered_entries(api):
 
 
 async def test_the_state_shows_ha_groups_replica_sets_and_configuration_groups_of_the_shown_region(api):
-    group = (await api.post("/configurations", {"configuration": {
-        "name": "tuned", "values": {"connect_timeout": 120, "innodb_buffer_pool_size": 1073741824}}}))[1]
+    group = (
+        await api.post(
+            "/configurations",
+            {
+                "configuration": {
+                    "name": "tuned",
+                    "values": {"connect_timeout": 120, "innodb_buffer_pool_size": 1073741824},
+                }
+            },
+        )
+    )[1]
     source = await api.create_instance(name="primary")
     api.advance(30)
     status, body, _ = await api.post("/instances", {"instance": {"name": "follower", "replica_of": source["id"]}})
     assert status == 200, body
     replica = body["instance"]
-    assert (await api.put(f"/instances/{source['id']}", {"instance": {"configuration": group["configuration"]["id"]}}
-                          ))[0] == 202
-    ha_spec = {"name": "ha-orders", "datastore": {"type": "MYSQL", "version": "5.7"}, "networks": ["servicenet"],
-               "replica_source": [{"name": "ha-src", "flavorRef": "2", "volume": {"size": 1}}],
-               "replicas": [{"name": "ha-rep", "flavorRef": "2", "volume": {"size": 1}}],
-               "acls": [{"address": "10.0.0.0/8"}]}
+    assert (await api.put(f"/instances/{source['id']}", {"instance": {"configuration": group["configuration"]["id"]}}))[
+        0
+    ] == 202
+    ha_spec = {
+        "name": "ha-orders",
+        "datastore": {"type": "MYSQL", "version": "5.7"},
+        "networks": ["servicenet"],
+        "replica_source": [{"name": "ha-src", "flavorRef": "2", "volume": {"size": 1}}],
+        "replicas": [{"name": "ha-rep", "flavorRef": "2", "volume": {"size": 1}}],
+        "acls": [{"address": "10.0.0.0/8"}],
+    }
     status, body, _ = await api.post("/ha", {"ha": ha_spec})
     assert status == 202, body
     ha_id = body["ha_instance"]["id"]
@@ -195,8 +231,9 @@ async def test_every_region_shows_what_it_holds_and_a_copy_names_the_region_of_i
     api.advance(60)
     iad = api.as_account(ACCOUNT, TOKEN)
     iad.url = lambda path: f"/iad/v1.0/{ACCOUNT}{path}"
-    status, body, _ = await iad.post("/instances", {"instance": {"name": "iad-db", "flavorRef": 1,
-                                                                 "volume": {"size": 1}}})
+    status, body, _ = await iad.post(
+        "/instances", {"instance": {"name": "iad-db", "flavorRef": 1, "volume": {"size": 1}}}
+    )
     assert status == 200, body
     _, text, _ = await api.get(f"/_sim/dashboard/part/state?account={ACCOUNT}")
     counts = dict(re.findall(r'data-region="(\w+)".*?<span class="counts">(.*?)</span>\n', text, re.S))
@@ -244,9 +281,13 @@ async def test_on_a_real_clock_the_page_offers_to_stop_it_and_loads_only_its_own
 async def test_a_caller_from_another_address_without_the_admin_token_is_refused_by_the_control_middleware():
     app = create_app(SimulatorConfig(bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN), admin_token="s3cret"))
     served = (200, {"served": True})
-    for method, path in (("GET", "/_sim/dashboard"), ("GET", f"/_sim/dashboard/events?account={ACCOUNT}"),
-                         ("GET", f"/_sim/dashboard/journal.har?account={ACCOUNT}"), ("POST", "/_sim/dashboard/reset"),
-                         ("GET", "/_sim/dashboard/static/dashboard.js")):
+    for method, path in (
+        ("GET", "/_sim/dashboard"),
+        ("GET", f"/_sim/dashboard/events?account={ACCOUNT}"),
+        ("GET", f"/_sim/dashboard/journal.har?account={ACCOUNT}"),
+        ("POST", "/_sim/dashboard/reset"),
+        ("GET", "/_sim/dashboard/static/dashboard.js"),
+    ):
         status, body = await through_control_middleware(app, method, path, "198.51.100.7")
         assert_fault((status, body), "forbidden", 403, REFUSED)
         wrong = await through_control_middleware(app, method, path, "198.51.100.7", {"X-Admin-Token": "guess"})

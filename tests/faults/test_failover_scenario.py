@@ -1,6 +1,7 @@
 """Fault scenarios that make databases fail: the shipped ha_failover fails an HA group over (the new source, the
 rebuilt node and the journal), replica_breaks breaks a replica, and a scenario's fail_source/break_replica parse,
 name their target and say when there is nothing to fail."""
+
 import pytest
 from support import ACCOUNT, TOKEN, assert_fault
 
@@ -9,15 +10,23 @@ from simulator.faults.actions import Failure
 from simulator.faults.scenario import ScenarioError, build_scenario
 from simulator.routes import OPERATIONS
 
-HA = {"ha": {"name": "orders-ha", "datastore": {"type": "mysql", "version": "8.0"},
-             "replica_source": [{"name": "node-a", "flavorRef": "2", "volume": {"size": 1}}],
-             "replicas": [{"name": "node-b", "flavorRef": "2", "volume": {"size": 1}}]}}
+HA = {
+    "ha": {
+        "name": "orders-ha",
+        "datastore": {"type": "mysql", "version": "8.0"},
+        "replica_source": [{"name": "node-a", "flavorRef": "2", "volume": {"size": 1}}],
+        "replicas": [{"name": "node-b", "flavorRef": "2", "volume": {"size": 1}}],
+    }
+}
 
 
 @pytest.fixture
 def sim_config():
-    return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                           durations=Durations(build=60, reboot=30, resize=45, shutdown=10))
+    return SimulatorConfig(
+        seed=7,
+        bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+        durations=Durations(build=60, reboot=30, resize=45, shutdown=10),
+    )
 
 
 async def load(api, name_or_doc):
@@ -51,16 +60,24 @@ async def test_ha_failover_gives_a_new_source_and_a_rebuilt_node_and_the_journal
     _, healed, _ = await api.get(f"/ha/{ha_id}")
     assert healed["ha_instance"]["state"] == "ACTIVE"
     assert [n["id"] for n in healed["ha_instance"]["replicas"]] == [rebuilt["id"]]
-    assert_fault(await api.get(f"/instances/{old_source}"), "itemNotFound", 404, f"Resource {old_source} cannot be found.")
+    assert_fault(
+        await api.get(f"/instances/{old_source}"), "itemNotFound", 404, f"Resource {old_source} cannot be found."
+    )
 
     shows = await journal(api, "show_ha_instance")
     states = [(e["rule"], e["response"]["body"]["ha_instance"]["state"]) for e in shows]
-    assert states == [(None, "ACTIVE"), ("ha_failover/source-fails", "HA_FAILOVER"), (None, "ADDING_REPLICA"),
-                      (None, "ACTIVE")]
+    assert states == [
+        (None, "ACTIVE"),
+        ("ha_failover/source-fails", "HA_FAILOVER"),
+        (None, "ADDING_REPLICA"),
+        (None, "ACTIVE"),
+    ]
     fired = shows[1]
     assert fired["action"] == "fail_source"
-    assert (f"fail_source: HA {ha_id}: source {old_source} failed; replica {old_replica} is being promoted "
-            f"(HA_FAILOVER), then a new node is built (ADDING_REPLICA)") in fired["note"]
+    assert (
+        f"fail_source: HA {ha_id}: source {old_source} failed; replica {old_replica} is being promoted "
+        f"(HA_FAILOVER), then a new node is built (ADDING_REPLICA)"
+    ) in fired["note"]
 
 
 async def test_replica_breaks_scenario_breaks_the_first_replica(api):
@@ -76,15 +93,21 @@ async def test_replica_breaks_scenario_breaks_the_first_replica(api):
 
 
 async def test_a_failure_without_a_target_is_noted_and_the_request_goes_on(api):
-    await load(api, {"name": "nothing_to_fail", "rules": [{"match": {"route": "list_flavors"},
-                                                           "actions": ["fail_source"]}]})
+    await load(
+        api, {"name": "nothing_to_fail", "rules": [{"match": {"route": "list_flavors"}, "actions": ["fail_source"]}]}
+    )
     assert (await api.get("/flavors"))[0] == 200
     [entry] = await journal(api, "list_flavors")
     assert "fail_source: no target (give id, or match a route with an ha_id or instance_id)" in entry["note"]
     inst = await api.create_instance()
     api.advance(60)
-    await load(api, {"name": "not_a_source", "rules": [{"match": {"route": "show_instance"},
-                                                        "actions": [{"fail_source": {"id": "{instance_id}"}}]}]})
+    await load(
+        api,
+        {
+            "name": "not_a_source",
+            "rules": [{"match": {"route": "show_instance"}, "actions": [{"fail_source": {"id": "{instance_id}"}}]}],
+        },
+    )
     assert (await api.get(f"/instances/{inst['id']}"))[1]["instance"]["status"] == "ACTIVE"
     note = (await journal(api, "show_instance"))[-1]["note"]
     assert f"fail_source skipped: Instance {inst['id']} is not a replication source." in note
@@ -92,8 +115,14 @@ async def test_a_failure_without_a_target_is_noted_and_the_request_goes_on(api):
 
 def test_failure_actions_parse_and_refuse_unknown_fields():
     names = {op.name for op in OPERATIONS}
-    rule = build_scenario({"name": "s", "rules": [{"actions": [
-        {"fail_source": {"id": "{body.ha}", "message": "disk gone"}}, "break_replica"]}]}, names, "<test>").rules[0]
+    rule = build_scenario(
+        {
+            "name": "s",
+            "rules": [{"actions": [{"fail_source": {"id": "{body.ha}", "message": "disk gone"}}, "break_replica"]}],
+        },
+        names,
+        "<test>",
+    ).rules[0]
     assert (rule.plan.fail_source, rule.plan.break_replica) == (Failure("{body.ha}", "disk gone"), Failure())
     assert rule.plan.summary(None) == "fail_source, break_replica"
     with pytest.raises(ScenarioError) as err:
@@ -102,8 +131,13 @@ def test_failure_actions_parse_and_refuse_unknown_fields():
 
 
 async def test_model_faults_end_an_ha_operation_and_a_backup_copy_in_their_error_states(api):
-    await load(api, {"name": "ha_and_copy_fail", "rules": [
-        {"match": {"route": ["ha_action", "backup_action"]}, "actions": ["model_fault"]}]})
+    await load(
+        api,
+        {
+            "name": "ha_and_copy_fail",
+            "rules": [{"match": {"route": ["ha_action", "backup_action"]}, "actions": ["model_fault"]}],
+        },
+    )
     _, body, _ = await api.post("/ha", HA)
     ha_id = body["ha_instance"]["id"]
     api.advance(60)
@@ -117,8 +151,9 @@ async def test_model_faults_end_an_ha_operation_and_a_backup_copy_in_their_error
     api.advance(60)
     _, body, _ = await api.post("/backups", {"backup": {"name": "b", "instance": inst["id"]}})
     api.advance(60)
-    assert (await api.post(f"/backups/{body['backup']['id']}/action",
-                           {"copy-backup": {"target_backup_region": "ORD"}}))[0] == 202
+    assert (
+        await api.post(f"/backups/{body['backup']['id']}/action", {"copy-backup": {"target_backup_region": "ORD"}})
+    )[0] == 202
     api.advance(60)
     ord_api = api.as_account(ACCOUNT, TOKEN)
     ord_api.url = lambda path: f"/ord/v1.0/{ACCOUNT}{path}"

@@ -1,4 +1,5 @@
 """Fault actions through the in-process app: injected answers, broken connections, model faults, the journal."""
+
 from __future__ import annotations
 
 import json
@@ -32,14 +33,31 @@ async def test_respond_413_has_retry_after_header_and_rate_limit_body(api):
     load(api, rule([{"respond": {"status": 413}}], route="list_flavors"))
     status, body, resp = await api.get(FLAVORS)
     assert status == 413 and resp.headers["Retry-After"] == "60"
-    assert body == {"overLimit": {"code": 413, "message": "This request was rate-limited.",
-                                  "details": "Only 200 GET request(s) can be made to * every minute.",
-                                  "retryAfter": "60"}}
+    assert body == {
+        "overLimit": {
+            "code": 413,
+            "message": "This request was rate-limited.",
+            "details": "Only 200 GET request(s) can be made to * every minute.",
+            "retryAfter": "60",
+        }
+    }
 
 
 async def test_respond_413_retry_after_null_is_a_plain_quota_fault(api):
-    load(api, rule([{"respond": {"status": 413, "retry_after": None,
-                                 "message": "Quota exceeded for resources: ['instances']."}}]))
+    load(
+        api,
+        rule(
+            [
+                {
+                    "respond": {
+                        "status": 413,
+                        "retry_after": None,
+                        "message": "Quota exceeded for resources: ['instances'].",
+                    }
+                }
+            ]
+        ),
+    )
     status, body, resp = await api.get(FLAVORS)
     assert_fault((status, body), "overLimit", 413, "Quota exceeded for resources: ['instances'].")
     assert "Retry-After" not in resp.headers
@@ -49,18 +67,28 @@ async def test_respond_422_message_template_uses_path_and_body(api):
     created = await api.create_instance()
     message = "Instance {instance_id} is busy ({body.resize.flavorRef})."
     load(api, rule([{"respond": {"status": 422, "message": message}}], route="instance_action"))
-    assert_fault(await api.post(f"/instances/{created['id']}/action", {"resize": {"flavorRef": 3}}),
-                 "unprocessableEntity", 422, f"Instance {created['id']} is busy (3).")
+    assert_fault(
+        await api.post(f"/instances/{created['id']}/action", {"resize": {"flavorRef": 3}}),
+        "unprocessableEntity",
+        422,
+        f"Instance {created['id']} is busy (3).",
+    )
 
 
-@pytest.mark.parametrize("status, fault, message", [
-    (503, "serviceUnavailable", "The service is currently unavailable."),
-    (500, "instanceFault", "The server has either erred or is incapable of performing the requested operation."),
-    (501, "notImplemented", "The requested method or resource is not implemented."),
-    (401, "unauthorized", "The supplied token is not authorized to access the resources, either it's expired or "
-                          "invalid."),
-    (502, "badGateway", "Bad Gateway."),
-])
+@pytest.mark.parametrize(
+    "status, fault, message",
+    [
+        (503, "serviceUnavailable", "The service is currently unavailable."),
+        (500, "instanceFault", "The server has either erred or is incapable of performing the requested operation."),
+        (501, "notImplemented", "The requested method or resource is not implemented."),
+        (
+            401,
+            "unauthorized",
+            "The supplied token is not authorized to access the resources, either it's expired or invalid.",
+        ),
+        (502, "badGateway", "Bad Gateway."),
+    ],
+)
 async def test_respond_status_gets_its_fault_body(api, status, fault, message):
     load(api, rule([{"respond": status}]))
     response = await api.get(FLAVORS)
@@ -69,17 +97,44 @@ async def test_respond_status_gets_its_fault_body(api, status, fault, message):
 
 
 async def test_respond_fault_name_details_and_headers(api):
-    load(api, rule([{"respond": {"status": 500, "fault": "computeFault", "message": "boom", "details": "on {route}",
-                                 "headers": {"X-Injected": "{scenario}/{rule}"}}}]))
+    load(
+        api,
+        rule(
+            [
+                {
+                    "respond": {
+                        "status": 500,
+                        "fault": "computeFault",
+                        "message": "boom",
+                        "details": "on {route}",
+                        "headers": {"X-Injected": "{scenario}/{rule}"},
+                    }
+                }
+            ]
+        ),
+    )
     status, body, resp = await api.get(FLAVORS)
     assert (status, body) == (500, {"computeFault": {"code": 500, "message": "boom", "details": "on list_flavors"}})
     assert resp.headers["X-Injected"] == "t/rule-0"
 
 
 async def test_respond_custom_json_and_text_bodies(api):
-    load(api, rule([{"respond": {"status": 200, "body": {"flavors": []}}}], route="list_flavors"),
-         rule([{"respond": {"status": 502, "body": "<html>bad gateway for {account_id}</html>",
-                            "headers": {"Content-Type": "text/html"}}}], route="list_instances"))
+    load(
+        api,
+        rule([{"respond": {"status": 200, "body": {"flavors": []}}}], route="list_flavors"),
+        rule(
+            [
+                {
+                    "respond": {
+                        "status": 502,
+                        "body": "<html>bad gateway for {account_id}</html>",
+                        "headers": {"Content-Type": "text/html"},
+                    }
+                }
+            ],
+            route="list_instances",
+        ),
+    )
     assert (await api.get(FLAVORS))[:2] == (200, {"flavors": []})
     status, body, resp = await api.get("/instances")
     assert (status, body, resp.content_type) == (502, "<html>bad gateway for 1234</html>", "text/html")
@@ -87,13 +142,18 @@ async def test_respond_custom_json_and_text_bodies(api):
 
 async def test_journal_records_rule_action_and_note_of_each_fired_request(api):
     load(api, rule([{"respond": 503}], route="list_flavors"), name="j")
-    load(api, {"name": "second", "match": {"route": "list_flavors"}, "when": {"after": 1},
-               "actions": [{"delay": 0.01}]}, name="k")
+    load(
+        api,
+        {"name": "second", "match": {"route": "list_flavors"}, "when": {"after": 1}, "actions": [{"delay": 0.01}]},
+        name="k",
+    )
     await api.get(FLAVORS)
     await api.get("/instances")
     entries = await journal(api)
     assert [(e["route"], e["status"], e["rule"], e["action"]) for e in entries] == [
-        ("list_flavors", 503, "j/rule-0", "respond 503"), ("list_instances", 200, None, None)]
+        ("list_flavors", 503, "j/rule-0", "respond 503"),
+        ("list_instances", 200, None, None),
+    ]
     assert entries[0]["note"] == "match 1, hit 1"
 
 
@@ -174,8 +234,9 @@ async def test_malformed_answer_keeps_status_and_breaks_the_json(api):
 
 async def test_model_fault_build_ends_in_error(api):
     load(api, rule([{"model_fault": {"message": "Build of {body.instance.name} failed."}}], route="create_instance"))
-    status, body, _ = await api.post("/instances", {"instance": {"name": "doomed", "flavorRef": 1,
-                                                                 "volume": {"size": 1}}})
+    status, body, _ = await api.post(
+        "/instances", {"instance": {"name": "doomed", "flavorRef": 1, "volume": {"size": 1}}}
+    )
     assert (status, body["instance"]["status"]) == (200, "BUILD")
     api.advance(0)
     instance_id = body["instance"]["id"]
@@ -225,13 +286,21 @@ async def test_faults_do_not_shift_the_models_ids(aiohttp_client, sim_config):
     async def run(faults: bool) -> tuple[list[str], int]:
         api = Api(await aiohttp_client(create_app(sim_config)))
         if faults:
-            load(api, {"match": {"route": "list_flavors"}, "when": {"probability": 0.5},
-                       "actions": [{"respond": 503}, {"delay": {"min": 0, "max": 0.01}}]}, seed=9)
+            load(
+                api,
+                {
+                    "match": {"route": "list_flavors"},
+                    "when": {"probability": 0.5},
+                    "actions": [{"respond": 503}, {"delay": {"min": 0, "max": 0.01}}],
+                },
+                seed=9,
+            )
         ids = []
         for n in range(4):
             await api.get(FLAVORS)
-            status, body, _ = await api.post("/instances", {"instance": {"name": f"i{n}", "flavorRef": 1,
-                                                                         "volume": {"size": 1}}})
+            status, body, _ = await api.post(
+                "/instances", {"instance": {"name": f"i{n}", "flavorRef": 1, "volume": {"size": 1}}}
+            )
             ids.append(body["instance"]["id"])
         return ids, sum(e["rule"] is not None for e in await journal(api))
 
@@ -247,9 +316,17 @@ async def test_model_fault_restore_ends_in_error(api):
     api.advance(0)
     backup_id = body["backup"]["id"]
     load(api, rule(["model_fault"], route="create_instance", present="instance.restorePoint"))
-    status, body, _ = await api.post("/instances", {"instance": {"name": "restored", "flavorRef": 1,
-                                                                 "volume": {"size": 2},
-                                                                 "restorePoint": {"backupRef": backup_id}}})
+    status, body, _ = await api.post(
+        "/instances",
+        {
+            "instance": {
+                "name": "restored",
+                "flavorRef": 1,
+                "volume": {"size": 2},
+                "restorePoint": {"backupRef": backup_id},
+            }
+        },
+    )
     assert (status, body["instance"]["status"]) == (200, "BUILD")
     api.advance(0)
     assert (await api.get(f"/instances/{body['instance']['id']}"))[1]["instance"]["status"] == "ERROR"

@@ -1,4 +1,5 @@
 """Rule semantics without a server: match, when (times, after, every, probability, window) and the engine's order."""
+
 from __future__ import annotations
 
 import json
@@ -16,11 +17,18 @@ from simulator.routes import OPERATIONS
 API_ROUTES = {op.name for op in OPERATIONS}
 
 
-def facts(method="GET", path="/v1.0/1234/instances", route="list_instances", account="1234", body=None,
-          headers=None) -> RequestFacts:
+def facts(
+    method="GET", path="/v1.0/1234/instances", route="list_instances", account="1234", body=None, headers=None
+) -> RequestFacts:
     raw = json.dumps(body).encode() if body is not None else b""
-    return RequestFacts(method=method, path=path, route=route, account_id=account,
-                        headers={k.lower(): v for k, v in (headers or {}).items()}, request_body=RequestBody(raw))
+    return RequestFacts(
+        method=method,
+        path=path,
+        route=route,
+        account_id=account,
+        headers={k.lower(): v for k, v in (headers or {}).items()},
+        request_body=RequestBody(raw),
+    )
 
 
 def rule_of(match=None, when=None):
@@ -93,8 +101,18 @@ def test_match_headers_value_present_and_absent():
 
 
 def test_when_times_after_every_count_matches_only(engine):
-    engine.load({"name": "t", "rules": [{"match": {"method": "GET"}, "when": {"after": 1, "every": 2, "times": 2},
-                                         "actions": [{"respond": 503}]}]})
+    engine.load(
+        {
+            "name": "t",
+            "rules": [
+                {
+                    "match": {"method": "GET"},
+                    "when": {"after": 1, "every": 2, "times": 2},
+                    "actions": [{"respond": 503}],
+                }
+            ],
+        }
+    )
     sequence = [facts() if i % 2 == 0 else facts("POST", route="create_instance") for i in range(14)]
     hits = fired(engine, sequence)
     # GETs are the even positions: matches 1..7; after 1 -> 2..7; every 2nd of those -> matches 3, 5; times 2.
@@ -104,8 +122,7 @@ def test_when_times_after_every_count_matches_only(engine):
 
 
 def test_when_window_relative_to_load_on_the_simulator_clock(engine):
-    engine.load({"name": "w", "rules": [{"when": {"window": {"start": 10, "end": 20}},
-                                         "actions": [{"respond": 503}]}]})
+    engine.load({"name": "w", "rules": [{"when": {"window": {"start": 10, "end": 20}}, "actions": [{"respond": 503}]}]})
     seen = []
     for step in (0, 9, 1, 9, 1):  # at 0, 9, 10, 19, 20 seconds after loading
         engine.clock.advance(step)
@@ -114,8 +131,9 @@ def test_when_window_relative_to_load_on_the_simulator_clock(engine):
 
 
 def test_when_window_absolute_iso_times(engine):
-    engine.load({"name": "w", "rules": [{"when": {"window": {"start": "2024-01-01T00:01:00Z"}},
-                                         "actions": [{"respond": 503}]}]})
+    engine.load(
+        {"name": "w", "rules": [{"when": {"window": {"start": "2024-01-01T00:01:00Z"}}, "actions": [{"respond": 503}]}]}
+    )
     assert engine.decide(facts()) is None
     engine.clock.advance(60)
     assert engine.decide(facts()) is not None
@@ -136,8 +154,11 @@ def test_probability_same_seed_same_hits_other_seed_other_hits(engine):
 
 
 def test_probability_draws_follow_matches_not_other_requests(engine):
-    doc = {"name": "p", "seed": 5, "rules": [{"match": {"method": "GET"}, "when": {"probability": 0.5},
-                                              "actions": [{"respond": 503}]}]}
+    doc = {
+        "name": "p",
+        "seed": 5,
+        "rules": [{"match": {"method": "GET"}, "when": {"probability": 0.5}, "actions": [{"respond": 503}]}],
+    }
     engine.load(doc)
     gets_only = fired(engine, [facts() for _ in range(40)])
     engine.load(doc)
@@ -156,9 +177,15 @@ def test_delay_range_is_drawn_from_the_scenario_seed(engine):
 
 
 def test_first_firing_rule_wins_and_later_rules_do_not_count(engine):
-    engine.load({"name": "o", "rules": [
-        {"name": "a", "when": {"times": 1}, "actions": [{"respond": 503}]},
-        {"name": "b", "actions": [{"respond": 500}]}]})
+    engine.load(
+        {
+            "name": "o",
+            "rules": [
+                {"name": "a", "when": {"times": 1}, "actions": [{"respond": 503}]},
+                {"name": "b", "actions": [{"respond": 500}]},
+            ],
+        }
+    )
     decisions = [engine.decide(facts()) for _ in range(3)]
     assert [d.rule for d in decisions] == ["a", "b", "b"]
     rules = engine.list()[0]["rules"]
@@ -175,8 +202,13 @@ def test_account_scenarios_come_before_server_wide_and_only_for_that_account(eng
 
 
 def test_clear_filters_by_name_and_account_and_reports_unused_rules(engine):
-    doc = {"name": "c", "rules": [{"name": "used", "actions": [{"respond": 503}]},
-                                  {"name": "idle", "match": {"method": "DELETE"}, "actions": [{"respond": 500}]}]}
+    doc = {
+        "name": "c",
+        "rules": [
+            {"name": "used", "actions": [{"respond": 503}]},
+            {"name": "idle", "match": {"method": "DELETE"}, "actions": [{"respond": 500}]},
+        ],
+    }
     engine.load(doc)
     engine.load(doc, account_id="7")
     engine.load({**doc, "name": "d"}, account_id="7")

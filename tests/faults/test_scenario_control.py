@@ -1,5 +1,6 @@
 """The /_sim/scenarios control calls: load from every kind of body, list with hit counts, clear with unused rules
 (who may call them: tests/control/test_control_access.py)."""
+
 from __future__ import annotations
 
 import yaml
@@ -7,8 +8,10 @@ from support import assert_fault
 
 from simulator.faults.scenario import SHIPPED_DIR
 
-RULES = [{"name": "unavailable", "match": {"route": "list_flavors"}, "actions": [{"respond": 503}]},
-         {"name": "never", "match": {"method": "DELETE"}, "actions": ["reset"]}]
+RULES = [
+    {"name": "unavailable", "match": {"route": "list_flavors"}, "actions": [{"respond": 503}]},
+    {"name": "never", "match": {"method": "DELETE"}, "actions": ["reset"]},
+]
 SCENARIO = {"name": "ctl", "seed": 3, "rules": RULES}
 
 
@@ -32,11 +35,21 @@ async def test_load_scenario_by_name_path_yaml_json_and_raw_text(api, tmp_path):
         assert status == 201, answer
     status, answer, _ = await api.post("/_sim/scenarios?account_id=a4", SCENARIO)  # the scenario itself
     assert status == 201 and answer["scenario"]["account_id"] == "a4"
-    status, answer, _ = await api.call("POST", "/_sim/scenarios?account_id=a5", data=yaml.safe_dump(SCENARIO),
-                                       headers={"Content-Type": "application/yaml"})
+    status, answer, _ = await api.call(
+        "POST",
+        "/_sim/scenarios?account_id=a5",
+        data=yaml.safe_dump(SCENARIO),
+        headers={"Content-Type": "application/yaml"},
+    )
     assert status == 201 and answer["scenario"]["origin"] == "<request body>"
-    assert await names(api) == [("flaky_reads", None), ("ctl", "a1"), ("ctl", "a2"), ("ctl", "a3"), ("ctl", "a4"),
-                                ("ctl", "a5")]
+    assert await names(api) == [
+        ("flaky_reads", None),
+        ("ctl", "a1"),
+        ("ctl", "a2"),
+        ("ctl", "a3"),
+        ("ctl", "a4"),
+        ("ctl", "a5"),
+    ]
     status, body, _ = await api.get("/_sim/scenarios?account_id=a1")
     assert body["scenarios"][0]["origin"] == str(path)
     assert "restore_over_limit" in body["shipped"]
@@ -52,7 +65,8 @@ async def test_list_scenarios_shows_hits_per_rule(api):
     assert (shown["name"], shown["seed"], shown["hits"], shown["account_id"]) == ("ctl", 3, 2, None)
     assert shown["rules"] == [
         {"index": 0, "name": "unavailable", "matches": 2, "hits": 2, "exhausted": False},
-        {"index": 1, "name": "never", "matches": 0, "hits": 0, "exhausted": False}]
+        {"index": 1, "name": "never", "matches": 0, "hits": 0, "exhausted": False},
+    ]
 
 
 async def test_clear_one_scenario_reports_its_unused_rules(api):
@@ -61,9 +75,10 @@ async def test_clear_one_scenario_reports_its_unused_rules(api):
     await api.get("/flavors")
     status, body, _ = await api.delete("/_sim/scenarios/ctl")
     assert status == 200
-    assert body == {"cleared": [{"name": "ctl", "account_id": None, "hits": 1}],
-                    "unused_rules": [{"scenario": "ctl", "account_id": None, "index": 1, "rule": "never",
-                                      "matches": 0, "hits": 0}]}
+    assert body == {
+        "cleared": [{"name": "ctl", "account_id": None, "hits": 1}],
+        "unused_rules": [{"scenario": "ctl", "account_id": None, "index": 1, "rule": "never", "matches": 0, "hits": 0}],
+    }
     assert await names(api) == [("flaky_reads", None)]
 
 
@@ -82,19 +97,37 @@ async def test_clear_one_accounts_scenarios_only(api):
 
 async def test_clear_scenario_not_loaded_is_item_not_found(api):
     assert_fault(await api.delete("/_sim/scenarios/nothing"), "itemNotFound", 404, "Scenario nothing is not loaded.")
-    assert_fault(await api.get("/_sim/scenarios/nothing?account_id=7"), "itemNotFound", 404,
-                 "Scenario nothing is not loaded for account 7.")
+    assert_fault(
+        await api.get("/_sim/scenarios/nothing?account_id=7"),
+        "itemNotFound",
+        404,
+        "Scenario nothing is not loaded for account 7.",
+    )
 
 
 async def test_load_bad_scenario_is_bad_request_naming_the_place_and_keeps_the_loaded(api):
     await api.post("/_sim/scenarios", SCENARIO)
     await api.get("/flavors")
-    bad = {"name": "ctl", "rules": [RULES[0], {"name": "oops", "match": {"route": "list_flavours"},
-                                               "when": {"probability": 2}, "actions": [{"respond": 503}]}]}
-    assert_fault(await api.post("/_sim/scenarios", bad), "badRequest", 400,
-                 "Invalid scenario: 2 problems: <request body>: rules[1] 'oops': match.route: unknown route name "
-                 "'list_flavours' (did you mean: list_flavors?); <request body>: rules[1] 'oops': when.probability: "
-                 "must be between 0 and 1, got 2")
+    bad = {
+        "name": "ctl",
+        "rules": [
+            RULES[0],
+            {
+                "name": "oops",
+                "match": {"route": "list_flavours"},
+                "when": {"probability": 2},
+                "actions": [{"respond": 503}],
+            },
+        ],
+    }
+    assert_fault(
+        await api.post("/_sim/scenarios", bad),
+        "badRequest",
+        400,
+        "Invalid scenario: 2 problems: <request body>: rules[1] 'oops': match.route: unknown route name "
+        "'list_flavours' (did you mean: list_flavors?); <request body>: rules[1] 'oops': when.probability: "
+        "must be between 0 and 1, got 2",
+    )
     status, body, _ = await api.get("/_sim/scenarios/ctl")
     assert body["scenario"]["rules"][0]["hits"] == 1
     assert_fault(await api.get("/flavors"), "serviceUnavailable", 503, "The service is currently unavailable.")

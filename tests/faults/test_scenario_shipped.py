@@ -1,4 +1,5 @@
 """Every shipped scenario does what scenarios/README.md says, seen through python-troveclient on a real socket."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,9 @@ class Sim:
 
     def control(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
                 return resp.status, json.loads(resp.read() or b"{}")
@@ -51,12 +53,21 @@ class Sim:
 
     def new_account(self) -> Account:
         n = next(self._n)
-        body = {"account_id": f"faults-{n}", "username": f"faults-user-{n}", "password": f"pw-{n}",
-                "token": f"faults-token-{n}"}
+        body = {
+            "account_id": f"faults-{n}",
+            "username": f"faults-user-{n}",
+            "password": f"pw-{n}",
+            "token": f"faults-token-{n}",
+        }
         status, answer = self.control("POST", "/_sim/accounts", body)
         assert status == 201, answer
-        return Account(body["account_id"], body["token"], body["username"], body["password"],
-                       f"{self.url}/v1.0/{body['account_id']}")
+        return Account(
+            body["account_id"],
+            body["token"],
+            body["username"],
+            body["password"],
+            f"{self.url}/v1.0/{body['account_id']}",
+        )
 
     def load(self, name: str, account: Account) -> dict:
         status, answer = self.control("POST", "/_sim/scenarios", {"name": name, "account_id": account.account_id})
@@ -98,8 +109,9 @@ def trove(account: Account) -> client.Client:
 
 def trove_password(sim: Sim, account: Account) -> client.Client:
     """troveclient through the simulator's identity: keystoneauth1 re-authenticates on a 401."""
-    auth = v2.Password(auth_url=f"{sim.url}/v2.0", username=account.username, password=account.password,
-                       tenant_id=account.account_id)
+    auth = v2.Password(
+        auth_url=f"{sim.url}/v2.0", username=account.username, password=account.password, tenant_id=account.account_id
+    )
     return client.Client(session=session.Session(auth=auth), service_type="rax:database", region_name=REGION)
 
 
@@ -117,6 +129,7 @@ def completed_backup(tc: client.Client, instance):
 
 def describe(name: str) -> str:
     from simulator.faults.scenario import shipped_scenarios
+
     return yaml.safe_load(shipped_scenarios()[name].read_text())["description"]
 
 
@@ -133,8 +146,7 @@ def test_restore_over_limit_first_two_restores_get_413_with_retry_after(sim, acc
         assert err.value.message == "This request was rate-limited."
         assert err.value.response.json()["overLimit"]["retryAfter"] == "30"
     tc.instances.create("not-a-restore", flavor_id="1", volume={"size": 1})  # plain creates are not limited
-    restored = tc.instances.create("restored", flavor_id="1", volume={"size": 1},
-                                   restorePoint={"backupRef": backup.id})
+    restored = tc.instances.create("restored", flavor_id="1", volume={"size": 1}, restorePoint={"backupRef": backup.id})
     assert tc.instances.get(restored.id).status == "ACTIVE"
     assert [r["hits"] for r in sim.scenario("restore_over_limit", account)["rules"]] == [2]
 
@@ -147,19 +159,18 @@ def test_backup_in_progress_422_on_restore_actions_and_backups_until_the_window_
     sim.load("backup_in_progress", account)
     with pytest.raises(exceptions.UnprocessableEntity) as err:
         tc.instances.create("restored", flavor_id="1", volume={"size": 1}, restorePoint={"backupRef": backup.id})
-    assert err.value.message == (f"Backup {backup.id} cannot be restored now: a backup of its instance is in "
-                                 f"progress.")
+    assert err.value.message == (f"Backup {backup.id} cannot be restored now: a backup of its instance is in progress.")
     with pytest.raises(exceptions.UnprocessableEntity) as err:
         tc.instances.restart(instance.id)
-    assert err.value.message == (f"Instance {instance.id} is not currently available for an action to be "
-                                 f"performed (instance status was BACKUP).")
+    assert err.value.message == (
+        f"Instance {instance.id} is not currently available for an action to be performed (instance status was BACKUP)."
+    )
     with pytest.raises(exceptions.UnprocessableEntity) as err:
         tc.backups.create("second", instance.id)
     assert err.value.http_status == 422 and instance.id in err.value.message
     sim.advance(120)
     tc.instances.restart(instance.id)
-    restored = tc.instances.create("restored", flavor_id="1", volume={"size": 1},
-                                   restorePoint={"backupRef": backup.id})
+    restored = tc.instances.create("restored", flavor_id="1", volume={"size": 1}, restorePoint={"backupRef": backup.id})
     assert tc.instances.get(restored.id).status == "ACTIVE"
 
 
@@ -197,8 +208,7 @@ def test_flaky_reads_same_seed_same_failures_on_two_runs():
             run = Sim(server)
             account = run.new_account()
             run.load("flaky_reads", account)
-            patterns.append((flaky_pattern(trove(account)),
-                             [e["note"] for e in run.journal(account) if e["rule"]]))
+            patterns.append((flaky_pattern(trove(account)), [e["note"] for e in run.journal(account) if e["rule"]]))
         finally:
             server.stop()
     assert patterns[0] == patterns[1]
@@ -232,8 +242,9 @@ def test_failing_backups_next_two_end_failed_and_restore_gets_409(sim, account):
     assert tc.backups.get(first.id).status == "FAILED"
     with pytest.raises(exceptions.Conflict) as err:
         tc.instances.create("restored", flavor_id="1", volume={"size": 1}, restorePoint={"backupRef": first.id})
-    assert err.value.message == (f"Unable to create instance because backup {first.id} is not completed. "
-                                 f"Actual state: FAILED.")
+    assert err.value.message == (
+        f"Unable to create instance because backup {first.id} is not completed. Actual state: FAILED."
+    )
     second = tc.backups.create("second", instance.id)
     assert tc.backups.get(second.id).status == "FAILED"
     third = tc.backups.create("third", instance.id)
@@ -261,8 +272,11 @@ def test_token_expiry_a_client_that_reauthenticates_carries_on(sim, account):
     sim.load("token_expiry", account)
     for _ in range(6):
         tc.instances.list()
-    calls = [(e["route"], e["status"]) for e in sim.control("GET", "/_sim/journal")[1]["journal"]
-             if e["account_id"] == account.account_id or e["route"] == "create_token"]
+    calls = [
+        (e["route"], e["status"])
+        for e in sim.control("GET", "/_sim/journal")[1]["journal"]
+        if e["account_id"] == account.account_id or e["route"] == "create_token"
+    ]
     api_calls = [c for c in calls if c[0] != "create_token"]
     assert api_calls.count(("list_instances", 401)) == 1
     assert api_calls.count(("list_instances", 200)) == 6
@@ -288,13 +302,22 @@ def test_connection_resets_on_create_first_reset_second_saved_but_lost(sim, acco
 def test_bad_scenario_file_fails_to_load_and_the_server_keeps_its_scenarios(sim, account, tmp_path):
     sim.load("flaky_reads", account)
     bad = tmp_path / "bad.yaml"
-    bad.write_text(yaml.safe_dump({"name": "flaky_reads", "rules": [
-        {"name": "typo", "match": {"route": "list_flavor"}, "actions": [{"respond": {"status": 503}}]}]}))
+    bad.write_text(
+        yaml.safe_dump(
+            {
+                "name": "flaky_reads",
+                "rules": [
+                    {"name": "typo", "match": {"route": "list_flavor"}, "actions": [{"respond": {"status": 503}}]}
+                ],
+            }
+        )
+    )
     status, answer = sim.control("POST", "/_sim/scenarios", {"path": str(bad), "account_id": account.account_id})
     assert status == 400
     assert answer["badRequest"]["message"] == (
         f"Invalid scenario: {bad}: rules[0] 'typo': match.route: unknown route name 'list_flavor' "
-        f"(did you mean: list_flavors?)")
+        f"(did you mean: list_flavors?)"
+    )
     kept = sim.scenario("flaky_reads", account)
     assert [r["name"] for r in kept["rules"]] == ["read-unavailable"]
     assert any(flaky_pattern(trove(account), 20))

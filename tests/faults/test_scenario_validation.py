@@ -1,4 +1,5 @@
 """Loading scenarios: sources, validation messages that name the place, and what a failed load leaves behind."""
+
 from __future__ import annotations
 
 import json
@@ -43,16 +44,19 @@ def bad_rule(**rule) -> str:
     return yaml.safe_dump({"name": "bad", "rules": [{"name": "ok", "actions": ["reset"]}, base]})
 
 
-@pytest.mark.parametrize("rule, field, problem", [
-    ({"match": {"route": "list_flavors", "methd": "GET"}}, "match.methd", "unknown field"),
-    ({"when": {"times": "twice"}}, "when.times", "expected an integer, got string 'twice'"),
-    ({"match": {"route": "create_instanse"}}, "match.route", "unknown route name 'create_instanse'"),
-    ({"when": {"probability": 1.5}}, "when.probability", "must be between 0 and 1, got 1.5"),
-    ({"when": {"probability": -0.1}}, "when.probability", "must be between 0 and 1, got -0.1"),
-    ({"actions": [{"respond": {"status": "503"}}]}, "actions[0].respond.status", "expected an integer"),
-    ({"actions": [{"explode": True}]}, "actions[0].explode", "unknown action"),
-    ({"times": 1}, "times", "unknown field"),
-])
+@pytest.mark.parametrize(
+    "rule, field, problem",
+    [
+        ({"match": {"route": "list_flavors", "methd": "GET"}}, "match.methd", "unknown field"),
+        ({"when": {"times": "twice"}}, "when.times", "expected an integer, got string 'twice'"),
+        ({"match": {"route": "create_instanse"}}, "match.route", "unknown route name 'create_instanse'"),
+        ({"when": {"probability": 1.5}}, "when.probability", "must be between 0 and 1, got 1.5"),
+        ({"when": {"probability": -0.1}}, "when.probability", "must be between 0 and 1, got -0.1"),
+        ({"actions": [{"respond": {"status": "503"}}]}, "actions[0].respond.status", "expected an integer"),
+        ({"actions": [{"explode": True}]}, "actions[0].explode", "unknown action"),
+        ({"times": 1}, "times", "unknown field"),
+    ],
+)
 def test_load_bad_file_names_file_rule_and_field(engine, tmp_path, rule, field, problem):
     path = write(tmp_path, bad_rule(**rule))
     with pytest.raises(ScenarioError) as err:
@@ -66,8 +70,17 @@ def test_load_bad_file_names_file_rule_and_field(engine, tmp_path, rule, field, 
 
 
 def test_load_bad_file_lists_every_problem(engine, tmp_path):
-    path = write(tmp_path, yaml.safe_dump({"name": "bad", "seed": "x", "colour": 1, "rules": [
-        {"match": {"route": "nope"}, "when": {"probability": 2}, "actions": [{"respond": 503}]}]}))
+    path = write(
+        tmp_path,
+        yaml.safe_dump(
+            {
+                "name": "bad",
+                "seed": "x",
+                "colour": 1,
+                "rules": [{"match": {"route": "nope"}, "when": {"probability": 2}, "actions": [{"respond": 503}]}],
+            }
+        ),
+    )
     with pytest.raises(ScenarioError) as err:
         engine.load(path)
     assert err.value.problems == [
@@ -135,8 +148,15 @@ def test_load_unknown_name_says_what_it_tried(engine):
 def test_every_shipped_scenario_loads_and_is_in_the_readme(engine):
     shipped = shipped_scenarios()
     readme = (SHIPPED_DIR / "README.md").read_text()
-    assert set(shipped) >= {"restore_over_limit", "backup_in_progress", "flaky_reads", "slow_control_plane",
-                            "failing_backups", "token_expiry", "connection_resets_on_create"}
+    assert set(shipped) >= {
+        "restore_over_limit",
+        "backup_in_progress",
+        "flaky_reads",
+        "slow_control_plane",
+        "failing_backups",
+        "token_expiry",
+        "connection_resets_on_create",
+    }
     for name, path in shipped.items():
         assert engine.load(path) == name == path.stem
         description = yaml.safe_load(path.read_text())["description"]
@@ -150,8 +170,10 @@ def test_scenarios_survive_a_restart_with_a_state_file(tmp_path):
     fault_engine(app).load("token_expiry")
     app[STORE].close()
     again = fault_engine(create_app(config))
-    assert [(s["name"], s["account_id"], s["hits"]) for s in again.list()] == [("good", "1234", 0),
-                                                                             ("token_expiry", None, 0)]
+    assert [(s["name"], s["account_id"], s["hits"]) for s in again.list()] == [
+        ("good", "1234", 0),
+        ("token_expiry", None, 0),
+    ]
 
 
 def test_config_scenarios_load_at_start_by_path_or_name(tmp_path):
@@ -172,20 +194,28 @@ def test_config_bad_scenario_stops_the_start_with_the_place(tmp_path):
 
 def test_serve_scenario_options_are_loaded_at_start(tmp_path):
     path = write(tmp_path, GOOD, "good.yaml")
-    args = build_parser().parse_args(["serve", "--db", ":memory:", "--scenario", str(path),
-                                      "--scenario", "token_expiry"])
+    args = build_parser().parse_args(
+        ["serve", "--db", ":memory:", "--scenario", str(path), "--scenario", "token_expiry"]
+    )
     app = create_app(config_from_args(args))
     assert [(s["name"], s["origin"]) for s in fault_engine(app).list()] == [
-        ("good", str(path)), ("token_expiry", str(SHIPPED_DIR / "token_expiry.yaml"))]
+        ("good", str(path)),
+        ("token_expiry", str(SHIPPED_DIR / "token_expiry.yaml")),
+    ]
 
 
 def test_serve_with_a_bad_scenario_exits_2_with_the_place(tmp_path):
     path = write(tmp_path, bad_rule(when={"probability": 7}))
-    proc = subprocess.run([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0",
-                           "--scenario", str(path)], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0", "--scenario", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 2
-    assert proc.stderr.strip() == (f"cdbsim: Invalid scenario: {path}: rules[1] 'slow': when.probability: "
-                                   f"must be between 0 and 1, got 7")
+    assert proc.stderr.strip() == (
+        f"cdbsim: Invalid scenario: {path}: rules[1] 'slow': when.probability: must be between 0 and 1, got 7"
+    )
 
 
 def test_restore_replaces_the_loaded_scenarios_with_the_stored_ones(engine):

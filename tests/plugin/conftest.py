@@ -1,4 +1,5 @@
 """Run the cdbsim plugin inside a pytester session: write a test module (and files beside it), run pytest on it."""
+
 from __future__ import annotations
 
 import textwrap

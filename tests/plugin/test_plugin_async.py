@@ -1,4 +1,5 @@
 """The async fixture (cdbsim_client): aiohttp's test client on an in-process simulator, for pytest-asyncio."""
+
 from __future__ import annotations
 
 

@@ -1,5 +1,6 @@
 """The pytest plugin causes database failures with fault scenarios: an HA group fails over (the shipped ha_failover), a
 replica breaks (replica_breaks), a replication source goes down and is ejected; the journal shows each step."""
+
 from __future__ import annotations
 
 CONFTEST = """

@@ -1,4 +1,5 @@
 """The cdbsim fixture through pytester: its own account per test, credentials, clock, scenarios, more accounts."""
+
 from __future__ import annotations
 
 import pytest
@@ -47,7 +48,8 @@ def test_fixture_each_test_gets_a_fresh_account_of_its_own(inner):
 
 
 def test_fixture_clock_advance_carries_out_the_lifecycle(inner):
-    result = inner("""
+    result = inner(
+        """
         import datetime as dt
 
         def test_build_takes_a_minute(cdbsim):
@@ -65,19 +67,24 @@ def test_fixture_clock_advance_carries_out_the_lifecycle(inner):
         def test_every_test_starts_at_the_same_moment(cdbsim):
             # the previous test moved the clock to 2031; each test starts again at the session's start
             assert cdbsim.clock.now().year < 2031
-    """, files={"conftest.py": """
+    """,
+        files={
+            "conftest.py": """
         import pytest
         from simulator import Durations, SimulatorConfig
 
         @pytest.fixture(scope="session")
         def cdbsim_config():
             return SimulatorConfig(durations=Durations(build=60))
-    """})
+    """
+        },
+    )
     result.assert_outcomes(passed=2)
 
 
 def test_fixture_scenario_faults_only_the_tests_account(inner):
-    result = inner("""
+    result = inner(
+        """
         def test_scenario_file_relative_to_the_test(cdbsim):
             assert cdbsim.load_scenario("flavors_down.yaml") == "flavors_down"
             other = cdbsim.new_account()
@@ -100,13 +107,17 @@ def test_fixture_scenario_faults_only_the_tests_account(inner):
             with pytest.raises(CdbsimError, match="not a shipped scenario") as info:
                 cdbsim.load_scenario("no_such_scenario")
             assert info.value.status == 400 and info.value.fault == "badRequest"
-    """, files={"flavors_down.yaml": """
+    """,
+        files={
+            "flavors_down.yaml": """
         name: flavors_down
         rules:
           - name: flavors-503
             match: {route: list_flavors}
             actions: [{respond: 503}]
-    """})
+    """
+        },
+    )
     result.assert_outcomes(passed=3)
 
 
@@ -182,8 +193,9 @@ def test_fixture_reraises_a_simulator_bug_at_teardown(inner):
                 make_cdbsim.server.run(lambda app: delattr(app[BACKEND].instances, "page"))
     """)
     result.assert_outcomes(passed=1, errors=1)
-    result.stdout.fnmatch_lines(["*CdbsimServerError: the simulator raised while serving this test*",
-                                 "*RuntimeError: boom in the fake*"])
+    result.stdout.fnmatch_lines(
+        ["*CdbsimServerError: the simulator raised while serving this test*", "*RuntimeError: boom in the fake*"]
+    )
 
 
 def test_fixture_uses_a_running_simulator_given_by_url(inner):
@@ -192,14 +204,17 @@ def test_fixture_uses_a_running_simulator_given_by_url(inner):
     from simulator.testing import SimulatorServer, account_id_for
 
     with SimulatorServer(SimulatorConfig(seed=3)) as server:
-        result = inner("""
+        result = inner(
+            """
             def test_remote(cdbsim):
                 assert cdbsim.call("GET", "instances").status == 200
                 cdbsim.load_scenario("failing_backups")
                 assert cdbsim.scenarios()[0]["account_id"] == cdbsim.account_id
                 assert cdbsim.journal.routes() == ["list_instances"]
                 assert cdbsim.clock.advance(5)
-        """, f"--cdbsim-url={server.url}")
+        """,
+            f"--cdbsim-url={server.url}",
+        )
         accounts = server.run(lambda app: app[BACKEND].identity.accounts())
         left = server.run(lambda app: app[STORE].state.has_rows(account_id_for("test_inner.py::test_remote")))
     result.assert_outcomes(passed=1)

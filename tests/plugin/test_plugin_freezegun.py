@@ -1,5 +1,6 @@
 """The freezegun link through pytester: the simulator's clock follows a frozen or moved datetime, while the
 server's own event loop keeps real time (its timers and fault delays still run)."""
+
 from __future__ import annotations
 
 
@@ -52,7 +53,8 @@ def test_freezegun_tick_and_move_to_move_the_simulator(inner):
 def test_freezegun_does_not_stop_the_servers_event_loop(inner):
     # Without the plugin's pin, asyncio.sleep in the server thread never wakes while time is frozen:
     # the delayed request below would hang until its socket timeout.
-    result = inner("""
+    result = inner(
+        """
         import pytest
         from freezegun import freeze_time
 
@@ -62,23 +64,30 @@ def test_freezegun_does_not_stop_the_servers_event_loop(inner):
             answer = cdbsim.call("GET", "flavors")
             assert answer.status == 200
             assert cdbsim.journal.last["action"] == "delay 0.050s"
-    """, files={"slow.yaml": """
+    """,
+        files={
+            "slow.yaml": """
         name: slow
         rules: [{match: {route: list_flavors}, actions: [{delay: 0.05}]}]
-    """})
+    """
+        },
+    )
     result.assert_outcomes(passed=1)
 
 
 def test_freezegun_freezer_fixture_gets_a_real_clock(inner):
     # pytest-freezer's fixture is named `freezer`; this stand-in freezes the same way.
-    result = inner("""
+    result = inner(
+        """
         import datetime as dt
 
         def test_with_freezer(cdbsim, freezer):  # cdbsim starts first: the fixture name tells it
             assert cdbsim.clock.mode == "real"
             freezer.move_to("2032-02-02 02:02:02")
             assert cdbsim.clock.now() == dt.datetime(2032, 2, 2, 2, 2, 2, tzinfo=dt.timezone.utc)
-    """, files={"conftest.py": """
+    """,
+        files={
+            "conftest.py": """
         import pytest
         from freezegun import freeze_time
 
@@ -86,7 +95,9 @@ def test_freezegun_freezer_fixture_gets_a_real_clock(inner):
         def freezer():
             with freeze_time("2030-01-01") as frozen:
                 yield frozen
-    """})
+    """
+        },
+    )
     result.assert_outcomes(passed=1)
 
 

@@ -1,11 +1,13 @@
 """The cdbsim marker through pytester: scenario, seed, clock, account, replay; and its argument checks."""
+
 from __future__ import annotations
 
 import json
 
 
 def test_marker_scenario_loads_for_the_test_only(inner):
-    result = inner("""
+    result = inner(
+        """
         import pytest
 
         @pytest.mark.cdbsim(scenario=["flavors_down.yaml", "failing_backups"])
@@ -16,10 +18,14 @@ def test_marker_scenario_loads_for_the_test_only(inner):
         def test_without(cdbsim):
             assert cdbsim.scenarios() == []
             assert cdbsim.call("GET", "flavors").status == 200
-    """, files={"flavors_down.yaml": """
+    """,
+        files={
+            "flavors_down.yaml": """
         name: flavors_down
         rules: [{match: {route: list_flavors}, actions: [{respond: 503}]}]
-    """})
+    """
+        },
+    )
     result.assert_outcomes(passed=2)
 
 
@@ -103,36 +109,49 @@ def test_marker_unknown_argument_is_a_usage_error(inner):
             pass
     """)
     result.assert_outcomes(errors=3)
-    result.stdout.fnmatch_lines(["*unknown @pytest.mark.cdbsim argument(s) scenarios*",
-                                 "*clock=...) must be one of auto, manual, real, not 'sometimes'*",
-                                 "*seed=...) must be an integer, not '42'*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*unknown @pytest.mark.cdbsim argument(s) scenarios*",
+            "*clock=...) must be one of auto, manual, real, not 'sometimes'*",
+            "*seed=...) must be an integer, not '42'*",
+        ]
+    )
 
 
 def test_marker_is_registered_for_strict_markers(inner):
-    result = inner("""
+    result = inner(
+        """
         import pytest
 
         @pytest.mark.cdbsim(seed=1)
         def test_marked():
             pass
-    """, "--strict-markers")
+    """,
+        "--strict-markers",
+    )
     result.assert_outcomes(passed=1)
     result = inner("", "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.cdbsim(scenario=None, seed=None, clock=None, replay=None, "
-                                 "account=None): *"])
+    result.stdout.fnmatch_lines(
+        ["@pytest.mark.cdbsim(scenario=None, seed=None, clock=None, replay=None, account=None): *"]
+    )
 
 
 def test_record_dir_then_replay_marker_answers_from_the_recording(inner, pytester):
-    record = inner("""
+    record = inner(
+        """
         def test_recorded(cdbsim):
             assert cdbsim.call("GET", "flavors").status == 200
             assert cdbsim.call("GET", "instances/nope").status == 404
-    """, "--cdbsim-record-dir=recordings")
+    """,
+        "--cdbsim-record-dir=recordings",
+    )
     record.assert_outcomes(passed=1)
     har = pytester.path / "recordings" / "test_inner" / "test_recorded.har"
     document = json.loads(har.read_text())
-    assert [e["request"]["method"] + " " + e["request"]["url"].split("/v1.0/")[1].split("/", 1)[1]
-            for e in document["log"]["entries"]] == ["GET flavors", "GET instances/nope"]
+    assert [
+        e["request"]["method"] + " " + e["request"]["url"].split("/v1.0/")[1].split("/", 1)[1]
+        for e in document["log"]["entries"]
+    ] == ["GET flavors", "GET instances/nope"]
     assert document["log"]["version"] == "1.2"
 
     replay = inner("""

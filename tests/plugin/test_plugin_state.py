@@ -1,5 +1,6 @@
 """cdbsim.save_state(path) and cdbsim.load_state(path): a state file beside the tests loads into the test's own
 account (which keeps its credentials), in-process and over HTTP (--cdbsim-url)."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,5 +1,6 @@
 """cdbsim.journal.count(...) and cdbsim.journal.verify(...): request verification in a test, with the near misses
 in the failure message, in-process and over HTTP (--cdbsim-url)."""
+
 from __future__ import annotations
 
 SOURCE = """

@@ -1,5 +1,6 @@
 """cdbsim.wait_for / cdbsim.wait_gone (moving the manual clock; a timeout names the last status), realistic durations
 in one option (--cdbsim-time-scale 1), and no pytest-asyncio loop-scope warning in a project that never set it."""
+
 from __future__ import annotations
 
 import json
@@ -84,14 +85,16 @@ def test_time_scale_with_a_running_simulator_is_a_usage_error(inner):
 
 
 def test_no_loop_scope_warning_in_a_project_that_never_set_it(pytester: pytest.Pytester):
-    pytester.makepyfile(test_plain=textwrap.dedent("""
+    pytester.makepyfile(
+        test_plain=textwrap.dedent("""
         import pytest
 
         @pytest.mark.asyncio
         async def test_async_client(cdbsim_client):
             answer = await cdbsim_client.request("GET", "instances")
             assert answer.status == 200
-    """))
+    """)
+    )
     result = pytester.runpytest("-p", "no:cacheprovider", "-W", "error::pytest.PytestDeprecationWarning")
     result.assert_outcomes(passed=1)
     assert "is unset" not in result.stdout.str() + result.stderr.str()

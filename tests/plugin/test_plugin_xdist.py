@@ -1,5 +1,6 @@
 """Parallel runs with pytest-xdist: workers sharing one simulator never wipe or fault each other's accounts, and
 the coverage report adds up what every worker saw."""
+
 from __future__ import annotations
 
 import pytest
@@ -42,8 +43,13 @@ def test_xdist_workers_sharing_one_server_stay_isolated(inner):
         left = server.run(lambda app: app[BACKEND].identity.accounts())
     result.assert_outcomes(passed=8)
     assert left == []
-    result.stdout.fnmatch_lines(["8 tests used cdbsim", "  exercised: list_instances (8), create_instance (40), list_flavors (40)",
-                                 "  seen: list_flavors 503 serviceUnavailable (20)"])
+    result.stdout.fnmatch_lines(
+        [
+            "8 tests used cdbsim",
+            "  exercised: list_instances (8), create_instance (40), list_flavors (40)",
+            "  seen: list_flavors 503 serviceUnavailable (20)",
+        ]
+    )
 
 
 def test_xdist_workers_with_their_own_servers(inner):

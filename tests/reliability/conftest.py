@@ -1,4 +1,5 @@
 """Fixtures of the reliability suite: accounts that hold one of every kind of resource."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Helpers of the reliability suite: populated accounts, route walks, valid bodies, state snapshots."""
+
 from __future__ import annotations
 
 import re
@@ -8,8 +9,13 @@ from simulator.reference import catalog, regions
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 MYSQL = catalog.DATASTORES[0]
 #: Path parameters that name no account's resource (reference data and wildcard tails).
-SHARED = {"flavor_id": "1", "datastore_id": MYSQL.id, "version_id": MYSQL.versions[-1].id, "tail": "",
-          "parameter": "max_connections"}
+SHARED = {
+    "flavor_id": "1",
+    "datastore_id": MYSQL.id,
+    "version_id": MYSQL.versions[-1].id,
+    "tail": "",
+    "parameter": "max_connections",
+}
 #: Tables that are not the model: the journal, rate counters, the lifecycle outbox (drained into the journal) and the
 #: database's own bookkeeping. Every other table of the schema is in a snapshot (a new one is covered unasked).
 BOOKKEEPING = ("journal", "rate_counters", "meta", "_sqlite_migrations", "transitions")
@@ -23,24 +29,38 @@ async def populate(api, tag: str) -> dict:
 
     Every name carries tag, so a test can look for it in answers meant for somebody else.
     """
-    status, body, _ = await api.post("/instances", {"instance": {
-        "name": f"{tag}-instance", "flavorRef": 1, "volume": {"size": 2},
-        "databases": [{"name": f"{tag}db"}],
-        "users": [{"name": f"{tag}user", "password": f"{tag}-Secret-1", "databases": [{"name": f"{tag}db"}]}]}})
+    status, body, _ = await api.post(
+        "/instances",
+        {
+            "instance": {
+                "name": f"{tag}-instance",
+                "flavorRef": 1,
+                "volume": {"size": 2},
+                "databases": [{"name": f"{tag}db"}],
+                "users": [{"name": f"{tag}user", "password": f"{tag}-Secret-1", "databases": [{"name": f"{tag}db"}]}],
+            }
+        },
+    )
     assert status == 200, body
     api.advance(0)
     instance = body["instance"]
-    status, body, _ = await api.post("/backups", {"backup": {"name": f"{tag}-backup", "instance": instance["id"],
-                                                             "description": f"{tag} description"}})
+    status, body, _ = await api.post(
+        "/backups",
+        {"backup": {"name": f"{tag}-backup", "instance": instance["id"], "description": f"{tag} description"}},
+    )
     assert status == 202, body
     backup = body["backup"]
     api.advance(0)
-    status, body, _ = await api.post("/schedules", {"schedule": {
-        "action": "backup", "day_of_week": 3, "hour": 4, "minute": 5, "instance_id": instance["id"]}})
+    status, body, _ = await api.post(
+        "/schedules",
+        {"schedule": {"action": "backup", "day_of_week": 3, "hour": 4, "minute": 5, "instance_id": instance["id"]}},
+    )
     assert status == 202, body
     schedule = body["schedule"]
-    status, body, _ = await api.post("/configurations", {"configuration": {
-        "name": f"{tag}-group", "description": f"{tag} group", "values": {"connect_timeout": 30}}})
+    status, body, _ = await api.post(
+        "/configurations",
+        {"configuration": {"name": f"{tag}-group", "description": f"{tag} group", "values": {"connect_timeout": 30}}},
+    )
     assert status == 200, body
     group = body["configuration"]
     status, body, _ = await api.put(f"/instances/{instance['id']}", {"instance": {"configuration": group["id"]}})
@@ -48,20 +68,47 @@ async def populate(api, tag: str) -> dict:
     status, body, _ = await api.get(f"/instances/{instance['id']}")
     assert body["instance"]["status"] == "ACTIVE", body
     hostname = body["instance"]["hostname"]
-    status, body, _ = await api.post("/ha", {"ha": {
-        "name": f"{tag}-ha", "datastore": {"type": "mysql", "version": "8.0"},
-        "replica_source": [{"name": f"{tag}-ha-source", "flavorRef": 2, "volume": {"size": 1}}],
-        "replicas": [{"name": f"{tag}-ha-replica", "flavorRef": 2, "volume": {"size": 1}}],
-        "acls": [{"address": ACL}]}})
+    status, body, _ = await api.post(
+        "/ha",
+        {
+            "ha": {
+                "name": f"{tag}-ha",
+                "datastore": {"type": "mysql", "version": "8.0"},
+                "replica_source": [{"name": f"{tag}-ha-source", "flavorRef": 2, "volume": {"size": 1}}],
+                "replicas": [{"name": f"{tag}-ha-replica", "flavorRef": 2, "volume": {"size": 1}}],
+                "acls": [{"address": ACL}],
+            }
+        },
+    )
     assert status == 202, body
     ha_group = body["ha_instance"]
     api.advance(0)
-    return {"account_id": api.account, "instance_id": instance["id"], "hostname": hostname,
-            "name": f"{tag}db", "user": f"{tag}user", "backup_id": backup["id"], "schedule_id": schedule["id"],
-            "configuration_id": group["id"], "ha_id": ha_group["id"], "address": ACL.replace("/", "%2F"),
-            "names": [f"{tag}-instance", f"{tag}db", f"{tag}user", f"{tag}-backup", f"{tag} description",
-                      f"{tag}-Secret-1", hostname, f"{tag}-group", f"{tag} group", f"{tag}-ha",
-                      f"{tag}-ha-source", f"{tag}-ha-replica"]}
+    return {
+        "account_id": api.account,
+        "instance_id": instance["id"],
+        "hostname": hostname,
+        "name": f"{tag}db",
+        "user": f"{tag}user",
+        "backup_id": backup["id"],
+        "schedule_id": schedule["id"],
+        "configuration_id": group["id"],
+        "ha_id": ha_group["id"],
+        "address": ACL.replace("/", "%2F"),
+        "names": [
+            f"{tag}-instance",
+            f"{tag}db",
+            f"{tag}user",
+            f"{tag}-backup",
+            f"{tag} description",
+            f"{tag}-Secret-1",
+            hostname,
+            f"{tag}-group",
+            f"{tag} group",
+            f"{tag}-ha",
+            f"{tag}-ha-source",
+            f"{tag}-ha-replica",
+        ],
+    }
 
 
 def v1_routes(app) -> list[tuple[str, str, str]]:
@@ -71,7 +118,7 @@ def v1_routes(app) -> list[tuple[str, str, str]]:
         template = route.resource.canonical if route.resource is not None else ""
         if route.name is None or not template.startswith("/v1.0/{account_id}"):
             continue
-        for method in (METHODS if route.method == "*" else (route.method,)):
+        for method in METHODS if route.method == "*" else (route.method,):
             out.append((route.name, method, template))
     return out
 
@@ -83,9 +130,16 @@ def fill(template: str, values: dict) -> str:
 def body_for(name: str, ids: dict):
     """A body that would be accepted if the ids were the caller's, so only ownership decides the answer."""
     return {
-        "create_instance": {"instance": {"name": "x", "flavorRef": 1, "volume": {"size": 2},
-                                         "restorePoint": {"backupRef": ids["backup_id"]}}},
-        "patch_instance": {"instance": {"name": "renamed"}}, "put_instance": {"instance": {"name": "renamed"}},
+        "create_instance": {
+            "instance": {
+                "name": "x",
+                "flavorRef": 1,
+                "volume": {"size": 2},
+                "restorePoint": {"backupRef": ids["backup_id"]},
+            }
+        },
+        "patch_instance": {"instance": {"name": "renamed"}},
+        "put_instance": {"instance": {"name": "renamed"}},
         "instance_action": {"restart": {}},
         "create_databases": {"databases": [{"name": "newdb"}]},
         "create_users": {"users": [{"name": "newuser", "password": "pw-12345"}]},
@@ -94,15 +148,27 @@ def body_for(name: str, ids: dict):
         "grant_user_access": {"databases": [{"name": ids["name"]}]},
         "create_backup": {"backup": {"name": "b", "instance": ids["instance_id"]}},
         "backup_action": {"copy-backup": {"target_backup_region": "IAD"}},
-        "create_schedule": {"schedule": {"action": "backup", "day_of_week": 1, "hour": 1, "minute": 1,
-                                         "instance_id": ids["instance_id"]}},
+        "create_schedule": {
+            "schedule": {
+                "action": "backup",
+                "day_of_week": 1,
+                "hour": 1,
+                "minute": 1,
+                "instance_id": ids["instance_id"],
+            }
+        },
         "update_schedule": {"schedule": {"hour": 2}},
         "create_configuration": {"configuration": {"name": "g", "values": {"wait_timeout": 60}}},
         "edit_configuration": {"configuration": {"values": {"wait_timeout": 90}}},
         "update_configuration": {"configuration": {"name": "g2", "values": {"connect_timeout": 20}}},
-        "create_ha_instance": {"ha": {"name": "h", "datastore": {"type": "mysql", "version": "8.0"},
-                                      "replica_source": [{"name": "s", "flavorRef": 2, "volume": {"size": 1}}],
-                                      "replicas": [{"name": "r", "flavorRef": 2, "volume": {"size": 1}}]}},
+        "create_ha_instance": {
+            "ha": {
+                "name": "h",
+                "datastore": {"type": "mysql", "version": "8.0"},
+                "replica_source": [{"name": "s", "flavorRef": 2, "volume": {"size": 1}}],
+                "replicas": [{"name": "r", "flavorRef": 2, "volume": {"size": 1}}],
+            }
+        },
         "update_ha_instance": {"ha_instance": {"configuration": ""}},
         "ha_action": {"restart": {}},
         "add_ha_acl": {"address": "10.1.2.0/24"},
@@ -166,14 +232,21 @@ class ServeProcess:
         import sys
         import threading
 
-        self.proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "simulator", "serve", "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            bufsize=1,
+        )
         self.stdout: list[str] = []
         self.stderr: list[str] = []
         self._url: str | None = None
         self._ready = threading.Event()
-        self._threads = [threading.Thread(target=self._read, args=(self.proc.stdout, self.stdout), daemon=True),
-                         threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr), daemon=True)]
+        self._threads = [
+            threading.Thread(target=self._read, args=(self.proc.stdout, self.stdout), daemon=True),
+            threading.Thread(target=self._read, args=(self.proc.stderr, self.stderr), daemon=True),
+        ]
         for thread in self._threads:
             thread.start()
         if not self._ready.wait(30) or self._url is None:

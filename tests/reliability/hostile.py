@@ -1,5 +1,6 @@
 """Generated hostile input for the bad input sweep: text no UTF-8 store can keep, placed in every string field a
 request schema allows and in headers, and a raw HTTP/1.1 sender for header bytes no client library would send."""
+
 from __future__ import annotations
 
 import asyncio
@@ -47,8 +48,18 @@ BODY_TEXT = (
 #: Header values that are not UTF-8, or that spell a surrogate escape as text.
 HEADER_VALUES = (b"\xff", b"tok\xc3(en", b"\xed\xa0\x80", b"\xc0\xaf", b"caf\xe9", b"\x80\x81\xfe", rb"\ud800")
 #: Headers a client sends (or a hostile one might): the token, the content type, and the rest.
-HEADER_NAMES = ("X-Auth-Token", "Content-Type", "User-Agent", "Accept", "X-Admin-Token", "Authorization",
-                "Referer", "Cookie", "X-Forwarded-For", "X-Sweep")
+HEADER_NAMES = (
+    "X-Auth-Token",
+    "Content-Type",
+    "User-Agent",
+    "Accept",
+    "X-Admin-Token",
+    "Authorization",
+    "Referer",
+    "Cookie",
+    "X-Forwarded-For",
+    "X-Sweep",
+)
 _MARK = "@@hostile@@"
 
 
@@ -135,8 +146,11 @@ def hostile_bodies(schema: dict, body) -> Iterator[tuple[str, bytes, Hostile]]:
             shaped.append(("key", json.dumps(renamed_key(body, path)).encode()))
         for where, text in shaped:
             for hostile in BODY_TEXT:
-                yield f"{hostile.label} in the {where} at {'.'.join(map(str, path))}", \
-                    text.replace(_MARK.encode(), hostile.raw), hostile
+                yield (
+                    f"{hostile.label} in the {where} at {'.'.join(map(str, path))}",
+                    text.replace(_MARK.encode(), hostile.raw),
+                    hostile,
+                )
 
 
 class RawClient:
@@ -146,11 +160,15 @@ class RawClient:
         self.host, self.port = host, port
         self._conn: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def request(self, method: str, target: str, headers: list[tuple[str, bytes]],
-                      body: bytes = b"") -> tuple[int, dict | str | None]:
+    async def request(
+        self, method: str, target: str, headers: list[tuple[str, bytes]], body: bytes = b""
+    ) -> tuple[int, dict | str | None]:
         """(status, JSON body, or the text when it is not JSON); status 0 when no answer came."""
-        head = [f"{method} {target} HTTP/1.1".encode(), f"Host: {self.host}:{self.port}".encode(),
-                f"Content-Length: {len(body)}".encode()]
+        head = [
+            f"{method} {target} HTTP/1.1".encode(),
+            f"Host: {self.host}:{self.port}".encode(),
+            f"Content-Length: {len(body)}".encode(),
+        ]
         data = b"\r\n".join(head + [name.encode() + b": " + value for name, value in headers]) + b"\r\n\r\n" + body
         for _ in range(2):  # a kept-alive connection the server had closed gets one retry on a new one
             reader, writer = await self._connection()

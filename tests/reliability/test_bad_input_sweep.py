@@ -1,4 +1,5 @@
 """The bad input sweep: every malformed request gets a 4xx fault body and changes nothing."""
+
 from __future__ import annotations
 
 import copy
@@ -22,16 +23,37 @@ from simulator.pipeline.body import NOT_JSON
 
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
 DOCUMENT = describe_api().document
-MALFORMED = [b'{"instance": ', b"\xff\xfe\x00{", b"[" * 50000, b'{"a": 1}}', b"{'single': 'quotes'}", b"\x00",
-             b'{"a": tru}']
+MALFORMED = [
+    b'{"instance": ',
+    b"\xff\xfe\x00{",
+    b"[" * 50000,
+    b'{"a": 1}}',
+    b"{'single': 'quotes'}",
+    b"\x00",
+    b'{"a": tru}',
+]
 WRONG_TYPES = [None, True, 0, -1, 2.5, "", "text", [], [1], {}, {"k": "v"}]
 CONTROL_CHARS = ["\x00", "db\x07bell", "line\nbreak", "\x1b[31mred", "tab\there", "del\x7f"]
 UNICODE = ["naïve", "名前", "\u202edb", "emoji😀", "zero\u200bwidth", "ｆｕｌｌ"]
 #: Hostile path segments, as a client sends them (spaces percent-encoded; a raw space is not HTTP at all).
-EVIL_IDS = ["..", "../..", "%2e%2e%2f%2e%2e%2fetc%2fpasswd", "..%2f..%2fbravo-acct%2finstances",
-            "1'%20OR%20'1'='1", "1%27%20OR%20%271%27%3D%271", "x;%20DROP%20TABLE%20instances;%20--", "%00",
-            "%2500", "*",
-            "%25", "%2F", "\\..\\..", "null", "-1", "9" * 40]
+EVIL_IDS = [
+    "..",
+    "../..",
+    "%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "..%2f..%2fbravo-acct%2finstances",
+    "1'%20OR%20'1'='1",
+    "1%27%20OR%20%271%27%3D%271",
+    "x;%20DROP%20TABLE%20instances;%20--",
+    "%00",
+    "%2500",
+    "*",
+    "%25",
+    "%2F",
+    "\\..\\..",
+    "null",
+    "-1",
+    "9" * 40,
+]
 
 
 def doc_operations() -> dict[str, tuple[str, str, dict]]:
@@ -49,11 +71,19 @@ def doc_operations() -> dict[str, tuple[str, str, dict]]:
 
 def write_calls(app, ids: dict) -> list[tuple[str, str, str, dict]]:
     """(route, method, path, valid body) for every /v1.0/ write that takes a body, and the token call."""
-    calls = [(name, method, fill(template, {**SHARED, **ids}), body_for(name, ids))
-             for name, method, template in v1_routes(app)
-             if body_for(name, ids) is not None]
-    calls.append(("create_token", "POST", "/v2.0/tokens",
-                  {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}}}))
+    calls = [
+        (name, method, fill(template, {**SHARED, **ids}), body_for(name, ids))
+        for name, method, template in v1_routes(app)
+        if body_for(name, ids) is not None
+    ]
+    calls.append(
+        (
+            "create_token",
+            "POST",
+            "/v2.0/tokens",
+            {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}}},
+        )
+    )
     return calls
 
 
@@ -65,8 +95,9 @@ def assert_4xx_fault(status: int, body, what: object) -> None:
 
 
 async def send_raw(api, method: str, path: str, data: bytes, content_type: str = "application/json"):
-    resp = await api.client.request(method, api.url(path), data=io.BytesIO(data),
-                                    headers={"X-Auth-Token": TOKEN, "Content-Type": content_type})
+    resp = await api.client.request(
+        method, api.url(path), data=io.BytesIO(data), headers={"X-Auth-Token": TOKEN, "Content-Type": content_type}
+    )
     text = await resp.text()
     return resp.status, json.loads(text) if text else None
 
@@ -136,11 +167,20 @@ async def test_bad_input_malformed_json_is_bad_request(api, world):
 
 async def test_bad_input_wrong_content_type_is_bad_media_type(api, world):
     for _name, method, path, body in body_calls(api.app, world["a"]):
-        for content_type in ("text/plain", "application/xml", "application/x-www-form-urlencoded",
-                             "multipart/form-data; boundary=x", "text/html; charset=utf-8"):
+        for content_type in (
+            "text/plain",
+            "application/xml",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "text/html; charset=utf-8",
+        ):
             status, answer = await send_raw(api, method, path, json.dumps(body).encode(), content_type)
-            assert_fault((status, answer), "badMediaType", 415,
-                         f"Unsupported Content-Type '{content_type.split(';')[0]}': send application/json.")
+            assert_fault(
+                (status, answer),
+                "badMediaType",
+                415,
+                f"Unsupported Content-Type '{content_type.split(';')[0]}': send application/json.",
+            )
     assert_unchanged(api, world)
 
 
@@ -148,8 +188,12 @@ async def test_bad_input_huge_body_is_over_limit(api, world):
     max_size = api.app[CONFIG].max_body_size
     huge = b'{"x": "' + b"a" * max_size + b'"}'
     for _name, method, path, _ in body_calls(api.app, world["a"], own_parsers=True):
-        assert_fault(await send_raw(api, method, path, huge), "overLimit", 413,
-                     f"Request body is too large (the limit is {max_size} bytes).")
+        assert_fault(
+            await send_raw(api, method, path, huge),
+            "overLimit",
+            413,
+            f"Request body is too large (the limit is {max_size} bytes).",
+        )
     assert_unchanged(api, world)
 
 
@@ -177,25 +221,31 @@ async def test_bad_input_wrong_types_in_every_field(api, world):
 async def test_bad_input_huge_numbers(api, world):
     a = world["a"]
     instance, schedule = a["instance_id"], a["schedule_id"]
-    huge = [10 ** 30, 2 ** 63, 2 ** 64 + 1, -(10 ** 30), -(2 ** 63) - 1, 1e308, -1e308]
+    huge = [10**30, 2**63, 2**64 + 1, -(10**30), -(2**63) - 1, 1e308, -1e308]
     cases = []
     for n in [*huge, 0]:  # 0 is no size and no flavor
-        cases += [("POST", "/instances", {"instance": {"name": "n", "flavorRef": 1, "volume": {"size": n}}}),
-                  ("POST", "/instances", {"instance": {"name": "n", "flavorRef": n, "volume": {"size": 1}}}),
-                  ("POST", f"/instances/{instance}/action", {"resize": {"volume": {"size": n}}}),
-                  ("POST", f"/instances/{instance}/action", {"resize": {"flavorRef": n}})]
+        cases += [
+            ("POST", "/instances", {"instance": {"name": "n", "flavorRef": 1, "volume": {"size": n}}}),
+            ("POST", "/instances", {"instance": {"name": "n", "flavorRef": n, "volume": {"size": 1}}}),
+            ("POST", f"/instances/{instance}/action", {"resize": {"volume": {"size": n}}}),
+            ("POST", f"/instances/{instance}/action", {"resize": {"flavorRef": n}}),
+        ]
     for n in huge:
-        cases += [("POST", "/backups", {"backup": {"name": "n", "instance": instance, "incremental": n}}),
-                  ("PUT", f"/schedules/{schedule}", {"schedule": {"hour": n}}),
-                  ("PUT", f"/schedules/{schedule}", {"schedule": {"day_of_week": n}}),
-                  ("PUT", f"/schedules/{schedule}", {"schedule": {"full_backup_retention": n}})]
+        cases += [
+            ("POST", "/backups", {"backup": {"name": "n", "instance": instance, "incremental": n}}),
+            ("PUT", f"/schedules/{schedule}", {"schedule": {"hour": n}}),
+            ("PUT", f"/schedules/{schedule}", {"schedule": {"day_of_week": n}}),
+            ("PUT", f"/schedules/{schedule}", {"schedule": {"full_backup_retention": n}}),
+        ]
     for method, path, body in cases:
         status, answer, _ = await api.call(method, path, json=body)
         assert_4xx_fault(status, answer, f"{method} {path} {body}")
-    for raw in (b'{"instance": {"name": "n", "flavorRef": 1, "volume": {"size": Infinity}}}',
-                b'{"instance": {"name": "n", "flavorRef": NaN, "volume": {"size": 1}}}',
-                b'{"instance": {"name": "n", "flavorRef": "1e999", "volume": {"size": 1}}}',
-                b'{"instance": {"name": "n", "flavorRef": 1, "volume": {"size": 1' + b"0" * 5000 + b"}}}"):
+    for raw in (
+        b'{"instance": {"name": "n", "flavorRef": 1, "volume": {"size": Infinity}}}',
+        b'{"instance": {"name": "n", "flavorRef": NaN, "volume": {"size": 1}}}',
+        b'{"instance": {"name": "n", "flavorRef": "1e999", "volume": {"size": 1}}}',
+        b'{"instance": {"name": "n", "flavorRef": 1, "volume": {"size": 1' + b"0" * 5000 + b"}}}",
+    ):
         status, answer = await send_raw(api, "POST", "/instances", raw)
         assert_4xx_fault(status, answer, raw[:80])
     for seconds in (b"1e308", b"Infinity", b"NaN", b"1" + b"0" * 400, b"-1"):
@@ -212,22 +262,43 @@ async def test_bad_input_huge_numbers_in_paging_are_refused_or_capped(api, world
     """A limit above the page size is capped; one beyond any integer SQLite holds is refused, as is a huge or
     negative marker offset; never a 5xx."""
     instance = world["a"]["instance_id"]
-    for path in ("/instances", f"/instances/{instance}/databases", f"/instances/{instance}/users", "/backups",
-                 f"/instances/{instance}/backups"):
+    for path in (
+        "/instances",
+        f"/instances/{instance}/databases",
+        f"/instances/{instance}/users",
+        "/backups",
+        f"/instances/{instance}/backups",
+    ):
         for query in ("limit=1000", "limit=0", "limit=-5"):
             status, body, _ = await api.get(f"{path}?{query}")
             assert status == 200, (path, query, body)
-        for query in ("limit=" + "9" * 30, "limit=" + str(2 ** 63), "limit=-" + "9" * 30):
+        for query in ("limit=" + "9" * 30, "limit=" + str(2**63), "limit=-" + "9" * 30):
             number = query.removeprefix("limit=")
-            assert_fault(await api.get(f"{path}?{query}"), "badRequest", 400,
-                         f"Query parameter 'limit' is out of range: {number}.")
-        assert_fault(await api.get(f"{path}?limit=abc"), "badRequest", 400,
-                     "Query parameter 'limit' must be an integer, not 'abc'.")
-        assert_fault(await api.get(f"{path}?limit=1.5"), "badRequest", 400,
-                     "Query parameter 'limit' must be an integer, not '1.5'.")
-    for marker in ("9" * 30, str(2 ** 63), "-1", "abc"):
-        assert_fault(await api.get(f"/backups?marker={marker}"), "badRequest", 400,
-                     f"Invalid marker '{marker}': backups are paged with a non-negative integer offset.")
+            assert_fault(
+                await api.get(f"{path}?{query}"),
+                "badRequest",
+                400,
+                f"Query parameter 'limit' is out of range: {number}.",
+            )
+        assert_fault(
+            await api.get(f"{path}?limit=abc"),
+            "badRequest",
+            400,
+            "Query parameter 'limit' must be an integer, not 'abc'.",
+        )
+        assert_fault(
+            await api.get(f"{path}?limit=1.5"),
+            "badRequest",
+            400,
+            "Query parameter 'limit' must be an integer, not '1.5'.",
+        )
+    for marker in ("9" * 30, str(2**63), "-1", "abc"):
+        assert_fault(
+            await api.get(f"/backups?marker={marker}"),
+            "badRequest",
+            400,
+            f"Invalid marker '{marker}': backups are paged with a non-negative integer offset.",
+        )
     assert_unchanged(api, world)
 
 
@@ -235,18 +306,24 @@ async def test_bad_input_unicode_and_control_characters_in_names(api, world):
     instance = world["a"]["instance_id"]
     cases = []
     for name in CONTROL_CHARS + UNICODE:
-        cases += [("POST", f"/instances/{instance}/databases", {"databases": [{"name": name}]}),
-                  ("POST", f"/instances/{instance}/users", {"users": [{"name": name, "password": "pw-1"}]}),
-                  ("POST", f"/instances/{instance}/users", {"users": [{"name": "okname", "password": "pw-1",
-                                                                       "host": name}]}),
-                  ("PUT", f"/instances/{instance}/users/{world['a']['user']}", {"user": {"name": name}}),
-                  ("PUT", f"/instances/{instance}/users/{world['a']['user']}", {"user": {"host": name}}),
-                  ("POST", "/instances", {"instance": {"name": "n", "flavorRef": 1, "volume": {"size": 1},
-                                                       "databases": [{"name": name}]}})]
+        cases += [
+            ("POST", f"/instances/{instance}/databases", {"databases": [{"name": name}]}),
+            ("POST", f"/instances/{instance}/users", {"users": [{"name": name, "password": "pw-1"}]}),
+            ("POST", f"/instances/{instance}/users", {"users": [{"name": "okname", "password": "pw-1", "host": name}]}),
+            ("PUT", f"/instances/{instance}/users/{world['a']['user']}", {"user": {"name": name}}),
+            ("PUT", f"/instances/{instance}/users/{world['a']['user']}", {"user": {"host": name}}),
+            (
+                "POST",
+                "/instances",
+                {"instance": {"name": "n", "flavorRef": 1, "volume": {"size": 1}, "databases": [{"name": name}]}},
+            ),
+        ]
     for name in ["\x00", "\x00\x01\x02", "名前", "😀", "\u202e", "  ", "—"]:  # no ASCII letter or digit at all
-        cases += [("POST", "/instances", {"instance": {"name": name, "flavorRef": 1, "volume": {"size": 1}}}),
-                  ("PATCH", f"/instances/{instance}", {"instance": {"name": name}}),
-                  ("POST", "/backups", {"backup": {"name": name, "instance": instance}})]
+        cases += [
+            ("POST", "/instances", {"instance": {"name": name, "flavorRef": 1, "volume": {"size": 1}}}),
+            ("PATCH", f"/instances/{instance}", {"instance": {"name": name}}),
+            ("POST", "/backups", {"backup": {"name": name, "instance": instance}}),
+        ]
     for method, path, body in cases:
         status, answer, _ = await api.call(method, path, json=body)
         assert_4xx_fault(status, answer, f"{method} {path} {body!r}")
@@ -257,11 +334,11 @@ async def test_bad_input_sql_metacharacters_in_names(api, world):
     instance = world["a"]["instance_id"]
     for name in ("x'; DROP TABLE databases; --", 'a" OR "1"="1', "a`b", "a;b", "a,b", "a/b", "a\\b"):
         for method, path, body in [
-                ("POST", f"/instances/{instance}/databases", {"databases": [{"name": name}]}),
-                ("POST", f"/instances/{instance}/users", {"users": [{"name": name, "password": "pw-1"}]}),
-                ("POST", f"/instances/{instance}/users", {"users": [{"name": "okname", "password": name}]}),
-                ("PUT", f"/instances/{instance}/users/{world['a']['user']}/databases",
-                 {"databases": [{"name": name}]})]:
+            ("POST", f"/instances/{instance}/databases", {"databases": [{"name": name}]}),
+            ("POST", f"/instances/{instance}/users", {"users": [{"name": name, "password": "pw-1"}]}),
+            ("POST", f"/instances/{instance}/users", {"users": [{"name": "okname", "password": name}]}),
+            ("PUT", f"/instances/{instance}/users/{world['a']['user']}/databases", {"databases": [{"name": name}]}),
+        ]:
             status, answer, _ = await api.call(method, path, json=body)
             assert_4xx_fault(status, answer, f"{method} {path} {body!r}")
     assert_unchanged(api, world)
@@ -269,8 +346,14 @@ async def test_bad_input_sql_metacharacters_in_names(api, world):
 
 async def test_bad_input_free_text_names_are_stored_exactly(api, world):
     """Instance and backup names are free text: metacharacters, unicode and controls are kept verbatim."""
-    names = ["x'); DROP TABLE instances; --", "名前 db1 😀", "tab\there 1", "a\x00b1", "%s %d {0} 1",
-             "../../etc/passwd1"]
+    names = [
+        "x'); DROP TABLE instances; --",
+        "名前 db1 😀",
+        "tab\there 1",
+        "a\x00b1",
+        "%s %d {0} 1",
+        "../../etc/passwd1",
+    ]
     for name in names:
         status, body, _ = await api.patch(f"/instances/{world['a']['instance_id']}", {"instance": {"name": name}})
         assert status == 202, body
@@ -295,9 +378,24 @@ async def test_bad_input_path_traversal_and_sql_in_ids(api, world):
     a, b = world["a"], world["b"]
     sent = resolved = 0
     for name, method, template in v1_routes(api.app):
-        slots = [k for k in ("instance_id", "user", "name", "backup_id", "schedule_id", "flavor_id",
-                             "datastore_id", "version_id", "configuration_id", "parameter", "ha_id", "address")
-                 if f"{{{k}}}" in template]
+        slots = [
+            k
+            for k in (
+                "instance_id",
+                "user",
+                "name",
+                "backup_id",
+                "schedule_id",
+                "flavor_id",
+                "datastore_id",
+                "version_id",
+                "configuration_id",
+                "parameter",
+                "ha_id",
+                "address",
+            )
+            if f"{{{k}}}" in template
+        ]
         for slot in slots:
             for evil in EVIL_IDS:
                 path = fill(template, {**SHARED, **a, slot: evil})
@@ -347,31 +445,60 @@ def control_calls(ids: dict) -> list[tuple[str, str, str, dict]]:
     return [
         ("sim_advance_clock", "POST", "/_sim/clock/advance", {"seconds": 5}),
         ("sim_set_clock", "PUT", "/_sim/clock", {"now": "2030-01-01T00:00:00Z", "mode": "manual"}),
-        ("sim_create_account", "POST", "/_sim/accounts", {"account_id": "newacct", "username": "nu", "api_key": "k",
-                                                          "password": "p", "role": "dbaas:admin", "token": "t",
-                                                          "rate_limits": False}),
-        ("sim_check_login", "POST", f"/_sim/accounts/{ACCOUNT}/instances/{ids['instance_id']}/login",
-         {"user": ids["user"], "password": "not-it"}),
+        (
+            "sim_create_account",
+            "POST",
+            "/_sim/accounts",
+            {
+                "account_id": "newacct",
+                "username": "nu",
+                "api_key": "k",
+                "password": "p",
+                "role": "dbaas:admin",
+                "token": "t",
+                "rate_limits": False,
+            },
+        ),
+        (
+            "sim_check_login",
+            "POST",
+            f"/_sim/accounts/{ACCOUNT}/instances/{ids['instance_id']}/login",
+            {"user": ids["user"], "password": "not-it"},
+        ),
         ("sim_set_rate_limits", "PUT", f"/_sim/accounts/{ACCOUNT}/rate_limits", {"enabled": False}),
-        ("sim_load_replay", "PUT", "/_sim/replay", {"path": "/nonexistent/recording.har", "mode": "strict",
-                                                    "match": ["method", "path"], "record_mode": "none",
-                                                    "allow_playback_repeats": False}),
+        (
+            "sim_load_replay",
+            "PUT",
+            "/_sim/replay",
+            {
+                "path": "/nonexistent/recording.har",
+                "mode": "strict",
+                "match": ["method", "path"],
+                "record_mode": "none",
+                "allow_playback_repeats": False,
+            },
+        ),
         ("sim_change_replay", "PATCH", "/_sim/replay", {"mode": "strict"}),
         ("sim_reset", "POST", "/_sim/reset", {"seed": 1}),
         ("sim_set_ids", "PUT", "/_sim/ids", {"seed": 1}),
         ("sim_take_snapshot", "POST", "/_sim/snapshots", {"name": "s1", "account_id": ACCOUNT}),
         ("sim_seed_demo", "POST", "/_sim/demo", {"seed": 1, "accounts": 1, "instances": 0, "chains": 0, "weeks": 1}),
         ("sim_load_scenario", "POST", "/_sim/scenarios", {"name": "flaky_reads", "account_id": ACCOUNT}),
-        ("sim_load_state", "PUT", "/_sim/state", {"format": "cdbsim-state", "version": 1, "account_id": ACCOUNT,
-                                                  "written_by": "cdbsim", "tables": {}}),
+        (
+            "sim_load_state",
+            "PUT",
+            "/_sim/state",
+            {"format": "cdbsim-state", "version": 1, "account_id": ACCOUNT, "written_by": "cdbsim", "tables": {}},
+        ),
     ]
 
 
 async def test_bad_input_wrong_types_in_control_bodies(api, world):
     """The control plane's bodies get the same treatment: every type the document does not allow, in each field."""
     operations = doc_operations()
-    documented = {op["x-route-name"] for item in DOCUMENT["paths"].values() for op in item.values()
-                  if op.get("requestBody")}
+    documented = {
+        op["x-route-name"] for item in DOCUMENT["paths"].values() for op in item.values() if op.get("requestBody")
+    }
     calls = control_calls(world["a"])
     assert {c[0] for c in calls} == {r for r in documented if r.startswith("sim_")}
     sent = 0
@@ -395,15 +522,20 @@ async def test_bad_input_lone_surrogate_in_a_name_password_or_token_is_bad_reque
     """JSON lets a string hold an escaped lone surrogate; no UTF-8 store can keep one, so it is a 400 that says so."""
     a = world["a"]
     message = "Malformed request body: the body holds a lone UTF-16 surrogate (\\ud800), which is not valid Unicode."
-    cases = [("POST", "/v2.0/tokens", rb'{"auth": {"passwordCredentials": {"username": "\ud800", "password": "p"}}}'),
-             ("POST", "/v2.0/tokens", rb'{"auth": {"token": {"id": "\ud800"}, "tenantId": "1234"}}'),
-             ("POST", "/instances", rb'{"instance": {"name": "db\ud800", "flavorRef": 1, "volume": {"size": 1}}}'),
-             ("PATCH", f"/instances/{a['instance_id']}", rb'{"instance": {"name": "\ud800"}}'),
-             ("POST", f"/instances/{a['instance_id']}/users", rb'{"users": [{"name": "u1", "password": "\ud800"}]}'),
-             ("PUT", f"/instances/{a['instance_id']}/users/{a['user']}", rb'{"user": {"password": "x\ud800"}}'),
-             ("POST", "/backups", b'{"backup": {"name": "b", "instance": "%s", "description": "\\ud800"}}'
-              % a["instance_id"].encode()),
-             ("POST", "/_sim/accounts", rb'{"account_id": "acct-x", "token": "\ud800"}')]
+    cases = [
+        ("POST", "/v2.0/tokens", rb'{"auth": {"passwordCredentials": {"username": "\ud800", "password": "p"}}}'),
+        ("POST", "/v2.0/tokens", rb'{"auth": {"token": {"id": "\ud800"}, "tenantId": "1234"}}'),
+        ("POST", "/instances", rb'{"instance": {"name": "db\ud800", "flavorRef": 1, "volume": {"size": 1}}}'),
+        ("PATCH", f"/instances/{a['instance_id']}", rb'{"instance": {"name": "\ud800"}}'),
+        ("POST", f"/instances/{a['instance_id']}/users", rb'{"users": [{"name": "u1", "password": "\ud800"}]}'),
+        ("PUT", f"/instances/{a['instance_id']}/users/{a['user']}", rb'{"user": {"password": "x\ud800"}}'),
+        (
+            "POST",
+            "/backups",
+            b'{"backup": {"name": "b", "instance": "%s", "description": "\\ud800"}}' % a["instance_id"].encode(),
+        ),
+        ("POST", "/_sim/accounts", rb'{"account_id": "acct-x", "token": "\ud800"}'),
+    ]
     for method, path, raw in cases:
         assert_fault(await send_raw(api, method, path, raw), "badRequest", 400, message)
     assert_unchanged(api, world)
@@ -452,8 +584,13 @@ async def send_hostile_bodies(api, calls) -> tuple[int, list]:
         for what, raw, hostile in hostile_bodies(operations[name][2], body):
             status, answer = await send_raw(api, method, path, raw)
             sent += 1
-            good = status == 400 and isinstance(answer, dict) and list(answer) == ["badRequest"] \
-                and answer["badRequest"]["code"] == 400 and answer["badRequest"]["message"] in hostile.messages
+            good = (
+                status == 400
+                and isinstance(answer, dict)
+                and list(answer) == ["badRequest"]
+                and answer["badRequest"]["code"] == 400
+                and answer["badRequest"]["message"] in hostile.messages
+            )
             if not good:
                 unexpected.append((status, name, what, answer))
     return sent, unexpected
@@ -488,10 +625,16 @@ def header_targets(ids: dict) -> list[tuple[str, str, str, bytes]]:
 
 
 #: Targets whose path or query percent-decodes to bytes that are not UTF-8 (or to a surrogate).
-ODD_TARGETS = [f"/v1.0/{ACCOUNT}/instances/%FF", f"/v1.0/{ACCOUNT}/instances/%ED%A0%80",
-               f"/v1.0/{ACCOUNT}/instances?marker=%FF", f"/v1.0/{ACCOUNT}/backups?marker=%ED%A0%80&limit=1",
-               f"/v1.0/{ACCOUNT}/instances/%C0%AF/users", "/_sim/journal?account_id=%FF&limit=1",
-               "/_sim/scenarios/%ED%A0%80", f"/v1.0/{ACCOUNT}/flavors?token=%FF"]
+ODD_TARGETS = [
+    f"/v1.0/{ACCOUNT}/instances/%FF",
+    f"/v1.0/{ACCOUNT}/instances/%ED%A0%80",
+    f"/v1.0/{ACCOUNT}/instances?marker=%FF",
+    f"/v1.0/{ACCOUNT}/backups?marker=%ED%A0%80&limit=1",
+    f"/v1.0/{ACCOUNT}/instances/%C0%AF/users",
+    "/_sim/journal?account_id=%FF&limit=1",
+    "/_sim/scenarios/%ED%A0%80",
+    f"/v1.0/{ACCOUNT}/flavors?token=%FF",
+]
 
 
 @pytest.mark.slow  # about 7,000 requests: the fast loop's slowest test

@@ -1,5 +1,6 @@
 """Many simultaneous requests on a real socket: quotas hold exactly, one backup at a time, cascade deletes and
 restores interleave without torn rows, and the journal accounts for every request."""
+
 from __future__ import annotations
 
 import asyncio
@@ -32,8 +33,9 @@ def server():
 
 @pytest.fixture
 async def http():
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0),
-                                     timeout=aiohttp.ClientTimeout(total=60)) as session:
+    async with aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0), timeout=aiohttp.ClientTimeout(total=60)
+    ) as session:
         yield session
 
 
@@ -57,15 +59,24 @@ class Client:
 
 
 def add_account(server, quotas: dict) -> None:
-    server.run(lambda app: app[BACKEND].identity.create_account(ACCOUNT, token=TOKEN,
-                                                               settings={"quotas": quotas}))
+    server.run(lambda app: app[BACKEND].identity.create_account(ACCOUNT, token=TOKEN, settings={"quotas": quotas}))
 
 
 async def source_with_backup(client: Client, name: str = "src") -> tuple[str, str]:
     """An instance holding a database and a user, and a COMPLETED full backup of it."""
-    status, body = await client.call("POST", "/instances", {"instance": {
-        "name": name, "flavorRef": 1, "volume": {"size": 2}, "databases": [{"name": "shop"}],
-        "users": [{"name": "alice", "password": "pw-1", "databases": [{"name": "shop"}]}]}})
+    status, body = await client.call(
+        "POST",
+        "/instances",
+        {
+            "instance": {
+                "name": name,
+                "flavorRef": 1,
+                "volume": {"size": 2},
+                "databases": [{"name": "shop"}],
+                "users": [{"name": "alice", "password": "pw-1", "databases": [{"name": "shop"}]}],
+            }
+        },
+    )
     assert status == 200, body
     instance = body["instance"]["id"]
     await client.advance(10)
@@ -78,13 +89,16 @@ async def source_with_backup(client: Client, name: str = "src") -> tuple[str, st
 def model_rows(server) -> dict:
     def read(app):
         db = app[BACKEND].store.db
-        return {"instances": [dict(r) for r in db.query("select * from instances where account_id = ?", [ACCOUNT])],
-                "databases": [dict(r) for r in db.query("select * from databases")],
-                "users": [dict(r) for r in db.query("select * from db_users")],
-                "grants": [dict(r) for r in db.query("select * from grants")],
-                "backups": [dict(r) for r in db.query("select * from backups where account_id = ?", [ACCOUNT])],
-                "all_instance_ids": {r["id"] for r in db.query("select id from instances")},
-                "integrity": next(db.query("pragma integrity_check"))["integrity_check"]}
+        return {
+            "instances": [dict(r) for r in db.query("select * from instances where account_id = ?", [ACCOUNT])],
+            "databases": [dict(r) for r in db.query("select * from databases")],
+            "users": [dict(r) for r in db.query("select * from db_users")],
+            "grants": [dict(r) for r in db.query("select * from grants")],
+            "backups": [dict(r) for r in db.query("select * from backups where account_id = ?", [ACCOUNT])],
+            "all_instance_ids": {r["id"] for r in db.query("select id from instances")},
+            "integrity": next(db.query("pragma integrity_check"))["integrity_check"],
+        }
+
     return server.run(read)
 
 
@@ -102,8 +116,9 @@ async def test_concurrency_restores_fill_the_quota_exactly(server, http):
     assert (await client.call("DELETE", f"/instances/{source}"))[0] == 202  # backups outlive their instance
     await client.advance(0)
     assert (await client.call("GET", f"/instances/{source}"))[0] == 404
-    body = {"instance": {"name": "restored", "flavorRef": 1, "volume": {"size": 2},
-                         "restorePoint": {"backupRef": backup}}}
+    body = {
+        "instance": {"name": "restored", "flavorRef": 1, "volume": {"size": 2}, "restorePoint": {"backupRef": backup}}
+    }
     answers = await asyncio.gather(*(client.call("POST", "/instances", body) for _ in range(RESTORES)))
     statuses = [status for status, _ in answers]
     assert statuses.count(200) == QUOTA and statuses.count(413) == RESTORES - QUOTA, collections.Counter(statuses)
@@ -133,17 +148,26 @@ async def test_concurrency_restores_fill_the_quota_exactly(server, http):
 async def test_concurrency_backup_creates_on_one_instance_one_wins(server, http):
     client = Client(server, http)
     add_account(server, {"instances": 5})
-    status, body = await client.call("POST", "/instances", {"instance": {
-        "name": "one", "flavorRef": 1, "volume": {"size": 2}}})
+    status, body = await client.call(
+        "POST", "/instances", {"instance": {"name": "one", "flavorRef": 1, "volume": {"size": 2}}}
+    )
     instance = body["instance"]["id"]
     await client.advance(10)
-    answers = await asyncio.gather(*(
-        client.call("POST", "/backups", {"backup": {"name": f"b{i}", "instance": instance}})
-        for i in range(BACKUP_CREATES)))
+    answers = await asyncio.gather(
+        *(
+            client.call("POST", "/backups", {"backup": {"name": f"b{i}", "instance": instance}})
+            for i in range(BACKUP_CREATES)
+        )
+    )
     statuses = [s for s, _ in answers]
     assert statuses.count(202) == 1 and statuses.count(422) == BACKUP_CREATES - 1, collections.Counter(statuses)
-    busy = {"unprocessableEntity": {"code": 422, "message": f"Instance {instance} is not currently available for an "
-                                                            f"action to be performed (instance status was BACKUP)."}}
+    busy = {
+        "unprocessableEntity": {
+            "code": 422,
+            "message": f"Instance {instance} is not currently available for an "
+            f"action to be performed (instance status was BACKUP).",
+        }
+    }
     assert all(a == busy for s, a in answers if s == 422)
     winner = next(a["backup"] for s, a in answers if s == 202)
     rows = model_rows(server)
@@ -166,8 +190,9 @@ async def test_concurrency_cascade_deletes_and_restores_interleave(server, http)
     for i in range(4):
         status, body = await client.call("POST", f"/instances/{source}/databases", {"databases": [{"name": f"d{i}"}]})
         assert status == 202, body
-        status, body = await client.call("POST", "/backups", {"backup": {"name": f"inc{i}", "instance": source,
-                                                                         "parent_id": chain[-1]}})
+        status, body = await client.call(
+            "POST", "/backups", {"backup": {"name": f"inc{i}", "instance": source, "parent_id": chain[-1]}}
+        )
         assert status == 202, body
         chain.append(body["backup"]["id"])
         await client.advance(120)
@@ -177,8 +202,20 @@ async def test_concurrency_cascade_deletes_and_restores_interleave(server, http)
     restore_links = [(2 + i) % len(chain) for i in range(50)]  # the doomed links first
     calls = []
     for target, link in zip(delete_targets, restore_links):
-        calls.append(client.call("POST", "/instances", {"instance": {
-            "name": f"r{link}", "flavorRef": 1, "volume": {"size": 2}, "restorePoint": {"backupRef": chain[link]}}}))
+        calls.append(
+            client.call(
+                "POST",
+                "/instances",
+                {
+                    "instance": {
+                        "name": f"r{link}",
+                        "flavorRef": 1,
+                        "volume": {"size": 2},
+                        "restorePoint": {"backupRef": chain[link]},
+                    }
+                },
+            )
+        )
         calls.append(client.call("DELETE", f"/backups/{target}"))
     answers = await asyncio.gather(*calls)
     restore_answers, delete_answers = answers[0::2], answers[1::2]
@@ -214,7 +251,8 @@ async def test_concurrency_cascade_deletes_and_restores_interleave(server, http)
     assert not [u for u in rows["users"] if u["instance_id"] not in live]
     assert (await client.call("GET", f"/backups/{other}"))[1]["backup"]["status"] == "COMPLETED"
     assert_journal_matches(await client.journal("delete_backup"), [s for s, _ in delete_answers])
-    restore_entries = [e for e in await client.journal("create_instance")
-                       if e["request"]["body"]["instance"].get("restorePoint")]
+    restore_entries = [
+        e for e in await client.journal("create_instance") if e["request"]["body"]["instance"].get("restorePoint")
+    ]
     assert_journal_matches(restore_entries, [s for s, _ in restore_answers])
     print(f"\ncascade race: deletes {collections.Counter(s for s, _ in delete_answers)}, restores {outcomes}")

@@ -1,5 +1,6 @@
 """What reaches the sandbox before the app runs: malformed request heads answer fault JSON without echoing the
 request, a slow head is cut off, extra connections are refused cleanly, and start-up problems are one line."""
+
 from __future__ import annotations
 
 import asyncio
@@ -25,20 +26,27 @@ from simulator.serve.server import url_host
 JUNK = b"zq" * 4700  # a marker that must never come back in an answer
 
 MALFORMED = {
-    "request line too long": (b"GET /" + JUNK + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
-                              "The request line or a header is too long (the limit is 8190 bytes)."),
-    "header too long": (b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Junk: " + JUNK + b"\r\n\r\n",
-                        "The request line or a header is too long (the limit is 8190 bytes)."),
+    "request line too long": (
+        b"GET /" + JUNK + b" HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "The request line or a header is too long (the limit is 8190 bytes).",
+    ),
+    "header too long": (
+        b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Junk: " + JUNK + b"\r\n\r\n",
+        "The request line or a header is too long (the limit is 8190 bytes).",
+    ),
     "unknown method": (b"FR@B / HTTP/1.1\r\nHost: localhost\r\n\r\n", "The request method is not a valid HTTP method."),
-    "malformed content-length": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Length: zq12\r\n\r\n",
-                                 "The Content-Length header is malformed."),
-    "space in the path": (b"GET /v1.0/zq zq HTTP/1.1\r\nHost: localhost\r\n\r\n",
-                          "Malformed HTTP request: the request line, a header or the framing of the body cannot "
-                          "be parsed."),
-    "malformed chunk size": (b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked"
-                             b"\r\n\r\nzq\r\n",
-                             "Malformed HTTP request: the request line, a header or the framing of the body "
-                             "cannot be parsed."),
+    "malformed content-length": (
+        b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Length: zq12\r\n\r\n",
+        "The Content-Length header is malformed.",
+    ),
+    "space in the path": (
+        b"GET /v1.0/zq zq HTTP/1.1\r\nHost: localhost\r\n\r\n",
+        "Malformed HTTP request: the request line, a header or the framing of the body cannot be parsed.",
+    ),
+    "malformed chunk size": (
+        b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\nzq\r\n",
+        "Malformed HTTP request: the request line, a header or the framing of the body cannot be parsed.",
+    ),
 }
 
 
@@ -96,8 +104,12 @@ async def test_a_request_head_that_does_not_arrive_in_time_is_cut_off_while_othe
         assert await get_root(port) == 200
         status, _, body = split(await asyncio.wait_for(reader.read(), 5))
         assert status == 408
-        assert json.loads(body) == {"requestTimeout": {
-            "code": 408, "message": "The request head (request line and headers) did not arrive in time."}}
+        assert json.loads(body) == {
+            "requestTimeout": {
+                "code": 408,
+                "message": "The request head (request line and headers) did not arrive in time.",
+            }
+        }
         writer.close()
     finally:
         await runner.cleanup()
@@ -121,8 +133,12 @@ async def test_connections_over_the_cap_are_refused_with_503_and_the_server_keep
         await asyncio.sleep(0.05)
         status, _, body = split(await exchange(port, b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n"))
         assert status == 503
-        assert json.loads(body) == {"serviceUnavailable": {
-            "code": 503, "message": "Too many open connections: the sandbox refuses new ones until some close."}}
+        assert json.loads(body) == {
+            "serviceUnavailable": {
+                "code": 503,
+                "message": "Too many open connections: the sandbox refuses new ones until some close.",
+            }
+        }
         for _, writer in held:
             writer.close()
         held.clear()
@@ -140,8 +156,9 @@ async def test_a_content_length_over_the_limit_is_refused_before_the_body_is_sen
         head = b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1073741824\r\n\r\n"
         status, headers, body = split(await exchange(port, head))  # not a byte of the body is sent
         assert status == 413 and headers["connection"] == "close"
-        assert json.loads(body) == {"overLimit": {
-            "code": 413, "message": "Request body is too large (the limit is 1048576 bytes)."}}
+        assert json.loads(body) == {
+            "overLimit": {"code": 413, "message": "Request body is too large (the limit is 1048576 bytes)."}
+        }
         assert await get_root(port) == 200
     finally:
         await runner.cleanup()
@@ -151,12 +168,15 @@ async def test_a_body_that_does_not_arrive_by_its_deadline_is_a_408_and_the_conn
     runner, port = await serve(SimulatorConfig(body_timeout=0.3))
     try:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                     b"Content-Length: 100\r\n\r\n{")  # the rest never comes
+        writer.write(
+            b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100\r\n\r\n{"
+        )  # the rest never comes
         status, headers, body = split(await asyncio.wait_for(reader.read(), 5))
         assert status == 408 and headers["connection"] == "close"
-        assert json.loads(body) == {"requestTimeout": {
-            "code": 408, "message": "The request body did not arrive within 0.3 seconds."}}
+        assert json.loads(body) == {
+            "requestTimeout": {"code": 408, "message": "The request body did not arrive within 0.3 seconds."}
+        }
         writer.close()
         assert await get_root(port) == 200
     finally:
@@ -168,8 +188,10 @@ async def test_a_client_that_goes_away_mid_body_is_one_log_line(caplog):
     try:
         with caplog.at_level(logging.DEBUG):
             reader, writer = await asyncio.open_connection("127.0.0.1", port)
-            writer.write(b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                         b"Content-Length: 100\r\n\r\n{")
+            writer.write(
+                b"POST /v2.0/tokens HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                b"Content-Length: 100\r\n\r\n{"
+            )
             await writer.drain()
             await asyncio.sleep(0.1)
             writer.close()
@@ -178,7 +200,8 @@ async def test_a_client_that_goes_away_mid_body_is_one_log_line(caplog):
             assert await get_root(port) == 200
         problems = [r for r in caplog.records if r.levelno >= logging.INFO and r.name != "aiohttp.access"]
         assert [r.getMessage() for r in problems] == [
-            "client 127.0.0.1 went away while sending the body of POST /v2.0/tokens (Connection lost)"]
+            "client 127.0.0.1 went away while sending the body of POST /v2.0/tokens (Connection lost)"
+        ]
         assert all(r.exc_info is None for r in caplog.records)
     finally:
         await runner.cleanup()
@@ -186,8 +209,9 @@ async def test_a_client_that_goes_away_mid_body_is_one_log_line(caplog):
 
 # start-up problems, through the real command ----------------------------------------------------------------------
 def run_serve(*args: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulator", "serve", *args], capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "simulator", "serve", *args], capture_output=True, text=True, timeout=timeout
+    )
 
 
 def damaged(kind: str, folder: Path) -> Path:
@@ -201,9 +225,13 @@ def damaged(kind: str, folder: Path) -> Path:
         app = create_app(backend_config)
         asyncio.run(app.cleanup())
     data = good.read_bytes()
-    path.write_bytes({"truncated": data[:len(data) // 3] if len(data) > 4096 else data[:100],
-                      "zeroed": b"\0" * len(data),
-                      "random": os.urandom(len(data))}[kind])
+    path.write_bytes(
+        {
+            "truncated": data[: len(data) // 3] if len(data) > 4096 else data[:100],
+            "zeroed": b"\0" * len(data),
+            "random": os.urandom(len(data)),
+        }[kind]
+    )
     return path
 
 
@@ -228,14 +256,20 @@ def test_a_busy_port_is_one_line_that_says_what_to_do():
         port = taken.getsockname()[1]
         result = run_serve("--db", ":memory:", "--port", str(port))
     assert result.returncode == 2
-    assert result.stderr.strip() == (f"cdbsim: port {port} on 127.0.0.1 is already in use (another cdbsim?): stop "
-                                     f"that server, or pick another with --port (0 picks a free one).")
+    assert result.stderr.strip() == (
+        f"cdbsim: port {port} on 127.0.0.1 is already in use (another cdbsim?): stop "
+        f"that server, or pick another with --port (0 picks a free one)."
+    )
 
 
 @pytest.mark.slow
 def test_listening_beyond_loopback_warns_that_the_demo_credentials_are_published():
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--host", "0.0.0.0",
-                             "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--host", "0.0.0.0", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     try:
         line = proc.stderr.readline()
@@ -250,9 +284,13 @@ def test_listening_beyond_loopback_warns_that_the_demo_credentials_are_published
 def serve_in(tmp: Path, *args: str) -> tuple[subprocess.Popen, str]:
     """`cdbsim serve` whose temporary files go under tmp; its process and URL."""
     tmp.mkdir(exist_ok=True)
-    proc = subprocess.Popen([sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "TMPDIR": str(tmp)})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "simulator", "serve", "--db", ":memory:", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TMPDIR": str(tmp)},
+    )
     assert proc.stdout is not None
     for line in proc.stdout:
         if "serving the Cloud Databases API v1.0 at" in line:
@@ -265,8 +303,9 @@ def serve_in(tmp: Path, *args: str) -> tuple[subprocess.Popen, str]:
 def test_sigterm_runs_the_same_clean_up_as_ctrl_c(tmp_path, stop):
     proc, url = serve_in(tmp_path / "tmp")
     try:
-        request = urllib.request.Request(url + "/_sim/snapshots", data=b'{"name": "a"}', method="POST",
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            url + "/_sim/snapshots", data=b'{"name": "a"}', method="POST", headers={"Content-Type": "application/json"}
+        )
         assert urllib.request.urlopen(request, timeout=10).status == 201
         assert list((tmp_path / "tmp").glob("cdbsim-snapshots-*/*.db"))
         proc.send_signal(stop)
@@ -293,4 +332,11 @@ def test_listening_on_every_ipv6_address_prints_a_url_that_works():
 
 def test_the_banner_brackets_an_ipv6_address_and_names_loopback_for_every_address():
     assert [url_host(h) for h in ("0.0.0.0", "", "::", "::1", "fd00::5", "127.0.0.1", "localhost")] == [
-        "127.0.0.1", "127.0.0.1", "[::1]", "[::1]", "[fd00::5]", "127.0.0.1", "localhost"]
+        "127.0.0.1",
+        "127.0.0.1",
+        "[::1]",
+        "[::1]",
+        "[fd00::5]",
+        "127.0.0.1",
+        "localhost",
+    ]

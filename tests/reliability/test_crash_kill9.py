@@ -1,5 +1,6 @@
 """kill -9 in the middle of a write load: every write answered with a 2xx is there afterwards, the state file and
 the recording open cleanly."""
+
 from __future__ import annotations
 
 import asyncio
@@ -37,8 +38,11 @@ async def write_load(url: str, instance: str, tag: str, kill) -> tuple[set[str],
         nonlocal sent
         for i in range(10_000):
             name = f"{tag}w{n}n{i}"
-            path, body = (("/databases", {"databases": [{"name": name}]}) if i % 2 == 0 else
-                          ("/users", {"users": [{"name": name, "password": "pw-1", "databases": []}]}))
+            path, body = (
+                ("/databases", {"databases": [{"name": name}]})
+                if i % 2 == 0
+                else ("/users", {"users": [{"name": name, "password": "pw-1", "databases": []}]})
+            )
             sent += 1
             try:
                 async with session.post(base + path, json=body, headers=headers) as resp:
@@ -63,15 +67,17 @@ def held_names(db_path) -> tuple[set[str], sqlite3.Connection]:
     db = sqlite3.connect(db_path)
     assert db.execute("pragma integrity_check").fetchone()[0] == "ok"
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
-    names = {r[0] for r in db.execute("select name from databases")} | {r[0] for r in db.execute(
-        "select name from db_users")}
+    names = {r[0] for r in db.execute("select name from databases")} | {
+        r[0] for r in db.execute("select name from db_users")
+    }
     return names, db
 
 
 def journaled_names(db: sqlite3.Connection) -> set[str]:
     names: set[str] = set()
-    for (request,) in db.execute("select request from journal where route in ('create_databases', 'create_users') "
-                                 "and status = 202"):
+    for (request,) in db.execute(
+        "select request from journal where route in ('create_databases', 'create_users') and status = 202"
+    ):
         body = json.loads(request)["body"]
         names.update(item["name"] for item in body.get("databases", body.get("users", [])))
     return names
@@ -98,13 +104,18 @@ def test_crash_kill9_keeps_every_acknowledged_write(tmp_path):
         try:
             headers = {"X-Auth-Token": TOKEN}
             if instance is None:
-                resp = requests.post(f"{server.url}/v1.0/1234/instances", headers=headers, timeout=10, json={
-                    "instance": {"name": "crash", "flavorRef": 1, "volume": {"size": 2}}})
+                resp = requests.post(
+                    f"{server.url}/v1.0/1234/instances",
+                    headers=headers,
+                    timeout=10,
+                    json={"instance": {"name": "crash", "flavorRef": 1, "volume": {"size": 2}}},
+                )
                 assert resp.status_code == 200, resp.text
                 instance = resp.json()["instance"]["id"]
             for _ in range(100):
-                status = requests.get(f"{server.url}/v1.0/1234/instances/{instance}", headers=headers,
-                                      timeout=10).json()["instance"]["status"]
+                status = requests.get(
+                    f"{server.url}/v1.0/1234/instances/{instance}", headers=headers, timeout=10
+                ).json()["instance"]["status"]
                 if status == "ACTIVE":
                     break
             assert status == "ACTIVE"
@@ -135,9 +146,12 @@ def test_crash_kill9_keeps_every_acknowledged_write(tmp_path):
         listed: set[str] = set()
         marker = None
         while True:
-            resp = requests.get(f"{server.url}/v1.0/1234/instances/{instance}/databases",
-                                params={"marker": marker} if marker else None,
-                                headers={"X-Auth-Token": TOKEN}, timeout=10).json()
+            resp = requests.get(
+                f"{server.url}/v1.0/1234/instances/{instance}/databases",
+                params={"marker": marker} if marker else None,
+                headers={"X-Auth-Token": TOKEN},
+                timeout=10,
+            ).json()
             listed.update(d["name"] for d in resp["databases"])
             if "links" not in resp:
                 break

@@ -1,4 +1,5 @@
 """schemathesis over every documented operation: no unasked-for 5xx, answers match the document, errors are faults."""
+
 from __future__ import annotations
 
 import collections
@@ -26,13 +27,21 @@ ACCOUNT, TOKEN = "1234", "fuzz-token"
 MAX_EXAMPLES = 20
 
 schema = schemathesis.openapi.from_dict(describe_api().document)
-schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
-                                max_examples=MAX_EXAMPLES, deterministic=True, database="none")
+schema.config.generation.update(
+    modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+    max_examples=MAX_EXAMPLES,
+    deterministic=True,
+    database="none",
+)
 schema.config.phases.update(phases=["examples", "coverage", "fuzzing"])
 
-CHECKS = [schemathesis.checks.status_code_conformance, schemathesis.checks.content_type_conformance,
-          schemathesis.checks.response_schema_conformance, schemathesis.checks.response_headers_conformance,
-          schemathesis.checks.unsupported_method]
+CHECKS = [
+    schemathesis.checks.status_code_conformance,
+    schemathesis.checks.content_type_conformance,
+    schemathesis.checks.response_schema_conformance,
+    schemathesis.checks.response_headers_conformance,
+    schemathesis.checks.unsupported_method,
+]
 
 
 @pytest.fixture(scope="module")
@@ -68,11 +77,14 @@ def ensure_resources(app) -> dict:
         live = [r for r in backend.instances.page(ACCOUNT, 20, None)[0] if r["status"] == "ACTIVE"]
     instance_id = live[0]["id"]
     if "fuzzdb" not in backend.store.instances.database_names(instance_id):
-        backend.databases.insert(instance_id, [{"name": "fuzzdb", "character_set": "utf8",
-                                                "collate": "utf8_general_ci"}])
+        backend.databases.insert(
+            instance_id, [{"name": "fuzzdb", "character_set": "utf8", "collate": "utf8_general_ci"}]
+        )
     if backend.store.instances.user(instance_id, "fuzzer", "%") is None:
-        backend.users.insert(instance_id, backend.users.parse([{"name": "fuzzer", "password": "Fuzz-pass1",
-                                                                "databases": [{"name": "fuzzdb"}]}]))
+        backend.users.insert(
+            instance_id,
+            backend.users.parse([{"name": "fuzzer", "password": "Fuzz-pass1", "databases": [{"name": "fuzzdb"}]}]),
+        )
     return {"instance_id": instance_id, "name": "fuzzdb", "user": "fuzzer"}
 
 
@@ -83,8 +95,9 @@ def aim(case, resources: dict) -> None:
     for key, value in {"account_id": ACCOUNT, **resources}.items():
         if key not in params:
             continue
-        if (key == "account_id" and case.path.startswith("/v1.0/")) or \
-                zlib.crc32(json.dumps(params[key], default=str).encode()) % 2 == 0:
+        if (key == "account_id" and case.path.startswith("/v1.0/")) or zlib.crc32(
+            json.dumps(params[key], default=str).encode()
+        ) % 2 == 0:
             params[key] = value
 
 
@@ -112,6 +125,7 @@ def asked_for(server, response) -> bool:
     def last_rule(app):
         rows = [e for e in app[JOURNAL].entries(status=response.status_code) if e["path"] == path]
         return rows[-1]["rule"] if rows else None
+
     return server.run(last_rule) is not None
 
 
@@ -145,12 +159,16 @@ def test_fuzz_operation_answers_conform(case, server, http, sandbox):
     if refused_by_http_layer(response):
         return
     if response.status_code >= 500 and response.status_code != 501:
-        assert asked_for(server, response), \
+        assert asked_for(server, response), (
             f"{case.method} {case.formatted_path} -> {response.status_code}: {response.text[:500]}"
+        )
     check_fault_body(response)
     route = case.operation.definition.raw["x-route-name"]
-    case.validate_response(response, checks=CHECKS,
-                           excluded_checks=[schemathesis.checks.unsupported_method] if route in NOT_MODELLED else None)
+    case.validate_response(
+        response,
+        checks=CHECKS,
+        excluded_checks=[schemathesis.checks.unsupported_method] if route in NOT_MODELLED else None,
+    )
 
 
 def refused_by_http_layer(response) -> bool:

@@ -1,4 +1,5 @@
 """The isolation matrix over every /v1.0/ route: tokens, accounts, resource ids and roles never cross."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,13 @@ from reliability.helpers import SHARED, body_for, fill, snapshot, v1_routes
 from support import ACCOUNT, UNAUTHORIZED, assert_fault
 
 OTHER, OTHER_TOKEN = "bravo-acct", "bravo-token"
-NOWHERE = {"instance_id": "00000000-0000-4000-8000-00000000dead", "backup_id": "00000000-0000-4000-8000-00000000beef",
-           "schedule_id": "00000000-0000-4000-8000-00000000cafe",
-           "configuration_id": "00000000-0000-4000-8000-00000000c0fe", "ha_id": "00000000-0000-4000-8000-0000000000aa"}
+NOWHERE = {
+    "instance_id": "00000000-0000-4000-8000-00000000dead",
+    "backup_id": "00000000-0000-4000-8000-00000000beef",
+    "schedule_id": "00000000-0000-4000-8000-00000000cafe",
+    "configuration_id": "00000000-0000-4000-8000-00000000c0fe",
+    "ha_id": "00000000-0000-4000-8000-0000000000aa",
+}
 #: Ids of an account's own resources (the other path parameters name reference data).
 IDS = ("instance_id", "backup_id", "schedule_id", "configuration_id", "ha_id")
 OWNED = ("instance_id", "user", "name", "backup_id", "schedule_id", "configuration_id", "ha_id", "address")
@@ -25,8 +30,10 @@ async def world(api, populated):
     tokens = {}
     for role in ("observer", "creator"):
         creds = api.backend.identity.add_user(ACCOUNT, f"a-{role}", role=f"dbaas:{role}")
-        status, body, _ = await api.as_account(ACCOUNT, None).post("/v2.0/tokens", {"auth": {"passwordCredentials": {
-            "username": creds["username"], "password": creds["password"]}}})
+        status, body, _ = await api.as_account(ACCOUNT, None).post(
+            "/v2.0/tokens",
+            {"auth": {"passwordCredentials": {"username": creds["username"], "password": creds["password"]}}},
+        )
         assert status == 200, body
         tokens[role] = body["access"]["token"]["id"]
     return {"a": a, "b": b, "tokens": tokens}
@@ -53,8 +60,12 @@ async def test_isolation_other_accounts_path_is_forbidden(api, world, seen):
     b = world["b"]
     for name, method, template in v1_routes(api.app):
         path = fill(template, {**SHARED, **b})
-        assert_fault(await seen.call(api, method, path, body_for(name, b)), "forbidden", 403,
-                     f"User with tenant id {ACCOUNT} cannot access this resource.")
+        assert_fault(
+            await seen.call(api, method, path, body_for(name, b)),
+            "forbidden",
+            403,
+            f"User with tenant id {ACCOUNT} cannot access this resource.",
+        )
     assert_nothing_of_b(world, seen)
 
 
@@ -64,7 +75,9 @@ async def test_isolation_no_token_is_unauthorized(api, world, seen):
         ids = world[owner]
         for name, method, template in v1_routes(api.app):
             path = fill(template, {**SHARED, **ids})
-            assert_fault(await seen.call(anonymous, method, path, body_for(name, ids)), "unauthorized", 401, UNAUTHORIZED)
+            assert_fault(
+                await seen.call(anonymous, method, path, body_for(name, ids)), "unauthorized", 401, UNAUTHORIZED
+            )
     assert_nothing_of_b(world, seen)
 
 
@@ -74,20 +87,35 @@ async def test_isolation_other_accounts_ids_are_not_found(api, world, seen):
     checked = 0
     for name, method, template in v1_routes(api.app):
         body_b = body_for(name, {**a, **{k: b[k] for k in IDS}})
-        uses_ids = any(f"{{{k}}}" in template for k in OWNED) or (body_b and any(
-            b[k] in json.dumps(body_b) for k in ("instance_id", "backup_id")))
+        uses_ids = any(f"{{{k}}}" in template for k in OWNED) or (
+            body_b and any(b[k] in json.dumps(body_b) for k in ("instance_id", "backup_id"))
+        )
         if not uses_ids:
             continue
         # B's instance (with B's user and database names), B's backup, B's schedule, under A's account.
         with_b = fill(template, {**SHARED, **a, **{k: b[k] for k in OWNED}, "account_id": ACCOUNT})
-        with_none = fill(template, {**SHARED, **a, **NOWHERE, "user": b["user"], "name": b["name"],
-                                    "address": b["address"], "account_id": ACCOUNT})
+        with_none = fill(
+            template,
+            {
+                **SHARED,
+                **a,
+                **NOWHERE,
+                "user": b["user"],
+                "name": b["name"],
+                "address": b["address"],
+                "account_id": ACCOUNT,
+            },
+        )
         body_none = body_for(name, {**a, **NOWHERE})
         status_b, answer_b = await seen.call(api, method, with_b, body_b)
         status_none, answer_none = await seen.call(api, method, with_none, body_none)
         masked = json.loads(mask(json.dumps(answer_b), b))
-        assert (status_b, masked) == (status_none, json.loads(mask(json.dumps(answer_none), NOWHERE))), \
-            (name, method, answer_b, answer_none)
+        assert (status_b, masked) == (status_none, json.loads(mask(json.dumps(answer_none), NOWHERE))), (
+            name,
+            method,
+            answer_b,
+            answer_none,
+        )
         # word for word the answer of an id that never existed (above); the message names the id asked for
         assert_fault((status_b, answer_b), "itemNotFound", 404, contains=" found.")
         checked += 1
@@ -121,11 +149,21 @@ async def test_isolation_creator_deletes_are_forbidden(api, world, seen):
         if method != "DELETE":
             continue
         path = fill(template, {**SHARED, **a})
-        assert_fault(await seen.call(creator, method, path), "forbidden", 403,
-                     f"Policy doesn't allow {name} to be performed.")
+        assert_fault(
+            await seen.call(creator, method, path), "forbidden", 403, f"Policy doesn't allow {name} to be performed."
+        )
         deletes.add(name)
-    assert {"delete_instance", "delete_database", "delete_user", "revoke_user_access", "delete_backup",
-            "delete_schedule", "delete_configuration", "delete_ha_instance", "delete_ha_acl"} <= deletes
+    assert {
+        "delete_instance",
+        "delete_database",
+        "delete_user",
+        "revoke_user_access",
+        "delete_backup",
+        "delete_schedule",
+        "delete_configuration",
+        "delete_ha_instance",
+        "delete_ha_acl",
+    } <= deletes
     status, body = await seen.call(creator, "PATCH", f"/instances/{a['instance_id']}", {"instance": {"name": "c"}})
     assert status == 202, body
     assert_nothing_of_b(world, seen)

@@ -1,5 +1,6 @@
 """The OpenAPI document, built from the operation table, matches the routes the server answers, shows the request
 schemas the backend enforces, and is valid OpenAPI 3.1 that schemathesis loads."""
+
 from __future__ import annotations
 
 import json
@@ -15,10 +16,21 @@ from simulator.backend.schemas import SCHEMAS
 
 METHODS = ("get", "post", "put", "patch", "delete")
 #: A value for each path parameter, so every documented path can be resolved against the router.
-SAMPLES = {"account_id": "1234", "instance_id": "0c7a1e3e-5a1b-4c2d-9e8f-0a1b2c3d4e5f", "flavor_id": "2",
-           "datastore_id": "mysql", "version_id": "5.7", "user": "alice@%25", "name": "db1",
-           "backup_id": "61f12fef-edb1-4561-8122-e7c00ef26a82", "schedule_id": "s1", "configuration_id": "c1",
-           "ha_id": "h1", "parameter": "max_connections", "address": "1.2.3.4%2F32"}
+SAMPLES = {
+    "account_id": "1234",
+    "instance_id": "0c7a1e3e-5a1b-4c2d-9e8f-0a1b2c3d4e5f",
+    "flavor_id": "2",
+    "datastore_id": "mysql",
+    "version_id": "5.7",
+    "user": "alice@%25",
+    "name": "db1",
+    "backup_id": "61f12fef-edb1-4561-8122-e7c00ef26a82",
+    "schedule_id": "s1",
+    "configuration_id": "c1",
+    "ha_id": "h1",
+    "parameter": "max_connections",
+    "address": "1.2.3.4%2F32",
+}
 
 
 @pytest.fixture(scope="module")
@@ -97,11 +109,13 @@ def test_openapi_every_validated_write_shows_its_schema(document):
     shown = {row.name: row.bodies for _, _, row in describe_api().operations()}
     assert shown["create_instance"] == ("instance_create", "replica_create")
     assert {"backup_create", "schedule_create", "schedule_update", "ha_create", "ha_acl"} <= {
-        name for names in shown.values() for name in names}
+        name for names in shown.values() for name in names
+    }
     action = document["components"]["schemas"]["req_instance_action"]["oneOf"]
     resize = next(a for a in action if "resize" in a["required"])["properties"]["resize"]
-    assert resize == {"anyOf": [SCHEMAS["resize_flavor"]["properties"]["resize"],
-                                SCHEMAS["resize_volume"]["properties"]["resize"]]}
+    assert resize == {
+        "anyOf": [SCHEMAS["resize_flavor"]["properties"]["resize"], SCHEMAS["resize_volume"]["properties"]["resize"]]
+    }
 
 
 def test_openapi_document_is_valid_openapi_3_1(document):
@@ -132,8 +146,11 @@ def test_openapi_every_error_answer_is_a_fault_body(document):
     for path, method, op in operations(document):
         for code, answer in op["responses"].items():
             if int(code) >= 400:
-                assert answer.get("$ref") in ("#/components/responses/Fault", "#/components/responses/OverLimit"), \
-                    (path, method, code)
+                assert answer.get("$ref") in ("#/components/responses/Fault", "#/components/responses/OverLimit"), (
+                    path,
+                    method,
+                    code,
+                )
 
 
 def test_openapi_loads_in_schemathesis(document):

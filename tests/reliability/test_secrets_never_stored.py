@@ -1,5 +1,6 @@
 """No token, apiKey or password given to or issued by the simulator is written anywhere: logs, journal, state
 file, recordings. Passwords are kept only as hashes."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,16 @@ def secret(kind: str) -> str:
 @pytest.fixture
 def run(tmp_path):
     """A server on a file database, logging every request, recording to a HAR file; its secrets and answers."""
-    server = ServeProcess("--db", str(tmp_path / "state.db"), "--time-scale", "0", "--verbose", "--no-rate-limits",
-                          "--record", str(tmp_path / "recording.har"))
+    server = ServeProcess(
+        "--db",
+        str(tmp_path / "state.db"),
+        "--time-scale",
+        "0",
+        "--verbose",
+        "--no-rate-limits",
+        "--record",
+        str(tmp_path / "recording.har"),
+    )
     try:
         yield server, tmp_path
     finally:
@@ -58,20 +67,35 @@ def drive_other_spellings(server, given: dict, issued: dict, account: str) -> No
         creds = "RAX-KSKEY:apiKeyCredentials" if key == "apiKey" else "passwordCredentials"
         for spelling in (key[:-1] + escaped(key[-1]), escaped(key)):
             raw = f'{{"auth": {{"{creds}": {{"username": "sec-user", "{spelling}": "{given[secret]}"}}}}}}'
-            issued[f"token_by_escaped_{spelling}"] = call(server, "POST", "/v2.0/tokens", raw=raw.encode(),
-                                                          expect=200)["access"]["token"]["id"]
+            issued[f"token_by_escaped_{spelling}"] = call(server, "POST", "/v2.0/tokens", raw=raw.encode(), expect=200)[
+                "access"
+            ]["token"]["id"]
     raw = f'{{"auth": {{"passwordCredentials": {{"username": "sec-user", "pass\\u0077ord": "{given["wrong_pw2"]}"}}}}}}'
     call(server, "POST", "/v2.0/tokens", raw=raw.encode(), expect=401)
     token = issued["token_by_password"]
     call(server, "GET", f"/v1.0/{account}/flavors?token={given['query_token']}&limit=1", token, expect=200)
     call(server, "GET", f"/v1.0/{account}/flavors?%74oken={given['query_token2']}", token, expect=200)
-    call(server, "GET", f"/v1.0/{account}/instances?X-Auth-Token={given['query_token3']}&password=p"
-                        f"{given['query_password']}", expect=401)
+    call(
+        server,
+        "GET",
+        f"/v1.0/{account}/instances?X-Auth-Token={given['query_token3']}&password=p{given['query_password']}",
+        expect=401,
+    )
 
 
 #: The spellings of a secret key a hostile (or careless) client may use.
-SPELLINGS = ("Password", "PASSWORD", "apikey", "adminpass", "admin_pass", "api-key", "client_secret", "Token",
-             "credentials", "rootPassword")
+SPELLINGS = (
+    "Password",
+    "PASSWORD",
+    "apikey",
+    "adminpass",
+    "admin_pass",
+    "api-key",
+    "client_secret",
+    "Token",
+    "credentials",
+    "rootPassword",
+)
 
 
 def drive_hostile_spellings(server, given: dict, account: str, token: str, instance: str) -> None:
@@ -86,14 +110,26 @@ def drive_hostile_spellings(server, given: dict, account: str, token: str, insta
         for value in (text, int(number), [given[f"{key} in a list"]], {"v": given[f"{key} in an object"]}):
             creds = {"auth": {"passwordCredentials": {"username": "sec-user", key: value}}}
             call(server, "POST", "/v2.0/tokens", body=creds)
-            call(server, "POST", f"/v1.0/{account}/instances/{instance}/users", token,
-                 {"users": [{"name": f"h{n}", "password": value if key == "Password" else "pw", key: value}]})
+            call(
+                server,
+                "POST",
+                f"/v1.0/{account}/instances/{instance}/users",
+                token,
+                {"users": [{"name": f"h{n}", "password": value if key == "Password" else "pw", key: value}]},
+            )
             call(server, "POST", "/_sim/accounts", body={"account_id": f"h-{n}", key: value})
         cut = f'{{"auth": {{"passwordCredentials": {{"username": "sec-user", "{key}": "{given[f"{key} cut short"]}"'
         call(server, "POST", "/v2.0/tokens", raw=cut.encode())
         form = f"username=sec-user&{key}={given[f'{key} in a form']}"
-        assert requests.post(server.url + "/v2.0/tokens", data=form, timeout=10,
-                             headers={"Content-Type": "application/x-www-form-urlencoded"}).status_code == 415
+        assert (
+            requests.post(
+                server.url + "/v2.0/tokens",
+                data=form,
+                timeout=10,
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            ).status_code
+            == 415
+        )
         call(server, "GET", f"/v1.0/{account}/flavors?{key}={given[f'{key} in a query']}", token)
 
 
@@ -109,20 +145,44 @@ def wait_active(server, token, account, instance_id) -> None:
 
 def drive(server) -> dict[str, str]:
     """Every way a secret enters or leaves the simulator; returns the secrets by what they are."""
-    given = {"api_key": secret("apikey"), "password": secret("password"), "fixed_token": secret("token"),
-             "wrong_api_key": secret("wrongkey"), "wrong_password": secret("wrongpw"), "bad_token": secret("badtok"),
-             "user_pw1": secret("upw1"), "user_pw2": secret("upw2"), "user_pw3": secret("upw3"),
-             "user_pw4": secret("upw4"), "user_pw5": secret("upw5"), "user_pw6": secret("upw6"),
-             "wrong_pw2": secret("wrongpw2"), "query_token": secret("qtok"), "query_token2": secret("qtok2"),
-             "query_token3": secret("qtok3"), "query_password": secret("qpw")}
+    given = {
+        "api_key": secret("apikey"),
+        "password": secret("password"),
+        "fixed_token": secret("token"),
+        "wrong_api_key": secret("wrongkey"),
+        "wrong_password": secret("wrongpw"),
+        "bad_token": secret("badtok"),
+        "user_pw1": secret("upw1"),
+        "user_pw2": secret("upw2"),
+        "user_pw3": secret("upw3"),
+        "user_pw4": secret("upw4"),
+        "user_pw5": secret("upw5"),
+        "user_pw6": secret("upw6"),
+        "wrong_pw2": secret("wrongpw2"),
+        "query_token": secret("qtok"),
+        "query_token2": secret("qtok2"),
+        "query_token3": secret("qtok3"),
+        "query_password": secret("qpw"),
+    }
     issued = {}
     account = "sec-acct"
-    creds = call(server, "POST", "/_sim/accounts", body={
-        "account_id": account, "username": "sec-user", "api_key": given["api_key"], "password": given["password"],
-        "token": given["fixed_token"]}, expect=201)["account"]
+    creds = call(
+        server,
+        "POST",
+        "/_sim/accounts",
+        body={
+            "account_id": account,
+            "username": "sec-user",
+            "api_key": given["api_key"],
+            "password": given["password"],
+            "token": given["fixed_token"],
+        },
+        expect=201,
+    )["account"]
     assert creds["api_key"] == given["api_key"]
-    issued["generated_api_key"] = call(server, "POST", "/_sim/accounts", body={"account_id": "gen-acct"},
-                                       expect=201)["account"]["api_key"]
+    issued["generated_api_key"] = call(server, "POST", "/_sim/accounts", body={"account_id": "gen-acct"}, expect=201)[
+        "account"
+    ]["api_key"]
     auth = "/v2.0/tokens"
     key_auth = {"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "sec-user", "apiKey": given["api_key"]}}}
     issued["token_by_key"] = call(server, "POST", auth, body=key_auth, expect=200)["access"]["token"]["id"]
@@ -130,39 +190,100 @@ def drive(server) -> dict[str, str]:
     issued["token_by_password"] = call(server, "POST", auth, body=pw_auth, expect=200)["access"]["token"]["id"]
     token_auth = {"auth": {"token": {"id": issued["token_by_key"]}, "tenantId": account}}
     issued["token_by_token"] = call(server, "POST", auth, body=token_auth, expect=200)["access"]["token"]["id"]
-    call(server, "POST", auth, body={"auth": {"RAX-KSKEY:apiKeyCredentials": {
-        "username": "sec-user", "apiKey": given["wrong_api_key"]}}}, expect=401)
-    call(server, "POST", auth, body={"auth": {"passwordCredentials": {
-        "username": "sec-user", "password": given["wrong_password"]}}}, expect=401)
+    call(
+        server,
+        "POST",
+        auth,
+        body={"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "sec-user", "apiKey": given["wrong_api_key"]}}},
+        expect=401,
+    )
+    call(
+        server,
+        "POST",
+        auth,
+        body={"auth": {"passwordCredentials": {"username": "sec-user", "password": given["wrong_password"]}}},
+        expect=401,
+    )
     call(server, "GET", f"/v1.0/{account}/instances", given["bad_token"], expect=401)
     call(server, "GET", f"/v1.0/{account}/flavors", given["fixed_token"], expect=200)
 
     token = issued["token_by_password"]
     api = f"/v1.0/{account}"
-    instance = call(server, "POST", f"{api}/instances", token, {"instance": {
-        "name": "sec", "flavorRef": 1, "volume": {"size": 2}, "databases": [{"name": "secdb"}],
-        "users": [{"name": "u1", "password": given["user_pw1"], "databases": [{"name": "secdb"}]}]}},
-        expect=200)["instance"]["id"]
+    instance = call(
+        server,
+        "POST",
+        f"{api}/instances",
+        token,
+        {
+            "instance": {
+                "name": "sec",
+                "flavorRef": 1,
+                "volume": {"size": 2},
+                "databases": [{"name": "secdb"}],
+                "users": [{"name": "u1", "password": given["user_pw1"], "databases": [{"name": "secdb"}]}],
+            }
+        },
+        expect=200,
+    )["instance"]["id"]
     wait_active(server, token, account, instance)
-    call(server, "POST", f"{api}/instances/{instance}/users", token,
-         {"users": [{"name": "u2", "password": given["user_pw2"]}]}, expect=202)
-    call(server, "POST", f"{api}/instances/{instance}/users", token, expect=202, raw=(
-        f'{{"users": [{{"name": "u6", "pass\\u0077ord": "{given["user_pw6"]}"}}]}}').encode())
-    call(server, "PUT", f"{api}/instances/{instance}/users", token,
-         {"users": [{"name": "u2", "password": given["user_pw3"]}]}, expect=202)
-    call(server, "PUT", f"{api}/instances/{instance}/users/u1", token, {"user": {"password": given["user_pw4"]}},
-         expect=202)
-    issued["root_password"] = call(server, "POST", f"{api}/instances/{instance}/root", token,
-                                   expect=200)["user"]["password"]
-    backup = call(server, "POST", f"{api}/backups", token, {"backup": {"name": "b", "instance": instance}},
-                  expect=202)["backup"]["id"]
+    call(
+        server,
+        "POST",
+        f"{api}/instances/{instance}/users",
+        token,
+        {"users": [{"name": "u2", "password": given["user_pw2"]}]},
+        expect=202,
+    )
+    call(
+        server,
+        "POST",
+        f"{api}/instances/{instance}/users",
+        token,
+        expect=202,
+        raw=(f'{{"users": [{{"name": "u6", "pass\\u0077ord": "{given["user_pw6"]}"}}]}}').encode(),
+    )
+    call(
+        server,
+        "PUT",
+        f"{api}/instances/{instance}/users",
+        token,
+        {"users": [{"name": "u2", "password": given["user_pw3"]}]},
+        expect=202,
+    )
+    call(
+        server,
+        "PUT",
+        f"{api}/instances/{instance}/users/u1",
+        token,
+        {"user": {"password": given["user_pw4"]}},
+        expect=202,
+    )
+    issued["root_password"] = call(server, "POST", f"{api}/instances/{instance}/root", token, expect=200)["user"][
+        "password"
+    ]
+    backup = call(server, "POST", f"{api}/backups", token, {"backup": {"name": "b", "instance": instance}}, expect=202)[
+        "backup"
+    ]["id"]
     for _ in range(200):
         if call(server, "GET", f"{api}/backups/{backup}", token, expect=200)["backup"]["status"] == "COMPLETED":
             break
         time.sleep(0.01)
-    restored = call(server, "POST", f"{api}/instances", token, {"instance": {
-        "name": "restored", "flavorRef": 1, "volume": {"size": 2}, "restorePoint": {"backupRef": backup},
-        "users": [{"name": "u5", "password": given["user_pw5"]}]}}, expect=200)["instance"]["id"]
+    restored = call(
+        server,
+        "POST",
+        f"{api}/instances",
+        token,
+        {
+            "instance": {
+                "name": "restored",
+                "flavorRef": 1,
+                "volume": {"size": 2},
+                "restorePoint": {"backupRef": backup},
+                "users": [{"name": "u5", "password": given["user_pw5"]}],
+            }
+        },
+        expect=200,
+    )["instance"]["id"]
     wait_active(server, token, account, restored)
     login = f"/_sim/accounts/{account}/instances/{restored}/login"
     for user, password in (("u1", given["user_pw4"]), ("u5", given["user_pw5"]), ("u2", given["user_pw3"])):
@@ -185,8 +306,13 @@ def test_secrets_never_reach_logs_journal_state_or_recordings(run):
     state_after = b"".join(p.read_bytes() for p in sorted(tmp.glob("state.db*")))
     recording = (tmp / "recording.har").read_text()
     assert len(json.loads(recording)["log"]["entries"]) > 10
-    places = {"server output": server.output, "journal": journal, "journal HAR": journal_har,
-              "recording (live)": recording_now, "recording file": recording}
+    places = {
+        "server output": server.output,
+        "journal": journal,
+        "journal HAR": journal_har,
+        "recording (live)": recording_now,
+        "recording file": recording,
+    }
     for kind, value in secrets.items():
         for place, text in places.items():
             assert value not in text, f"{kind} found in the {place}"
@@ -202,10 +328,20 @@ def test_secrets_demo_credentials_are_shown_only_by_the_banner(run):
     token = DEMO.token
     assert token is not None
     call(server, "GET", "/v1.0/1234/flavors", token, expect=200)
-    call(server, "POST", "/v2.0/tokens", body={"auth": {"passwordCredentials": {
-        "username": DEMO.username, "password": DEMO.password}}}, expect=200)
-    call(server, "POST", "/v2.0/tokens", body={"auth": {"RAX-KSKEY:apiKeyCredentials": {
-        "username": DEMO.username, "apiKey": DEMO.api_key}}}, expect=200)
+    call(
+        server,
+        "POST",
+        "/v2.0/tokens",
+        body={"auth": {"passwordCredentials": {"username": DEMO.username, "password": DEMO.password}}},
+        expect=200,
+    )
+    call(
+        server,
+        "POST",
+        "/v2.0/tokens",
+        body={"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": DEMO.username, "apiKey": DEMO.api_key}}},
+        expect=200,
+    )
     server.stop()
     out = "".join(server.stdout)
     banner_end = out.index("print(tc.flavors.list())")

@@ -1,4 +1,5 @@
 """Fixtures of the replay tests: one recording of a python-troveclient session per test run."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Helpers the replay tests share: the demo secrets, a python-troveclient session, polling."""
+
 from __future__ import annotations
 
 import json
@@ -23,9 +24,12 @@ DURATIONS = Durations(build=5.0, shutdown=2.0, backup=3.0, backup_per_gb=1.0, re
 
 def recording_config(path: str, seed: int = 7) -> SimulatorConfig:
     """A simulator that records its traffic to path (manual clock, the demo account with known secrets)."""
-    return SimulatorConfig(seed=seed, durations=DURATIONS, record_path=path,
-                           bootstrap=DemoAccount(account_id=ACCOUNT, password=PASSWORD, api_key=API_KEY,
-                                                 token=FIXED_TOKEN))
+    return SimulatorConfig(
+        seed=seed,
+        durations=DURATIONS,
+        record_path=path,
+        bootstrap=DemoAccount(account_id=ACCOUNT, password=PASSWORD, api_key=API_KEY, token=FIXED_TOKEN),
+    )
 
 
 def troveclient(url: str, password: str = PASSWORD):
@@ -50,8 +54,13 @@ def troveclient_instance_session(url: str, advance, tokens: list | None = None) 
 
     tc, sess = troveclient(url)
     answers = [[f._info for f in tc.flavors.list()]]
-    src = tc.instances.create("src-db", flavor_id="1", volume={"size": 2}, databases=[{"name": "shop"}],
-                              users=[{"name": "app", "password": DB_USER_PASSWORD, "databases": [{"name": "shop"}]}])
+    src = tc.instances.create(
+        "src-db",
+        flavor_id="1",
+        volume={"size": 2},
+        databases=[{"name": "shop"}],
+        users=[{"name": "app", "password": DB_USER_PASSWORD, "databases": [{"name": "shop"}]}],
+    )
     answers.append(src._info)
     answers += poll(tc.instances.get, src.id, ("ACTIVE", "ERROR"), advance)
     answers.append(list(tc.root.create(src.id)))
@@ -74,8 +83,9 @@ def troveclient_backup_session(url: str, advance, tokens: list | None = None) ->
     backup = tc.backups.create("nightly", src.id, description="pre-restore")
     answers.append(backup._info)
     answers += poll(tc.backups.get, backup.id, ("COMPLETED", "FAILED"), advance)
-    restored = tc.instances.create("restored-db", flavor_id="1", volume={"size": 2},
-                                   restorePoint={"backupRef": backup.id})
+    restored = tc.instances.create(
+        "restored-db", flavor_id="1", volume={"size": 2}, restorePoint={"backupRef": backup.id}
+    )
     answers.append(restored._info)
     answers += poll(tc.instances.get, restored.id, ("ACTIVE", "ERROR"), advance)
     answers.append([d._info for d in tc.databases.list(restored.id)])
@@ -109,8 +119,10 @@ def poll(get, resource_id: str, done: tuple, advance, until_gone=None) -> list:
 
 def api_key_login(url: str) -> dict:
     """POST /v2.0/tokens with RAX-KSKEY:apiKeyCredentials (what pyrax and the Rackspace SDKs send)."""
-    resp = requests.post(f"{url}/v2.0/tokens", json={"auth": {"RAX-KSKEY:apiKeyCredentials": {
-        "username": "demo", "apiKey": API_KEY}, "tenantId": ACCOUNT}})
+    resp = requests.post(
+        f"{url}/v2.0/tokens",
+        json={"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "demo", "apiKey": API_KEY}, "tenantId": ACCOUNT}},
+    )
     assert resp.status_code == 200, resp.text
     return resp.json()
 

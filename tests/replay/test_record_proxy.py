@@ -1,12 +1,13 @@
 """`cdbsim record --upstream URL --out FILE`: a recording proxy in front of a service (here the simulator)."""
+
 from __future__ import annotations
 
 import asyncio
 import threading
 from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 import requests
 from aiohttp import web
 from replay.replay_helpers import (
@@ -106,7 +107,7 @@ def test_record_proxy_recording_replays_to_the_same_client(proxied_session):
     with SimulatorServer(SimulatorConfig(replay_path=out)) as server:
         answers = troveclient_instance_session(server.url, advancer(server))
     root = next(i for i, a in enumerate(answers) if isinstance(a, list) and a[:1] == ["root"])
-    assert answers[:root] + answers[root + 1:] == recorded_answers[:root] + recorded_answers[root + 1:]
+    assert answers[:root] + answers[root + 1 :] == recorded_answers[:root] + recorded_answers[root + 1 :]
 
 
 def test_record_proxy_unreachable_upstream_is_bad_gateway(tmp_path):
@@ -116,7 +117,8 @@ def test_record_proxy_unreachable_upstream_is_bad_gateway(tmp_path):
     body = resp.json()
     assert list(body) == ["badGateway"] and body["badGateway"]["code"] == 502
     assert body["badGateway"]["message"].startswith(
-        f"The upstream http://127.0.0.1:9/v1.0/{ACCOUNT}/flavors could not be reached: ")
+        f"The upstream http://127.0.0.1:9/v1.0/{ACCOUNT}/flavors could not be reached: "
+    )
 
 
 def test_record_proxy_upstream_must_be_an_http_url():

@@ -1,5 +1,6 @@
 """The recorder never breaks the server: text that is not UTF-8 is recorded escaped, and a failure to record or to
 save is logged and counted while every answer stays the model's and the file catches up."""
+
 from __future__ import annotations
 
 import asyncio
@@ -24,8 +25,15 @@ async def raw_get(api: Api, path: str, extra_header: bytes) -> bytes:
     """A GET over a raw socket: HTTP clients refuse to send header bytes that are not UTF-8, aiohttp's server
     takes them (a str holding lone surrogates)."""
     reader, writer = await asyncio.open_connection(api.client.server.host, api.client.server.port)
-    writer.write(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: localhost\r\nX-Auth-Token: " + TOKEN.encode()
-                 + b"\r\n" + extra_header + b"\r\nConnection: close\r\n\r\n")
+    writer.write(
+        b"GET "
+        + path.encode()
+        + b" HTTP/1.1\r\nHost: localhost\r\nX-Auth-Token: "
+        + TOKEN.encode()
+        + b"\r\n"
+        + extra_header
+        + b"\r\nConnection: close\r\n\r\n"
+    )
     await writer.drain()
     answer = await reader.read()
     writer.close()
@@ -78,23 +86,36 @@ async def test_a_failing_save_is_counted_and_the_file_catches_up_once_it_can_be_
     folder.unlink()
     folder.mkdir()
     assert (await api.get("/datastores"))[0] == 200
-    assert [e["request"]["url"].rsplit("/", 1)[1] for e in entries_on_disk(path)] == \
-        ["flavors", "flavors", "flavors", "datastores"]
+    assert [e["request"]["url"].rsplit("/", 1)[1] for e in entries_on_disk(path)] == [
+        "flavors",
+        "flavors",
+        "flavors",
+        "datastores",
+    ]
     assert (await api.delete("/_sim/replay"))[0] == 204
 
 
 def test_an_exchange_that_cannot_be_recorded_is_left_out_and_counted(tmp_path, caplog):
     path = str(tmp_path / "r.har")
     recorder = Recorder(Cassette(path=path), SecretMap())
-    broken = {"path": "/v1.0/1234/flavors", "method": "GET", "status": 200, "url": "http://localhost/v1.0/1234/flavors",
-              "request": {}, "response": {}}
+    broken = {
+        "path": "/v1.0/1234/flavors",
+        "method": "GET",
+        "status": 200,
+        "url": "http://localhost/v1.0/1234/flavors",
+        "request": {},
+        "response": {},
+    }
     recorder(broken)  # no headers: the listener must not raise
     assert recorder.failures == 1
     assert recorder.last_failure == "GET /v1.0/1234/flavors not recorded: KeyError: 'headers'"
     assert "recording: GET /v1.0/1234/flavors not recorded" in caplog.text
-    good = {**broken, "time": "2024-01-01T00:00:00",
-            "request": {"headers": {"Accept": "application/json"}, "body": b""},
-            "response": {"headers": {"Content-Type": "application/json"}, "body": b"{}"}}
+    good = {
+        **broken,
+        "time": "2024-01-01T00:00:00",
+        "request": {"headers": {"Accept": "application/json"}, "body": b""},
+        "response": {"headers": {"Content-Type": "application/json"}, "body": b"{}"},
+    }
     recorder(good)
     assert recorder.failures == 1
     assert len(entries_on_disk(path)) == 1

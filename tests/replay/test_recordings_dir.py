@@ -1,4 +1,5 @@
 """PUT /_sim/replay writes recordings only below the recordings directory, and replaces one only when asked to."""
+
 from __future__ import annotations
 
 import os
@@ -12,13 +13,21 @@ from simulator.replay.cassette import Cassette
 from simulator.serve.cli import build_parser
 from simulator.serve.options import config_from_args
 
-OUTSIDE = "is outside the recordings directory {}: recordings are written only below it (serve --recordings-dir " \
-          "DIR chooses it)."
+OUTSIDE = (
+    "is outside the recordings directory {}: recordings are written only below it (serve --recordings-dir "
+    "DIR chooses it)."
+)
 
 
 async def start(aiohttp_client, directory=None, **config) -> Api:
-    app = create_app(SimulatorConfig(seed=5, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
-                                     recordings_dir=None if directory is None else str(directory), **config))
+    app = create_app(
+        SimulatorConfig(
+            seed=5,
+            bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN),
+            recordings_dir=None if directory is None else str(directory),
+            **config,
+        )
+    )
     return Api(await aiohttp_client(app))
 
 
@@ -49,8 +58,12 @@ async def test_a_relative_path_records_below_the_recordings_directory(aiohttp_cl
 async def test_a_path_outside_the_recordings_directory_is_bad_request(aiohttp_client, rec, where):
     api = await start(aiohttp_client, rec)
     path = str(rec.parent / "escape.har") if where == "ABSOLUTE" else where
-    assert_fault(await api.put("/_sim/replay", {"path": path, "record_mode": "all"}), "badRequest", 400,
-                 f"Cannot load the recording: {path!r} " + OUTSIDE.format(rec))
+    assert_fault(
+        await api.put("/_sim/replay", {"path": path, "record_mode": "all"}),
+        "badRequest",
+        400,
+        f"Cannot load the recording: {path!r} " + OUTSIDE.format(rec),
+    )
     assert not (rec.parent / "escape.har").exists()
     _, body, _ = await api.get("/_sim/replay")
     assert body["replay"]["recording"] is None
@@ -60,16 +73,24 @@ async def test_a_symlink_pointing_out_of_the_recordings_directory_is_bad_request
     target = rec.parent / "elsewhere.har"
     (rec / "link.har").symlink_to(target)
     api = await start(aiohttp_client, rec)
-    assert_fault(await api.put("/_sim/replay", {"path": "link.har", "record_mode": "all"}), "badRequest", 400,
-                 "Cannot load the recording: 'link.har' " + OUTSIDE.format(rec))
+    assert_fault(
+        await api.put("/_sim/replay", {"path": "link.har", "record_mode": "all"}),
+        "badRequest",
+        400,
+        "Cannot load the recording: 'link.har' " + OUTSIDE.format(rec),
+    )
     assert not target.exists()
 
 
 async def test_new_episodes_and_once_refuse_to_write_outside_too(aiohttp_client, rec):
     api = await start(aiohttp_client, rec)
     for mode in ("new_episodes", "once"):
-        assert_fault(await api.put("/_sim/replay", {"path": "../x.har", "record_mode": mode}), "badRequest", 400,
-                     "Cannot load the recording: '../x.har' " + OUTSIDE.format(rec))
+        assert_fault(
+            await api.put("/_sim/replay", {"path": "../x.har", "record_mode": mode}),
+            "badRequest",
+            400,
+            "Cannot load the recording: '../x.har' " + OUTSIDE.format(rec),
+        )
     assert not (rec.parent / "x.har").exists()
 
 
@@ -77,17 +98,25 @@ async def test_an_existing_recording_is_replaced_only_with_overwrite(aiohttp_cli
     await record_flavors(aiohttp_client, rec / "kept.har")
     before = (rec / "kept.har").read_bytes()
     api = await start(aiohttp_client, rec)
-    assert_fault(await api.put("/_sim/replay", {"path": "kept.har", "record_mode": "all"}), "badRequest", 400,
-                 f"Cannot load the recording: 'kept.har' already exists in {rec}: send \"overwrite\": true to "
-                 f"replace it.")
+    assert_fault(
+        await api.put("/_sim/replay", {"path": "kept.har", "record_mode": "all"}),
+        "badRequest",
+        400,
+        f"Cannot load the recording: 'kept.har' already exists in {rec}: send \"overwrite\": true to replace it.",
+    )
     assert (rec / "kept.har").read_bytes() == before
-    assert_fault(await api.put("/_sim/replay", {"path": "kept.har", "record_mode": "all", "overwrite": "yes"}),
-                 "badRequest", 400, "Cannot load the recording: 'overwrite' must be true or false.")
+    assert_fault(
+        await api.put("/_sim/replay", {"path": "kept.har", "record_mode": "all", "overwrite": "yes"}),
+        "badRequest",
+        400,
+        "Cannot load the recording: 'overwrite' must be true or false.",
+    )
     status, _, _ = await api.put("/_sim/replay", {"path": "kept.har", "record_mode": "all", "overwrite": True})
     assert status == 200
     await api.get("/datastores")
-    assert [i.request.path for i in Cassette.load(str(rec / "kept.har")).interactions] == \
-        [f"/v1.0/{ACCOUNT}/datastores"]
+    assert [i.request.path for i in Cassette.load(str(rec / "kept.har")).interactions] == [
+        f"/v1.0/{ACCOUNT}/datastores"
+    ]
 
 
 async def test_new_episodes_adds_to_its_own_file_without_overwrite(aiohttp_client, rec):
@@ -109,10 +138,18 @@ async def test_replay_reads_a_recording_outside_the_recordings_directory(aiohttp
 
 async def test_replay_of_a_directory_or_a_device_is_refused_without_reading_it(aiohttp_client, rec):
     api = await start(aiohttp_client, rec)
-    assert_fault(await api.put("/_sim/replay", {"path": str(rec)}), "badRequest", 400,
-                 f"Cannot load the recording: {rec} is not a regular file.")
-    assert_fault(await api.put("/_sim/replay", {"path": "/dev/zero"}), "itemNotFound", 404,
-                 "Cannot load the recording: no recording at '/dev/zero'.")  # empty to stat: never read
+    assert_fault(
+        await api.put("/_sim/replay", {"path": str(rec)}),
+        "badRequest",
+        400,
+        f"Cannot load the recording: {rec} is not a regular file.",
+    )
+    assert_fault(
+        await api.put("/_sim/replay", {"path": "/dev/zero"}),
+        "itemNotFound",
+        404,
+        "Cannot load the recording: no recording at '/dev/zero'.",
+    )  # empty to stat: never read
 
 
 async def test_the_recordings_directory_is_the_working_directory_by_default(aiohttp_client):

@@ -1,15 +1,16 @@
 """Unit tests of the recording pieces: HAR files, secret placeholders, matchers and the cassette index."""
+
 from __future__ import annotations
 
 import itertools
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
 from replay.replay_helpers import hit, missed
-from pathlib import Path
 
 from simulator.replay import har
 from simulator.replay.cassette import Cassette, Miss, RecordMode, validate_record_mode
@@ -59,19 +60,27 @@ def test_cassette_identical_requests_play_in_recorded_order():
 
 
 def test_cassette_miss_names_the_closest_request_and_its_differences():
-    cassette = Cassette([Interaction(req("POST", body=b'{"instance": {"name": "a"}}'), answer({})),
-                         Interaction(req("GET", "/flavors"), answer({}))])
+    cassette = Cassette(
+        [
+            Interaction(req("POST", body=b'{"instance": {"name": "a"}}'), answer({})),
+            Interaction(req("GET", "/flavors"), answer({})),
+        ]
+    )
     miss = missed(cassette.play(req("POST", body=b'{"instance": {"name": "b"}}')))
     assert miss.closest == 0
     assert miss.differences == [("body", "$.instance.name: 'b' != recorded 'a'")]
-    assert miss.message() == ("No recorded request matches POST /v1.0/1234/instances. Closest recorded request: "
-                              "#1 POST /v1.0/1234/instances; matchers that differed: body "
-                              "($.instance.name: 'b' != recorded 'a').")
+    assert miss.message() == (
+        "No recorded request matches POST /v1.0/1234/instances. Closest recorded request: "
+        "#1 POST /v1.0/1234/instances; matchers that differed: body "
+        "($.instance.name: 'b' != recorded 'a')."
+    )
 
 
 def test_cassette_miss_on_empty_recording_says_so():
-    assert missed(Cassette().play(req())).message() == "No recorded request matches GET /v1.0/1234/instances: " \
-                                               "the recording is empty."
+    assert (
+        missed(Cassette().play(req())).message() == "No recorded request matches GET /v1.0/1234/instances: "
+        "the recording is empty."
+    )
 
 
 # matchers ---------------------------------------------------------------------------------------
@@ -96,10 +105,14 @@ def test_matchers_every_pair_of_different_requests_differs():
 
 
 def test_matchers_body_ignores_key_order_spacing_and_secrets():
-    recorded = req("POST", body=b'{"auth": {"passwordCredentials": {"username": "demo", '
-                                b'"password": "<<password-1>>"}, "tenantId": "1234"}}')
-    incoming = req("POST", body=b'{"auth":{"tenantId":"1234","passwordCredentials":{"password":"s3cret",'
-                                b'"username":"demo"}}}')
+    recorded = req(
+        "POST",
+        body=b'{"auth": {"passwordCredentials": {"username": "demo", '
+        b'"password": "<<password-1>>"}, "tenantId": "1234"}}',
+    )
+    incoming = req(
+        "POST", body=b'{"auth":{"tenantId":"1234","passwordCredentials":{"password":"s3cret","username":"demo"}}}'
+    )
     assert differences(recorded, incoming, ("body",)) == []
 
 
@@ -121,8 +134,10 @@ def test_validate_record_mode_unknown_mode_lists_the_valid_ones():
 # secrets ----------------------------------------------------------------------------------------
 def login(password: str, token: str) -> Interaction:
     body = json.dumps({"auth": {"passwordCredentials": {"username": "demo", "password": password}}}).encode()
-    return Interaction(RecordedRequest("POST", "http://h/v2.0/tokens", (("Content-Type", "application/json"),), body),
-                       answer({"access": {"token": {"id": token}, "serviceCatalog": []}}))
+    return Interaction(
+        RecordedRequest("POST", "http://h/v2.0/tokens", (("Content-Type", "application/json"),), body),
+        answer({"access": {"token": {"id": token}, "serviceCatalog": []}}),
+    )
 
 
 def call(token: str) -> Interaction:
@@ -166,8 +181,16 @@ def test_restore_response_puts_back_learned_values_and_hands_out_new_ones():
 
 
 def test_point_catalog_at_rewrites_every_endpoint_origin_and_reports_routes():
-    body: dict[str, Any] = {"access": {"serviceCatalog": [{"type": "rax:database", "endpoints": [
-        {"publicURL": "https://ord.db.example/v1.0/1234", "region": "ORD"}]}]}}
+    body: dict[str, Any] = {
+        "access": {
+            "serviceCatalog": [
+                {
+                    "type": "rax:database",
+                    "endpoints": [{"publicURL": "https://ord.db.example/v1.0/1234", "region": "ORD"}],
+                }
+            ]
+        }
+    }
     rewritten, routes = point_catalog_at(body, "http://127.0.0.1:9000")
     assert isinstance(rewritten, dict)
     assert rewritten["access"]["serviceCatalog"][0]["endpoints"][0]["publicURL"] == "http://127.0.0.1:9000/v1.0/1234"
@@ -178,9 +201,13 @@ def test_point_catalog_at_rewrites_every_endpoint_origin_and_reports_routes():
 # HAR files --------------------------------------------------------------------------------------
 def test_har_write_then_read_keeps_every_byte(tmp_path):
     path = str(tmp_path / "x.har")
-    binary = Interaction(req("PUT", body=b"\xff\x00raw"), RecordedResponse(201, "Created", (("X-A", "1"),),
-                                                                           b"\x89PNG\x00"),
-                         started="2014-02-13T21:47:17.000Z", time_ms=3.5, meta={"route": "x"})
+    binary = Interaction(
+        req("PUT", body=b"\xff\x00raw"),
+        RecordedResponse(201, "Created", (("X-A", "1"),), b"\x89PNG\x00"),
+        started="2014-02-13T21:47:17.000Z",
+        time_ms=3.5,
+        meta={"route": "x"},
+    )
     text = Interaction(req(query="limit=1&marker=a%20b"), answer(b'{\n  "a": "\\u00e9 \xc3\xa9"\n}'))
     har.write_har(path, [binary, text], {"recorded_by": "test"})
     interactions, meta = har.read_har(path)

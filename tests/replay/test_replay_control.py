@@ -1,4 +1,5 @@
 """/_sim/replay and /_sim/recording: load a recording, switch modes, read status and misses."""
+
 from __future__ import annotations
 
 import json
@@ -75,30 +76,47 @@ async def test_stop_replay_returns_to_the_model(aiohttp_client, tmp_path):
 async def test_load_replay_missing_file_is_item_not_found(aiohttp_client, tmp_path):
     api = await start(aiohttp_client)
     missing = str(tmp_path / "nope.har")
-    assert_fault(await api.put("/_sim/replay", {"path": missing}), "itemNotFound", 404,
-                 f"Cannot load the recording: no recording at {missing!r}.")
+    assert_fault(
+        await api.put("/_sim/replay", {"path": missing}),
+        "itemNotFound",
+        404,
+        f"Cannot load the recording: no recording at {missing!r}.",
+    )
 
 
 async def test_load_replay_bad_mode_is_bad_request(aiohttp_client, tmp_path):
     path = str(tmp_path / "r.har")
     await record_flavors(aiohttp_client, path)
     api = await start(aiohttp_client)
-    assert_fault(await api.put("/_sim/replay", {"path": path, "mode": "loose"}), "badRequest", 400,
-                 "Cannot load the recording: unknown replay mode 'loose': choose from strict, fallthrough.")
-    assert_fault(await api.put("/_sim/replay", {"path": path, "match": ["verb"]}), "badRequest", 400,
-                 "Cannot load the recording: unknown matcher(s) verb: choose from method, path, query, body.")
+    assert_fault(
+        await api.put("/_sim/replay", {"path": path, "mode": "loose"}),
+        "badRequest",
+        400,
+        "Cannot load the recording: unknown replay mode 'loose': choose from strict, fallthrough.",
+    )
+    assert_fault(
+        await api.put("/_sim/replay", {"path": path, "match": ["verb"]}),
+        "badRequest",
+        400,
+        "Cannot load the recording: unknown matcher(s) verb: choose from method, path, query, body.",
+    )
 
 
 async def test_load_replay_needs_exactly_one_source(aiohttp_client):
     api = await start(aiohttp_client)
-    assert_fault(await api.put("/_sim/replay", {}), "badRequest", 400,
-                 "Give exactly one of 'path' (a HAR file on the server) or 'har' (a HAR document).")
+    assert_fault(
+        await api.put("/_sim/replay", {}),
+        "badRequest",
+        400,
+        "Give exactly one of 'path' (a HAR file on the server) or 'har' (a HAR document).",
+    )
 
 
 async def test_change_replay_without_recording_is_bad_request(aiohttp_client):
     api = await start(aiohttp_client)
-    assert_fault(await api.patch("/_sim/replay", {"mode": "strict"}), "badRequest", 400,
-                 "No recording is being replayed.")
+    assert_fault(
+        await api.patch("/_sim/replay", {"mode": "strict"}), "badRequest", 400, "No recording is being replayed."
+    )
 
 
 async def test_show_recording_returns_the_har_being_made(aiohttp_client):
@@ -128,5 +146,9 @@ def test_replay_command_record_modes_set_replay_and_record_paths(tmp_path):
     episodes = replay_config(parse(["replay", path, "--record-mode", "new_episodes"]))
     assert (episodes.replay_path, episodes.record_path, episodes.replay_mode) == (path, path, "fallthrough")
     strict = replay_config(parse(["replay", path, "--mode", "fallthrough"]))
-    assert (strict.replay_path, strict.record_path, strict.replay_mode, strict.db_path) == \
-        (path, None, "fallthrough", ":memory:")
+    assert (strict.replay_path, strict.record_path, strict.replay_mode, strict.db_path) == (
+        path,
+        None,
+        "fallthrough",
+        ":memory:",
+    )

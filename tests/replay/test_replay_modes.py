@@ -1,4 +1,5 @@
 """Playback in the pipeline: strict misses, fallthrough, repeats, matchers, and the VCR.py record modes."""
+
 from __future__ import annotations
 
 import json
@@ -49,19 +50,26 @@ def recorded_instance_id(path: str) -> str:
 async def test_replay_strict_miss_is_replay_miss_naming_closest_request(aiohttp_client, recording):
     api = await start(aiohttp_client, replay_path=recording, bootstrap=None)
     other = {"instance": {**INSTANCE["instance"], "name": "db2"}}
-    assert_fault(await api.post("/instances", other), "replayMiss", 502,
-                 f"No recorded request matches POST /v1.0/{ACCOUNT}/instances. Closest recorded request: "
-                 f"#2 POST /v1.0/{ACCOUNT}/instances; matchers that differed: body "
-                 f"($.instance.name: 'db2' != recorded 'db1').")
+    assert_fault(
+        await api.post("/instances", other),
+        "replayMiss",
+        502,
+        f"No recorded request matches POST /v1.0/{ACCOUNT}/instances. Closest recorded request: "
+        f"#2 POST /v1.0/{ACCOUNT}/instances; matchers that differed: body "
+        f"($.instance.name: 'db2' != recorded 'db1').",
+    )
 
 
 async def test_replay_strict_miss_body_lists_closest_and_differing_matchers(aiohttp_client, recording):
     api = await start(aiohttp_client, replay_path=recording, bootstrap=None)
     status, body, _ = await api.get("/instances/nope")
     assert status == 502
-    assert body["replayMiss"]["closest"] == {"index": 3, "method": "GET",
-                                             "path": f"/v1.0/{ACCOUNT}/instances/{recorded_instance_id(recording)}",
-                                             "query": ""}
+    assert body["replayMiss"]["closest"] == {
+        "index": 3,
+        "method": "GET",
+        "path": f"/v1.0/{ACCOUNT}/instances/{recorded_instance_id(recording)}",
+        "query": "",
+    }
     assert [d["matcher"] for d in body["replayMiss"]["differed"]] == ["path"]
 
 
@@ -71,8 +79,10 @@ async def test_replay_strict_miss_is_noted_in_the_journal(aiohttp_client, record
     _, journal, _ = await api.get("/_sim/journal")
     miss = journal["journal"][-1]
     assert miss["status"] == 502
-    assert miss["note"].startswith(f"replay miss: No recorded request matches GET /v1.0/{ACCOUNT}/flavors?limit=1. "
-                                   f"Closest recorded request: #1 GET /v1.0/{ACCOUNT}/flavors")
+    assert miss["note"].startswith(
+        f"replay miss: No recorded request matches GET /v1.0/{ACCOUNT}/flavors?limit=1. "
+        f"Closest recorded request: #1 GET /v1.0/{ACCOUNT}/flavors"
+    )
     assert "query (limit=1 != recorded (none))" in miss["note"]
 
 
@@ -81,9 +91,13 @@ async def test_replay_repeated_request_gets_recorded_answers_in_order_then_misse
     instance_id = recorded_instance_id(recording)
     statuses = [(await api.get(f"/instances/{instance_id}"))[1]["instance"]["status"] for _ in range(3)]
     assert statuses == ["BUILD", "BUILD", "ACTIVE"]
-    assert_fault(await api.get(f"/instances/{instance_id}"), "replayMiss", 502,
-                 f"All 3 recorded answer(s) to GET /v1.0/{ACCOUNT}/instances/{instance_id} were already played; "
-                 f"the recording has no further answer for this request.")
+    assert_fault(
+        await api.get(f"/instances/{instance_id}"),
+        "replayMiss",
+        502,
+        f"All 3 recorded answer(s) to GET /v1.0/{ACCOUNT}/instances/{instance_id} were already played; "
+        f"the recording has no further answer for this request.",
+    )
 
 
 async def test_replay_allow_playback_repeats_keeps_answering_with_the_last(aiohttp_client, recording):
@@ -116,8 +130,9 @@ async def test_replay_fallthrough_hit_still_comes_from_the_recording(aiohttp_cli
 
 async def test_replay_match_method_and_path_ignores_body(aiohttp_client, recording):
     api = await start(aiohttp_client, replay_path=recording, replay_match=("method", "path"), bootstrap=None)
-    status, body, _ = await api.post("/instances", {"instance": {"name": "anything", "flavorRef": 9,
-                                                                 "volume": {"size": 1}}})
+    status, body, _ = await api.post(
+        "/instances", {"instance": {"name": "anything", "flavorRef": 9, "volume": {"size": 1}}}
+    )
     assert status == 200
     assert body["instance"]["name"] == "db1"
 
@@ -156,8 +171,12 @@ async def test_record_mode_once_records_when_no_file_then_only_replays(aiohttp_c
     _, status, _ = await second.put("/_sim/replay", {"path": path, "record_mode": "once"})
     assert status["replay"]["record_mode"] == "none"
     assert (await second.get("/flavors"))[0] == 200
-    assert_fault(await second.get("/datastores"), "replayMiss", 502,
-                 contains=f"No recorded request matches GET /v1.0/{ACCOUNT}/datastores.")
+    assert_fault(
+        await second.get("/datastores"),
+        "replayMiss",
+        502,
+        contains=f"No recorded request matches GET /v1.0/{ACCOUNT}/datastores.",
+    )
 
 
 async def test_record_mode_all_records_everything_and_replays_nothing(aiohttp_client, recording):
@@ -195,8 +214,9 @@ async def test_replay_fallthrough_identity_answer_hands_out_a_token_the_model_ac
     assert status == 200 and body["datastores"]
 
 
-async def test_replay_strict_identity_answer_hands_out_a_fresh_token_and_catalog_of_this_server(aiohttp_client,
-                                                                                                  tmp_path):
+async def test_replay_strict_identity_answer_hands_out_a_fresh_token_and_catalog_of_this_server(
+    aiohttp_client, tmp_path
+):
     path = str(tmp_path / "login.har")
     login = {"auth": {"passwordCredentials": {"username": "demo", "password": "demo-password"}, "tenantId": ACCOUNT}}
     api = await start(aiohttp_client, record_path=path)

@@ -1,4 +1,5 @@
 """A replayed answer without placeholders is worked out once and sent as it is; one with placeholders is not."""
+
 from replay.replay_helpers import hit
 
 from simulator.replay.cassette import Cassette
@@ -11,8 +12,10 @@ URL = "http://localhost/v1.0/1234/instances/abc"
 def interaction(body: bytes, token: str = "<<token-1>>") -> Interaction:
     return Interaction(
         request=RecordedRequest("GET", URL, headers=(("X-Auth-Token", token),)),
-        response=RecordedResponse(200, "OK", headers=(("Content-Type", "application/json"),
-                                                      ("Content-Length", str(len(body)))), body=body))
+        response=RecordedResponse(
+            200, "OK", headers=(("Content-Type", "application/json"), ("Content-Length", str(len(body)))), body=body
+        ),
+    )
 
 
 def test_an_answer_without_placeholders_is_ready_once_without_hop_by_hop_headers():

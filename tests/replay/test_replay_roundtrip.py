@@ -1,4 +1,5 @@
 """Round trip: a python-troveclient session recorded from the simulator replays to the same client, model off."""
+
 from __future__ import annotations
 
 from replay.replay_helpers import (

@@ -1,4 +1,5 @@
 """recordings/restore-backup.har: the seed page's Restore backup exchange, replayed byte for byte."""
+
 from __future__ import annotations
 
 import json
@@ -58,9 +59,16 @@ SEED_TOKEN = "87c6033c-9ff6-405f-943e-2deb73f278b7"
 
 async def test_replay_seed_recording_returns_the_seed_status_and_body_byte_for_byte(aiohttp_client):
     client = await aiohttp_client(create_app(SimulatorConfig(replay_path=SEED_HAR)))
-    resp = await client.post("/v1.0/1234/instances", data=SEED_REQUEST, headers={
-        "User-Agent": "python-troveclient", "X-Auth-Token": SEED_TOKEN, "Accept": "application/json",
-        "Content-Type": "application/json"})
+    resp = await client.post(
+        "/v1.0/1234/instances",
+        data=SEED_REQUEST,
+        headers={
+            "User-Agent": "python-troveclient",
+            "X-Auth-Token": SEED_TOKEN,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+        },
+    )
     assert resp.status == 200
     assert resp.reason == "OK"
     assert await resp.read() == SEED_RESPONSE.encode()
@@ -72,8 +80,9 @@ async def test_replay_seed_recording_returns_the_seed_status_and_body_byte_for_b
 
 async def test_replay_seed_recording_matches_the_same_body_sent_compactly(aiohttp_client):
     client = await aiohttp_client(create_app(SimulatorConfig(replay_path=SEED_HAR)))
-    resp = await client.post("/v1.0/1234/instances", json=json.loads(SEED_REQUEST),
-                             headers={"X-Auth-Token": "any-token"})
+    resp = await client.post(
+        "/v1.0/1234/instances", json=json.loads(SEED_REQUEST), headers={"X-Auth-Token": "any-token"}
+    )
     assert resp.status == 200
     assert await resp.read() == SEED_RESPONSE.encode()
 

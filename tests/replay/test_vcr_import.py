@@ -1,4 +1,5 @@
 """VCR.py cassettes recorded with vcrpy against the simulator import into HAR and replay."""
+
 from __future__ import annotations
 
 import pytest
@@ -33,7 +34,7 @@ def test_vcr_cassette_imports_and_replays_to_the_same_client(vcr_cassette, tmp_p
         answers = troveclient_instance_session(server.url, advancer(server))
         journal = server.run(lambda app: app[JOURNAL].entries())
     root = next(i for i, a in enumerate(answers) if isinstance(a, list) and a[:1] == ["root"])
-    assert answers[:root] + answers[root + 1:] == recorded_answers[:root] + recorded_answers[root + 1:]
+    assert answers[:root] + answers[root + 1 :] == recorded_answers[:root] + recorded_answers[root + 1 :]
     assert all(e["action"] == "replay" for e in journal if not e["path"].startswith("/_sim"))
 
 
@@ -62,8 +63,9 @@ def test_vcr_import_keeps_recorded_order_methods_and_statuses(vcr_cassette, tmp_
     out = str(tmp_path / "imported.har")
     import_vcr(path, out)
     interactions, _ = read_har(out)
-    assert [(i.request.method, i.response.status) for i in interactions] == \
-        [(s["request"]["method"], s["response"]["status"]["code"]) for s in source]
+    assert [(i.request.method, i.response.status) for i in interactions] == [
+        (s["request"]["method"], s["response"]["status"]["code"]) for s in source
+    ]
 
 
 def test_vcr_import_of_an_old_list_cassette_is_an_error(tmp_path):

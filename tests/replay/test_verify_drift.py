@@ -1,11 +1,12 @@
 """`cdbsim verify`: a recording of the simulator passes; a recording edited to differ reports drift."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from simulator.serve.verify import shape, shape_differences, verify_file
 from simulator.serve.cli import main
+from simulator.serve.verify import shape, shape_differences, verify_file
 from simulator.shipped import SEED_RECORDING
 
 SEED_HAR = str(SEED_RECORDING)  # shipped in the package; the top-level recordings/ folder in a checkout
@@ -49,9 +50,13 @@ def test_verify_maps_recorded_ids_to_the_ids_the_model_hands_out(recorded_sessio
 
 def test_verify_reports_a_key_missing_from_the_recording_as_drift(recorded_session, tmp_path, capsys):
     path, _, _ = recorded_session
-    changed = edited(path, tmp_path / "edited.har",
-                     lambda entries: edit_body(entry_where(entries, "POST", "/backups"),
-                                               lambda body: body["backup"].pop("locationRef")))
+    changed = edited(
+        path,
+        tmp_path / "edited.har",
+        lambda entries: edit_body(
+            entry_where(entries, "POST", "/backups"), lambda body: body["backup"].pop("locationRef")
+        ),
+    )
     assert main(["verify", changed]) == 1
     out = capsys.readouterr().out
     assert "$.backup.locationRef: in the model, not in the recording" in out
@@ -63,13 +68,14 @@ def test_verify_reports_a_changed_status_and_value_type_as_drift(recorded_sessio
 
     def change(entries):
         entry_where(entries, "GET", "/flavors")["response"]["status"] = 203
-        edit_body(entry_where(entries, "POST", "/instances"),
-                  lambda body: body["instance"]["volume"].update(size="2"))
+        edit_body(entry_where(entries, "POST", "/instances"), lambda body: body["instance"]["volume"].update(size="2"))
 
     report = verify_file(edited(path, tmp_path / "edited.har", change))
     drifted = {c.path.rsplit("/", 1)[-1]: c.problems for c in report.checks if not c.ok}
-    assert drifted == {"flavors": ["status: 203 in the recording, 200 in the model"],
-                       "instances": ["$.instance.volume.size: string in the recording, number in the model"]}
+    assert drifted == {
+        "flavors": ["status: 203 in the recording, 200 in the model"],
+        "instances": ["$.instance.volume.size: string in the recording, number in the model"],
+    }
 
 
 def test_verify_seed_recording_restore_backup_passes(capsys):

@@ -1,5 +1,6 @@
 """Every query BackupsRepo runs searches an index (the smaller partial indexes still serve the running-backup and
 chain queries), checked with EXPLAIN QUERY PLAN on the statements the repo really sends, parameters bound."""
+
 import sqlite3
 from typing import cast
 
@@ -59,8 +60,10 @@ def test_backups_repo_query_searches_an_index(call):
 
 def test_backups_status_and_parent_indexes_hold_only_running_and_incremental_rows():
     store = Store.open(":memory:")
-    indexes = {row[0]: row[1] for row in store.db.execute(
-        "select name, sql from sqlite_master where type = 'index' and tbl_name = 'backups'")}
+    indexes = {
+        row[0]: row[1]
+        for row in store.db.execute("select name, sql from sqlite_master where type = 'index' and tbl_name = 'backups'")
+    }
     assert "idx_backups_status" not in indexes and "idx_backups_parent_id" not in indexes
     assert "where status in ('NEW', 'BUILDING')" in indexes["idx_backups_running"]
     assert "where parent_id is not null" in indexes["idx_backups_parent"]

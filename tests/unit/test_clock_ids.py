@@ -1,4 +1,5 @@
 """The clock and the id source: what makes a run repeatable."""
+
 import datetime as dt
 
 import pytest
@@ -51,6 +52,7 @@ def test_real_clock_time_follows_freezegun_like_now():
     from freezegun import freeze_time
 
     from simulator.clock import Clock
+
     clock = Clock("real")
     with freeze_time("2030-01-02T03:04:05Z"):
         assert clock.time() == clock.now().timestamp() == 1893553445.0

@@ -2,6 +2,7 @@
 
 Imports under `if TYPE_CHECKING:` are for annotations only (with `from __future__ import annotations` they never run):
 the rule modules name their facade's type, Backend, that way, and they are not part of the graph."""
+
 from __future__ import annotations
 
 import ast
@@ -66,7 +67,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if nxt not in state and (found := visit(nxt)):
                 return found
         stack.pop()
@@ -97,8 +98,11 @@ def test_a_planted_loop_is_found():
 
 
 def test_no_module_is_imported_by_name():
-    offenders = [str(p.relative_to(PACKAGE.parent)) for p in PACKAGE.rglob("*.py")
-                 if "import_module" in p.read_text() or "__import__" in p.read_text()]
+    offenders = [
+        str(p.relative_to(PACKAGE.parent))
+        for p in PACKAGE.rglob("*.py")
+        if "import_module" in p.read_text() or "__import__" in p.read_text()
+    ]
     assert not offenders
 
 

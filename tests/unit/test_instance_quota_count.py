@@ -1,10 +1,19 @@
 """The instance quota check (live_at_least) answers as counting the account's live instances would."""
+
 from simulator.repos.store import Store
 
 
 def add(repo, instance_id: str, account_id: str, task=None) -> None:
-    repo.insert({"id": instance_id, "account_id": account_id, "seq": repo.next_seq(), "name": instance_id,
-                 "status": "ACTIVE", "task": task})
+    repo.insert(
+        {
+            "id": instance_id,
+            "account_id": account_id,
+            "seq": repo.next_seq(),
+            "name": instance_id,
+            "status": "ACTIVE",
+            "task": task,
+        }
+    )
 
 
 def test_live_at_least_matches_count_live():

@@ -1,4 +1,5 @@
 """Deferred journal entries (reads of the API) are written in batches, yet every reader sees them in order."""
+
 import asyncio
 
 from simulator.pipeline.journal import BATCH, FLUSH_AFTER, Journal, part_json
@@ -6,9 +7,21 @@ from simulator.repos.store import Store
 
 
 def exchange(n: int, method: str = "GET") -> dict:
-    return {"account_id": "1", "time": "t", "method": method, "path": f"/p{n}", "query": "", "route": "r",
-            "status": 200, "rule": None, "action": None, "note": None, "duration_ms": 0.1,
-            "request": {"headers": {}, "body": b""}, "response": {"headers": {}, "body": b'{"a": 1}'}}
+    return {
+        "account_id": "1",
+        "time": "t",
+        "method": method,
+        "path": f"/p{n}",
+        "query": "",
+        "route": "r",
+        "status": 200,
+        "rule": None,
+        "action": None,
+        "note": None,
+        "duration_ms": 0.1,
+        "request": {"headers": {}, "body": b""},
+        "response": {"headers": {}, "body": b'{"a": 1}'},
+    }
 
 
 def stored(journal: Journal) -> list[str]:

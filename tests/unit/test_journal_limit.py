@@ -1,12 +1,25 @@
 """The journal keeps only its newest entries, so a long-running server's memory stays flat."""
+
 from simulator.pipeline.journal import PRUNE_EVERY, Journal
 from simulator.repos.store import Store
 
 
 def exchange(n: int) -> dict:
-    return {"account_id": "1", "time": "t", "method": "GET", "path": f"/p{n}", "query": "", "route": "r",
-            "status": 200, "rule": None, "action": None, "note": None, "duration_ms": 0.1,
-            "request": {"headers": {}, "body": b""}, "response": {"headers": {}, "body": b'{"a": 1}'}}
+    return {
+        "account_id": "1",
+        "time": "t",
+        "method": "GET",
+        "path": f"/p{n}",
+        "query": "",
+        "route": "r",
+        "status": 200,
+        "rule": None,
+        "action": None,
+        "note": None,
+        "duration_ms": 0.1,
+        "request": {"headers": {}, "body": b""},
+        "response": {"headers": {}, "body": b'{"a": 1}'},
+    }
 
 
 def test_journal_prunes_beyond_its_limit():

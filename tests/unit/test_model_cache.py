@@ -1,4 +1,5 @@
 """ModelCache: a hit is always what computing it now would give, and it never outgrows its budget."""
+
 from simulator.backend.cache import ModelCache
 
 

@@ -52,7 +52,11 @@ def test_rate_limits_take_verb_and_regex_from_their_rows():
         assert re.match(limit.regex, sample) and not re.match(limit.regex, sample + "/more"), limit
     action = next(limit for limit in RATE_LIMITS if limit.route == "instance_action")
     assert (action.verb, action.uri, action.regex, action.value) == (
-        "POST", "/instances/{instanceId}/action", "^/instances/[^/]+/action$", 5)
+        "POST",
+        "/instances/{instanceId}/action",
+        "^/instances/[^/]+/action$",
+        5,
+    )
 
 
 def test_a_documented_rate_limit_without_its_route_is_refused():
@@ -62,8 +66,9 @@ def test_a_documented_rate_limit_without_its_route_is_refused():
 
 
 def test_a_new_row_is_in_the_document_and_on_the_page():
-    row = Operation("POST", API + "/things/{thing_id:[0-9]+}/poke", handler, "poke_thing", "Poke a thing",
-                    body="poke", status=202)
+    row = Operation(
+        "POST", API + "/things/{thing_id:[0-9]+}/poke", handler, "poke_thing", "Poke a thing", body="poke", status=202
+    )
     description = ApiDescription(api=(row,), control=(), requests={"poke": {"type": "object"}}, responses={})
     item = description.document["paths"]["/v1.0/{account_id}/things/{thing_id}/poke"]["post"]
     assert item["operationId"] == "poke_thing" and item["summary"] == "Poke a thing"
@@ -71,8 +76,9 @@ def test_a_new_row_is_in_the_document_and_on_the_page():
     assert item["responses"]["202"] == {"description": "Accepted (empty body)."}
     assert item["security"] == [{"token": []}] and "401" in item["responses"]
     assert description.document["components"]["schemas"]["req_poke"] == {"type": "object"}
-    assert "| POST | `/v1.0/{account_id}/things/{thing_id}/poke` | `poke_thing` | Poke a thing |" in \
-        description.markdown()
+    assert (
+        "| POST | `/v1.0/{account_id}/things/{thing_id}/poke` | `poke_thing` | Poke a thing |" in description.markdown()
+    )
 
 
 def test_a_row_naming_a_missing_request_schema_is_refused():
@@ -89,8 +95,10 @@ def test_the_documented_action_bodies_are_the_actions_the_backend_dispatches():
     backend = Backend(store, Clock("manual"), Ids(1), SimulatorConfig())
     schemas = describe_api().document["components"]["schemas"]
     tables: dict[str, dict[str, str | None]]
-    tables = {"req_instance_action": {name: schema for name, (schema, _) in backend.instances.actions.items()},
-              "req_ha_action": {name: action.schema for name, action in backend.ha_actions.actions.items()}}
+    tables = {
+        "req_instance_action": {name: schema for name, (schema, _) in backend.instances.actions.items()},
+        "req_ha_action": {name: action.schema for name, action in backend.ha_actions.actions.items()},
+    }
     for component, table in tables.items():
         shown = {body["required"][0]: body["properties"] for body in schemas[component]["oneOf"]}
         assert set(shown) == set(table), component

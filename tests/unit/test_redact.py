@@ -1,4 +1,5 @@
 """One list of secrets, applied to parsed data (every spelling of a key), header sets and query strings."""
+
 from __future__ import annotations
 
 import json
@@ -21,13 +22,16 @@ from simulator.replay import filters
 from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
 
 
-@pytest.mark.parametrize("raw", [
-    rb'{"auth": {"passwordCredentials": {"username": "u", "pass\u0077ord": "hunter2"}}}',
-    rb'{"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "u", "apiK\u0065y": "hunter2"}}}',
-    rb'{"\u0074\u006f\u006b\u0065\u006e": "hunter2"}',
-    rb'{"users": [{"name": "a", "\u0070assword": "hunter2"}]}',
-    rb'{"api\u005fkey": "hunter2"}',
-])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        rb'{"auth": {"passwordCredentials": {"username": "u", "pass\u0077ord": "hunter2"}}}',
+        rb'{"auth": {"RAX-KSKEY:apiKeyCredentials": {"username": "u", "apiK\u0065y": "hunter2"}}}',
+        rb'{"\u0074\u006f\u006b\u0065\u006e": "hunter2"}',
+        rb'{"users": [{"name": "a", "\u0070assword": "hunter2"}]}',
+        rb'{"api\u005fkey": "hunter2"}',
+    ],
+)
 def test_escaped_key_spellings_are_masked_in_the_journal(raw):
     assert may_hold_secret(raw)
     stored = body_json(RequestBody(raw))
@@ -43,7 +47,7 @@ def test_a_body_in_another_unicode_encoding_is_parsed_and_masked(encoding):
 
 def test_text_json_dumps_escapes_never_looks_like_a_secret():
     """json.dumps escapes controls, quotes and non-ASCII, never a letter: a rendered answer is not parsed for them."""
-    rendered = json.dumps({"name": "名前 \"quoted\" tab\t naïve é", "links": ["a/b"]}).encode()
+    rendered = json.dumps({"name": '名前 "quoted" tab\t naïve é', "links": ["a/b"]}).encode()
     assert not may_hold_secret(rendered)
 
 
@@ -65,19 +69,32 @@ def test_an_identity_answer_has_its_token_masked():
 
 def test_secret_headers_are_masked_whatever_their_case():
     headers = {"X-Auth-Token": "t", "x-subject-token": "s", "Authorization": "a", "X-Auth-Key": "k", "Accept": "*/*"}
-    assert redact_headers(headers) == {"X-Auth-Token": MASK, "x-subject-token": MASK, "Authorization": MASK,
-                                       "X-Auth-Key": MASK, "Accept": "*/*"}
+    assert redact_headers(headers) == {
+        "X-Auth-Token": MASK,
+        "x-subject-token": MASK,
+        "Authorization": MASK,
+        "X-Auth-Key": MASK,
+        "Accept": "*/*",
+    }
 
 
-@pytest.mark.parametrize("query, expected", [
-    ("token=abc", "token=***"),
-    ("limit=1&token=abc&marker=2", "limit=1&token=***&marker=2"),
-    ("TOKEN=abc", "TOKEN=***"),
-    ("%74oken=abc", "%74oken=***"),  # a percent-encoded name is the same parameter
-    ("X-Auth-Token=abc&apiKey=k&api_key=k&password=p&adminPass=p&access_token=a&auth_token=a",
-     "X-Auth-Token=***&apiKey=***&api_key=***&password=***&adminPass=***&access_token=***&auth_token=***"),
-    ("token=", "token="), ("token", "token"), ("tokens=abc", "tokens=abc"), ("", ""),
-])
+@pytest.mark.parametrize(
+    "query, expected",
+    [
+        ("token=abc", "token=***"),
+        ("limit=1&token=abc&marker=2", "limit=1&token=***&marker=2"),
+        ("TOKEN=abc", "TOKEN=***"),
+        ("%74oken=abc", "%74oken=***"),  # a percent-encoded name is the same parameter
+        (
+            "X-Auth-Token=abc&apiKey=k&api_key=k&password=p&adminPass=p&access_token=a&auth_token=a",
+            "X-Auth-Token=***&apiKey=***&api_key=***&password=***&adminPass=***&access_token=***&auth_token=***",
+        ),
+        ("token=", "token="),
+        ("token", "token"),
+        ("tokens=abc", "tokens=abc"),
+        ("", ""),
+    ],
+)
 def test_secret_query_parameters_are_masked(query, expected):
     assert redact_query(query) == expected
 
@@ -98,18 +115,41 @@ def test_the_recorder_takes_its_secret_headers_from_the_one_list():
 
 
 def test_a_recording_gets_placeholders_for_query_secrets_and_escaped_keys():
-    request = RecordedRequest("POST", "http://h/v1.0/1/instances?token=tok-in-query&limit=1",
-                              (("Content-Type", "application/json"),),
-                              rb'{"users": [{"name": "u", "pass\u0077ord": "pw-escaped-1"}]}')
+    request = RecordedRequest(
+        "POST",
+        "http://h/v1.0/1/instances?token=tok-in-query&limit=1",
+        (("Content-Type", "application/json"),),
+        rb'{"users": [{"name": "u", "pass\u0077ord": "pw-escaped-1"}]}',
+    )
     scrubbed = filters.scrub(Interaction(request, RecordedResponse(200, "OK", (), b"{}")), filters.SecretMap())
     assert scrubbed.request.url == "http://h/v1.0/1/instances?token=<<token-1>>&limit=1"
     assert b"pw-escaped-1" not in scrubbed.request.body and b"<<password-1>>" in scrubbed.request.body
 
 
 #: Every spelling of a secret key the clients (and a careless one) use.
-SPELLINGS = ["password", "Password", "PASSWORD", "adminPass", "adminpass", "admin_pass", "apiKey", "apikey",
-             "api_key", "API-KEY", "x-api-key", "token", "Token", "auth_token", "secret", "client_secret",
-             "credentials", "rootPassword", "RAX-KSKEY:apiKey", "passwd", "pwd"]
+SPELLINGS = [
+    "password",
+    "Password",
+    "PASSWORD",
+    "adminPass",
+    "adminpass",
+    "admin_pass",
+    "apiKey",
+    "apikey",
+    "api_key",
+    "API-KEY",
+    "x-api-key",
+    "token",
+    "Token",
+    "auth_token",
+    "secret",
+    "client_secret",
+    "credentials",
+    "rootPassword",
+    "RAX-KSKEY:apiKey",
+    "passwd",
+    "pwd",
+]
 
 
 @pytest.mark.parametrize("key", SPELLINGS)
@@ -122,15 +162,18 @@ def test_every_spelling_and_every_value_type_is_masked_in_json(key, value):
 
 
 @pytest.mark.parametrize("key", SPELLINGS)
-@pytest.mark.parametrize("template", [
-    '{{"auth": {{"passwordCredentials": {{"username": "u", "{key}": "hunter2"',  # JSON cut short
-    '{{"{key}": "hunter2", }}',  # a trailing comma
-    "{{'{key}': 'hunter2'}}",  # Python's quotes
-    '{{"{key}": ["hunter2", "x"], "name": ',
-    '{{"{key}": 4817293561 oops',
-    "username=u&{key}=hunter2",  # a form
-    "{key}: hunter2\nname: x",  # YAML
-])
+@pytest.mark.parametrize(
+    "template",
+    [
+        '{{"auth": {{"passwordCredentials": {{"username": "u", "{key}": "hunter2"',  # JSON cut short
+        '{{"{key}": "hunter2", }}',  # a trailing comma
+        "{{'{key}': 'hunter2'}}",  # Python's quotes
+        '{{"{key}": ["hunter2", "x"], "name": ',
+        '{{"{key}": 4817293561 oops',
+        "username=u&{key}=hunter2",  # a form
+        "{key}: hunter2\nname: x",  # YAML
+    ],
+)
 def test_every_spelling_is_masked_in_text_that_is_not_json(key, template):
     stored = body_json(RequestBody(template.format(key=key).encode()))
     assert "hunter2" not in stored and "4817293561" not in stored and MASK in stored
@@ -144,11 +187,17 @@ def test_every_spelling_is_masked_in_a_query_and_a_header(key):
 
 def test_names_that_merely_contain_a_secrets_name_are_kept():
     assert redacted({"username": "u", "passwordCredentials": {"username": "u"}, "tokens": 2, "name": "n"}) == (
-        {"username": "u", "passwordCredentials": {"username": "u"}, "tokens": 2, "name": "n"}, False)
+        {"username": "u", "passwordCredentials": {"username": "u"}, "tokens": 2, "name": "n"},
+        False,
+    )
 
 
 def test_a_recording_masks_a_body_that_is_not_json_with_placeholders():
-    request = RecordedRequest("POST", "http://h/v2.0/tokens", (("Content-Type", "application/x-www-form-urlencoded"),),
-                              b"username=u&Password=pw-in-form-1")
+    request = RecordedRequest(
+        "POST",
+        "http://h/v2.0/tokens",
+        (("Content-Type", "application/x-www-form-urlencoded"),),
+        b"username=u&Password=pw-in-form-1",
+    )
     scrubbed = filters.scrub(Interaction(request, RecordedResponse(415, "X", (), b"{}")), filters.SecretMap())
     assert scrubbed.request.body == b"username=u&Password=<<password-1>>"

@@ -1,4 +1,5 @@
 """The repos' direct writes (repos/sql.py) store exactly what sqlite-utils' Table.insert / insert_all / update did."""
+
 import datetime as dt
 import sqlite3
 
@@ -22,8 +23,9 @@ def rows(db: Database, table: str) -> list[tuple]:
 
 def test_insert_many_writes_the_rows_sqlite_utils_writes():
     db = make_db()
-    batch = [{"id": f"r{i}", "n": i, "data": {"k": [i, "é"]}, "at": dt.datetime(2024, 1, 2, 3, 4, 5)}
-             for i in range(250)] + [{"id": "short", "n": 1}]
+    batch = [
+        {"id": f"r{i}", "n": i, "data": {"k": [i, "é"]}, "at": dt.datetime(2024, 1, 2, 3, 4, 5)} for i in range(250)
+    ] + [{"id": "short", "n": 1}]
     sql.insert_many(db, "mine", batch)
     db.table("theirs").insert_all(batch)
     assert rows(db, "mine") == rows(db, "theirs")

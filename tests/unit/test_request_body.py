@@ -1,4 +1,5 @@
 """The request body is parsed at most once, and gives the 400 and 415 faults in one place (simulator/body.py)."""
+
 from __future__ import annotations
 
 import json
@@ -37,6 +38,7 @@ def test_the_body_is_parsed_once_whoever_asks(monkeypatch):
     def counting_loads(raw):
         calls.append(raw)
         return json.loads(raw)
+
     monkeypatch.setattr(body_module, "json", SimpleNamespace(loads=counting_loads))
     body = RequestBody(b'{"instance": {"name": "db"}}')
     assert body.json(JSON) == {"instance": {"name": "db"}}
@@ -51,6 +53,7 @@ def test_a_failed_parse_is_kept_too(monkeypatch):
     def counting_loads(raw):
         calls.append(raw)
         return json.loads(raw)
+
     monkeypatch.setattr(body_module, "json", SimpleNamespace(loads=counting_loads))
     body = RequestBody(b'{"a": tru}')
     for _ in range(3):
@@ -59,8 +62,20 @@ def test_a_failed_parse_is_kept_too(monkeypatch):
     assert len(calls) == 1
 
 
-@pytest.mark.parametrize("raw", [b'{"instance": ', b"\xff\xfe\x00{", b'{"a": "\xff"}', b'{"a": "\xc0\xaf"}',
-                                 b"[" * 50000, b"[" * 3000 + b"]" * 3000, b'{"a": 1}}', b"\x00", b"1" * 5000])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"instance": ',
+        b"\xff\xfe\x00{",
+        b'{"a": "\xff"}',
+        b'{"a": "\xc0\xaf"}',
+        b"[" * 50000,
+        b"[" * 3000 + b"]" * 3000,
+        b'{"a": 1}}',
+        b"\x00",
+        b"1" * 5000,
+    ],
+)
 def test_a_body_that_is_not_json_is_bad_request(raw):
     body = RequestBody(raw)
     assert fault_of(body) == ("badRequest", 400, NOT_JSON)
@@ -70,7 +85,10 @@ def test_a_body_that_is_not_json_is_bad_request(raw):
 @pytest.mark.parametrize("content_type", ["text/plain", "application/xml", "multipart/form-data", ""])
 def test_a_body_of_another_content_type_is_bad_media_type(content_type):
     assert fault_of(RequestBody(b'{"a": 1}'), content_type) == (
-        "badMediaType", 415, f"Unsupported Content-Type '{content_type}': send application/json.")
+        "badMediaType",
+        415,
+        f"Unsupported Content-Type '{content_type}': send application/json.",
+    )
 
 
 @pytest.mark.parametrize("content_type", [JSON, "application/octet-stream", "application/merge-patch+json"])
@@ -83,14 +101,17 @@ def test_the_content_type_is_checked_before_the_json():
     assert isinstance(BadMediaType("x"), SimulatorError) and isinstance(BadRequest("x"), SimulatorError)
 
 
-@pytest.mark.parametrize("raw, escape", [
-    (rb'{"user": {"name": "\ud800"}}', "\\ud800"),
-    (rb'{"user": {"password": "ok\udfffok"}}', "\\udfff"),
-    (rb'{"user": {"name\udc80": "x"}}', "\\udc80"),  # in a key
-    (rb'{"a": ["x", {"b": ["\uDBFF"]}]}', "\\udbff"),  # deep, upper-case hex
-    (rb'{"a": "\ude00\ud83d"}', None),  # a pair in the wrong order: both are lone
-    (rb'"\ud83d"', "\\ud83d"),  # a bare string
-])
+@pytest.mark.parametrize(
+    "raw, escape",
+    [
+        (rb'{"user": {"name": "\ud800"}}', "\\ud800"),
+        (rb'{"user": {"password": "ok\udfffok"}}', "\\udfff"),
+        (rb'{"user": {"name\udc80": "x"}}', "\\udc80"),  # in a key
+        (rb'{"a": ["x", {"b": ["\uDBFF"]}]}', "\\udbff"),  # deep, upper-case hex
+        (rb'{"a": "\ude00\ud83d"}', None),  # a pair in the wrong order: both are lone
+        (rb'"\ud83d"', "\\ud83d"),  # a bare string
+    ],
+)
 def test_a_lone_surrogate_is_bad_request(raw, escape):
     body = RequestBody(raw)
     fault, status, message = fault_of(body)
@@ -104,8 +125,9 @@ def test_a_lone_surrogate_is_bad_request(raw, escape):
 
 def test_the_lone_surrogate_message_reads_as_the_escape():
     message = fault_of(RequestBody(rb'{"a": "\ud800"}'))[2]
-    assert message == ("Malformed request body: the body holds a lone UTF-16 surrogate (\\ud800), which is not "
-                       "valid Unicode.")
+    assert message == (
+        "Malformed request body: the body holds a lone UTF-16 surrogate (\\ud800), which is not valid Unicode."
+    )
 
 
 def test_a_surrogate_encoded_in_the_bytes_is_bad_request():
@@ -120,12 +142,15 @@ def test_a_lone_surrogate_in_utf16_json_is_bad_request():
     assert fault_of(RequestBody(raw)) == surrogate_fault("\\ud800")
 
 
-@pytest.mark.parametrize("raw, value", [
-    (rb'{"name": "\ud83d\ude00"}', {"name": "😀"}),  # a pair is one character
-    (rb'{"name": "\\ud800"}', {"name": "\\ud800"}),  # an escaped backslash: text, not a surrogate
-    ('{"name": "名前"}'.encode(), {"name": "名前"}),
-    (rb'{"name": "\u00e9\ud7ff\ue000"}', {"name": "é\ud7ff\ue000"}),  # around the surrogate range
-])
+@pytest.mark.parametrize(
+    "raw, value",
+    [
+        (rb'{"name": "\ud83d\ude00"}', {"name": "😀"}),  # a pair is one character
+        (rb'{"name": "\\ud800"}', {"name": "\\ud800"}),  # an escaped backslash: text, not a surrogate
+        ('{"name": "名前"}'.encode(), {"name": "名前"}),
+        (rb'{"name": "\u00e9\ud7ff\ue000"}', {"name": "é\ud7ff\ue000"}),  # around the surrogate range
+    ],
+)
 def test_text_that_is_unicode_is_accepted(raw, value):
     assert RequestBody(raw).json(JSON) == value
 

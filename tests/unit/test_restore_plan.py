@@ -1,5 +1,6 @@
 """The restore plan is made from the backups alone: which version and how long the build lasts; what the chain holds
 is read when the build ends (contents)."""
+
 import dataclasses
 import json
 
@@ -21,10 +22,20 @@ SHOP_AND_ALICE = {"databases": SHOP["databases"], "users": {"alice@%": {"databas
 
 
 def backup(backup_id: str, parent: str | None, size: float, change: dict, status: str = "COMPLETED") -> dict:
-    return {"id": backup_id, "account_id": "1234", "seq": 1 if parent is None else 2, "name": backup_id,
-            "parent_id": parent, "backup_type": "incremental" if parent else "full", "status": status,
-            "size": size, "datastore_type": "mysql", "datastore_version": "5.6",
-            "datastore_version_id": MYSQL_56.id, "contents": json.dumps(change)}
+    return {
+        "id": backup_id,
+        "account_id": "1234",
+        "seq": 1 if parent is None else 2,
+        "name": backup_id,
+        "parent_id": parent,
+        "backup_type": "incremental" if parent else "full",
+        "status": status,
+        "size": size,
+        "datastore_type": "mysql",
+        "datastore_version": "5.6",
+        "datastore_version_id": MYSQL_56.id,
+        "contents": json.dumps(change),
+    }
 
 
 @pytest.fixture
@@ -46,26 +57,41 @@ def test_restore_plan_of_an_incremental_lasts_by_the_chains_size_and_its_build_g
 
 def test_restore_plan_takes_a_requested_version_of_the_same_datastore(planner):
     version = catalog.resolve_datastore("mysql", "8.0")
-    plan = planner.plan("1234", f"https://host/v1.0/1234/backups/{FULL}", version=version, volume_size=2,
-                        databases=[{"name": "new"}], users=[])
+    plan = planner.plan(
+        "1234",
+        f"https://host/v1.0/1234/backups/{FULL}",
+        version=version,
+        volume_size=2,
+        databases=[{"name": "new"}],
+        users=[],
+    )
     assert (plan.backup_id, plan.version, planner.contents("1234", plan.backup_id)) == (FULL, version, SHOP)
 
 
 def test_restore_plan_refuses_names_the_backup_holds(planner):
     with pytest.raises(BadRequest) as info:
         planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[{"name": "alice", "host": "%"}])
-    assert info.value.body() == {"badRequest": {"code": 400, "message": (
-        "User 'alice@%' is already in the backup being restored; users created with a restore must have new names.")}}
+    assert info.value.body() == {
+        "badRequest": {
+            "code": 400,
+            "message": (
+                "User 'alice@%' is already in the backup being restored; users created with a restore must have new names."
+            ),
+        }
+    }
 
 
 def test_restore_plan_checks_the_state_before_the_size():
     store = Store.open(":memory:")
     store.backups.insert(backup(FULL, None, 5.0, diff(EMPTY, SHOP), status="BUILDING"))
     with pytest.raises(Conflict) as info:
-        RestorePlanner(store.backups, DURATIONS).plan("1234", FULL, version=None, volume_size=1, databases=[],
-                                                      users=[])
-    assert info.value.body() == {"conflict": {"code": 409, "message": (
-        f"Unable to create instance because backup {FULL} is not completed. Actual state: BUILDING.")}}
+        RestorePlanner(store.backups, DURATIONS).plan("1234", FULL, version=None, volume_size=1, databases=[], users=[])
+    assert info.value.body() == {
+        "conflict": {
+            "code": 409,
+            "message": (f"Unable to create instance because backup {FULL} is not completed. Actual state: BUILDING."),
+        }
+    }
 
 
 def test_restore_contents_at_build_end_need_every_link_completed(planner):

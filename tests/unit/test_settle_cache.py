@@ -1,4 +1,5 @@
 """The settle cache must notice every change of the model, including a whole-database restore."""
+
 import tempfile
 from pathlib import Path
 

@@ -1,4 +1,5 @@
 """The shipped scenarios and the seed recording are package data that follows the top-level folders (one copy)."""
+
 from __future__ import annotations
 
 import fnmatch

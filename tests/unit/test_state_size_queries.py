@@ -1,6 +1,7 @@
 """The queries that keep a request's cost independent of the state's size (issue 25) answer as the whole-table
 forms they replaced: the users page cut in SQL, the database lookups by name, the capped database count and the
 backup counter the triggers keep."""
+
 import random
 
 from support import found
@@ -50,8 +51,15 @@ def test_database_lookups_by_name_and_the_capped_count():
 
 
 def backup(account_id: str, backup_id: str, seq: int) -> dict:
-    return {"id": backup_id, "account_id": account_id, "seq": seq, "name": backup_id, "status": "COMPLETED",
-            "backup_type": "full", "updated": "2026-01-01T00:00:00"}
+    return {
+        "id": backup_id,
+        "account_id": account_id,
+        "seq": seq,
+        "name": backup_id,
+        "status": "COMPLETED",
+        "backup_type": "full",
+        "updated": "2026-01-01T00:00:00",
+    }
 
 
 def counted(store: Store, account_id: str) -> int:

@@ -1,4 +1,5 @@
 """Store.atomic: all or nothing, and a failing nested block undoes only its own writes."""
+
 import pytest
 
 from simulator.repos.store import Store

@@ -1,5 +1,6 @@
 """validate()'s compiled checks accept exactly the bodies jsonschema's Draft4Validator accepts (so skipping
 jsonschema for a valid body changes no answer)."""
+
 import copy
 import random
 from typing import Any
@@ -11,14 +12,27 @@ from simulator.backend.schemas.check import Validator
 from simulator.errors import BadRequest
 
 SAMPLES = {
-    "instance_create": {"instance": {
-        "name": "json_restore", "flavorRef": 1, "volume": {"size": 2, "type": "SSD"},
-        "restorePoint": {"backupRef": "61f12fef-edb1-4561-8122-e7c00ef26a82"},
-        "datastore": {"type": "mysql", "version": "5.7"}, "configuration": "c",
-        "databases": [{"name": "db1", "character_set": "utf8", "collate": "utf8_general_ci"}],
-        "users": [{"name": "u", "password": "p1", "host": "%", "databases": [{"name": "db1"}]}]}},
-    "instance_update": {"instance": {"name": "n", "configuration": None, "replica_of": "x", "slave_of": None,
-                                     "datastore_version": "8.0"}},
+    "instance_create": {
+        "instance": {
+            "name": "json_restore",
+            "flavorRef": 1,
+            "volume": {"size": 2, "type": "SSD"},
+            "restorePoint": {"backupRef": "61f12fef-edb1-4561-8122-e7c00ef26a82"},
+            "datastore": {"type": "mysql", "version": "5.7"},
+            "configuration": "c",
+            "databases": [{"name": "db1", "character_set": "utf8", "collate": "utf8_general_ci"}],
+            "users": [{"name": "u", "password": "p1", "host": "%", "databases": [{"name": "db1"}]}],
+        }
+    },
+    "instance_update": {
+        "instance": {
+            "name": "n",
+            "configuration": None,
+            "replica_of": "x",
+            "slave_of": None,
+            "datastore_version": "8.0",
+        }
+    },
     "action": {"restart": {}},
     "restart": {"restart": {}},
     "resize_flavor": {"resize": {"flavorRef": "2"}},
@@ -28,16 +42,56 @@ SAMPLES = {
     "users_password": {"users": [{"name": "u", "password": "p", "host": "10.0.0.1"}]},
     "user_update": {"user": {"name": "v", "password": "q", "host": "%"}},
     "grant": {"databases": [{"name": "a"}]},
-    "configuration_create": {"configuration": {"name": "g", "description": "d", "values": {"size": 1},
-                                               "datastore": {"type": "mysql", "version": "5.7"}}},
+    "configuration_create": {
+        "configuration": {
+            "name": "g",
+            "description": "d",
+            "values": {"size": 1},
+            "datastore": {"type": "mysql", "version": "5.7"},
+        }
+    },
     "configuration_edit": {"configuration": {"values": {"name": "a"}}},
     "configuration_update": {"configuration": {"name": "g", "description": "d", "values": {}}},
     "upgrade": {"upgrade": {"datastore_type": "mysql", "datastore_version": "5.7"}},
     "save_logs": {"save_logs": {"allow_ha": True}},
 }
-ODD_VALUES: list[Any] = [None, True, False, 0, 1, -1, 2.0, 1.5, float("nan"), 10**30, "", " ", "a", "0", "007", "12",
-              "1\n", "\na", "é", "x" * 64, "x" * 65, "x" * 255, "x" * 256, "a b", "%", "%abc%", "a/b", "-",
-              [], [{}], [{"name": "a"}], {}, {"name": "a"}, {"size": 1}, {"size": 0}]
+ODD_VALUES: list[Any] = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    2.0,
+    1.5,
+    float("nan"),
+    10**30,
+    "",
+    " ",
+    "a",
+    "0",
+    "007",
+    "12",
+    "1\n",
+    "\na",
+    "é",
+    "x" * 64,
+    "x" * 65,
+    "x" * 255,
+    "x" * 256,
+    "a b",
+    "%",
+    "%abc%",
+    "a/b",
+    "-",
+    [],
+    [{}],
+    [{"name": "a"}],
+    {},
+    {"name": "a"},
+    {"size": 1},
+    {"size": 0},
+]
 
 
 def mutate(value, rng: random.Random, depth: int = 0):
@@ -90,5 +144,7 @@ def test_validate_fast_path_agrees_with_jsonschema(name):
 def test_validate_still_words_the_error_of_an_invalid_body():
     with pytest.raises(BadRequest) as info:
         schemas.validate("instance_create", {"instance": {"name": "", "flavorRef": 1, "volume": {"size": 2}}})
-    assert info.value.message == "Validation error: instance['name'] '' should be non-empty; " \
-                                 "instance['name'] '' does not match '^.*[0-9a-zA-Z]+.*$'"
+    assert (
+        info.value.message == "Validation error: instance['name'] '' should be non-empty; "
+        "instance['name'] '' does not match '^.*[0-9a-zA-Z]+.*$'"
+    )

@@ -1,4 +1,5 @@
 """README example: inject faults for this test's account only, and check your code copes."""
+
 import pytest
 from troveclient import exceptions
 
@@ -7,8 +8,9 @@ def restore_with_retry(trove, backup_id, flavor_id, sleep, attempts=5):
     """Your code: restore a backup, waiting as told when the service says 413 (rate limited)."""
     for _ in range(attempts):
         try:
-            return trove.instances.create("restored", flavor_id=flavor_id, volume={"size": 2},
-                                          restorePoint={"backupRef": backup_id})
+            return trove.instances.create(
+                "restored", flavor_id=flavor_id, volume={"size": 2}, restorePoint={"backupRef": backup_id}
+            )
         except exceptions.RequestEntityTooLarge as exc:
             sleep(exc.retry_after or 60)
     raise RuntimeError("restore kept being rate limited")
@@ -31,7 +33,8 @@ def test_restore_waits_out_the_rate_limit(cdbsim):
     assert [(e["status"], e["rule"]) for e in restores] == [
         (413, "restore_over_limit/restore-rate-limited"),
         (413, "restore_over_limit/restore-rate-limited"),
-        (200, None)]
+        (200, None),
+    ]
 
 
 BROKEN_BACKUPS = """

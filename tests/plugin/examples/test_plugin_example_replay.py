@@ -1,12 +1,14 @@
 """README example: answer a test from a HAR recording (made with --cdbsim-record-dir, or with
 `cdbsim record --upstream ...` against the real service), so it sees exactly the recorded answers."""
+
 import pytest
 
 
 def instance_report(trove):
     """Your code: one line per instance, the broken ones flagged."""
-    return [f"{i.name}: {i.status}" + (" <- needs attention" if i.status == "ERROR" else "")
-            for i in trove.instances.list()]
+    return [
+        f"{i.name}: {i.status}" + (" <- needs attention" if i.status == "ERROR" else "") for i in trove.instances.list()
+    ]
 
 
 # The recording's URLs name account 123456, so the test's account has that id too.
