@@ -156,7 +156,7 @@ async def test_delete_backup_cascades_to_its_whole_subtree_only(api):
     other = (await api.create_instance(name="other"))["id"]
     full = await completed_backup(api, src, "full")
     inc1 = await completed_backup(api, src, "inc1", parent_id=full["id"])
-    inc2 = await completed_backup(api, src, "inc2", parent_id=inc1["id"])
+    await completed_backup(api, src, "inc2", parent_id=inc1["id"])
     branch = await completed_backup(api, other, "branch", parent_id=full["id"])
     unrelated = await completed_backup(api, src, "unrelated")
     assert (await api.delete(f"/backups/{inc1['id']}"))[0] == 202

@@ -194,7 +194,8 @@ async def test_create_backup_beyond_the_quota_is_over_limit(api, inst):
             {"name": "", "instance": "{iid}"},
             "badRequest",
             400,
-            "Validation error: backup['name'] '' should be non-empty; backup['name'] '' does not match '^.*[0-9a-zA-Z]+.*$'",
+            "Validation error: backup['name'] '' should be non-empty; "
+            "backup['name'] '' does not match '^.*[0-9a-zA-Z]+.*$'",
         ),
         (
             {"name": 5, "instance": "{iid}"},

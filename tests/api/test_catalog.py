@@ -32,7 +32,7 @@ async def test_list_datastores_has_mysql_percona_mariadb_with_mysql_8_default(ap
     by_name = {d["name"]: d for d in body["datastores"]}
     assert set(by_name) == {"mysql", "percona", "mariadb"}
     mysql = by_name["mysql"]
-    default = [v for v in mysql["versions"] if v["id"] == mysql["default_version"]][0]
+    default = next(v for v in mysql["versions"] if v["id"] == mysql["default_version"])
     assert default["name"] == "8.0"
     assert {v["name"] for v in mysql["versions"]} == {"5.6", "5.7", "8.0"}
 

@@ -248,7 +248,7 @@ async def test_delete_instance_in_build_is_unprocessable(api):
 async def test_delete_instance_goes_shutdown_then_gone(api):
     inst = await api.create_instance()
     api.advance(60)
-    status, answer, resp = await api.delete(f"/instances/{inst['id']}")
+    status, answer, _resp = await api.delete(f"/instances/{inst['id']}")
     assert status == 202 and answer is None
     assert (await api.get(f"/instances/{inst['id']}"))[1]["instance"]["status"] == "SHUTDOWN"
     api.advance(10)

@@ -37,7 +37,7 @@ async def test_a_write_shows_in_the_next_read(api):
 
 
 async def test_moving_the_clock_shows_in_the_next_read(api):
-    status, created, _ = await api.post(
+    _status, created, _ = await api.post(
         "/instances", {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 2}}}
     )
     iid = created["instance"]["id"]

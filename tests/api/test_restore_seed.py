@@ -65,7 +65,7 @@ def same_shape(expected, actual, path="instance"):
             same_shape(value, actual[key], f"{path}.{key}")
     elif isinstance(expected, list):
         assert len(actual) == len(expected), path
-        for i, (e, a) in enumerate(zip(expected, actual)):
+        for i, (e, a) in enumerate(zip(expected, actual, strict=False)):
             same_shape(e, a, f"{path}[{i}]")
 
 

@@ -235,7 +235,7 @@ class OpenStackCli:
     def json_all(self, *commands: tuple[str, ...]) -> list:
         """Several independent `-f json` commands at once; each must succeed."""
         results = self.run_all([(*args, "-f", "json") for args in commands])
-        for args, res in zip(commands, results):
+        for args, res in zip(commands, results, strict=False):
             assert res.returncode == 0, f"openstack {' '.join(args)} failed ({res.returncode}):\n{res.stderr}"
         return [json.loads(res.stdout) for res in results]
 

@@ -298,7 +298,7 @@ async def test_faults_do_not_shift_the_models_ids(aiohttp_client, sim_config):
         ids = []
         for n in range(4):
             await api.get(FLAVORS)
-            status, body, _ = await api.post(
+            _status, body, _ = await api.post(
                 "/instances", {"instance": {"name": f"i{n}", "flavorRef": 1, "volume": {"size": 1}}}
             )
             ids.append(body["instance"]["id"])

@@ -86,11 +86,11 @@ async def test_clear_one_accounts_scenarios_only(api):
     await api.post("/_sim/scenarios", {"scenario": SCENARIO, "account_id": "1234"})
     await api.post("/_sim/scenarios", {"scenario": SCENARIO, "account_id": "999"})
     await api.post("/_sim/scenarios", {"name": "flaky_reads"})
-    status, body, _ = await api.delete("/_sim/scenarios?account_id=1234")
+    _status, body, _ = await api.delete("/_sim/scenarios?account_id=1234")
     assert [c["account_id"] for c in body["cleared"]] == ["1234"]
     assert [u["rule"] for u in body["unused_rules"]] == ["unavailable", "never"]
     assert await names(api) == [("ctl", "999"), ("flaky_reads", None)]
-    status, body, _ = await api.delete("/_sim/scenarios")
+    _status, body, _ = await api.delete("/_sim/scenarios")
     assert [c["name"] for c in body["cleared"]] == ["ctl", "flaky_reads"]
     assert await names(api) == []
 
@@ -128,7 +128,7 @@ async def test_load_bad_scenario_is_bad_request_naming_the_place_and_keeps_the_l
         "'list_flavours' (did you mean: list_flavors?); <request body>: rules[1] 'oops': when.probability: "
         "must be between 0 and 1, got 2",
     )
-    status, body, _ = await api.get("/_sim/scenarios/ctl")
+    _status, body, _ = await api.get("/_sim/scenarios/ctl")
     assert body["scenario"]["rules"][0]["hits"] == 1
     assert_fault(await api.get("/flavors"), "serviceUnavailable", 503, "The service is currently unavailable.")
 

@@ -142,13 +142,13 @@ async def test_concurrency_restores_fill_the_quota_exactly(server, http):
         assert users == [{"name": "alice", "host": "%", "databases": [{"name": "shop"}]}]
     status, listed = await client.call("GET", "/instances")
     assert {i["id"] for i in listed["instances"]} == restored
-    assert_journal_matches(await client.journal("create_instance"), statuses + [200])  # + the source
+    assert_journal_matches(await client.journal("create_instance"), [*statuses, 200])  # + the source
 
 
 async def test_concurrency_backup_creates_on_one_instance_one_wins(server, http):
     client = Client(server, http)
     add_account(server, {"instances": 5})
-    status, body = await client.call(
+    _status, body = await client.call(
         "POST", "/instances", {"instance": {"name": "one", "flavorRef": 1, "volume": {"size": 2}}}
     )
     instance = body["instance"]["id"]
@@ -201,7 +201,7 @@ async def test_concurrency_cascade_deletes_and_restores_interleave(server, http)
     delete_targets = [doomed[-1 - i % len(doomed)] for i in range(50)]  # leaves first, then their parents
     restore_links = [(2 + i) % len(chain) for i in range(50)]  # the doomed links first
     calls = []
-    for target, link in zip(delete_targets, restore_links):
+    for target, link in zip(delete_targets, restore_links, strict=False):
         calls.append(
             client.call(
                 "POST",
@@ -221,16 +221,16 @@ async def test_concurrency_cascade_deletes_and_restores_interleave(server, http)
     restore_answers, delete_answers = answers[0::2], answers[1::2]
     assert {s for s, _ in delete_answers} <= {202, 404}
     for target in doomed:  # each link is deleted once at most; nothing deletes inc1 but its own delete
-        wins = [s for t, (s, _) in zip(delete_targets, delete_answers) if t == target].count(202)
+        wins = [s for t, (s, _) in zip(delete_targets, delete_answers, strict=False) if t == target].count(202)
         assert wins <= 1 and (target != doomed[0] or wins == 1)
     assert {s for s, _ in restore_answers} <= {200, 404}
-    assert all(s == 200 for (s, _), link in zip(restore_answers, restore_links) if link < 2)
+    assert all(s == 200 for (s, _), link in zip(restore_answers, restore_links, strict=False) if link < 2)
     await client.advance(10)
     rows = model_rows(server)
     assert rows["integrity"] == "ok"
     assert {b["id"] for b in rows["backups"]} == {*chain[:2], other}
     outcomes: collections.Counter[str] = collections.Counter()
-    for (status, answer), link in zip(restore_answers, restore_links):
+    for (status, answer), link in zip(restore_answers, restore_links, strict=False):
         if status != 200:
             assert answer["itemNotFound"]["code"] == 404 and link >= 2
             outcomes["404"] += 1

@@ -121,10 +121,10 @@ def test_crash_kill9_keeps_every_acknowledged_write(tmp_path):
             assert status == "ACTIVE"
             killed: list[bool] = []
 
-            def kill() -> None:
+            def kill(killed: list[bool] = killed, pid: int = server.proc.pid) -> None:
                 if not killed:
                     killed.append(True)
-                    os.kill(server.proc.pid, signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)
 
             acked, sent = asyncio.run(write_load(server.url, instance, f"r{round_no}", kill))
         finally:

@@ -77,7 +77,7 @@ def proxied_session(tmp_path_factory):
 
 
 def test_record_proxy_client_keeps_talking_through_the_proxy(proxied_session):
-    out, _, _, upstream_url, proxy_url, routes = proxied_session
+    out, _, _, upstream_url, _proxy_url, routes = proxied_session
     entries = load_entries(out)
     assert entries[0]["request"]["url"] == f"{upstream_url}/v2.0/tokens"
     assert len(entries) > 5

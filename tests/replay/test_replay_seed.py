@@ -88,7 +88,7 @@ async def test_replay_seed_recording_matches_the_same_body_sent_compactly(aiohtt
 
 
 def test_seed_recording_holds_the_seed_exchange_with_its_headers_and_no_token():
-    (entry,), meta = read_har(SEED_HAR)
+    (entry,), _meta = read_har(SEED_HAR)
     assert entry.request.method == "POST"
     assert entry.request.url == "https://ord.databases.api.rackspacecloud.com/v1.0/1234/instances"
     assert entry.request.body == SEED_REQUEST.encode()

@@ -20,9 +20,11 @@ def vcr_cassette(tmp_path_factory):
     folder = tmp_path_factory.mktemp("vcr")
     path = str(folder / "session.yaml")
     tokens: list = []
-    with SimulatorServer(recording_config(str(folder / "unused.har"))) as server:
-        with vcr.VCR(record_mode="all").use_cassette(path):
-            answers = troveclient_instance_session(server.url, advancer(server), tokens)
+    with (
+        SimulatorServer(recording_config(str(folder / "unused.har"))) as server,
+        vcr.VCR(record_mode="all").use_cassette(path),
+    ):
+        answers = troveclient_instance_session(server.url, advancer(server), tokens)
     return path, answers, tokens
 
 
@@ -71,7 +73,7 @@ def test_vcr_import_keeps_recorded_order_methods_and_statuses(vcr_cassette, tmp_
 def test_vcr_import_of_an_old_list_cassette_is_an_error(tmp_path):
     path = tmp_path / "old.yaml"
     path.write_text("- request: {method: GET, uri: 'http://x/'}\n  response: {status: {code: 200}}\n")
-    with pytest.raises(VcrError, match="pre-1.0 VCR.py cassette"):
+    with pytest.raises(VcrError, match=r"pre-1\.0 VCR\.py cassette"):
         import_vcr(str(path), str(tmp_path / "out.har"))
 
 

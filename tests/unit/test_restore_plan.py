@@ -75,7 +75,8 @@ def test_restore_plan_refuses_names_the_backup_holds(planner):
         "badRequest": {
             "code": 400,
             "message": (
-                "User 'alice@%' is already in the backup being restored; users created with a restore must have new names."
+                "User 'alice@%' is already in the backup being restored; "
+                "users created with a restore must have new names."
             ),
         }
     }
