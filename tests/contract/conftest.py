@@ -255,6 +255,15 @@ class OpenStackCli:
         assert res.returncode != 0, f"openstack {' '.join(args)} unexpectedly succeeded:\n{res.stdout}"
         return res.stdout + res.stderr
 
+    def active_instance(self, sim: Sim, name: str) -> str:
+        """`openstack database instance create NAME` (flavor 2, 1 GB, MySQL 5.7), waited for until ACTIVE; its id."""
+        created = self.json(
+            "database", "instance", "create", name, "--flavor", "2", "--size", "1",
+            "--datastore", "mysql", "--datastore-version", "5.7",
+        )  # fmt: skip
+        self.wait_for(sim, "instance", created["id"], "ACTIVE")
+        return created["id"]
+
     def wait_for(self, sim: Sim, kind: str, resource_id: str, status: str, limit: int = 5) -> dict:
         """`openstack database <kind> show` after moving the clock on, until status (each call costs ~1 s)."""
         seen = []

@@ -6,27 +6,8 @@ from __future__ import annotations
 import json
 
 
-def active_instance(sim, cli, name: str) -> str:
-    created = cli.json(
-        "database",
-        "instance",
-        "create",
-        name,
-        "--flavor",
-        "2",
-        "--size",
-        "1",
-        "--datastore",
-        "mysql",
-        "--datastore-version",
-        "5.7",
-    )
-    cli.wait_for(sim, "instance", created["id"], "ACTIVE")
-    return created["id"]
-
-
 def test_configuration_group_lifecycle(sim, account, token_cli):
-    instance_id = active_instance(sim, token_cli, "cli-cfg")
+    instance_id = token_cli.active_instance(sim, "cli-cfg")
     group = token_cli.json(
         "database",
         "configuration",
@@ -115,7 +96,7 @@ def test_configuration_refusals_print_trove_messages(sim, account, token_cli):
 
 
 def test_instance_upgrade(sim, account, token_cli):
-    instance_id = active_instance(sim, token_cli, "cli-upgrade")
+    instance_id = token_cli.active_instance(sim, "cli-upgrade")
     token_cli.ok("database", "instance", "upgrade", instance_id, "8.0")
     upgrading = token_cli.json("database", "instance", "show", instance_id)
     assert (upgrading["status"], upgrading["datastore_version"]) == ("UPGRADE", "8.0")

@@ -4,27 +4,8 @@ second a call; independent calls run side by side)."""
 from __future__ import annotations
 
 
-def active_source(sim, cli, name: str) -> str:
-    created = cli.json(
-        "database",
-        "instance",
-        "create",
-        name,
-        "--flavor",
-        "2",
-        "--size",
-        "1",
-        "--datastore",
-        "mysql",
-        "--datastore-version",
-        "5.7",
-    )
-    cli.wait_for(sim, "instance", created["id"], "ACTIVE")
-    return created["id"]
-
-
 def test_replica_create_list_show_promote_and_detach(sim, account, token_cli):
-    source = active_source(sim, token_cli, "cli-src")
+    source = token_cli.active_instance(sim, "cli-src")
     # No --flavor and no --size: the replica takes both from its source (the CLI sends replica_count 1).
     replica = token_cli.json("database", "instance", "create", "cli-rep", "--replica-of", source)
     assert (replica["status"], replica["replica_of"], replica["flavor"], replica["volume"]) == ("BUILD", source, "2", 1)
@@ -48,7 +29,7 @@ def test_replica_create_list_show_promote_and_detach(sim, account, token_cli):
 
 
 def test_replica_refusals_and_a_source_with_replicas_is_not_deleted(sim, account, token_cli):
-    source = active_source(sim, token_cli, "cli-src2")
+    source = token_cli.active_instance(sim, "cli-src2")
     replica = token_cli.json("database", "instance", "create", "cli-rep2", "--replica-of", source)
     token_cli.wait_for(sim, "instance", replica["id"], "ACTIVE")
     chain, delete, eject = token_cli.run_all(
@@ -67,7 +48,7 @@ def test_replica_refusals_and_a_source_with_replicas_is_not_deleted(sim, account
 
 
 def test_eject_a_source_that_went_down(sim, account, token_cli):
-    source = active_source(sim, token_cli, "cli-src3")
+    source = token_cli.active_instance(sim, "cli-src3")
     replica = token_cli.json("database", "instance", "create", "cli-rep3", "--replica-of", source)
     token_cli.wait_for(sim, "instance", replica["id"], "ACTIVE")
     # The source's database stops answering when the CLI next looks it up (a failure only a test can cause).
