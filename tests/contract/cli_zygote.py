@@ -1,6 +1,10 @@
-"""The `openstack` command without its second of start-up: this process imports the CLI and runs one command to load
-its plugins, then forks a child per command, which runs the console script's own `main(argv)` as that script would
-(its own process, argv, environment, stdin from /dev/null, stdout and stderr to pipes) and exits with its code.
+"""A client's command (`openstack`, cdbclient's `cdb-cli`) without its start-up: this process, run by the interpreter
+the console script names, imports what one probe command of the script imports, then forks a child per command, which
+runs the console script file itself as `__main__` (its own process, argv, environment, stdin from /dev/null, stdout
+and stderr to pipes) and exits with its code.
+
+Usage: python cli_zygote.py SCRIPT PROBE, PROBE a JSON {"args": [...], "env": {...}}: a command run once in a separate
+interpreter (against a closed port) to learn which modules the script imports.
 
 Protocol (one JSON line each way): {"commands": [[args...], ...], "env": {...}, "argv0": path} ->
 {"results": [{"returncode", "stdout", "stderr"}, ...]}; the commands of one line run side by side.
@@ -15,7 +19,7 @@ import sys
 
 
 def _child(args: list[str], env: dict[str, str], argv0: str, out_w: int, err_w: int) -> None:
-    """In the forked child: become `openstack <args>` and exit with its code (never returns)."""
+    """In the forked child: become `SCRIPT <args>` and exit with its code (never returns)."""
     code = 1
     try:
         devnull = os.open(os.devnull, os.O_RDONLY)
@@ -28,19 +32,22 @@ def _child(args: list[str], env: dict[str, str], argv0: str, out_w: int, err_w: 
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), write_through=True)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), write_through=True)
         sys.argv = [argv0, *args]
-        from openstackclient.shell import main
+        import runpy
 
         try:
-            code = main(args)
+            runpy.run_path(argv0, run_name="__main__")
+            code = 0
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
             if exc.code is not None and not isinstance(exc.code, int):
                 print(exc.code, file=sys.stderr)
         code = code or 0
-    except BaseException:  # what the interpreter would print for an uncaught exception
-        import traceback
-
-        traceback.print_exc()
+    except BaseException as exc:  # what the interpreter prints for an uncaught exception: from the script's frame on
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename != argv0:
+            tb = tb.tb_next
+        tb = tb or exc.__traceback__
+        sys.excepthook(type(exc), exc.with_traceback(tb), tb)
         code = 1
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -93,30 +100,34 @@ def run(commands: list[list[str]], env: dict[str, str], argv0: str) -> list[dict
     return results
 
 
-#: Runs one command in a separate interpreter and prints the modules it imported (one JSON list).
+#: Runs one command of a console script in a separate interpreter and prints the modules it imported (one JSON list).
 _PROBE = """
-import contextlib, io, json, os, sys
-from openstackclient.shell import main
+import contextlib, io, json, runpy, sys
+sys.argv = sys.argv[1:]
 with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
     try:
-        main(["database", "instance", "list"])
-    except SystemExit:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    except BaseException:  # it fails to connect (or exits): only the modules it imported by then matter
         pass
 print(json.dumps(sorted(sys.modules)))
 """
 
 
-def warm_up() -> None:
-    """Import what a `database` command imports (found by running one in a separate interpreter, against a closed
-    port), so the children start with it; nothing runs here, so all a command reads at run time is the child's."""
+def warm_up(script: str, probe: dict) -> None:
+    """Import what the probe command imports (found by running it in a separate interpreter, against a closed port),
+    so the children start with it; nothing runs here, so all a command reads at run time is the child's."""
     import importlib
     import subprocess
 
-    env = dict(os.environ, OS_AUTH_TYPE="admin_token", OS_ENDPOINT="http://127.0.0.1:9/v1.0/0", OS_TOKEN="probe")
-    probe = subprocess.run(
-        [sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, script, *probe["args"]],
+        env=dict(os.environ, **probe["env"]),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
-    for name in json.loads(probe.stdout.strip().splitlines()[-1]):
+    for name in json.loads(done.stdout.strip().splitlines()[-1]):
         if name not in sys.modules and not name.startswith("__"):
             try:
                 importlib.import_module(name)
@@ -125,8 +136,9 @@ def warm_up() -> None:
 
 
 def main() -> int:
-    sys.argv[0] = sys.argv[1] if len(sys.argv) > 1 else sys.argv[0]  # what argparse names the program after
-    warm_up()
+    script, probe = sys.argv[1], json.loads(sys.argv[2])
+    sys.argv[0] = script  # what argparse names the program after
+    warm_up(script, probe)
     protocol_in = sys.stdin.buffer
     protocol_out = os.fdopen(os.dup(1), "w")
     print("READY", file=protocol_out, flush=True)

@@ -162,22 +162,23 @@ class CliResult:
 
 
 class CliZygote:
-    """`openstack` commands forked from one process that has imported what the CLI imports (cli_zygote.py): each
-    still runs the console script's main in a process of its own, without the second its start-up costs."""
+    """A client's console-script commands forked from one process that has imported what the script imports
+    (cli_zygote.py): each still runs the unmodified script in a process of its own, without the start-up it costs."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, python: Path, script: Path, env: dict[str, str], probe: dict) -> None:
+        self.script = script
         self.proc = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("cli_zygote.py")), str(openstack_path())],
+            [str(python), str(Path(__file__).with_name("cli_zygote.py")), str(script), json.dumps(probe)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
             env=env,
         )
         if self.proc.stdout.readline().strip() != "READY":  # type: ignore[union-attr]
-            raise RuntimeError("the openstack CLI zygote did not start")
+            raise RuntimeError(f"the zygote of {script} did not start")
 
     def run(self, commands: list[tuple[str, ...]], env: dict[str, str]) -> list[CliResult]:
-        request = {"commands": [list(args) for args in commands], "env": env, "argv0": str(openstack_path())}
+        request = {"commands": [list(args) for args in commands], "env": env, "argv0": str(self.script)}
         self.proc.stdin.write(json.dumps(request) + "\n")  # type: ignore[union-attr]
         self.proc.stdin.flush()  # type: ignore[union-attr]
         answer = json.loads(self.proc.stdout.readline())  # type: ignore[union-attr]
@@ -285,7 +286,11 @@ def cli_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def cli_zygote(cli_home):
     """One zygote per test process, started with the environment every command gets but its OS_* settings."""
-    zygote = CliZygote(OpenStackCli(cli_home, {})._environ())
+    probe = {
+        "args": ["database", "instance", "list"],
+        "env": {"OS_AUTH_TYPE": "admin_token", "OS_ENDPOINT": "http://127.0.0.1:9/v1.0/0", "OS_TOKEN": "probe"},
+    }
+    zygote = CliZygote(Path(sys.executable), openstack_path(), OpenStackCli(cli_home, {})._environ(), probe)
     yield zygote
     zygote.close()
 
@@ -347,9 +352,20 @@ def cdb(cdbclient_venv, account, tmp_path):
     library.close()
 
 
+@pytest.fixture(scope="session")
+def cdb_cli_zygote(cdbclient_venv, tmp_path_factory):
+    """One `cdb-cli` zygote per test process, run by the cdbclient venv's interpreter."""
+    from contract.cdbclient_env import CLI_PROBE, cli_script, private_env
+
+    home = tmp_path_factory.mktemp("cdb-cli-zygote")
+    zygote = CliZygote(cdbclient_venv / "bin" / "python", cli_script(cdbclient_venv), private_env(home), CLI_PROBE)
+    yield zygote
+    zygote.close()
+
+
 @pytest.fixture
-def cdb_cli(cdbclient_venv, account, tmp_path):
+def cdb_cli(cdbclient_venv, cdb_cli_zygote, account, tmp_path):
     """`cdb-cli` for a fresh account (the same account as `cdb` in the same test)."""
     from contract.cdbclient_env import CdbCli
 
-    return CdbCli(cdbclient_venv, tmp_path, account)
+    return CdbCli(cdbclient_venv, tmp_path, account, cdb_cli_zygote)

@@ -32,6 +32,18 @@ def create(sim, cli, name: str, *extra: str) -> dict:
     return wait(sim, cli, "ACTIVE", "show", inst["id"])
 
 
+def test_cdb_cli_forked_from_its_zygote_prints_and_exits_as_when_run_alone(cdbclient_venv, account, tmp_path, cdb_cli):
+    """The zygote (cli_zygote.py) only saves cdb-cli's start-up: a command forked from it prints the same output and
+    exits with the same code as the console script started on its own, for an answer and for a refusal."""
+    from contract.cdbclient_env import CdbCli
+
+    alone = CdbCli(cdbclient_venv, tmp_path, account)
+    for args in (("--json", "flavor-show", "2"), ("show", "no-such-instance")):
+        forked, started = cdb_cli(*args), alone(*args)
+        assert (forked.returncode, forked.stdout, forked.stderr) == (started.returncode, started.stdout, started.stderr)
+    assert started.returncode == 1 and "No instance with a name or ID of 'no-such-instance' exists." in started.stderr
+
+
 def test_cdb_cli_catalog_and_limits(cdb_cli):
     assert len(cdb_cli.json("flavor-list")) == 8
     assert cdb_cli.json("flavor-show", "2")["name"] == "1GB Instance"
