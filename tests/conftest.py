@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,17 @@ pytest_plugins = ["pytester"]
 
 #: Folders whose tests drive the real clients: marked `contract`, so the fast loop can leave them out.
 CONTRACT_FOLDERS = ("contract",)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Keep Python's bytecode caches, pytest's rewritten modules among them, even where PYTHONDONTWRITEBYTECODE is
+    set (a machine of this project's sets it): without them every pytest process (each xdist worker, each pytest or
+    `cdbsim serve` a test starts) compiles again the ~700 modules pytest rewrites (the test modules and the plugins'
+    packages, hypothesis and schemathesis among them), 6-7 s of CPU a process. Set here, before xdist starts its
+    workers, so they and every process a test starts inherit it; the caches go where Python puts them
+    (__pycache__, which git ignores)."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    sys.dont_write_bytecode = False
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
@@ -43,10 +56,21 @@ def _marked(marks: set[str], name: str, /, **_: object) -> bool:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark the real-client tests `contract` by folder (the fast loop: pytest -m "not slow and not contract")."""
+    """Mark the real-client tests `contract` by folder (the fast loop: pytest -m "not slow and not contract"), then
+    run the long tests first: the contract tests, then the other `slow` ones, then the rest, each group in its
+    collection order. pytest-xdist hands tests out in this order, so the long ones start early on both workers and
+    the run ends on short tests instead of one worker finishing a long one while the other is idle."""
     for item in items:
         if item.path.parent.name in CONTRACT_FOLDERS:
             item.add_marker(pytest.mark.contract)
+    items.sort(key=_start_order)
+
+
+def _start_order(item: pytest.Item) -> int:
+    """0 for a contract test, 1 for another slow one, 2 for the rest (list.sort keeps each group's order)."""
+    if item.get_closest_marker("contract"):
+        return 0
+    return 1 if item.get_closest_marker("slow") else 2
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ a language fails the check, so every block is marked one way or the other.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -153,22 +154,24 @@ def with_ports(text: str, sandbox_port: int) -> str:
     return text
 
 
-def user_env() -> dict[str, str]:
-    """A user's shell after the README's set-up line: the venv's bin first on PATH, no client settings."""
+def user_env(first: Path | None = None) -> dict[str, str]:
+    """A user's shell after the README's set-up line: the venv's bin first on PATH (after first, when given), no
+    client settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join([*([str(first)] if first else []), str(BIN), env.get("PATH", "")])
     env["VIRTUAL_ENV"] = str(BIN.parent)
     return env
 
 
-def run_pasted(command: list[str], cwd: Path, timeout: float = 180) -> tuple[int, str, str]:
-    """Run as a user would; anything it left running in the background is stopped afterwards."""
+def run_pasted(command: list[str], cwd: Path, timeout: float = 180, first: Path | None = None) -> tuple[int, str, str]:
+    """Run as a user would (first: a folder put first on PATH); anything it left running in the background is
+    stopped afterwards."""
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
     with open(out, "w") as stdout, open(err, "w") as stderr:
         process = subprocess.Popen(
             command,
             cwd=cwd,
-            env=user_env(),
+            env=user_env(first),
             stdout=stdout,
             stderr=stderr,
             stdin=subprocess.DEVNULL,
@@ -220,6 +223,48 @@ def sandbox(tmp_path_factory):
         server.wait(10)
 
 
+@pytest.fixture(scope="module")
+def openstack_bin(tmp_path_factory):
+    """A folder whose `openstack` the blocks' shell finds first: it runs the venv's own `openstack` script,
+    unmodified, forked from a zygote that has imported what it imports (tests/contract/cli_zygote.py, as the
+    contract tests do), on the command's own argv, environment, working directory, stdin, stdout and stderr; without
+    it each command spends 1-2 s of CPU starting up."""
+    from contract.cli_zygote import OPENSTACK_PROBE, SHIM
+
+    folder = tmp_path_factory.mktemp("openstack-bin")
+    socket_path = folder / "zygote.sock"
+    script, probe = str(BIN / "openstack"), json.dumps(OPENSTACK_PROBE)
+    zygote = subprocess.Popen(
+        [sys.executable, str(ROOT / "tests/contract/cli_zygote.py"), script, probe, str(socket_path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=user_env(),
+    )
+    try:
+        assert zygote.stdout.readline().strip() == "READY", "the openstack zygote did not start"  # type: ignore[union-attr]
+        shim = folder / "openstack"
+        shim.write_text(SHIM.format(python=sys.executable, socket=str(socket_path)))
+        shim.chmod(0o755)
+        yield folder
+    finally:
+        zygote.terminate()
+        zygote.wait(10)
+        zygote.stdout.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.slow
+def test_the_openstack_stand_in_prints_and_exits_as_the_script_run_alone(openstack_bin, tmp_path):
+    """The blocks' `openstack` only saves the start-up: what a command prints and its exit code are the script's."""
+    results = []
+    for args in ("--version", "database no-such-command"):
+        (tmp_path / "run.sh").write_text(f"openstack {args}\n")
+        results.append(run_pasted(["bash", "run.sh"], tmp_path))
+        assert run_pasted(["bash", "run.sh"], tmp_path, first=openstack_bin) == results[-1]
+    (version_code, version, _), (unknown_code, unknown, _) = results
+    assert version_code == 0 and version.startswith("openstack ")
+    assert unknown_code == 2 and "'database no-such-command' is not an openstack command" in unknown
+
+
 def block_id(block: Block) -> str:
     return f"{block.where}:{block.language}"
 
@@ -233,8 +278,9 @@ def test_the_banner_says_how_to_turn_rate_limits_off_and_speed_up_lifecycles(san
 
 @pytest.mark.slow
 @pytest.mark.parametrize("block", COMMANDS, ids=block_id)
-def test_readme_block_runs_as_pasted(block: Block, sandbox, tmp_path):
+def test_readme_block_runs_as_pasted(block: Block, sandbox, tmp_path, request):
     port, _ = sandbox
+    first = request.getfixturevalue("openstack_bin") if re.search(r"^openstack ", block.text, re.MULTILINE) else None
     text = with_ports(block.text, port)
     if block.language == "sh":
         (tmp_path / "block.sh").write_text(text)
@@ -242,7 +288,7 @@ def test_readme_block_runs_as_pasted(block: Block, sandbox, tmp_path):
     else:
         (tmp_path / "block.py").write_text(text)
         command = [sys.executable, "block.py"]
-    code, out, err = run_pasted(command, tmp_path)
+    code, out, err = run_pasted(command, tmp_path, first=first)
     assert code == 0, f"{block.where} failed ({code}):\n{text}\n--- stdout\n{out}\n--- stderr\n{err}"
     assert out.strip(), f"{block.where} printed nothing:\n{text}"
 

@@ -3,8 +3,9 @@ the console script names, imports what one probe command of the script imports, 
 runs the console script file itself as `__main__` (its own process, argv, environment, stdin from /dev/null, stdout
 and stderr to pipes) and exits with its code.
 
-Usage: python cli_zygote.py SCRIPT PROBE, PROBE a JSON {"args": [...], "env": {...}}: a command run once in a separate
-interpreter (against a closed port) to learn which modules the script imports.
+Usage: python cli_zygote.py SCRIPT PROBE [SOCKET], PROBE a JSON {"args": [...], "env": {...}}: a command run once in a
+separate interpreter (against a closed port) to learn which modules the script imports. With SOCKET it serves the
+SHIM (a stand-in for the command on a shell's PATH) on that Unix socket instead of the protocol below.
 
 Protocol (one JSON line each way): {"commands": [[args...], ...], "env": {...}, "argv0": path} ->
 {"results": [{"returncode", "stdout", "stderr"}, ...]}; the commands of one line run side by side.
@@ -18,14 +19,13 @@ import os
 import sys
 
 
-def _child(args: list[str], env: dict[str, str], argv0: str, out_w: int, err_w: int) -> None:
-    """In the forked child: become `SCRIPT <args>` and exit with its code (never returns)."""
+def _child(args: list[str], env: dict[str, str], argv0: str, fds: tuple[int, int, int], report=None) -> None:
+    """In the forked child: become `SCRIPT <args>` with fds as its stdin, stdout and stderr, and exit with its code
+    (never returns); report, a socket, is sent the code first."""
     code = 1
     try:
-        devnull = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(devnull, 0)
-        os.dup2(out_w, 1)
-        os.dup2(err_w, 2)
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
         os.environ.clear()
         os.environ.update(env)
         sys.stdin = io.TextIOWrapper(io.FileIO(0, "r", closefd=False))
@@ -55,6 +55,11 @@ def _child(args: list[str], env: dict[str, str], argv0: str, out_w: int, err_w: 
                 stream.flush()
             except Exception:
                 pass
+        if report is not None:
+            try:
+                report.send(str(code & 0xFF).encode())
+            except OSError:
+                pass
         os._exit(code & 0xFF)
 
 
@@ -70,7 +75,7 @@ def run(commands: list[list[str]], env: dict[str, str], argv0: str) -> list[dict
         if pid == 0:
             os.close(out_r)
             os.close(err_r)
-            _child(args, env, argv0, out_w, err_w)
+            _child(args, env, argv0, (os.open(os.devnull, os.O_RDONLY), out_w, err_w))
         os.close(out_w)
         os.close(err_w)
         children.append((pid, out_r, err_r))
@@ -135,10 +140,57 @@ def warm_up(script: str, probe: dict) -> None:
                 pass
 
 
+#: The command the `openstack` zygote runs once to learn what a `database` command imports.
+OPENSTACK_PROBE = {
+    "args": ["database", "instance", "list"],
+    "env": {"OS_AUTH_TYPE": "admin_token", "OS_ENDPOINT": "http://127.0.0.1:9/v1.0/0", "OS_TOKEN": "probe"},
+}
+
+#: A command's stand-in on PATH for a shell (the docs' blocks): it hands its argv, environment, working directory
+#: and its own stdin, stdout and stderr to the zygote listening on SOCKET, and exits with the command's code.
+SHIM = """#!{python} -S
+import json, os, socket, sys
+with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as zygote:
+    zygote.connect({socket!r})
+    request = {{"args": sys.argv[1:], "env": dict(os.environ), "cwd": os.getcwd()}}
+    socket.send_fds(zygote, [json.dumps(request).encode()], [0, 1, 2])
+    code = zygote.recv(16)
+sys.exit(int(code) if code else 1)
+"""
+
+
+def serve(script: str, path: str, protocol_out) -> None:
+    """Socket mode (for SHIM): each connection is one command, forked at once and run on the caller's own stdin,
+    stdout and stderr, in its working directory; the child sends its exit code back on the connection."""
+    import signal
+    import socket
+
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    listener.bind(path)
+    listener.listen(16)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the children are never waited for here: reaped at once
+    print("READY", file=protocol_out, flush=True)
+    while True:
+        conn, _ = listener.accept()
+        message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 3)
+        request = json.loads(message)
+        if os.fork() == 0:
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the command waits for its own children
+            listener.close()
+            os.chdir(request["cwd"])
+            _child(request["args"], request["env"], script, (fds[0], fds[1], fds[2]), report=conn)
+        for fd in fds:
+            os.close(fd)
+        conn.close()
+
+
 def main() -> int:
     script, probe = sys.argv[1], json.loads(sys.argv[2])
     sys.argv[0] = script  # what argparse names the program after
     warm_up(script, probe)
+    if len(sys.argv) > 3:  # socket mode: python cli_zygote.py SCRIPT PROBE SOCKET
+        serve(script, sys.argv[3], sys.stdout)
+        return 0
     protocol_in = sys.stdin.buffer
     protocol_out = os.fdopen(os.dup(1), "w")
     print("READY", file=protocol_out, flush=True)

@@ -286,11 +286,9 @@ def cli_home(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def cli_zygote(cli_home):
     """One zygote per test process, started with the environment every command gets but its OS_* settings."""
-    probe = {
-        "args": ["database", "instance", "list"],
-        "env": {"OS_AUTH_TYPE": "admin_token", "OS_ENDPOINT": "http://127.0.0.1:9/v1.0/0", "OS_TOKEN": "probe"},
-    }
-    zygote = CliZygote(Path(sys.executable), openstack_path(), OpenStackCli(cli_home, {})._environ(), probe)
+    from contract.cli_zygote import OPENSTACK_PROBE
+
+    zygote = CliZygote(Path(sys.executable), openstack_path(), OpenStackCli(cli_home, {})._environ(), OPENSTACK_PROBE)
     yield zygote
     zygote.close()
 
