@@ -61,7 +61,7 @@ class Store:
         self.replication = ReplicationRepo(db)
         self.ha = HaRepo(db)
         self.copies = CopiesRepo(db)
-        self.state = StateRepo(db)
+        self.state = StateRepo(db, rows_replaced=self.journal.forget_size)
         self.lifecycle = LifecycleRepo(db)
 
     @classmethod
@@ -170,3 +170,4 @@ class Store:
         finally:
             src.close()
             self.restores += 1
+            self.journal.forget_size()
