@@ -74,7 +74,7 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
-        db = Database(conn)
+        db = Database(conn, execute_plugins=False)  # no sqlite-utils plugin may change the simulator's store
         for migration_set in MIGRATION_SETS:
             migration_set.apply(db)
         return cls(db, path)
