@@ -55,12 +55,17 @@ def load_schema(conn: sqlite3.Connection, migration_sets: Iterable[Migrations]) 
         path = folder / f"{PREFIX}{schema_key()}.sqlite"
         if not path.exists():
             _build(folder, path, migration_sets)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
         source = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
         try:
             source.backup(conn)
         finally:
             source.close()
-    except (OSError, sqlite3.Error):
+    except (OSError, sqlite3.Error):  # a damaged file: empty the database again, and build the file anew next time
+        sqlite3.connect(":memory:").backup(conn)
+        path.unlink(missing_ok=True)
         return False
     return True
 

@@ -92,3 +92,13 @@ def test_only_the_newest_schema_files_are_kept(monkeypatch, tmp_path):
     assert len(kept) == template.KEEP
     assert f"schema-{template.schema_key()}.sqlite" in kept
     assert "schema-old0.sqlite" not in kept and f"schema-old{template.KEEP + 2}.sqlite" in kept
+
+
+def test_a_damaged_schema_file_is_dropped_and_the_migrations_run(monkeypatch, tmp_path):
+    monkeypatch.setenv("CDBSIM_CACHE_DIR", str(tmp_path))
+    damaged = tmp_path / f"schema-{template.schema_key()}.sqlite"
+    damaged.write_bytes(b"SQLite format 3\x00" + b"\xff" * 2000)
+    assert schema(Store.open()) == migrated(monkeypatch)
+    assert not damaged.exists()
+    assert schema(Store.open()) == migrated(monkeypatch)  # built anew
+    assert damaged.exists()
