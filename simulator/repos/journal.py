@@ -19,6 +19,10 @@ class JournalRepo:
         """Insert entries given as value tuples in `columns` order (one statement); returns the last seq."""
         conn = self.db.conn
         sql = f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+        if len(rows) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
+            seq = conn.execute(sql, rows[0]).lastrowid
+            assert seq is not None
+            return seq
         if conn.in_transaction:
             conn.executemany(sql, rows)
         else:  # one transaction for the batch: one commit, not one per entry
