@@ -73,6 +73,8 @@ class Backend:
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
         self._drained_at_version = -1
+        self._identity_at_version = -1
+        self._identity_version: tuple[int, int] = (-1, -1)
 
     @classmethod
     def open(
@@ -158,6 +160,16 @@ class Backend:
         """Changes when any row of the model may have changed (SQLite's total_changes, less bookkeeping): caches
         of what the database says (the next due step) stay valid while it does not."""
         return self.store.total_changes - self._bookkeeping_changes + self.store.restores
+
+    def identity_version(self) -> tuple[int, int]:
+        """Changes when a row of accounts, users or tokens may have changed (their triggers' counter, read once per
+        model change) or the whole database was replaced: caches of who a token is and what its account allows
+        (Identity, Limits, the instance quota) stay valid across writes to anything else."""
+        version = self.model_version()
+        if version != self._identity_at_version:
+            self._identity_version = (self.store.restores, self.store.accounts.identity_changes())
+            self._identity_at_version = version
+        return self._identity_version
 
     @contextmanager
     def bookkeeping(self) -> Iterator[None]:
