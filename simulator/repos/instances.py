@@ -34,7 +34,7 @@ class InstancesRepo:
 
     def exists(self, instance_id: str) -> bool:
         """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
-        return bool(list(select(self.db, "select 1 from instances where id = ?", [instance_id])))
+        return self.db.conn.execute("select 1 from instances where id = ?", [instance_id]).fetchone() is not None
 
     def page(
         self, account_id: str, limit: int, marker: str | None, include_replicas: bool = True, include_ha: bool = True
@@ -105,8 +105,7 @@ class InstancesRepo:
         self.db.execute("delete from instances where id = ?", [instance_id])
 
     def next_seq(self) -> int:
-        row = next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from instances"))
-        return row["n"]
+        return self.db.conn.execute("select coalesce(max(seq), 0) + 1 from instances").fetchone()[0]
 
     # databases -------------------------------------------------------------------------------
     def databases(self, instance_id: str, limit: int | None = None, marker: str | None = None) -> list[dict]:
