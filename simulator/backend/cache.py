@@ -37,7 +37,7 @@ class ModelCache:
         self.version()
         return self._items.get(key)
 
-    def get_at(self, key: Hashable, version: int) -> Any:
+    def get_at(self, key: Hashable, version: Hashable) -> Any:
         """get(key) for a caller that has just read version() (so it is not read again)."""
         return self._items.get(key) if version == self._at else None
 
