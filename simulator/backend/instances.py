@@ -19,6 +19,7 @@ from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, Over
 from simulator.hashing import hash_password
 from simulator.reference import catalog, regions
 from simulator.reference.lifecycle import ACTION_TASKS, READY_STATUSES, TASKS
+from simulator.repos.instances import InstancesRepo
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -41,6 +42,8 @@ def servicenet_address(instance_id: str) -> str:
 
 class Instances:
     """The rules for instances."""
+
+    due_query: str | None = InstancesRepo.NEXT_DUE
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend

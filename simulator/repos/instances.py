@@ -14,6 +14,9 @@ USER_KEY = "(name || '@' || host)"
 class InstancesRepo:
     """Queries on instances, databases, db_users and grants."""
 
+    #: When the next instance task ends (one scalar: Backend.settle reads every settler's in one statement).
+    NEXT_DUE = "select min(task_until) from instances where task_until is not null"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -93,7 +96,7 @@ class InstancesRepo:
         return rows[0] if rows else None
 
     def next_due(self) -> float | None:
-        return self.db.conn.execute("select min(task_until) from instances where task_until is not null").fetchone()[0]
+        return self.db.conn.execute(self.NEXT_DUE).fetchone()[0]
 
     def update(self, instance_id: str, changes: dict) -> None:
         sql.update(self.db, "instances", "id", instance_id, changes)

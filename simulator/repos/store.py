@@ -105,6 +105,13 @@ class Store:
         finally:
             self._depth -= 1
 
+    def scalars(self, queries: tuple[str, ...]) -> tuple:
+        """The value of each scalar query (its first column of its first row, None when it has no row), in one
+        statement."""
+        if not queries:
+            return ()
+        return self.db.conn.execute("select " + ", ".join(f"({query})" for query in queries)).fetchone()
+
     def next_generation(self) -> int:
         """Count this opening of the database (0 the first time): restarts must not repeat ids."""
         rows = list(self.db.query("select value from meta where key = 'generation'"))
