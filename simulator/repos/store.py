@@ -84,9 +84,18 @@ class Store:
         """All writes inside commit together or not at all (nests with savepoints, named by depth: sqlite-utils
         draws a random name for each, which a write pays for on every settle step)."""
         conn = self.db.conn
-        if not conn.in_transaction:
-            with self.db.atomic():  # BEGIN ... COMMIT, or ROLLBACK on any exception
+        if not conn.in_transaction:  # BEGIN ... COMMIT, or ROLLBACK on any exception (sqlite-utils' atomic, inline)
+            conn.execute("BEGIN")
+            try:
                 yield self.db
+            except BaseException:
+                self.rollback()  # a no-op when the error already ended the transaction
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
             return
         self._depth += 1
         savepoint = f"cdbsim_{self._depth}"
