@@ -246,6 +246,13 @@ def _marks(values) -> str:
 class BackupsRepo:
     """Queries on backups and schedules."""
 
+    #: When the next backup and the next schedule slot are due (scalars: Backend.settle reads every settler's in
+    #: one statement).
+    NEXT_DUE = (
+        f"select min(case status when 'NEW' then building_at else completed_at end) from backups where {IS_RUNNING}"
+    )
+    NEXT_SCHEDULE_DUE = "select min(next_run_at) from schedules"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -371,9 +378,7 @@ class BackupsRepo:
 
     def next_due(self) -> float | None:
         """When the next backup changes state (NEW -> BUILDING, BUILDING -> COMPLETED/FAILED)."""
-        return self.db.conn.execute(
-            f"select min(case status when 'NEW' then building_at else completed_at end) from backups where {IS_RUNNING}"
-        ).fetchone()[0]
+        return self.db.conn.execute(self.NEXT_DUE).fetchone()[0]
 
     def first_due(self, now: float) -> dict | None:
         rows = self._rows(
@@ -425,7 +430,7 @@ class BackupsRepo:
         self.db.execute("delete from schedules where instance_id = ?", [instance_id])
 
     def next_schedule_due(self) -> float | None:
-        return self.db.conn.execute("select min(next_run_at) from schedules").fetchone()[0]
+        return self.db.conn.execute(self.NEXT_SCHEDULE_DUE).fetchone()[0]
 
     def first_schedule_due(self, now: float) -> dict | None:
         rows = list(

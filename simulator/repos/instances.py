@@ -14,6 +14,9 @@ USER_KEY = "(name || '@' || host)"
 class InstancesRepo:
     """Queries on instances, databases, db_users and grants."""
 
+    #: When the next instance task ends (one scalar: Backend.settle reads every settler's in one statement).
+    NEXT_DUE = "select min(task_until) from instances where task_until is not null"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -34,7 +37,7 @@ class InstancesRepo:
 
     def exists(self, instance_id: str) -> bool:
         """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
-        return bool(list(select(self.db, "select 1 from instances where id = ?", [instance_id])))
+        return self.db.conn.execute("select 1 from instances where id = ?", [instance_id]).fetchone() is not None
 
     def page(
         self, account_id: str, limit: int, marker: str | None, include_replicas: bool = True, include_ha: bool = True
@@ -93,7 +96,7 @@ class InstancesRepo:
         return rows[0] if rows else None
 
     def next_due(self) -> float | None:
-        return self.db.conn.execute("select min(task_until) from instances where task_until is not null").fetchone()[0]
+        return self.db.conn.execute(self.NEXT_DUE).fetchone()[0]
 
     def update(self, instance_id: str, changes: dict) -> None:
         sql.update(self.db, "instances", "id", instance_id, changes)
@@ -105,8 +108,7 @@ class InstancesRepo:
         self.db.execute("delete from instances where id = ?", [instance_id])
 
     def next_seq(self) -> int:
-        row = next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from instances"))
-        return row["n"]
+        return self.db.conn.execute("select coalesce(max(seq), 0) + 1 from instances").fetchone()[0]
 
     # databases -------------------------------------------------------------------------------
     def databases(self, instance_id: str, limit: int | None = None, marker: str | None = None) -> list[dict]:

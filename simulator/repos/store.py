@@ -87,9 +87,18 @@ class Store:
         """All writes inside commit together or not at all (nests with savepoints, named by depth: sqlite-utils
         draws a random name for each, which a write pays for on every settle step)."""
         conn = self.db.conn
-        if not conn.in_transaction:
-            with self.db.atomic():  # BEGIN ... COMMIT, or ROLLBACK on any exception
+        if not conn.in_transaction:  # BEGIN ... COMMIT, or ROLLBACK on any exception (sqlite-utils' atomic, inline)
+            conn.execute("BEGIN")
+            try:
                 yield self.db
+            except BaseException:
+                self.rollback()  # a no-op when the error already ended the transaction
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
             return
         self._depth += 1
         savepoint = f"cdbsim_{self._depth}"
@@ -105,6 +114,13 @@ class Store:
             conn.execute(f"RELEASE SAVEPOINT {savepoint}")
         finally:
             self._depth -= 1
+
+    def scalars(self, queries: tuple[str, ...]) -> tuple:
+        """The value of each scalar query (its first column of its first row, None when it has no row), in one
+        statement."""
+        if not queries:
+            return ()
+        return self.db.conn.execute("select " + ", ".join(f"({query})" for query in queries)).fetchone()
 
     def next_generation(self) -> int:
         """Count this opening of the database (0 the first time): restarts must not repeat ids."""

@@ -45,6 +45,13 @@ def test_a_body_in_another_unicode_encoding_is_parsed_and_masked(encoding):
     assert json.loads(body_json(RequestBody(raw))) == {"password": MASK, "name": "x"}
 
 
+@pytest.mark.parametrize(
+    "raw", [b'{"PASSWORD": 1}', b'{"Api-Key": 1}', b'{"X-Auth-TOKEN": 1}', b'{"ClientSecret": 1}', b'{"PwD": 1}']
+)
+def test_the_secret_pre_check_finds_keys_in_any_case(raw):
+    assert may_hold_secret(raw)
+
+
 def test_text_json_dumps_escapes_never_looks_like_a_secret():
     """json.dumps escapes controls, quotes and non-ASCII, never a letter: a rendered answer is not parsed for them."""
     rendered = json.dumps({"name": '名前 "quoted" tab\t naïve é', "links": ["a/b"]}).encode()
