@@ -22,10 +22,9 @@ from simulator.http import CONTROL_PREFIX
 from simulator.keys import BACKEND, CLOCK, CONFIG, IDS, JOURNAL, READS, STORE
 from simulator.pipeline.journal import Journal
 from simulator.pipeline.middlewares import (
-    auth_middleware,
+    access_middleware,
     error_middleware,
     journal_middleware,
-    limits_middleware,
     model_middleware,
 )
 from simulator.pipeline.request_log import RequestLog
@@ -48,8 +47,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
             error_middleware,
             fault_middleware,
             replay_middleware,
-            auth_middleware,
-            limits_middleware,
+            access_middleware,
             model_middleware,
         ],
         client_max_size=config.max_body_size,

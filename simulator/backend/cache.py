@@ -36,6 +36,10 @@ class ModelCache:
         self.version()
         return self._items.get(key)
 
+    def get_at(self, key: Hashable, version: int) -> Any:
+        """get(key) for a caller that has just read version() (so it is not read again)."""
+        return self._items.get(key) if version == self._at else None
+
     def fetch(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """The value kept for key, else compute() (kept for next time; it must not return None)."""
         version = self.version()

@@ -10,6 +10,7 @@ from typing import Any
 
 from simulator.pipeline.body import RequestBody
 from simulator.pipeline.redact import mask_text, may_hold_secret, redact_headers, redact_query, redacted
+from simulator.repos.journal import ROW_OVERHEAD
 from simulator.repos.store import Store
 
 #: How often (in entries) the journal drops what is beyond its limit.
@@ -20,8 +21,6 @@ BODY_KEEP = 64 << 10
 UNAUTHENTICATED_KEEP = 1 << 10
 #: Statuses whose bodies are cut to UNAUTHENTICATED_KEEP.
 UNAUTHENTICATED = frozenset({401, 403})
-#: The bytes an entry costs besides its request and response text (its other columns and SQLite's row), roughly.
-ROW_OVERHEAD = 200
 _TEXT: Any = type("Text", (), {})()  # a body that is not JSON
 
 
@@ -228,8 +227,8 @@ class Journal:
                 self._since_prune = 0
                 self.store.journal.prune(before=seq - self.limit)
             if self.byte_budget and self._bytes_since_prune >= self.byte_budget // 8:
-                self._bytes_since_prune = 0  # at most about 8 scans of the journal per budget's worth of writes
-                self.store.journal.prune_to_bytes(self.byte_budget, ROW_OVERHEAD)
+                self._bytes_since_prune = 0  # a check per eighth of the budget written (the size is a counter)
+                self.store.journal.prune_to_bytes(self.byte_budget)
         return seq
 
     def entries(self, **filters) -> list[dict]:

@@ -1,4 +1,4 @@
-"""The one request pipeline: journal -> errors -> faults -> replay -> auth -> rate limits -> model."""
+"""The one request pipeline: journal -> errors -> faults -> replay -> access (auth, rate limits) -> model."""
 
 from __future__ import annotations
 
@@ -63,11 +63,6 @@ async def read_body(request: web.Request) -> RequestBody | SimulatorError | None
         return None
 
 
-def is_api_read(request: web.Request) -> bool:
-    """A GET of the API: it changes nothing, so its journal entry may wait for the next batch."""
-    return request.method in ("GET", "HEAD") and api_path_start(request.path)
-
-
 def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> bytes | None:
     """The answer's body as the journal keeps it (None: streamed, or a journal read or state document, whose
     keeping would double what they hold)."""
@@ -87,7 +82,7 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, star
         "method": request.method,
         "path": request.path,
         "query": request.query_string,
-        "route": route_name(request),
+        "route": ctx["route"],
         "status": response.status if response is not None else 0,
         "rule": ctx["rule"],
         "action": ctx["action"],
@@ -112,15 +107,25 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, star
 async def journal_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Outermost: read the body once, let the rest run, write what happened to the journal."""
     started = time.perf_counter()
-    ctx = request[CONTEXT] = {"rule": None, "action": None, "note": None, "body_problem": None}
-    journal = request.app[JOURNAL]
-    defer = is_api_read(request)
-    if request.path == HEALTH_PATH:  # probes are neither journalled nor recorded
+    app, path = request.app, request.path
+    api = api_path_start(path)
+    ctx = request[CONTEXT] = {
+        "rule": None,
+        "action": None,
+        "note": None,
+        "body_problem": None,
+        "route": route_name(request),  # the operation: looked up once, read by every later step
+        "api": api,  # a path of the API (in any region), not the control plane's
+    }
+    journal = app[JOURNAL]
+    # A read of the API changes nothing, so its journal entry may wait for the next batch.
+    defer = api and request.method in ("GET", "HEAD")
+    if path == HEALTH_PATH:  # probes are neither journalled nor recorded
         ctx["body"] = NO_BODY
         try:
             return await handler(request)
         finally:
-            request.app[STORE].rollback()
+            app[STORE].rollback()
     if not defer:
         journal.flush()  # a write or a control call sees (and follows) every earlier entry
     read = await read_body(request)
@@ -138,7 +143,7 @@ async def journal_middleware(request: web.Request, handler) -> web.StreamRespons
     finally:
         exchange = _exchange(request, response, body, ctx, started, journal)
         journal.record(exchange, defer=defer)
-        request.app[STORE].rollback()  # never leave a half transaction behind
+        app[STORE].rollback()  # never leave a half transaction behind
 
 
 @web.middleware
@@ -180,26 +185,22 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
 
 
 @web.middleware
-async def auth_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Every /v1.0/{account_id}/... call needs a token of that account whose role allows the call."""
+async def access_middleware(request: web.Request, handler) -> web.StreamResponse:
+    """Every /v1.0/{account_id}/... call needs a token of that account whose role allows the call; then it counts
+    against the account's rate limits on the simulator's clock (when the limits module is loaded)."""
     if request.match_info.http_exception is not None:
         raise request.match_info.http_exception
     account_id = request.match_info.get("account_id")
-    if account_id is not None and api_path_start(request.path):
-        identity = request.app[BACKEND].identity
-        caller = identity.check_token(request.headers.get("X-Auth-Token"), account_id)
-        identity.check_role(caller, request.method, route_name(request) or request.path)
+    ctx = request[CONTEXT]
+    if account_id is not None and ctx["api"]:
+        backend = request.app[BACKEND]
+        route = ctx["route"]
+        caller = backend.identity.check_token(request.headers.get("X-Auth-Token"), account_id)
+        backend.identity.check_role(caller, request.method, route or request.path)
         request[CALLER] = caller
-    return await handler(request)
-
-
-@web.middleware
-async def limits_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Per-account rate limits on the simulator's clock (when the limits module is loaded)."""
-    limits = getattr(request.app[BACKEND], "limits", None)
-    account_id = request.match_info.get("account_id")
-    if limits is not None and account_id is not None and api_path_start(request.path):
-        limits.check(account_id, request.method, request.path, route_name(request))
+        limits = getattr(backend, "limits", None)
+        if limits is not None:
+            limits.check(account_id, request.method, request.path, route)
     return await handler(request)
 
 
@@ -208,7 +209,7 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
     reads = request.app[READS]
     key = (base_url(request), request.path_qs)
     version = reads.version()
-    body = reads.get(key)
+    body = reads.get_at(key, version)
     if body is not None:
         return JsonAnswer(body=body, content_type="application/json", charset="utf-8")
     response = await handler(request)
@@ -220,14 +221,15 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
 @web.middleware
 async def model_middleware(request: web.Request, handler) -> web.StreamResponse:
     """Innermost: bring the model up to the clock, then run a write in one transaction (all or nothing)."""
-    backend = request.app[BACKEND]
+    app = request.app
+    backend = app[BACKEND]
     try:
         backend.settle()
         if request.method in ("GET", "HEAD"):
-            if route_name(request) in CACHED_READS:
+            if request[CONTEXT]["route"] in CACHED_READS:
                 return await cached_read(request, handler)
             return await handler(request)
-        with request.app[STORE].atomic():
+        with app[STORE].atomic():
             return await handler(request)
     finally:
         request[CONTEXT]["lifecycle"] = backend.transitions() or None  # what it carried out, for its journal entry

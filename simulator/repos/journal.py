@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import json
 
-from sqlite_utils import Database
+from sqlite_utils import Database, Migrations
 
 from simulator.repos.sql import select
+
+migrations = Migrations("cdbsim-journal")
+#: The bytes an entry costs besides its request and response text (its other columns and SQLite's row), roughly.
+ROW_OVERHEAD = 200
+_ENTRY_BYTES = "(coalesce(length({row}.request), 0) + coalesce(length({row}.response), 0) + " + f"{ROW_OVERHEAD})"
+
+
+@migrations()
+def count_journal_bytes(db: Database) -> None:
+    """Issue 25: the journal's size kept as a counter (triggers), so keeping it within its byte budget reads only
+    the entries it drops, not the whole journal. Its table starts with '_': a reset does not wipe it."""
+    db.execute("create table _journal_bytes (total integer not null)")
+    db.execute(f"insert into _journal_bytes select coalesce(sum({_ENTRY_BYTES.format(row='journal')}), 0) from journal")
+    for name, event, sign, row in (("added", "insert", "+", "new"), ("dropped", "delete", "-", "old")):
+        db.execute(
+            f"create trigger journal_bytes_{name} after {event} on journal begin "
+            f"update _journal_bytes set total = total {sign} {_ENTRY_BYTES.format(row=row)}; end"
+        )
 
 
 class JournalRepo:
@@ -114,16 +132,28 @@ class JournalRepo:
         """Drop the entries older than seq `before` (the journal keeps only its newest entries)."""
         self.db.conn.execute("delete from journal where seq <= ?", [before])
 
-    def prune_to_bytes(self, budget: int, row_overhead: int) -> None:
-        """Drop the oldest entries until the newest ones' request and response text (plus row_overhead each) fit in
-        budget bytes."""
-        found = self.db.conn.execute(
-            "select seq from (select seq, sum(length(request) + length(response) + ?) over (order by seq desc) "
-            "as total from journal) where total > ? order by seq desc limit 1",
-            [row_overhead, budget],
-        ).fetchone()
-        if found is not None:
-            self.prune(before=found[0])
+    def size(self) -> int:
+        """The entries' request and response text plus ROW_OVERHEAD each, in bytes (a counter, not a scan)."""
+        return self.db.conn.execute("select total from _journal_bytes").fetchone()[0]
+
+    def prune_to_bytes(self, budget: int) -> None:
+        """Drop the oldest entries until the rest fit in budget bytes (size()); reads only the entries it drops."""
+        excess = self.size() - budget
+        if excess <= 0:
+            return
+        conn, dropped, last = self.db.conn, 0, 0
+        while dropped < excess:
+            rows = conn.execute(
+                f"select seq, {_ENTRY_BYTES.format(row='journal')} from journal where seq > ? order by seq limit 256",
+                [last],
+            ).fetchall()
+            if not rows:
+                break
+            for seq, size in rows:
+                last, dropped = seq, dropped + size
+                if dropped >= excess:
+                    break
+        self.prune(before=last)
 
     def clear(self, account_id: str | None = None) -> None:
         if account_id is None:

@@ -24,6 +24,7 @@ from simulator.repos.ha import HaRepo
 from simulator.repos.ha import migrations as ha_migrations
 from simulator.repos.instances import InstancesRepo
 from simulator.repos.journal import JournalRepo
+from simulator.repos.journal import migrations as journal_migrations
 from simulator.repos.lifecycle import LifecycleRepo
 from simulator.repos.lifecycle import migrations as lifecycle_migrations
 from simulator.repos.migrations import migrations as core_migrations
@@ -40,6 +41,7 @@ MIGRATION_SETS = (
     replication_migrations,
     ha_migrations,
     copy_migrations,
+    journal_migrations,
     lifecycle_migrations,  # last: its triggers watch tables the others create
 )
 

@@ -9,6 +9,7 @@ from support import ACCOUNT, TOKEN
 from simulator import DemoAccount, SimulatorConfig
 from simulator.keys import JOURNAL, STORE
 from simulator.pipeline.journal import BODY_KEEP, UNAUTHENTICATED_KEEP
+from simulator.repos.journal import ROW_OVERHEAD
 
 MIB = 1 << 20
 #: A body well over BODY_KEEP (and under the 1 MiB aiohttp's test client sends without a warning).
@@ -62,3 +63,19 @@ async def test_the_oldest_entries_go_once_the_byte_budget_is_spent(api):
     entries = api.app[JOURNAL].entries(account_id=ACCOUNT)
     assert 10 < len(entries) < 200  # each entry holds the name twice (request and answer): ~120 KiB
     assert entries[-1]["request"]["body"]["instance"]["name"].startswith("199")
+
+
+async def test_the_journal_size_counter_matches_its_rows_after_writes_prunes_and_resets(api):
+    """The budget is kept by a counter the triggers keep (not by scanning the journal): it must never drift."""
+    name = "z" * (40 << 10)
+    for n in range(80):
+        await api.post("/instances", {"instance": {"name": f"{n}{name}", "flavorRef": 1, "volume": {"size": 1}}})
+        await api.get("/flavors")
+    repo = api.app[STORE].journal
+    api.app[JOURNAL].flush()
+    assert repo.size() == stored_bytes(api) + ROW_OVERHEAD * len(api.app[JOURNAL].entries())
+    api.app[JOURNAL].clear(ACCOUNT)
+    api.app[STORE].state.wipe()
+    await api.get("/flavors")
+    api.app[JOURNAL].flush()
+    assert repo.size() == stored_bytes(api) + ROW_OVERHEAD * len(api.app[JOURNAL].entries()) > 0
