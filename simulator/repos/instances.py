@@ -166,28 +166,27 @@ class InstancesRepo:
 
     def users_page(self, instance_id: str, limit: int, marker: str | None) -> list[dict]:
         """Up to `limit` users after marker (name@host) in name@host order, each with its granted databases: the
-        page is cut in SQL along the db_users_page index, so it costs the same however many users there are."""
+        page is cut in SQL along the db_users_page index, so it costs the same however many users there are; only
+        what the page shows is read (name, host, grants), as tuples."""
         where, args = "instance_id = ?", [instance_id]
         if marker is not None:
             where += f" and {USER_KEY} > ?"
             args.append(marker)
-        users = list(
-            select(self.db, f"select * from db_users where {where} order by {USER_KEY} limit ?", [*args, limit])
-        )
+        conn = self.db.conn
+        users = conn.execute(
+            f"select name, host from db_users where {where} order by {USER_KEY} limit ?", [*args, limit]
+        ).fetchall()
         if not users:
-            return users
-        names = sorted({u["name"] for u in users})
+            return []
+        names = sorted({name for name, _ in users})
         grants: dict[tuple, list[str]] = {}
-        for g in select(
-            self.db,
+        for user_name, user_host, database in conn.execute(
             f"select user_name, user_host, database from grants where instance_id = ? "
             f"and user_name in ({', '.join('?' for _ in names)})",  # sorted here: an ORDER BY would have SQLite
             [instance_id, *names],  # walk every grant of the instance along grants_database to avoid a sort
         ):
-            grants.setdefault((g["user_name"], g["user_host"]), []).append(g["database"])
-        for u in users:
-            u["databases"] = sorted(grants.get((u["name"], u["host"]), []))
-        return users
+            grants.setdefault((user_name, user_host), []).append(database)
+        return [{"name": name, "host": host, "databases": sorted(grants.get((name, host), []))} for name, host in users]
 
     def user(self, instance_id: str, name: str, host: str) -> dict | None:
         rows = list(
