@@ -4,27 +4,14 @@ from __future__ import annotations
 
 import json
 
-from sqlite_utils import Database, Migrations
+from sqlite_utils import Database
 
 from simulator.repos.sql import select
 
-migrations = Migrations("cdbsim-journal")
 #: The bytes an entry costs besides its request and response text (its other columns and SQLite's row), roughly.
 ROW_OVERHEAD = 200
-_ENTRY_BYTES = "(coalesce(length({row}.request), 0) + coalesce(length({row}.response), 0) + " + f"{ROW_OVERHEAD})"
-
-
-@migrations()
-def count_journal_bytes(db: Database) -> None:
-    """Issue 25: the journal's size kept as a counter (triggers), so keeping it within its byte budget reads only
-    the entries it drops, not the whole journal. Its table starts with '_': a reset does not wipe it."""
-    db.execute("create table _journal_bytes (total integer not null)")
-    db.execute(f"insert into _journal_bytes select coalesce(sum({_ENTRY_BYTES.format(row='journal')}), 0) from journal")
-    for name, event, sign, row in (("added", "insert", "+", "new"), ("dropped", "delete", "-", "old")):
-        db.execute(
-            f"create trigger journal_bytes_{name} after {event} on journal begin "
-            f"update _journal_bytes set total = total {sign} {_ENTRY_BYTES.format(row=row)}; end"
-        )
+#: An entry's size in bytes, as SQL.
+ENTRY_BYTES = f"(coalesce(length(request), 0) + coalesce(length(response), 0) + {ROW_OVERHEAD})"
 
 
 class JournalRepo:
@@ -32,10 +19,16 @@ class JournalRepo:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: The journal's size (size()), kept as entries come and go; None until counted, or once rows went another
+        #: way (a reset, a restored snapshot: forget_size()).
+        self._size: int | None = None
 
     def append_many(self, columns: tuple[str, ...], rows: list[tuple]) -> int:
         """Insert entries given as value tuples in `columns` order (one statement); returns the last seq."""
         conn = self.db.conn
+        if self._size is not None:
+            request, response = columns.index("request"), columns.index("response")
+            self._size += sum(len(r[request] or "") + len(r[response] or "") + ROW_OVERHEAD for r in rows)
         sql = f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
         if conn.in_transaction:
             conn.executemany(sql, rows)
@@ -128,13 +121,26 @@ class JournalRepo:
         """The seq of the newest entry (0 when empty): a mark to read what came after."""
         return next(select(self.db, "select coalesce(max(seq), 0) as n from journal"))["n"]
 
-    def prune(self, before: int) -> None:
-        """Drop the entries older than seq `before` (the journal keeps only its newest entries)."""
-        self.db.conn.execute("delete from journal where seq <= ?", [before])
+    def prune(self, before: int, dropping: int | None = None) -> None:
+        """Drop the entries older than seq `before` (the journal keeps only its newest entries); dropping: their
+        size, when the caller knows it."""
+        conn = self.db.conn
+        if self._size is not None:
+            if dropping is None:
+                query = f"select coalesce(sum({ENTRY_BYTES}), 0) from journal where seq <= ?"
+                dropping = conn.execute(query, [before]).fetchone()[0]
+            self._size -= dropping
+        conn.execute("delete from journal where seq <= ?", [before])
 
     def size(self) -> int:
-        """The entries' request and response text plus ROW_OVERHEAD each, in bytes (a counter, not a scan)."""
-        return self.db.conn.execute("select total from _journal_bytes").fetchone()[0]
+        """The entries' request and response text plus ROW_OVERHEAD each, in bytes: counted once, then kept."""
+        if self._size is None:
+            self._size = self.db.conn.execute(f"select coalesce(sum({ENTRY_BYTES}), 0) from journal").fetchone()[0]
+        return self._size
+
+    def forget_size(self) -> None:
+        """Rows of the journal went another way than through this repository: count its size again when asked."""
+        self._size = None
 
     def prune_to_bytes(self, budget: int) -> None:
         """Drop the oldest entries until the rest fit in budget bytes (size()); reads only the entries it drops."""
@@ -144,8 +150,7 @@ class JournalRepo:
         conn, dropped, last = self.db.conn, 0, 0
         while dropped < excess:
             rows = conn.execute(
-                f"select seq, {_ENTRY_BYTES.format(row='journal')} from journal where seq > ? order by seq limit 256",
-                [last],
+                f"select seq, {ENTRY_BYTES} from journal where seq > ? order by seq limit 256", [last]
             ).fetchall()
             if not rows:
                 break
@@ -153,13 +158,15 @@ class JournalRepo:
                 last, dropped = seq, dropped + size
                 if dropped >= excess:
                     break
-        self.prune(before=last)
+        self.prune(before=last, dropping=dropped)
 
     def clear(self, account_id: str | None = None) -> None:
         if account_id is None:
             self.db.execute("delete from journal")
+            self._size = 0
         else:
             self.db.execute("delete from journal where account_id = ?", [account_id])
+            self._size = None
 
     def hit(self, account_id: str, limit_key: str, now: float, window: float, limit: int) -> tuple[bool, int, float]:
         """Count one request in a fixed window unless `limit` are already counted there.

@@ -3,7 +3,7 @@ take part without registering."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlite_utils import Database
@@ -19,8 +19,10 @@ class StateRepo:
     """Finds which rows belong to an account: its own table row, rows with its account_id, and rows whose
     `<thing>_id` points into a table `<thing>s` that has an account_id (databases via instance_id, ...)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, rows_replaced: Callable[[], None] = lambda: None) -> None:
         self.db = db
+        #: Called after rows were removed or put back wholesale (repositories that keep a summary recount it).
+        self.rows_replaced = rows_replaced
         self._scopes: dict[str, tuple[str, int]] | None = None
 
     def tables(self) -> list[str]:
@@ -64,7 +66,10 @@ class StateRepo:
         """Rows removed or put back wholesale are not lifecycle transitions: forget what the triggers wrote
         (repos/lifecycle.py)."""
         mark = next(self.db.query("select coalesce(max(seq), 0) as n from transitions"))["n"]
-        yield
+        try:
+            yield
+        finally:
+            self.rows_replaced()
         self.db.execute("delete from transitions where seq > ?", [mark])
 
     def delete_account_rows(self, account_id: str, exclude: tuple[str, ...] = ()) -> int:

@@ -24,7 +24,6 @@ from simulator.repos.ha import HaRepo
 from simulator.repos.ha import migrations as ha_migrations
 from simulator.repos.instances import InstancesRepo
 from simulator.repos.journal import JournalRepo
-from simulator.repos.journal import migrations as journal_migrations
 from simulator.repos.lifecycle import LifecycleRepo
 from simulator.repos.lifecycle import migrations as lifecycle_migrations
 from simulator.repos.migrations import migrations as core_migrations
@@ -41,7 +40,6 @@ MIGRATION_SETS = (
     replication_migrations,
     ha_migrations,
     copy_migrations,
-    journal_migrations,
     lifecycle_migrations,  # last: its triggers watch tables the others create
 )
 
@@ -66,7 +64,7 @@ class Store:
         self.replication = ReplicationRepo(db)
         self.ha = HaRepo(db)
         self.copies = CopiesRepo(db)
-        self.state = StateRepo(db)
+        self.state = StateRepo(db, rows_replaced=self.journal.forget_size)
         self.lifecycle = LifecycleRepo(db)
 
     @classmethod
@@ -192,3 +190,4 @@ class Store:
         finally:
             src.close()
             self.restores += 1
+            self.journal.forget_size()
