@@ -50,10 +50,9 @@ class Clock:
 
     def api_now(self) -> str:
         """api_time(now()), formatted once per second of the clock (every journal entry asks for it)."""
-        moment = self.now()
-        second = int(moment.timestamp())
+        second = int(self.time())
         if second != self._stamp[0]:
-            self._stamp = (second, api_time(moment))
+            self._stamp = (second, api_time(_dt.datetime.fromtimestamp(second, UTC)))
         return self._stamp[1]
 
     def advance(self, seconds: float) -> _dt.datetime:

@@ -16,7 +16,7 @@ from typing import Any
 
 from simulator.backend.sandbox import IDENTITY, AccountRows, Sandbox
 from simulator.errors import BadRequest, ItemNotFound
-from simulator.version import __version__
+from simulator.version import installed_version
 
 FORMAT = "cdbsim-state"
 VERSION = 1
@@ -49,7 +49,7 @@ def export_state(sandbox: Sandbox, account_id: str | None = None) -> str:
             "format": FORMAT,
             "version": VERSION,
             "account_id": account_id,
-            "written_by": f"cdbsim {__version__}",
+            "written_by": f"cdbsim {installed_version()}",
             "tables": _sorted(rows),
         }
     )
@@ -70,7 +70,8 @@ def check_document(document: Any, columns: dict[str, dict[str, str]]) -> tuple[s
     if document.get("version") != VERSION:
         raise BadRequest(
             f"This state document is version {document.get('version')!r} (written by "
-            f"{document.get('written_by') or 'an unknown cdbsim'}); cdbsim {__version__} reads version {VERSION} only."
+            f"{document.get('written_by') or 'an unknown cdbsim'}); cdbsim {installed_version()} reads version "
+            f"{VERSION} only."
         )
     unknown = set(document) - KEYS
     if unknown:

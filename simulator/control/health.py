@@ -14,7 +14,7 @@ from simulator.errors import ServiceUnavailable
 from simulator.handlers.common import ok
 from simulator.http import Operation
 from simulator.keys import STORE
-from simulator.version import __version__
+from simulator.version import installed_version
 from simulator.views.common import ref
 
 #: When the control plane was built (time.monotonic()), kept on the control sub-app.
@@ -26,10 +26,10 @@ def health(app: web.Application, started: float) -> dict:
     store = app[STORE]
     problem = store.problem()
     if problem:
-        raise ServiceUnavailable(f"cdbsim {__version__} is unhealthy: its state cannot be used ({problem}).")
+        raise ServiceUnavailable(f"cdbsim {installed_version()} is unhealthy: its state cannot be used ({problem}).")
     return {
         "status": "ok",
-        "version": __version__,
+        "version": installed_version(),
         "uptime_seconds": round(time.monotonic() - started, 3),
         "state": {"path": store.path, "ok": True},
     }

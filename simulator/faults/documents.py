@@ -7,15 +7,21 @@ import stat
 from pathlib import Path
 from typing import Any
 
-import yaml
+from simulator.faults.bounds import MAX_ALIASES, MAX_BYTES, MAX_DEPTH, MAX_VALUES, too_deep, too_many_values
 
-#: The bounds of one scenario document (a shipped one is at most 1.2 KiB, 7 levels deep and 42 values); within them
-#: PyYAML parses any document in well under a second.
-MAX_BYTES = 256 * 1024
-MAX_ALIASES = 1_000
-MAX_DEPTH = 32
-#: Values (scalars, lists and mappings) once every alias is counted at the size of what it names.
-MAX_VALUES = 10_000
+#: The bounds are simulator.faults.bounds' (shown here too, where a scenario's reader looks for them).
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_BYTES",
+    "MAX_DEPTH",
+    "MAX_VALUES",
+    "DocumentError",
+    "check_bounds",
+    "check_size",
+    "decode_text",
+    "parse_yaml",
+    "read_text_file",
+]
 
 
 class DocumentError(ValueError):
@@ -64,11 +70,13 @@ def check_size(size: int, origin: str, at_least: bool = False) -> None:
 
 def parse_yaml(text: str, origin: str) -> Any:
     """The YAML (or JSON) document in text, refused as soon as it goes over a bound."""
+    from simulator.faults.yaml_bounds import BoundedLoader, OverBound  # PyYAML only once a document is read
+
     check_size(len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass")), origin)
     loader = BoundedLoader(text)
     try:
         return loader.get_single_data()
-    except _OverBound as exc:
+    except OverBound as exc:
         raise DocumentError(f"{origin}: {exc}") from None
     finally:
         loader.dispose()
@@ -81,77 +89,10 @@ def check_bounds(document: Any, origin: str) -> None:
         value, depth = stack.pop()
         values += 1
         if values > MAX_VALUES:
-            raise DocumentError(f"{origin}: {_too_many_values()}")
+            raise DocumentError(f"{origin}: {too_many_values()}")
         if depth > MAX_DEPTH:
-            raise DocumentError(f"{origin}: {_too_deep()}")
+            raise DocumentError(f"{origin}: {too_deep()}")
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list):
             stack.extend((v, depth + 1) for v in value)
-
-
-def _too_many_values(where: str = "") -> str:
-    return f"more than {MAX_VALUES} values{where}; a scenario may hold at most {MAX_VALUES} (aliases included)"
-
-
-def _too_deep(where: str = "") -> str:
-    return f"nested more than {MAX_DEPTH} levels deep{where}; a scenario may nest at most {MAX_DEPTH} levels"
-
-
-class _OverBound(Exception):
-    """A bound was crossed while composing (the message says which, and where)."""
-
-
-class BoundedLoader(yaml.SafeLoader):
-    """PyYAML's SafeLoader that counts while it composes nodes, before anything is built: aliases, the depth and
-    the values an alias stands for (the size of the node it names), so the document is refused unexpanded."""
-
-    def __init__(self, stream) -> None:
-        super().__init__(stream)
-        self.aliases = 0
-        self.values = 0
-        self.depth = 0
-        self.deepest = 0
-        #: id(node) -> (values, levels) of every node composed so far (what an alias to it adds).
-        self.sizes: dict[int, tuple[int, int]] = {}
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            return self._alias(parent, index)
-        self.values += 1
-        self.depth += 1
-        if self.values > MAX_VALUES:
-            raise _OverBound(_too_many_values(self._where()))
-        if self.depth > MAX_DEPTH:
-            raise _OverBound(_too_deep(self._where()))
-        before, outer_deepest, self.deepest = self.values, self.deepest, self.depth
-        node = super().compose_node(parent, index)
-        self.sizes[id(node)] = (self.values - before + 1, self.deepest - self.depth + 1)
-        self.depth -= 1
-        self.deepest = max(outer_deepest, self.deepest)
-        return node
-
-    def _alias(self, parent, index):
-        """An alias: counted, and its node's values and depth counted again where it stands."""
-        event = self.peek_event()
-        where = self._where()  # before the alias is read
-        node = super().compose_node(parent, index)
-        self.aliases += 1
-        if self.aliases > MAX_ALIASES:
-            raise _OverBound(f"more than {MAX_ALIASES} aliases{where}; a scenario may use at most {MAX_ALIASES}")
-        size = self.sizes.get(id(node))
-        if size is None:
-            raise _OverBound(
-                f"the alias *{event.anchor}{where} is inside the node it names; a scenario cannot contain itself"
-            )
-        self.values += size[0]
-        if self.values > MAX_VALUES:
-            raise _OverBound(_too_many_values(where))
-        if self.depth + size[1] > MAX_DEPTH:
-            raise _OverBound(_too_deep(where))
-        self.deepest = max(self.deepest, self.depth + size[1])
-        return node
-
-    def _where(self) -> str:
-        mark = self.peek_event().start_mark
-        return f" (at line {mark.line + 1}, column {mark.column + 1})"

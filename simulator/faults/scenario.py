@@ -7,8 +7,6 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from simulator.errors import BadRequest
 from simulator.faults.checker import Scenario, ScenarioChecker, not_a_mapping
 from simulator.faults.documents import DocumentError, check_bounds, parse_yaml, read_text_file
@@ -95,6 +93,8 @@ def _read_file(path: Path) -> tuple[Any, str]:
 
 
 def _parse(text: str, origin: str) -> Any:
+    import yaml  # parse_yaml's: imported when a document is read
+
     try:
         return parse_yaml(text, origin)
     except yaml.YAMLError as exc:

@@ -211,7 +211,7 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
     version = reads.version()
     body = reads.get_at(key, version)
     if body is not None:
-        return JsonAnswer(body=body, content_type="application/json", charset="utf-8")
+        return JsonAnswer(body=body, headers={"Content-Type": "application/json; charset=utf-8"})
     response = await handler(request)
     if response.status == 200 and isinstance(response.body, bytes):
         reads.put(key, response.body, version)

@@ -30,6 +30,7 @@ from simulator.repos.migrations import migrations as core_migrations
 from simulator.repos.replication import ReplicationRepo
 from simulator.repos.replication import migrations as replication_migrations
 from simulator.repos.state import StateRepo
+from simulator.repos.template import load_schema
 
 #: Every migration set, core first.
 MIGRATION_SETS = (
@@ -77,9 +78,11 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
-        db = Database(conn)
+        if path == ":memory:":
+            load_schema(conn, MIGRATION_SETS)  # the migrated schema from the cache, when it can (repos/template.py)
+        db = Database(conn, execute_plugins=False)  # no sqlite-utils plugin may change the simulator's store
         for migration_set in MIGRATION_SETS:
-            migration_set.apply(db)
+            migration_set.apply(db)  # after load_schema: each migration is found recorded and skipped
         return cls(db, path)
 
     @contextmanager

@@ -14,7 +14,7 @@ from simulator.errors import SimulatorError
 from simulator.serve import replay_commands, state_commands
 from simulator.serve.options import STATE_FILE, add_serve_options, config_from_args
 from simulator.serve.server import StartupError, run_server, serve_forever, state_file_problem
-from simulator.version import __version__
+from simulator.version import installed_version
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -63,7 +63,7 @@ def cmd_add_account(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cdbsim", description=__doc__)
-    parser.add_argument("--version", action="version", version=f"cdbsim {__version__}")
+    parser.add_argument("--version", action="version", version=f"cdbsim {installed_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="run the sandbox (state kept in --db)")
     add_serve_options(serve)

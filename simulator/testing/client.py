@@ -1,12 +1,15 @@
-"""What a test hears back from a simulator: plain HTTP answers (standard library only) and the two errors."""
+"""What a test hears back from a simulator: plain HTTP answers (standard library only) and the two errors.
+
+urllib.request is imported by the first HTTP call: the in-process session reaches its server without it."""
 
 from __future__ import annotations
 
 import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import urllib.request
 
 
 class CdbsimError(Exception):
@@ -40,11 +43,16 @@ def parse_body(text: str) -> Any:
 
 def _opener() -> urllib.request.OpenerDirector:
     """Never through a proxy: the simulator is on this machine (or named exactly by --cdbsim-url)."""
+    import urllib.request
+
     return urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def http_call(method: str, url: str, body=None, headers: dict | None = None, timeout: float = 30) -> Answer:
     """One HTTP request with the standard library, so a test needs no HTTP client of its own; JSON in and out."""
+    import urllib.error
+    import urllib.request
+
     data = None
     headers = dict(headers or {})
     if body is not None:

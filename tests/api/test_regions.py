@@ -158,3 +158,33 @@ async def test_serve_region_option_makes_that_region_the_plain_one(aiohttp_clien
     assert (await region_api(api, "/dfw").get("/instances"))[0] == 200
     assert (await region_api(api, "/iad").get("/instances"))[0] == 404
     assert build_parser().parse_args(["serve"]).region == "DFW"
+
+
+def test_every_regions_routes_are_the_tables_account_routes_under_its_prefix():
+    from aiohttp.web import DynamicResource
+
+    from simulator.reference import regions
+    from simulator.routes import API, OPERATIONS, TROVE_ONLY
+
+    app = create_app(SimulatorConfig())
+    expected: list[tuple[str, str | None]] = [(op.method, op.name) for op in OPERATIONS if op.path.startswith(API)]
+    expected += [(route.method, None) for route in TROVE_ONLY]
+    paths = [op.path for op in OPERATIONS if op.path.startswith(API)] + [route.path for route in TROVE_ONLY]
+    for region in regions.other_regions("DFW"):
+        sub = next(r for r in app.router.resources() if r.canonical == regions.prefix(region)).get_info()["app"]
+        routes = list(sub.router.routes())
+        assert [(r.method, r.name) for r in routes] == expected
+        resources = [r.resource for r in routes if r.resource is not None]
+        assert [r.canonical for r in resources] == [
+            regions.prefix(region) + DynamicResource(p).canonical for p in paths
+        ]
+        assert resources[0].get_info()["pattern"].fullmatch(f"{regions.prefix(region)}/v1.0/{ACCOUNT}/instances")
+
+
+async def test_a_regions_route_answers_a_method_it_lacks_with_405_and_a_trove_only_path_with_404(api):
+    iad = region_api(api, "/iad")
+    assert_fault(await iad.delete("/flavors"), "badMethod", 405, "The method DELETE is not allowed for this resource.")
+    path = f"/iad/v1.0/{ACCOUNT}/clusters"
+    message = f"{path} is part of OpenStack Trove, not of the Cloud Databases v1.0 API: there is no such resource here."
+    assert_fault(await iad.get("/clusters"), "itemNotFound", 404, message)
+    assert (await iad.get("/instances"))[0] == 200

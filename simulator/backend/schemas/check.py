@@ -1,18 +1,20 @@
 """validate(): a body against a named schema, answering 400 'Validation error: ...' in jsonschema's words.
 
 A valid body (the usual case) is checked by plain Python checks compiled from the schema; an invalid one goes
-through jsonschema's Draft4Validator, which words the error."""
+through jsonschema's Draft4Validator, which words the error. jsonschema is imported, and a schema's validator built,
+the first time a body needs it: a server start does not pay for them (issue 25)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from simulator.errors import BadRequest
 from simulator.reference.secrets import MASK, secret_kind
+
+if TYPE_CHECKING:
+    import jsonschema
 
 Check = Callable[[Any], bool]
 
@@ -155,14 +157,25 @@ class Validator:
     """The named schemas, each with its jsonschema validator and (where it compiles) its fast check."""
 
     def __init__(self, schemas: Mapping[str, dict]) -> None:
-        self.slow = {name: jsonschema.Draft4Validator(schema) for name, schema in schemas.items()}
+        self.schemas = dict(schemas)
         self.fast = {name: fast_check(schema) for name, schema in schemas.items()}
+        #: jsonschema's validators, each built the first time a body fails its fast check (or has none).
+        self.slow: dict[str, jsonschema.Draft4Validator] = {}
 
     def validate(self, schema_name: str, body: Any) -> None:
         """Raise 400 badRequest 'Validation error: ...' when body does not fit the named schema."""
         fast = self.fast[schema_name]
         if fast is not None and fast(body):
             return
-        errors = sorted(self.slow[schema_name].iter_errors(body), key=lambda e: list(e.absolute_path))
+        errors = sorted(self.slow_validator(schema_name).iter_errors(body), key=lambda e: list(e.absolute_path))
         if errors:
             raise BadRequest("Validation error: " + "; ".join(_describe(e) for e in errors))
+
+    def slow_validator(self, schema_name: str) -> jsonschema.Draft4Validator:
+        """jsonschema's validator of the named schema (built, and jsonschema imported, on first use)."""
+        slow = self.slow.get(schema_name)
+        if slow is None:
+            import jsonschema
+
+            slow = self.slow[schema_name] = jsonschema.Draft4Validator(self.schemas[schema_name])
+        return slow

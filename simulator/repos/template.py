@@ -1,0 +1,101 @@
+"""The migrated schema of a fresh in-memory store, built once and kept in a cache file (issue 25).
+
+Running the migrations is most of what opening a new `:memory:` store costs (~15 ms of sqlite-utils' table work).
+Their result is always the same for the same migrations, so it is built once into a file named by a hash of
+everything it depends on (the sources of simulator/repos, where every migration lives, sqlite-utils and SQLite) and
+copied into each new store with SQLite's backup API. The migrations stay the schema's one home: a store made from
+the file still runs them (each one already recorded is skipped, ~1 ms), and a store on a file (a state file, a
+--db path) is migrated step by step as ever.
+
+The cache folder is $CDBSIM_CACHE_DIR, else $XDG_CACHE_HOME/cdbsim, else ~/.cache/cdbsim; CDBSIM_CACHE_DIR set to
+an empty value turns the cache off. A folder that cannot be written only means the migrations run every time."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+#: How many schema files (of other versions of the migrations) the cache folder keeps.
+KEEP = 8
+PREFIX = "schema-"
+
+
+def cache_dir() -> Path | None:
+    """Where the schema files live (None: the cache is turned off)."""
+    configured = os.environ.get("CDBSIM_CACHE_DIR")
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cdbsim"
+
+
+def schema_key() -> str:
+    """A hash of what the migrated schema depends on: the repositories' sources, sqlite-utils and SQLite."""
+    digest = hashlib.sha256(sqlite3.sqlite_version.encode())
+    import sqlite_utils.db
+
+    library = Path(sqlite_utils.db.__file__).stat()
+    digest.update(f"{sqlite_utils.db.__file__}:{library.st_size}:{library.st_mtime_ns}".encode())
+    for source in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(source.name.encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()[:32]
+
+
+def load_schema(conn: sqlite3.Connection, migration_sets: Iterable[Migrations]) -> bool:
+    """Copy the migrated schema into the empty database of conn; False when there is no cache to copy it from."""
+    folder = cache_dir()
+    if folder is None:
+        return False
+    try:
+        path = folder / f"{PREFIX}{schema_key()}.sqlite"
+        if not path.exists():
+            _build(folder, path, migration_sets)
+    except (OSError, sqlite3.Error):
+        return False
+    try:
+        source = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)
+        try:
+            source.backup(conn)
+        finally:
+            source.close()
+    except (OSError, sqlite3.Error):  # a damaged file: empty the database again, and build the file anew next time
+        sqlite3.connect(":memory:").backup(conn)
+        path.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _build(folder: Path, path: Path, migration_sets: Iterable[Migrations]) -> None:
+    """Migrate a new file beside path and move it into place (two processes may race: either file is right)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    try:
+        conn = sqlite3.connect(partial, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=OFF")
+            db = Database(conn, execute_plugins=False)
+            for migration_set in migration_sets:
+                migration_set.apply(db)
+        finally:
+            conn.close()
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+    _prune(folder)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the KEEP newest schema files (other checkouts, other versions); another process may prune at once."""
+    dated = []
+    for file in folder.glob(f"{PREFIX}*.sqlite"):
+        try:
+            dated.append((file.stat().st_mtime, file))
+        except OSError:
+            continue
+    for _, stale in sorted(dated, reverse=True)[KEEP:]:
+        stale.unlink(missing_ok=True)
