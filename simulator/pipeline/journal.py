@@ -10,7 +10,6 @@ from typing import Any
 
 from simulator.pipeline.body import RequestBody
 from simulator.pipeline.redact import mask_text, may_hold_secret, redact_headers, redact_query, redacted
-from simulator.repos.journal import ROW_OVERHEAD
 from simulator.repos.store import Store
 
 #: How often (in entries) the journal drops what is beyond its limit.
@@ -121,7 +120,6 @@ class Journal:
         self.limit = limit
         #: The bytes of request and response text the journal keeps at most (0: no budget), beside its row limit.
         self.byte_budget = byte_budget
-        self._bytes_since_prune = 0
         self.bookkeeping = bookkeeping or nullcontext
         self.listeners: list[Callable[[dict], None]] = []
         #: Exceptions the simulator raised while serving (bugs in the fake): a test should fail on them.
@@ -222,12 +220,10 @@ class Journal:
         with self.bookkeeping():
             seq = self.store.journal.append_many(COLUMNS, rows)
             self._since_prune += len(rows)
-            self._bytes_since_prune += sum(len(row[-2]) + len(row[-1]) + ROW_OVERHEAD for row in rows)
             if self.limit and self._since_prune >= PRUNE_EVERY:
                 self._since_prune = 0
                 self.store.journal.prune(before=seq - self.limit)
-            if self.byte_budget and self._bytes_since_prune >= self.byte_budget // 8:
-                self._bytes_since_prune = 0  # a check per eighth of the budget written (the size is a counter)
+            if self.byte_budget:  # the repository keeps the journal's size: no scan to check it
                 self.store.journal.prune_to_bytes(self.byte_budget)
         return seq
 
