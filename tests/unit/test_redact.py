@@ -50,6 +50,9 @@ def test_a_body_in_another_unicode_encoding_is_parsed_and_masked(encoding):
 )
 def test_the_secret_pre_check_finds_keys_in_any_case(raw):
     assert may_hold_secret(raw)
+
+
+@pytest.mark.parametrize(
     "raw",
     [
         b'{"PassWord": "hunter2"}',
