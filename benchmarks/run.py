@@ -88,7 +88,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         help="comma-separated subset of: bare,cdbsim,dashboard,replay,moto,wiremock,list,"
-        "restore,startup,reset,memory,tests,scaling,vs_moto",
+        "restore,startup,reset,memory,tests,scaling,vs_moto,instructions (only by name)",
     )
     parser.add_argument("--skip-peers", action="store_true", help="do not install or run moto and WireMock")
     parser.add_argument(

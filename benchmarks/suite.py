@@ -41,6 +41,7 @@ SCENARIOS = (
     "tests",
     "scaling",
     "vs_moto",
+    "instructions",
 )
 AUTH = {"X-Auth-Token": fixtures.TOKEN, "Accept": "application/json"}
 
@@ -82,7 +83,8 @@ def sim_server_cmd(port: int, *extra: str, db: str = ":memory:") -> list[str]:
 class Suite:
     def __init__(self, args) -> None:
         self.args = args
-        self.only = set(args.only.split(",")) if args.only else set(SCENARIOS)
+        # the instruction count takes minutes under valgrind: only when asked for by name
+        self.only = set(args.only.split(",")) if args.only else set(SCENARIOS) - {"instructions"}
         unknown = self.only - set(SCENARIOS)
         if unknown:
             raise SystemExit(f"unknown scenario(s) for --only: {', '.join(sorted(unknown))}")
@@ -383,6 +385,15 @@ class Suite:
         import scaling
 
         self.figures["scaling"] = scaling.run(self.args, say=self.say)
+
+    def run_instructions(self) -> None:
+        """Issue 25: instructions per GET, bare aiohttp against cdbsim, counted by callgrind (instructions.py)."""
+        import instructions
+
+        try:
+            self.figures["instructions"] = instructions.run(self.args, say=self.say)
+        except instructions.Unavailable as exc:
+            raise Unavailable(str(exc)) from None
 
     def run_vs_moto(self) -> None:
         """Issue 25: the same user test with the plugin + troveclient and with mock_aws + boto3 (vs_moto.py)."""
@@ -757,6 +768,7 @@ class Suite:
             ("tests", "tests", "test suite (pytest -n 2)", self.run_tests),
             ("scaling", "scaling", "cost on a large state vs a small one", self.run_scaling),
             ("vs_moto", "vs_moto", "a user's test: cdbsim vs moto", self.run_vs_moto),
+            ("instructions", "instructions", "instructions per GET (callgrind)", self.run_instructions),
         ]
         for name, key, label, fn in steps:
             if name == "list" and not (self.wanted("list") or self.wanted("memory")):
@@ -771,7 +783,7 @@ class Suite:
                 continue
             if key is None:
                 fn()
-            elif key in ("startup", "reset", "tests", "scaling", "vs_moto"):
+            elif key in ("startup", "reset", "tests", "scaling", "vs_moto", "instructions"):
                 try:
                     fn()
                 except Unavailable as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from simulator.backend import Backend
@@ -73,6 +75,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
     setup_replay(app)
     if config.log_requests:
         app[JOURNAL].listeners.append(RequestLog())
+    app.cleanup_ctx.append(_background_checkpoints)  # stopped before _close_store runs (on_cleanup's order)
     app.on_cleanup.append(_close_store)
     return app
 
@@ -86,6 +89,12 @@ def describe_api() -> ApiDescription:
         requests={**SCHEMAS, **DOCUMENTED, **control_schemas.REQUESTS},
         responses={**ANSWERS, **control_schemas.RESPONSES},
     )
+
+
+async def _background_checkpoints(app: web.Application) -> AsyncIterator[None]:
+    """While the app serves, its state file's log is checkpointed off the request path (repos/checkpoints.py)."""
+    with app[STORE].background_checkpoints():
+        yield
 
 
 async def _close_store(app: web.Application) -> None:

@@ -6,6 +6,8 @@ import random
 import uuid
 from collections.abc import Callable
 
+HEX_DIGITS = "0123456789abcdef"
+
 
 class Ids:
     """Seeded generator of uuids, hex strings and passwords."""
@@ -27,8 +29,15 @@ class Ids:
                 return value
 
     def hex(self, length: int = 40) -> str:
-        """length lowercase hex characters."""
-        return "".join(self._random.choice("0123456789abcdef") for _ in range(length))
+        """length lowercase hex characters: the draws random.choice("0123456789abcdef") makes (5 random bits, again
+        while 16 or more), without its per-character calls (a hostname is 40 of them)."""
+        draw = self._random.getrandbits
+        out: list[str] = []
+        while len(out) < length:
+            value = draw(5)
+            if value < 16:
+                out.append(HEX_DIGITS[value])
+        return "".join(out)
 
     def password(self, length: int = 16) -> str:
         """A password of letters and digits."""

@@ -35,7 +35,10 @@ SEED_CONFIGURATION_ID = "12345678-1111-2222-3333-444444444444"
 
 
 class Settler(Protocol):
-    """A rule module with timed lifecycle steps: when its next one is due, and carrying out the earliest."""
+    """A rule module with timed lifecycle steps: when its next one is due, and carrying out the earliest.
+    due_query is next_due as one scalar SQL query (its repository's), or None when next_due is not one."""
+
+    due_query: str | None
 
     def next_due(self) -> float | None: ...
 
@@ -69,10 +72,13 @@ class Backend:
         self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order (replicas catch up first).
         self.settlers: list[Settler] = [self.replication, self.instances, self.ha, self.backups, self.schedules]
+        self._due_queries = tuple(s.due_query for s in self.settlers if s.due_query)
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
         self._drained_at_version = -1
+        self._identity_at_version = -1
+        self._identity_version: tuple[int, int] = (-1, -1)
 
     @classmethod
     def open(
@@ -132,7 +138,7 @@ class Backend:
         if self.model_version() == self._settled_at_version and now < self._next_due:
             return
         for _ in range(100000):
-            dues = [(due, s) for s in self.settlers if (due := s.next_due()) is not None]
+            dues = self.next_dues()
             pending = [(due, s) for due, s in dues if due <= now]
             if not pending:
                 self._next_due = min((due for due, _ in dues), default=float("inf"))
@@ -141,6 +147,17 @@ class Backend:
             _, settler = min(pending, key=lambda p: p[0])
             with self.store.atomic():
                 settler.settle_one(now)
+
+    def next_dues(self) -> list[tuple[float, Settler]]:
+        """When each settler's next step is due (those with nothing to do left out); the SQL ones in one
+        statement."""
+        values = iter(self.store.scalars(self._due_queries))
+        dues = []
+        for settler in self.settlers:
+            due = next(values) if settler.due_query else settler.next_due()
+            if due is not None:
+                dues.append((due, settler))
+        return dues
 
     def transitions(self) -> list[dict]:
         """The lifecycle transitions carried out since the last call (repos/lifecycle.py: what each resource showed
@@ -158,6 +175,16 @@ class Backend:
         """Changes when any row of the model may have changed (SQLite's total_changes, less bookkeeping): caches
         of what the database says (the next due step) stay valid while it does not."""
         return self.store.total_changes - self._bookkeeping_changes + self.store.restores
+
+    def identity_version(self) -> tuple[int, int]:
+        """Changes when a row of accounts, users or tokens may have changed (their triggers' counter, read once per
+        model change) or the whole database was replaced: caches of who a token is and what its account allows
+        (Identity, Limits, the instance quota) stay valid across writes to anything else."""
+        version = self.model_version()
+        if version != self._identity_at_version:
+            self._identity_version = (self.store.restores, self.store.accounts.identity_changes())
+            self._identity_at_version = version
+        return self._identity_version
 
     @contextmanager
     def bookkeeping(self) -> Iterator[None]:

@@ -12,6 +12,7 @@ from simulator.clock import api_time
 from simulator.errors import BadRequest, NotImplementedFault, OverLimit, UnprocessableEntity, not_found
 from simulator.reference import catalog, regions
 from simulator.reference.lifecycle import RUNNING_BACKUP_STATUSES
+from simulator.repos.backups import BackupsRepo
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -24,6 +25,8 @@ NEW_SHARE = 0.25
 
 class Backups:
     """The rules for backups."""
+
+    due_query: str | None = BackupsRepo.NEXT_DUE
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend

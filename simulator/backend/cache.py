@@ -7,22 +7,23 @@ from typing import Any
 
 
 class ModelCache:
-    """A dict that empties itself whenever `version()` (the backend's model_version) moves, within a size budget.
+    """A dict that empties itself whenever `version()` (the backend's model_version, or a narrower version such as
+    identity_version) moves, within a size budget.
 
     A value is stored with the version it was computed at; one computed while the model changed is dropped, so
     a hit is always what computing it now would give."""
 
     def __init__(
-        self, version: Callable[[], int], budget: int = 1024, size: Callable[[Any], int] = lambda value: 1
+        self, version: Callable[[], Hashable], budget: int = 1024, size: Callable[[Any], int] = lambda value: 1
     ) -> None:
         self._version = version
         self._budget = budget
         self._size = size
         self._items: dict = {}
         self._used = 0
-        self._at: int | None = None
+        self._at: Hashable = None
 
-    def version(self) -> int:
+    def version(self) -> Hashable:
         """The model version now (hand it to put() with the value computed from it)."""
         version = self._version()
         if version != self._at:
@@ -36,7 +37,7 @@ class ModelCache:
         self.version()
         return self._items.get(key)
 
-    def get_at(self, key: Hashable, version: int) -> Any:
+    def get_at(self, key: Hashable, version: Hashable) -> Any:
         """get(key) for a caller that has just read version() (so it is not read again)."""
         return self._items.get(key) if version == self._at else None
 
@@ -49,7 +50,7 @@ class ModelCache:
             self.put(key, value, version)
         return value
 
-    def put(self, key: Hashable, value: Any, version: int) -> None:
+    def put(self, key: Hashable, value: Any, version: Hashable) -> None:
         """Keep value for key if the model is still at `version` and the budget allows (else start afresh)."""
         if self.version() != version:
             return

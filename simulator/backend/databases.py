@@ -104,9 +104,9 @@ class Databases:
         row = self.backend.instances.must_get_row(account_id, instance_id)
         self.backend.instances.check_ready(row, reading=True)
         limit = PAGE_SIZE if not limit or limit <= 0 else min(limit, PAGE_SIZE)
-        rows = self.repo.databases(instance_id, limit, marker)
-        next_marker = rows[limit - 1]["name"] if len(rows) > limit else None
-        return rows[:limit], next_marker
+        names = self.repo.database_page(instance_id, limit, marker)
+        next_marker = names[limit - 1] if len(names) > limit else None
+        return [{"name": name} for name in names[:limit]], next_marker
 
     def delete(self, account_id: str, instance_id: str, name: str) -> None:
         """DELETE /databases/{name} (202)."""

@@ -14,6 +14,7 @@ from simulator.clock import api_time
 from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, OverLimit, UnprocessableEntity
 from simulator.reference import catalog
 from simulator.reference.lifecycle import HA_ACTIVE, HA_BUILD, HA_DELETING, HA_ERROR_STATES, HA_FAILOVER
+from simulator.repos.ha import HaRepo
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -54,6 +55,8 @@ def check_acl_count(count: int) -> None:
 
 class Ha:
     """The rules for HA instance groups; their actions are in backend/ha_actions.py."""
+
+    due_query: str | None = HaRepo.NEXT_DUE
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend

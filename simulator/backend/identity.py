@@ -27,8 +27,9 @@ class Identity:
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.accounts
-        #: token -> its row (False: unknown), while the model is unchanged: most calls repeat one token.
-        self._tokens = ModelCache(backend.model_version, budget=4096)
+        #: token -> its row (False: unknown), while accounts, users and tokens are unchanged: most calls repeat one
+        #: token.
+        self._tokens = ModelCache(backend.identity_version, budget=4096)
 
     # accounts ---------------------------------------------------------------------------------
     def create_account(

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from simulator.backend.cache import ModelCache
 from simulator.backend.maintenance import available_upgrades
 from simulator.backend.restore import RestorePlanner
 from simulator.backend.schemas import validate
@@ -18,6 +19,7 @@ from simulator.errors import BadRequest, ItemNotFound, NotImplementedFault, Over
 from simulator.hashing import hash_password
 from simulator.reference import catalog, regions
 from simulator.reference.lifecycle import ACTION_TASKS, READY_STATUSES, TASKS
+from simulator.repos.instances import InstancesRepo
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -41,11 +43,15 @@ def servicenet_address(instance_id: str) -> str:
 class Instances:
     """The rules for instances."""
 
+    due_query: str | None = InstancesRepo.NEXT_DUE
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.instances
         #: The restore rules: a create with a restorePoint asks them for its plan, its build's end for the contents.
         self.restores = RestorePlanner(backend.store.backups, backend.config.durations)
+        #: account id -> its row (read only), for the quota, while accounts are unchanged.
+        self._accounts = ModelCache(backend.identity_version)
 
     # reading ---------------------------------------------------------------------------------
     def get(self, account_id: str, instance_id: str) -> dict:
@@ -270,7 +276,8 @@ class Instances:
 
     def quota(self, account_id: str, name: str, default: int) -> int:
         """The account's quota (its settings hold one per account; each region counts its own resources)."""
-        account = self.backend.store.accounts.get(regions.account_of(account_id)) or {}
+        owner = regions.account_of(account_id)
+        account = self._accounts.fetch(owner, lambda: self.backend.store.accounts.get(owner) or {})
         return int((account.get("settings") or {}).get("quotas", {}).get(name, default))
 
     # update / delete -------------------------------------------------------------------------

@@ -90,10 +90,10 @@ class Limits:
         #: The limits enforced (routes.RATE_LIMITS when the API serves; none for a backend without routes).
         self.rates = rates
         self.by_route = {limit.route: limit for limit in rates}
-        self._enabled = ModelCache(backend.model_version)
+        self._enabled = ModelCache(backend.identity_version)
 
     def enabled(self, account_id: str) -> bool:
-        """Whether the account's limits are on (asked on every limited request: kept while the model is unchanged)."""
+        """Whether the account's limits are on (asked on every limited request: kept while accounts are unchanged)."""
         return self._enabled.fetch(account_id, lambda: self.backend.store.accounts.rate_limits_on(account_id))
 
     def check(self, account_id: str, method: str, path: str, route_name: str | None) -> None:

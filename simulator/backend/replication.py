@@ -35,6 +35,8 @@ def check_flavor(flavor: catalog.Flavor) -> None:
 class Replication:
     """The rules for replicas and replication sets (a source and the replicas whose replica_of names it)."""
 
+    due_query: str | None = None  # next_due is the simulator's own: the sources written since the last settle
+
     def __init__(self, backend: Backend) -> None:
         self.backend = backend
         self.repo = backend.store.replication

@@ -16,6 +16,8 @@ from simulator.reference.catalog import DatastoreVersion
 from simulator.repos.backups import BackupsRepo
 
 _UUID = re.compile(UUID_PATTERN)
+#: How many chains' contents a planner keeps worked out (each a few databases and users).
+HELD_KEPT = 256
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +37,9 @@ class RestorePlanner:
     def __init__(self, repo: BackupsRepo, durations: Durations) -> None:
         self.repo = repo
         self.durations = durations
+        #: held(chain) by the chain's contents texts (all it depends on): a restore's create and its build's end
+        #: read the same chain, and restores of one backup repeat it. Its values are shared: never changed.
+        self._held: dict[tuple[str, ...], dict] = {}
 
     def plan(
         self,
@@ -53,7 +58,7 @@ class RestorePlanner:
         version = version or catalog.find_version(row["datastore_version_id"])
         self.check(row, volume_size, version)
         chain = links(self.repo, row)
-        contents = held(chain) if chain is not None else EMPTY
+        contents = self.held(chain) if chain is not None else EMPTY
         self.check_new_names(contents, databases, users)
         chain_size = round(sum(link["size"] or 0 for link in chain or [row]), 2)
         return RestorePlan(row["id"], version, self.durations.build + chain_size * self.durations.restore_per_gb)
@@ -112,4 +117,14 @@ class RestorePlanner:
         chain = links(self.repo, row) if row else None
         if chain is None or any(link["status"] != "COMPLETED" for link in chain):
             return None
-        return held(chain)
+        return self.held(chain)
+
+    def held(self, chain: list[dict]) -> dict:
+        """chains.held(chain), worked out once per distinct chain contents (read it, never change it)."""
+        key = tuple(link["contents"] for link in chain)
+        found = self._held.get(key)
+        if found is None:
+            if len(self._held) >= HELD_KEPT:
+                self._held.clear()
+            found = self._held[key] = held(chain)
+        return found

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from simulator.backend.schemas import validate
 from simulator.clock import api_time
 from simulator.errors import BadRequest, SimulatorError, not_found
+from simulator.repos.backups import BackupsRepo
 
 if TYPE_CHECKING:
     from simulator.backend import Backend
@@ -34,6 +35,8 @@ def next_slot(after: dt.datetime, hour: int, minute: int) -> dt.datetime:
 
 class Schedules:
     """The rules for backup schedules."""
+
+    due_query: str | None = BackupsRepo.NEXT_SCHEDULE_DUE
 
     def __init__(self, backend: Backend) -> None:
         self.backend = backend

@@ -47,6 +47,8 @@ async def read_body(request: web.Request) -> RequestBody | SimulatorError | None
     if length is not None and length > config.max_body_size:
         return OverLimit(TOO_LARGE.format(limit=config.max_body_size))
     try:
+        if request.content.is_eof():  # all of it has arrived (a small body does with its headers): no wait, no timer
+            return RequestBody(await request.read())
         return RequestBody(await asyncio.wait_for(request.read(), config.body_timeout))
     except web.HTTPRequestEntityTooLarge:
         return OverLimit(TOO_LARGE.format(limit=config.max_body_size))

@@ -14,17 +14,19 @@ from simulator.reference.secrets import MASK, header_kind, secret_kind
 #: Where an identity answer holds the token it issued: the "id" under these paths.
 TOKEN_PATHS = frozenset({"access.token", "auth.token"})
 
-#: A part of a secret key's name in JSON text, however it is cased (a fast pre-check: it may find more); and an
+#: A part of a secret key's name in JSON text, lower-cased (a fast pre-check: it may find more; it is searched in the
+#: text lower-cased, as a `(?i)` pattern scans each position several ways: 14x slower on a 100-name page); and an
 #: escape of a character such a key is made of (ASCII letters, digits, "_", "-", ":"), which may spell one
 #: (`"pass\\u0077ord"`). json.dumps escapes none of those.
-_SECRET_KEY = re.compile(rb"(?i)pass|pwd|secret|api.?key|token|credential|authoriz")
+_SECRET_KEY = re.compile(rb"pass|pwd|secret|api.?key|token|credential|authoriz")
 _KEY_CHAR_ESCAPE = re.compile(rb"\\u00[2-7][0-9a-fA-F]")
 
 
 def may_hold_secret(raw: bytes) -> bool:
     """False only when the UTF-8 JSON text raw holds no secret field however it is parsed: a fast pre-check, so a
-    rendered answer without a secret is never parsed to find out."""
-    return _SECRET_KEY.search(raw) is not None or (b"\\u00" in raw and _KEY_CHAR_ESCAPE.search(raw) is not None)
+    rendered answer without a secret is never parsed to find out. (bytes.lower() folds ASCII letters only, as a
+    `(?i)` bytes pattern does.)"""
+    return _SECRET_KEY.search(raw.lower()) is not None or (b"\\u00" in raw and _KEY_CHAR_ESCAPE.search(raw) is not None)
 
 
 def map_secrets(value: Any, replace: Callable[[str, str], str], path: str = "") -> Any:

@@ -25,6 +25,10 @@ class AccountsRepo:
         row["settings"] = json.loads(row["settings"] or "{}")
         return row
 
+    def identity_changes(self) -> int:
+        """How many changes accounts, users and tokens have had (a counter their triggers keep, migrations.py)."""
+        return self.db.conn.execute("select n from _identity_changes where id = 1").fetchone()[0]
+
     def rate_limits_on(self, account_id: str) -> bool:
         """Whether the account's rate limits are on (the per-request check, so one narrow query)."""
         row = self.db.execute("select rate_limits from accounts where id = ?", [account_id]).fetchone()

@@ -117,6 +117,8 @@ def _location_pattern(template: str) -> re.Pattern:
     return re.compile(pattern)
 
 
+#: The columns of a chain's links that composing it reads (BackupsRepo.ancestry).
+CHAIN_COLUMNS = ("id", "parent_id", "status", "size", "contents")
 #: The Cloud Files URL a COMPLETED backup gets; only its region, account and object id vary, so only they are stored.
 _LOCATION = _location_pattern(BACKUP_LOCATION)
 
@@ -246,6 +248,13 @@ def _marks(values) -> str:
 class BackupsRepo:
     """Queries on backups and schedules."""
 
+    #: When the next backup and the next schedule slot are due (scalars: Backend.settle reads every settler's in
+    #: one statement).
+    NEXT_DUE = (
+        f"select min(case status when 'NEW' then building_at else completed_at end) from backups where {IS_RUNNING}"
+    )
+    NEXT_SCHEDULE_DUE = "select min(next_run_at) from schedules"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -270,16 +279,28 @@ class BackupsRepo:
         return rows[0] if rows else None
 
     def ancestry(self, account_id: str, backup_id: str) -> list[dict]:
-        """The backup and its parents up to the full backup (child first), in one query; it stops at a parent the
-        account does not hold or one already seen (a cycle), so the last row then still names a parent."""
-        return self._rows(
-            "with recursive up(id, depth, path) as (select ?2, 0, ?2 union all "
-            "select b.parent_id, up.depth + 1, up.path || ' ' || b.parent_id from up "
-            "join backups b on b.id = up.id and b.account_id = ?1 "
-            "where b.parent_id is not null and instr(up.path, b.parent_id) = 0) "
-            "select b.* from up join backups b on b.id = up.id and b.account_id = ?1 order by up.depth",
+        """The backup and its parents up to the full backup (child first), each with CHAIN_COLUMNS only (what
+        composing a chain reads), in one query; it stops at a parent the account does not hold or one already seen
+        (a cycle), so the last row then still names a parent. The query gathers the links with UNION (each read
+        once, however the parents loop) and the order is the walk down the parent ids here: a path of the ids seen,
+        checked at each step, made the cost grow with the square of the links."""
+        rows = self.db.conn.execute(
+            "with recursive up(id) as (select ?2 union select b.parent_id from up "
+            "join backups b on b.id = up.id and b.account_id = ?1 where b.parent_id is not null) "
+            f"select {', '.join('b.' + c for c in CHAIN_COLUMNS)} from up "
+            "join backups b on b.id = up.id and b.account_id = ?1",
             [account_id, backup_id],
-        )
+        ).fetchall()
+        by_id = {row[0]: dict(zip(CHAIN_COLUMNS, row, strict=True)) for row in rows}
+        chain: list[dict] = []
+        at: str | None = backup_id
+        while at in by_id:
+            link = by_id.pop(at)  # popped: a parent seen already is no longer there, which ends a loop
+            if link["contents"] is None:
+                link["contents"] = EMPTY_CHANGE
+            chain.append(link)
+            at = link["parent_id"]
+        return chain
 
     def get_any(self, backup_id: str) -> dict | None:
         rows = self._rows("select * from backups where id = ?", [backup_id])
@@ -371,9 +392,7 @@ class BackupsRepo:
 
     def next_due(self) -> float | None:
         """When the next backup changes state (NEW -> BUILDING, BUILDING -> COMPLETED/FAILED)."""
-        return self.db.conn.execute(
-            f"select min(case status when 'NEW' then building_at else completed_at end) from backups where {IS_RUNNING}"
-        ).fetchone()[0]
+        return self.db.conn.execute(self.NEXT_DUE).fetchone()[0]
 
     def first_due(self, now: float) -> dict | None:
         rows = self._rows(
@@ -425,7 +444,7 @@ class BackupsRepo:
         self.db.execute("delete from schedules where instance_id = ?", [instance_id])
 
     def next_schedule_due(self) -> float | None:
-        return self.db.conn.execute("select min(next_run_at) from schedules").fetchone()[0]
+        return self.db.conn.execute(self.NEXT_SCHEDULE_DUE).fetchone()[0]
 
     def first_schedule_due(self, now: float) -> dict | None:
         rows = list(

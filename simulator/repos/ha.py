@@ -67,6 +67,9 @@ def _encode(changes: dict) -> dict:
 class HaRepo:
     """Queries on HA groups and their nodes."""
 
+    #: When the next group operation ends (one scalar: Backend.settle reads every settler's in one statement).
+    NEXT_DUE = "select min(task_until) from ha_groups where task_until is not null"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -111,7 +114,7 @@ class HaRepo:
             self.db.execute(f"update instances set ha_id = ? where id in ({marks})", [ha_id, *instance_ids])
 
     def next_due(self) -> float | None:
-        return self.db.conn.execute("select min(task_until) from ha_groups where task_until is not null").fetchone()[0]
+        return self.db.conn.execute(self.NEXT_DUE).fetchone()[0]
 
     def first_due(self, now: float) -> dict | None:
         rows = list(

@@ -14,6 +14,9 @@ USER_KEY = "(name || '@' || host)"
 class InstancesRepo:
     """Queries on instances, databases, db_users and grants."""
 
+    #: When the next instance task ends (one scalar: Backend.settle reads every settler's in one statement).
+    NEXT_DUE = "select min(task_until) from instances where task_until is not null"
+
     def __init__(self, db: Database) -> None:
         self.db = db
 
@@ -34,7 +37,7 @@ class InstancesRepo:
 
     def exists(self, instance_id: str) -> bool:
         """Is this id used by any account's instance (ids must stay unique after a reseed)?"""
-        return bool(list(select(self.db, "select 1 from instances where id = ?", [instance_id])))
+        return self.db.conn.execute("select 1 from instances where id = ?", [instance_id]).fetchone() is not None
 
     def page(
         self, account_id: str, limit: int, marker: str | None, include_replicas: bool = True, include_ha: bool = True
@@ -93,7 +96,7 @@ class InstancesRepo:
         return rows[0] if rows else None
 
     def next_due(self) -> float | None:
-        return self.db.conn.execute("select min(task_until) from instances where task_until is not null").fetchone()[0]
+        return self.db.conn.execute(self.NEXT_DUE).fetchone()[0]
 
     def update(self, instance_id: str, changes: dict) -> None:
         sql.update(self.db, "instances", "id", instance_id, changes)
@@ -105,21 +108,22 @@ class InstancesRepo:
         self.db.execute("delete from instances where id = ?", [instance_id])
 
     def next_seq(self) -> int:
-        row = next(select(self.db, "select coalesce(max(seq), 0) + 1 as n from instances"))
-        return row["n"]
+        return self.db.conn.execute("select coalesce(max(seq), 0) + 1 from instances").fetchone()[0]
 
     # databases -------------------------------------------------------------------------------
-    def databases(self, instance_id: str, limit: int | None = None, marker: str | None = None) -> list[dict]:
-        sql = "select * from databases where instance_id = ?"
-        args: list = [instance_id]
+    def databases(self, instance_id: str) -> list[dict]:
+        """Every database of the instance (each row), in name order."""
+        return list(select(self.db, "select * from databases where instance_id = ? order by name", [instance_id]))
+
+    def database_page(self, instance_id: str, limit: int, marker: str | None = None) -> list[str]:
+        """Up to limit+1 database names after marker, in name order (the extra one says a next page exists): the
+        names alone, as tuples, along the primary key (a page of 100 as dicts of every column cost 4x as much)."""
+        sql, args = "select name from databases where instance_id = ?", [instance_id]
         if marker:
             sql += " and name > ?"
             args.append(marker)
-        sql += " order by name"
-        if limit is not None:
-            sql += " limit ?"
-            args.append(limit + 1)
-        return list(select(self.db, sql, args))
+        rows = self.db.conn.execute(sql + " order by name limit ?", [*args, limit + 1]).fetchall()
+        return [name for (name,) in rows]
 
     def database_names(self, instance_id: str, among: list[str] | None = None) -> set[str]:
         """The instance's database names; with `among`, only those of them it holds (primary-key lookups, so the
@@ -164,28 +168,27 @@ class InstancesRepo:
 
     def users_page(self, instance_id: str, limit: int, marker: str | None) -> list[dict]:
         """Up to `limit` users after marker (name@host) in name@host order, each with its granted databases: the
-        page is cut in SQL along the db_users_page index, so it costs the same however many users there are."""
+        page is cut in SQL along the db_users_page index, so it costs the same however many users there are; only
+        what the page shows is read (name, host, grants), as tuples."""
         where, args = "instance_id = ?", [instance_id]
         if marker is not None:
             where += f" and {USER_KEY} > ?"
             args.append(marker)
-        users = list(
-            select(self.db, f"select * from db_users where {where} order by {USER_KEY} limit ?", [*args, limit])
-        )
+        conn = self.db.conn
+        users = conn.execute(
+            f"select name, host from db_users where {where} order by {USER_KEY} limit ?", [*args, limit]
+        ).fetchall()
         if not users:
-            return users
-        names = sorted({u["name"] for u in users})
+            return []
+        names = sorted({name for name, _ in users})
         grants: dict[tuple, list[str]] = {}
-        for g in select(
-            self.db,
+        for user_name, user_host, database in conn.execute(
             f"select user_name, user_host, database from grants where instance_id = ? "
             f"and user_name in ({', '.join('?' for _ in names)})",  # sorted here: an ORDER BY would have SQLite
             [instance_id, *names],  # walk every grant of the instance along grants_database to avoid a sort
         ):
-            grants.setdefault((g["user_name"], g["user_host"]), []).append(g["database"])
-        for u in users:
-            u["databases"] = sorted(grants.get((u["name"], u["host"]), []))
-        return users
+            grants.setdefault((user_name, user_host), []).append(database)
+        return [{"name": name, "host": host, "databases": sorted(grants.get((name, host), []))} for name, host in users]
 
     def user(self, instance_id: str, name: str, host: str) -> dict | None:
         rows = list(

@@ -30,6 +30,10 @@ class JournalRepo:
             request, response = columns.index("request"), columns.index("response")
             self._size += sum(len(r[request] or "") + len(r[response] or "") + ROW_OVERHEAD for r in rows)
         sql = f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+        if len(rows) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
+            seq = conn.execute(sql, rows[0]).lastrowid
+            assert seq is not None
+            return seq
         if conn.in_transaction:
             conn.executemany(sql, rows)
         else:  # one transaction for the batch: one commit, not one per entry

@@ -82,10 +82,7 @@ class LifecycleRepo:
 
     def drain(self) -> list[dict]:
         """The transitions written since the last drain, oldest first, and forget them."""
-        rows = list(select(self.db, "select * from transitions order by seq"))
-        if not rows:
-            return []
-        self.db.execute("delete from transitions where seq <= ?", [rows[-1]["seq"]])
+        rows = sorted(select(self.db, "delete from transitions returning *"), key=lambda row: row["seq"])
         items = []
         for row in rows:
             item = {k: row[k] for k in ("account_id", "kind", "resource_id", "before", "after")}

@@ -125,3 +125,22 @@ def add_state_size_indexes(db: Database) -> None:
     grants found without reading every grant of the instance."""
     db.execute("create index if not exists db_users_page on db_users(instance_id, (name || '@' || host))")
     db.execute("create index if not exists grants_database on grants(instance_id, database)")
+
+
+#: The tables whose rows say who a caller is and what their account allows (tokens, identity users, accounts).
+IDENTITY_TABLES = ("accounts", "users", "tokens")
+
+
+@migrations()
+def count_identity_changes(db: Database) -> None:
+    """Issue 25: triggers count every change to accounts, users and tokens in _identity_changes (derived, so its
+    leading "_" keeps it out of the world's tables), so the token, rate-limit and quota lookups are kept across
+    writes that change none of them (a restore POST) instead of being asked again after every write."""
+    db.execute("create table if not exists _identity_changes (id integer primary key check (id = 1), n integer)")
+    db.execute("insert or ignore into _identity_changes (id, n) values (1, 0)")
+    for table in IDENTITY_TABLES:
+        for event in ("insert", "update", "delete"):
+            db.execute(
+                f"create trigger if not exists identity_changes_{table}_{event} after {event} on {table} "
+                "begin update _identity_changes set n = n + 1 where id = 1; end"
+            )

@@ -59,7 +59,7 @@ def insert_many(db: Database, table: str, rows: list[dict], *, ignore: bool = Fa
         keys = tuple(dict.fromkeys(k for row in rows for k in row))
 
     def write(chunk: list[dict]) -> None:
-        values = [_value(row.get(k)) for row in chunk for k in keys]
+        values = [v if type(v) in _PLAIN else jsonify_if_needed(v) for row in chunk for v in map(row.get, keys)]
         db.conn.execute(_insert_sql(table, keys, len(chunk), ignore), values)
 
     if len(rows) <= BATCH:  # one statement: SQLite makes it all or nothing by itself

@@ -13,6 +13,7 @@ from sqlite_utils import Database
 from simulator.repos.accounts import AccountsRepo
 from simulator.repos.backups import BackupsRepo
 from simulator.repos.backups import migrations as backup_migrations
+from simulator.repos.checkpoints import DEFAULT_PAGES, EVERY, SAFETY_PAGES, Checkpointer
 from simulator.repos.configurations import ConfigurationsRepo
 from simulator.repos.configurations import migrations as configuration_migrations
 from simulator.repos.copies import CopiesRepo
@@ -53,6 +54,8 @@ class Store:
         #: How many times the whole database was replaced (SQLite's backup API does not count as changes).
         self.restores = 0
         self._depth = 0  # how many savepoints atomic() has open
+        #: The thread checkpointing the log while a server runs (background_checkpoints()), else None.
+        self.checkpointer: Checkpointer | None = None
         self.accounts = AccountsRepo(db)
         self.instances = InstancesRepo(db)
         self.journal = JournalRepo(db)
@@ -87,9 +90,18 @@ class Store:
         """All writes inside commit together or not at all (nests with savepoints, named by depth: sqlite-utils
         draws a random name for each, which a write pays for on every settle step)."""
         conn = self.db.conn
-        if not conn.in_transaction:
-            with self.db.atomic():  # BEGIN ... COMMIT, or ROLLBACK on any exception
+        if not conn.in_transaction:  # BEGIN ... COMMIT, or ROLLBACK on any exception (sqlite-utils' atomic, inline)
+            conn.execute("BEGIN")
+            try:
                 yield self.db
+            except BaseException:
+                self.rollback()  # a no-op when the error already ended the transaction
+                raise
+            try:
+                conn.execute("COMMIT")
+            except BaseException:
+                self.rollback()
+                raise
             return
         self._depth += 1
         savepoint = f"cdbsim_{self._depth}"
@@ -105,6 +117,30 @@ class Store:
             conn.execute(f"RELEASE SAVEPOINT {savepoint}")
         finally:
             self._depth -= 1
+
+    def scalars(self, queries: tuple[str, ...]) -> tuple:
+        """The value of each scalar query (its first column of its first row, None when it has no row), in one
+        statement."""
+        if not queries:
+            return ()
+        return self.db.conn.execute("select " + ", ".join(f"({query})" for query in queries)).fetchone()
+
+    @contextmanager
+    def background_checkpoints(self, every: float = EVERY) -> Iterator[Checkpointer | None]:
+        """While inside, the write-ahead log is checkpointed by a thread of its own, not by the commit that fills it
+        (repos/checkpoints.py); an in-memory database has no log, and nothing runs."""
+        if self.path == ":memory:" or self.checkpointer is not None:
+            yield self.checkpointer
+            return
+        self.db.conn.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
+        self.checkpointer = Checkpointer(self.path, every)
+        self.checkpointer.start()
+        try:
+            yield self.checkpointer
+        finally:
+            self.checkpointer.stop()
+            self.checkpointer = None
+            self.db.conn.execute(f"PRAGMA wal_autocheckpoint={DEFAULT_PAGES}")
 
     def next_generation(self) -> int:
         """Count this opening of the database (0 the first time): restarts must not repeat ids."""

@@ -1,6 +1,7 @@
 """The clock and the id source: what makes a run repeatable."""
 
 import datetime as dt
+import random
 
 import pytest
 from freezegun import freeze_time
@@ -56,3 +57,13 @@ def test_real_clock_time_follows_freezegun_like_now():
     clock = Clock("real")
     with freeze_time("2030-01-02T03:04:05Z"):
         assert clock.time() == clock.now().timestamp() == 1893553445.0
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42, 2026])
+def test_hex_draws_what_random_choice_of_hex_digits_draws(seed):
+    """The same seed gives the same hostnames and salts as before hex() stopped calling random.choice per
+    character."""
+    ids, reference = Ids(seed), random.Random(seed)
+    for length in (40, 8, 32, 12):
+        assert ids.hex(length) == "".join(reference.choice("0123456789abcdef") for _ in range(length))
+    assert ids.random() == reference.random()

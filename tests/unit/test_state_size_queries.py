@@ -118,3 +118,18 @@ def test_chain_links_come_in_one_query_and_a_broken_or_looping_chain_has_none():
     assert links(repo, found(repo.get("a", "b4"))) is None
     store.db.execute("update backups set parent_id = 'gone' where id = 'b0'")
     assert links(repo, found(repo.get("a", "b2"))) is None
+
+
+def test_chain_links_are_read_once_each_and_a_loop_above_the_leaf_ends_the_walk():
+    """ancestry walks the parents it read: each link once, child first, stopping where a parent was seen already."""
+    store = Store.open(":memory:")
+    repo = store.backups
+    ids = [f"c{k}" for k in range(60)]
+    for k, backup_id in enumerate(ids):
+        repo.insert({**backup("a", backup_id, k + 1), "parent_id": ids[k - 1] if k else None})
+    walked = repo.ancestry("a", "c59")
+    assert [link["id"] for link in walked] == ids[::-1] and walked[-1]["parent_id"] is None
+    store.db.execute("update backups set parent_id = 'c40' where id = 'c10'")  # c40 -> ... -> c10 -> c40
+    walked = repo.ancestry("a", "c59")
+    assert [link["id"] for link in walked] == ids[59:9:-1] and walked[-1]["parent_id"] == "c40"
+    assert repo.ancestry("a", "nothing") == [] and repo.ancestry("other", "c59") == []

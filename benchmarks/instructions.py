@@ -1,0 +1,75 @@
+"""Issue 25: user-space instructions per GET instance, counted by valgrind's callgrind (`--only instructions`).
+
+Wall-clock figures on a shared machine move with every other process; an instruction count does not. Each target
+(the bare aiohttp server of (a), cdbsim with --quiet, cdbsim with its request log on) runs in one process with an
+in-process client (a keep-alive stdlib asyncio client, 8 connections), once with FEW and once with MANY requests;
+the difference divided by MANY - FEW is the instructions per request, start-up excluded. A raw asyncio server that
+answers the same bytes without aiohttp gives the client's own share, which is taken off every target, so the
+ratio compares the servers alone. Kernel time (the socket calls, the same for every target) is not counted: the
+wall-clock ratio is the count's ratio pulled toward 1 by it.
+
+    python3 benchmarks/run.py --only instructions      # about 4-8 minutes; needs valgrind
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FEW, MANY = 400, 2400
+TARGETS = (
+    ("client", "the in-process client alone (a raw asyncio server)"),
+    ("bare", "(a) bare aiohttp, instance JSON"),
+    ("cdbsim", "(b) cdbsim GET instance, --quiet"),
+    ("cdbsim-log", "(b) cdbsim GET instance, request log on (the default)"),
+)
+
+
+class Unavailable(Exception):
+    pass
+
+
+def count(target: str, requests: int) -> int:
+    """Instructions callgrind collected for one in-process run of `requests` GETs against target."""
+    done = subprocess.run(
+        [
+            "valgrind",
+            "--tool=callgrind",
+            "--callgrind-out-file=/dev/null",
+            sys.executable,
+            str(HERE / "instructions_target.py"),
+            target,
+            str(requests),
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)])),
+        timeout=900,
+    )
+    found = re.search(r"Collected : ([\d,]+)", done.stderr)
+    if done.returncode != 0 or found is None:
+        raise Unavailable(f"{target}: {done.stderr.strip().splitlines()[-1:] or done.returncode}")
+    return int(found.group(1).replace(",", ""))
+
+
+def run(args, say=print) -> dict:
+    if shutil.which("valgrind") is None:
+        raise Unavailable("valgrind is not installed")
+    per_request = {}
+    for target, _ in TARGETS:
+        per_request[target] = (count(target, MANY) - count(target, FEW)) / (MANY - FEW)
+    client = per_request["client"]
+    servers = {t: per_request[t] - client for t, _ in TARGETS if t != "client"}
+    say("  user-space instructions per GET (callgrind; the client's share taken off):")
+    for target, label in TARGETS[1:]:
+        ratio = servers["bare"] / servers[target]
+        say(f"    {label:<56} {servers[target] / 1000:7.1f} k   (a)/this {ratio:.3f}")
+    say(f"    {'the client, taken off each':<56} {client / 1000:7.1f} k")
+    log_cost = servers["cdbsim-log"] / servers["cdbsim"] - 1
+    say(f"    the request log's cost: {100 * log_cost:+.1f} % of cdbsim's instructions per GET")
+    return {"client": client, **servers, "log_cost": log_cost}

@@ -1,0 +1,84 @@
+"""Write-ahead-log checkpoints off the request path: a server with a state file checkpoints in a thread of its own."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+from support import ACCOUNT, TOKEN
+
+from simulator import DemoAccount, SimulatorConfig, create_app
+from simulator.keys import STORE
+from simulator.repos.checkpoints import DEFAULT_PAGES, SAFETY_PAGES, Checkpointer
+from simulator.repos.store import Store
+
+
+def _autocheckpoint(store: Store) -> int:
+    return store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+
+
+def _threads() -> list[str]:
+    return [t.name for t in threading.enumerate() if t.name == "cdbsim-checkpoints"]
+
+
+def _wait_for(condition, seconds: float = 30.0) -> bool:
+    """Poll until condition() holds (a behaviour, not a timing: the deadline only keeps a broken run finite)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return condition()
+
+
+def test_the_thread_copies_the_log_into_the_file_and_the_commits_do_not(tmp_path):
+    store = Store.open(str(tmp_path / "state.db"))
+    try:
+        assert _autocheckpoint(store) == DEFAULT_PAGES
+        with store.background_checkpoints(every=0.01) as checkpointer:
+            assert isinstance(checkpointer, Checkpointer) and store.checkpointer is checkpointer
+            assert _autocheckpoint(store) == SAFETY_PAGES  # a commit checkpoints only a log the thread let grow
+            for k in range(300):
+                store.db.execute("insert into meta (key, value) values (?, ?)", [f"k{k}", "x" * 500])
+            assert _wait_for(lambda: checkpointer.last is not None and checkpointer.last[1] == checkpointer.last[2])
+            assert checkpointer.error is None and checkpointer.runs > 0
+            assert checkpointer.last is not None and checkpointer.last[0] == 0  # PASSIVE: it never had to wait
+        assert store.checkpointer is None and not checkpointer.running and _threads() == []
+        assert _autocheckpoint(store) == DEFAULT_PAGES
+        reader = sqlite3.connect(str(tmp_path / "state.db"))
+        assert reader.execute("select count(*) from meta where key like 'k%'").fetchone()[0] == 300
+        reader.close()
+    finally:
+        store.close()
+
+
+def test_an_in_memory_store_has_no_log_and_starts_no_thread():
+    store = Store.open(":memory:")
+    with store.background_checkpoints() as checkpointer:
+        assert checkpointer is None and store.checkpointer is None and _threads() == []
+    store.close()
+
+
+def test_a_checkpoint_that_fails_is_kept_and_the_thread_goes_on(tmp_path, caplog):
+    checkpointer = Checkpointer(str(tmp_path / "no-such-folder" / "state.db"), every=0.01)
+    checkpointer.start()
+    assert _wait_for(lambda: checkpointer.error is not None)
+    checkpointer.stop()
+    assert checkpointer.error == "unable to open database file" and checkpointer.runs == 0
+    assert "background checkpoint of" in caplog.text and "unable to open database file" in caplog.text
+
+
+async def test_a_server_with_a_state_file_checkpoints_in_the_background_while_it_serves(aiohttp_client, tmp_path):
+    account = DemoAccount(account_id=ACCOUNT, token=TOKEN)
+    app = create_app(SimulatorConfig(seed=7, bootstrap=account, db_path=str(tmp_path / "state.db")))
+    store = app[STORE]
+    assert store.checkpointer is None  # nothing runs until the app serves
+    client = await aiohttp_client(app)
+    assert store.checkpointer is not None and store.checkpointer.running and _threads() == ["cdbsim-checkpoints"]
+    resp = await client.get(f"/v1.0/{ACCOUNT}/instances", headers={"X-Auth-Token": TOKEN})
+    assert resp.status == 200
+    checkpointer = store.checkpointer
+    await client.close()  # the app's cleanup: the thread stops before the store closes
+    assert store.checkpointer is None and not checkpointer.running and _threads() == []
+    assert checkpointer.error is None
