@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from simulator import Durations, SimulatorConfig
+from simulator.backend import Backend
+from simulator.clock import Clock
+from simulator.ids import Ids
 from simulator.keys import BACKEND, CLOCK
+from simulator.repos.store import Store
 
 ACCOUNT = "1234"
 TOKEN = "test-token"
@@ -125,3 +130,15 @@ def found(row: dict | None) -> dict:
     """A row a repository's get found (None, not found, fails the test there)."""
     assert row is not None, "not found"
     return row
+
+
+#: The smallest valid instance create body.
+INSTANCE_SPEC = {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 1}}}
+
+
+def make_backend() -> Backend:
+    """A backend on an in-memory store and a manual clock (a build takes 10 s), with account "1" (token "t")."""
+    store = Store.open(":memory:")
+    backend = Backend(store, Clock("manual"), Ids(1), SimulatorConfig(durations=Durations(build=10)))
+    backend.identity.create_account("1", token="t")
+    return backend

@@ -5,23 +5,10 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from support import INSTANCE_SPEC, found, make_backend
 
-from simulator import Durations, SimulatorConfig
-from simulator.backend import Backend
 from simulator.backend.identity import BAD_TOKEN
-from simulator.clock import Clock
 from simulator.errors import OverLimit, Unauthorized
-from simulator.ids import Ids
-from simulator.repos.store import Store
-
-SPEC = {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 1}}}
-
-
-def make_backend():
-    store = Store.open(":memory:")
-    backend = Backend(store, Clock("manual"), Ids(1), SimulatorConfig(durations=Durations(build=10)))
-    backend.identity.create_account("1", token="t")
-    return backend
 
 
 def statements(backend, action) -> list[str]:
@@ -38,7 +25,7 @@ def statements(backend, action) -> list[str]:
 def test_a_token_is_not_looked_up_again_after_a_write_to_instances():
     backend = make_backend()
     backend.identity.check_token("t", "1")
-    backend.instances.create("1", SPEC)
+    backend.instances.create("1", INSTANCE_SPEC)
     ran = statements(backend, lambda: backend.identity.check_token("t", "1"))
     assert not any("from tokens" in sql for sql in ran)
     assert any("_identity_changes" in sql for sql in ran)  # one narrow read tells that identity is unchanged
@@ -47,7 +34,7 @@ def test_a_token_is_not_looked_up_again_after_a_write_to_instances():
 def test_expired_tokens_are_refused_at_once_after_being_kept():
     backend = make_backend()
     backend.identity.check_token("t", "1")
-    backend.instances.create("1", SPEC)
+    backend.instances.create("1", INSTANCE_SPEC)
     backend.identity.check_token("t", "1")
     backend.identity.expire_tokens("1")
     with pytest.raises(Unauthorized) as caught:
@@ -57,11 +44,11 @@ def test_expired_tokens_are_refused_at_once_after_being_kept():
 
 def test_a_quota_lowered_after_being_kept_is_enforced():
     backend = make_backend()
-    backend.instances.create("1", SPEC)  # the quota (default 25) is read and kept
-    account = backend.store.accounts.get("1")
+    backend.instances.create("1", INSTANCE_SPEC)  # the quota (default 25) is read and kept
+    account = found(backend.store.accounts.get("1"))
     backend.store.accounts.update_settings("1", settings={**account["settings"], "quotas": {"instances": 1}})
     with pytest.raises(OverLimit) as caught:
-        backend.instances.create("1", SPEC)
+        backend.instances.create("1", INSTANCE_SPEC)
     assert caught.value.status == 413
     assert caught.value.message == "Quota exceeded for resources: ['instances']."
 
@@ -70,7 +57,7 @@ def test_rate_limits_switched_on_after_being_kept_are_seen():
     backend = make_backend()
     backend.store.accounts.update_settings("1", rate_limits=False)
     assert backend.limits.enabled("1") is False
-    backend.instances.create("1", SPEC)
+    backend.instances.create("1", INSTANCE_SPEC)
     assert backend.limits.enabled("1") is False
     backend.limits.set_enabled("1", True)
     assert backend.limits.enabled("1") is True

@@ -3,27 +3,14 @@
 import tempfile
 from pathlib import Path
 
-from simulator import Durations, SimulatorConfig
-from simulator.backend import Backend
-from simulator.clock import Clock
-from simulator.ids import Ids
-from simulator.repos.store import Store
-
-SPEC = {"instance": {"name": "a", "flavorRef": 1, "volume": {"size": 1}}}
-
-
-def make_backend():
-    store = Store.open(":memory:")
-    backend = Backend(store, Clock("manual"), Ids(1), SimulatorConfig(durations=Durations(build=10)))
-    backend.identity.create_account("1", token="t")
-    return backend
+from support import INSTANCE_SPEC, make_backend
 
 
 def test_settle_sees_an_instance_restored_from_a_snapshot():
     backend = make_backend()
     with tempfile.TemporaryDirectory() as tmp:
         snapshot = str(Path(tmp) / "snap.db")
-        created = backend.instances.create("1", SPEC)  # BUILD until +10 s
+        created = backend.instances.create("1", INSTANCE_SPEC)  # BUILD until +10 s
         backend.store.backup_to(snapshot)
         backend.clock.advance(10)
         backend.settle()
@@ -42,5 +29,5 @@ def test_journal_writes_do_not_invalidate_the_cache_but_model_writes_do():
     with backend.bookkeeping():
         backend.store.journal.append_many(("method", "path", "status"), [("GET", "/", 200)])
     assert backend.model_version() == version
-    backend.instances.create("1", SPEC)
+    backend.instances.create("1", INSTANCE_SPEC)
     assert backend.model_version() != version
