@@ -355,7 +355,7 @@ class Suite:
 
     def run_tests(self) -> None:
         """The project's test suite as the issue times it: pytest -n 2 on this machine; its own wall time."""
-        cmd = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider"]
+        cmd = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider", "-rfE"]
         self.say(f"  running the test suite ({' '.join(cmd[1:])})...")
         t0 = time.perf_counter()
         done = subprocess.run(
@@ -379,6 +379,9 @@ class Suite:
             "exit": done.returncode,
         }
         self.say(f"  {'test suite (pytest -n 2)':<44} {float(said.group(1)):.0f} s of pytest ({last[0].strip('= ')})")
+        for line in done.stdout.splitlines():  # a failure is named, never only counted
+            if line.startswith(("FAILED ", "ERROR ")):
+                self.say(f"      ! {line[:200]}")
 
     def run_scaling(self) -> None:
         """Issue 25: each request on a large state against a small one, side by side (scaling.py)."""
