@@ -91,12 +91,7 @@ SCHEMAS: dict[str, dict] = {
     "HaInstanceSummary": {
         "type": "object",
         "properties": {
-            "datastore": {
-                "type": "object",
-                "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
-                "required": ["type", "version"],
-                "additionalProperties": False,
-            },
+            "datastore": ref("InstanceDatastore"),
             "id": {"type": "string"},
             "name": {"type": "string"},
             "state": {"type": "string"},
@@ -107,12 +102,7 @@ SCHEMAS: dict[str, dict] = {
     "HaUpgrade": {
         "type": "object",
         "properties": {
-            "datastore": {
-                "type": "object",
-                "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
-                "required": ["type", "version"],
-                "additionalProperties": False,
-            },
+            "datastore": ref("InstanceDatastore"),
             "id": {"type": "string"},
             "name": {"type": "string"},
             "state": {"type": "string"},
@@ -138,12 +128,7 @@ SCHEMAS: dict[str, dict] = {
             "acls": {"type": "array", "items": ref("HaAcl")},
             "configuration": {"oneOf": [ref("InstanceConfigurationRef"), {"type": "null"}]},
             "created": {"type": "string"},
-            "datastore": {
-                "type": "object",
-                "properties": {"type": {"type": "string"}, "version": {"type": "string"}},
-                "required": ["type", "version"],
-                "additionalProperties": False,
-            },
+            "datastore": ref("InstanceDatastore"),
             "flavor": {
                 "type": "object",
                 "properties": {"id": {"type": "integer"}, "name": {"type": "string"}, "links": ref("Links")},
