@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -33,12 +34,18 @@ from simulator.replay import replay_middleware, setup_replay
 from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
 from simulator.views import SCHEMAS as ANSWERS
 
+if TYPE_CHECKING:
+    from simulator.repos.template import SchemaTemplate
+
 #: How many bytes of rendered reads are kept (a page of 20 instances is about 10 KB).
 READ_CACHE_BYTES = 2 << 20
 
 
-def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = None) -> web.Application:
-    """A fresh simulator: its own database, clock, ids, journal and pipeline."""
+def create_app(
+    config: SimulatorConfig | None = None, *, clock: Clock | None = None, template: SchemaTemplate | None = None
+) -> web.Application:
+    """A fresh simulator: its own database, clock, ids, journal and pipeline (template: the schema cache that a
+    process opening many in-memory stores holds, so the repositories' sources are hashed once; see Store.open)."""
     config = config or SimulatorConfig()
     app = web.Application(
         middlewares=[
@@ -52,7 +59,7 @@ def create_app(config: SimulatorConfig | None = None, *, clock: Clock | None = N
         ],
         client_max_size=config.max_body_size,
     )
-    backend = Backend.open(config, clock, RATE_LIMITS)
+    backend = Backend.open(config, clock, RATE_LIMITS, template)
     app[CONFIG] = config
     app[CLOCK] = backend.clock
     app[IDS] = backend.ids

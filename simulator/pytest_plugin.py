@@ -22,6 +22,7 @@ import pytest
 if TYPE_CHECKING:
     from simulator.config import SimulatorConfig
     from simulator.coverage import Coverage
+    from simulator.repos.template import SchemaTemplate
     from simulator.testing.sandbox import Account, AsyncSandbox, Sandbox
     from simulator.testing.session import CdbsimSession
 
@@ -33,6 +34,7 @@ CLOCK_MODES = ("auto", "manual", "real")
 SESSION_KEY: pytest.StashKey[CdbsimSession] = pytest.StashKey()
 COVERAGE_KEY: pytest.StashKey[Coverage] = pytest.StashKey()
 SANDBOX_KEY: pytest.StashKey[Account] = pytest.StashKey()
+TEMPLATE_KEY: pytest.StashKey[SchemaTemplate] = pytest.StashKey()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -261,6 +263,7 @@ if pytest_asyncio is not None:
             scenarios=options["scenarios"],
             replay=options.get("replay") or None,
             base_dir=Path(str(request.path)).parent,
+            template=_schema_template(request.config),
         )
         item.stash[SANDBOX_KEY] = sandbox
         yield sandbox
@@ -271,6 +274,16 @@ else:  # pragma: no cover
     def cdbsim_client():
         """Needs pytest-asyncio and pytest-aiohttp (pip install 'cdbsim[test]')."""
         pytest.fail("cdbsim_client needs pytest-asyncio and pytest-aiohttp")
+
+
+def _schema_template(config: pytest.Config) -> SchemaTemplate:
+    """The run's schema cache for cdbsim_client's apps: the repositories' sources hashed once per run."""
+    template = config.stash.get(TEMPLATE_KEY, None)
+    if template is None:
+        from simulator.repos.template import SchemaTemplate
+
+        template = config.stash[TEMPLATE_KEY] = SchemaTemplate()
+    return template
 
 
 @pytest.hookimpl(hookwrapper=True)

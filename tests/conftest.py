@@ -14,6 +14,7 @@ from _pytest.mark.expression import Expression
 from support import ACCOUNT, TOKEN, Api
 
 from simulator import DemoAccount, SimulatorConfig, create_app
+from simulator.repos.template import SchemaTemplate
 
 pytest_plugins = ["pytester"]
 
@@ -79,8 +80,14 @@ def sim_config() -> SimulatorConfig:
     return SimulatorConfig(seed=7, bootstrap=DemoAccount(account_id=ACCOUNT, token=TOKEN))
 
 
+@pytest.fixture(scope="session")
+def schema_template() -> SchemaTemplate:
+    """One schema cache for the run's in-memory stores (the repositories' sources hashed once, not per test)."""
+    return SchemaTemplate()
+
+
 @pytest.fixture
-async def api(aiohttp_client, sim_config) -> Api:
+async def api(aiohttp_client, sim_config, schema_template) -> Api:
     """An in-process simulator (in-memory database, manual clock) and a client for account 1234."""
-    client = await aiohttp_client(create_app(sim_config))
+    client = await aiohttp_client(create_app(sim_config, template=schema_template))
     return Api(client)

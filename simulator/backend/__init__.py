@@ -27,6 +27,7 @@ from simulator.config import DemoAccount, SimulatorConfig
 from simulator.ids import Ids
 from simulator.reference.regions import region_name
 from simulator.repos.store import Store
+from simulator.repos.template import SchemaTemplate
 
 #: The backup the seed page restores (restore-backup.rst), held by the seed's account.
 SEED_BACKUP_ID = "61f12fef-edb1-4561-8122-e7c00ef26a82"
@@ -82,13 +83,18 @@ class Backend:
 
     @classmethod
     def open(
-        cls, config: SimulatorConfig, clock: Clock | None = None, rate_limits: tuple[RateLimit, ...] = ()
+        cls,
+        config: SimulatorConfig,
+        clock: Clock | None = None,
+        rate_limits: tuple[RateLimit, ...] = (),
+        template: SchemaTemplate | None = None,
     ) -> Backend:
         """The one way to build a Backend over config's database: its clock, and ids that a reopened state file
         continues afresh (a new database repeats the seed's sequence exactly); rate_limits are the route table's
-        (routes.RATE_LIMITS), enforced per account when an account has them on."""
+        (routes.RATE_LIMITS), enforced per account when an account has them on; template, the schema cache of a
+        new in-memory store (Store.open)."""
         clock = clock or Clock(config.clock, parse_time(config.start_time) if config.start_time else None)
-        store = Store.open(config.db_path)
+        store = Store.open(config.db_path, template)
         generation = store.next_generation()
         ids = Ids(config.seed if generation == 0 else config.seed * 1_000_003 + generation)
         return cls(store, clock, ids, config, rate_limits)

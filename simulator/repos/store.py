@@ -30,7 +30,7 @@ from simulator.repos.migrations import migrations as core_migrations
 from simulator.repos.replication import ReplicationRepo
 from simulator.repos.replication import migrations as replication_migrations
 from simulator.repos.state import StateRepo
-from simulator.repos.template import load_schema
+from simulator.repos.template import SchemaTemplate, load_schema
 
 #: Every migration set, core first.
 MIGRATION_SETS = (
@@ -69,8 +69,9 @@ class Store:
         self.lifecycle = LifecycleRepo(db)
 
     @classmethod
-    def open(cls, path: str = ":memory:") -> Store:
-        """Open (and migrate) the database at path; ':memory:' for a throwaway one."""
+    def open(cls, path: str = ":memory:", template: SchemaTemplate | None = None) -> Store:
+        """Open (and migrate) the database at path; ':memory:' for a throwaway one, its schema copied from template's
+        cache file (repos/template.py; pass one to open many stores with one hash of the sources)."""
         conn = sqlite3.connect(
             path if path != ":memory:" else ":memory:", check_same_thread=False, isolation_level=None
         )
@@ -79,7 +80,7 @@ class Store:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
         if path == ":memory:":
-            load_schema(conn, MIGRATION_SETS)  # the migrated schema from the cache, when it can (repos/template.py)
+            load_schema(conn, MIGRATION_SETS, template)  # the migrated schema from the cache, when it can
         db = Database(conn, execute_plugins=False)  # no sqlite-utils plugin may change the simulator's store
         for migration_set in MIGRATION_SETS:
             migration_set.apply(db)  # after load_schema: each migration is found recorded and skipped

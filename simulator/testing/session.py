@@ -17,6 +17,7 @@ from simulator.testing.transport import AppControl, Control, HttpControl, Scenar
 if TYPE_CHECKING:
     from simulator.config import SimulatorConfig
     from simulator.coverage import Coverage
+    from simulator.repos.template import SchemaTemplate
     from simulator.testing.server import SimulatorServer
 
 
@@ -173,15 +174,16 @@ async def open_in_process(
     scenarios: Iterable[ScenarioSource] = (),
     replay: str | Path | None = None,
     base_dir: Path | None = None,
+    template: SchemaTemplate | None = None,
 ) -> AsyncSandbox:
     """A test's sandbox on an app of its own (in memory, served by aiohttp's test client): its account, its
-    scenarios and its replay. Close it with close_sandbox()."""
+    scenarios and its replay (template: the session's schema cache, see Store.open). Close it with close_sandbox()."""
     from simulator.app import create_app
 
     config = replace(
         config, clock=_clock_mode(config, clock), seed=config.seed if seed is None else seed, db_path=":memory:"
     )
-    client = await aiohttp_client(create_app(config))
+    client = await aiohttp_client(create_app(config, template=template))
     control = AppControl(lambda fn: fn(client.app))
     creds = control.create_account(account_body(account or account_id_for(name)))
     sandbox = AsyncSandbox(None, control, creds, base_dir, client, config.region)

@@ -48,6 +48,32 @@ def test_the_schema_file_is_built_once_and_then_only_read(monkeypatch, tmp_path)
     assert conn.execute("select count(*) from _sqlite_migrations").fetchone()[0] > 0
 
 
+def test_stores_opened_through_one_template_hash_the_sources_once(monkeypatch, tmp_path):
+    monkeypatch.setenv("CDBSIM_CACHE_DIR", str(tmp_path))
+    keys: list[str] = []
+    real_key = template.schema_key
+
+    def counted() -> str:
+        keys.append(real_key())
+        return keys[-1]
+
+    monkeypatch.setattr(template, "schema_key", counted)
+    shared = template.SchemaTemplate()
+    stores = [Store.open(template=shared) for _ in range(3)]
+    assert len(keys) == 1
+    assert shared.path() == tmp_path / f"schema-{keys[0]}.sqlite"
+    assert schema(stores[0]) == schema(stores[2]) == migrated(monkeypatch)
+    Store.open()  # without a template a store hashes them itself
+    assert len(keys) == 2
+
+
+def test_a_template_made_with_the_cache_off_opens_migrated_stores(monkeypatch):
+    monkeypatch.setenv("CDBSIM_CACHE_DIR", "")
+    off = template.SchemaTemplate()
+    assert off.path() is None
+    assert schema(Store.open(template=off)) == migrated(monkeypatch)
+
+
 def test_a_migration_the_cached_schema_lacks_still_runs(monkeypatch, tmp_path):
     monkeypatch.setenv("CDBSIM_CACHE_DIR", str(tmp_path))
     template._build(tmp_path, tmp_path / f"schema-{template.schema_key()}.sqlite", MIGRATION_SETS[:1])
