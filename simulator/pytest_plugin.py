@@ -95,6 +95,30 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+#: The top-level package pytest marks for assertion rewriting because this plugin is in its distribution.
+PACKAGE = __name__.partition(".")[0]
+
+
+def _leave_the_simulator_unrewritten(config: pytest.Config) -> None:
+    """pytest rewrites the asserts of every module of a plugin's distribution, so each cdbsim module a session
+    imports (the whole server, ~200 modules) went through its import hook: the source read and hashed on every
+    import, and parsed, rewritten and compiled anew whenever bytecode cannot be written (~60 ms more CPU per
+    session with bytecode cached, ~260 ms without; benchmarks/README.md). Their asserts are internal invariants,
+    never a test's, so they are imported as Python would. The hook keeps this module's own mark (pytest added it
+    when it loaded the plugin); a pytest without the hook's set of names is left as it is."""
+    hook = getattr(config.pluginmanager, "rewrite_hook", None)
+    marked = getattr(hook, "_must_rewrite", None)
+    if hook is not None and isinstance(marked, set) and PACKAGE in marked:
+        marked.discard(PACKAGE)
+        hook.mark_rewrite()  # (public) forgets what the hook had already decided per name
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Before any conftest.py imports cdbsim: see _leave_the_simulator_unrewritten."""
+    _leave_the_simulator_unrewritten(early_config)
+
+
 #: pytest-asyncio's warning for a project that has not set asyncio_default_fixture_loop_scope (see pytest_configure).
 LOOP_SCOPE_UNSET = 'The configuration option "asyncio_default_fixture_loop_scope" is unset'
 
@@ -112,6 +136,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except ValueError:  # pytest-asyncio is not installed: no such option, no warning
         unset = False
     _check_time_scale(config)
+    _leave_the_simulator_unrewritten(config)  # a plugin loaded by a conftest's pytest_plugins comes in here
     if unset:
         warnings.filterwarnings("ignore", message=LOOP_SCOPE_UNSET, category=pytest.PytestDeprecationWarning)
     config.addinivalue_line(
