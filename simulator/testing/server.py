@@ -6,11 +6,12 @@ import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from simulator.config import SimulatorConfig
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 
 class SimulatorServer:
@@ -38,6 +39,10 @@ class SimulatorServer:
         return self
 
     def _serve(self, ready: Future) -> None:
+        """The server's thread: aiohttp and the app are imported here, on first start, so a process that only
+        speaks HTTP to a simulator (a session on --cdbsim-url, an HttpControl) never imports them."""
+        from aiohttp import web
+
         from simulator.app import create_app
 
         loop = self._loop = asyncio.new_event_loop()

@@ -1,8 +1,11 @@
 """What a pytest session pays to start cdbsim: its modules are imported as Python would (not through pytest's
-assertion rewriting)."""
+assertion rewriting), and the test-side library leaves aiohttp to the server's thread."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -37,3 +40,15 @@ def test_a_session_imports_the_simulator_without_assertion_rewriting(pytester: p
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*assert 200 == 201*"])
+
+
+def test_importing_the_testing_library_leaves_aiohttp_to_the_server_thread():
+    probe = (
+        "import json, sys; import simulator.testing; loaded = 'aiohttp' in sys.modules; "
+        "server = simulator.testing.CdbsimSession.start(); "
+        "print(json.dumps([loaded, 'aiohttp' in sys.modules, server.url.startswith('http://127.0.0.1:')])); "
+        "server.stop()"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [False, True, True]
