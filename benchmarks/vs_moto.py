@@ -16,6 +16,12 @@ They differ when PYTHONDONTWRITEBYTECODE is set (as in the team's sandbox): then
 cdbsim's ~150 modules from source again (~100 ms of CPU), which an installed cdbsim never does (pip writes the .pyc
 files at install) and a checkout does only once. The first figure is the one measured until session 5.
 
+Since session 6 it also times what the plugin adds to a real one-test pytest session before its test runs
+(benchmarks/first_test.py: the same file with and without the cdbsim fixture, alternated in fresh processes). The
+SESSION_START figures stay as they were, printed beside it, because they miss what only pytest does: it imported
+every cdbsim module through its assertion-rewriting hook (cut in session 6), and pytest-aiohttp has imported aiohttp
+before any test asks for cdbsim (so inside pytest aiohttp is no cost of the plugin's, while SESSION_START pays it).
+
     python3 benchmarks/vs_moto.py                 # 5 alternating runs of 20 tests each
     python3 benchmarks/run.py --only vs_moto      # the same from the benchmark's one command
 """
@@ -36,6 +42,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
+import first_test  # noqa: E402
 from procs import REPO, Unavailable, child_env  # noqa: E402
 
 PER_TEST_GOAL = 0.1
@@ -193,8 +200,7 @@ def session_start(repeat: int, cache: Path | None = None) -> dict:
     """The session start in this environment as it is; with cache, also with compiled bytecode cached there."""
     out = _session_start(repeat, child_env())
     if cache is not None:
-        env = child_env({"PYTHONPYCACHEPREFIX": str(cache / "pycache")})
-        env.pop("PYTHONDONTWRITEBYTECODE", None)
+        env = first_test.cached_env(cache)
         _session_start(1, env)  # writes the bytecode
         out["bytecode_cached"] = _session_start(repeat, env)
     return out
@@ -249,6 +255,10 @@ def run(args, say=print) -> dict:
         out[f"{name}_mean_ms"] = statistics.median(r["mean_ms"] for r in runs)
         out[f"{name}_file_s"] = statistics.median(r["wall_s"] for r in runs)
     out["start"] = session_start(args.moto_repeat, args.cache)
+    out["first_test"] = first_test.measure(args.moto_repeat, child_env(), folder / "first-test-as-is")
+    out["first_test_cached"] = first_test.measure(
+        args.moto_repeat, first_test.cached_env(args.cache), folder / "first-test-cached"
+    )
     out["load_end"] = loadavg()
     say(lines(out))
     return out
@@ -272,6 +282,8 @@ def lines(out: dict) -> str:
             f"    the session start's CPU time (both threads; steadier than wall time on a shared machine): "
             f"{start['cpu_ms']:.0f} ms",
             *_cached_line(start),
+            first_test.line(out["first_test"], "this environment as it is"),
+            first_test.line(out["first_test_cached"], "bytecode cached"),
             f"    load average {out['load_start']} -> {out['load_end']}",
         ]
     )
