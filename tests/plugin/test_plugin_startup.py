@@ -10,6 +10,8 @@ import textwrap
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test starts a process of its own
+
 LOADERS = """
 import sys
 
