@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -16,6 +17,14 @@ ENTRY_BYTES = f"coalesce(size, coalesce(length(request), 0) + coalesce(length(re
 #: adaptation protocol (a tuple built, a dict and two attributes looked up): ~3.5 k instructions a value, against
 #: ~1.2 k for "" and SQL's nullif.
 MOSTLY_EMPTY = frozenset({"rule", "action", "note", "lifecycle"})
+
+
+@lru_cache(maxsize=8)
+def _insert_sql(columns: tuple[str, ...]) -> str:
+    """The INSERT of entries with these columns and their size, built once per column tuple (a text made anew is
+    hashed anew by the connection's statement cache)."""
+    marks = ", ".join("nullif(?, '')" if column in MOSTLY_EMPTY else "?" for column in columns)
+    return f"insert into journal ({', '.join(columns)}, size) values ({marks}, ?)"
 
 
 class JournalRepo:
@@ -39,8 +48,7 @@ class JournalRepo:
             rows = [(*r, sum(len(r[i] or "") for i in texts) + ROW_OVERHEAD) for r in rows]
         if self._size is not None:
             self._size += sum(r[-1] for r in rows)
-        marks = ", ".join("nullif(?, '')" if column in MOSTLY_EMPTY else "?" for column in columns)
-        sql = f"insert into journal ({', '.join(columns)}, size) values ({marks}, ?)"
+        sql = _insert_sql(columns)
         if len(rows) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
             seq = conn.execute(sql, rows[0]).lastrowid
             assert seq is not None
