@@ -123,9 +123,9 @@ def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, None, None]:
 def forget_served_apps() -> None:
     """aiohttp keeps the middleware chain it built for each (handler, apps) pair in a process-wide LRU cache of 1,024
     entries (web_app._cached_build_middleware, aiohttp PR 9158), which holds every app served in the process alive
-    until evicted: with an app per test, some 300 apps of ~4,000 objects each (1.3 M objects, 340 MB after the API
-    tests) that every full garbage collection scanned again (a tenth of a worker's CPU). Clearing it after a test
-    frees them; an app's first request per route builds its chain again, as it did for a new app anyway.
+    until evicted: with an app per test, 1.3 M live objects and 340 MB after tests/api, which every full garbage
+    collection scanned again (13 % of that run's CPU). Clearing it after a test frees them; an app's first request
+    per route builds its chain again, as it did for a new app anyway.
     tests/unit/test_served_apps_freed.py checks that a served app is freed (so a renamed cache would be noticed)."""
     cached = getattr(web_app, "_cached_build_middleware", None)
     if cached is not None:
