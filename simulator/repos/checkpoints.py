@@ -3,7 +3,8 @@
 With a state file SQLite runs in WAL mode, and by default the commit that takes the log past 1,000 pages copies the
 log back into the database file and syncs it: 10-20 ms on this project's machines, in one write of every ~65 (a write
 adds ~15 pages), so it was the p99 of every write. While a server runs, a thread of its own, with a connection of its
-own, runs a PASSIVE checkpoint every few tenths of a second instead: PASSIVE never waits for nor blocks a reader or a
+own, runs a PASSIVE checkpoint a little after each write instead (at most one every few tenths of a second; with no
+write nothing wakes it, so an idle sandbox does no work): PASSIVE never waits for nor blocks a reader or a
 writer, and Python's sqlite3 lets go of the GIL while SQLite copies and syncs, so the requests go on beside it. The
 request path's own automatic checkpoint stays as a bound on the log (SAFETY_PAGES) should the thread fall behind.
 Durability is unchanged: a commit is in the log either way (synchronous=NORMAL), the checkpoint only moves it."""
@@ -16,7 +17,7 @@ import threading
 
 log = logging.getLogger(__name__)
 
-#: Seconds between two background checkpoints.
+#: Seconds at least between two background checkpoints (the writes meanwhile wait for the next one).
 EVERY = 0.2
 #: The request path's automatic checkpoint (pages of log) while the thread runs: reached only if the thread falls
 #: behind (about 40 MB of log).
@@ -26,7 +27,8 @@ DEFAULT_PAGES = 1000
 
 
 class Checkpointer:
-    """A thread that checkpoints the database at path every `every` seconds (PASSIVE), until stop()."""
+    """A thread that checkpoints the database at path (PASSIVE) after wake() is called, at most once every `every`
+    seconds, until stop(). The store calls wake() after it commits a write (Store.wrote); nothing else wakes it."""
 
     def __init__(self, path: str, every: float = EVERY) -> None:
         self.path = path
@@ -38,6 +40,7 @@ class Checkpointer:
         #: The last error SQLite gave (the thread logs it and goes on: the request path still bounds the log).
         self.error: str | None = None
         self._stop = threading.Event()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -47,9 +50,15 @@ class Checkpointer:
     def stop(self) -> None:
         """End the thread (after the checkpoint under way, if any)."""
         self._stop.set()
+        self._wake.set()
         if self._thread is not None:
             self._thread.join()
             self._thread = None
+
+    def wake(self) -> None:
+        """Something was written: checkpoint it (now, or once `every` has passed since the last checkpoint)."""
+        if not self._wake.is_set():  # a plain read: most writes find it set already
+            self._wake.set()
 
     @property
     def running(self) -> bool:
@@ -62,8 +71,14 @@ class Checkpointer:
             self._failed(exc)
             return
         try:
-            while not self._stop.wait(self.every):
+            while True:
+                self._wake.wait()  # asleep, without a timer, until a write (or stop())
+                if self._stop.wait(self.every):  # the writes of the next `every` seconds go in the same checkpoint
+                    break
+                self._wake.clear()  # before the checkpoint: a write after this point wakes the next one
                 self.checkpoint(conn)
+                if self.last is not None and self.last[1] != self.last[2]:
+                    self._wake.set()  # a reader kept part of the log: try again, not only at the next write
         finally:
             conn.close()
 

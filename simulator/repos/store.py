@@ -56,6 +56,7 @@ class Store:
         self._depth = 0  # how many savepoints atomic() has open
         #: The thread checkpointing the log while a server runs (background_checkpoints()), else None.
         self.checkpointer: Checkpointer | None = None
+        self._woken_at = (-1, 0)  # (total_changes, restores) when wrote() last woke the checkpointer
         self.accounts = AccountsRepo(db)
         self.instances = InstancesRepo(db)
         self.journal = JournalRepo(db)
@@ -102,6 +103,7 @@ class Store:
             except BaseException:
                 self.rollback()
                 raise
+            self.wrote()
             return
         self._depth += 1
         savepoint = f"cdbsim_{self._depth}"
@@ -117,6 +119,16 @@ class Store:
             conn.execute(f"RELEASE SAVEPOINT {savepoint}")
         finally:
             self._depth -= 1
+
+    def wrote(self) -> None:
+        """A write was committed (atomic() calls it, and the writers outside it: Backend.bookkeeping, restore_from):
+        wake the background checkpoint, when one runs and the connection changed rows since it was last woken."""
+        checkpointer = self.checkpointer
+        if checkpointer is not None and not self.db.conn.in_transaction:  # else its COMMIT calls this again
+            changes = (self.db.conn.total_changes, self.restores)  # a restore changes no row SQLite counts
+            if changes != self._woken_at:
+                self._woken_at = changes
+                checkpointer.wake()
 
     def scalars(self, queries: tuple[str, ...]) -> tuple:
         """The value of each scalar query (its first column of its first row, None when it has no row), in one
@@ -210,3 +222,4 @@ class Store:
             src.close()
             self.restores += 1
             self.journal.forget_size()
+            self.wrote()
