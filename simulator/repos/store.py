@@ -13,7 +13,7 @@ from sqlite_utils import Database
 from simulator.repos.accounts import AccountsRepo
 from simulator.repos.backups import BackupsRepo
 from simulator.repos.backups import migrations as backup_migrations
-from simulator.repos.checkpoints import DEFAULT_PAGES, EVERY, SAFETY_PAGES, Checkpointer
+from simulator.repos.checkpoints import DEFAULT_PAGES, EVERY, PAGES, SAFETY_PAGES, Checkpointer
 from simulator.repos.configurations import ConfigurationsRepo
 from simulator.repos.configurations import migrations as configuration_migrations
 from simulator.repos.copies import CopiesRepo
@@ -138,14 +138,14 @@ class Store:
         return self.db.conn.execute("select " + ", ".join(f"({query})" for query in queries)).fetchone()
 
     @contextmanager
-    def background_checkpoints(self, every: float = EVERY) -> Iterator[Checkpointer | None]:
+    def background_checkpoints(self, every: float = EVERY, pages: int = PAGES) -> Iterator[Checkpointer | None]:
         """While inside, the write-ahead log is checkpointed by a thread of its own, not by the commit that fills it
         (repos/checkpoints.py); an in-memory database has no log, and nothing runs."""
         if self.path == ":memory:" or self.checkpointer is not None:
             yield self.checkpointer
             return
         self.db.conn.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
-        self.checkpointer = Checkpointer(self.path, every)
+        self.checkpointer = Checkpointer(self.path, every, pages)
         self.checkpointer.start()
         try:
             yield self.checkpointer
