@@ -20,6 +20,8 @@ import atexit
 import functools
 import gc
 import json
+import signal
+import sys
 import time
 from pathlib import Path
 
@@ -84,6 +86,10 @@ def install(app: web.Application, path: Path) -> Trace:
     from simulator.repos.journal import JournalRepo
 
     trace = Trace(path)
+    # written at exit: SIGINT (procs.Server.stop) is ignored in a process started from a background job (nohup, &),
+    # and SIGTERM would end it without atexit; both become a clean exit
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     gc.callbacks.append(trace.on_gc)
     app.middlewares.insert(0, trace.middleware())
     trace.wrap(Checkpointer, "checkpoint", "checkpoint")
@@ -110,11 +116,21 @@ def explain(samples: list[tuple], events: list[tuple], worst: int = 5) -> list[s
     return lines
 
 
+#: A thread that spent this much longer than its CPU time on something waited (for the disk, a lock, the CPU).
+WAITED = 0.003
+
+
 def summary(events: list[tuple]) -> str:
-    """Counts and totals of each kind of event over a run."""
-    kinds: dict[str, list[float]] = {}
-    for kind, s, e, detail, _cpu in events:
+    """Counts and totals of each kind of event over a run, and how many waited WAITED or more beyond their CPU."""
+    kinds: dict[str, list[tuple[float, float | None]]] = {}
+    for kind, s, e, detail, cpu in events:
         if kind == "gc":
             kind = f"gc{detail}"
-        kinds.setdefault(kind, []).append((e - s) * 1000)
-    return ", ".join(f"{kind} x{len(d)} max {max(d):.2f} ms total {sum(d):.0f} ms" for kind, d in sorted(kinds.items()))
+        kinds.setdefault(kind, []).append((e - s, cpu))
+    parts = []
+    for kind, d in sorted(kinds.items()):
+        walls = [w for w, _ in d]
+        waited = sum(1 for w, cpu in d if cpu is not None and w - cpu >= WAITED)
+        text = f"{kind} x{len(d)} max {max(walls) * 1000:.2f} ms total {sum(walls) * 1000:.0f} ms"
+        parts.append(text + (f" ({waited} waited >= {WAITED * 1000:.0f} ms)" if d[0][1] is not None else ""))
+    return ", ".join(parts)
