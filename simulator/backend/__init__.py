@@ -194,4 +194,7 @@ class Backend:
         try:
             yield
         finally:
-            self._bookkeeping_changes += store.total_changes - before
+            changes = store.total_changes - before
+            if changes:
+                self._bookkeeping_changes += changes
+                store.wrote()  # outside a transaction each statement commits: the checkpoint must hear of it

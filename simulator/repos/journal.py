@@ -171,17 +171,17 @@ class JournalRepo:
         excess = self.size() - budget
         if excess <= 0:
             return
-        conn, dropped, last = self.db.conn, 0, 0
-        while dropped < excess:
-            rows = conn.execute(
-                f"select seq, {ENTRY_BYTES} from journal where seq > ? order by seq limit 256", [last]
-            ).fetchall()
-            if not rows:
-                break
-            for seq, size in rows:
+        dropped, last = 0, 0
+        # oldest first, one row at a time: only the entries dropped (and the one after) are read, not a batch of 256
+        # (an entry written before sizes were kept is measured, reading its whole text)
+        cursor = self.db.conn.execute(f"select seq, {ENTRY_BYTES} from journal order by seq")
+        try:
+            for seq, size in cursor:
                 last, dropped = seq, dropped + size
                 if dropped >= excess:
                     break
+        finally:
+            cursor.close()
         self.prune(before=last, dropping=dropped)
 
     def clear(self, account_id: str | None = None) -> None:
