@@ -85,6 +85,6 @@ def test_hex_draws_what_random_choice_of_hex_digits_draws(seed):
     """The same seed gives the same hostnames and salts as before hex() stopped calling random.choice per
     character."""
     ids, reference = Ids(seed), random.Random(seed)
-    for length in (40, 8, 32, 12):
+    for length in (40, 8, 32, 12, 1, 0, 100):
         assert ids.hex(length) == "".join(reference.choice("0123456789abcdef") for _ in range(length))
     assert ids.random() == reference.random()
