@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -12,6 +13,12 @@ from simulator.repos.sql import select
 ROW_OVERHEAD = 200
 #: An entry's size in bytes, as SQL.
 ENTRY_BYTES = f"(coalesce(length(request), 0) + coalesce(length(response), 0) + {ROW_OVERHEAD})"
+
+
+@lru_cache(maxsize=8)
+def _insert_sql(columns: tuple[str, ...]) -> str:
+    """The INSERT of an entry, built once per column tuple (a text made anew is hashed anew by the statement cache)."""
+    return f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
 
 
 class JournalRepo:
@@ -29,7 +36,7 @@ class JournalRepo:
         if self._size is not None:
             request, response = columns.index("request"), columns.index("response")
             self._size += sum(len(r[request] or "") + len(r[response] or "") + ROW_OVERHEAD for r in rows)
-        sql = f"insert into journal ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+        sql = _insert_sql(columns)
         if len(rows) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
             seq = conn.execute(sql, rows[0]).lastrowid
             assert seq is not None
