@@ -7,6 +7,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from sqlite_utils import Database
 
@@ -43,6 +44,12 @@ MIGRATION_SETS = (
     copy_migrations,
     lifecycle_migrations,  # last: its triggers watch tables the others create
 )
+
+
+@lru_cache(maxsize=64)
+def _scalars_sql(queries: tuple[str, ...]) -> str:
+    """The one statement Store.scalars runs for these queries (the same few tuples recur: built once each)."""
+    return "select " + ", ".join(f"({query})" for query in queries)
 
 
 class Store:
@@ -135,7 +142,7 @@ class Store:
         statement."""
         if not queries:
             return ()
-        return self.db.conn.execute("select " + ", ".join(f"({query})" for query in queries)).fetchone()
+        return self.db.conn.execute(_scalars_sql(queries)).fetchone()
 
     @contextmanager
     def background_checkpoints(self, every: float = EVERY, pages: int = PAGES) -> Iterator[Checkpointer | None]:
