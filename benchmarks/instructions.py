@@ -73,3 +73,14 @@ def run(args, say=print) -> dict:
     log_cost = servers["cdbsim-log"] / servers["cdbsim"] - 1
     say(f"    the request log's cost: {100 * log_cost:+.1f} % of cdbsim's instructions per GET")
     return {"client": client, **servers, "log_cost": log_cost}
+
+
+def per_request(target: str, few: int, many: int) -> float:
+    """Instructions per request of one target (start-up excluded): the difference of two runs over many - few."""
+    return (count(target, many) - count(target, few)) / (many - few)
+
+
+if __name__ == "__main__":
+    # One target by hand, e.g. the seed's restore POST:  python3 benchmarks/instructions.py cdbsim-restore 80 400
+    name, few_n, many_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    print(f"{name}: {per_request(name, few_n, many_n) / 1000:.1f} k instructions per request (client included)")

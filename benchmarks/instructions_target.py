@@ -1,6 +1,9 @@
 """One target of instructions.py, in one process: a server and an in-process client sending N GETs.
 
-    python instructions_target.py {client|bare|cdbsim|cdbsim-log} N
+    python instructions_target.py {client|bare|cdbsim|cdbsim-log|cdbsim-restore} N
+
+cdbsim-restore sends the seed's restore POST (fixtures.RESTORE_BODY) N times instead of the GET, with the account's
+quotas lifted as the benchmark's server does (--raise-quotas).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import asyncio
 import json
 import sys
 
-from fixtures import TOKEN, seed_instance_json
+from fixtures import RESTORE_BODY, TOKEN, seed_instance_json
 
 CONNECTIONS = 8
 
@@ -79,11 +82,27 @@ async def main(target: str, n: int) -> None:
             quiet = ["--quiet"] if target == "cdbsim" else []
             options = ["--db", ":memory:", "--time-scale", "0", "--no-rate-limits", *quiet]
             app = create_app(config_from_args(parser.parse_args(options)))
+            if target == "cdbsim-restore":
+                from sim_server import raise_quotas
+
+                from simulator.keys import BACKEND
+
+                raise_quotas(app[BACKEND], "1234")
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
         port = runner.addresses[0][1]
+    if target == "cdbsim-restore":
+        body = json.dumps(RESTORE_BODY).encode()
+        raw = (
+            f"POST /v1.0/1234/instances HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: cdbsim-bench\r\n"
+            f"Accept: application/json\r\nX-Auth-Token: {TOKEN}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode() + body
+        await asyncio.gather(*(client(port, raw, n // CONNECTIONS) for _ in range(CONNECTIONS)))
+        await runner.cleanup()
+        return
     path = f"/v1.0/1234/instances/{await create_instance(port)}" if target.startswith("cdbsim") else "/v1.0/1234/i"
     raw = (
         f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUser-Agent: cdbsim-bench\r\nAccept: application/json\r\n"

@@ -148,6 +148,7 @@ class Side:
         self.name, self.server, self.seed = name, server, seed
         self.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
         self.samples: dict[str, list[list[float]]] = {}  # label -> per round, the latencies
+        self.spans: list[tuple[str, float, float]] = []  # (label, sent, last byte) of each timed request
 
     def run(self, steps, round_no: int | None) -> None:
         created = None
@@ -170,6 +171,7 @@ class Side:
                 while len(rounds) <= round_no:
                     rounds.append([])
                 rounds[round_no].append(elapsed)
+                self.spans.append((label, t0, t0 + elapsed))
 
     def close(self) -> None:
         self.conn.close()
@@ -197,6 +199,8 @@ def start(dimension: str, state: str, rundir: Path, args) -> tuple[Server, dict]
         "--port",
         str(port),
         "--no-read-cache",
+        *(["--trace", str(trace_path(rundir, dimension, state))] if args.trace else []),
+        *args.server_arg,
     ]
     server = Server(f"scaling-{dimension}-{state}", cmd, port, rundir)
     try:
@@ -206,6 +210,24 @@ def start(dimension: str, state: str, rundir: Path, args) -> tuple[Server, dict]
         server.stop()
         raise
     return server, seed
+
+
+def trace_path(rundir: Path, dimension: str, state: str) -> Path:
+    return rundir / f"{dimension}-{state}.trace.json"
+
+
+def explain(dimension: str, sides: list, rundir: Path, say) -> None:
+    """--trace: what each server recorded during its slowest requests of each operation (scaling_trace.py)."""
+    import scaling_trace
+
+    for side in sides:
+        events = [tuple(e) for e in json.loads(trace_path(rundir, dimension, side.name).read_text())]
+        say(f"    {side.name} server: {scaling_trace.summary(events)}")
+        for label in side.samples:
+            say(f"    {side.name}, {label}: the slowest requests and what the server did during each")
+            spans = [s for s in side.spans if s[0] == label]
+            for text in scaling_trace.explain(spans, events):
+                say(text)
 
 
 def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
@@ -234,6 +256,8 @@ def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
             finally:
                 for side in sides:
                     side.close()
+    if args.trace:  # both servers have stopped and written their traces
+        explain(dimension, sides, rundir, say)
     rows = []
     for label, small_rounds in sides[0].samples.items():
         large_rounds = sides[1].samples[label]
@@ -304,6 +328,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dimensions", help=f"comma-separated subset of: {','.join(DIMENSIONS)} (all)")
     parser.add_argument("--rounds", type=int, default=5, help="rounds per operation (5); the spread is over rounds")
     parser.add_argument("--per-round", type=int, default=100, help="request sequences per round and side (100)")
+    parser.add_argument("--trace", action="store_true", help="explain the slowest requests (scaling_trace.py)")
+    parser.add_argument("--server-arg", action="append", default=[], help="one more option for both servers")
     parser.add_argument("--scaling-warmup", dest="warmup", type=int, default=20, help="untimed sequences first (20)")
 
 

@@ -21,17 +21,19 @@ Prints "SEED {json}" (the ids scaling.py needs) then "READY <port>".
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
+from pathlib import Path
 
+from sim_server import raise_quotas, serve_until_stopped
 
 from simulator.app import create_app
-from simulator.keys import BACKEND, JOURNAL, READS, STORE
 from simulator.backend.cache import ModelCache
+from simulator.keys import BACKEND, JOURNAL, READS, STORE
 from simulator.repos import sql
 from simulator.serve.options import add_serve_options, config_from_args
-from sim_server import raise_quotas, serve_until_stopped
 
 DIMENSIONS = ("instances", "dbusers", "backups", "accounts", "journal", "chain")
 LARGE = {"instances": 10_000, "dbusers": 10_000, "backups": 10_000, "accounts": 1_000, "journal": 200_000, "chain": 100}
@@ -202,6 +204,13 @@ async def serve(args) -> None:
     if args.no_read_cache:  # every read takes the full path (a cached answer costs the same whatever the state)
         app[READS] = ModelCache(app[BACKEND].model_version, budget=0, size=len)
     seed = build(app, args.dimension, args.size == "large")
+    if args.trace:
+        import scaling_trace
+
+        scaling_trace.install(app, Path(args.trace))
+    if args.gc_freeze:
+        gc.collect()
+        gc.freeze()
     print("SEED " + json.dumps(seed), flush=True)
     await serve_until_stopped(app, args.host, args.port)
 
@@ -212,6 +221,8 @@ def main() -> int:
     parser.add_argument("--dimension", choices=DIMENSIONS, required=True)
     parser.add_argument("--size", choices=("small", "large"), required=True, help="which state to build")
     parser.add_argument("--no-read-cache", action="store_true", help="answer every read through the model")
+    parser.add_argument("--trace", help="record what happens inside (scaling_trace.py) to this JSON file at exit")
+    parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() once the state is built (a candidate)")
     args = parser.parse_args()
     try:
         from simulator.serve.server import serve_forever

@@ -20,8 +20,12 @@ def parse_time(text: str) -> _dt.datetime:
 
 
 def api_time(moment: _dt.datetime) -> str:
-    """Trove's timestamp format: ISO-8601 without microseconds or zone."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    """Trove's timestamp format: ISO-8601 without microseconds or zone (isoformat's first 19 characters: the same
+    text as strftime("%Y-%m-%dT%H:%M:%S") in half the time, from year 1000 on, where %Y stops being unpadded)."""
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:
+        return utc.strftime("%Y-%m-%dT%H:%M:%S")
+    return utc.isoformat(timespec="seconds")[:19]
 
 
 def identity_time(moment: _dt.datetime) -> str:

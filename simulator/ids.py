@@ -7,6 +7,9 @@ import uuid
 from collections.abc import Callable
 
 HEX_DIGITS = "0123456789abcdef"
+#: hex(): a 32-bit output's top byte b gives the digit HEX_DIGITS[b >> 3], unless b >> 3 is 16 or more (b from 128 on).
+_TOP_BYTE_DIGIT = bytes(ord(HEX_DIGITS[b >> 3]) if b < 128 else 0 for b in range(256))
+_REJECTED = bytes(range(128, 256))
 
 
 class Ids:
@@ -31,13 +34,16 @@ class Ids:
     def hex(self, length: int = 40) -> str:
         """length lowercase hex characters: the draws random.choice("0123456789abcdef") makes (5 random bits, again
         while 16 or more), without its per-character calls (a hostname is 40 of them)."""
+        # getrandbits(5) is the top 5 bits of one 32-bit output; getrandbits(32 * n) is the next n outputs, the
+        # first in the lowest bits. Each round draws as many outputs as characters are still missing: one output
+        # gives at most one character, so no round draws an output the one-at-a-time loop would not have drawn.
+        # Each output's top byte, less the rejected ones (top 5 bits 16 or more: a byte from 128 on), mapped to its
+        # digit (byte >> 3).
         draw = self._random.getrandbits
-        out: list[str] = []
-        while len(out) < length:
-            value = draw(5)
-            if value < 16:
-                out.append(HEX_DIGITS[value])
-        return "".join(out)
+        out = b""
+        while (missing := length - len(out)) > 0:
+            out += draw(32 * missing).to_bytes(4 * missing, "little")[3::4].translate(_TOP_BYTE_DIGIT, _REJECTED)
+        return out.decode("ascii")
 
     def password(self, length: int = 16) -> str:
         """A password of letters and digits."""

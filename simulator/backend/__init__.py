@@ -26,6 +26,7 @@ from simulator.clock import Clock, parse_time
 from simulator.config import DemoAccount, SimulatorConfig
 from simulator.ids import Ids
 from simulator.reference.regions import region_name
+from simulator.repos.accounts import AccountsRepo
 from simulator.repos.store import Store
 from simulator.repos.template import SchemaTemplate
 
@@ -73,7 +74,7 @@ class Backend:
         self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order (replicas catch up first).
         self.settlers: list[Settler] = [self.replication, self.instances, self.ha, self.backups, self.schedules]
-        self._due_queries = tuple(s.due_query for s in self.settlers if s.due_query)
+        self._due_queries = (*(s.due_query for s in self.settlers if s.due_query), AccountsRepo.IDENTITY_CHANGES)
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
@@ -156,8 +157,13 @@ class Backend:
 
     def next_dues(self) -> list[tuple[float, Settler]]:
         """When each settler's next step is due (those with nothing to do left out); the SQL ones in one
-        statement."""
-        values = iter(self.store.scalars(self._due_queries))
+        statement, which also reads the identity counter (a settle changes the model, and the write that follows
+        would read it again for its quota: identity_version)."""
+        store = self.store
+        found = store.scalars(self._due_queries)
+        self._identity_version = (store.restores, found[-1])
+        self._identity_at_version = self.model_version()
+        values = iter(found)
         dues = []
         for settler in self.settlers:
             due = next(values) if settler.due_query else settler.next_due()
@@ -200,4 +206,7 @@ class Backend:
         try:
             yield
         finally:
-            self._bookkeeping_changes += store.total_changes - before
+            changes = store.total_changes - before
+            if changes:
+                self._bookkeeping_changes += changes
+                store.wrote()  # outside a transaction each statement commits: the checkpoint must hear of it

@@ -239,10 +239,11 @@ class Instances:
         now = at or self.backend.now()
         ids = self.backend.ids
         stamp = api_time(now)
+        instance_id, seq = self.repo.fresh_id_and_seq(ids.uuid)
         return {
-            "id": ids.uuid(taken=self.repo.exists),
+            "id": instance_id,
             "account_id": account_id,
-            "seq": self.repo.next_seq(),
+            "seq": seq,
             "name": name,
             "flavor_id": flavor.id,
             "volume_size": size,

@@ -71,7 +71,7 @@ class RestorePlanner:
             raise BadRequest(
                 f"Validation error: instance['restorePoint']['backupRef'] '{ref}' does not match '{UUID_PATTERN}'"
             )
-        row = self.repo.get(account_id, backup_id)
+        row = self.repo.get_for_restore(account_id, backup_id)
         if row is None:
             raise not_found(backup_id)
         return row
@@ -113,7 +113,7 @@ class RestorePlanner:
     def contents(self, account_id: str, backup_id: str) -> dict | None:
         """What the build puts on the instance when it ends: the chain as it is then, or None when a link is gone
         or not COMPLETED (the restore ends in ERROR)."""
-        row = self.repo.get(account_id, backup_id)
+        row = self.repo.get_for_restore(account_id, backup_id)
         chain = links(self.repo, row) if row else None
         if chain is None or any(link["status"] != "COMPLETED" for link in chain):
             return None

@@ -144,10 +144,10 @@ class Journal:
             redact_query(query) if query else query,
             exchange.get("route"),
             exchange.get("status"),
-            exchange.get("rule"),
-            exchange.get("action"),
-            exchange.get("note"),
-            json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else None,
+            exchange.get("rule") or "",  # "": NULL in the journal (the repository's MOSTLY_EMPTY)
+            exchange.get("action") or "",
+            exchange.get("note") or "",
+            json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else "",
             exchange.get("duration_ms"),
             part_json(
                 req["headers"],

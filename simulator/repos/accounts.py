@@ -25,9 +25,11 @@ class AccountsRepo:
         row["settings"] = json.loads(row["settings"] or "{}")
         return row
 
+    #: How many changes accounts, users and tokens have had (a counter their triggers keep, migrations.py).
+    IDENTITY_CHANGES = "select n from _identity_changes where id = 1"
+
     def identity_changes(self) -> int:
-        """How many changes accounts, users and tokens have had (a counter their triggers keep, migrations.py)."""
-        return self.db.conn.execute("select n from _identity_changes where id = 1").fetchone()[0]
+        return self.db.conn.execute(self.IDENTITY_CHANGES).fetchone()[0]
 
     def rate_limits_on(self, account_id: str) -> bool:
         """Whether the account's rate limits are on (the per-request check, so one narrow query)."""

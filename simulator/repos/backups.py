@@ -119,6 +119,10 @@ def _location_pattern(template: str) -> re.Pattern:
 
 #: The columns of a chain's links that composing it reads (BackupsRepo.ancestry).
 CHAIN_COLUMNS = ("id", "parent_id", "status", "size", "contents")
+#: What a restore reads of the backup it names (its plan's checks, then its chain): not the whole row.
+RESTORE_COLUMNS = (*CHAIN_COLUMNS, "account_id", "datastore_type", "datastore_version", "datastore_version_id")
+#: Built once: a statement's text made anew on each call is hashed anew by the connection's statement cache.
+_RESTORE_SELECT = f"select {', '.join(RESTORE_COLUMNS)} from backups where account_id = ? and id = ?"
 #: The Cloud Files URL a COMPLETED backup gets; only its region, account and object id vary, so only they are stored.
 _LOCATION = _location_pattern(BACKUP_LOCATION)
 
@@ -276,6 +280,12 @@ class BackupsRepo:
 
     def get(self, account_id: str, backup_id: str) -> dict | None:
         rows = self._rows("select * from backups where account_id = ? and id = ?", [account_id, backup_id])
+        return rows[0] if rows else None
+
+    def get_for_restore(self, account_id: str, backup_id: str) -> dict | None:
+        """The backup with RESTORE_COLUMNS only, unpacked (a restore reads it at its create and at its build's end;
+        the whole row, location and all, cost twice as much)."""
+        rows = self._rows(_RESTORE_SELECT, [account_id, backup_id])
         return rows[0] if rows else None
 
     def ancestry(self, account_id: str, backup_id: str) -> list[dict]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlite_utils import Database
 
 from simulator.repos import sql
@@ -109,6 +111,19 @@ class InstancesRepo:
 
     def next_seq(self) -> int:
         return self.db.conn.execute("select coalesce(max(seq), 0) + 1 from instances").fetchone()[0]
+
+    def fresh_id_and_seq(self, draw: Callable[[], str]) -> tuple[str, int]:
+        """An id from draw() that no instance has (drawn again while taken: ids must stay unique after a reseed)
+        and next_seq(), asked in one statement."""
+        while True:
+            candidate = draw()
+            taken, seq = self.db.conn.execute(
+                "select exists(select 1 from instances where id = ?), "
+                "(select coalesce(max(seq), 0) + 1 from instances)",
+                [candidate],
+            ).fetchone()
+            if not taken:
+                return candidate, seq
 
     # databases -------------------------------------------------------------------------------
     def databases(self, instance_id: str) -> list[dict]:
@@ -295,10 +310,24 @@ class InstancesRepo:
             },
         }
 
+    def holds_anything(self, instance_id: str) -> bool:
+        """Has the instance a database, a user or a grant (one statement, three index lookups)?"""
+        return bool(
+            self.db.conn.execute(
+                "select exists(select 1 from databases where instance_id = ?1) "
+                "or exists(select 1 from db_users where instance_id = ?1) "
+                "or exists(select 1 from grants where instance_id = ?1)",
+                [instance_id],
+            ).fetchone()[0]
+        )
+
     def replace_contents(self, instance_id: str, contents: dict) -> None:
-        """Make the instance hold exactly contents (as returned by contents())."""
-        for table in ("grants", "db_users", "databases"):
-            self.db.execute(f"delete from {table} where instance_id = ?", [instance_id])
+        """Make the instance hold exactly contents (as returned by contents()). What it held goes first; a restore's
+        or a new replica's build ends on an instance that holds nothing yet, which one lookup says (not three
+        deletes)."""
+        if self.holds_anything(instance_id):
+            for table in ("grants", "db_users", "databases"):
+                self.db.execute(f"delete from {table} where instance_id = ?", [instance_id])
         self.insert_databases(
             [
                 {"instance_id": instance_id, "name": name, **attrs}

@@ -82,12 +82,21 @@ class LifecycleRepo:
 
     def drain(self) -> list[dict]:
         """The transitions written since the last drain, oldest first, and forget them."""
-        rows = sorted(select(self.db, "delete from transitions returning *"), key=lambda row: row["seq"])
+        rows = self.db.conn.execute(
+            "delete from transitions returning seq, account_id, kind, resource_id, before, after, detail"
+        ).fetchall()
+        rows.sort()  # RETURNING gives no order: by seq
         items = []
-        for row in rows:
-            item = {k: row[k] for k in ("account_id", "kind", "resource_id", "before", "after")}
-            if row["detail"]:
-                item["detail"] = {k: v for k, v in json.loads(row["detail"]).items() if v is not None}
+        for _, account_id, kind, resource_id, before, after, detail in rows:
+            item = {
+                "account_id": account_id,
+                "kind": kind,
+                "resource_id": resource_id,
+                "before": before,
+                "after": after,
+            }
+            if detail:
+                item["detail"] = {k: v for k, v in json.loads(detail).items() if v is not None}
             items.append(item)
         return items
 

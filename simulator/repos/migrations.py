@@ -144,3 +144,13 @@ def count_identity_changes(db: Database) -> None:
                 f"create trigger if not exists identity_changes_{table}_{event} after {event} on {table} "
                 "begin update _identity_changes set n = n + 1 where id = 1; end"
             )
+
+
+@migrations()
+def journal_entry_sizes(db: Database) -> None:
+    """Issue 25: each journal entry keeps its size (ENTRY_BYTES read it instead of measuring two texts), so pruning
+    by the row limit no longer measures the texts it drops. The index on route alone goes: every entry paid it
+    twice (written, pruned), and only a control query for a route across every account used it, on a journal
+    that keeps at most its limit of entries."""
+    db.execute("alter table journal add column size integer")
+    db.execute("drop index if exists idx_journal_route")

@@ -7,13 +7,14 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 
 from sqlite_utils import Database
 
 from simulator.repos.accounts import AccountsRepo
 from simulator.repos.backups import BackupsRepo
 from simulator.repos.backups import migrations as backup_migrations
-from simulator.repos.checkpoints import DEFAULT_PAGES, EVERY, SAFETY_PAGES, Checkpointer
+from simulator.repos.checkpoints import DEFAULT_PAGES, EVERY, PAGES, SAFETY_PAGES, Checkpointer
 from simulator.repos.configurations import ConfigurationsRepo
 from simulator.repos.configurations import migrations as configuration_migrations
 from simulator.repos.copies import CopiesRepo
@@ -45,6 +46,12 @@ MIGRATION_SETS = (
 )
 
 
+@lru_cache(maxsize=64)
+def _scalars_sql(queries: tuple[str, ...]) -> str:
+    """The one statement Store.scalars runs for these queries (the same few tuples recur: built once each)."""
+    return "select " + ", ".join(f"({query})" for query in queries)
+
+
 class Store:
     """Owns the connection; repositories (store.accounts, store.instances, ...) hold the queries."""
 
@@ -56,6 +63,7 @@ class Store:
         self._depth = 0  # how many savepoints atomic() has open
         #: The thread checkpointing the log while a server runs (background_checkpoints()), else None.
         self.checkpointer: Checkpointer | None = None
+        self._woken_at = (-1, 0)  # (total_changes, restores) when wrote() last woke the checkpointer
         self.accounts = AccountsRepo(db)
         self.instances = InstancesRepo(db)
         self.journal = JournalRepo(db)
@@ -103,6 +111,7 @@ class Store:
             except BaseException:
                 self.rollback()
                 raise
+            self.wrote()
             return
         self._depth += 1
         savepoint = f"cdbsim_{self._depth}"
@@ -119,22 +128,32 @@ class Store:
         finally:
             self._depth -= 1
 
+    def wrote(self) -> None:
+        """A write was committed (atomic() calls it, and the writers outside it: Backend.bookkeeping, restore_from):
+        wake the background checkpoint, when one runs and the connection changed rows since it was last woken."""
+        checkpointer = self.checkpointer
+        if checkpointer is not None and not self.db.conn.in_transaction:  # else its COMMIT calls this again
+            changes = (self.db.conn.total_changes, self.restores)  # a restore changes no row SQLite counts
+            if changes != self._woken_at:
+                self._woken_at = changes
+                checkpointer.wake()
+
     def scalars(self, queries: tuple[str, ...]) -> tuple:
         """The value of each scalar query (its first column of its first row, None when it has no row), in one
         statement."""
         if not queries:
             return ()
-        return self.db.conn.execute("select " + ", ".join(f"({query})" for query in queries)).fetchone()
+        return self.db.conn.execute(_scalars_sql(queries)).fetchone()
 
     @contextmanager
-    def background_checkpoints(self, every: float = EVERY) -> Iterator[Checkpointer | None]:
+    def background_checkpoints(self, every: float = EVERY, pages: int = PAGES) -> Iterator[Checkpointer | None]:
         """While inside, the write-ahead log is checkpointed by a thread of its own, not by the commit that fills it
         (repos/checkpoints.py); an in-memory database has no log, and nothing runs."""
         if self.path == ":memory:" or self.checkpointer is not None:
             yield self.checkpointer
             return
         self.db.conn.execute(f"PRAGMA wal_autocheckpoint={SAFETY_PAGES}")
-        self.checkpointer = Checkpointer(self.path, every)
+        self.checkpointer = Checkpointer(self.path, every, pages)
         self.checkpointer.start()
         try:
             yield self.checkpointer
@@ -211,3 +230,4 @@ class Store:
             src.close()
             self.restores += 1
             self.journal.forget_size()
+            self.wrote()

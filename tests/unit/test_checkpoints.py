@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import threading
 import time
@@ -32,15 +33,24 @@ def _wait_for(condition, seconds: float = 30.0) -> bool:
     return condition()
 
 
+async def _wait_async(condition, seconds: float = 30.0) -> bool:
+    """_wait_for inside the event loop: the loop goes on (the journal's deferred batch is written by its timer)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not condition():
+        await asyncio.sleep(0.01)
+    return condition()
+
+
 def test_the_thread_copies_the_log_into_the_file_and_the_commits_do_not(tmp_path):
     store = Store.open(str(tmp_path / "state.db"))
     try:
         assert _autocheckpoint(store) == DEFAULT_PAGES
-        with store.background_checkpoints(every=0.01) as checkpointer:
+        with store.background_checkpoints(every=0.01, pages=100) as checkpointer:
             assert isinstance(checkpointer, Checkpointer) and store.checkpointer is checkpointer
             assert _autocheckpoint(store) == SAFETY_PAGES  # a commit checkpoints only a log the thread let grow
             for k in range(300):
-                store.db.execute("insert into meta (key, value) values (?, ?)", [f"k{k}", "x" * 500])
+                with store.atomic():  # each commit wakes the thread (Store.wrote)
+                    store.db.execute("insert into meta (key, value) values (?, ?)", [f"k{k}", "x" * 500])
             assert _wait_for(lambda: checkpointer.last is not None and checkpointer.last[1] == checkpointer.last[2])
             assert checkpointer.error is None and checkpointer.runs > 0
             assert checkpointer.last is not None and checkpointer.last[0] == 0  # PASSIVE: it never had to wait
@@ -49,6 +59,51 @@ def test_the_thread_copies_the_log_into_the_file_and_the_commits_do_not(tmp_path
         reader = sqlite3.connect(str(tmp_path / "state.db"))
         assert reader.execute("select count(*) from meta where key like 'k%'").fetchone()[0] == 300
         reader.close()
+    finally:
+        store.close()
+
+
+def test_an_idle_store_runs_no_checkpoint_and_a_commit_wakes_one(tmp_path):
+    store = Store.open(str(tmp_path / "state.db"))
+    try:
+        with store.background_checkpoints(every=0.01, pages=1) as checkpointer:
+            assert checkpointer is not None
+            time.sleep(0.3)  # thirty of its intervals: a timer would have run it many times by now
+            assert checkpointer.looks == checkpointer.runs == 0 and checkpointer.last is None
+            with store.atomic():
+                store.db.execute("insert into meta (key, value) values ('woken', 'x')")
+                time.sleep(0.1)  # inside the transaction nothing is committed: nothing to checkpoint yet
+                assert checkpointer.runs == 0
+            assert _wait_for(lambda: checkpointer.runs >= 1)
+            assert checkpointer.last is not None and checkpointer.last[1] == checkpointer.last[2] > 0
+            looks = checkpointer.looks
+            time.sleep(0.3)  # idle again: it sleeps until the next write
+            assert checkpointer.looks == looks
+            store.wrote()  # no row changed since it was last woken: it is not woken for nothing
+            time.sleep(0.1)
+            assert checkpointer.looks == looks
+    finally:
+        store.close()
+
+
+def test_a_short_log_is_left_for_later_and_a_long_one_is_checkpointed(tmp_path):
+    """A checkpoint that copies the whole log makes the next commit sync the log's new header (milliseconds, in a
+    request): the thread lets the log reach `pages` first."""
+    store = Store.open(str(tmp_path / "state.db"))
+    try:
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # the schema's pages: in the file, the log empty
+        with store.background_checkpoints(every=0.01, pages=50) as checkpointer:
+            assert checkpointer is not None
+            with store.atomic():
+                store.db.execute("insert into meta (key, value) values ('short', 'x')")
+            assert _wait_for(lambda: checkpointer.looks >= 1)
+            assert checkpointer.runs == 0 and 0 < checkpointer.backlog() < 50
+            for k in range(60):  # a commit writes a page of log at least
+                with store.atomic():
+                    store.db.execute("insert into meta (key, value) values (?, ?)", [f"long{k}", "x"])
+            assert _wait_for(lambda: checkpointer.runs == 1)
+            assert checkpointer.last is not None and checkpointer.last[1] == checkpointer.last[2] >= 50
+            assert checkpointer.backlog() == 0
     finally:
         store.close()
 
@@ -76,9 +131,12 @@ async def test_a_server_with_a_state_file_checkpoints_in_the_background_while_it
     assert store.checkpointer is None  # nothing runs until the app serves
     client = await aiohttp_client(app)
     assert store.checkpointer is not None and store.checkpointer.running and _threads() == ["cdbsim-checkpoints"]
+    checkpointer = store.checkpointer
+    assert checkpointer.looks == 0  # the state written at start-up was before the thread: nothing woke it since
     resp = await client.get(f"/v1.0/{ACCOUNT}/instances", headers={"X-Auth-Token": TOKEN})
     assert resp.status == 200
-    checkpointer = store.checkpointer
+    # the read's bookkeeping (its rate-limit count, its journal entry a moment later) commits outside a transaction
+    assert await _wait_async(lambda: checkpointer.looks > 0)
     await client.close()  # the app's cleanup: the thread stops before the store closes
     assert store.checkpointer is None and not checkpointer.running and _threads() == []
     assert checkpointer.error is None

@@ -33,6 +33,27 @@ def test_real_clock_cannot_be_advanced():
         Clock("real").advance(1)
 
 
+def test_api_time_is_the_strftime_text_in_every_year_and_zone():
+    rng = random.Random(7)
+    zones = [dt.timezone.utc, dt.timezone(dt.timedelta(hours=5, minutes=30)), dt.timezone(dt.timedelta(hours=-11))]
+    moments = [dt.datetime(year, 12, 31, 23, 59, 59, 999999, tzinfo=zones[0]) for year in (1, 999, 1000, 9998)]
+    moments += [
+        dt.datetime(
+            rng.randint(1, 9998),
+            rng.randint(1, 12),
+            rng.randint(1, 28),
+            rng.randint(0, 23),
+            rng.randint(0, 59),
+            rng.randint(0, 59),
+            rng.randint(0, 999999),
+            tzinfo=rng.choice(zones),
+        )
+        for _ in range(500)
+    ]
+    for moment in moments:
+        assert api_time(moment) == moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def test_identity_time_has_milliseconds_and_z():
     moment = dt.datetime(2014, 11, 24, 22, 5, 39, 115000, tzinfo=dt.timezone.utc)
     assert identity_time(moment) == "2014-11-24T22:05:39.115Z"
@@ -64,6 +85,6 @@ def test_hex_draws_what_random_choice_of_hex_digits_draws(seed):
     """The same seed gives the same hostnames and salts as before hex() stopped calling random.choice per
     character."""
     ids, reference = Ids(seed), random.Random(seed)
-    for length in (40, 8, 32, 12):
+    for length in (40, 8, 32, 12, 1, 0, 100):
         assert ids.hex(length) == "".join(reference.choice("0123456789abcdef") for _ in range(length))
     assert ids.random() == reference.random()

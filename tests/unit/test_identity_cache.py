@@ -74,3 +74,31 @@ def test_a_token_is_unknown_again_after_a_snapshot_without_it_is_restored():
         with pytest.raises(Unauthorized) as caught:
             backend.identity.check_token("t2", "2")
         assert (caught.value.status, caught.value.message) == (401, BAD_TOKEN)
+
+
+def test_the_write_after_a_settle_does_not_read_the_identity_counter_again():
+    backend = make_backend()
+    backend.instances.create("1", INSTANCE_SPEC)
+    backend.clock.advance(10)  # its build is due
+    backend.identity.check_token("t", "1")
+
+    def settle_then_create() -> None:
+        backend.settle()
+        backend.instances.create("1", INSTANCE_SPEC)  # its quota is kept by identity_version
+
+    ran = statements(backend, settle_then_create)
+    reads = [sql for sql in ran if "_identity_changes" in sql]
+    assert reads  # the settle's next-due statements read it, and nothing else does
+    assert all(sql.startswith("select (select min(task_until) from instances") for sql in reads)
+
+
+def test_a_settle_sees_accounts_changed_since_the_last_read():
+    backend = make_backend()
+    backend.instances.create("1", INSTANCE_SPEC)  # the quota (default 25) is read and kept
+    account = found(backend.store.accounts.get("1"))
+    backend.store.accounts.update_settings("1", settings={**account["settings"], "quotas": {"instances": 1}})
+    backend.clock.advance(10)
+    backend.settle()  # reads the identity counter with the next-due times
+    with pytest.raises(OverLimit) as caught:
+        backend.instances.create("1", INSTANCE_SPEC)
+    assert (caught.value.status, caught.value.message) == (413, "Quota exceeded for resources: ['instances'].")

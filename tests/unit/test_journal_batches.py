@@ -3,6 +3,7 @@
 import asyncio
 
 from simulator.pipeline.journal import BATCH, FLUSH_AFTER, Journal, part_json
+from simulator.repos.journal import ROW_OVERHEAD
 from simulator.repos.store import Store
 
 
@@ -70,3 +71,27 @@ def test_without_an_event_loop_a_deferred_entry_is_written_at_once():
     journal = Journal(Store.open(":memory:"))
     journal.record(exchange(1), defer=True)
     assert stored(journal) == ["/p1"]
+
+
+def test_an_entry_without_rule_action_note_or_lifecycle_keeps_them_null_and_a_faulted_one_keeps_them():
+    journal = Journal(Store.open(":memory:"))
+    journal.record(exchange(1))
+    journal.record({**exchange(2), "rule": "r1", "action": "status 503", "note": "n", "lifecycle": [{"after": "X"}]})
+    plain, faulted = journal.entries()
+    assert (plain["rule"], plain["action"], plain["note"], plain["lifecycle"]) == (None, None, None, None)
+    assert (faulted["rule"], faulted["action"], faulted["note"]) == ("r1", "status 503", "n")
+    assert faulted["lifecycle"] == [{"after": "X"}]
+    assert [e["path"] for e in journal.entries(faulted=False)] == ["/p1"]
+    assert "size" not in plain  # the journal's bookkeeping, not part of an entry
+
+
+def test_each_entry_is_written_with_its_size_and_a_recount_agrees():
+    journal = Journal(Store.open(":memory:"))
+    for n in range(5):
+        journal.record(exchange(n))
+    repo = journal.store.journal
+    kept = repo.size()
+    repo.forget_size()
+    assert repo.size() == kept
+    sizes = journal.store.db.execute("select size, length(request) + length(response) from journal").fetchall()
+    assert all(size == texts + ROW_OVERHEAD for size, texts in sizes)
