@@ -43,7 +43,7 @@ def bootstrap(cache: Path) -> None:
     ready = (
         python.exists()
         and subprocess.run(
-            [str(python), "-c", "import simulator.app, pytest"],
+            [str(python), "-c", "import simulator.app, pytest, troveclient, xdist"],
             env=dict(os.environ, PYTHONPATH=str(REPO)),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -55,9 +55,10 @@ def bootstrap(cache: Path) -> None:
         print(f"benchmarks: {missing}; installing this clone into {venv} (first run only)...", flush=True)
         if not python.exists():
             steps.append([sys.executable, "-m", "venv", str(venv)])
-        # pytest too: the per-test reset measurement imports the pytest plugin.
+        # with the test extra: the suite's run (`tests`), the per-test reset and vs_moto's user test (the plugin with
+        # python-troveclient) need it
         steps.append(
-            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", str(REPO), "pytest"]
+            [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", "-e", f"{REPO}[test]"]
         )
     for cmd in steps:
         done = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
