@@ -379,9 +379,13 @@ class Suite:
             "exit": done.returncode,
         }
         self.say(f"  {'test suite (pytest -n 2)':<44} {float(said.group(1)):.0f} s of pytest ({last[0].strip('= ')})")
-        for line in done.stdout.splitlines():  # a failure is named, never only counted
-            if line.startswith(("FAILED ", "ERROR ")):
-                self.say(f"      ! {line[:200]}")
+        failures = [line for line in done.stdout.splitlines() if line.startswith(("FAILED ", "ERROR "))]
+        for line in failures:  # a failure is named, never only counted
+            self.say(f"      ! {line[:200]}")
+        if failures:  # and its traceback kept: a failure under the run's load may not come back alone
+            log = self.rundir / "tests.log"
+            log.write_text(done.stdout)
+            self.say(f"      the suite's whole output: {log}")
 
     def run_scaling(self) -> None:
         """Issue 25: each request on a large state against a small one, side by side (scaling.py)."""
