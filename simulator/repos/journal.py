@@ -37,15 +37,12 @@ class JournalRepo:
         self._size: int | None = None
 
     def append_many(self, columns: tuple[str, ...], rows: list[tuple]) -> int:
-        """Insert entries given as value tuples in `columns` order (one statement); returns the last seq. A column
-        of MOSTLY_EMPTY given as "" is stored as NULL; each entry's size (size()) is written with it."""
+        """Insert entries given as value tuples in `columns` order, request and response among them (one
+        statement); returns the last seq. A column of MOSTLY_EMPTY given as "" is stored as NULL; each entry's size
+        (size()) is written with it."""
         conn = self.db.conn
-        if "request" in columns and "response" in columns:
-            request, response = columns.index("request"), columns.index("response")
-            rows = [(*r, len(r[request] or "") + len(r[response] or "") + ROW_OVERHEAD) for r in rows]
-        else:  # an entry without its texts (a test's, a benchmark's)
-            texts = [columns.index(c) for c in ("request", "response") if c in columns]
-            rows = [(*r, sum(len(r[i] or "") for i in texts) + ROW_OVERHEAD) for r in rows]
+        request, response = columns.index("request"), columns.index("response")
+        rows = [(*r, len(r[request] or "") + len(r[response] or "") + ROW_OVERHEAD) for r in rows]
         if self._size is not None:
             self._size += sum(r[-1] for r in rows)
         sql = _insert_sql(columns)

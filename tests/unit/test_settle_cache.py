@@ -27,7 +27,8 @@ def test_journal_writes_do_not_invalidate_the_cache_but_model_writes_do():
     backend.settle()
     version = backend.model_version()
     with backend.bookkeeping():
-        backend.store.journal.append_many(("method", "path", "status"), [("GET", "/", 200)])
+        columns = ("method", "path", "status", "request", "response")
+        backend.store.journal.append_many(columns, [("GET", "/", 200, "", "")])
     assert backend.model_version() == version
     backend.instances.create("1", INSTANCE_SPEC)
     assert backend.model_version() != version

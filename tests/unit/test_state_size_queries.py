@@ -101,14 +101,20 @@ def test_backup_counter_is_built_from_rows_written_before_it_existed(tmp_path):
     assert reopened.backups.count("a") == 5
 
 
+def insert_chain(repo, prefix: str, length: int) -> list[str]:
+    """Backups prefix0 (a full one) ... of account "a", each the parent of the next; their ids, oldest first."""
+    ids = [f"{prefix}{k}" for k in range(length)]
+    for k, backup_id in enumerate(ids):
+        repo.insert({**backup("a", backup_id, k + 1), "parent_id": ids[k - 1] if k else None})
+    return ids
+
+
 def test_chain_links_come_in_one_query_and_a_broken_or_looping_chain_has_none():
     from simulator.backend.chains import links
 
     store = Store.open(":memory:")
     repo = store.backups
-    ids = [f"b{k}" for k in range(5)]
-    for k, backup_id in enumerate(ids):
-        repo.insert({**backup("a", backup_id, k + 1), "parent_id": ids[k - 1] if k else None})
+    ids = insert_chain(repo, "b", 5)
     repo.insert({**backup("other", "x", 9), "parent_id": None})
     assert [b["id"] for b in links(repo, found(repo.get("a", "b4"))) or []] == ids
     assert [b["id"] for b in links(repo, found(repo.get("a", "b0"))) or []] == ["b0"]
@@ -124,9 +130,7 @@ def test_chain_links_are_read_once_each_and_a_loop_above_the_leaf_ends_the_walk(
     """ancestry walks the parents it read: each link once, child first, stopping where a parent was seen already."""
     store = Store.open(":memory:")
     repo = store.backups
-    ids = [f"c{k}" for k in range(60)]
-    for k, backup_id in enumerate(ids):
-        repo.insert({**backup("a", backup_id, k + 1), "parent_id": ids[k - 1] if k else None})
+    ids = insert_chain(repo, "c", 60)
     walked = repo.ancestry("a", "c59")
     assert [link["id"] for link in walked] == ids[::-1] and walked[-1]["parent_id"] is None
     store.db.execute("update backups set parent_id = 'c40' where id = 'c10'")  # c40 -> ... -> c10 -> c40
