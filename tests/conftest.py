@@ -6,7 +6,9 @@ import ast
 import gc
 import itertools
 import os
+import signal
 import sys
+import threading
 from collections.abc import Generator
 from pathlib import Path
 
@@ -32,6 +34,18 @@ def pytest_configure(config: pytest.Config) -> None:
     (__pycache__, which git ignores)."""
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.dont_write_bytecode = False
+    interrupt_as_from_a_terminal()
+
+
+def interrupt_as_from_a_terminal() -> None:
+    """Give SIGINT back its default where the shell left it ignored. A shell without job control (a script, `pytest &`,
+    nohup, a CI runner's background job) starts pytest with SIGINT ignored, every process pytest starts inherits that,
+    and Python keeps an inherited SIG_IGN: a `cdbsim serve` the tests stop with SIGINT, as a person does with Ctrl-C at
+    a terminal, then ignored it (test_sigterm_runs_the_same_clean_up_as_ctrl_c[SIGINT] failed, and ServeProcess.stop
+    waited 30 s for each server before it killed it). A handler set here is reset to the default in every program a
+    test starts, as from a terminal. Called in the main process and in each xdist worker (both configure)."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
