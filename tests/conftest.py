@@ -5,9 +5,7 @@ from __future__ import annotations
 import ast
 import gc
 import itertools
-import os
 import signal
-import sys
 import threading
 from collections.abc import Generator
 from pathlib import Path
@@ -26,14 +24,7 @@ CONTRACT_FOLDERS = ("contract",)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep Python's bytecode caches, pytest's rewritten modules among them, even where PYTHONDONTWRITEBYTECODE is
-    set (a machine of this project's sets it): without them every pytest process (each xdist worker, each pytest or
-    `cdbsim serve` a test starts) compiles again the ~700 modules pytest rewrites (the test modules and the plugins'
-    packages, hypothesis and schemathesis among them), 6-7 s of CPU a process. Set here, before xdist starts its
-    workers, so they and every process a test starts inherit it; the caches go where Python puts them
-    (__pycache__, which git ignores)."""
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    sys.dont_write_bytecode = False
+    """(Python's bytecode caches are kept from the start: tests/bytecode_caches.py, loaded before any plugin.)"""
     interrupt_as_from_a_terminal()
 
 
