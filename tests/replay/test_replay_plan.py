@@ -40,3 +40,17 @@ def test_repeated_plays_give_the_same_answer_and_learn_the_token():
     assert first == second and hit(first)[1].body == b'{"instance": {"id": "abc"}}'
     assert player.secrets.value("<<token-1>>", lambda kind: "new") == "real-token"
     assert player.known_json(0)
+
+
+def test_a_json_answer_is_checked_for_secret_fields_once_in_its_plan():
+    assert Plan.of(interaction(b'{"instance": {"id": "abc"}}')).secret_free
+    with_key = Plan.of(interaction(b'{"instance": {"id": "abc", "api_key": "x"}}'))
+    assert with_key.json_body and not with_key.secret_free
+    assert not Plan.of(interaction(b"not json")).secret_free
+
+
+def test_a_played_answer_is_known_secret_free_and_unplayed_ones_are_not():
+    player = Player(Cassette([interaction(b'{"instance": {"id": "abc"}}')], allow_playback_repeats=True))
+    assert not player.known_secret_free(0)
+    player.play(RecordedRequest("GET", URL, headers=(("X-Auth-Token", "real-token"),)), "http://localhost")
+    assert player.known_secret_free(0)
