@@ -1,9 +1,11 @@
 """A replayed answer without placeholders is worked out once and sent as it is; one with placeholders is not."""
 
+import json
+
 from replay.replay_helpers import hit
 
 from simulator.replay.cassette import Cassette
-from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
+from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse, parse_json
 from simulator.replay.player import Plan, Player
 
 URL = "http://localhost/v1.0/1234/instances/abc"
@@ -54,3 +56,14 @@ def test_a_played_answer_is_known_secret_free_and_unplayed_ones_are_not():
     assert not player.known_secret_free(0)
     player.play(RecordedRequest("GET", URL, headers=(("X-Auth-Token", "real-token"),)), "http://localhost")
     assert player.known_secret_free(0)
+
+
+def test_a_body_parses_exactly_when_json_would_parse_it():
+    bodies = [b'{"a": [1, 2.5, -0, null, true]}', b"NaN", b'"\\ud800"', b"\xef\xbb\xbf{}", b"1e999", b'"\xff"']
+    bodies += [b'{"a": 1,}', b"01", b'{"a": 1}x', b"", b"<html>", '{"a": "é"}'.encode("utf-16")]
+    for raw in bodies:
+        try:
+            expected = json.loads(raw) if raw else None
+        except ValueError:
+            expected = None
+        assert repr(parse_json(raw)) == repr(expected), raw
