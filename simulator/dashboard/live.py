@@ -34,6 +34,7 @@ class LiveFeed:
         self.watched: Counter[str | None] = Counter()
         self.event = asyncio.Event()
         self.closing = False
+        self.stopped = asyncio.Event()  # set by shut(): ends a stream's pause between two events at once
 
     def __call__(self, exchange: dict) -> None:
         """The journal listener: O(1), no I/O, never awaits."""
@@ -79,10 +80,20 @@ class LiveFeed:
                 return None
         return self.latest(account)
 
+    async def pause(self, seconds: float) -> None:
+        """A stream's rest between two events (MIN_GAP); the server's stop ends it at once, so a stopping server
+        (which waits for its handlers) does not wait out the gap."""
+        if not self.closing:
+            try:
+                await asyncio.wait_for(self.stopped.wait(), seconds)
+            except asyncio.TimeoutError:
+                pass
+
     def shut(self) -> None:
         """The server is stopping: every stream ends."""
         self.closing = True
         self.event.set()
+        self.stopped.set()
 
 
 def event_text(name: str, data: dict) -> bytes:
@@ -109,7 +120,7 @@ async def stream(request: web.Request, feed: LiveFeed, account: str | None, real
                 continue
             seen = mark if mark is not None else seen
             await response.write(event_text("change", {"seq": seen}))
-            await asyncio.sleep(MIN_GAP)
+            await feed.pause(MIN_GAP)
     except ConnectionError:  # the page went away
         pass
     finally:

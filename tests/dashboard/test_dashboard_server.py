@@ -70,6 +70,18 @@ async def test_the_event_stream_tells_a_page_of_its_accounts_changes_only(api):
     feed.shut()
 
 
+async def test_a_stream_resting_between_two_events_ends_as_soon_as_the_server_stops(api, monkeypatch):
+    monkeypatch.setattr("simulator.dashboard.live.MIN_GAP", 3600.0)  # a rest no stop could wait out
+    feed = feed_of(api)
+    stream = await api.client.get(f"/_sim/dashboard/events?account={ACCOUNT}")
+    await stream.content.readuntil(b"\n\n")  # hello
+    await api.post("/instances", {"instance": {"name": "db1", "flavorRef": 1, "volume": {"size": 2}}})
+    assert await next_event(stream) == ("change", {"seq": 1})  # the stream now rests for MIN_GAP
+    feed.shut()
+    assert await asyncio.wait_for(stream.content.read(), 30) == b""  # it ended: no hour-long wait
+    assert feed not in api.app[JOURNAL].listeners
+
+
 async def test_a_post_from_another_sites_page_is_refused_and_changes_nothing(api):
     before = api.clock.now()
     resp = await api.client.post(
