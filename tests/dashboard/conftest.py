@@ -1,5 +1,5 @@
 """The dashboard's browser tests: a simulator on a real loopback socket (its own thread), Debian's Chromium driven by
-Playwright, and a screenshot of each test's page under the test's tmp_path.
+Playwright, and a screenshot of a failed test's page under the test's tmp_path.
 
 The browser is the system's (/usr/bin/chromium; .ci/install_browser.sh installs it). Where it or Playwright is
 missing the browser tests skip, except in CI (CI=true), where they fail: they must run there."""
@@ -71,9 +71,22 @@ def sim() -> Iterator[SimulatorServer]:
     server.stop()
 
 
+#: Whether a test's call phase failed, for the page fixture's teardown (pytest's documented recipe).
+CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[CALL_FAILED] = report.failed
+    return report
+
+
 @pytest.fixture
 def page(browser, request, tmp_path):
-    """A browser page (1280 wide); its screenshot is saved as <tmp_path>/<test name>.png when the test ends."""
+    """A browser page (1280 wide). When the test failed, its screenshot is saved as <tmp_path>/<test name>.png (only
+    then: a full-page PNG of each passing test was rendered and encoded for nothing)."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT_MS)
@@ -82,7 +95,8 @@ def page(browser, request, tmp_path):
     tab.set_default_timeout(WAIT_MS)
     yield tab
     try:
-        tab.screenshot(path=str(tmp_path / f"{request.node.name}.png"), full_page=True)
+        if request.node.stash.get(CALL_FAILED, True):
+            tab.screenshot(path=str(tmp_path / f"{request.node.name}.png"), full_page=True)
     finally:
         context.close()
 
