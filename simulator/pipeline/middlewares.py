@@ -4,6 +4,7 @@ in three layers: journal (with the host check and errors), scripted (faults, rep
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import traceback
@@ -33,6 +34,8 @@ from simulator.http import (
 )
 from simulator.keys import BACKEND, CALLER, CLOCK, CONFIG, CONTEXT, FAULTS, JOURNAL, READS, REPLAY, STORE
 from simulator.pipeline.body import NO_BODY, RequestBody
+from simulator.pipeline.journal import BODY_KEEP, UNAUTHENTICATED, UNAUTHENTICATED_KEEP, Journal
+from simulator.pipeline.redact import redact_query
 from simulator.reference.regions import api_path_start
 from simulator.replay import replay_middleware
 from simulator.routes import CACHED_READS
@@ -83,15 +86,17 @@ def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> 
     """The answer's body as the journal keeps it (None: streamed, or a journal read or state document, whose
     keeping would double what they hold)."""
     answer = getattr(response, "body", None) if response is not None else None
-    if isinstance(answer, (bytearray, memoryview)):
+    if type(answer) is bytes:
+        pass
+    elif isinstance(answer, (bytearray, memoryview)):
         answer = bytes(answer)
     elif answer is not None and not isinstance(answer, bytes):
         answer = None
     return None if request.path.startswith(UNKEPT_ANSWERS) else answer
 
 
-def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, started: float, journal) -> dict:
-    """What the journal (and its listeners: the recorder, the dashboard) keeps of one answered request."""
+def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, duration_ms: float, journal) -> dict:
+    """What the journal's listeners (the request log, the recorder, the dashboard) get of one answered request."""
     return {
         "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
         "time": request.app[CLOCK].api_now(),
@@ -104,7 +109,7 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, star
         "action": ctx["action"],
         "note": ctx["note"],
         "lifecycle": ctx.get("lifecycle"),
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "duration_ms": duration_ms,
         # the bytes for listeners (the recorder), the parsed body for the journal's redaction
         "request": {"headers": request.headers, "body": body.raw, "parsed": body},
         "response": {
@@ -114,9 +119,45 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, star
         },
         # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
         "url": str(request.url)
-        if journal.listeners and any(getattr(listener, "wants_url", True) for listener in journal.listeners)
+        if any(getattr(listener, "wants_url", True) for listener in journal.listeners)
         else None,
     }
+
+
+def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict, started: float, defer: bool) -> None:
+    """Write one answered request to the journal: the row straight from the request (what Journal.record builds
+    from an exchange), and the exchange only when a listener waits for it."""
+    journal: Journal = request.app[JOURNAL]
+    elapsed = time.perf_counter() - started
+    duration_ms = int(elapsed * 1_000_000 + 0.5) / 1000  # round(ms, 3) without float formatting
+    if journal.listeners:
+        journal.record(_exchange(request, response, body, ctx, duration_ms, journal), defer=defer)
+        return
+    status = response.status if response is not None else 0
+    keep = UNAUTHENTICATED_KEEP if status in UNAUTHENTICATED else BODY_KEEP
+    query, lifecycle = request.query_string, ctx.get("lifecycle")
+    row = (
+        ctx.get("account_id") or request.match_info.get("account_id"),
+        request.app[CLOCK].api_now(),
+        request.method,
+        request.path,
+        redact_query(query) if query else query,
+        ctx["route"],
+        status,
+        ctx["rule"] or "",  # "": NULL in the journal (the repository's MOSTLY_EMPTY)
+        ctx["action"] or "",
+        ctx["note"] or "",
+        json.dumps(lifecycle) if lifecycle else "",
+        duration_ms,
+        journal.request_text(request.headers, body if body.raw else None, keep, key=request.raw_headers),
+        journal.answer_text(
+            response.headers if response is not None else {},
+            _answer_bytes(request, response),
+            isinstance(response, JsonAnswer),
+            keep,
+        ),
+    )  # in the journal's COLUMNS order
+    journal.append(row, defer)
 
 
 def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse | None]) -> Middleware:
@@ -163,8 +204,7 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
                 response.force_close()  # the rest of the body is never read: the connection cannot carry another
             return response
         finally:
-            exchange = _exchange(request, response, body, ctx, started, journal)
-            journal.record(exchange, defer=defer)
+            _journal_entry(request, response, body, ctx, started, defer)
             app[STORE].rollback()  # never leave a half transaction behind
 
     return journal
