@@ -95,47 +95,45 @@ def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> 
     return None if request.path.startswith(UNKEPT_ANSWERS) else answer
 
 
-def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, duration_ms: float, journal) -> dict:
-    """What the journal's listeners (the request log, the recorder, the dashboard) get of one answered request."""
+def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row: tuple, answer: bytes | None) -> dict:
+    """What the journal's listeners (the request log, the recorder, the dashboard) get of one answered request:
+    the entry's fields as the row has them (its query unredacted, its empty fields None), and the raw parts."""
     return {
-        "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
-        "time": request.app[CLOCK].api_now(),
-        "method": request.method,
-        "path": request.path,
+        "account_id": row[0],
+        "time": row[1],
+        "method": row[2],
+        "path": row[3],
         "query": request.query_string,
-        "route": ctx["route"],
-        "status": response.status if response is not None else 0,
+        "route": row[5],
+        "status": row[6],
         "rule": ctx["rule"],
         "action": ctx["action"],
         "note": ctx["note"],
         "lifecycle": ctx.get("lifecycle"),
-        "duration_ms": duration_ms,
+        "duration_ms": row[11],
         # the bytes for listeners (the recorder), the parsed body for the journal's redaction
         "request": {"headers": request.headers, "body": body.raw, "parsed": body},
         "response": {
             "headers": response.headers if response is not None else {},
-            "body": _answer_bytes(request, response),
+            "body": answer,
             "is_json": isinstance(response, JsonAnswer),
         },
         # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
         "url": str(request.url)
-        if any(getattr(listener, "wants_url", True) for listener in journal.listeners)
+        if any(getattr(listener, "wants_url", True) for listener in request.app[JOURNAL].listeners)
         else None,
     }
 
 
 def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict, started: float, defer: bool) -> None:
-    """Write one answered request to the journal: the row straight from the request (what Journal.record builds
-    from an exchange), and the exchange only when a listener waits for it."""
+    """Write one answered request to the journal, its row built straight from the request (what Journal.record
+    builds from an exchange), and hand the exchange to the journal's listeners, if any."""
     journal: Journal = request.app[JOURNAL]
     elapsed = time.perf_counter() - started
-    duration_ms = int(elapsed * 1_000_000 + 0.5) / 1000  # round(ms, 3) without float formatting
-    if journal.listeners:
-        journal.record(_exchange(request, response, body, ctx, duration_ms, journal), defer=defer)
-        return
     status = response.status if response is not None else 0
     keep = UNAUTHENTICATED_KEEP if status in UNAUTHENTICATED else BODY_KEEP
     query, lifecycle = request.query_string, ctx.get("lifecycle")
+    answer = _answer_bytes(request, response)
     row = (
         ctx.get("account_id") or request.match_info.get("account_id"),
         request.app[CLOCK].api_now(),
@@ -148,16 +146,18 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
         ctx["action"] or "",
         ctx["note"] or "",
         json.dumps(lifecycle) if lifecycle else "",
-        duration_ms,
+        int(elapsed * 1_000_000 + 0.5) / 1000,  # round(ms, 3) without float formatting
         journal.request_text(request.headers, body if body.raw else None, keep, key=request.raw_headers),
         journal.answer_text(
-            response.headers if response is not None else {},
-            _answer_bytes(request, response),
-            isinstance(response, JsonAnswer),
-            keep,
+            response.headers if response is not None else {}, answer, isinstance(response, JsonAnswer), keep
         ),
     )  # in the journal's COLUMNS order
-    journal.append(row, defer)
+    seq = journal.append(row, defer)
+    if journal.listeners:
+        exchange = _exchange(request, response, body, ctx, row, answer)
+        if seq is not None:
+            exchange["seq"] = seq
+        journal.notify(exchange)
 
 
 def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse | None]) -> Middleware:
