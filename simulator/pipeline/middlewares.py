@@ -95,15 +95,22 @@ def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> 
     return None if request.path.startswith(UNKEPT_ANSWERS) else answer
 
 
-def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row: tuple, answer: bytes | None) -> dict:
+def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row: tuple, extra: tuple) -> dict:
     """What the journal's listeners (the request log, the recorder, the dashboard) get of one answered request:
-    the entry's fields as the row has them (its query unredacted, its empty fields None), and the raw parts."""
+    the entry's fields as the row has them, the query unredacted, the empty fields None, and the raw parts (extra:
+    the query string, the answer's bytes and the journal's listeners)."""
+    query, answer, listeners = extra
+    url = None
+    for listener in listeners:  # only a recorder needs it (the request log and the dashboard say wants_url = False)
+        if getattr(listener, "wants_url", True):
+            url = str(request.url)
+            break
     return {
         "account_id": row[0],
         "time": row[1],
         "method": row[2],
         "path": row[3],
-        "query": request.query_string,
+        "query": query,
         "route": row[5],
         "status": row[6],
         "rule": ctx["rule"],
@@ -118,10 +125,7 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row:
             "body": answer,
             "is_json": isinstance(response, JsonAnswer),
         },
-        # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
-        "url": str(request.url)
-        if any(getattr(listener, "wants_url", True) for listener in request.app[JOURNAL].listeners)
-        else None,
+        "url": url,
     }
 
 
@@ -154,7 +158,7 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
     )  # in the journal's COLUMNS order
     seq = journal.append(row, defer)
     if journal.listeners:
-        exchange = _exchange(request, response, body, ctx, row, answer)
+        exchange = _exchange(request, response, body, ctx, row, (query, answer, journal.listeners))
         if seq is not None:
             exchange["seq"] = seq
         journal.notify(exchange)
