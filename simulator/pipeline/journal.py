@@ -63,14 +63,16 @@ def part_json(
     is_json: bool = False,
     headers_text: str | None = None,
     keep: int = BODY_KEEP,
+    secret_free: bool = False,
 ) -> str:
     """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the bytes are JSON
-    rendered here, so without a possible secret they are kept without parsing them. A body whose text is longer
-    than keep characters is kept as a string of its first keep characters, and "truncated" gives its size in bytes."""
+    rendered here, so without a possible secret they are kept without parsing them (secret_free: known to hold none,
+    not even looked for). A body whose text is longer than keep characters is kept as a string of its first keep
+    characters, and "truncated" gives its size in bytes."""
     truncated = ""
     if not body:
         text = "null"
-    elif is_json and isinstance(body, bytes) and not may_hold_secret(body):
+    elif is_json and isinstance(body, bytes) and (secret_free or not may_hold_secret(body)):
         text = body.decode("utf-8")
     else:
         text = body_json(body)
@@ -150,7 +152,9 @@ class Journal:
             json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else "",
             exchange.get("duration_ms"),
             self.request_text(req["headers"], req.get("parsed", raw) if raw else None, keep),  # parsed: the one parse
-            self.answer_text(resp["headers"], resp.get("body"), resp.get("is_json", False), keep),
+            self.answer_text(
+                resp["headers"], resp.get("body"), resp.get("is_json", False), keep, resp.get("secret_free", False)
+            ),
         )  # in COLUMNS order
         seq = self.append(row, defer)
         if seq is not None:
@@ -187,18 +191,21 @@ class Journal:
             text = self._header_texts[key] = part_json(headers, None, headers_text=headers_json(dict(headers)))
         return text
 
-    def answer_text(self, headers, body: bytes | None, is_json: bool, keep: int = BODY_KEEP) -> str:
+    def answer_text(
+        self, headers, body: bytes | None, is_json: bool, keep: int = BODY_KEEP, secret_free: bool = False
+    ) -> str:
         """part_json of the response, kept for the small answers seen most recently: a cached read answers with the
-        same bytes object each time (its hash is computed once), so a repeated answer costs one lookup."""
+        same bytes object each time (its hash is computed once), so a repeated answer costs one lookup (secret_free:
+        the body is known to hold no secret field, as part_json says)."""
         headers_text = self._headers_text(headers)
         if keep < BODY_KEEP or not (is_json and isinstance(body, bytes) and len(body) <= ANSWER_TEXT_BYTES):
-            return part_json(headers, body, is_json, headers_text, keep)
+            return part_json(headers, body, is_json, headers_text, keep, secret_free)
         key = (body, headers_text)
         text = self._answer_texts.get(key)
         if text is None:
             if len(self._answer_texts) >= HEADER_TEXTS:
                 self._answer_texts.clear()
-            text = self._answer_texts[key] = part_json(headers, body, True, headers_text)
+            text = self._answer_texts[key] = part_json(headers, body, True, headers_text, BODY_KEEP, secret_free)
         return text
 
     def _headers_text(self, headers) -> str:

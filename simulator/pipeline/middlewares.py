@@ -124,6 +124,7 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row:
             "headers": response.headers if response is not None else {},
             "body": answer,
             "is_json": isinstance(response, JsonAnswer),
+            "secret_free": isinstance(response, JsonAnswer) and response.secret_free,
         },
         "url": url,
     }
@@ -138,6 +139,7 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
     keep = UNAUTHENTICATED_KEEP if status in UNAUTHENTICATED else BODY_KEEP
     query, lifecycle = request.query_string, ctx.get("lifecycle")
     answer = _answer_bytes(request, response)
+    is_json = isinstance(response, JsonAnswer)
     row = (
         ctx.get("account_id") or request.match_info.get("account_id"),
         request.app[CLOCK].api_now(),
@@ -153,7 +155,11 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
         int(elapsed * 1_000_000 + 0.5) / 1000,  # round(ms, 3) without float formatting
         journal.request_text(request.headers, body if body.raw else None, keep, key=request.raw_headers),
         journal.answer_text(
-            response.headers if response is not None else {}, answer, isinstance(response, JsonAnswer), keep
+            response.headers if response is not None else {},
+            answer,
+            is_json,
+            keep,
+            is_json and response.secret_free,  # a replayed answer checked once for secret fields
         ),
     )  # in the journal's COLUMNS order
     seq = journal.append(row, defer)
