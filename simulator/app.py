@@ -17,20 +17,15 @@ from simulator.control import create_control_app
 from simulator.control import schemas as control_schemas
 from simulator.control.app import control_operations
 from simulator.demo import DemoSpec, seed_if_missing
-from simulator.faults import fault_middleware, setup_faults
+from simulator.faults import setup_faults
 from simulator.handlers.openapi import OPENAPI, ApiDescription
 from simulator.http import CONTROL_PREFIX
 from simulator.keys import BACKEND, CLOCK, CONFIG, IDS, JOURNAL, READS, STORE
 from simulator.pipeline.journal import Journal
-from simulator.pipeline.middlewares import (
-    access_middleware,
-    error_middleware,
-    journal_middleware,
-    model_middleware,
-)
+from simulator.pipeline.middlewares import journal_middleware, model_middleware, scripted_middleware
 from simulator.pipeline.request_log import RequestLog
-from simulator.pipeline.trust import allowed_hosts, host_middleware
-from simulator.replay import replay_middleware, setup_replay
+from simulator.pipeline.trust import allowed_hosts, host_check
+from simulator.replay import setup_replay
 from simulator.routes import OPERATIONS, RATE_LIMITS, setup_routes
 from simulator.views import SCHEMAS as ANSWERS
 
@@ -49,12 +44,8 @@ def create_app(
     config = config or SimulatorConfig()
     app = web.Application(
         middlewares=[
-            host_middleware(allowed_hosts(config.public_url, config.allowed_hosts)),
-            journal_middleware,
-            error_middleware,
-            fault_middleware,
-            replay_middleware,
-            access_middleware,
+            journal_middleware(host_check(allowed_hosts(config.public_url, config.allowed_hosts))),
+            scripted_middleware,
             model_middleware,
         ],
         client_max_size=config.max_body_size,

@@ -42,6 +42,7 @@ class Clock:
             raise ValueError(f"clock mode must be 'manual' or 'real', not {mode!r}")
         self.mode = mode
         self._manual = (start or _real_now()).astimezone(UTC).replace(microsecond=0)
+        self._manual_time = self._manual.timestamp()  # time() of a manual clock: asked several times a request
         self._stamp: tuple[int, str] = (-1, "")  # the last whole second api_now() formatted, and its text
 
     def now(self) -> _dt.datetime:
@@ -50,7 +51,7 @@ class Clock:
 
     def time(self) -> float:
         """The current simulated time as epoch seconds (real mode: time.time(), which freezegun also moves)."""
-        return _time.time() if self.mode == "real" else self._manual.timestamp()
+        return _time.time() if self.mode == "real" else self._manual_time
 
     def api_now(self) -> str:
         """api_time(now()), formatted once per second of the clock (every journal entry asks for it)."""
@@ -67,6 +68,7 @@ class Clock:
             raise ValueError("the clock only moves forward")
         try:
             self._manual += _dt.timedelta(seconds=seconds)
+            self._manual_time = self._manual.timestamp()
         except OverflowError:
             raise ValueError(f"cannot move the clock {seconds} seconds: past the last representable date") from None
         return self._manual
@@ -76,4 +78,5 @@ class Clock:
         if self.mode != "manual":
             raise ValueError("only a manual clock can be set")
         self._manual = moment.astimezone(UTC)
+        self._manual_time = self._manual.timestamp()
         return self._manual

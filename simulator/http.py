@@ -34,9 +34,10 @@ def route_name(request: web.Request) -> str | None:
     return getattr(route, "name", None)
 
 
-def base_url(request: web.Request) -> str:
-    """Where links point: the configured public URL, else this server as the client reached it."""
-    configured = request.config_dict[CONFIG].public_url
+def base_url(request: web.Request, config=None) -> str:
+    """Where links point: the configured public URL, else this server as the client reached it (config: the app's,
+    when the caller holds it: request.config_dict walks the app chain)."""
+    configured = (config or request.config_dict[CONFIG]).public_url
     if configured:
         return configured.rstrip("/")
     return f"{request.scheme}://{request.host}"

@@ -27,6 +27,7 @@ from simulator.handlers import (
 from simulator.http import Operation
 from simulator.keys import REGION
 from simulator.reference import regions
+from simulator.route_index import index_api
 from simulator.views.common import many, one, ref
 
 API = "/v1.0/{account_id}"
@@ -287,6 +288,8 @@ OPERATIONS: tuple[Operation, ...] = (
 # fmt: on
 
 ROUTES = [op.route() for op in OPERATIONS]
+#: The operations under /v1.0/{account_id}, which the router finds through one index entry (route_index.py).
+API_NAMES = tuple(op.name for op in OPERATIONS if op.path.startswith(API + "/"))
 #: The reads whose rendered answer is reused until the model changes (the rows that say cached).
 CACHED_READS = frozenset(op.name for op in OPERATIONS if op.cached)
 #: The documented rate limits, on the routes of these rows (verb and regex from the row's method and path).
@@ -299,6 +302,7 @@ def setup_routes(app: web.Application, region: str) -> None:
     """Register the API table and the Trove-only paths for the configured region, then every other region's API
     as a sub-app at its prefix (the control plane is a sub-app that create_app mounts after them)."""
     app.router.add_routes(ROUTES)
+    index_api(app.router, API, API_NAMES)  # before the Trove-only paths: they are still tried after the API's
     app.router.add_routes(TROVE_ONLY)
     for other in regions.other_regions(region):
         app.add_subapp(regions.prefix(other), region_app(other))

@@ -54,6 +54,9 @@ class Backend:
         self, store: Store, clock: Clock, ids: Ids, config: SimulatorConfig, rate_limits: tuple[RateLimit, ...] = ()
     ) -> None:
         self.store = store
+        #: The store's connection (never replaced: a restore copies into it), read by model_version on every
+        #: request, several times.
+        self._conn = store.db.conn
         self.clock = clock
         self.ids = ids
         self.config = config
@@ -186,7 +189,7 @@ class Backend:
     def model_version(self) -> int:
         """Changes when any row of the model may have changed (SQLite's total_changes, less bookkeeping): caches
         of what the database says (the next due step) stay valid while it does not."""
-        return self.store.total_changes - self._bookkeeping_changes + self.store.restores
+        return self._conn.total_changes - self._bookkeeping_changes + self.store.restores
 
     def identity_version(self) -> tuple[int, int]:
         """Changes when a row of accounts, users or tokens may have changed (their triggers' counter, read once per

@@ -151,39 +151,61 @@ class Journal:
             exchange.get("note") or "",
             json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else "",
             exchange.get("duration_ms"),
-            part_json(
-                req["headers"],
-                req.get("parsed", raw) if raw else None,  # parsed: the request's one parse
-                headers_text=self._headers_text(req["headers"]),
-                keep=keep,
+            self.request_text(req["headers"], req.get("parsed", raw) if raw else None, keep),  # parsed: the one parse
+            self.answer_text(
+                resp["headers"], resp.get("body"), resp.get("is_json", False), keep, resp.get("secret_free", False)
             ),
-            self._answer_text(resp, keep),
         )  # in COLUMNS order
-        self.pending.append(row)
-        seq = None
-        if not defer or len(self.pending) >= BATCH:
-            seq = self.flush()
+        seq = self.append(row, defer)
+        if seq is not None:
             exchange["seq"] = seq
-        elif self._timer is None:
-            self._schedule_flush()
-        for listener in self.listeners:
-            listener(exchange)
+        self.notify(exchange)
         return seq
 
-    def _answer_text(self, resp: dict, keep: int) -> str:
+    def append(self, row: tuple, defer: bool = False) -> int | None:
+        """Store one entry given as its row (COLUMNS order, redacted: record() builds it from an exchange); returns
+        its seq (None when the entry was deferred to the next batch)."""
+        self.pending.append(row)
+        if not defer or len(self.pending) >= BATCH:
+            return self.flush()
+        if self._timer is None:
+            self._schedule_flush()
+        return None
+
+    def notify(self, exchange: dict) -> None:
+        """Hand the raw exchange to every listener (the request log, a recorder, the dashboard)."""
+        for listener in self.listeners:
+            listener(exchange)
+
+    def request_text(self, headers, body: RequestBody | bytes | None, keep: int = BODY_KEEP, key=None) -> str:
+        """part_json of a request; without a body, kept for the header sets seen most recently (key: what
+        identifies the headers when the caller has it cheaper than their items, such as the parser's raw
+        headers)."""
+        if body:
+            return part_json(headers, body, headers_text=self._headers_text(headers), keep=keep)
+        key = ("request", key if key is not None else tuple(headers.items()))
+        text = self._header_texts.get(key)
+        if text is None:
+            if len(self._header_texts) >= HEADER_TEXTS:
+                self._header_texts.clear()
+            text = self._header_texts[key] = part_json(headers, None, headers_text=headers_json(dict(headers)))
+        return text
+
+    def answer_text(
+        self, headers, body: bytes | None, is_json: bool, keep: int = BODY_KEEP, secret_free: bool = False
+    ) -> str:
         """part_json of the response, kept for the small answers seen most recently: a cached read answers with the
-        same bytes object each time (its hash is computed once), so a repeated answer costs one lookup."""
-        body, headers_text = resp.get("body"), self._headers_text(resp["headers"])
-        is_json = resp.get("is_json", False)
+        same bytes object each time (its hash is computed once), so a repeated answer costs one lookup (secret_free:
+        the body is known to hold no secret field, as part_json says)."""
+        headers_text = self._headers_text(headers)
         if keep < BODY_KEEP or not (is_json and isinstance(body, bytes) and len(body) <= ANSWER_TEXT_BYTES):
-            return part_json(resp["headers"], body, is_json, headers_text, keep, resp.get("secret_free", False))
+            return part_json(headers, body, is_json, headers_text, keep, secret_free)
         key = (body, headers_text)
         text = self._answer_texts.get(key)
         if text is None:
             if len(self._answer_texts) >= HEADER_TEXTS:
                 self._answer_texts.clear()
-            free = resp.get("secret_free", False)
-            text = self._answer_texts[key] = part_json(resp["headers"], body, True, headers_text, BODY_KEEP, free)
+            text = self._answer_texts[key] = part_json(headers, body, True, headers_text, BODY_KEEP, secret_free)
         return text
 
     def _headers_text(self, headers) -> str:

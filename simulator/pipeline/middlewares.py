@@ -1,13 +1,18 @@
-"""The one request pipeline: journal -> errors -> faults -> replay -> access (auth, rate limits) -> model."""
+"""The one request pipeline: host check -> journal -> errors -> faults -> replay -> access (auth, rate limits) -> model,
+in three layers: journal (with the host check and errors), scripted (faults, replay), model (with access)."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 import traceback
+from collections.abc import Callable
+from functools import partial
 
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 
 from simulator.errors import (
     BadMethod,
@@ -17,10 +22,22 @@ from simulator.errors import (
     SimulatorError,
     error_for_status,
 )
-from simulator.http import CONTROL_PREFIX, HEALTH_PATH, JsonAnswer, base_url, fault_response, route_name
-from simulator.keys import BACKEND, CALLER, CLOCK, CONFIG, CONTEXT, JOURNAL, READS, STORE
+from simulator.faults import fault_middleware
+from simulator.http import (
+    CONTROL_PREFIX,
+    HEALTH_PATH,
+    Handler,
+    JsonAnswer,
+    base_url,
+    fault_response,
+    route_name,
+)
+from simulator.keys import BACKEND, CALLER, CLOCK, CONFIG, CONTEXT, FAULTS, JOURNAL, READS, REPLAY, STORE
 from simulator.pipeline.body import NO_BODY, RequestBody
+from simulator.pipeline.journal import BODY_KEEP, UNAUTHENTICATED, UNAUTHENTICATED_KEEP, Journal
+from simulator.pipeline.redact import redact_query
 from simulator.reference.regions import api_path_start
+from simulator.replay import replay_middleware
 from simulator.routes import CACHED_READS
 
 log = logging.getLogger("cdbsim")
@@ -69,97 +86,158 @@ def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> 
     """The answer's body as the journal keeps it (None: streamed, or a journal read or state document, whose
     keeping would double what they hold)."""
     answer = getattr(response, "body", None) if response is not None else None
-    if isinstance(answer, (bytearray, memoryview)):
+    if type(answer) is bytes:
+        pass
+    elif isinstance(answer, (bytearray, memoryview)):
         answer = bytes(answer)
     elif answer is not None and not isinstance(answer, bytes):
         answer = None
     return None if request.path.startswith(UNKEPT_ANSWERS) else answer
 
 
-def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, started: float, journal) -> dict:
-    """What the journal (and its listeners: the recorder, the dashboard) keeps of one answered request."""
+def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row: tuple, extra: tuple) -> dict:
+    """What the journal's listeners (the request log, the recorder, the dashboard) get of one answered request:
+    the entry's fields as the row has them, the query unredacted, the empty fields None, and the raw parts (extra:
+    the query string, the answer's bytes and the journal's listeners)."""
+    query, answer, listeners = extra
+    url = None
+    for listener in listeners:  # only a recorder needs it (the request log and the dashboard say wants_url = False)
+        if getattr(listener, "wants_url", True):
+            url = str(request.url)
+            break
     return {
-        "account_id": ctx.get("account_id") or request.match_info.get("account_id"),
-        "time": request.app[CLOCK].api_now(),
-        "method": request.method,
-        "path": request.path,
-        "query": request.query_string,
-        "route": ctx["route"],
-        "status": response.status if response is not None else 0,
+        "account_id": row[0],
+        "time": row[1],
+        "method": row[2],
+        "path": row[3],
+        "query": query,
+        "route": row[5],
+        "status": row[6],
         "rule": ctx["rule"],
         "action": ctx["action"],
         "note": ctx["note"],
         "lifecycle": ctx.get("lifecycle"),
-        "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+        "duration_ms": row[11],
         # the bytes for listeners (the recorder), the parsed body for the journal's redaction
         "request": {"headers": request.headers, "body": body.raw, "parsed": body},
         "response": {
             "headers": response.headers if response is not None else {},
-            "body": _answer_bytes(request, response),
+            "body": answer,
             "is_json": isinstance(response, JsonAnswer),
             "secret_free": isinstance(response, JsonAnswer) and response.secret_free,
         },
-        # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
-        "url": str(request.url)
-        if journal.listeners and any(getattr(listener, "wants_url", True) for listener in journal.listeners)
-        else None,
+        "url": url,
     }
 
 
-@web.middleware
-async def journal_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Outermost: read the body once, let the rest run, write what happened to the journal."""
-    started = time.perf_counter()
-    app, path = request.app, request.path
-    api = api_path_start(path)
-    ctx = request[CONTEXT] = {
-        "rule": None,
-        "action": None,
-        "note": None,
-        "body_problem": None,
-        "route": route_name(request),  # the operation: looked up once, read by every later step
-        "api": api,  # a path of the API (in any region), not the control plane's
-    }
-    journal = app[JOURNAL]
-    # A read of the API changes nothing, so its journal entry may wait for the next batch.
-    defer = api and request.method in ("GET", "HEAD")
-    if path == HEALTH_PATH:  # probes are neither journalled nor recorded
-        ctx["body"] = NO_BODY
+def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict, started: float, defer: bool) -> None:
+    """Write one answered request to the journal, its row built straight from the request (what Journal.record
+    builds from an exchange), and hand the exchange to the journal's listeners, if any."""
+    journal: Journal = request.app[JOURNAL]
+    elapsed = time.perf_counter() - started
+    status = response.status if response is not None else 0
+    keep = UNAUTHENTICATED_KEEP if status in UNAUTHENTICATED else BODY_KEEP
+    query, lifecycle = request.query_string, ctx.get("lifecycle")
+    answer = _answer_bytes(request, response)
+    is_json = isinstance(response, JsonAnswer)
+    row = (
+        ctx.get("account_id") or request.match_info.get("account_id"),
+        request.app[CLOCK].api_now(),
+        request.method,
+        request.path,
+        redact_query(query) if query else query,
+        ctx["route"],
+        status,
+        ctx["rule"] or "",  # "": NULL in the journal (the repository's MOSTLY_EMPTY)
+        ctx["action"] or "",
+        ctx["note"] or "",
+        json.dumps(lifecycle) if lifecycle else "",
+        int(elapsed * 1_000_000 + 0.5) / 1000,  # round(ms, 3) without float formatting
+        journal.request_text(request.headers, body if body.raw else None, keep, key=request.raw_headers),
+        journal.answer_text(
+            response.headers if response is not None else {},
+            answer,
+            is_json,
+            keep,
+            is_json and response.secret_free,  # a replayed answer checked once for secret fields
+        ),
+    )  # in the journal's COLUMNS order
+    seq = journal.append(row, defer)
+    if journal.listeners:
+        exchange = _exchange(request, response, body, ctx, row, (query, answer, journal.listeners))
+        if seq is not None:
+            exchange["seq"] = seq
+        journal.notify(exchange)
+
+
+def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse | None]) -> Middleware:
+    """Outermost: the host check (trust.py), then read the body once, let the rest run with its errors rendered
+    (error_answer), write what happened to the journal."""
+
+    @web.middleware
+    async def journal(request: web.Request, handler: Handler) -> web.StreamResponse:
+        refused = refuse_host(request)
+        if refused is not None:
+            return refused
+        started = time.perf_counter()
+        app, path = request.app, request.path
+        api = api_path_start(path)
+        ctx = request[CONTEXT] = {
+            "rule": None,
+            "action": None,
+            "note": None,
+            "body_problem": None,
+            "route": route_name(request),  # the operation: looked up once, read by every later step
+            "api": api,  # a path of the API (in any region), not the control plane's
+        }
+        journal = app[JOURNAL]
+        # A read of the API changes nothing, so its journal entry may wait for the next batch.
+        defer = api and request.method in ("GET", "HEAD")
+        if path == HEALTH_PATH:  # probes are neither journalled nor recorded
+            ctx["body"] = NO_BODY
+            try:
+                return await answer(request, handler)
+            finally:
+                app[STORE].rollback()
+        if not defer:
+            journal.flush()  # a write or a control call sees (and follows) every earlier entry
+        read = await read_body(request) if request.body_exists else NO_BODY
+        if read is None:  # nobody is left to answer: nginx's 499 in the access log, nothing journalled
+            return web.Response(status=499)
+        body = read if isinstance(read, RequestBody) else NO_BODY
+        ctx["body"] = body
+        ctx["body_problem"] = None if isinstance(read, RequestBody) else read
+        response = None
         try:
-            return await handler(request)
+            response = await answer(request, handler)
+            if ctx["body_problem"] is not None:
+                response.force_close()  # the rest of the body is never read: the connection cannot carry another
+            return response
         finally:
-            app[STORE].rollback()
-    if not defer:
-        journal.flush()  # a write or a control call sees (and follows) every earlier entry
-    read = await read_body(request)
-    if read is None:  # nobody is left to answer: nginx's 499 in the access log, nothing journalled
-        return web.Response(status=499)
-    body = read if isinstance(read, RequestBody) else NO_BODY
-    ctx["body"] = body
-    ctx["body_problem"] = None if isinstance(read, RequestBody) else read
-    response = None
-    try:
-        response = await handler(request)
-        if ctx["body_problem"] is not None:
-            response.force_close()  # the rest of the body is never read: the connection cannot carry another
-        return response
-    finally:
-        exchange = _exchange(request, response, body, ctx, started, journal)
-        journal.record(exchange, defer=defer)
-        app[STORE].rollback()  # never leave a half transaction behind
+            _journal_entry(request, response, body, ctx, started, defer)
+            app[STORE].rollback()  # never leave a half transaction behind
+
+    return journal
 
 
-@web.middleware
-async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """The one place errors become fault bodies; an unexpected exception is a 500 and is kept for tests."""
+async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The rest of the pipeline's answer, an error rendered as its fault (the errors step: in the journal's layer,
+    not a layer of its own, as every request passes through it)."""
     try:
         problem = request[CONTEXT]["body_problem"]
         if problem is not None:
             raise problem
         return await handler(request)
-    except SimulatorError as exc:
+    except Exception as exc:
+        return error_answer(request, exc)
+
+
+def error_answer(request: web.Request, exc: Exception) -> web.StreamResponse:
+    """The one place errors become fault bodies; an unexpected exception is a 500 and is kept for tests (a lost
+    connection, a fault action's reset, and an HTTP exception below 400 go on up)."""
+    if isinstance(exc, SimulatorError):
         return fault_response(exc)
-    except web.HTTPException as exc:
+    if isinstance(exc, web.HTTPException):
         err: SimulatorError
         if exc.status == 404:
             err = ItemNotFound("The resource could not be found.")
@@ -169,34 +247,46 @@ async def error_middleware(request: web.Request, handler) -> web.StreamResponse:
         elif exc.status == 413:
             err = OverLimit(TOO_LARGE.format(limit=request.app[CONFIG].max_body_size))
         elif exc.status < 400:
-            raise
+            raise exc
         else:
             err = error_for_status(exc.status, exc.reason or "Error")
         return fault_response(err)
-    except ConnectionError:  # the transport is gone (a fault action reset it): nothing to render
-        raise
-    except Exception:
-        error_id = f"{int(time.time() * 1000):x}-{len(request.app[JOURNAL].handler_errors)}"
-        text = traceback.format_exc()
-        log.error("unexpected error %s serving %s %s\n%s", error_id, request.method, request.path, text)
-        request.app[JOURNAL].handler_errors.append(text)
-        return fault_response(
-            InstanceFault(
-                f"Internal Server Error. Please keep this ID to help us figure out what went wrong: ({error_id})."
-            )
+    if isinstance(exc, ConnectionError):  # the transport is gone (a fault action reset it): nothing to render
+        raise exc
+    error_id = f"{int(time.time() * 1000):x}-{len(request.app[JOURNAL].handler_errors)}"
+    text = "".join(traceback.format_exception(exc))
+    log.error("unexpected error %s serving %s %s\n%s", error_id, request.method, request.path, text)
+    request.app[JOURNAL].handler_errors.append(text)
+    return fault_response(
+        InstanceFault(
+            f"Internal Server Error. Please keep this ID to help us figure out what went wrong: ({error_id})."
         )
+    )
 
 
 @web.middleware
-async def access_middleware(request: web.Request, handler) -> web.StreamResponse:
+async def scripted_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Faults, then replay (faults/, replay/): a request while neither has anything loaded goes straight on."""
+    app = request.app
+    faults = app.get(FAULTS)
+    if faults is not None and faults.active:
+        return await fault_middleware(request, partial(replay_middleware, handler=handler))
+    replay = app.get(REPLAY)
+    if replay is not None and replay.player is not None:
+        return await replay_middleware(request, handler)
+    return await handler(request)
+
+
+def check_access(request: web.Request, app: web.Application) -> None:
     """Every /v1.0/{account_id}/... call needs a token of that account whose role allows the call; then it counts
     against the account's rate limits on the simulator's clock (when the limits module is loaded)."""
-    if request.match_info.http_exception is not None:
-        raise request.match_info.http_exception
-    account_id = request.match_info.get("account_id")
+    match_info = request.match_info
+    if match_info.http_exception is not None:
+        raise match_info.http_exception
+    account_id = match_info.get("account_id")
     ctx = request[CONTEXT]
     if account_id is not None and ctx["api"]:
-        backend = request.app[BACKEND]
+        backend = app[BACKEND]
         route = ctx["route"]
         caller = backend.identity.check_token(request.headers.get("X-Auth-Token"), account_id)
         backend.identity.check_role(caller, request.method, route or request.path)
@@ -204,13 +294,12 @@ async def access_middleware(request: web.Request, handler) -> web.StreamResponse
         limits = getattr(backend, "limits", None)
         if limits is not None:
             limits.check(account_id, request.method, request.path, route)
-    return await handler(request)
 
 
-async def cached_read(request: web.Request, handler) -> web.StreamResponse:
+async def cached_read(request: web.Request, handler, app: web.Application) -> web.StreamResponse:
     """A model read answered from READS when the model has not changed since it was rendered (200s only)."""
-    reads = request.app[READS]
-    key = (base_url(request), request.path_qs)
+    reads = app[READS]
+    key = (base_url(request, app[CONFIG]), request.path_qs)
     version = reads.version()
     body = reads.get_at(key, version)
     if body is not None:
@@ -222,15 +311,17 @@ async def cached_read(request: web.Request, handler) -> web.StreamResponse:
 
 
 @web.middleware
-async def model_middleware(request: web.Request, handler) -> web.StreamResponse:
-    """Innermost: bring the model up to the clock, then run a write in one transaction (all or nothing)."""
+async def model_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Innermost: access (check_access), then bring the model up to the clock, then run a write in one transaction
+    (all or nothing)."""
     app = request.app
+    check_access(request, app)
     backend = app[BACKEND]
     try:
         backend.settle()
         if request.method in ("GET", "HEAD"):
             if request[CONTEXT]["route"] in CACHED_READS:
-                return await cached_read(request, handler)
+                return await cached_read(request, handler, app)
             return await handler(request)
         with app[STORE].atomic():
             return await handler(request)

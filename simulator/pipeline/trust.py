@@ -20,6 +20,7 @@ The rules (docs/security.md says why each holds):
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from aiohttp import web
@@ -93,16 +94,16 @@ def host_allowed(request: web.Request, allowed: frozenset[str] | None) -> bool:
     return is_loopback_name(name) or name in allowed
 
 
-def host_middleware(allowed: frozenset[str] | None):
-    """The first middleware: a request addressed to a name this server does not answer to is a 400, before the
-    journal, a fault rule or a handler sees it."""
+def host_check(allowed: frozenset[str] | None) -> Callable[[web.Request], web.StreamResponse | None]:
+    """The pipeline's first step (journal_middleware runs it before anything else): a request addressed to a name
+    this server does not answer to gets a 400 (the answer returned), before the journal, a fault rule or a handler
+    sees it; None lets it through."""
 
     #: Host header value -> allowed, as first worked out: clients send the same Host on every request, and the
     #: parse costs ~3 us; kept small, so hostile names cannot grow it.
     known: dict[str | None, bool] = {}
 
-    @web.middleware
-    async def check_host(request: web.Request, handler) -> web.StreamResponse:
+    def refuse_unknown_host(request: web.Request) -> web.StreamResponse | None:
         host = request.headers.get("Host")
         ok = known.get(host)
         if ok is None:
@@ -110,12 +111,12 @@ def host_middleware(allowed: frozenset[str] | None):
             if len(known) >= 64:
                 known.clear()
             known[host] = ok
-        if not ok:
-            shown = repr(request.headers.get("Host", "")[:100])
-            return fault_response(BadRequest(UNKNOWN_HOST.format(host=shown)))
-        return await handler(request)
+        if ok:
+            return None
+        shown = repr(request.headers.get("Host", "")[:100])
+        return fault_response(BadRequest(UNKNOWN_HOST.format(host=shown)))
 
-    return check_host
+    return refuse_unknown_host
 
 
 def own_origins(request: web.Request) -> set[str]:
