@@ -71,6 +71,26 @@ def create_transitions(db: Database) -> None:
     db.table("journal").add_column("lifecycle", str)
 
 
+@migrations()
+def transitions_without_autoincrement(db: Database) -> None:
+    """The outbox's seq is a plain rowid (one more than the largest held), not AUTOINCREMENT: every trigger's insert
+    also updated sqlite_sequence, a second b-tree write per transition (issue 25). Nothing needs a seq that is never
+    used again: a drain empties the table and orders only what it takes, and the control plane's marks
+    (StateRepo._not_transitions, forget_after) compare with the rows held at the time. The triggers name the
+    table, so they go first and come back with it; what the outbox held is kept."""
+    for name in TRIGGERS:
+        db.execute(f"drop trigger if exists transitions_{name}")
+    db.execute(
+        "create table transitions_plain (seq integer primary key, account_id text, kind text not null, "
+        "resource_id text not null, before text, after text, detail text)"
+    )
+    db.execute("insert into transitions_plain select * from transitions")
+    db.execute("drop table transitions")
+    db.execute("alter table transitions_plain rename to transitions")
+    for name, body in TRIGGERS.items():
+        db.execute(f"create trigger transitions_{name} {body}")
+
+
 class LifecycleRepo:
     """Reads and empties the outbox of transitions."""
 
