@@ -91,11 +91,19 @@ def transitions_without_autoincrement(db: Database) -> None:
         db.execute(f"create trigger transitions_{name} {body}")
 
 
+#: How many distinct detail texts a LifecycleRepo keeps parsed (a few shapes recur: every restore of one backup has
+#: the same detail, and so has every replica of one source).
+DETAILS_KEPT = 256
+
+
 class LifecycleRepo:
     """Reads and empties the outbox of transitions."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: detail text -> its non-null entries: json.loads of a 40-byte object is ~15 k instructions, a lookup and
+        #: a copy of the result well under 1 k (issue 25).
+        self._details: dict[str, dict] = {}
 
     def last_seq(self) -> int:
         return next(select(self.db, "select coalesce(max(seq), 0) as n from transitions"))["n"]
@@ -116,9 +124,19 @@ class LifecycleRepo:
                 "after": after,
             }
             if detail:
-                item["detail"] = {k: v for k, v in json.loads(detail).items() if v is not None}
+                item["detail"] = self._detail(detail)
             items.append(item)
         return items
+
+    def _detail(self, text: str) -> dict:
+        """The entries of a detail text that are not null (a fresh dict each time: the caller may keep or change
+        it); its values are scalars, so a copy of the parsed one is the parse."""
+        found = self._details.get(text)
+        if found is None:
+            if len(self._details) >= DETAILS_KEPT:
+                self._details.clear()
+            found = self._details[text] = {k: v for k, v in json.loads(text).items() if v is not None}
+        return dict(found)
 
     def forget_after(self, seq: int) -> None:
         """Drop what was written after seq: rows the control plane wiped or restored are not transitions."""

@@ -52,3 +52,17 @@ def test_an_old_outbox_is_migrated_with_what_it_held(tmp_path):
     new = store.db.conn.execute("select sql from sqlite_master where name = 'transitions'").fetchone()[0]
     assert "autoincrement" not in new.lower()
     store.close()
+
+
+def test_a_detail_seen_before_is_the_same_and_a_fresh_dict_each_time():
+    store = Store.open(":memory:")
+    insert = (
+        "insert into transitions (account_id, kind, resource_id, after, detail) values ('1', 'instance', ?, 'BUILD', ?)"
+    )
+    detail = '{"replica_of": null, "restore": "full"}'
+    store.db.conn.execute(insert, ["i1", detail])
+    first = store.lifecycle.drain()
+    first[0]["detail"]["changed"] = True  # a caller may change what it was given
+    store.db.conn.execute(insert, ["i2", detail])
+    second = store.lifecycle.drain()
+    assert [i["detail"] for i in second] == [{"restore": "full"}]
