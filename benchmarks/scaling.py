@@ -35,9 +35,9 @@ import fixtures  # noqa: E402
 
 GOAL = 1.5
 DIMENSIONS = {
-    "instances": "instances per account, 10 vs 10,000",
-    "dbusers": "databases and users per instance, 0 vs 10,000",
-    "backups": "backups per account, 10 vs 10,000",
+    "instances": "instances per account, 26 vs 10,000",
+    "dbusers": "databases and users per instance, 120 vs 10,000",
+    "backups": "backups per account, 26 vs 10,000",
     "accounts": "accounts in the store, 1 vs 1,000",
     "journal": "the journal, fresh vs 200,000 answered requests",
     "chain": "restore: end of a chain of 100 incrementals vs a full backup",
@@ -102,7 +102,7 @@ def list_backups(seed, i):
 
 
 def list_backups_10(seed, i):
-    """The same page size on both sides (the small account's first page holds its 12 backups, the large one 20)."""
+    """A page smaller than the default (both sides' first pages are full: scaling_server.py)."""
     return [("list backups ?limit=10", "GET", f"{V}/backups?limit=10", None)]
 
 
@@ -216,18 +216,25 @@ def trace_path(rundir: Path, dimension: str, state: str) -> Path:
     return rundir / f"{dimension}-{state}.trace.json"
 
 
-def explain(dimension: str, sides: list, rundir: Path, say) -> None:
-    """--trace: what each server recorded during its slowest requests of each operation (scaling_trace.py)."""
+def explain(dimension: str, sides: list, rundir: Path, say) -> dict[str, list[list[float]]]:
+    """--trace: what each server recorded during its slowest requests of each operation (scaling_trace.py); returns
+    label -> [small, large] server CPU seconds of each timed request."""
     import scaling_trace
 
+    cpu: dict[str, list[list[float]]] = {}
     for side in sides:
         events = [tuple(e) for e in json.loads(trace_path(rundir, dimension, side.name).read_text())]
+        for label in side.samples:
+            cpu.setdefault(label, []).append(
+                scaling_trace.request_cpu([s for s in side.spans if s[0] == label], events)
+            )
         say(f"    {side.name} server: {scaling_trace.summary(events)}")
         for label in side.samples:
             say(f"    {side.name}, {label}: the slowest requests and what the server did during each")
             spans = [s for s in side.spans if s[0] == label]
             for text in scaling_trace.explain(spans, events):
                 say(text)
+    return cpu
 
 
 def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
@@ -256,8 +263,7 @@ def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
             finally:
                 for side in sides:
                     side.close()
-    if args.trace:  # both servers have stopped and written their traces
-        explain(dimension, sides, rundir, say)
+    cpu = explain(dimension, sides, rundir, say) if args.trace else {}  # both servers have stopped: traces written
     rows = []
     for label, small_rounds in sides[0].samples.items():
         large_rounds = sides[1].samples[label]
@@ -270,11 +276,21 @@ def measure(dimension: str, rundir: Path, args, say) -> list[dict]:
         per_round = [statistics.median(g) / statistics.median(s) for s, g in zip(small_rounds, large_rounds)]
         row["p50_round_ratios"] = [round(r, 3) for r in per_round]
         row["met"] = row["p50_ratio"] <= GOAL and row["p99_ratio"] <= GOAL
+        if label in cpu and all(cpu[label]):  # --trace: each server's own CPU per request (no waiting in it)
+            for q in (50, 99):
+                s, g = pct(cpu[label][0], q), pct(cpu[label][1], q)
+                row[f"cpu_small_p{q}_ms"], row[f"cpu_large_p{q}_ms"], row[f"cpu_p{q}_ratio"] = s * 1e3, g * 1e3, g / s
         if dimension == "chain":  # the issue lets a chain restore grow with its links (never with other backups)
             links = large_seed["rows"]["backups"] - small_seed["rows"]["backups"]
             row["met"], row["per_link_us"] = None, (row["large_p50_ms"] - row["small_p50_ms"]) * 1000 / links
         rows.append(row)
         say(line(row))
+        if "cpu_p50_ratio" in row:
+            say(
+                f"    {'':<9} {'  server CPU per request':<28} p50 {row['cpu_small_p50_ms']:7.2f} -> "
+                f"{row['cpu_large_p50_ms']:7.2f} ms x{row['cpu_p50_ratio']:5.2f}{'':18}p99 {row['cpu_small_p99_ms']:7.2f} "
+                f"-> {row['cpu_large_p99_ms']:7.2f} ms x{row['cpu_p99_ratio']:5.2f}"
+            )
     return rows
 
 

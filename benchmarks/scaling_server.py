@@ -1,13 +1,16 @@
 """A `cdbsim serve` (same options, same create_app) holding a small or a large state of one dimension, for scaling.py.
 
-Both states start alike: account 1234 with its quotas lifted, 10 ACTIVE instances made by Instances.create, a
-"target" instance, and 10 COMPLETED backups made by Backups.create. The large state then grows one dimension by
-writing rows through the repositories (bulk inserts: copies of the rows the rules made, with fresh ids), so a large
-state takes seconds to build, not 10,000 HTTP calls:
+Both states start alike: account 1234 with its quotas lifted, 25 ACTIVE instances made by Instances.create, a
+"target" instance, 25 COMPLETED backups made by Backups.create (and in the dbusers dimension 120 databases and 120 users
+on the target). So every first page of a list is full on the small side too (20 instances, 20 backups, 100 databases,
+20 users, each with a link to the next page): both sides answer pages of the same size and shape, and the ratio
+measures the state, not the page. The large state then grows one dimension by writing rows through the repositories
+(bulk inserts: copies of the rows the rules made, with fresh ids), so a large state takes seconds to build, not
+10,000 HTTP calls:
 
-    instances  +9,990 instances on the account (10,000)
-    dbusers    10,000 databases and 10,000 users on the target instance (the small state has none)
-    backups    +9,990 backups on the account (10,000)
+    instances  +9,974 instances on the account (10,000)
+    dbusers    +9,880 databases and +9,880 users on the target instance (10,000 of each)
+    backups    +9,974 backups on the account (10,000)
     accounts   +999 accounts, each with its user and 3 instances (1,000 accounts in the store)
     journal    200,000 answered requests journalled (the journal keeps its newest 10,000, as a long run would)
     chain      the target's full backup followed by 100 incrementals, each after a change (the small state: the
@@ -37,7 +40,9 @@ from simulator.serve.options import add_serve_options, config_from_args
 
 DIMENSIONS = ("instances", "dbusers", "backups", "accounts", "journal", "chain")
 LARGE = {"instances": 10_000, "dbusers": 10_000, "backups": 10_000, "accounts": 1_000, "journal": 200_000, "chain": 100}
-SMALL_INSTANCES = SMALL_BACKUPS = 10
+SMALL_INSTANCES = SMALL_BACKUPS = 25
+#: Databases and users on the target in both states: more than a page of each (100 databases, 20 users).
+SMALL_DBUSERS = 120
 
 
 def make_instances(backend, account_id: str, count: int, prefix: str = "bench") -> list[str]:
@@ -96,7 +101,8 @@ def copy_backups(backend, account_id: str, template_ids: list[str], instance_ids
             repo.insert(row)
 
 
-def fill_dbusers(backend, instance_id: str, count: int) -> None:
+def fill_dbusers(backend, instance_id: str, count: int, start: int = 0) -> None:
+    """count databases and users on the instance, numbered from start (user k is granted database k)."""
     store = backend.store
     with store.atomic():
         store.instances.insert_databases(
@@ -107,14 +113,14 @@ def fill_dbusers(backend, instance_id: str, count: int) -> None:
                     "character_set": "utf8",
                     "collate": "utf8_general_ci",
                 }
-                for k in range(count)
+                for k in range(start, start + count)
             ]
         )
         store.instances.insert_users(
             instance_id,
             [
                 {"name": f"user{k:06d}", "host": "%", "password_hash": "salt$" + "0" * 64, "databases": [f"db{k:06d}"]}
-                for k in range(count)
+                for k in range(start, start + count)
             ],
         )
 
@@ -173,13 +179,15 @@ def build(app, dimension: str, large: bool) -> dict:
     target = make_instances(backend, account_id, 1, prefix="target")[0]
     backups = [make_backup(backend, account_id, instance_ids[k], f"small-{k}") for k in range(SMALL_BACKUPS)]
     full = make_backup(backend, account_id, target, "target-full")
+    if dimension == "dbusers":
+        fill_dbusers(backend, target, SMALL_DBUSERS)
     seed.update(instances=instance_ids, target=target, backups=backups, restore_from=full)
     if large:
         n = LARGE[dimension]
         if dimension == "instances":
             copy_instances(backend, account_id, instance_ids[0], n - SMALL_INSTANCES - 1, SMALL_INSTANCES)
         elif dimension == "dbusers":
-            fill_dbusers(backend, target, n)
+            fill_dbusers(backend, target, n - SMALL_DBUSERS, start=SMALL_DBUSERS)
         elif dimension == "backups":
             copy_backups(backend, account_id, backups, instance_ids, n - SMALL_BACKUPS - 1)
         elif dimension == "accounts":

@@ -17,6 +17,7 @@ kept in memory and written as JSON when the server exits.
 from __future__ import annotations
 
 import atexit
+import bisect
 import functools
 import gc
 import json
@@ -114,6 +115,19 @@ def explain(samples: list[tuple], events: list[tuple], worst: int = 5) -> list[s
             )
         lines.append(f"      {(t1 - t0) * 1000:7.2f} ms {label}: " + ("; ".join(parts) or "nothing recorded"))
     return lines
+
+
+def request_cpu(samples: list[tuple], events: list[tuple]) -> list[float]:
+    """The server's own CPU time (seconds) for each timed sample (label, start, end): that of the request it recorded
+    starting inside the sample's span (one request at a time per server, so one such request)."""
+    requests = sorted((s, cpu) for kind, s, e, detail, cpu in events if kind == "request" and cpu is not None)
+    starts = [s for s, _ in requests]
+    found = []
+    for _label, t0, t1 in samples:
+        k = bisect.bisect_left(starts, t0)
+        if k < len(starts) and starts[k] < t1:
+            found.append(requests[k][1])
+    return found
 
 
 #: A thread that spent this much longer than its CPU time on something waited (for the disk, a lock, the CPU).

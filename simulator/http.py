@@ -46,6 +46,9 @@ class JsonAnswer(web.Response):
     """A body known to be well-formed JSON (rendered here with json.dumps, or a replayed answer checked once): the
     journal keeps it without parsing it again."""
 
+    #: The body is known to hold no secret field (a replayed answer checked once): the journal skips its pre-check.
+    secret_free = False
+
 
 def json_answer(body, status: int = 200, headers=None) -> JsonAnswer:
     """What web.json_response gives (application/json; charset=utf-8), marked as rendered here."""

@@ -5,8 +5,8 @@ from __future__ import annotations
 import ast
 import gc
 import itertools
-import os
-import sys
+import signal
+import threading
 from collections.abc import Generator
 from pathlib import Path
 
@@ -24,14 +24,19 @@ CONTRACT_FOLDERS = ("contract",)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Keep Python's bytecode caches, pytest's rewritten modules among them, even where PYTHONDONTWRITEBYTECODE is
-    set (a machine of this project's sets it): without them every pytest process (each xdist worker, each pytest or
-    `cdbsim serve` a test starts) compiles again the ~700 modules pytest rewrites (the test modules and the plugins'
-    packages, hypothesis and schemathesis among them), 6-7 s of CPU a process. Set here, before xdist starts its
-    workers, so they and every process a test starts inherit it; the caches go where Python puts them
-    (__pycache__, which git ignores)."""
-    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-    sys.dont_write_bytecode = False
+    """(Python's bytecode caches are kept from the start: tests/bytecode_caches.py, loaded before any plugin.)"""
+    interrupt_as_from_a_terminal()
+
+
+def interrupt_as_from_a_terminal() -> None:
+    """Give SIGINT back its default where the shell left it ignored. A shell without job control (a script, `pytest &`,
+    nohup, a CI runner's background job) starts pytest with SIGINT ignored, every process pytest starts inherits that,
+    and Python keeps an inherited SIG_IGN: a `cdbsim serve` the tests stop with SIGINT, as a person does with Ctrl-C at
+    a terminal, then ignored it (test_sigterm_runs_the_same_clean_up_as_ctrl_c[SIGINT] failed, and ServeProcess.stop
+    waited 30 s for each server before it killed it). A handler set here is reset to the default in every program a
+    test starts, as from a terminal. Called in the main process and in each xdist worker (both configure)."""
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:

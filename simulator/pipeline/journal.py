@@ -63,14 +63,16 @@ def part_json(
     is_json: bool = False,
     headers_text: str | None = None,
     keep: int = BODY_KEEP,
+    secret_free: bool = False,
 ) -> str:
     """One side of an exchange ({"headers", "body"}) as JSON text, secrets masked; is_json: the bytes are JSON
-    rendered here, so without a possible secret they are kept without parsing them. A body whose text is longer
-    than keep characters is kept as a string of its first keep characters, and "truncated" gives its size in bytes."""
+    rendered here, so without a possible secret they are kept without parsing them (secret_free: known to hold none,
+    not even looked for). A body whose text is longer than keep characters is kept as a string of its first keep
+    characters, and "truncated" gives its size in bytes."""
     truncated = ""
     if not body:
         text = "null"
-    elif is_json and isinstance(body, bytes) and not may_hold_secret(body):
+    elif is_json and isinstance(body, bytes) and (secret_free or not may_hold_secret(body)):
         text = body.decode("utf-8")
     else:
         text = body_json(body)
@@ -174,13 +176,14 @@ class Journal:
         body, headers_text = resp.get("body"), self._headers_text(resp["headers"])
         is_json = resp.get("is_json", False)
         if keep < BODY_KEEP or not (is_json and isinstance(body, bytes) and len(body) <= ANSWER_TEXT_BYTES):
-            return part_json(resp["headers"], body, is_json, headers_text, keep)
+            return part_json(resp["headers"], body, is_json, headers_text, keep, resp.get("secret_free", False))
         key = (body, headers_text)
         text = self._answer_texts.get(key)
         if text is None:
             if len(self._answer_texts) >= HEADER_TEXTS:
                 self._answer_texts.clear()
-            text = self._answer_texts[key] = part_json(resp["headers"], body, True, headers_text)
+            free = resp.get("secret_free", False)
+            text = self._answer_texts[key] = part_json(resp["headers"], body, True, headers_text, BODY_KEEP, free)
         return text
 
     def _headers_text(self, headers) -> str:

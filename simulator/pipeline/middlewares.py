@@ -97,6 +97,7 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, star
             "headers": response.headers if response is not None else {},
             "body": _answer_bytes(request, response),
             "is_json": isinstance(response, JsonAnswer),
+            "secret_free": isinstance(response, JsonAnswer) and response.secret_free,
         },
         # only a recorder needs it (a listener with wants_url = False, the dashboard's, does not)
         "url": str(request.url)

@@ -53,9 +53,11 @@ async def replay_middleware(request: web.Request, handler) -> web.StreamResponse
     ctx["action"] = "replay"
     ctx["note"] = f"replayed recorded exchange #{index + 1}"
     if player.known_json(index):
-        return JsonAnswer(
+        answered = JsonAnswer(
             status=answer.status, reason=answer.reason or None, body=answer.body, headers=list(answer.headers)
         )
+        answered.secret_free = player.known_secret_free(index)
+        return answered
     replayed = web.Response(
         status=answer.status, reason=answer.reason or None, body=answer.body, headers=list(answer.headers)
     )

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from simulator.errors import SimulatorError
+from simulator.pipeline.redact import may_hold_secret
 from simulator.replay.cassette import Cassette, Miss
 from simulator.replay.filters import (
     SecretMap,
@@ -38,11 +39,14 @@ def validate_mode(mode: str) -> str:
 @dataclass(frozen=True)
 class Plan:
     """What playing one interaction takes: whether its request has placeholders to learn secrets from, and its
-    answer ready to send when that answer has no placeholder and is not an identity answer (the same every time)."""
+    answer ready to send when that answer has no placeholder and is not an identity answer (the same every time);
+    secret_free: that answer is JSON holding no secret field (found once here, so the journal need not look again
+    on each play: with more distinct answers than its text cache holds, it would)."""
 
     binds: bool
     answer: RecordedResponse | None
     json_body: bool
+    secret_free: bool = False
 
     @classmethod
     def of(cls, interaction) -> Plan:
@@ -58,7 +62,13 @@ class Plan:
         if static:
             headers = tuple((k, v) for k, v in response.headers if k.lower() not in HOP_BY_HOP)
             answer = response if len(headers) == len(response.headers) else replace(response, headers=headers)
-        return cls(binds=binds, answer=answer, json_body=static and parsed is not None)
+        json_body = static and parsed is not None
+        return cls(
+            binds=binds,
+            answer=answer,
+            json_body=json_body,
+            secret_free=json_body and not may_hold_secret(response.body),
+        )
 
 
 class Player:
@@ -122,6 +132,11 @@ class Player:
         """Whether interaction index answers with a well-formed JSON body (known once it was played)."""
         plan = self._plans.get(index)
         return plan is not None and plan.json_body
+
+    def known_secret_free(self, index: int) -> bool:
+        """Whether interaction index answers with JSON known to hold no secret field (known once it was played)."""
+        plan = self._plans.get(index)
+        return plan is not None and plan.secret_free
 
     def _issue_model_token(self, parsed: dict, incoming: RecordedRequest) -> None:
         token = ((parsed.get("access") or {}).get("token") or {}).get("id") if "access" in parsed else None

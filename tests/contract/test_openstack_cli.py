@@ -76,6 +76,16 @@ def test_instance_lifecycle_through_identity_v2password(sim, account, password_c
     assert sim.raw("GET", account, f"/instances/{instance_id}")[0] == 404
 
 
+def test_command_help_names_its_plugin_distribution_as_a_lone_openstack_process_does(token_cli):
+    # The zygote computes cliff's module -> distribution map once (cli_zygote.prime_cliff_distributions); the help
+    # epilog built from it must read as `openstack ... --help` run on its own prints it.
+    assert (
+        token_cli.ok("database", "instance", "list", "--help")
+        .rstrip()
+        .endswith("This command is provided by the python-troveclient plugin.")
+    )
+
+
 def test_flavor_list_with_unknown_token_is_unauthorized(token_cli):
     token_cli.env["OS_TOKEN"] = "not-a-token"
     assert f"{BAD_TOKEN} (HTTP 401)" in token_cli.fails("database", "flavor", "list")

@@ -59,6 +59,9 @@ def http():
     """One connection pool for the whole run; counts the answers by status for the summary line."""
     statuses: collections.Counter[int] = collections.Counter()
     with requests.Session() as session:
+        # The server is on loopback: no proxy, .netrc or CA bundle of the environment applies, and requests would
+        # look them all up again for each of the ~5,500 requests (0.15 ms of CPU each).
+        session.trust_env = False
         session.headers["X-Cdbsim"] = "1"  # a script, not a web page: its control calls may change state
         session.hooks["response"].append(lambda response, *args, **kwargs: statuses.update([response.status_code]))
         yield session

@@ -1,9 +1,11 @@
 """A replayed answer without placeholders is worked out once and sent as it is; one with placeholders is not."""
 
+import json
+
 from replay.replay_helpers import hit
 
 from simulator.replay.cassette import Cassette
-from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
+from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse, parse_json
 from simulator.replay.player import Plan, Player
 
 URL = "http://localhost/v1.0/1234/instances/abc"
@@ -40,3 +42,28 @@ def test_repeated_plays_give_the_same_answer_and_learn_the_token():
     assert first == second and hit(first)[1].body == b'{"instance": {"id": "abc"}}'
     assert player.secrets.value("<<token-1>>", lambda kind: "new") == "real-token"
     assert player.known_json(0)
+
+
+def test_a_json_answer_is_checked_for_secret_fields_once_in_its_plan():
+    assert Plan.of(interaction(b'{"instance": {"id": "abc"}}')).secret_free
+    with_key = Plan.of(interaction(b'{"instance": {"id": "abc", "api_key": "x"}}'))
+    assert with_key.json_body and not with_key.secret_free
+    assert not Plan.of(interaction(b"not json")).secret_free
+
+
+def test_a_played_answer_is_known_secret_free_and_unplayed_ones_are_not():
+    player = Player(Cassette([interaction(b'{"instance": {"id": "abc"}}')], allow_playback_repeats=True))
+    assert not player.known_secret_free(0)
+    player.play(RecordedRequest("GET", URL, headers=(("X-Auth-Token", "real-token"),)), "http://localhost")
+    assert player.known_secret_free(0)
+
+
+def test_a_body_parses_exactly_when_json_would_parse_it():
+    bodies = [b'{"a": [1, 2.5, -0, null, true]}', b"NaN", b'"\\ud800"', b"\xef\xbb\xbf{}", b"1e999", b'"\xff"']
+    bodies += [b'{"a": 1,}', b"01", b'{"a": 1}x', b"", b"<html>", '{"a": "é"}'.encode("utf-16")]
+    for raw in bodies:
+        try:
+            expected = json.loads(raw) if raw else None
+        except ValueError:
+            expected = None
+        assert repr(parse_json(raw)) == repr(expected), raw

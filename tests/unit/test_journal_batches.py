@@ -2,6 +2,7 @@
 
 import asyncio
 
+from simulator.pipeline import journal as journal_module
 from simulator.pipeline.journal import BATCH, FLUSH_AFTER, Journal, part_json
 from simulator.repos.journal import ROW_OVERHEAD
 from simulator.repos.store import Store
@@ -65,6 +66,14 @@ def test_a_rendered_json_body_is_kept_as_it_is_unless_it_may_hold_a_secret():
     assert part_json({}, b'{"a": 1}', is_json=True) == '{"headers": {}, "body": {"a": 1}}'
     masked = part_json({}, b'{"user": {"password": "hunter2"}}', is_json=True)
     assert "hunter2" not in masked and "***" in masked
+
+
+def test_a_body_known_secret_free_is_kept_as_it_is_without_looking_for_secrets(monkeypatch):
+    def no_look(raw):
+        raise AssertionError("looked for secrets in a body known to hold none")
+
+    monkeypatch.setattr(journal_module, "may_hold_secret", no_look)
+    assert part_json({}, b'{"a": 1}', is_json=True, secret_free=True) == '{"headers": {}, "body": {"a": 1}}'
 
 
 def test_without_an_event_loop_a_deferred_entry_is_written_at_once():
