@@ -71,11 +71,39 @@ def create_transitions(db: Database) -> None:
     db.table("journal").add_column("lifecycle", str)
 
 
+@migrations()
+def transitions_without_autoincrement(db: Database) -> None:
+    """The outbox's seq is a plain rowid (one more than the largest held), not AUTOINCREMENT: every trigger's insert
+    also updated sqlite_sequence, a second b-tree write per transition (issue 25). Nothing needs a seq that is never
+    used again: a drain empties the table and orders only what it takes, and the control plane's marks
+    (StateRepo._not_transitions, forget_after) compare with the rows held at the time. The triggers name the
+    table, so they go first and come back with it; what the outbox held is kept."""
+    for name in TRIGGERS:
+        db.execute(f"drop trigger if exists transitions_{name}")
+    db.execute(
+        "create table transitions_plain (seq integer primary key, account_id text, kind text not null, "
+        "resource_id text not null, before text, after text, detail text)"
+    )
+    db.execute("insert into transitions_plain select * from transitions")
+    db.execute("drop table transitions")
+    db.execute("alter table transitions_plain rename to transitions")
+    for name, body in TRIGGERS.items():
+        db.execute(f"create trigger transitions_{name} {body}")
+
+
+#: How many distinct detail texts a LifecycleRepo keeps parsed (a few shapes recur: every restore of one backup has
+#: the same detail, and so has every replica of one source).
+DETAILS_KEPT = 256
+
+
 class LifecycleRepo:
     """Reads and empties the outbox of transitions."""
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        #: detail text -> its non-null entries: json.loads of a 40-byte object is ~15 k instructions, a lookup and
+        #: a copy of the result well under 1 k (issue 25).
+        self._details: dict[str, dict] = {}
 
     def last_seq(self) -> int:
         return next(select(self.db, "select coalesce(max(seq), 0) as n from transitions"))["n"]
@@ -96,9 +124,19 @@ class LifecycleRepo:
                 "after": after,
             }
             if detail:
-                item["detail"] = {k: v for k, v in json.loads(detail).items() if v is not None}
+                item["detail"] = self._detail(detail)
             items.append(item)
         return items
+
+    def _detail(self, text: str) -> dict:
+        """The entries of a detail text that are not null (a fresh dict each time: the caller may keep or change
+        it); its values are scalars, so a copy of the parsed one is the parse."""
+        found = self._details.get(text)
+        if found is None:
+            if len(self._details) >= DETAILS_KEPT:
+                self._details.clear()
+            found = self._details[text] = {k: v for k, v in json.loads(text).items() if v is not None}
+        return dict(found)
 
     def forget_after(self, seq: int) -> None:
         """Drop what was written after seq: rows the control plane wiped or restored are not transitions."""

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import json
+import random
 from types import SimpleNamespace
 
 import pytest
 
 from simulator.errors import BadMediaType, BadRequest, SimulatorError
 from simulator.pipeline import body as body_module
-from simulator.pipeline.body import LONE_SURROGATE, NO_BODY, NOT_JSON, RequestBody
+from simulator.pipeline.body import (
+    _MAY_HOLD_SURROGATE,
+    LONE_SURROGATE,
+    NO_BODY,
+    NOT_JSON,
+    RequestBody,
+    _may_hold_surrogate,
+)
 
 JSON = "application/json"
 MISSING = object()
@@ -161,3 +169,28 @@ def test_the_shared_empty_body_never_changes():
     assert NO_BODY.raw == b"" and NO_BODY._parsed is body_module._UNPARSED and NO_BODY._problem is None
     with pytest.raises(AttributeError):
         NO_BODY.extra = 1  # type: ignore[attr-defined]
+
+
+def test_the_surrogate_pre_check_agrees_with_the_pattern_on_every_body():
+    """_may_hold_surrogate skips the pattern when none of its branches can start: the same verdict on bodies built
+    from the bytes those branches are made of (and JSON's own), at every position."""
+    pieces = [
+        b"\\u",
+        b"\\uD8",
+        b"\\ud83d",
+        b"\\udfff",
+        b"\\u00e9",
+        b"\xed",
+        b"\xed\xa0\x80",
+        b"\xed\x9f",
+        b"\x00",
+        b"{",
+        b'"a"',
+        b" ",
+        b"D",
+        b"u",
+    ]
+    draw = random.Random(25)
+    for _ in range(5000):
+        raw = b"".join(draw.choice(pieces) for _ in range(draw.randint(0, 8)))
+        assert _may_hold_surrogate(raw) == (_MAY_HOLD_SURROGATE.search(raw) is not None), raw
