@@ -135,6 +135,17 @@ def open_live(page, url: str) -> None:
     expect(page.locator("#live")).to_have_attribute("data-state", "on")
 
 
+def open_settled(page, url: str) -> None:
+    """Open the dashboard and wait for its first refresh (the stream's hello swaps the live parts for fresh ones):
+    elements found before it may be replaced, detached, while a test measures them."""
+    import re
+
+    from playwright.sync_api import expect
+
+    page.goto(url)
+    expect(page.locator("#dashboard")).to_have_attribute("data-refreshes", re.compile(r"^[1-9]\d*$"))
+
+
 def outward_address() -> str | None:
     """This machine's address on its outward interface, or None when it has only loopback (a connected UDP socket
     names its source address; nothing is sent)."""
