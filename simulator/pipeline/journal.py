@@ -177,6 +177,19 @@ class Journal:
         for listener in self.listeners:
             listener(exchange)
 
+    def notify_row(self, row: tuple, make_exchange: Callable[[], dict]) -> None:
+        """Hand an entry written from its row (append) to every listener: the row itself to those that read rows
+        (`takes_rows`: the request log), the raw exchange, made once and only if one needs it, to the others (a
+        recorder, the dashboard)."""
+        exchange = None
+        for listener in self.listeners:
+            if getattr(listener, "takes_rows", False):
+                listener.row(row)  # type: ignore[attr-defined]
+                continue
+            if exchange is None:
+                exchange = make_exchange()
+            listener(exchange)
+
     def request_text(self, headers, body: RequestBody | bytes | None, keep: int = BODY_KEEP, key=None) -> str:
         """part_json of a request; without a body, kept for the header sets seen most recently (key: what
         identifies the headers when the caller has it cheaper than their items, such as the parser's raw

@@ -132,7 +132,7 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row:
 
 def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict, started: float, defer: bool) -> None:
     """Write one answered request to the journal, its row built straight from the request (what Journal.record
-    builds from an exchange), and hand the exchange to the journal's listeners, if any."""
+    builds from an exchange), and hand it to the journal's listeners, if any (an exchange only to those needing it)."""
     journal: Journal = request.app[JOURNAL]
     elapsed = time.perf_counter() - started
     status = response.status if response is not None else 0
@@ -164,10 +164,14 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
     )  # in the journal's COLUMNS order
     seq = journal.append(row, defer)
     if journal.listeners:
-        exchange = _exchange(request, response, body, ctx, row, (query, answer, journal.listeners))
-        if seq is not None:
-            exchange["seq"] = seq
-        journal.notify(exchange)
+
+        def make_exchange() -> dict:
+            exchange = _exchange(request, response, body, ctx, row, (query, answer, journal.listeners))
+            if seq is not None:
+                exchange["seq"] = seq
+            return exchange
+
+        journal.notify_row(row, make_exchange)
 
 
 def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse | None]) -> Middleware:

@@ -31,6 +31,7 @@ class RequestLog:
     server a system call each."""
 
     wants_url = False  # the journal need not build the request's full URL for this listener
+    takes_rows = True  # the pipeline's entries come as their journal row (Journal.notify_row): no exchange is made
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
@@ -38,13 +39,40 @@ class RequestLog:
         self._timer: asyncio.TimerHandle | None = None
 
     def __call__(self, exchange: dict) -> None:
+        """An entry journalled from an exchange (Journal.record)."""
         query = exchange.get("query")
-        target = exchange["path"] + ("?" + redact_query(query) if query else "")
+        self._add(
+            exchange["time"],
+            exchange["method"],
+            exchange["path"],
+            redact_query(query) if query else "",
+            exchange["status"],
+            exchange["duration_ms"],
+            exchange.get("rule"),
+            exchange.get("action"),
+        )
+
+    def row(self, row: tuple) -> None:
+        """An entry the pipeline wrote as its journal row (the journal's COLUMNS order; the query already redacted)."""
+        self._add(row[1], row[2], row[3], row[4], row[6], row[11], row[7], row[8])
+
+    def _add(
+        self,
+        time: str,
+        method: str,
+        path: str,
+        query: str,
+        status: int,
+        duration_ms: float,
+        rule: str | None,
+        action: str | None,
+    ) -> None:
+        target = path + ("?" + query if query else "")
         if " " in target or not target.isprintable():
             target = target.translate(_ESCAPES)
-        line = f"{exchange['time']} {exchange['method']} {target} {exchange['status']} {exchange['duration_ms']:.1f}ms"
-        if exchange.get("rule"):
-            line += f" rule={exchange['rule']} {exchange.get('action') or ''}".rstrip()
+        line = f"{time} {method} {target} {status} {duration_ms:.1f}ms"
+        if rule:
+            line += f" rule={rule} {action or ''}".rstrip()
         self.pending.append(line)
         if len(self.pending) >= BATCH:
             self.flush()
