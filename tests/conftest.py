@@ -24,7 +24,8 @@ CONTRACT_FOLDERS = ("contract",)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """(Python's bytecode caches are kept from the start: tests/bytecode_caches.py, loaded before any plugin.)"""
+    """Every process of the run, the main one and each xdist worker, interrupts as from a terminal. (Python's
+    bytecode caches are kept from earlier still: tests/bytecode_caches.py, loaded before any plugin.)"""
     interrupt_as_from_a_terminal()
 
 
