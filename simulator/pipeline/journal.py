@@ -110,6 +110,42 @@ COLUMNS = (
 )
 
 
+def entry_row(
+    account_id: str | None,
+    time: str | None,
+    method: str | None,
+    path: str | None,
+    query: str | None,
+    route: str | None,
+    status: int | None,
+    rule: str | None,
+    action: str | None,
+    note: str | None,
+    lifecycle: object,
+    duration_ms: float | None,
+    request: str,
+    answer: str,
+) -> tuple:
+    """One entry's row in COLUMNS order, from its fields in that order: the query redacted, an empty rule, action,
+    note or lifecycle given as "" (stored as NULL: the repository's MOSTLY_EMPTY), the lifecycle as JSON."""
+    return (
+        account_id,
+        time,
+        method,
+        path,
+        redact_query(query) if query else query,
+        route,
+        status,
+        rule or "",
+        action or "",
+        note or "",
+        json.dumps(lifecycle) if lifecycle else "",
+        duration_ms,
+        request,
+        answer,
+    )
+
+
 class Journal:
     """Writes redacted entries to the store and hands the raw exchange to listeners (the recorder).
 
@@ -123,7 +159,7 @@ class Journal:
         #: The bytes of request and response text the journal keeps at most (0: no budget), beside its row limit.
         self.byte_budget = byte_budget
         self.bookkeeping = bookkeeping or nullcontext
-        self.listeners: list[Callable[[dict], None]] = []
+        self.listeners: list[Callable[[Any], None]] = []  # called with an exchange dict, or a row (takes_rows)
         #: Exceptions the simulator raised while serving (bugs in the fake): a test should fail on them.
         self.handler_errors: list[str] = []
         self.pending: list[tuple] = []
@@ -133,33 +169,33 @@ class Journal:
         self._answer_texts: dict[tuple[bytes, str], str] = {}
 
     def record(self, exchange: dict, defer: bool = False) -> int | None:
-        """Store one exchange (redacted) and notify listeners with the raw one; returns its seq (None when the
-        entry was deferred to the next batch)."""
+        """Store one exchange (redacted) and hand it to the listeners; returns its seq (None when the entry was
+        deferred to the next batch). The pipeline builds its rows from the request instead (middlewares.py)."""
         req, resp = exchange["request"], exchange["response"]
-        query, raw = exchange.get("query"), req.get("body")
-        keep = UNAUTHENTICATED_KEEP if exchange.get("status") in UNAUTHENTICATED else BODY_KEEP
-        row = (
-            exchange.get("account_id"),
-            exchange.get("time"),
-            exchange.get("method"),
-            exchange.get("path"),
-            redact_query(query) if query else query,
-            exchange.get("route"),
-            exchange.get("status"),
-            exchange.get("rule") or "",  # "": NULL in the journal (the repository's MOSTLY_EMPTY)
-            exchange.get("action") or "",
-            exchange.get("note") or "",
-            json.dumps(exchange["lifecycle"]) if exchange.get("lifecycle") else "",
-            exchange.get("duration_ms"),
+        raw, get = req.get("body"), exchange.get
+        keep = UNAUTHENTICATED_KEEP if get("status") in UNAUTHENTICATED else BODY_KEEP
+        row = entry_row(
+            get("account_id"),
+            get("time"),
+            get("method"),
+            get("path"),
+            get("query"),
+            get("route"),
+            get("status"),
+            get("rule"),
+            get("action"),
+            get("note"),
+            get("lifecycle"),
+            get("duration_ms"),
             self.request_text(req["headers"], req.get("parsed", raw) if raw else None, keep),  # parsed: the one parse
             self.answer_text(
                 resp["headers"], resp.get("body"), resp.get("is_json", False), keep, resp.get("secret_free", False)
             ),
-        )  # in COLUMNS order
+        )
         seq = self.append(row, defer)
         if seq is not None:
             exchange["seq"] = seq
-        self.notify(exchange)
+        self.notify_row(row, lambda: exchange)
         return seq
 
     def append(self, row: tuple, defer: bool = False) -> int | None:
@@ -172,19 +208,13 @@ class Journal:
             self._schedule_flush()
         return None
 
-    def notify(self, exchange: dict) -> None:
-        """Hand the raw exchange to every listener (the request log, a recorder, the dashboard)."""
-        for listener in self.listeners:
-            listener(exchange)
-
     def notify_row(self, row: tuple, make_exchange: Callable[[], dict]) -> None:
-        """Hand an entry written from its row (append) to every listener: the row itself to those that read rows
-        (`takes_rows`: the request log), the raw exchange, made once and only if one needs it, to the others (a
-        recorder, the dashboard)."""
+        """Hand a written entry to every listener: its row to those that read rows (`takes_rows`: the request log),
+        the raw exchange, made once and only if one needs it, to the others (a recorder, the dashboard)."""
         exchange = None
         for listener in self.listeners:
             if getattr(listener, "takes_rows", False):
-                listener.row(row)  # type: ignore[attr-defined]
+                listener(row)
                 continue
             if exchange is None:
                 exchange = make_exchange()

@@ -4,7 +4,6 @@ in three layers: journal (with the host check and errors), scripted (faults, rep
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 import traceback
@@ -34,8 +33,7 @@ from simulator.http import (
 )
 from simulator.keys import BACKEND, CALLER, CLOCK, CONFIG, CONTEXT, FAULTS, JOURNAL, READS, REPLAY, STORE
 from simulator.pipeline.body import NO_BODY, RequestBody
-from simulator.pipeline.journal import BODY_KEEP, UNAUTHENTICATED, UNAUTHENTICATED_KEEP, Journal
-from simulator.pipeline.redact import redact_query
+from simulator.pipeline.journal import BODY_KEEP, UNAUTHENTICATED, UNAUTHENTICATED_KEEP, Journal, entry_row
 from simulator.reference.regions import api_path_start
 from simulator.replay import replay_middleware
 from simulator.routes import CACHED_READS
@@ -131,8 +129,9 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row:
 
 
 def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict, started: float, defer: bool) -> None:
-    """Write one answered request to the journal, its row built straight from the request (what Journal.record
-    builds from an exchange), and hand it to the journal's listeners, if any (an exchange only to those needing it)."""
+    """Write one answered request to the journal, its row (entry_row) built straight from the request where
+    Journal.record takes an exchange, and hand it to the journal's listeners, if any (an exchange only to those
+    needing it)."""
     journal: Journal = request.app[JOURNAL]
     elapsed = time.perf_counter() - started
     status = response.status if response is not None else 0
@@ -140,18 +139,19 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
     query, lifecycle = request.query_string, ctx.get("lifecycle")
     answer = _answer_bytes(request, response)
     is_json = isinstance(response, JsonAnswer)
-    row = (
-        ctx.get("account_id") or request.match_info.get("account_id"),
+    account_id = ctx.get("account_id") or request.match_info.get("account_id")
+    row = entry_row(
+        account_id,
         request.app[CLOCK].api_now(),
         request.method,
         request.path,
-        redact_query(query) if query else query,
+        query,
         ctx["route"],
         status,
-        ctx["rule"] or "",  # "": NULL in the journal (the repository's MOSTLY_EMPTY)
-        ctx["action"] or "",
-        ctx["note"] or "",
-        json.dumps(lifecycle) if lifecycle else "",
+        ctx["rule"],
+        ctx["action"],
+        ctx["note"],
+        lifecycle,
         int(elapsed * 1_000_000 + 0.5) / 1000,  # round(ms, 3) without float formatting
         journal.request_text(request.headers, body if body.raw else None, keep, key=request.raw_headers),
         journal.answer_text(
@@ -161,7 +161,7 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
             keep,
             is_json and response.secret_free,  # a replayed answer checked once for secret fields
         ),
-    )  # in the journal's COLUMNS order
+    )
     seq = journal.append(row, defer)
     if journal.listeners:
 

@@ -14,8 +14,6 @@ import asyncio
 import sys
 from typing import TextIO
 
-from simulator.pipeline.redact import redact_query
-
 #: Control characters and the space (a %0A or %20 in a path is decoded) written as \xNN: one request, one line of
 #: space-separated fields.
 _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(33), 127)}
@@ -31,48 +29,22 @@ class RequestLog:
     server a system call each."""
 
     wants_url = False  # the journal need not build the request's full URL for this listener
-    takes_rows = True  # the pipeline's entries come as their journal row (Journal.notify_row): no exchange is made
+    takes_rows = True  # it is called with each entry's journal row (Journal.notify_row): no exchange is made
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self.pending: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
 
-    def __call__(self, exchange: dict) -> None:
-        """An entry journalled from an exchange (Journal.record)."""
-        query = exchange.get("query")
-        self._add(
-            exchange["time"],
-            exchange["method"],
-            exchange["path"],
-            redact_query(query) if query else "",
-            exchange["status"],
-            exchange["duration_ms"],
-            exchange.get("rule"),
-            exchange.get("action"),
-        )
-
-    def row(self, row: tuple) -> None:
-        """An entry the pipeline wrote as its journal row (the journal's COLUMNS order; the query already redacted)."""
-        self._add(row[1], row[2], row[3], row[4], row[6], row[11], row[7], row[8])
-
-    def _add(
-        self,
-        time: str,
-        method: str,
-        path: str,
-        query: str,
-        status: int,
-        duration_ms: float,
-        rule: str | None,
-        action: str | None,
-    ) -> None:
-        target = path + ("?" + query if query else "")
+    def __call__(self, row: tuple) -> None:
+        """One journal entry, as its row (the journal's COLUMNS order; the query already redacted)."""
+        query = row[4]
+        target = row[3] + ("?" + query if query else "")
         if " " in target or not target.isprintable():
             target = target.translate(_ESCAPES)
-        line = f"{time} {method} {target} {status} {duration_ms:.1f}ms"
-        if rule:
-            line += f" rule={rule} {action or ''}".rstrip()
+        line = f"{row[1]} {row[2]} {target} {row[6]} {row[11]:.1f}ms"  # time, method, target, status, duration
+        if row[7]:  # the fault rule and its action
+            line += f" rule={row[7]} {row[8] or ''}".rstrip()
         self.pending.append(line)
         if len(self.pending) >= BATCH:
             self.flush()

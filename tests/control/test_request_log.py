@@ -57,33 +57,31 @@ def test_serve_logs_requests_unless_quiet():
     assert config_from_args(parser.parse_args(["serve", "--quiet"])).log_requests is False
 
 
-def test_an_entry_given_as_its_journal_row_logs_the_line_its_exchange_logs():
+def test_an_entry_journalled_from_an_exchange_logs_its_line_from_the_row():
     from io import StringIO
 
-    from simulator.pipeline.redact import redact_query
+    from simulator.pipeline.journal import Journal
     from simulator.pipeline.request_log import RequestLog
+    from simulator.repos.store import Store
 
-    query = "token=hunter2&limit=1"
     exchange = {
+        "account_id": ACCOUNT,
         "time": "2026-12-07T13:20:02",
         "method": "POST",
         "path": f"/v1.0/{ACCOUNT}/instances x",
-        "query": query,
+        "query": "token=hunter2&limit=1",
+        "route": "create_instance",
         "status": 413,
         "duration_ms": 2.125,
         "rule": "restore_over_limit/restore-rate-limited",
         "action": "respond",
+        "request": {"headers": {}, "body": b""},
+        "response": {"headers": {}, "body": b""},
     }
-    row: tuple = (ACCOUNT, exchange["time"], "POST", exchange["path"], redact_query(query), "create_instance", 413)
-    row += ("restore_over_limit/restore-rate-limited", "respond", "", "", 2.125, "{}", "{}")  # COLUMNS order
-    by_exchange, by_row = StringIO(), StringIO()
-    RequestLog(by_exchange)(exchange)  # no event loop here: each line is written at once
-    RequestLog(by_row).row(row)
-    assert (
-        by_row.getvalue()
-        == by_exchange.getvalue()
-        == (
-            f"2026-12-07T13:20:02 POST /v1.0/{ACCOUNT}/instances\\x20x?token=***&limit=1 413 2.1ms "
-            "rule=restore_over_limit/restore-rate-limited respond\n"
-        )
+    journal, stream = Journal(Store.open(":memory:")), StringIO()
+    journal.listeners.append(RequestLog(stream))  # no event loop here: each line is written at once
+    journal.record(exchange)
+    assert stream.getvalue() == (
+        f"2026-12-07T13:20:02 POST /v1.0/{ACCOUNT}/instances\\x20x?token=***&limit=1 413 2.1ms "
+        "rule=restore_over_limit/restore-rate-limited respond\n"
     )
