@@ -41,12 +41,13 @@ class ModelCache:
         """get(key) for a caller that has just read version() (so it is not read again)."""
         return self._items.get(key) if version == self._at else None
 
-    def fetch(self, key: Hashable, compute: Callable[[], Any]) -> Any:
-        """The value kept for key, else compute() (kept for next time; it must not return None)."""
+    def fetch(self, key: Hashable, compute: Callable[..., Any], *args: Any) -> Any:
+        """The value kept for key, else compute(*args) (kept for next time; it must not return None). Pass what
+        compute needs as args rather than a closure made per call, on a hot path."""
         version = self.version()
         value = self._items.get(key)
         if value is None:
-            value = compute()
+            value = compute(*args)
             self.put(key, value, version)
         return value
 

@@ -202,20 +202,19 @@ class Identity:
         """The caller behind X-Auth-Token for a call on account_id: 401 if unknown/expired, 403 if another's."""
         if not token:
             raise Unauthorized(BAD_TOKEN)
-        tokens = self._tokens
-        version = tokens.version()
-        row = tokens.get_at(token, version)
-        if row is None:  # fetch() without a closure made per request: a known token costs two lookups
-            try:
-                row = self.repo.token(hash_secret(token)) or False
-            except UnicodeEncodeError:  # header bytes that are not UTF-8 arrive as lone surrogates: no token of ours
-                raise Unauthorized(BAD_TOKEN) from None
-            tokens.put(token, row, version)
+        row = self._tokens.fetch(token, self._token_row, token)
         if not row or row["expires"] <= self.backend.clock.time():
             raise Unauthorized(BAD_TOKEN)
         if row["account_id"] != account_id:
             raise Forbidden(f"User with tenant id {row['account_id']} cannot access this resource.")
         return row
+
+    def _token_row(self, token: str) -> dict | bool:
+        """The stored row of a token (found by its hash), or False: a miss is kept too."""
+        try:
+            return self.repo.token(hash_secret(token)) or False
+        except UnicodeEncodeError:  # header bytes that are not UTF-8 arrive as lone surrogates: no token of ours
+            raise Unauthorized(BAD_TOKEN) from None
 
     @staticmethod
     def check_role(caller: dict, method: str, operation: str) -> None:

@@ -94,13 +94,7 @@ class Limits:
 
     def enabled(self, account_id: str) -> bool:
         """Whether the account's limits are on (asked on every limited request: kept while accounts are unchanged)."""
-        enabled = self._enabled
-        version = enabled.version()
-        on = enabled.get_at(account_id, version)
-        if on is None:  # fetch() without a closure made per request
-            on = self.backend.store.accounts.rate_limits_on(account_id)
-            enabled.put(account_id, on, version)
-        return on
+        return self._enabled.fetch(account_id, self.backend.store.accounts.rate_limits_on, account_id)
 
     def check(self, account_id: str, method: str, path: str, route_name: str | None) -> None:
         """Count this request, or refuse it (413 with Retry-After) when its limit is used up; a refused
