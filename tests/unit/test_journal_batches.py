@@ -104,3 +104,26 @@ def test_each_entry_is_written_with_its_size_and_a_recount_agrees():
     assert repo.size() == kept
     sizes = journal.store.db.execute("select size, length(request) + length(response) from journal").fetchall()
     assert all(size == texts + ROW_OVERHEAD for size, texts in sizes)
+
+
+async def test_a_batch_mixing_plain_and_faulted_entries_keeps_each_ones_fields_and_size():
+    journal = Journal(Store.open(":memory:"))
+    faulted = {**exchange(2), "rule": "r1", "action": "status 503", "note": "n", "lifecycle": [{"after": "X"}]}
+    for one in (exchange(1), faulted, exchange(3)):
+        journal.record(one, defer=True)
+    assert stored(journal) == []
+    journal.flush()  # one batch with a faulted entry in it: every entry's empty fields bound as ""
+    journal.record(exchange(4), defer=True)
+    journal.record(exchange(5), defer=True)
+    journal.flush()  # one of plain entries only: their empty fields written as NULL by the statement
+    entries = journal.entries()
+    fields = [(e["path"], e["rule"], e["action"], e["note"], e["lifecycle"]) for e in entries]
+    assert fields == [
+        ("/p1", None, None, None, None),
+        ("/p2", "r1", "status 503", "n", [{"after": "X"}]),
+        ("/p3", None, None, None, None),
+        ("/p4", None, None, None, None),
+        ("/p5", None, None, None, None),
+    ]
+    sizes = journal.store.db.execute("select size, length(request) + length(response) from journal").fetchall()
+    assert all(size == texts + ROW_OVERHEAD for size, texts in sizes)
