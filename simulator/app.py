@@ -22,7 +22,7 @@ from simulator.handlers.openapi import OPENAPI, ApiDescription
 from simulator.http import CONTROL_PREFIX
 from simulator.keys import BACKEND, CLOCK, CONFIG, IDS, JOURNAL, READS, STORE
 from simulator.pipeline.journal import Journal
-from simulator.pipeline.middlewares import journal_middleware, model_middleware, scripted_middleware
+from simulator.pipeline.middlewares import journal_middleware
 from simulator.pipeline.request_log import RequestLog
 from simulator.pipeline.trust import allowed_hosts, host_check
 from simulator.replay import setup_replay
@@ -43,11 +43,7 @@ def create_app(
     process opening many in-memory stores holds, so the repositories' sources are hashed once; see Store.open)."""
     config = config or SimulatorConfig()
     app = web.Application(
-        middlewares=[
-            journal_middleware(host_check(allowed_hosts(config.public_url, config.allowed_hosts))),
-            scripted_middleware,
-            model_middleware,
-        ],
+        middlewares=[journal_middleware(host_check(allowed_hosts(config.public_url, config.allowed_hosts)))],
         client_max_size=config.max_body_size,
     )
     backend = Backend.open(config, clock, RATE_LIMITS, template)

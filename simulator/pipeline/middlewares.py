@@ -1,5 +1,7 @@
 """The one request pipeline: host check -> journal -> errors -> faults -> replay -> access (auth, rate limits) -> model,
-in three layers: journal (with the host check and errors), scripted (faults, replay), model (with access)."""
+in one aiohttp middleware (journal_middleware, with the host check and errors) that runs the scripted step (faults,
+replay) and the model step (with access) as plain calls: each aiohttp middleware layer costs a request a partial's
+call and a coroutine, and aiohttp adds its own layer (_fix_request_current_app) once an app has any."""
 
 from __future__ import annotations
 
@@ -231,7 +233,7 @@ async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
         problem = request[CONTEXT]["body_problem"]
         if problem is not None:
             raise problem
-        return await handler(request)
+        return await scripted_step(request, handler)
     except Exception as exc:
         return error_answer(request, exc)
 
@@ -268,17 +270,18 @@ def error_answer(request: web.Request, exc: Exception) -> web.StreamResponse:
     )
 
 
-@web.middleware
-async def scripted_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Faults, then replay (faults/, replay/): a request while neither has anything loaded goes straight on."""
+async def scripted_step(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Faults, then replay (faults/, replay/), then the model step: a request while neither has anything loaded goes
+    straight on to the model."""
     app = request.app
     faults = app.get(FAULTS)
     if faults is not None and faults.active:
-        return await fault_middleware(request, partial(replay_middleware, handler=handler))
+        model = partial(model_step, handler=handler)
+        return await fault_middleware(request, partial(replay_middleware, handler=model))
     replay = app.get(REPLAY)
     if replay is not None and replay.player is not None:
-        return await replay_middleware(request, handler)
-    return await handler(request)
+        return await replay_middleware(request, partial(model_step, handler=handler))
+    return await model_step(request, handler)
 
 
 def check_access(request: web.Request, app: web.Application) -> None:
@@ -314,8 +317,7 @@ async def cached_read(request: web.Request, handler, app: web.Application) -> we
     return response
 
 
-@web.middleware
-async def model_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def model_step(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Innermost: access (check_access), then bring the model up to the clock, then run a write in one transaction
     (all or nothing)."""
     app = request.app
