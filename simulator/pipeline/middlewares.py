@@ -130,11 +130,13 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row:
     }
 
 
-def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict, started: float, defer: bool) -> None:
+def _journal_entry(
+    request: web.Request, app: web.Application, response, body: RequestBody, ctx: dict, started: float, defer: bool
+) -> None:
     """Write one answered request to the journal, its row (entry_row) built straight from the request where
     Journal.record takes an exchange, and hand it to the journal's listeners, if any (an exchange only to those
     needing it)."""
-    journal: Journal = request.app[JOURNAL]
+    journal: Journal = app[JOURNAL]
     elapsed = time.perf_counter() - started
     status = response.status if response is not None else 0
     keep = UNAUTHENTICATED_KEEP if status in UNAUTHENTICATED else BODY_KEEP
@@ -144,7 +146,7 @@ def _journal_entry(request: web.Request, response, body: RequestBody, ctx: dict,
     account_id = ctx.get("account_id") or request.match_info.get("account_id")
     row = entry_row(
         account_id,
-        request.app[CLOCK].api_now(),
+        app[CLOCK].api_now(),
         request.method,
         request.path,
         query,
@@ -202,7 +204,7 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
         if path == HEALTH_PATH:  # probes are neither journalled nor recorded
             ctx["body"] = NO_BODY
             try:
-                return await answer(request, handler)
+                return await answer(request, handler, app, ctx)
             finally:
                 app[STORE].rollback()
         if not defer:
@@ -215,25 +217,26 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
         ctx["body_problem"] = None if isinstance(read, RequestBody) else read
         response = None
         try:
-            response = await answer(request, handler)
+            response = await answer(request, handler, app, ctx)
             if ctx["body_problem"] is not None:
                 response.force_close()  # the rest of the body is never read: the connection cannot carry another
             return response
         finally:
-            _journal_entry(request, response, body, ctx, started, defer)
+            _journal_entry(request, app, response, body, ctx, started, defer)
             app[STORE].rollback()  # never leave a half transaction behind
 
     return journal
 
 
-async def answer(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def answer(request: web.Request, handler: Handler, app: web.Application, ctx: dict) -> web.StreamResponse:
     """The rest of the pipeline's answer, an error rendered as its fault (the errors step: in the journal's layer,
-    not a layer of its own, as every request passes through it)."""
+    not a layer of its own, as every request passes through it). The steps are handed the app and the request's
+    context (request[CONTEXT]): request.app and request[...] are Python calls each."""
     try:
-        problem = request[CONTEXT]["body_problem"]
+        problem = ctx["body_problem"]
         if problem is not None:
             raise problem
-        return await scripted_step(request, handler)
+        return await scripted_step(request, handler, app, ctx)
     except Exception as exc:
         return error_answer(request, exc)
 
@@ -270,28 +273,26 @@ def error_answer(request: web.Request, exc: Exception) -> web.StreamResponse:
     )
 
 
-async def scripted_step(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def scripted_step(request: web.Request, handler: Handler, app: web.Application, ctx: dict) -> web.StreamResponse:
     """Faults, then replay (faults/, replay/), then the model step: a request while neither has anything loaded goes
     straight on to the model."""
-    app = request.app
     faults = app.get(FAULTS)
     if faults is not None and faults.active:
-        model = partial(model_step, handler=handler)
+        model = partial(model_step, handler=handler, app=app, ctx=ctx)
         return await fault_middleware(request, partial(replay_middleware, handler=model))
     replay = app.get(REPLAY)
     if replay is not None and replay.player is not None:
-        return await replay_middleware(request, partial(model_step, handler=handler))
-    return await model_step(request, handler)
+        return await replay_middleware(request, partial(model_step, handler=handler, app=app, ctx=ctx))
+    return await model_step(request, handler, app, ctx)
 
 
-def check_access(request: web.Request, app: web.Application) -> None:
+def check_access(request: web.Request, app: web.Application, ctx: dict) -> None:
     """Every /v1.0/{account_id}/... call needs a token of that account whose role allows the call; then it counts
     against the account's rate limits on the simulator's clock (when the limits module is loaded)."""
     match_info = request.match_info
     if match_info.http_exception is not None:
         raise match_info.http_exception
     account_id = match_info.get("account_id")
-    ctx = request[CONTEXT]
     if account_id is not None and ctx["api"]:
         backend = app[BACKEND]
         route = ctx["route"]
@@ -306,7 +307,9 @@ def check_access(request: web.Request, app: web.Application) -> None:
 async def cached_read(request: web.Request, handler, app: web.Application) -> web.StreamResponse:
     """A model read answered from READS when the model has not changed since it was rendered (200s only)."""
     reads = app[READS]
-    key = (base_url(request, app[CONFIG]), request.path_qs)
+    # the target as sent (raw_path; path_qs builds a URL's text): one decoded path and query may have several raw
+    # spellings, each kept apart, and each names one answer
+    key = (base_url(request, app[CONFIG]), request.raw_path)
     version = reads.version()
     body = reads.get_at(key, version)
     if body is not None:
@@ -317,19 +320,18 @@ async def cached_read(request: web.Request, handler, app: web.Application) -> we
     return response
 
 
-async def model_step(request: web.Request, handler: Handler) -> web.StreamResponse:
+async def model_step(request: web.Request, handler: Handler, app: web.Application, ctx: dict) -> web.StreamResponse:
     """Innermost: access (check_access), then bring the model up to the clock, then run a write in one transaction
     (all or nothing)."""
-    app = request.app
-    check_access(request, app)
+    check_access(request, app, ctx)
     backend = app[BACKEND]
     try:
         backend.settle()
         if request.method in ("GET", "HEAD"):
-            if request[CONTEXT]["route"] in CACHED_READS:
+            if ctx["route"] in CACHED_READS:
                 return await cached_read(request, handler, app)
             return await handler(request)
         with app[STORE].atomic():
             return await handler(request)
     finally:
-        request[CONTEXT]["lifecycle"] = backend.transitions() or None  # what it carried out, for its journal entry
+        ctx["lifecycle"] = backend.transitions() or None  # what it carried out, for its journal entry
