@@ -11,8 +11,9 @@ whose path matches (the 405's Allow header), and the router tries what comes aft
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 
 from aiohttp import web
 from aiohttp.web_urldispatcher import DynamicResource, ResourceRoute
@@ -27,6 +28,14 @@ def _unquote(value: str) -> str:
     return value.replace("%2F", "/").replace("%25", "%") if "%" in value else value
 
 
+def _picker(indexes: list[int]) -> Callable[[Sequence[str | None]], tuple]:
+    """What picks these segments of a path, as a tuple (one C call; an index given once is picked twice, which
+    compares and zips the same)."""
+    if not indexes:
+        return lambda parts: ()
+    return itemgetter(*indexes, *indexes) if len(indexes) == 1 else itemgetter(*indexes)
+
+
 @dataclass(frozen=True)
 class Template:
     """One route's path, segment by segment: names for {variables}, strings for the rest; or, when a variable has
@@ -38,20 +47,28 @@ class Template:
     names: tuple[str, ...]  # the variables, in path order
     pattern: re.Pattern | None = None
 
+    def __post_init__(self) -> None:
+        # the fixed segments and the variables picked by C calls (itemgetter), not a Python loop over the segments
+        fixed = [i for i, want in enumerate(self.segments) if want is not None]
+        set_ = object.__setattr__
+        set_(self, "_fixed", _picker(fixed))
+        set_(self, "_fixed_values", _picker(fixed)(self.segments))
+        set_(self, "_variables", _picker([i for i, want in enumerate(self.segments) if want is None]))
+
     def match(self, path: str, parts: list[str]) -> dict[str, str] | None:
         """The match_info aiohttp's resource gives for this path (parts: path.split("/")), or None."""
         if self.pattern is not None:
             found = self.pattern.fullmatch(path)
             return None if found is None else {k: _unquote(v) for k, v in found.groupdict().items()}
-        values = []
-        for want, got in zip(self.segments, parts, strict=True):
-            if want is None:
-                if not got or "{" in got or "}" in got:
-                    return None
-                values.append(got)
-            elif want != got:
-                return None
-        return {name: _unquote(value) for name, value in zip(self.names, values, strict=True)}
+        if len(parts) != len(self.segments) or self._fixed(parts) != self._fixed_values:  # type: ignore[attr-defined]
+            return None
+        values = self._variables(parts)  # type: ignore[attr-defined]
+        joined = "".join(values)
+        if not all(values) or "{" in joined or "}" in joined:  # a variable is one non-empty segment without braces
+            return None
+        if "%" in joined:
+            return {name: _unquote(value) for name, value in zip(self.names, values, strict=False)}
+        return dict(zip(self.names, values, strict=False))  # a lone variable is picked twice (_picker)
 
 
 def _template(order: int, route: ResourceRoute) -> Template:
@@ -131,7 +148,8 @@ class ApiIndex(web.AbstractResource):
         group = self._groups.get((len(parts), parts[depth]))
         if group is None:
             group = self._lead(parts[depth])
-        method, allowed = request.method, set[str]()
+        method = request.method
+        allowed: set[str] = set()
         for template in group:
             match = template.match(path, parts)
             if match is None:
