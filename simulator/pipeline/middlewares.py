@@ -10,11 +10,14 @@ import logging
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Middleware
 
+from simulator.config import SimulatorConfig
 from simulator.errors import (
     BadMethod,
     InstanceFault,
@@ -43,6 +46,28 @@ from simulator.routes import CACHED_READS
 log = logging.getLogger("cdbsim")
 #: Control paths whose answers the journal does not keep.
 UNKEPT_ANSWERS = (CONTROL_PREFIX + "/journal", CONTROL_PREFIX + "/state")
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """What the pipeline's steps use of the app, read from it once (app[...] is a Python call each, several a
+    request); an app's state is all set before it serves (create_app), and aiohttp freezes it then."""
+
+    config: SimulatorConfig
+    clock: Any
+    store: Any
+    backend: Any
+    journal: Journal
+    reads: Any
+    faults: Any
+    replay: Any
+
+    @classmethod
+    def of(cls, app: web.Application) -> Parts:
+        get = app.get
+        return cls(
+            app[CONFIG], app[CLOCK], app[STORE], app[BACKEND], app[JOURNAL], app[READS], get(FAULTS), get(REPLAY)
+        )
 
 
 def context(request: web.Request) -> dict:
@@ -131,12 +156,12 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row:
 
 
 def _journal_entry(
-    request: web.Request, app: web.Application, response, body: RequestBody, ctx: dict, started: float, defer: bool
+    request: web.Request, parts: Parts, response, body: RequestBody, ctx: dict, started: float, defer: bool
 ) -> None:
     """Write one answered request to the journal, its row (entry_row) built straight from the request where
     Journal.record takes an exchange, and hand it to the journal's listeners, if any (an exchange only to those
     needing it)."""
-    journal: Journal = app[JOURNAL]
+    journal = parts.journal
     elapsed = time.perf_counter() - started
     status = response.status if response is not None else 0
     keep = UNAUTHENTICATED_KEEP if status in UNAUTHENTICATED else BODY_KEEP
@@ -146,7 +171,7 @@ def _journal_entry(
     account_id = ctx.get("account_id") or request.match_info.get("account_id")
     row = entry_row(
         account_id,
-        app[CLOCK].api_now(),
+        parts.clock.api_now(),
         request.method,
         request.path,
         query,
@@ -182,13 +207,18 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
     """Outermost: the host check (trust.py), then read the body once, let the rest run with its errors rendered
     (error_answer), write what happened to the journal."""
 
+    parts: Parts | None = None  # the app's, read at its first request (when its state is all set)
+
     @web.middleware
     async def journal(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal parts
         refused = refuse_host(request)
         if refused is not None:
             return refused
         started = time.perf_counter()
-        app, path = request.app, request.path
+        path = request.path
+        if parts is None:
+            parts = Parts.of(request.app)
         api = api_path_start(path)
         ctx = request[CONTEXT] = {
             "rule": None,
@@ -198,15 +228,15 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
             "route": route_name(request),  # the operation: looked up once, read by every later step
             "api": api,  # a path of the API (in any region), not the control plane's
         }
-        journal = app[JOURNAL]
+        journal = parts.journal
         # A read of the API changes nothing, so its journal entry may wait for the next batch.
         defer = api and request.method in ("GET", "HEAD")
         if path == HEALTH_PATH:  # probes are neither journalled nor recorded
             ctx["body"] = NO_BODY
             try:
-                return await answer(request, handler, app, ctx)
+                return await answer(request, handler, parts, ctx)
             finally:
-                app[STORE].rollback()
+                parts.store.rollback()
         if not defer:
             journal.flush()  # a write or a control call sees (and follows) every earlier entry
         read = await read_body(request) if request.body_exists else NO_BODY
@@ -217,26 +247,26 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
         ctx["body_problem"] = None if isinstance(read, RequestBody) else read
         response = None
         try:
-            response = await answer(request, handler, app, ctx)
+            response = await answer(request, handler, parts, ctx)
             if ctx["body_problem"] is not None:
                 response.force_close()  # the rest of the body is never read: the connection cannot carry another
             return response
         finally:
-            _journal_entry(request, app, response, body, ctx, started, defer)
-            app[STORE].rollback()  # never leave a half transaction behind
+            _journal_entry(request, parts, response, body, ctx, started, defer)
+            parts.store.rollback()  # never leave a half transaction behind
 
     return journal
 
 
-async def answer(request: web.Request, handler: Handler, app: web.Application, ctx: dict) -> web.StreamResponse:
+async def answer(request: web.Request, handler: Handler, parts: Parts, ctx: dict) -> web.StreamResponse:
     """The rest of the pipeline's answer, an error rendered as its fault (the errors step: in the journal's layer,
-    not a layer of its own, as every request passes through it). The steps are handed the app and the request's
-    context (request[CONTEXT]): request.app and request[...] are Python calls each."""
+    not a layer of its own, as every request passes through it). The steps are handed the app's parts and the
+    request's context (request[CONTEXT]): request.app, app[...] and request[...] are Python calls each."""
     try:
         problem = ctx["body_problem"]
         if problem is not None:
             raise problem
-        return await scripted_step(request, handler, app, ctx)
+        return await scripted_step(request, handler, parts, ctx)
     except Exception as exc:
         return error_answer(request, exc)
 
@@ -273,20 +303,20 @@ def error_answer(request: web.Request, exc: Exception) -> web.StreamResponse:
     )
 
 
-async def scripted_step(request: web.Request, handler: Handler, app: web.Application, ctx: dict) -> web.StreamResponse:
+async def scripted_step(request: web.Request, handler: Handler, parts: Parts, ctx: dict) -> web.StreamResponse:
     """Faults, then replay (faults/, replay/), then the model step: a request while neither has anything loaded goes
     straight on to the model."""
-    faults = app.get(FAULTS)
+    faults = parts.faults
     if faults is not None and faults.active:
-        model = partial(model_step, handler=handler, app=app, ctx=ctx)
+        model = partial(model_step, handler=handler, parts=parts, ctx=ctx)
         return await fault_middleware(request, partial(replay_middleware, handler=model))
-    replay = app.get(REPLAY)
+    replay = parts.replay
     if replay is not None and replay.player is not None:
-        return await replay_middleware(request, partial(model_step, handler=handler, app=app, ctx=ctx))
-    return await model_step(request, handler, app, ctx)
+        return await replay_middleware(request, partial(model_step, handler=handler, parts=parts, ctx=ctx))
+    return await model_step(request, handler, parts, ctx)
 
 
-def check_access(request: web.Request, app: web.Application, ctx: dict) -> None:
+def check_access(request: web.Request, parts: Parts, ctx: dict) -> None:
     """Every /v1.0/{account_id}/... call needs a token of that account whose role allows the call; then it counts
     against the account's rate limits on the simulator's clock (when the limits module is loaded)."""
     match_info = request.match_info
@@ -294,7 +324,7 @@ def check_access(request: web.Request, app: web.Application, ctx: dict) -> None:
         raise match_info.http_exception
     account_id = match_info.get("account_id")
     if account_id is not None and ctx["api"]:
-        backend = app[BACKEND]
+        backend = parts.backend
         route = ctx["route"]
         caller = backend.identity.check_token(request.headers.get("X-Auth-Token"), account_id)
         backend.identity.check_role(caller, request.method, route or request.path)
@@ -304,12 +334,12 @@ def check_access(request: web.Request, app: web.Application, ctx: dict) -> None:
             limits.check(account_id, request.method, request.path, route)
 
 
-async def cached_read(request: web.Request, handler, app: web.Application) -> web.StreamResponse:
+async def cached_read(request: web.Request, handler, parts: Parts) -> web.StreamResponse:
     """A model read answered from READS when the model has not changed since it was rendered (200s only)."""
-    reads = app[READS]
+    reads = parts.reads
     # the target as sent (raw_path; path_qs builds a URL's text): one decoded path and query may have several raw
     # spellings, each kept apart, and each names one answer
-    key = (base_url(request, app[CONFIG]), request.raw_path)
+    key = (base_url(request, parts.config), request.raw_path)
     version = reads.version()
     body = reads.get_at(key, version)
     if body is not None:
@@ -320,18 +350,18 @@ async def cached_read(request: web.Request, handler, app: web.Application) -> we
     return response
 
 
-async def model_step(request: web.Request, handler: Handler, app: web.Application, ctx: dict) -> web.StreamResponse:
+async def model_step(request: web.Request, handler: Handler, parts: Parts, ctx: dict) -> web.StreamResponse:
     """Innermost: access (check_access), then bring the model up to the clock, then run a write in one transaction
     (all or nothing)."""
-    check_access(request, app, ctx)
-    backend = app[BACKEND]
+    check_access(request, parts, ctx)
+    backend = parts.backend
     try:
         backend.settle()
         if request.method in ("GET", "HEAD"):
             if ctx["route"] in CACHED_READS:
-                return await cached_read(request, handler, app)
+                return await cached_read(request, handler, parts)
             return await handler(request)
-        with app[STORE].atomic():
+        with parts.store.atomic():
             return await handler(request)
     finally:
         ctx["lifecycle"] = backend.transitions() or None  # what it carried out, for its journal entry
