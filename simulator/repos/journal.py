@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from functools import lru_cache
+from itertools import chain
 from operator import add, itemgetter
 
 from sqlite_utils import Database
@@ -21,21 +23,27 @@ ENTRY_BYTES = f"coalesce(size, coalesce(length(request), 0) + coalesce(length(re
 MOSTLY_EMPTY = frozenset({"rule", "action", "note", "lifecycle"})
 
 
-def _entry_size(texts: tuple[str | None, str | None]) -> int:
+def _entry_size(request: str | None, response: str | None) -> int:
     """An entry's size (size()) from its request and response text."""
-    request, response = texts
     return len(request or "") + len(response or "") + ROW_OVERHEAD
 
 
-@lru_cache(maxsize=8)
-def _insert_sql(columns: tuple[str, ...], all_empty: bool) -> str:
-    """The INSERT of entries with these columns and their size, built once per column tuple (a text made anew is
-    hashed anew by the connection's statement cache); all_empty: for entries whose MOSTLY_EMPTY columns are all "",
-    written as NULL by the statement's text instead of bound (the sqlite3 module binds a text as a copy, a fresh
-    allocation each: ~1 k instructions a value, and nullif is a function call a value)."""
+#: Entries are written by INSERTs of this many rows each (one VALUES list a row), then of the smaller counts: SQLite
+#: sets a statement up (its cursor, its statement journal, its end) once a statement, and executemany ran one per row
+#: (~27 k instructions a row, ~21 k so). A few fixed counts keep the statements prepared few (sqlite3 caches them);
+#: 64 rows of 15 values stay under the 999 variables an older SQLite allows a statement.
+CHUNKS = (64, 16, 4, 1)
+
+
+@lru_cache(maxsize=32)
+def _insert_sql(columns: tuple[str, ...], all_empty: bool, count: int = 1) -> str:
+    """The INSERT of `count` entries with these columns and their size, built once (a text made anew is hashed anew
+    by the connection's statement cache); all_empty: for entries whose MOSTLY_EMPTY columns are all "", written as
+    NULL by the statement's text instead of bound (the sqlite3 module binds a text as a copy, a fresh allocation
+    each, and nullif is a function call a value)."""
     empty = "null" if all_empty else "nullif(?, '')"
-    marks = ", ".join(empty if column in MOSTLY_EMPTY else "?" for column in columns)
-    return f"insert into journal ({', '.join(columns)}, size) values ({marks}, ?)"
+    one = "(" + ", ".join(empty if column in MOSTLY_EMPTY else "?" for column in columns) + ", ?)"
+    return f"insert into journal ({', '.join(columns)}, size) values {', '.join([one] * count)}"
 
 
 def _picker(indexes: list[int]) -> Callable[[tuple], tuple]:
@@ -53,6 +61,16 @@ def _pickers(columns: tuple[str, ...]) -> tuple[Callable[[tuple], tuple], Callab
     return _picker(empty), _picker([i for i in range(len(columns)) if i not in empty])
 
 
+def _write_chunks(conn: sqlite3.Connection, columns: tuple[str, ...], all_empty: bool, values: list[tuple]) -> None:
+    """Insert the rows' values in order, CHUNKS rows a statement."""
+    start = 0
+    for count in CHUNKS:
+        sql = _insert_sql(columns, all_empty, count)
+        while len(values) - start >= count:
+            conn.execute(sql, tuple(chain.from_iterable(values[start : start + count])))
+            start += count
+
+
 class JournalRepo:
     """Queries on journal entries and rate counters."""
 
@@ -64,27 +82,32 @@ class JournalRepo:
 
     def append_many(self, columns: tuple[str, ...], rows: list[tuple]) -> int:
         """Insert entries given as value tuples in `columns` order, request and response among them (one
-        statement); returns the last seq. A column of MOSTLY_EMPTY given as "" is stored as NULL; each entry's size
-        (size()) is written with it. The work per row is done by C calls (map, itemgetter), not Python's."""
+        transaction, CHUNKS rows a statement); returns the last seq. A column of MOSTLY_EMPTY given as "" is stored
+        as NULL; each entry's size (size()) is written with it. The work per row is done by C calls (map,
+        itemgetter), not Python's."""
         conn = self.db.conn
-        texts = map(itemgetter(columns.index("request"), columns.index("response")), rows)
-        sizes = list(map(_entry_size, texts))
+        request, response = itemgetter(columns.index("request")), itemgetter(columns.index("response"))
+        try:  # texts (as every journal row has): len in C
+            sizes = list(
+                map(ROW_OVERHEAD.__add__, map(add, map(len, map(request, rows)), map(len, map(response, rows))))
+            )
+        except TypeError:  # a text given as None
+            sizes = [_entry_size(request(row), response(row)) for row in rows]
         if self._size is not None:
             self._size += sum(sizes)
         pick_empty, pick_bound = _pickers(columns)
         all_empty = not any(map("".join, map(pick_empty, rows)))  # "" each: none is bound (_insert_sql)
-        sql = _insert_sql(columns, all_empty)
-        values = map(add, map(pick_bound, rows) if all_empty else rows, zip(sizes))
-        if len(rows) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
-            seq = conn.execute(sql, next(values)).lastrowid
+        values = list(map(add, map(pick_bound, rows) if all_empty else rows, zip(sizes)))
+        if len(values) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
+            seq = conn.execute(_insert_sql(columns, all_empty), values[0]).lastrowid
             assert seq is not None
             return seq
         if conn.in_transaction:
-            conn.executemany(sql, values)
+            _write_chunks(conn, columns, all_empty, values)
         else:  # one transaction for the batch: one commit, not one per entry
             conn.execute("begin")
             try:
-                conn.executemany(sql, values)
+                _write_chunks(conn, columns, all_empty, values)
             except BaseException:
                 conn.execute("rollback")
                 raise

@@ -127,3 +127,17 @@ async def test_a_batch_mixing_plain_and_faulted_entries_keeps_each_ones_fields_a
     ]
     sizes = journal.store.db.execute("select size, length(request) + length(response) from journal").fetchall()
     assert all(size == texts + ROW_OVERHEAD for size, texts in sizes)
+
+
+def test_a_batch_of_any_size_is_written_whole_and_in_order_and_names_its_last_seq():
+    repo = Store.open(":memory:").journal
+    columns = ("path", "status", "rule", "request", "response")
+    for count in (87, 1, 150):  # chunks of 64, 16, 4 and 1 rows
+        start = repo.last_seq()
+        rows = [(f"/p{start + n}", 200, "r" if n == 5 else "", "{}", "[]") for n in range(count)]
+        assert repo.append_many(columns, rows) == start + count
+    entries = repo.entries()
+    assert [e["seq"] for e in entries] == list(range(1, 239))
+    assert [e["path"] for e in entries] == [f"/p{n}" for n in range(238)]
+    assert [e["seq"] for e in entries if e["rule"] is not None] == [6, 88 + 6]
+    assert repo.size() == 238 * (4 + ROW_OVERHEAD)
