@@ -166,7 +166,7 @@ class Journal:
         self._since_prune = 0
         self._timer: asyncio.TimerHandle | None = None
         self._header_texts: dict[tuple, str] = {}
-        self._answer_texts: dict[tuple[bytes, str], str] = {}
+        self._answer_texts: dict[tuple[bytes, tuple], str] = {}
 
     def record(self, exchange: dict, defer: bool = False) -> int | None:
         """Store one exchange (redacted) and hand it to the listeners; returns its seq (None when the entry was
@@ -240,14 +240,14 @@ class Journal:
         """part_json of the response, kept for the small answers seen most recently: a cached read answers with the
         same bytes object each time (its hash is computed once), so a repeated answer costs one lookup (secret_free:
         the body is known to hold no secret field, as part_json says)."""
-        headers_text = self._headers_text(headers)
         if keep < BODY_KEEP or not (is_json and isinstance(body, bytes) and len(body) <= ANSWER_TEXT_BYTES):
-            return part_json(headers, body, is_json, headers_text, keep, secret_free)
-        key = (body, headers_text)
+            return part_json(headers, body, is_json, self._headers_text(headers), keep, secret_free)
+        key = (body, tuple(headers.items()))  # a repeated answer: one lookup, no headers text looked up first
         text = self._answer_texts.get(key)
         if text is None:
             if len(self._answer_texts) >= HEADER_TEXTS:
                 self._answer_texts.clear()
+            headers_text = self._headers_text(headers)
             text = self._answer_texts[key] = part_json(headers, body, True, headers_text, BODY_KEEP, secret_free)
         return text
 
