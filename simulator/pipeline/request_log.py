@@ -21,6 +21,8 @@ _ESCAPES = {c: f"\\x{c:02x}" for c in (*range(33), 127)}
 #: batches of this many.
 FLUSH_AFTER = 0.05
 BATCH = 256
+#: How many paths' escaped texts are kept (the paths seen most recently).
+TARGETS = 256
 
 
 class RequestLog:
@@ -35,13 +37,20 @@ class RequestLog:
         self.stream = stream or sys.stderr
         self.pending: list[str] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._targets: dict[str, str] = {}  # path -> its escaped text (a request without a query)
 
     def __call__(self, row: tuple) -> None:
         """One journal entry, as its row (the journal's COLUMNS order; the query already redacted)."""
-        query = row[4]
-        target = row[3] + ("?" + query if query else "")
-        if " " in target or not target.isprintable():
-            target = target.translate(_ESCAPES)
+        path, query = row[3], row[4]
+        target = None if query else self._targets.get(path)
+        if target is None:
+            target = path + ("?" + query if query else "")
+            if " " in target or not target.isprintable():
+                target = target.translate(_ESCAPES)
+            if not query:  # a client asks for the same paths again and again: escaped once each
+                if len(self._targets) >= TARGETS:
+                    self._targets.clear()
+                self._targets[path] = target
         line = f"{row[1]} {row[2]} {target} {row[6]} {row[11]:.1f}ms"  # time, method, target, status, duration
         if row[7]:  # the fault rule and its action
             line += f" rule={row[7]} {row[8] or ''}".rstrip()

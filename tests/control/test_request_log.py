@@ -85,3 +85,19 @@ def test_an_entry_journalled_from_an_exchange_logs_its_line_from_the_row():
         f"2026-12-07T13:20:02 POST /v1.0/{ACCOUNT}/instances\\x20x?token=***&limit=1 413 2.1ms "
         "rule=restore_over_limit/restore-rate-limited respond\n"
     )
+
+
+def test_a_path_logged_again_is_escaped_the_same_with_or_without_a_query():
+    from io import StringIO
+
+    from simulator.pipeline.request_log import RequestLog
+
+    stream = StringIO()
+    log = RequestLog(stream)
+    path = f"/v1.0/{ACCOUNT}/instances/a b\n"
+    for query in ("", "", "limit=1", ""):
+        log(("", "2026-12-07T13:20:02", "GET", path, query, "r", 200, "", "", "", "", 1.25, "{}", "{}"))
+    log.flush()
+    escaped = f"/v1.0/{ACCOUNT}/instances/a\\x20b\\x0a"
+    targets = [line.split(" ")[2] for line in stream.getvalue().splitlines()]
+    assert targets == [escaped, escaped, escaped + "?limit=1", escaped]
