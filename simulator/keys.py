@@ -36,8 +36,6 @@ JOURNAL = web.AppKey("journal", Journal)
 READS = web.AppKey("reads", ModelCache)
 #: Request-scoped dict the layers fill in for the journal (route, account, rule, action, note).
 CONTEXT = web.RequestKey("cdbsim", dict)
-#: The caller behind the token (user id, account, role), set by access_middleware.
-CALLER = web.RequestKey("caller", dict)
 #: The region a regional sub-app serves (regions.py); the configured region's app has none.
 REGION = web.AppKey("region", str)
 #: The fault engine (faults/), set by setup_faults on every simulator app.

@@ -44,7 +44,11 @@ class ModelCache:
     def fetch(self, key: Hashable, compute: Callable[..., Any], *args: Any) -> Any:
         """The value kept for key, else compute(*args) (kept for next time; it must not return None). Pass what
         compute needs as args rather than a closure made per call, on a hot path."""
-        version = self.version()
+        version = self._version()
+        if version != self._at:  # version(), inline: asked twice a request (the token, the rate-limit switch)
+            self._items.clear()
+            self._used = 0
+            self._at = version
         value = self._items.get(key)
         if value is None:
             value = compute(*args)

@@ -36,7 +36,7 @@ from simulator.http import (
     fault_response,
     route_name,
 )
-from simulator.keys import BACKEND, CALLER, CLOCK, CONFIG, CONTEXT, FAULTS, JOURNAL, READS, REPLAY, STORE
+from simulator.keys import BACKEND, CLOCK, CONFIG, CONTEXT, FAULTS, JOURNAL, READS, REPLAY, STORE
 from simulator.pipeline.body import NO_BODY, RequestBody
 from simulator.pipeline.journal import BODY_KEEP, UNAUTHENTICATED, UNAUTHENTICATED_KEEP, Journal, entry_row
 from simulator.reference.regions import api_path_start
@@ -328,7 +328,6 @@ def check_access(request: web.Request, parts: Parts, ctx: dict) -> None:
         route = ctx["route"]
         caller = backend.identity.check_token(request.headers.get("X-Auth-Token"), account_id)
         backend.identity.check_role(caller, request.method, route or request.path)
-        request[CALLER] = caller
         limits = getattr(backend, "limits", None)
         if limits is not None:
             limits.check(account_id, request.method, request.path, route)
