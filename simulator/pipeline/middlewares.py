@@ -69,6 +69,11 @@ class Parts:
             app[CONFIG], app[CLOCK], app[STORE], app[BACKEND], app[JOURNAL], app[READS], get(FAULTS), get(REPLAY)
         )
 
+    def scripted(self) -> bool:
+        """Whether a fault scenario or a replay is loaded (the scripted step has anything to do)."""
+        faults, replay = self.faults, self.replay
+        return (faults is not None and faults.active) or (replay is not None and replay.player is not None)
+
 
 def context(request: web.Request) -> dict:
     """The journal context of this request."""
@@ -266,7 +271,9 @@ async def answer(request: web.Request, handler: Handler, parts: Parts, ctx: dict
         problem = ctx["body_problem"]
         if problem is not None:
             raise problem
-        return await scripted_step(request, handler, parts, ctx)
+        if parts.scripted():
+            return await scripted_step(request, handler, parts, ctx)
+        return await model_step(request, handler, parts, ctx)  # one coroutine fewer while nothing is scripted
     except Exception as exc:
         return error_answer(request, exc)
 
@@ -304,16 +311,13 @@ def error_answer(request: web.Request, exc: Exception) -> web.StreamResponse:
 
 
 async def scripted_step(request: web.Request, handler: Handler, parts: Parts, ctx: dict) -> web.StreamResponse:
-    """Faults, then replay (faults/, replay/), then the model step: a request while neither has anything loaded goes
-    straight on to the model."""
+    """Faults, then replay (faults/, replay/), then the model step (answer() goes straight on to the model while
+    neither has anything loaded: Parts.scripted)."""
+    model = partial(model_step, handler=handler, parts=parts, ctx=ctx)
     faults = parts.faults
     if faults is not None and faults.active:
-        model = partial(model_step, handler=handler, parts=parts, ctx=ctx)
         return await fault_middleware(request, partial(replay_middleware, handler=model))
-    replay = parts.replay
-    if replay is not None and replay.player is not None:
-        return await replay_middleware(request, partial(model_step, handler=handler, parts=parts, ctx=ctx))
-    return await model_step(request, handler, parts, ctx)
+    return await replay_middleware(request, model)
 
 
 def check_access(request: web.Request, parts: Parts, ctx: dict) -> None:
@@ -333,33 +337,30 @@ def check_access(request: web.Request, parts: Parts, ctx: dict) -> None:
             limits.check(account_id, request.method, request.path, route)
 
 
-async def cached_read(request: web.Request, handler, parts: Parts) -> web.StreamResponse:
-    """A model read answered from READS when the model has not changed since it was rendered (200s only)."""
-    reads = parts.reads
-    # the target as sent (raw_path; path_qs builds a URL's text): one decoded path and query may have several raw
-    # spellings, each kept apart, and each names one answer
-    key = (base_url(request, parts.config), request.raw_path)
-    version = reads.version()
-    body = reads.get_at(key, version)
-    if body is not None:
-        return JsonAnswer(body=body, headers={"Content-Type": "application/json; charset=utf-8"})
-    response = await handler(request)
-    if response.status == 200 and isinstance(response.body, bytes):
-        reads.put(key, response.body, version)
-    return response
-
-
 async def model_step(request: web.Request, handler: Handler, parts: Parts, ctx: dict) -> web.StreamResponse:
     """Innermost: access (check_access), then bring the model up to the clock, then run a write in one transaction
-    (all or nothing)."""
+    (all or nothing). A read of CACHED_READS is answered from READS when the model has not changed since it was
+    rendered (200s only; inline here: a coroutine of its own cost a request ~1 k instructions)."""
     check_access(request, parts, ctx)
     backend = parts.backend
     try:
         backend.settle()
         if request.method in ("GET", "HEAD"):
-            if ctx["route"] in CACHED_READS:
-                return await cached_read(request, handler, parts)
-            return await handler(request)
+            if ctx["route"] not in CACHED_READS:
+                return await handler(request)
+            reads = parts.reads
+            # the target as sent (raw_path; path_qs builds a URL's text): one decoded path and query may have
+            # several raw spellings, each kept apart, and each names one answer
+            key = (base_url(request, parts.config), request.raw_path)
+            version = reads.version()
+            body = reads.get_at(key, version)
+            if body is not None:
+                return JsonAnswer(body=body, headers={"Content-Type": "application/json; charset=utf-8"})
+            response = await handler(request)
+            rendered = getattr(response, "body", None)
+            if response.status == 200 and isinstance(rendered, bytes):
+                reads.put(key, rendered, version)
+            return response
         with parts.store.atomic():
             return await handler(request)
     finally:
