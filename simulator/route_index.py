@@ -110,6 +110,11 @@ class ApiIndex(web.AbstractResource):
         self._groups = {
             key: tuple(sorted((*group, *self._lead(key[1])), key=lambda t: t.order)) for key, group in groups.items()
         }
+        #: each group's templates by method, in table order
+        self._by_method: dict[tuple[int, str | None], dict[str, tuple[Template, ...]]] = {
+            key: {m: tuple(t for t in group if t.route.method == m) for m in {t.route.method for t in group}}
+            for key, group in self._groups.items()
+        }
 
     def _lead(self, first: str | None) -> tuple[Template, ...]:
         """The routes with their own regular expression whose first segment after the prefix is first."""
@@ -145,19 +150,21 @@ class ApiIndex(web.AbstractResource):
         depth = self._depth
         if len(parts) <= depth:
             return None, set()
-        group = self._groups.get((len(parts), parts[depth]))
+        key = (len(parts), parts[depth])
+        group = self._groups.get(key)
+        method = request.method
         if group is None:
             group = self._lead(parts[depth])
-        method = request.method
-        allowed: set[str] = set()
-        for template in group:
+            candidates = tuple(t for t in group if t.route.method == method)
+        else:
+            candidates = self._by_method[key].get(method, ())
+        # the first route in table order whose path matches among those of the method: only those are matched
+        # (a path's routes are one template each, GET, PUT, DELETE...)
+        for template in candidates:
             match = template.match(path, parts)
-            if match is None:
-                continue
-            route = template.route
-            if route.method == method:
-                return web.UrlMappingMatchInfo(match, route), allowed
-            allowed.add(route.method)
+            if match is not None:
+                return web.UrlMappingMatchInfo(match, template.route), set()
+        allowed = {t.route.method for t in group if t.match(path, parts) is not None}
         return None, allowed
 
 
