@@ -128,14 +128,14 @@ def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> 
 def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row: tuple, extra: tuple) -> dict:
     """What the journal's listeners (the request log, the recorder, the dashboard) get of one answered request:
     the entry's fields as the row has them, the query unredacted, the empty fields None, and the raw parts (extra:
-    the query string, the answer's bytes and the journal's listeners)."""
-    query, answer, listeners = extra
+    the query string, the answer's bytes, the journal's listeners and the entry's seq, None while it waits)."""
+    query, answer, listeners, seq = extra
     url = None
     for listener in listeners:  # only a recorder needs it (the request log and the dashboard say wants_url = False)
         if getattr(listener, "wants_url", True):
             url = str(request.url)
             break
-    return {
+    exchange = {
         "account_id": row[0],
         "time": row[1],
         "method": row[2],
@@ -158,6 +158,9 @@ def _exchange(request: web.Request, response, body: RequestBody, ctx: dict, row:
         },
         "url": url,
     }
+    if seq is not None:
+        exchange["seq"] = seq
+    return exchange
 
 
 def _journal_entry(
@@ -197,15 +200,9 @@ def _journal_entry(
         ),
     )
     seq = journal.append(row, defer)
-    if journal.listeners:
-
-        def make_exchange() -> dict:
-            exchange = _exchange(request, response, body, ctx, row, (query, answer, journal.listeners))
-            if seq is not None:
-                exchange["seq"] = seq
-            return exchange
-
-        journal.notify_row(row, make_exchange)
+    if journal.listeners:  # a partial, not a closure: a closure's cells cost every entry, listeners or not
+        extra = (query, answer, journal.listeners, seq)
+        journal.notify_row(row, partial(_exchange, request, response, body, ctx, row, extra))
 
 
 def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse | None]) -> Middleware:
@@ -229,6 +226,7 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
             "rule": None,
             "action": None,
             "note": None,
+            "body": NO_BODY,
             "body_problem": None,
             "route": route_name(request),  # the operation: looked up once, read by every later step
             "api": api,  # a path of the API (in any region), not the control plane's
@@ -237,19 +235,21 @@ def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse |
         # A read of the API changes nothing, so its journal entry may wait for the next batch.
         defer = api and request.method in ("GET", "HEAD")
         if path == HEALTH_PATH:  # probes are neither journalled nor recorded
-            ctx["body"] = NO_BODY
             try:
                 return await answer(request, handler, parts, ctx)
             finally:
                 parts.store.rollback()
         if not defer:
             journal.flush()  # a write or a control call sees (and follows) every earlier entry
-        read = await read_body(request) if request.body_exists else NO_BODY
-        if read is None:  # nobody is left to answer: nginx's 499 in the access log, nothing journalled
-            return web.Response(status=499)
-        body = read if isinstance(read, RequestBody) else NO_BODY
-        ctx["body"] = body
-        ctx["body_problem"] = None if isinstance(read, RequestBody) else read
+        body = NO_BODY
+        if request.body_exists:
+            read = await read_body(request)
+            if read is None:  # nobody is left to answer: nginx's 499 in the access log, nothing journalled
+                return web.Response(status=499)
+            if isinstance(read, RequestBody):
+                body = ctx["body"] = read
+            else:
+                ctx["body_problem"] = read
         response = None
         try:
             response = await answer(request, handler, parts, ctx)
