@@ -173,15 +173,16 @@ class Suite:
             self.say(f"      ! {p}")
         for n in result["notes"]:
             self.say(f"      ({n})")
-        if result["other_cpus"] > 0.3:
+        if result["other_cpus"] > 0.3 or result["server_queued"] > 0.1:
             self.say(
-                f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load: figures are noisy"
+                f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load and the server waited "
+                f"for a CPU {result['server_queued']:.0%} of it: figures are noisy"
             )
         return result
 
     def _one_load(self, cmd: list[str], server: Server) -> dict:
         """Run the load generator once; its figures plus the server's and the rest of the machine's CPU use."""
-        cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
+        cpu0, queued0, (busy0, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(
@@ -194,13 +195,15 @@ class Suite:
         )
         wall = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
+        cpu1, queued1, (busy1, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         if done.returncode != 0:
             raise Unavailable(f"the load generator failed: {done.stderr.strip().splitlines()[-1:]}")
         result = json.loads(done.stdout)
         client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         result.update(
-            server_cpu=(cpu1 - cpu0) / wall, other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall
+            server_cpu=(cpu1 - cpu0) / wall,
+            server_queued=(queued1 - queued0) / wall,
+            other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall,
         )
         return result
 
@@ -332,7 +335,7 @@ class Suite:
             stderr=subprocess.DEVNULL,
             timeout=60,
         )
-        cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
+        cpu0, queued0, (busy0, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(
@@ -344,13 +347,15 @@ class Suite:
         )
         wall = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
+        cpu1, queued1, (busy1, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         if done.returncode != 0:
             raise Unavailable(f"wrk failed: {done.stdout.strip().splitlines()[-1:]}")
         result = wrk.parse(done.stdout, seconds)
         client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         result.update(
-            server_cpu=(cpu1 - cpu0) / wall, other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall
+            server_cpu=(cpu1 - cpu0) / wall,
+            server_queued=(queued1 - queued0) / wall,
+            other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall,
         )
         return result
 
@@ -574,6 +579,7 @@ class Suite:
                 "runs_rps": [round(r["rps"], 1) for r in runs[key]],
                 "runs_p50_ms": [round(r["p50_ms"], 3) for r in runs[key]],
                 "runs_server_cpu": [round(r["server_cpu"], 3) for r in runs[key]],
+                "runs_server_queued": [round(r["server_queued"], 3) for r in runs[key]],
                 "misses": len(json.loads(body)["replay"]["player"]["misses"]) if status == 200 else None,
                 "memory_kb": server.memory_kb(),
                 "distinct_hits": len(requests),
