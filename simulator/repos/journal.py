@@ -96,7 +96,7 @@ class JournalRepo:
         if self._size is not None:
             self._size += sum(sizes)
         pick_empty, pick_bound = _pickers(columns)
-        all_empty = not any(map("".join, map(pick_empty, rows)))  # "" each: none is bound (_insert_sql)
+        all_empty = not any(chain.from_iterable(map(pick_empty, rows)))  # "" or None each: none is bound
         values = list(map(add, map(pick_bound, rows) if all_empty else rows, zip(sizes)))
         if len(values) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
             seq = conn.execute(_insert_sql(columns, all_empty), values[0]).lastrowid

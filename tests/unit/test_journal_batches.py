@@ -141,3 +141,13 @@ def test_a_batch_of_any_size_is_written_whole_and_in_order_and_names_its_last_se
     assert [e["path"] for e in entries] == [f"/p{n}" for n in range(238)]
     assert [e["seq"] for e in entries if e["rule"] is not None] == [6, 88 + 6]
     assert repo.size() == 238 * (4 + ROW_OVERHEAD)
+
+
+def test_empty_fields_given_as_none_are_stored_as_null_like_empty_texts():
+    repo = Store.open(":memory:").journal
+    columns = ("path", "rule", "action", "request", "response")
+    repo.append_many(columns, [("/a", None, None, "{}", None), ("/b", None, None, None, "[]")])
+    repo.append_many(columns, [("/c", None, "", "{}", "[]"), ("/d", "r", None, "{}", "[]")])
+    fields = [(e["path"], e["rule"], e["action"]) for e in repo.entries()]
+    assert fields == [("/a", None, None), ("/b", None, None), ("/c", None, None), ("/d", "r", None)]
+    assert repo.size() == 4 * ROW_OVERHEAD + 2 + 2 + 4 + 4
