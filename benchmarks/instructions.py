@@ -19,6 +19,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -36,8 +37,24 @@ class Unavailable(Exception):
     pass
 
 
-def count(target: str, requests: int) -> int:
-    """Instructions callgrind collected for one in-process run of `requests` GETs against target."""
+def _env(cache: str | None) -> dict:
+    # one hash seed for every run: with a random one, start-up's count moves by tens of millions between the FEW and
+    # the MANY run (dict and set layouts), ~10 k of the difference per request
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]), PYTHONHASHSEED="0")
+    if cache is not None:
+        env["CDBSIM_CACHE_DIR"] = cache
+    return env
+
+
+def warm(target: str, cache: str | None = None) -> None:
+    """One short run of target without valgrind: the bytecode caches and the schema cache file (repos/template.py)
+    written before the counted runs, so neither of the two pays for writing them."""
+    subprocess.run([sys.executable, str(HERE / "instructions_target.py"), target, "16"], env=_env(cache), timeout=300)
+
+
+def count(target: str, requests: int, cache: str | None = None) -> int:
+    """Instructions callgrind collected for one in-process run of `requests` GETs against target (cache: the schema
+    cache folder, repos/template.py)."""
     done = subprocess.run(
         [
             "valgrind",
@@ -50,9 +67,7 @@ def count(target: str, requests: int) -> int:
         ],
         capture_output=True,
         text=True,
-        # one hash seed for every run: with a random one, start-up's count moves by tens of millions between the
-        # FEW and the MANY run (dict and set layouts), ~10 k of the difference per request
-        env=dict(os.environ, PYTHONPATH=os.pathsep.join([str(HERE.parent), str(HERE)]), PYTHONHASHSEED="0"),
+        env=_env(cache),
         timeout=900,
     )
     found = re.search(r"Collected : ([\d,]+)", done.stderr)
@@ -65,8 +80,12 @@ def run(args, say=print) -> dict:
     if shutil.which("valgrind") is None:
         raise Unavailable("valgrind is not installed")
     per_request = {}
-    for target, _ in TARGETS:
-        per_request[target] = (count(target, MANY) - count(target, FEW)) / (MANY - FEW)
+    # a schema cache folder of this run's own: the shared one keeps the newest 8 schema files, so other checkouts'
+    # runs could evict this one's between the FEW and the MANY run, and a run that rebuilds it counts ~40 k more a
+    # request (seen: a --quiet GET at 381 k one run, 340 k the next)
+    with tempfile.TemporaryDirectory(prefix="cdbsim-instructions-") as cache:
+        for target, _ in TARGETS:
+            per_request[target] = per_request_of(target, FEW, MANY, cache)
     client = per_request["client"]
     servers = {t: per_request[t] - client for t, _ in TARGETS if t != "client"}
     say("  user-space instructions per GET (callgrind; the client's share taken off):")
@@ -79,12 +98,16 @@ def run(args, say=print) -> dict:
     return {"client": client, **servers, "log_cost": log_cost}
 
 
-def per_request(target: str, few: int, many: int) -> float:
-    """Instructions per request of one target (start-up excluded): the difference of two runs over many - few."""
-    return (count(target, many) - count(target, few)) / (many - few)
+def per_request_of(target: str, few: int, many: int, cache: str) -> float:
+    """Instructions per request of one target (start-up excluded): the difference of two runs over many - few, after
+    a run that writes the caches they read (warm)."""
+    warm(target, cache)
+    return (count(target, many, cache) - count(target, few, cache)) / (many - few)
 
 
 if __name__ == "__main__":
     # One target by hand, e.g. the seed's restore POST:  python3 benchmarks/instructions.py cdbsim-restore 80 400
     name, few_n, many_n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    print(f"{name}: {per_request(name, few_n, many_n) / 1000:.1f} k instructions per request (client included)")
+    with tempfile.TemporaryDirectory(prefix="cdbsim-instructions-") as folder:
+        per = per_request_of(name, few_n, many_n, folder)
+    print(f"{name}: {per / 1000:.1f} k instructions per request (client included)")
