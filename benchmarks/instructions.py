@@ -49,7 +49,8 @@ def _env(cache: str | None) -> dict:
 def warm(target: str, cache: str | None = None) -> None:
     """One short run of target without valgrind: the bytecode caches and the schema cache file (repos/template.py)
     written before the counted runs, so neither of the two pays for writing them."""
-    subprocess.run([sys.executable, str(HERE / "instructions_target.py"), target, "16"], env=_env(cache), timeout=300)
+    command = [sys.executable, str(HERE / "instructions_target.py"), target, "16"]
+    subprocess.run(command, env=_env(cache), capture_output=True, timeout=300)  # the request log's lines, unread
 
 
 def count(target: str, requests: int, cache: str | None = None) -> int:
