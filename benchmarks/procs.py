@@ -126,6 +126,14 @@ class Server:
         except (OSError, IndexError, ValueError):
             return float("nan")
 
+    def queued_seconds(self) -> float:
+        """Time the server's main thread sat in the run queue, ready but waiting for a CPU (schedstat; nan where the
+        kernel keeps none): the machine's other load, not the server's work."""
+        try:
+            return int(Path(f"/proc/{self.pid}/task/{self.pid}/schedstat").read_text().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return float("nan")
+
     def memory_kb(self) -> dict:
         """VmRSS (resident now) and VmHWM (peak resident) of the server process, in kB."""
         out = {}

@@ -70,6 +70,12 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--per-round", type=int, default=5000)
+    parser.add_argument(
+        "--large-paths",
+        type=int,
+        default=10_000,
+        help="distinct interactions the large side hits (10,000; 100 asks what the recording's size alone costs)",
+    )
     args = parser.parse_args(argv)
     rundir = Path(tempfile.mkdtemp(prefix="replay-cpu-"))
     document, instance_id = template(rundir)
@@ -83,7 +89,8 @@ def main(argv=None) -> int:
             status, body = http_call(server.port, "PUT", "/_sim/replay", options, timeout=600)
             if status != 200:
                 raise SystemExit(f"PUT /_sim/replay answered {status}: {body[:200]!r}")
-        paths = {count: recordings.hit_paths("/v1.0/1234/instances/{id}", count) for count in SIZES}
+        limits = {SIZES[0]: SIZES[0], SIZES[1]: args.large_paths}
+        paths = {count: recordings.hit_paths("/v1.0/1234/instances/{id}", count, limits[count]) for count in SIZES}
         conns = {count: http.client.HTTPConnection("127.0.0.1", sides[count].port, timeout=60) for count in SIZES}
         for count in SIZES:  # every hit path played once
             drive(sides[count], conns[count], paths[count], len(paths[count]), 0)

@@ -357,18 +357,29 @@ def targets17(suite) -> list[dict]:
             why,
         )
     )
+    # the loads alternate between the two servers (suite.run_replay): each run of one side against its neighbour of
+    # the other, the median of those ratios
     p50s = (big.get("runs_p50_ms"), small.get("runs_p50_ms"))
     value = None
     if p50s[0] and p50s[1]:
-        value = statistics.median(p50s[0]) / statistics.median(p50s[1])
+        value = statistics.median(b / s for b, s in zip(p50s[0], p50s[1], strict=False))
     missing = why or small.get("unavailable") or "not run"
     out.append(
-        _replay_ratio("replay p50, 100,000 vs 100 (median of runs)", value, f"over {len(p50s[0] or [])} runs", missing)
+        _replay_ratio(
+            "replay p50, 100,000 vs 100 (median of paired runs)", value, f"over {len(p50s[0] or [])} pairs", missing
+        )
     )
     # the server's own CPU per hit (its CPU share over the load / req/s): what the p50 follows when the server is
     # the bottleneck, without the machine's other load, which moves a p50 taken at 32 connections by 1.0-1.9x
     per_hit = [r["server_cpu"] / r["rps"] if r.get("rps") and r.get("server_cpu") else None for r in (big, small)]
     value = per_hit[0] / per_hit[1] if per_hit[0] and per_hit[1] else None
+    paired = [
+        [c / r for c, r in zip(x.get("runs_server_cpu") or [], x.get("runs_rps") or [], strict=False)]
+        for x in (big, small)
+    ]
+    if paired[0] and paired[1]:  # the median over the alternating pairs of runs, as the p50's
+        value = statistics.median(b / s for b, s in zip(paired[0], paired[1], strict=False))
+        per_hit = [statistics.median(paired[0]), statistics.median(paired[1])]
     hits = f"({(per_hit[0] or 0) * 1e6:.0f} / {(per_hit[1] or 0) * 1e6:.0f} us)"
     out.append(_replay_ratio("replay server CPU per hit, 100,000 vs 100", value, hits, missing))
     tests = figs.get("tests") or {"unavailable": "not run"}

@@ -101,8 +101,9 @@ def install(app: web.Application, path: Path) -> Trace:
     return trace
 
 
-def explain(samples: list[tuple], events: list[tuple], worst: int = 5) -> list[str]:
-    """For the `worst` slowest samples (label, start, end) of one side: what the server recorded over each."""
+def explain(samples: list[tuple], events: list[tuple], waits: dict | None = None, worst: int = 5) -> list[str]:
+    """For the `worst` slowest samples (label, start, end) of one side: what the server recorded over each, and
+    (waits: sample -> seconds the driver and the server's main thread sat in the run queue) the machine's share."""
     lines = []
     for label, t0, t1 in sorted(samples, key=lambda s: s[2] - s[1], reverse=True)[:worst]:
         inside = [e for e in events if e[1] < t1 and e[2] > t0]
@@ -113,7 +114,11 @@ def explain(samples: list[tuple], events: list[tuple], worst: int = 5) -> list[s
             parts.append(
                 f"{kind}{'' if detail is None else f'({detail})'} {(e - s) * 1000:.2f} ms{cpu_text} [{overlap:.2f} in]"
             )
-        lines.append(f"      {(t1 - t0) * 1000:7.2f} ms {label}: " + ("; ".join(parts) or "nothing recorded"))
+        queued = ""
+        if waits and (label, t0, t1) in waits:
+            driver, server = waits[(label, t0, t1)]
+            queued = f" (waiting for a CPU: driver {driver * 1000:.2f} ms, server {server * 1000:.2f} ms)"
+        lines.append(f"      {(t1 - t0) * 1000:7.2f} ms{queued} {label}: " + ("; ".join(parts) or "nothing recorded"))
     return lines
 
 

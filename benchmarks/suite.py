@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
@@ -172,15 +173,16 @@ class Suite:
             self.say(f"      ! {p}")
         for n in result["notes"]:
             self.say(f"      ({n})")
-        if result["other_cpus"] > 0.3:
+        if result["other_cpus"] > 0.3 or result["server_queued"] > 0.1:
             self.say(
-                f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load: figures are noisy"
+                f"      ! other processes used {result['other_cpus']:.1f} CPUs during this load and the server waited "
+                f"for a CPU {result['server_queued']:.0%} of it: figures are noisy"
             )
         return result
 
     def _one_load(self, cmd: list[str], server: Server) -> dict:
         """Run the load generator once; its figures plus the server's and the rest of the machine's CPU use."""
-        cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
+        cpu0, queued0, (busy0, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(
@@ -193,13 +195,15 @@ class Suite:
         )
         wall = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
+        cpu1, queued1, (busy1, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         if done.returncode != 0:
             raise Unavailable(f"the load generator failed: {done.stderr.strip().splitlines()[-1:]}")
         result = json.loads(done.stdout)
         client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         result.update(
-            server_cpu=(cpu1 - cpu0) / wall, other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall
+            server_cpu=(cpu1 - cpu0) / wall,
+            server_queued=(queued1 - queued0) / wall,
+            other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall,
         )
         return result
 
@@ -331,7 +335,7 @@ class Suite:
             stderr=subprocess.DEVNULL,
             timeout=60,
         )
-        cpu0, (busy0, _) = server.cpu_seconds(), machine_busy()
+        cpu0, queued0, (busy0, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         t0 = time.perf_counter()
         done = subprocess.run(
@@ -343,13 +347,15 @@ class Suite:
         )
         wall = time.perf_counter() - t0
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu1, (busy1, _) = server.cpu_seconds(), machine_busy()
+        cpu1, queued1, (busy1, _) = server.cpu_seconds(), server.queued_seconds(), machine_busy()
         if done.returncode != 0:
             raise Unavailable(f"wrk failed: {done.stdout.strip().splitlines()[-1:]}")
         result = wrk.parse(done.stdout, seconds)
         client_cpu = (ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime)
         result.update(
-            server_cpu=(cpu1 - cpu0) / wall, other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall
+            server_cpu=(cpu1 - cpu0) / wall,
+            server_queued=(queued1 - queued0) / wall,
+            other_cpus=max(0.0, (busy1 - busy0) - (cpu1 - cpu0) - client_cpu) / wall,
         )
         return result
 
@@ -489,6 +495,10 @@ class Suite:
             self.loads[key] = {**result, "runs_rps": rates[key]}
 
     def run_replay(self) -> None:
+        """(c): two servers at once, one replaying a recording of 100 interactions and one of 100,000. Each first plays
+        every path of its load once (untimed, reported: a first play reads the entry and works out its plan), then
+        the timed loads alternate between them (and which goes first), so both sides see the same machine; the
+        best run of each is kept, and the report compares each pair of neighbouring runs."""
         if self.template is None:
             try:
                 server, instance_id = self.start_cdbsim("cdbsim-recorder")
@@ -497,64 +507,112 @@ class Suite:
                     self.template = (recordings.record_template(server.port, path, AUTH), instance_id)
             except Unavailable as exc:
                 self.template = exc
-        for count, key in ((100, "replay100"), (100_000, "replay100k")):
-            label = f"(c) cdbsim replay hit, {count:,} interactions"
-            if isinstance(self.template, Unavailable):
-                self.unavailable(key, label, str(self.template))
-                continue
-            self.guarded(key, label, lambda: self._replay(count, key, label))
+        sides = {}
+        with contextlib.ExitStack() as stack:
+            for count, key in ((100, "replay100"), (100_000, "replay100k")):
+                label = f"(c) cdbsim replay hit, {count:,} interactions"
+                if isinstance(self.template, Unavailable):
+                    self.unavailable(key, label, str(self.template))
+                    continue
+                try:
+                    sides[key] = (label, *self._replay_server(stack, count, key))
+                except Unavailable as exc:
+                    self.unavailable(key, label, str(exc))
+            if sides:
+                self.guarded("replay100k" if "replay100k" in sides else "replay100", "(c)", lambda: self._replay(sides))
 
-    def _replay(self, count: int, key: str, label: str) -> None:
+    def _replay_server(self, stack: contextlib.ExitStack, count: int, key: str) -> tuple[Server, list[dict], dict]:
+        """A server replaying a fresh recording of count interactions (kept running by stack): the server, the
+        load's requests and what loading it took."""
         document, instance_id = self.template
         har = self.rundir / f"replay-{count}.har"
+        stack.callback(har.unlink, missing_ok=True)
         t0 = time.perf_counter()
         recordings.write_recording(document, instance_id, count, har)
         write_s = time.perf_counter() - t0
         port = free_port()
-        with Server(key, serve_cmd(port), port, self.rundir) as server:
-            server.wait_http("/", timeout=60)
-            t0, cpu0 = time.perf_counter(), server.cpu_seconds()
-            # --replay FILE plays each answer once (vcrpy's default); the load repeats hits, so it loads the
-            # recording through the control API with allow_playback_repeats.
-            status, body = http_call(
-                server.port,
-                "PUT",
-                "/_sim/replay",
-                {"path": str(har), "mode": "strict", "allow_playback_repeats": True},
-                timeout=600,
-            )
-            load_s, load_cpu_s = time.perf_counter() - t0, server.cpu_seconds() - cpu0
-            if status != 200:
-                raise Unavailable(f"PUT /_sim/replay answered {status}: {body[:200]!r}")
-            loaded = json.loads(body)["replay"]["player"]["interactions"]
-            if loaded != count:
-                raise Unavailable(f"the player loaded {loaded} interactions, not {count}")
-            paths = recordings.hit_paths("/v1.0/1234/instances/{id}", count)
-            result = self.load(
-                key,
-                label,
-                server,
-                [{"method": "GET", "path": p, "headers": dict(AUTH)} for p in paths],
-                check=lambda s: None if '"instance"' in s else f"got {s[:80]}",
-            )
+        server = stack.enter_context(Server(key, serve_cmd(port), port, self.rundir))
+        server.wait_http("/", timeout=60)
+        t0, cpu0 = time.perf_counter(), server.cpu_seconds()
+        # --replay FILE plays each answer once (vcrpy's default); the load repeats hits, so it loads the
+        # recording through the control API with allow_playback_repeats.
+        status, body = http_call(
+            server.port,
+            "PUT",
+            "/_sim/replay",
+            {"path": str(har), "mode": "strict", "allow_playback_repeats": True},
+            timeout=600,
+        )
+        load_s, load_cpu_s = time.perf_counter() - t0, server.cpu_seconds() - cpu0
+        if status != 200:
+            raise Unavailable(f"PUT /_sim/replay answered {status}: {body[:200]!r}")
+        loaded = json.loads(body)["replay"]["player"]["interactions"]
+        if loaded != count:
+            raise Unavailable(f"the player loaded {loaded} interactions, not {count}")
+        paths = recordings.hit_paths("/v1.0/1234/instances/{id}", count)
+        info = dict(recording_mb=har.stat().st_size / 1e6, write_s=write_s, load_s=load_s, load_cpu_s=load_cpu_s)
+        return server, [{"method": "GET", "path": p, "headers": dict(AUTH)} for p in paths], info
+
+    def _replay(self, sides: dict) -> None:
+        for key, (_label, server, requests, info) in sides.items():
+            info["first_plays"] = self._first_plays(key, server, requests)
+        repeat, best, runs = self.args.repeat, {}, {key: [] for key in sides}
+        self.args.repeat = 1
+        try:
+            keys = list(sides)
+            for i in range(max(repeat, 2)):
+                for key in keys if i % 2 == 0 else keys[::-1]:  # neither always goes first
+                    label, server, requests, info = sides[key]
+                    result = self.load(
+                        key, label, server, requests, check=lambda s: None if '"instance"' in s else f"got {s[:80]}"
+                    )
+                    runs[key].append(result)
+                    if key not in best or result["rps"] > best[key]["rps"]:
+                        best[key] = result
+        finally:
+            self.args.repeat = repeat
+        for key, (label, server, requests, info) in sides.items():
             status, body = http_call(server.port, "GET", "/_sim/replay")
-            misses = len(json.loads(body)["replay"]["player"]["misses"]) if status == 200 else None
-            result.update(
-                recording_mb=har.stat().st_size / 1e6,
-                write_s=write_s,
-                load_s=load_s,
-                load_cpu_s=load_cpu_s,
-                misses=misses,
-                memory_kb=server.memory_kb(),
-                distinct_hits=len(paths),
+            result = self.loads[key] = {
+                **best[key],
+                **info,
+                "runs_rps": [round(r["rps"], 1) for r in runs[key]],
+                "runs_p50_ms": [round(r["p50_ms"], 3) for r in runs[key]],
+                "runs_server_cpu": [round(r["server_cpu"], 3) for r in runs[key]],
+                "runs_server_queued": [round(r["server_queued"], 3) for r in runs[key]],
+                "misses": len(json.loads(body)["replay"]["player"]["misses"]) if status == 200 else None,
+                "memory_kb": server.memory_kb(),
+                "distinct_hits": len(requests),
+            }
+            first = info["first_plays"]
+            timed = (  # a hundred requests over 32 connections are too few to take a rate from
+                f"{first['server_cpu_us']:.0f} us of server CPU per first play, p50 {first['p50_ms']:.2f} ms"
+                if first["requests"] >= 1000
+                else "untimed"
             )
             self.say(
-                f"      recording {result['recording_mb']:.1f} MB written in {write_s:.1f} s, loaded in "
-                f"{load_s:.2f} s ({load_cpu_s:.2f} s of server CPU); {len(paths):,} distinct interactions hit; "
-                f"misses {misses}; server RSS {result['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB (peak "
+                f"      {label}: recording {result['recording_mb']:.1f} MB written in {result['write_s']:.1f} s, "
+                f"loaded in {result['load_s']:.2f} s ({result['load_cpu_s']:.2f} s of server CPU); "
+                f"{len(requests):,} distinct interactions hit, each first played before timing ({timed}); "
+                f"misses {result['misses']}; server RSS {result['memory_kb'].get('VmRSS', 0) / 1024:.0f} MB (peak "
                 f"{result['memory_kb'].get('VmHWM', 0) / 1024:.0f} MB)"
             )
-        har.unlink(missing_ok=True)
+
+    def _first_plays(self, key: str, server: Server, requests: list[dict]) -> dict:
+        """Each request of the load once, untimed by the report: the first play of each interaction it hits."""
+        spec_path = self.rundir / f"{key}.first.spec.json"
+        spec_path.write_text(json.dumps(fixtures.spec(requests)))
+        cmd = [sys.executable, str(HERE / "loadgen.py"), "--port", str(server.port), "--spec", str(spec_path)]
+        cmd += ["--connections", str(self.args.connections), "--requests", str(len(requests)), "--warmup", "0"]
+        cmd += ["--max-seconds", str(self.args.max_seconds)]
+        result = self._one_load(cmd, server)
+        if result["ok"] != result["requests"]:
+            raise Unavailable(f"the first plays got {result['statuses']} {result['errors']}")
+        return {
+            "requests": result["requests"],
+            "p50_ms": result["p50_ms"],
+            "server_cpu_us": result["server_cpu"] / result["rps"] * 1e6 if result["rps"] else 0.0,
+        }
 
     def run_moto(self) -> None:
         server = peers.start_moto(self.args.cache, self.rundir, log=self.say)
