@@ -56,7 +56,7 @@ async def fault_middleware(request: web.Request, handler) -> web.StreamResponse:
     ctx["rule"] = decision.rule_id
     ctx["action"] = decision.plan.summary(decision.delay)
     ctx["note"] = decision.note
-    return await apply(decision, request, handler, facts.body)
+    return await apply(decision, request, handler, facts.body, engine.stopping)
 
 
 def setup_faults(app: web.Application) -> None:
@@ -73,7 +73,12 @@ def setup_faults(app: web.Application) -> None:
         # `--scenario` takes a file or the name of a shipped scenario.
         engine.load(entry if entry in shipped else Path(entry))
     app[FAULTS] = engine
+    app.on_shutdown.append(_end_delays)  # before aiohttp waits for the requests in progress (SHUTDOWN_GRACE)
     app.on_cleanup.append(_report_unused)
+
+
+async def _end_delays(app: web.Application) -> None:
+    fault_engine(app).stopping.set()
 
 
 async def _report_unused(app: web.Application) -> None:

@@ -363,15 +363,31 @@ def cause_failure(request: web.Request, kind: str, spec: Failure, fields: dict) 
         return f"{kind} skipped: {exc.message}"
 
 
-async def apply(decision: Decision, request: web.Request, handler, body: Any) -> web.StreamResponse:
-    """Carry out a fired rule's plan around the rest of the pipeline (see Plan for the order)."""
+async def wait_unless_stopping(seconds: float, stopping: asyncio.Event) -> bool:
+    """An injected delay: True once it has passed, False if the server began to stop first (the request is then
+    handled and answered at once, so a stop never waits out a delay: aiohttp would cancel it after SHUTDOWN_GRACE,
+    unanswered and unjournalled, with the store about to close under it)."""
+    if stopping.is_set():
+        return False
+    try:
+        await asyncio.wait_for(stopping.wait(), seconds)
+    except asyncio.TimeoutError:
+        return True
+    return False
+
+
+async def apply(
+    decision: Decision, request: web.Request, handler, body: Any, stopping: asyncio.Event
+) -> web.StreamResponse:
+    """Carry out a fired rule's plan around the rest of the pipeline (see Plan for the order); `stopping` is set when
+    the server begins to stop."""
     plan = decision.plan
     fields = template_fields(request, decision, body)
     notes = [decision.note]
     ctx = request[CONTEXT]
     try:
-        if decision.delay:
-            await asyncio.sleep(decision.delay)
+        if decision.delay and not await wait_unless_stopping(decision.delay, stopping):
+            notes.append("delay cut short: the server is stopping")
         if plan.expire_token:
             account_id = fields.get("account_id")
             if account_id:

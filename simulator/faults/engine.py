@@ -3,6 +3,7 @@ rule fires for a request (faults/actions.py applies it)."""
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 import datetime as dt
 import logging
@@ -95,6 +96,8 @@ class FaultEngine:
         #: The route names a rule may match (the API's route table; the /_sim/ control plane is never faulted).
         self.routes = set(routes)
         self._loaded: list[LoadedScenario] = []
+        #: Set when the server begins to stop: injected delays in progress end at once (actions.wait_unless_stopping).
+        self.stopping = asyncio.Event()
 
     @property
     def active(self) -> bool:

@@ -65,7 +65,7 @@ class Checkpointer:
 
     def stop(self) -> None:
         """End the thread (after the checkpoint under way, if any)."""
-        self._stop.set()
+        self._stop.set()  # first: a thread that clears the wake-up below before it looks then sees the stop
         self._wake.set()
         if self._thread is not None:
             self._thread.join()
@@ -92,6 +92,8 @@ class Checkpointer:
                 if self._stop.wait(self.every):  # the writes of the next `every` seconds go in the same checkpoint
                     break
                 self._wake.clear()  # before looking: a write after this point wakes the thread again
+                if self._stop.is_set():  # stop() came between the rest and the clear: the clear took its wake-up
+                    break
                 self.looks += 1
                 if self.backlog() < self.pages:
                     continue  # too little to be worth it: the next write wakes the thread again

@@ -23,6 +23,10 @@ log = logging.getLogger("cdbsim.connections")
 HEAD_TIMEOUT = 10.0
 #: Seconds an idle keep-alive connection stays open between requests.
 KEEPALIVE_TIMEOUT = 75.0
+#: Seconds a request still in progress when the server stops (Ctrl-C, SIGTERM, a test session's end) has to finish,
+#: an injected delay included; then aiohttp cancels it and closes its connection unanswered (its default is 60 s,
+#: longer than `docker stop` waits before it kills).
+SHUTDOWN_GRACE = 1.0
 #: Descriptors kept free for the state file, logs and the server's own needs when the connection cap is set.
 SPARE_DESCRIPTORS = 64
 
@@ -162,6 +166,7 @@ class SandboxRunner(web.AppRunner):
         # A body the app did not read (over the limit, past its deadline) is not drained for seconds: the answer is
         # sent and the connection closed at once.
         kwargs.setdefault("lingering_time", 0)
+        kwargs.setdefault("shutdown_timeout", SHUTDOWN_GRACE)
         super().__init__(app, **kwargs)
         self._cap = max_connections
         self._head_timeout = head_timeout

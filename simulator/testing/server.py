@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 import threading
+import traceback
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
@@ -23,6 +25,9 @@ class SimulatorServer:
         self.app: web.Application | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
+        #: The loop a stop() has already asked to stop: a second stop() only waits, since asking again after
+        #: run_forever returned would stop the loop's cleanup (run_until_complete) halfway.
+        self._stop_asked: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
 
     @property
@@ -44,12 +49,13 @@ class SimulatorServer:
         from aiohttp import web
 
         from simulator.app import create_app
+        from simulator.serve.connections import SHUTDOWN_GRACE
 
         loop = self._loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         try:
             self.app = create_app(self.config)
-            self._runner = web.AppRunner(self.app, access_log=None)
+            self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=SHUTDOWN_GRACE)
             loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, self.host, self.port)
             loop.run_until_complete(site.start())
@@ -73,12 +79,20 @@ class SimulatorServer:
 
         return asyncio.run_coroutine_threadsafe(call(), loop).result(timeout=30)
 
-    def stop(self) -> None:
-        """Stop the loop and wait for the thread, so the socket and the store are closed when this returns."""
-        if self._loop and self._loop.is_running():
-            self._loop.call_soon_threadsafe(self._loop.stop)
+    def stop(self, timeout: float = 30.0) -> None:
+        """Stop the loop and wait for the thread, so the socket and the store are closed when this returns. A request
+        still in progress (an injected delay) has SHUTDOWN_GRACE seconds, then its connection is closed unanswered;
+        a thread still running after timeout seconds is an error that shows where it is."""
+        loop = self._loop
+        if loop and loop.is_running() and self._stop_asked is not loop:
+            self._stop_asked = loop
+            loop.call_soon_threadsafe(loop.stop)
         if self._thread:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=timeout)
+            if self._thread.is_alive():
+                frame = sys._current_frames().get(self._thread.ident or 0)
+                where = "".join(traceback.format_stack(frame)) if frame else "(no stack)"
+                raise RuntimeError(f"the cdbsim server thread is still running {timeout:g} s after stop():\n{where}")
 
     def __enter__(self) -> SimulatorServer:
         return self.start()

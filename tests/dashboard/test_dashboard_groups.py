@@ -131,13 +131,15 @@ def test_ids_show_short_on_one_line_at_1280_px_with_the_full_id_on_hover_and_cop
     page.set_viewport_size(SCREEN)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     open_settled(page, dashboard)  # measured after the first refresh: it replaces the parts the ids are in
-    ids = page.locator("main code.id")
-    assert ids.count() >= 15  # instances, HA nodes, replica sets, groups, backups
-    lines = ids.evaluate_all("""els => els.map(e => [e.title, e.getClientRects().length,
-        e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).fontSize)])""")
+    # Found and measured in one evaluation: a locator's evaluate_all finds the elements, then measures them in a
+    # second call, and a later refresh between the two left them detached (0 boxes, a NaN height, once in 7 runs).
+    lines = page.evaluate("""() => Array.from(document.querySelectorAll("main code.id"), e => [e.title,
+        e.getClientRects().length, e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).fontSize)])""")
+    assert len(lines) >= 15  # instances, HA nodes, replica sets, groups, backups
     assert all(boxes == 1 and height < 2 for _, boxes, height in lines), lines  # one line each
-    names = page.locator("tr[data-instance-id] th .name")
-    assert all(h < 80 for h in names.evaluate_all("els => els.map(e => e.getBoundingClientRect().height)"))
+    heights = page.evaluate("""() => Array.from(document.querySelectorAll("tr[data-instance-id] th .name"),
+        e => e.getBoundingClientRect().height)""")
+    assert heights and all(h < 80 for h in heights), heights
     shown = page.locator(f'tr[data-instance-id="{made["source"]}"] code.id')
     expect(shown).to_have_attribute("title", made["source"])
     expect(shown).to_have_text(made["source"][:8] + "…")

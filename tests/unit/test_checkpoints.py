@@ -108,6 +108,29 @@ def test_a_short_log_is_left_for_later_and_a_long_one_is_checkpointed(tmp_path):
         store.close()
 
 
+def test_a_stop_that_comes_while_the_thread_looks_at_the_log_ends_the_thread(tmp_path):
+    """stop() sets the stop and the wake-up; when it comes after the thread's rest and before the thread clears its
+    wake-up to look at the log, the clear took stop()'s wake-up with it: the thread went back to sleep until a write
+    that never came, and stop() (and so a server's shut-down) waited for it for ever (seen in the suite: an xdist
+    worker hung in test_a_short_log_is_left_for_later_and_a_long_one_is_checkpointed until it was killed)."""
+    checkpointer = Checkpointer(str(tmp_path / "state.db"), every=0.01)
+
+    class StopBeforeTheClear(threading.Event):
+        def clear(self) -> None:
+            checkpointer._stop.set()  # stop() runs here: its two sets, then the thread's clear
+            self.set()
+            super().clear()
+
+    checkpointer._wake = StopBeforeTheClear()
+    checkpointer.start()
+    checkpointer.wake()
+    thread = checkpointer._thread
+    assert thread is not None
+    thread.join(10)
+    assert not thread.is_alive(), "the thread slept on after stop()"
+    checkpointer.stop()
+
+
 def test_an_in_memory_store_has_no_log_and_starts_no_thread():
     store = Store.open(":memory:")
     with store.background_checkpoints() as checkpointer:

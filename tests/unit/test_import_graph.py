@@ -6,6 +6,7 @@ the rule modules name their facade's type, Backend, that way, and they are not p
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 import simulator
@@ -29,9 +30,10 @@ def type_checking_only(tree: ast.AST) -> set[ast.AST]:
     return out
 
 
+@functools.cache  # three tests read it: the package's ~160 modules are parsed once per process, not per test
 def import_graph() -> dict[str, set[str]]:
     """module -> the simulator modules it imports anywhere in its body, but for annotations only (`from a import b`
-    counts a.b when b is a module, else a)."""
+    counts a.b when b is a module, else a). Callers only read it."""
     modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
     graph: dict[str, set[str]] = {name: set() for name in modules}
     for name, path in modules.items():
