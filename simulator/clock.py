@@ -55,7 +55,7 @@ class Clock:
 
     def api_now(self) -> str:
         """api_time(now()), formatted once per second of the clock (every journal entry asks for it)."""
-        second = int(self.time())
+        second = int(_time.time() if self.mode == "real" else self._manual_time)  # time(), inline: once a request
         if second != self._stamp[0]:
             self._stamp = (second, api_time(_dt.datetime.fromtimestamp(second, UTC)))
         return self._stamp[1]

@@ -112,12 +112,13 @@ async def read_body(request: web.Request) -> RequestBody | SimulatorError | None
         return None
 
 
-def _answer_bytes(request: web.Request, response: web.StreamResponse | None) -> bytes | None:
+def _answer_bytes(request: web.Request, response: web.StreamResponse | None, api: bool) -> bytes | None:
     """The answer's body as the journal keeps it (None: streamed, or a journal read or state document, whose
-    keeping would double what they hold)."""
+    keeping would double what they hold; api: a path of the API, none of those)."""
     answer = getattr(response, "body", None) if response is not None else None
     if type(answer) is bytes:
-        pass
+        if api:
+            return answer
     elif isinstance(answer, (bytearray, memoryview)):
         answer = bytes(answer)
     elif answer is not None and not isinstance(answer, bytes):
@@ -174,7 +175,7 @@ def _journal_entry(
     status = response.status if response is not None else 0
     keep = UNAUTHENTICATED_KEEP if status in UNAUTHENTICATED else BODY_KEEP
     query, lifecycle = request.query_string, ctx.get("lifecycle")
-    answer = _answer_bytes(request, response)
+    answer = _answer_bytes(request, response, ctx["api"])
     is_json = isinstance(response, JsonAnswer)
     account_id = ctx.get("account_id") or request.match_info.get("account_id")
     row = entry_row(
