@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import pytest
 from support import ACCOUNT, TOKEN
@@ -21,22 +21,12 @@ def _autocheckpoint(store: Store) -> int:
     return store.db.conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
 
 
-@pytest.fixture(autouse=True)
-def _earlier_threads() -> Iterator[None]:
-    """The checkpoint threads already running when a test starts (another test's server in this xdist worker):
-    _threads() counts only those started since."""
-    EARLIER.clear()
-    EARLIER.update(t for t in threading.enumerate() if t.name == "cdbsim-checkpoints")
-    yield
-    EARLIER.clear()
-
-
-EARLIER: set[threading.Thread] = set()
-
-
-def _threads() -> list[str]:
-    """The checkpoint threads this test started that are still running."""
-    return [t.name for t in threading.enumerate() if t.name == "cdbsim-checkpoints" and t not in EARLIER]
+@pytest.fixture
+def new_threads() -> Callable[[], list[str]]:
+    """The checkpoint threads started since the test began that still run (another test's server in this xdist
+    worker may run one of its own)."""
+    earlier = {t for t in threading.enumerate() if t.name == "cdbsim-checkpoints"}
+    return lambda: [t.name for t in threading.enumerate() if t.name == "cdbsim-checkpoints" and t not in earlier]
 
 
 def _wait_for(condition, seconds: float = 30.0) -> bool:
@@ -57,7 +47,7 @@ async def _wait_async(condition, seconds: float = 30.0) -> bool:
     return condition()
 
 
-def test_the_thread_copies_the_log_into_the_file_and_the_commits_do_not(tmp_path):
+def test_the_thread_copies_the_log_into_the_file_and_the_commits_do_not(tmp_path, new_threads):
     store = Store.open(str(tmp_path / "state.db"))
     try:
         assert _autocheckpoint(store) == DEFAULT_PAGES
@@ -72,7 +62,7 @@ def test_the_thread_copies_the_log_into_the_file_and_the_commits_do_not(tmp_path
             assert _wait_for(lambda: checkpointer.runs > 0 and checkpointer.backlog() < 100)
             assert checkpointer.error is None and checkpointer.runs > 0
             assert checkpointer.last is not None and checkpointer.last[0] == 0  # PASSIVE: it never had to wait
-        assert store.checkpointer is None and not checkpointer.running and _threads() == []
+        assert store.checkpointer is None and not checkpointer.running and new_threads() == []
         assert _autocheckpoint(store) == DEFAULT_PAGES
         reader = sqlite3.connect(str(tmp_path / "state.db"))
         assert reader.execute("select count(*) from meta where key like 'k%'").fetchone()[0] == 300
@@ -149,10 +139,10 @@ def test_a_stop_that_comes_while_the_thread_looks_at_the_log_ends_the_thread(tmp
     checkpointer.stop()
 
 
-def test_an_in_memory_store_has_no_log_and_starts_no_thread():
+def test_an_in_memory_store_has_no_log_and_starts_no_thread(new_threads):
     store = Store.open(":memory:")
     with store.background_checkpoints() as checkpointer:
-        assert checkpointer is None and store.checkpointer is None and _threads() == []
+        assert checkpointer is None and store.checkpointer is None and new_threads() == []
     store.close()
 
 
@@ -165,13 +155,15 @@ def test_a_checkpoint_that_fails_is_kept_and_the_thread_goes_on(tmp_path, caplog
     assert "background checkpoint of" in caplog.text and "unable to open database file" in caplog.text
 
 
-async def test_a_server_with_a_state_file_checkpoints_in_the_background_while_it_serves(aiohttp_client, tmp_path):
+async def test_a_server_with_a_state_file_checkpoints_in_the_background_while_it_serves(
+    aiohttp_client, tmp_path, new_threads
+):
     account = DemoAccount(account_id=ACCOUNT, token=TOKEN)
     app = create_app(SimulatorConfig(seed=7, bootstrap=account, db_path=str(tmp_path / "state.db")))
     store = app[STORE]
     assert store.checkpointer is None  # nothing runs until the app serves
     client = await aiohttp_client(app)
-    assert store.checkpointer is not None and store.checkpointer.running and _threads() == ["cdbsim-checkpoints"]
+    assert store.checkpointer is not None and store.checkpointer.running and new_threads() == ["cdbsim-checkpoints"]
     checkpointer = store.checkpointer
     assert checkpointer.looks == 0  # the state written at start-up was before the thread: nothing woke it since
     resp = await client.get(f"/v1.0/{ACCOUNT}/instances", headers={"X-Auth-Token": TOKEN})
@@ -179,5 +171,5 @@ async def test_a_server_with_a_state_file_checkpoints_in_the_background_while_it
     # the read's bookkeeping (its rate-limit count, its journal entry a moment later) commits outside a transaction
     assert await _wait_async(lambda: checkpointer.looks > 0)
     await client.close()  # the app's cleanup: the thread stops before the store closes
-    assert store.checkpointer is None and not checkpointer.running and _threads() == []
+    assert store.checkpointer is None and not checkpointer.running and new_threads() == []
     assert checkpointer.error is None
