@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 
 from aiohttp import web
@@ -46,13 +46,17 @@ class Template:
     segments: tuple[str | None, ...]  # None: a variable
     names: tuple[str, ...]  # the variables, in path order
     pattern: re.Pattern | None = None
+    # derived from segments (__post_init__): the fixed segments and the variables picked by C calls (itemgetter),
+    # not a Python loop over the segments
+    _fixed: Callable[[Sequence[str | None]], tuple] = field(init=False, repr=False, compare=False)
+    _fixed_values: tuple = field(init=False, repr=False, compare=False)
+    _variables: Callable[[Sequence[str | None]], tuple] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        # the fixed segments and the variables picked by C calls (itemgetter), not a Python loop over the segments
-        fixed = [i for i, want in enumerate(self.segments) if want is not None]
-        set_ = object.__setattr__
-        set_(self, "_fixed", _picker(fixed))
-        set_(self, "_fixed_values", _picker(fixed)(self.segments))
+        fixed = _picker([i for i, want in enumerate(self.segments) if want is not None])
+        set_ = object.__setattr__  # a frozen dataclass sets its derived fields so
+        set_(self, "_fixed", fixed)
+        set_(self, "_fixed_values", fixed(self.segments))
         set_(self, "_variables", _picker([i for i, want in enumerate(self.segments) if want is None]))
 
     def match(self, path: str, parts: list[str]) -> dict[str, str] | None:
@@ -60,9 +64,9 @@ class Template:
         if self.pattern is not None:
             found = self.pattern.fullmatch(path)
             return None if found is None else {k: _unquote(v) for k, v in found.groupdict().items()}
-        if len(parts) != len(self.segments) or self._fixed(parts) != self._fixed_values:  # type: ignore[attr-defined]
+        if len(parts) != len(self.segments) or self._fixed(parts) != self._fixed_values:
             return None
-        values = self._variables(parts)  # type: ignore[attr-defined]
+        values = self._variables(parts)
         joined = "".join(values)
         if not all(values) or "{" in joined or "}" in joined:  # a variable is one non-empty segment without braces
             return None

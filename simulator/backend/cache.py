@@ -27,10 +27,14 @@ class ModelCache:
         """The model version now (hand it to put() with the value computed from it)."""
         version = self._version()
         if version != self._at:
-            self._items.clear()
-            self._used = 0
-            self._at = version
+            self._moved(version)
         return version
+
+    def _moved(self, version: Hashable) -> None:
+        """The model moved to `version`: what was kept is dropped."""
+        self._items.clear()
+        self._used = 0
+        self._at = version
 
     def get(self, key: Hashable) -> Any:
         """The value kept for key at the current model version, or None."""
@@ -45,10 +49,8 @@ class ModelCache:
         """The value kept for key, else compute(*args) (kept for next time; it must not return None). Pass what
         compute needs as args rather than a closure made per call, on a hot path."""
         version = self._version()
-        if version != self._at:  # version(), inline: asked twice a request (the token, the rate-limit switch)
-            self._items.clear()
-            self._used = 0
-            self._at = version
+        if version != self._at:  # version() without its call when the model has not moved: twice a request
+            self._moved(version)
         value = self._items.get(key)
         if value is None:
             value = compute(*args)

@@ -90,8 +90,9 @@ def page(browser, sim, request, tmp_path):
     """A browser page (1280 wide). When the test failed, its screenshot is saved as <tmp_path>/<test name>.png (only
     then: a full-page PNG of each passing test was rendered and encoded for nothing). It asks for sim so that it is
     closed before the simulator stops: the server used to stop under the open page, and twice in nine whole-suite
-    runs that took 30 s (SimulatorServer.stop's limit; its thread was still in aiohttp's wait, up to 60 s, for the
-    requests in progress). Closed first, the page leaves the stopping server nothing to wait for."""
+    runs that took 30 s (SimulatorServer.stop's limit then; its thread was still in aiohttp's wait for the requests
+    in progress, 60 s at most then, SHUTDOWN_GRACE now). Closed first, the page leaves the stopping server nothing to
+    wait for."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=WAIT_MS)
