@@ -6,8 +6,8 @@ import json
 import sqlite3
 from collections.abc import Callable
 from functools import lru_cache
-from itertools import chain
-from operator import add, itemgetter
+from itertools import chain, repeat
+from operator import add, eq, itemgetter
 
 from sqlite_utils import Database
 
@@ -35,15 +35,28 @@ def _entry_size(request: str | None, response: str | None) -> int:
 CHUNKS = (64, 16, 4, 1)
 
 
+#: A column most entries leave "" (a request without a query string): when every entry of a batch does, the INSERT
+#: writes '' in its text instead of binding it (the same stored value, ~1.2 k instructions less a row).
+MOSTLY_BLANK = "query"
+
+
 @lru_cache(maxsize=32)
-def _insert_sql(columns: tuple[str, ...], all_empty: bool, count: int = 1) -> str:
+def _insert_sql(columns: tuple[str, ...], all_empty: bool, count: int = 1, all_blank: bool = False) -> str:
     """The INSERT of `count` entries with these columns and their size, built once (a text made anew is hashed anew
     by the connection's statement cache); all_empty: for entries whose MOSTLY_EMPTY columns are all "", written as
     NULL by the statement's text instead of bound (the sqlite3 module binds a text as a copy, a fresh allocation
-    each, and nullif is a function call a value)."""
+    each, and nullif is a function call a value); all_blank: for entries whose MOSTLY_BLANK column is "", written
+    as '' by the text."""
     empty = "null" if all_empty else "nullif(?, '')"
-    one = "(" + ", ".join(empty if column in MOSTLY_EMPTY else "?" for column in columns) + ", ?)"
+    one = "(" + ", ".join(_value(column, empty, all_blank) for column in columns) + ", ?)"
     return f"insert into journal ({', '.join(columns)}, size) values {', '.join([one] * count)}"
+
+
+def _value(column: str, empty: str, all_blank: bool) -> str:
+    """A column's place in the INSERT's VALUES (_insert_sql)."""
+    if column in MOSTLY_EMPTY:
+        return empty
+    return "''" if all_blank and column == MOSTLY_BLANK else "?"
 
 
 def _picker(indexes: list[int]) -> Callable[[tuple], tuple]:
@@ -54,18 +67,30 @@ def _picker(indexes: list[int]) -> Callable[[tuple], tuple]:
 
 
 @lru_cache(maxsize=8)
-def _pickers(columns: tuple[str, ...]) -> tuple[Callable[[tuple], tuple], Callable[[tuple], tuple]]:
-    """For rows in `columns` order: what picks their MOSTLY_EMPTY values, and what picks the values the all_empty
-    INSERT binds."""
+def _pickers(columns: tuple[str, ...]) -> tuple[Callable[[tuple], tuple], Callable[[tuple], object] | None]:
+    """For rows in `columns` order: what picks their MOSTLY_EMPTY values, and their MOSTLY_BLANK value (None: not
+    among the columns)."""
     empty = [i for i, column in enumerate(columns) if column in MOSTLY_EMPTY]
-    return _picker(empty), _picker([i for i in range(len(columns)) if i not in empty])
+    return _picker(empty), itemgetter(columns.index(MOSTLY_BLANK)) if MOSTLY_BLANK in columns else None
 
 
-def _write_chunks(conn: sqlite3.Connection, columns: tuple[str, ...], all_empty: bool, values: list[tuple]) -> None:
+@lru_cache(maxsize=16)
+def _bound(columns: tuple[str, ...], all_empty: bool, all_blank: bool) -> Callable[[tuple], tuple] | None:
+    """What picks the values the INSERT for all_empty and all_blank binds of a row (None: all of them)."""
+    if not (all_empty or all_blank):
+        return None
+    return _picker(
+        [i for i, column in enumerate(columns) if _value(column, "null" if all_empty else "?", all_blank) == "?"]
+    )
+
+
+def _write_chunks(
+    conn: sqlite3.Connection, columns: tuple[str, ...], all_empty: bool, all_blank: bool, values: list[tuple]
+) -> None:
     """Insert the rows' values in order, CHUNKS rows a statement."""
     start = 0
     for count in CHUNKS:
-        sql = _insert_sql(columns, all_empty, count)
+        sql = _insert_sql(columns, all_empty, count, all_blank)
         while len(values) - start >= count:
             conn.execute(sql, tuple(chain.from_iterable(values[start : start + count])))
             start += count
@@ -95,19 +120,21 @@ class JournalRepo:
             sizes = [_entry_size(request(row), response(row)) for row in rows]
         if self._size is not None:
             self._size += sum(sizes)
-        pick_empty, pick_bound = _pickers(columns)
+        pick_empty, pick_blank = _pickers(columns)
         all_empty = not any(chain.from_iterable(map(pick_empty, rows)))  # "" or None each: none is bound
-        values = list(map(add, map(pick_bound, rows) if all_empty else rows, zip(sizes)))
+        all_blank = pick_blank is not None and all(map(eq, repeat(""), map(pick_blank, rows)))  # "" each, not None
+        pick_bound = _bound(columns, all_empty, all_blank)
+        values = list(map(add, rows if pick_bound is None else map(pick_bound, rows), zip(sizes)))
         if len(values) == 1:  # a write's entry: one statement is all or nothing by itself, and names its seq
-            seq = conn.execute(_insert_sql(columns, all_empty), values[0]).lastrowid
+            seq = conn.execute(_insert_sql(columns, all_empty, 1, all_blank), values[0]).lastrowid
             assert seq is not None
             return seq
         if conn.in_transaction:
-            _write_chunks(conn, columns, all_empty, values)
+            _write_chunks(conn, columns, all_empty, all_blank, values)
         else:  # one transaction for the batch: one commit, not one per entry
             conn.execute("begin")
             try:
-                _write_chunks(conn, columns, all_empty, values)
+                _write_chunks(conn, columns, all_empty, all_blank, values)
             except BaseException:
                 conn.execute("rollback")
                 raise

@@ -151,3 +151,27 @@ def test_empty_fields_given_as_none_are_stored_as_null_like_empty_texts():
     fields = [(e["path"], e["rule"], e["action"]) for e in repo.entries()]
     assert fields == [("/a", None, None), ("/b", None, None), ("/c", None, None), ("/d", "r", None)]
     assert repo.size() == 4 * ROW_OVERHEAD + 2 + 2 + 4 + 4
+
+
+def test_a_query_string_is_stored_as_given_whether_the_batch_has_none_blank_or_set():
+    repo = Store.open(":memory:").journal
+    columns = ("path", "query", "rule", "request", "response")
+    batches = (
+        [("/a", "", "", "{}", "[]"), ("/b", "", "", "{}", "[]")],  # every query blank: '' written by the statement
+        [("/c", "", "r", "{}", "[]"), ("/d", "", "", "{}", "[]")],  # the same with a rule bound
+        [("/e", "", "", "{}", "[]"), ("/f", None, "", "{}", "[]"), ("/g", "limit=1", "", "{}", "[]")],
+        [("/h", "", "", "{}", "[]")],  # one entry: its own statement
+    )
+    for rows in batches:
+        repo.append_many(columns, rows)
+    stored = repo.db.execute("select path, query, typeof(query), rule from journal order by seq").fetchall()
+    assert stored == [
+        ("/a", "", "text", None),
+        ("/b", "", "text", None),
+        ("/c", "", "text", "r"),
+        ("/d", "", "text", None),
+        ("/e", "", "text", None),
+        ("/f", None, "null", None),
+        ("/g", "limit=1", "text", None),
+        ("/h", "", "text", None),
+    ]
