@@ -13,7 +13,8 @@ simulator.testing, then start the session's server, as the plugin does before th
 python-troveclient that a first trove_client() call pays. Beside it, alternated, the floor: a bare aiohttp server
 started the same way in a fresh interpreter (SESSION_START's import of aiohttp.web and its server start, with nothing
 of cdbsim's), so the figure splits into what any aiohttp server pays here and cdbsim's own part. The session
-start is timed twice: in this environment as it is, and with compiled bytecode cached (PYTHONPYCACHEPREFIX in the benchmark cache, warmed by one untimed run).
+start is timed twice: in this environment as it is, and with compiled bytecode cached (PYTHONPYCACHEPREFIX in the
+benchmark cache, warmed by one untimed run).
 They differ when PYTHONDONTWRITEBYTECODE is set (as in the team's sandbox): then every process compiles
 cdbsim's ~150 modules from source again (~100 ms of CPU), which an installed cdbsim never does (pip writes the .pyc
 files at install) and a checkout does only once. The first figure is the one measured until session 5.
