@@ -208,16 +208,17 @@ class Journal:
             self._schedule_flush()
         return None
 
-    def notify_row(self, row: tuple, make_exchange: Callable[[], dict]) -> None:
+    def notify_row(self, row: tuple, make_exchange: Callable[..., dict], *args: Any) -> None:
         """Hand a written entry to every listener: its row to those that read rows (`takes_rows`: the request log),
-        the raw exchange, made once and only if one needs it, to the others (a recorder, the dashboard)."""
+        the raw exchange, made once (make_exchange(*args): the arguments passed, not bound in a partial or a closure
+        made per entry) and only if one needs it, to the others (a recorder, the dashboard)."""
         exchange = None
         for listener in self.listeners:
             if getattr(listener, "takes_rows", False):
                 listener(row)
                 continue
             if exchange is None:
-                exchange = make_exchange()
+                exchange = make_exchange(*args)
             listener(exchange)
 
     def request_text(self, headers, body: RequestBody | bytes | None, keep: int = BODY_KEEP, key=None) -> str:

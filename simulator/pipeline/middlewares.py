@@ -201,9 +201,9 @@ def _journal_entry(
         ),
     )
     seq = journal.append(row, defer)
-    if journal.listeners:  # a partial, not a closure: a closure's cells cost every entry, listeners or not
+    if journal.listeners:  # the exchange's makings as arguments: a closure's cells cost every entry, listeners or not
         extra = (query, answer, journal.listeners, seq)
-        journal.notify_row(row, partial(_exchange, request, response, body, ctx, row, extra))
+        journal.notify_row(row, _exchange, request, response, body, ctx, row, extra)
 
 
 def journal_middleware(refuse_host: Callable[[web.Request], web.StreamResponse | None]) -> Middleware:
