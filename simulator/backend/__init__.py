@@ -84,6 +84,9 @@ class Backend:
         self._drained_at_version = -1
         self._identity_at_version = -1
         self._identity_version: tuple[int, int] = (-1, -1)
+        #: The due times' statement as read at model version _identity_at_version (it reads the identity counter
+        #: too): the settle that follows a request's access check at that version does not run it again.
+        self._found: tuple = ()
 
     @classmethod
     def open(
@@ -148,7 +151,7 @@ class Backend:
         if self.model_version() == self._settled_at_version and now < self._next_due:
             return
         for _ in range(100000):
-            dues = self.next_dues()
+            dues = self.next_dues(fresh=self.model_version() != self._identity_at_version)
             pending = [(due, s) for due, s in dues if due <= now]
             if not pending:
                 self._next_due = min((due for due, _ in dues), default=float("inf"))
@@ -158,15 +161,17 @@ class Backend:
             with self.store.atomic():
                 settler.settle_one(now)
 
-    def next_dues(self) -> list[tuple[float, Settler]]:
+    def next_dues(self, fresh: bool = True) -> list[tuple[float, Settler]]:
         """When each settler's next step is due (those with nothing to do left out); the SQL ones in one
         statement, which also reads the identity counter (a settle changes the model, and the write that follows
-        would read it again for its quota: identity_version)."""
-        store = self.store
-        found = store.scalars(self._due_queries)
-        self._identity_version = (store.restores, found[-1])
-        self._identity_at_version = self.model_version()
-        values = iter(found)
+        would read it again for its quota: identity_version). fresh=False takes the SQL ones as last read, for a
+        caller that knows the model has not changed since (the settle after identity_version's read)."""
+        if fresh:
+            store = self.store
+            self._found = store.scalars(self._due_queries)
+            self._identity_version = (store.restores, self._found[-1])
+            self._identity_at_version = self.model_version()
+        values = iter(self._found)
         dues = []
         for settler in self.settlers:
             due = next(values) if settler.due_query else settler.next_due()
@@ -195,10 +200,8 @@ class Backend:
         """Changes when a row of accounts, users or tokens may have changed (their triggers' counter, read once per
         model change) or the whole database was replaced: caches of who a token is and what its account allows
         (Identity, Limits, the instance quota) stay valid across writes to anything else."""
-        version = self.model_version()
-        if version != self._identity_at_version:
-            self._identity_version = (self.store.restores, self.store.accounts.identity_changes())
-            self._identity_at_version = version
+        if self.model_version() != self._identity_at_version:
+            self.next_dues()  # the counter with the next due times: the settle that follows reads neither again
         return self._identity_version
 
     @contextmanager
