@@ -1,6 +1,6 @@
 """A new instance row's id and seq, and what replace_contents leaves on an instance (the restore's build end)."""
 
-from support import INSTANCE_SPEC, make_backend
+from support import INSTANCE_SPEC, found, make_backend
 
 from simulator.repos.instances import DUE_COLUMNS, FIRST_DUE
 
@@ -49,7 +49,7 @@ def test_builds_ending_at_the_same_moment_end_in_creation_order():
     backend = make_backend()
     ids = [backend.instances.create("1", {**INSTANCE_SPEC})["id"] for _ in range(3)]
     repo = backend.store.instances
-    until = repo.get("1", ids[0])["task_until"]
+    until = found(repo.get("1", ids[0]))["task_until"]
     backend.store.db.conn.execute("update instances set task_until = ?", [until])  # all three end together
     due = repo.first_due(until)
     assert due is not None
