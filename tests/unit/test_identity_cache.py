@@ -126,3 +126,15 @@ def test_a_build_due_after_the_token_check_is_carried_out_by_the_settle():
     backend.clock.advance(10)  # now it is due, and the model has not changed: the times read still hold
     backend.settle()
     assert backend.instances.get("1", created["id"])["status"] == "ACTIVE"
+
+
+def test_the_backups_version_moves_with_a_backup_row_and_with_a_restored_snapshot():
+    backend = make_backend()
+    before = backend.backups_version()
+    backend.store.db.conn.execute("update _identity_changes set n = n")  # a change to the model, not to backups
+    assert backend.backups_version() == before
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = str(Path(tmp) / "snap.db")
+        backend.store.backup_to(snapshot)
+        backend.store.restore_from(snapshot)  # the same rows, read again: the count alone would not move
+        assert backend.backups_version() != before
