@@ -218,9 +218,9 @@ class Cassette:
     def _positions(self, key: tuple) -> list[int] | None:
         """The unplayed-at-load positions of key, in recorded order (those on disk first, once one of them is seen
         to carry key; the answer is kept until an interaction is appended)."""
-        found = self._index.get(key)
         if self._disk is None:
-            return found
+            return self._index.get(key)
+        found = self._index.get(key) if self._index else None  # recorded into this cassette since it was loaded
         known = self._disk_keys.get(key)
         if known is not None:
             return known or found

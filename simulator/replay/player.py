@@ -152,13 +152,14 @@ class Player:
 
     def status(self) -> dict:
         cassette = self.cassette
+        unplayed = cassette.unplayed()
         return {
             "mode": self.mode,
             "match_on": list(cassette.match_on),
             "path": cassette.path,
             "interactions": len(cassette),
-            "played": len(cassette) - len(cassette.unplayed()),
-            "unplayed": [i + 1 for i in cassette.unplayed()][:100],
+            "played": len(cassette) - len(unplayed),
+            "unplayed": [i + 1 for i in unplayed[:100]],
             "hits": self.hits,
             "misses": [m.as_dict() for m in self.misses],
         }
