@@ -10,8 +10,11 @@ setup + call + teardown of each test (pytest's own durations), median and mean p
 
 Fixed cost, timed apart in fresh processes (median of --repeat): the plugin's session start (import
 simulator.testing, then start the session's server, as the plugin does before the first test) and the import of
-python-troveclient that a first trove_client() call pays. The session start is timed twice: in this environment as
-it is, and with compiled bytecode cached (PYTHONPYCACHEPREFIX in the benchmark cache, warmed by one untimed run).
+python-troveclient that a first trove_client() call pays. Beside it, alternated, the floor: a bare aiohttp server
+started the same way in a fresh interpreter (SESSION_START's import of aiohttp.web and its server start, with nothing
+of cdbsim's), so the figure splits into what any aiohttp server pays here and cdbsim's own part. The session
+start is timed twice: in this environment as it is, and with compiled bytecode cached (PYTHONPYCACHEPREFIX in the
+benchmark cache, warmed by one untimed run).
 They differ when PYTHONDONTWRITEBYTECODE is set (as in the team's sandbox): then every process compiles
 cdbsim's ~150 modules from source again (~100 ms of CPU), which an installed cdbsim never does (pip writes the .pyc
 files at install) and a checkout does only once. The first figure is the one measured until session 5.
@@ -150,6 +153,47 @@ print(json.dumps({"import_ms": (t1 - t0) * 1000, "server_ms": (t2 - t1) * 1000, 
 """
 
 
+# The floor under SESSION_START: a bare aiohttp server started the way the session starts cdbsim's (a fresh
+# interpreter, the import of aiohttp.web, a loop on a daemon thread, an AppRunner and a TCPSite on a free port, the
+# caller waiting until it listens), with one route and nothing of cdbsim's. No aiohttp server starts in less here.
+BARE_START = """
+import json, time
+t0, c0 = time.perf_counter(), time.process_time()
+import asyncio, threading
+from concurrent.futures import Future
+from aiohttp import web
+t1 = time.perf_counter()
+
+
+async def answer(request):
+    return web.json_response({})
+
+
+def serve(ready, holder):
+    loop = asyncio.new_event_loop()
+    app = web.Application()
+    app.router.add_get("/", answer)
+    runner = web.AppRunner(app, access_log=None)
+    loop.run_until_complete(runner.setup())
+    loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", 0).start())
+    holder.append((loop, runner))
+    ready.set_result(True)
+    loop.run_forever()
+    loop.run_until_complete(runner.cleanup())
+
+
+ready, holder = Future(), []
+thread = threading.Thread(target=serve, args=(ready, holder), daemon=True)
+thread.start()
+ready.result(timeout=30)
+t2, c2 = time.perf_counter(), time.process_time()
+loop = holder[0][0]
+loop.call_soon_threadsafe(loop.stop)
+thread.join(timeout=30)
+print(json.dumps({"import_ms": (t1 - t0) * 1000, "server_ms": (t2 - t1) * 1000, "cpu_ms": (c2 - c0) * 1000}))
+"""
+
+
 def moto_python(cache: Path, say) -> Path:
     """The moto-venv's python with moto, boto3 and pytest (installed on first use, as run.py's moto peer)."""
     venv = cache / "moto-venv"
@@ -207,17 +251,25 @@ def session_start(repeat: int, cache: Path | None = None) -> dict:
 
 
 def _session_start(repeat: int, env: dict) -> dict:
-    runs = []
+    """cdbsim's session start and the bare aiohttp server's (the floor), alternated in fresh interpreters."""
+    runs: dict[str, list[dict]] = {"cdbsim": [], "bare": []}
     for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, "-c", SESSION_START], capture_output=True, text=True, env=env, cwd=str(REPO), timeout=120
-        )
-        if done.returncode != 0:
-            raise Unavailable(f"session start failed: {done.stderr[-500:]}")
-        runs.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        for name, script in (("cdbsim", SESSION_START), ("bare", BARE_START)):
+            done = subprocess.run(
+                [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=str(REPO), timeout=120
+            )
+            if done.returncode != 0:
+                raise Unavailable(f"{name} session start failed: {done.stderr[-500:]}")
+            runs[name].append(json.loads(done.stdout.strip().splitlines()[-1]))
+    out = _medians(runs["cdbsim"])
+    out["runs"] = runs["cdbsim"]
+    out["bare"] = _medians(runs["bare"])
+    return out
+
+
+def _medians(runs: list[dict]) -> dict:
     out = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
     out["session_ms"] = statistics.median(r["import_ms"] + r["server_ms"] for r in runs)
-    out["runs"] = runs
     return out
 
 
@@ -281,7 +333,9 @@ def lines(out: dict) -> str:
             f"{start_verdict}; importing python-troveclient (first trove_client()) {start['troveclient_ms']:.0f} ms",
             f"    the session start's CPU time (both threads; steadier than wall time on a shared machine): "
             f"{start['cpu_ms']:.0f} ms",
+            *_floor_line(start.get("bare"), start, "as it is"),
             *_cached_line(start),
+            *_floor_line(start.get("bytecode_cached", {}).get("bare"), start.get("bytecode_cached"), "bytecode cached"),
             first_test.line(out["first_test"], "this environment as it is"),
             first_test.line(out["first_test_cached"], "bytecode cached"),
             f"    load average {out['load_start']} -> {out['load_end']}",
@@ -299,6 +353,19 @@ def _cached_line(start: dict) -> list[str]:
         f"    the same with compiled bytecode cached (as an installed cdbsim; PYTHONDONTWRITEBYTECODE {how}): "
         f"import {cached['import_ms']:.0f} ms + server {cached['server_ms']:.0f} ms = {cached['session_ms']:.0f} ms"
         f" (CPU {cached['cpu_ms']:.0f} ms)   goal <= {SESSION_START_GOAL_MS:.0f} ms: {verdict}"
+    ]
+
+
+def _floor_line(bare: dict | None, cdbsim: dict | None, how: str) -> list[str]:
+    """The bare aiohttp server's start beside cdbsim's: the part of SESSION_START no aiohttp server avoids."""
+    if not bare or not cdbsim:
+        return []
+    own, own_cpu = cdbsim["session_ms"] - bare["session_ms"], cdbsim["cpu_ms"] - bare["cpu_ms"]
+    return [
+        f"    the floor, {how}: a bare aiohttp server started the same way (import aiohttp.web "
+        f"{bare['import_ms']:.0f} ms + server {bare['server_ms']:.0f} ms) = {bare['session_ms']:.0f} ms (CPU "
+        f"{bare['cpu_ms']:.0f} ms); cdbsim's own part {own:.0f} ms (CPU {own_cpu:.0f} ms); cdbsim / bare "
+        f"x{cdbsim['session_ms'] / bare['session_ms']:.2f}"
     ]
 
 
