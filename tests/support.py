@@ -12,6 +12,12 @@ from simulator.repos.store import Store
 ACCOUNT = "1234"
 TOKEN = "test-token"
 
+#: Installed pytest plugins that no pytest session a test starts uses, left out of them (`-p no:...`): schemathesis'
+#: plugin imports schemathesis and hypothesis (~0.5 s of CPU), faker's its locales, in each process such a session
+#: starts (the README's test modules, the xdist workers of test_plugin_xdist.py). The suite's own session loads them
+#: all beside the cdbsim plugin, so a clash between them is still seen there.
+UNUSED_PLUGINS = ("-p", "no:schemathesis", "-p", "no:faker")
+
 #: The seed page's (restore-backup.rst) request body, byte for byte.
 SEED_REQUEST_BODY = """{
     "instance": {

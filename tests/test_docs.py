@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from support import UNUSED_PLUGINS
 
 from simulator.app import describe_api
 
@@ -322,10 +323,8 @@ def test_readme_test_modules_pass_with_pytest(tmp_path):
     for block in TEST_MODULES:
         (tmp_path / module_name(block)).write_text(block.text)
     shutil.copytree(EXAMPLE_RECORDINGS, tmp_path / "recordings")
-    code, out, err = run_pasted(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist", "-rA", str(tmp_path)],
-        tmp_path,
-    )
+    pytest_args = ["-q", "-p", "no:cacheprovider", "-p", "no:xdist", *UNUSED_PLUGINS, "-rA", str(tmp_path)]
+    code, out, err = run_pasted([sys.executable, "-m", "pytest", *pytest_args], tmp_path)
     assert code == 0, f"--- stdout\n{out}\n--- stderr\n{err}"
     passed = {name.split("::")[0] for name in re.findall(r"^PASSED (\S+)", out, re.MULTILINE)}
     assert passed == {module_name(b) for b in TEST_MODULES}, out

@@ -30,6 +30,10 @@ class Identity:
         #: token -> its row (False: unknown), while accounts, users and tokens are unchanged: most calls repeat one
         #: token.
         self._tokens = ModelCache(backend.identity_version, budget=4096)
+        #: (token, account_id, method, operation) -> the token's expiry, for calls that passed check_access whole
+        #: and counted against no rate limit, while accounts, users and tokens are unchanged: a repeated call is
+        #: one lookup and the clock, where the token, role and rate-limit switch were each a cache's lookup.
+        self._passed = ModelCache(backend.identity_version, budget=4096)
 
     # accounts ---------------------------------------------------------------------------------
     def create_account(
@@ -197,6 +201,23 @@ class Identity:
         if not user or user[hash_field] != hash_secret(creds[secret_key]):
             raise Unauthorized(BAD_CREDENTIALS)
         return user
+
+    def check_access(self, token: str | None, account_id: str, method: str, operation: str, route: str | None) -> None:
+        """The whole access check of a call on account_id (operation: its route name, else its path): the token
+        (check_token), its role (check_role), then the account's rate limit for the route, counted (Limits.check).
+        A call that needs no count and passed is kept until the token expires or the identity changes."""
+        passed, key = self._passed, (token, account_id, method, operation)
+        version = passed.version()
+        expires = passed.get_at(key, version)
+        if expires is not None and expires > self.backend.clock.time():
+            return
+        caller = self.check_token(token, account_id)
+        self.check_role(caller, method, operation)
+        limits = self.backend.limits
+        if route is not None and limits.counts(account_id, method, route):
+            limits.count(account_id, route)
+        else:
+            passed.put(key, caller["expires"], version)
 
     def check_token(self, token: str | None, account_id: str) -> dict:
         """The caller behind X-Auth-Token for a call on account_id: 401 if unknown/expired, 403 if another's."""

@@ -96,12 +96,16 @@ class Limits:
         """Whether the account's limits are on (asked on every limited request: kept while accounts are unchanged)."""
         return self._enabled.fetch(account_id, self.backend.store.accounts.rate_limits_on, account_id)
 
-    def check(self, account_id: str, method: str, path: str, route_name: str | None) -> None:
-        """Count this request, or refuse it (413 with Retry-After) when its limit is used up; a refused
-        request does not count."""
+    def counts(self, account_id: str, method: str, route_name: str | None) -> bool:
+        """Whether this request counts against a limit (one applies to its route and method, and the account's
+        limits are on)."""
         limit = self.by_route.get(route_name or "")
-        if limit is None or limit.verb != method or not self.enabled(account_id):
-            return
+        return limit is not None and limit.verb == method and self.enabled(account_id)
+
+    def count(self, account_id: str, route_name: str) -> None:
+        """Count a request that counts (counts()), or refuse it (413 with Retry-After) when its limit is used up; a
+        refused request does not count."""
+        limit = self.by_route[route_name]
         now = self.backend.clock.time()
         with self.backend.bookkeeping():
             counted, _, start = self.repo.hit(account_id, limit.key, now, WINDOW, limit.value)

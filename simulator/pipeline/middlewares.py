@@ -329,13 +329,9 @@ def check_access(request: web.Request, parts: Parts, ctx: dict) -> None:
         raise match_info.http_exception
     account_id = match_info.get("account_id")
     if account_id is not None and ctx["api"]:
-        backend = parts.backend
         route = ctx["route"]
-        caller = backend.identity.check_token(request.headers.get("X-Auth-Token"), account_id)
-        backend.identity.check_role(caller, request.method, route or request.path)
-        limits = getattr(backend, "limits", None)
-        if limits is not None:
-            limits.check(account_id, request.method, request.path, route)
+        token = request.headers.get("X-Auth-Token")
+        parts.backend.identity.check_access(token, account_id, request.method, route or request.path, route)
 
 
 async def model_step(request: web.Request, handler: Handler, parts: Parts, ctx: dict) -> web.StreamResponse:

@@ -31,7 +31,7 @@ from simulator.repos.migrations import migrations as core_migrations
 from simulator.repos.replication import ReplicationRepo
 from simulator.repos.replication import migrations as replication_migrations
 from simulator.repos.state import StateRepo
-from simulator.repos.template import SchemaTemplate, load_schema
+from simulator.repos.template import SchemaTemplate, fingerprint, load_schema
 
 #: Every migration set, core first.
 MIGRATION_SETS = (
@@ -87,11 +87,15 @@ class Store:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=5000")
-        if path == ":memory:":
-            load_schema(conn, MIGRATION_SETS, template)  # the migrated schema from the cache, when it can
+        template = template or SchemaTemplate()
+        copied = path == ":memory:" and load_schema(conn, MIGRATION_SETS, template)  # the schema from the cache
         db = Database(conn, execute_plugins=False)  # no sqlite-utils plugin may change the simulator's store
-        for migration_set in MIGRATION_SETS:
-            migration_set.apply(db)  # after load_schema: each migration is found recorded and skipped
+        found = fingerprint(conn) if copied else None
+        if found is None or found != template.complete:
+            for migration_set in MIGRATION_SETS:
+                migration_set.apply(db)  # after load_schema: each migration is found recorded and skipped
+            if found is not None and fingerprint(conn) == found:  # the copy needed none: nor will its likes
+                template.complete = found
         return cls(db, path)
 
     @contextmanager

@@ -4,8 +4,10 @@ Running the migrations is most of what opening a new `:memory:` store costs (~15
 Their result is always the same for the same migrations, so it is built once into a file named by a hash of
 everything it depends on (the sources of simulator/repos, where every migration lives, sqlite-utils and SQLite) and
 copied into each new store with SQLite's backup API. The migrations stay the schema's one home: a store made from
-the file still runs them (each one already recorded is skipped, ~1 ms), and a store on a file (a state file, a
---db path) is migrated step by step as ever.
+the file still runs them (each one already recorded is skipped, ~1.3 ms of sqlite-utils' table introspection), and a
+store on a file (a state file, a --db path) is migrated step by step as ever. Once a copy was found to need none of
+them, a SchemaTemplate remembers that copy's schema and recorded migrations (`complete`, a fingerprint): a later copy
+with the same fingerprint needs no run (~0.05 ms to read it), any other copy runs them as the first did.
 
 The cache folder is $CDBSIM_CACHE_DIR, else $XDG_CACHE_HOME/cdbsim, else ~/.cache/cdbsim; CDBSIM_CACHE_DIR set to
 an empty value turns the cache off. A folder that cannot be written only means the migrations run every time."""
@@ -56,12 +58,25 @@ class SchemaTemplate:
     def __init__(self, folder: Path | None = None) -> None:
         self.folder = cache_dir() if folder is None else folder
         self._path: Path | None = None
+        #: The fingerprint of a copy of the file, once running the migrations on such a copy changed nothing.
+        self.complete: tuple[tuple, ...] | None = None
 
     def path(self) -> Path | None:
         """The schema file for this process's sources (None: the cache is turned off)."""
         if self.folder is not None and self._path is None:
             self._path = self.folder / f"{PREFIX}{schema_key()}.sqlite"
         return self._path
+
+
+def fingerprint(conn: sqlite3.Connection) -> tuple[tuple, ...]:
+    """What running the migrations on a database could change: its schema (every table, index and trigger, with
+    its SQL) and the migrations it records as applied (~0.05 ms)."""
+    objects = conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY type, name").fetchall()
+    try:
+        applied = conn.execute("SELECT migration_set, name FROM _sqlite_migrations ORDER BY migration_set, name")
+    except sqlite3.OperationalError:  # no such table: nothing was migrated
+        return tuple(objects), ()
+    return tuple(objects), tuple(applied.fetchall())
 
 
 def load_schema(

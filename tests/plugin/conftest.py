@@ -5,11 +5,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from support import UNUSED_PLUGINS
 
 
 @pytest.fixture
 def inner(pytester: pytest.Pytester):
-    """inner(source, *args, files={name: text}) -> RunResult: the module runs in-process with the plugin loaded."""
+    """inner(source, *args, files={name: text}) -> RunResult: the module runs in-process with the plugin loaded (and
+    without the UNUSED_PLUGINS)."""
     pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
 
     def run(source: str, *args: str, files: dict[str, str] | None = None) -> pytest.RunResult:
@@ -18,6 +20,6 @@ def inner(pytester: pytest.Pytester):
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(textwrap.dedent(text))
         pytester.makepyfile(test_inner=textwrap.dedent(source))
-        return pytester.runpytest("-p", "no:cacheprovider", *args)
+        return pytester.runpytest("-p", "no:cacheprovider", *UNUSED_PLUGINS, *args)
 
     return run

@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 from support import INSTANCE_SPEC, found, make_backend
 
+from simulator.backend import Backend
 from simulator.backend.identity import BAD_TOKEN
-from simulator.errors import OverLimit, Unauthorized
+from simulator.errors import Forbidden, OverLimit, Unauthorized
+from simulator.routes import RATE_LIMITS
 
 
 def statements(backend, action) -> list[str]:
@@ -102,3 +104,49 @@ def test_a_settle_sees_accounts_changed_since_the_last_read():
     with pytest.raises(OverLimit) as caught:
         backend.instances.create("1", INSTANCE_SPEC)
     assert (caught.value.status, caught.value.message) == (413, "Quota exceeded for resources: ['instances'].")
+
+
+def access_backend() -> Backend:
+    """make_backend's, with the route table's rate limits (show_backup: 100 GETs a minute)."""
+    backend = make_backend()
+    return Backend(backend.store, backend.clock, backend.ids, backend.config, RATE_LIMITS)
+
+
+def test_a_call_that_passed_the_access_check_runs_no_statement_the_next_time():
+    backend = access_backend()
+    backend.identity.check_access("t", "1", "GET", "show_instance", "show_instance")
+    assert statements(backend, lambda: backend.identity.check_access("t", "1", "GET", "show_instance", None)) == []
+
+
+def test_a_call_that_passed_the_access_check_is_refused_once_its_token_expires():
+    backend = access_backend()
+    backend.identity.check_access("t", "1", "GET", "show_instance", "show_instance")
+    backend.identity.expire_tokens("1")
+    with pytest.raises(Unauthorized) as caught:
+        backend.identity.check_access("t", "1", "GET", "show_instance", "show_instance")
+    assert (caught.value.status, caught.value.message) == (401, BAD_TOKEN)
+
+
+def test_a_call_that_passed_the_access_check_is_refused_on_another_account():
+    backend = access_backend()
+    backend.identity.create_account("2", token="t2")
+    backend.identity.check_access("t", "1", "GET", "show_instance", "show_instance")
+    with pytest.raises(Forbidden) as caught:
+        backend.identity.check_access("t", "2", "GET", "show_instance", "show_instance")
+    assert (caught.value.status, caught.value.message) == (403, "User with tenant id 1 cannot access this resource.")
+
+
+def test_every_call_on_a_rate_limited_route_is_counted_though_the_same_call_passed_before():
+    backend = access_backend()
+    backend.limits.set_enabled("1", True)
+    for _ in range(3):
+        backend.identity.check_access("t", "1", "GET", "show_backup", "show_backup")
+    assert [counter["count"] for counter in backend.store.journal.counters("1").values()] == [3]
+
+
+def test_rate_limits_switched_on_after_a_call_passed_are_counted():
+    backend = access_backend()
+    backend.identity.check_access("t", "1", "GET", "show_backup", "show_backup")  # the limits are off: kept
+    backend.limits.set_enabled("1", True)
+    backend.identity.check_access("t", "1", "GET", "show_backup", "show_backup")
+    assert [counter["count"] for counter in backend.store.journal.counters("1").values()] == [1]

@@ -128,3 +128,33 @@ def test_a_damaged_schema_file_is_dropped_and_the_migrations_run(monkeypatch, tm
     assert not damaged.exists()
     assert schema(Store.open()) == migrated(monkeypatch)  # built anew
     assert damaged.exists()
+
+
+def test_after_one_copy_needed_no_migration_its_likes_skip_the_run_and_others_still_run_it(monkeypatch, tmp_path):
+    """A template remembers the fingerprint of a copy the migrations left unchanged; a later copy with that
+    fingerprint is not migrated again, a copy of another file (here one that lacks migrations) is."""
+    from sqlite_utils import Migrations
+
+    monkeypatch.setenv("CDBSIM_CACHE_DIR", str(tmp_path))
+    shared = template.SchemaTemplate()
+    runs: list[str] = []
+    real_apply = Migrations.apply
+
+    def counted(self, db, **kwargs):
+        runs.append(self.name)
+        return real_apply(self, db, **kwargs)
+
+    Store.open()  # builds the file
+    monkeypatch.setattr(Migrations, "apply", counted)
+    first = Store.open(template=shared)
+    assert len(runs) == len(MIGRATION_SETS) and shared.complete == template.fingerprint(first.db.conn)
+    runs.clear()
+    assert schema(Store.open(template=shared)) == schema(first)
+    assert runs == []
+    path = shared.path()
+    assert path is not None
+    path.unlink()
+    template._build(tmp_path, path, MIGRATION_SETS[:1])  # the same name, fewer migrations recorded
+    runs.clear()
+    assert schema(Store.open(template=shared)) == schema(first)
+    assert len(runs) == len(MIGRATION_SETS)
