@@ -86,9 +86,14 @@ def main(argv=None) -> int:
             server = start(f"replay-cpu-{count}", rundir)
             sides[count] = server
             options = {"path": str(har), "mode": "strict", "allow_playback_repeats": True}
+            t0, cpu0 = time.perf_counter(), server.cpu_seconds()
             status, body = http_call(server.port, "PUT", "/_sim/replay", options, timeout=600)
             if status != 200:
                 raise SystemExit(f"PUT /_sim/replay answered {status}: {body[:200]!r}")
+            print(
+                f"{count:>7,} interactions: loaded in {time.perf_counter() - t0:.2f} s "
+                f"({server.cpu_seconds() - cpu0:.2f} s of server CPU)"
+            )
         limits = {SIZES[0]: SIZES[0], SIZES[1]: args.large_paths}
         paths = {count: recordings.hit_paths("/v1.0/1234/instances/{id}", count, limits[count]) for count in SIZES}
         conns = {count: http.client.HTTPConnection("127.0.0.1", sides[count].port, timeout=60) for count in SIZES}

@@ -27,6 +27,7 @@ from simulator.config import DemoAccount, SimulatorConfig
 from simulator.ids import Ids
 from simulator.reference.regions import region_name
 from simulator.repos.accounts import AccountsRepo
+from simulator.repos.backups import BackupsRepo
 from simulator.repos.store import Store
 from simulator.repos.template import SchemaTemplate
 
@@ -77,13 +78,21 @@ class Backend:
         self.sandbox = Sandbox(self)
         #: The rule modules with timed lifecycle steps, settled in time order (replicas catch up first).
         self.settlers: list[Settler] = [self.replication, self.instances, self.ha, self.backups, self.schedules]
-        self._due_queries = (*(s.due_query for s in self.settlers if s.due_query), AccountsRepo.IDENTITY_CHANGES)
+        self._due_queries = (
+            *(s.due_query for s in self.settlers if s.due_query),
+            BackupsRepo.CHANGES,
+            AccountsRepo.IDENTITY_CHANGES,
+        )
         self._next_due = float("inf")
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
         self._drained_at_version = -1
         self._identity_at_version = -1
         self._identity_version: tuple[int, int] = (-1, -1)
+        self._backups_version: tuple[int, int] = (-1, -1)
+        #: The due times' statement as read at model version _identity_at_version (it reads the identity counter
+        #: too): the settle that follows a request's access check at that version does not run it again.
+        self._found: tuple = ()
 
     @classmethod
     def open(
@@ -148,7 +157,7 @@ class Backend:
         if self.model_version() == self._settled_at_version and now < self._next_due:
             return
         for _ in range(100000):
-            dues = self.next_dues()
+            dues = self.next_dues(fresh=self.model_version() != self._identity_at_version)
             pending = [(due, s) for due, s in dues if due <= now]
             if not pending:
                 self._next_due = min((due for due, _ in dues), default=float("inf"))
@@ -158,15 +167,19 @@ class Backend:
             with self.store.atomic():
                 settler.settle_one(now)
 
-    def next_dues(self) -> list[tuple[float, Settler]]:
+    def next_dues(self, fresh: bool = True) -> list[tuple[float, Settler]]:
         """When each settler's next step is due (those with nothing to do left out); the SQL ones in one
-        statement, which also reads the identity counter (a settle changes the model, and the write that follows
-        would read it again for its quota: identity_version)."""
-        store = self.store
-        found = store.scalars(self._due_queries)
-        self._identity_version = (store.restores, found[-1])
-        self._identity_at_version = self.model_version()
-        values = iter(found)
+        statement, which also reads the identity and backup counters (a settle changes the model, and the write
+        that follows would read them again: identity_version, backups_version). fresh=False takes the SQL ones as
+        last read, for a caller that knows the model has not changed since (the settle after identity_version's
+        read)."""
+        if fresh:
+            store = self.store
+            self._found = store.scalars(self._due_queries)
+            self._backups_version = (store.restores, self._found[-2])
+            self._identity_version = (store.restores, self._found[-1])
+            self._identity_at_version = self.model_version()
+        values = iter(self._found)
         dues = []
         for settler in self.settlers:
             due = next(values) if settler.due_query else settler.next_due()
@@ -195,11 +208,17 @@ class Backend:
         """Changes when a row of accounts, users or tokens may have changed (their triggers' counter, read once per
         model change) or the whole database was replaced: caches of who a token is and what its account allows
         (Identity, Limits, the instance quota) stay valid across writes to anything else."""
-        version = self.model_version()
-        if version != self._identity_at_version:
-            self._identity_version = (self.store.restores, self.store.accounts.identity_changes())
-            self._identity_at_version = version
+        if self.model_version() != self._identity_at_version:
+            self.next_dues()  # the counter with the next due times: the settle that follows reads neither again
         return self._identity_version
+
+    def backups_version(self) -> tuple[int, int]:
+        """Changes when a backup row may have changed (their triggers' counter, read with the due times) or the
+        whole database was replaced: what a restore read of a backup and its chain stays valid across writes to
+        anything else (its create, then its build's end and the next restore's create, read the same chain)."""
+        if self.model_version() != self._identity_at_version:
+            self.next_dues()
+        return self._backups_version
 
     @contextmanager
     def bookkeeping(self) -> Iterator[None]:

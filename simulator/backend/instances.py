@@ -49,7 +49,7 @@ class Instances:
         self.backend = backend
         self.repo = backend.store.instances
         #: The restore rules: a create with a restorePoint asks them for its plan, its build's end for the contents.
-        self.restores = RestorePlanner(backend.store.backups, backend.config.durations)
+        self.restores = RestorePlanner(backend.store.backups, backend.config.durations, backend.backups_version)
         #: account id -> its row (read only), for the quota, while accounts are unchanged.
         self._accounts = ModelCache(backend.identity_version)
 

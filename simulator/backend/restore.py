@@ -4,9 +4,11 @@ with its plan; when the build ends, what the backup's chain holds then is put on
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
+from simulator.backend.cache import ModelCache
 from simulator.backend.chains import EMPTY, held, links
 from simulator.backend.schemas import UUID_PATTERN
 from simulator.config import Durations
@@ -34,9 +36,13 @@ class RestorePlan:
 class RestorePlanner:
     """The rules of a restore: which backup a restorePoint names, whether it can be restored here, and what then."""
 
-    def __init__(self, repo: BackupsRepo, durations: Durations) -> None:
+    def __init__(self, repo: BackupsRepo, durations: Durations, backups_version: Callable[[], Hashable]) -> None:
         self.repo = repo
         self.durations = durations
+        #: (account, backup id) -> (its row, its chain), as read while backups_version (Backend's: a count of the
+        #: changes to backup rows) stands: a restore's create and its build's end (the next request's settle) read
+        #: the same backup, and so do restores of one backup. Shared values: read them, never change them.
+        self._read: ModelCache = ModelCache(backups_version, budget=HELD_KEPT)
         #: held(chain) by the chain's contents texts (all it depends on): a restore's create and its build's end
         #: read the same chain, and restores of one backup repeat it. Its values are shared: never changed.
         self._held: dict[tuple[str, ...], dict] = {}
@@ -54,27 +60,36 @@ class RestorePlanner:
         """Trove's checks in Trove's order: not an id 400, unknown 404, not COMPLETED 409, too large 400, other
         datastore 400; then the request's databases and users must be new to the backup (400). Without a requested
         version the instance gets the backup's (the seed page's answer)."""
-        row = self.find(account_id, backup_ref)
+        row, chain = self.find(account_id, backup_ref)
         version = version or catalog.find_version(row["datastore_version_id"])
         self.check(row, volume_size, version)
-        chain = links(self.repo, row)
         contents = self.held(chain) if chain is not None else EMPTY
         self.check_new_names(contents, databases, users)
         chain_size = round(sum(link["size"] or 0 for link in chain or [row]), 2)
         return RestorePlan(row["id"], version, self.durations.build + chain_size * self.durations.restore_per_gb)
 
-    def find(self, account_id: str, backup_ref: Any) -> dict:
-        """The backup a restorePoint names (an id or an href ending in one): 400 if not an id, 404 if unknown."""
+    def find(self, account_id: str, backup_ref: Any) -> tuple[dict, list[dict] | None]:
+        """The backup a restorePoint names (an id or an href ending in one) and its chain (links()): 400 if not an
+        id, 404 if unknown."""
         ref = str(backup_ref)
         backup_id = ref.rstrip("/").rsplit("/", 1)[-1]
         if not _UUID.match(backup_id):
             raise BadRequest(
                 f"Validation error: instance['restorePoint']['backupRef'] '{ref}' does not match '{UUID_PATTERN}'"
             )
-        row = self.repo.get_for_restore(account_id, backup_id)
+        row, chain = self.read(account_id, backup_id)
         if row is None:
             raise not_found(backup_id)
-        return row
+        return row, chain
+
+    def read(self, account_id: str, backup_id: str) -> tuple[dict | None, list[dict] | None]:
+        """The backup's row (RESTORE_COLUMNS; None when the account holds no such backup) and its chain (None when a
+        link is gone), kept while no backup row changes."""
+        return self._read.fetch((account_id, backup_id), self._read_now, account_id, backup_id)
+
+    def _read_now(self, account_id: str, backup_id: str) -> tuple[dict | None, list[dict] | None]:
+        row = self.repo.get_for_restore(account_id, backup_id)
+        return row, links(self.repo, row) if row else None
 
     @staticmethod
     def check(row: dict, volume_size: int, version: DatastoreVersion) -> None:
@@ -113,8 +128,7 @@ class RestorePlanner:
     def contents(self, account_id: str, backup_id: str) -> dict | None:
         """What the build puts on the instance when it ends: the chain as it is then, or None when a link is gone
         or not COMPLETED (the restore ends in ERROR)."""
-        row = self.repo.get_for_restore(account_id, backup_id)
-        chain = links(self.repo, row) if row else None
+        _, chain = self.read(account_id, backup_id)
         if chain is None or any(link["status"] != "COMPLETED" for link in chain):
             return None
         return self.held(chain)

@@ -203,6 +203,11 @@ class Cassette:
     # playback --------------------------------------------------------------------------------
     def play(self, request: RecordedRequest) -> tuple[int, Interaction] | Miss:
         """The next unplayed recorded answer for request (recorded order), or a Miss naming the closest."""
+        played = self.play_index(request)
+        return played if isinstance(played, Miss) else (played, self.interactions[played])
+
+    def play_index(self, request: RecordedRequest) -> int | Miss:
+        """play() without reading the interaction (a player that knows its answer already need not)."""
         key = request_key(request, self.match_on)
         positions = self._positions(key)
         if positions:
@@ -218,9 +223,9 @@ class Cassette:
     def _positions(self, key: tuple) -> list[int] | None:
         """The unplayed-at-load positions of key, in recorded order (those on disk first, once one of them is seen
         to carry key; the answer is kept until an interaction is appended)."""
-        found = self._index.get(key)
         if self._disk is None:
-            return found
+            return self._index.get(key)
+        found = self._index.get(key) if self._index else None  # recorded into this cassette since it was loaded
         known = self._disk_keys.get(key)
         if known is not None:
             return known or found
@@ -245,9 +250,9 @@ class Cassette:
             return itertools.chain(disk.method(method), by_method)
         return by_method or range(len(self.interactions))
 
-    def _played(self, i: int) -> tuple[int, Interaction]:
+    def _played(self, i: int) -> int:
         self.play_counts[i] += 1
-        return i, self.interactions[i]
+        return i
 
     def closest(self, request: RecordedRequest) -> Miss:
         """The recorded request that agrees with request on the most matchers (only called on a miss)."""

@@ -10,6 +10,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from http import HTTPStatus
+from typing import NamedTuple
 from urllib.parse import parse_qsl, unquote
 
 import msgspec
@@ -72,22 +73,34 @@ def recordable_headers(headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str,
     return headers
 
 
-def split_url(url: str) -> tuple[str, str, str]:
-    """(origin, path, query) of an absolute or path-only URL (faster than urlsplit, which the index feels)."""
+def request_target(url: str) -> tuple[str, tuple[str, str, str]]:
+    """url as a recording holds it (only text UTF-8 can hold: a byte that was not UTF-8 must not stop the recording
+    being written) and its (origin, path unquoted, query). Faster than urlsplit, which the index feels: the origin
+    ends at the first "/", "?" or "#" after "://" (each search bounded by the one before)."""
+    if not url.isascii():
+        url = recordable(url, url=True)
     start = url.find("://")
     if start >= 0:
-        end = len(url)
-        for stop in "/?#":
-            found = url.find(stop, start + 3)
-            if 0 <= found < end:
-                end = found
+        end = url.find("/", start + 3)
+        if end < 0:
+            end = len(url)
+        found = url.find("?", start + 3, end)
+        if found >= 0:
+            end = found
+        found = url.find("#", start + 3, end)
+        if found >= 0:
+            end = found
         origin, rest = url[:end], url[end:]
     else:
         origin, rest = "", url
     if "#" in rest:
         rest = rest.split("#", 1)[0]
     path, _, query = rest.partition("?")
-    return origin, path or "/", query
+    if not path:
+        path = "/"
+    elif "%" in path:
+        path = unquote(path)
+    return url, (origin, path, query)
 
 
 class _Message:
@@ -118,14 +131,13 @@ class RecordedRequest(_Message):
     _split: tuple[str, str, str] = field(init=False, repr=False, compare=False, default=("", "", ""))
 
     def __post_init__(self) -> None:
-        # Only text UTF-8 can hold: a header byte that was not UTF-8 must not stop the recording being written.
-        if not self.url.isascii():
-            object.__setattr__(self, "url", recordable(self.url, url=True))
+        # Parsed once: the cassette index reads path and query of every recorded request.
+        url, split = request_target(self.url)
+        if url is not self.url:
+            object.__setattr__(self, "url", url)
         if self.headers:
             object.__setattr__(self, "headers", recordable_headers(self.headers))
-        # Parsed once: the cassette index reads path and query of every recorded request.
-        origin, path, query = split_url(self.url)
-        object.__setattr__(self, "_split", (origin, unquote(path) if "%" in path else path, query))
+        object.__setattr__(self, "_split", split)
 
     @property
     def path(self) -> str:
@@ -138,6 +150,20 @@ class RecordedRequest(_Message):
     @property
     def origin(self) -> str:
         return self._split[0]
+
+
+class RequestLine(NamedTuple):
+    """What a request's match key reads, without the rest of a RecordedRequest (the on-disk index makes one for each
+    entry of a large recording: a tuple costs a fraction of a frozen dataclass). path and query as request_target
+    gives them."""
+
+    method: str
+    path: str
+    query: str
+    body: bytes
+
+    def json(self):
+        return parse_json(self.body)
 
 
 @dataclass(frozen=True)

@@ -9,29 +9,35 @@ from functools import lru_cache
 from urllib.parse import parse_qsl
 
 from simulator.replay.filters import normalize_secrets
-from simulator.replay.har import RecordedRequest
+from simulator.replay.har import RecordedRequest, RequestLine
 
 DEFAULT_MATCH_ON = ("method", "path", "query", "body")
+#: What a match key is computed from: a request, or the line of one the on-disk index reads.
+Keyed = RecordedRequest | RequestLine
 
 
-def method_key(request: RecordedRequest) -> str:
+def method_key(request: Keyed) -> str:
     return request.method.upper()
 
 
-def path_key(request: RecordedRequest) -> str:
+def path_key(request: Keyed) -> str:
     return request.path
 
 
-def query_key(request: RecordedRequest) -> tuple:
+def query_key(request: Keyed) -> tuple:
     """Query parameters in any order (repeated names keep their values)."""
     query = request.query
     return tuple(sorted(parse_qsl(query, keep_blank_values=True))) if query else ()
 
 
-def body_key(request: RecordedRequest) -> tuple:
+#: body_key of a request without a body.
+NO_BODY = ("raw", b"")
+
+
+def body_key(request: Keyed) -> tuple:
     """A JSON body by value with secrets ignored (key order and spacing do not matter); other bodies by bytes."""
     if not request.body:
-        return ("raw", b"")
+        return NO_BODY
     parsed = request.json()
     if parsed is not None:
         return ("json", json.dumps(normalize_secrets(parsed), sort_keys=True, separators=(",", ":")))
@@ -92,7 +98,7 @@ class Matcher:
     """A named way of comparing requests: key() for the index, describe() for the miss report."""
 
     name: str
-    key: Callable[[RecordedRequest], Hashable]
+    key: Callable[[Keyed], Hashable]
     describe: Callable[[RecordedRequest, RecordedRequest], str]
 
     def __call__(self, recorded: RecordedRequest, incoming: RecordedRequest) -> None:
@@ -124,17 +130,23 @@ def validate_match_on(names) -> tuple[str, ...]:
     return names
 
 
-def request_key(request: RecordedRequest, match_on: tuple[str, ...]) -> tuple:
+def request_key(request: Keyed, match_on: tuple[str, ...]) -> tuple:
     """The index key of a request under the chosen matchers."""
     return key_function(match_on)(request)
 
 
 @lru_cache(maxsize=64)
-def key_function(match_on: tuple[str, ...]) -> Callable[[RecordedRequest], tuple]:
+def key_function(match_on: tuple[str, ...]) -> Callable[[Keyed], tuple]:
     """request_key for one choice of matchers, as one function (a recording's index calls it once per entry)."""
     keys = tuple(MATCHERS[name].key for name in match_on)
     if keys == (method_key, path_key, query_key, body_key):
-        return lambda request: (method_key(request), path_key(request), query_key(request), body_key(request))
+        # the same four keys, without a call for the parts a request usually lacks (what each gives for none)
+        return lambda request: (
+            request.method.upper(),
+            request.path,
+            query_key(request) if request.query else (),
+            body_key(request) if request.body else NO_BODY,
+        )
     return lambda request: tuple([key(request) for key in keys])
 
 

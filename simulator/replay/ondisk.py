@@ -11,7 +11,15 @@ from dataclasses import dataclass
 
 import msgspec
 
-from simulator.replay.har import FORMAT_VERSION, HarError, Interaction, RecordedRequest, _bytes, entry_to_interaction
+from simulator.replay.har import (
+    FORMAT_VERSION,
+    HarError,
+    Interaction,
+    RequestLine,
+    _bytes,
+    entry_to_interaction,
+    request_target,
+)
 from simulator.replay.matchers import key_function
 
 #: How many interactions read from disk are kept in memory (the most recent; about 2 KB each).
@@ -122,6 +130,15 @@ def scan_har(path: str, match_on: tuple[str, ...]) -> Scan | None:
     return scan
 
 
+def _line(raw: msgspec.Raw, head) -> RequestLine:
+    """What the match key of the entry raw reads (head: the decoder of an entry's request line and body)."""
+    req = head(raw).request
+    post = req.postData
+    body = _bytes(post.text, post.underscore_encoding or post.encoding) if post is not None else b""
+    _, (_, path, query) = request_target(req.url)
+    return RequestLine(req.method.upper(), path, query, body)
+
+
 def _scan(buf: mmap.mmap, stat: os.stat_result, match_on: tuple[str, ...], fd: int) -> Scan | None:
     document = msgspec.json.decode(buf, type=_Document)
     raws = document.log.entries
@@ -129,12 +146,15 @@ def _scan(buf: mmap.mmap, stat: os.stat_result, match_on: tuple[str, ...], fd: i
     if int(meta.get("version", FORMAT_VERSION)) > FORMAT_VERSION:
         return None
     index = DiskIndex(len(raws))
-    checks: dict[int, int] = {}  # key hash -> a second hash of the key: two keys that hash alike are told apart
+    # key hash -> the key of its first entry, for the hashes more than one entry has: each later entry's key is
+    # compared with it, so two keys that hash alike are told apart (a hash seen once needs no key kept)
+    firsts: dict[int, tuple] = {}
     head = msgspec.json.Decoder(_Head).decode
     position = buf.find(bytes(raws[0])) if raws else 0
     between = _BETWEEN.match
     key_of = key_function(match_on)
     offsets, lengths, keys, routes, methods = index.offsets, index.lengths, index.keys, index.routes, index.methods
+    method, by_method = None, array("q")
     for i, raw in enumerate(raws):
         size = len(raw)
         end = position + size
@@ -142,30 +162,36 @@ def _scan(buf: mmap.mmap, stat: os.stat_result, match_on: tuple[str, ...], fd: i
             return None  # not where the entries' order says it must be: let the full reader read it
         offsets.append(position)
         lengths.append(size)
-        req = head(raw).request
-        post = req.postData
-        body = _bytes(post.text, post.underscore_encoding or post.encoding) if post is not None else b""
-        request = RecordedRequest(method=req.method.upper(), url=req.url, body=body)
+        request = _line(raw, head)
         key = key_of(request)
-        h, check = hash(key), hash((key, None))
-        if checks.setdefault(h, check) != check:
-            return None
-        if h in keys:
-            _positions(keys, h, i)
-        else:
+        h = hash(key)
+        held = keys.get(h)
+        if held is None:
             keys[h] = i
-        _positions(routes, hash((request.method, request.path)), i)
-        by_method = methods.get(request.method)
-        if by_method is None:
-            by_method = methods[request.method] = array("q")
+        else:
+            first_key = firsts.get(h)
+            if first_key is None:
+                first = held if isinstance(held, int) else held[0]
+                first_key = firsts[h] = key_of(_line(raws[first], head))
+            if first_key != key:
+                return None
+            _positions(keys, h, i)
+        h = hash((request.method, request.path))
+        if h in routes:
+            _positions(routes, h, i)
+        else:
+            routes[h] = i
+        if request.method != method:
+            method = request.method
+            by_method = methods.setdefault(method, array("q"))
         by_method.append(i)
         # the next entry: after a comma (compact JSON), else after whitespace and a comma
         gap = None if buf[end : end + 2] == b",{" else between(buf, end)
         position = end + 1 if gap is None else gap.end()
-    del raws, document, checks
+    del raws, document, firsts
     if _ESCAPED_LT.search(buf):
         return None  # it may hide a placeholder from the byte search: let the full reader read the file
-    placeholders = " ".join(sorted({m.decode() for m in _PLACEHOLDER.findall(buf)}))
+    placeholders = " ".join(sorted(m.decode() for m in set(_PLACEHOLDER.findall(buf))))
     return Scan(index, meta, placeholders, stat, fd)
 
 
@@ -186,6 +212,10 @@ class DiskEntries(Sequence[Interaction]):
         return len(self._offsets) + len(self._added)
 
     def __getitem__(self, i):
+        if type(i) is int:  # a hit: the entry is usually kept already
+            found = self._kept.get(i)
+            if found is not None:
+                return found
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         if i < 0:

@@ -47,11 +47,16 @@ class Plan:
     answer: RecordedResponse | None
     json_body: bool
     secret_free: bool = False
+    #: The placeholders among the request's header values, when its body has none: once each has its real value
+    #: (the first binding wins), playing the interaction learns nothing more and need not read its request.
+    header_placeholders: tuple[str, ...] | None = None
 
     @classmethod
     def of(cls, interaction) -> Plan:
         request, response = interaction.request, interaction.response
-        binds = b"<<" in request.body or any(placeholder_kind(v) for _, v in request.headers)
+        in_headers = tuple(v for _, v in request.headers if placeholder_kind(v))
+        in_body = b"<<" in request.body
+        binds = in_body or bool(in_headers)
         parsed = parse_json(response.body)
         static = (
             not is_identity_answer(parsed)
@@ -68,7 +73,13 @@ class Plan:
             answer=answer,
             json_body=json_body,
             secret_free=json_body and not may_hold_secret(response.body),
+            header_placeholders=None if in_body else in_headers,
         )
+
+    def learns(self, known: dict) -> bool:
+        """Whether playing it may learn a secret, given the placeholders known (their values) so far."""
+        placeholders = self.header_placeholders
+        return self.binds and (placeholders is None or any(p not in known for p in placeholders))
 
 
 class Player:
@@ -100,22 +111,24 @@ class Player:
 
     def play(self, incoming: RecordedRequest, origin: str) -> tuple[int, RecordedResponse] | Miss:
         """The answer to send for incoming (placeholders filled in, catalog pointing at origin), or a Miss."""
-        outcome = self.cassette.play(incoming)
-        if isinstance(outcome, Miss):
-            self.misses.append(outcome)
-            return outcome
+        index = self.cassette.play_index(incoming)
+        if isinstance(index, Miss):
+            self.misses.append(index)
+            return index
         self.hits += 1
-        index, interaction = outcome
         plan = self._plans.get(index)
+        interaction = None  # read only when the plan does not say all (a large recording reads it from disk)
         if plan is None:
             if len(self._plans) >= PLANS_KEPT:
                 self._plans.clear()
+            interaction = self.cassette.interactions[index]
             plan = self._plans[index] = Plan.of(interaction)
-        if plan.binds:
+        if plan.learns(self.secrets.values):
+            interaction = interaction or self.cassette.interactions[index]
             bind_secrets(interaction.request, incoming, self.secrets)
         if plan.answer is not None:
             return index, plan.answer
-        recorded = interaction.response
+        recorded = (interaction or self.cassette.interactions[index]).response
         parsed = parse_json(recorded.body)
         identity = is_identity_answer(parsed)
         if identity and self.issue_token is not None:
@@ -152,13 +165,14 @@ class Player:
 
     def status(self) -> dict:
         cassette = self.cassette
+        unplayed = cassette.unplayed()
         return {
             "mode": self.mode,
             "match_on": list(cassette.match_on),
             "path": cassette.path,
             "interactions": len(cassette),
-            "played": len(cassette) - len(cassette.unplayed()),
-            "unplayed": [i + 1 for i in cassette.unplayed()][:100],
+            "played": len(cassette) - len(unplayed),
+            "unplayed": [i + 1 for i in unplayed[:100]],
             "hits": self.hits,
             "misses": [m.as_dict() for m in self.misses],
         }

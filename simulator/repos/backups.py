@@ -245,6 +245,20 @@ def index_backup_pages(db: Database) -> None:
     db.execute("drop index if exists idx_backups_account_id_updated")
 
 
+@migrations()
+def count_backup_changes(db: Database) -> None:
+    """Issue 25: triggers count every change to a backup row in _backup_changes (derived, so its leading "_" keeps
+    it out of the account row sets, like _identity_changes): a restore's create and its build's end read the same
+    backup and its chain, and what was read is kept while the count stands (RestorePlanner)."""
+    db.execute("create table if not exists _backup_changes (id integer primary key check (id = 1), n integer)")
+    db.execute("insert or ignore into _backup_changes (id, n) values (1, 0)")
+    for event in ("insert", "update", "delete"):
+        db.execute(
+            f"create trigger if not exists backup_changes_{event} after {event} on backups "
+            "begin update _backup_changes set n = n + 1 where id = 1; end"
+        )
+
+
 def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
@@ -258,9 +272,15 @@ class BackupsRepo:
         f"select min(case status when 'NEW' then building_at else completed_at end) from backups where {IS_RUNNING}"
     )
     NEXT_SCHEDULE_DUE = "select min(next_run_at) from schedules"
+    #: How many times a backup row changed (count_backup_changes; Backend.settle reads it with the due times).
+    CHANGES = "select n from _backup_changes where id = 1"
 
     def __init__(self, db: Database) -> None:
         self.db = db
+
+    def changes(self) -> int:
+        """How many times a backup row changed (count_backup_changes)."""
+        return self.db.conn.execute(self.CHANGES).fetchone()[0]
 
     # backups ---------------------------------------------------------------------------------
     def _rows(self, query: str, params=()) -> list[dict]:

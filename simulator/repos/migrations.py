@@ -154,3 +154,12 @@ def journal_entry_sizes(db: Database) -> None:
     that keeps at most its limit of entries."""
     db.execute("alter table journal add column size integer")
     db.execute("drop index if exists idx_journal_route")
+
+
+@migrations()
+def instances_due_order(db: Database) -> None:
+    """Issue 25: the instance whose task ends first is found in the order the settle takes them (task_until, then
+    seq) along one index; on task_until alone each settle step sorted the due rows in a temporary b-tree. The new
+    index also answers the next-due time (its first non-null task_until), so the old one goes."""
+    db.execute("create index if not exists instances_due on instances(task_until, seq)")
+    db.execute("drop index if exists idx_instances_task_until")

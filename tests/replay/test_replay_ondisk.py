@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from replay.replay_helpers import hit
@@ -10,7 +11,8 @@ from replay.replay_helpers import hit
 from simulator.replay import har, ondisk
 from simulator.replay.cassette import Cassette, Miss
 from simulator.replay.filters import SecretMap
-from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse
+from simulator.replay.har import Interaction, RecordedRequest, RecordedResponse, RequestLine
+from simulator.replay.matchers import MATCHERS, key_function
 from simulator.replay.ondisk import DiskEntries
 
 BASE = "http://127.0.0.1:8779/v1.0/1234"
@@ -135,3 +137,34 @@ def test_on_disk_recording_keeps_a_bounded_number_of_entries_in_memory(recording
     for i in range(len(RECORDED)):
         assert cassette.interactions[i] == RECORDED[i]
         assert isinstance(cassette.interactions, DiskEntries) and len(cassette.interactions._kept) <= 2
+
+
+class _SameHash(tuple):
+    """A match key that hashes like every other: what two different keys whose hashes collide look like."""
+
+    def __hash__(self) -> int:
+        return 7
+
+
+def test_keys_that_hash_alike_are_told_apart_else_the_recording_is_read_whole(recording, tmp_path, monkeypatch):
+    real = ondisk.key_function
+    monkeypatch.setattr(ondisk, "key_function", lambda match_on: lambda r: _SameHash(real(match_on)(r)))
+    match_on = ("method", "path", "query", "body")
+    assert ondisk.scan_har(recording, match_on) is None  # different keys behind one hash: not indexed this way
+    assert not isinstance(Cassette.load(recording, on_disk_above=0).interactions, DiskEntries)
+    same = str(tmp_path / "same.har")  # two entries with one key (and so one hash): indexed on disk
+    har.write_har(same, [RECORDED[2], RECORDED[3]])
+    scan = ondisk.scan_har(same, match_on)
+    assert scan is not None
+    try:
+        assert scan.index.positions(_SameHash()) == [0, 1]
+    finally:
+        os.close(scan.fd)
+
+
+@pytest.mark.parametrize("match_on", [("method", "path", "query", "body"), ("method", "path"), ("body", "query")])
+def test_a_request_line_has_the_match_key_each_matcher_gives_its_request(match_on):
+    for request in [*PLAYED, *(i.request for i in RECORDED), req("get", "/a%2Fb", "x=1&x=", b"[1, 2]")]:
+        line = RequestLine(request.method.upper(), request.path, request.query, request.body)
+        expected = tuple(MATCHERS[name].key(request) for name in match_on)
+        assert key_function(match_on)(line) == key_function(match_on)(request) == expected

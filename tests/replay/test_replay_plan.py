@@ -67,3 +67,33 @@ def test_a_body_parses_exactly_when_json_would_parse_it():
         except ValueError:
             expected = None
         assert repr(parse_json(raw)) == repr(expected), raw
+
+
+def test_a_plan_learns_until_its_header_placeholders_are_known_and_a_body_placeholder_always_may():
+    plan = Plan.of(interaction(b"{}"))
+    assert plan.header_placeholders == ("<<token-1>>",)
+    assert plan.learns({}) and plan.learns({"<<token-2>>": "x"}) and not plan.learns({"<<token-1>>": "x"})
+    assert not Plan.of(interaction(b"{}", token="literal")).learns({})
+    in_body = Interaction(
+        RecordedRequest("POST", URL, (("X-Auth-Token", "<<token-1>>"),), b'{"password": "<<password-1>>"}'),
+        RecordedResponse(200, "OK", (), b"{}"),
+    )
+    plan = Plan.of(in_body)
+    assert plan.header_placeholders is None and plan.learns({"<<token-1>>": "x", "<<password-1>>": "y"})
+
+
+class _Unread(list):
+    """Recorded interactions that fail when read (a replay that must not look at them)."""
+
+    def __getitem__(self, i):
+        raise AssertionError(f"interaction {i} was read")
+
+
+def test_a_play_that_can_learn_nothing_more_answers_from_its_plan_without_reading_the_interaction():
+    cassette = Cassette([interaction(b'{"instance": {"id": "abc"}}')], allow_playback_repeats=True)
+    player = Player(cassette)
+    incoming = RecordedRequest("GET", URL, headers=(("X-Auth-Token", "real-token"),))
+    first = player.play(incoming, "http://localhost")
+    cassette.interactions = _Unread(cassette.interactions)
+    assert player.play(incoming, "http://localhost") == first
+    assert player.secrets.values == {"<<token-1>>": "real-token"}

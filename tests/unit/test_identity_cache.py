@@ -30,7 +30,7 @@ def test_a_token_is_not_looked_up_again_after_a_write_to_instances():
     backend.instances.create("1", INSTANCE_SPEC)
     ran = statements(backend, lambda: backend.identity.check_token("t", "1"))
     assert not any("from tokens" in sql for sql in ran)
-    assert any("_identity_changes" in sql for sql in ran)  # one narrow read tells that identity is unchanged
+    assert any("_identity_changes" in sql for sql in ran)  # one read tells that identity is unchanged
 
 
 def test_expired_tokens_are_refused_at_once_after_being_kept():
@@ -104,6 +104,42 @@ def test_a_settle_sees_accounts_changed_since_the_last_read():
     with pytest.raises(OverLimit) as caught:
         backend.instances.create("1", INSTANCE_SPEC)
     assert (caught.value.status, caught.value.message) == (413, "Quota exceeded for resources: ['instances'].")
+
+
+def test_the_settle_after_a_token_check_does_not_read_the_due_times_again():
+    backend = make_backend()
+    backend.identity.check_token("t", "1")  # the token is known (kept while identity is unchanged)
+    backend.settle()  # replication's first catch-up
+    backend.instances.create("1", INSTANCE_SPEC)  # a write: the next request reads the counter and the due times
+
+    def check_then_settle() -> None:
+        backend.identity.check_token("t", "1")  # the access check of a request
+        backend.settle()  # its build is not due yet: nothing to carry out
+
+    ran = statements(backend, check_then_settle)
+    assert len(ran) == 1  # one statement read both
+    assert ran[0].startswith("select (select min(task_until) from instances") and "_identity_changes" in ran[0]
+
+
+def test_a_build_due_after_the_token_check_is_carried_out_by_the_settle():
+    backend = make_backend()
+    created = backend.instances.create("1", INSTANCE_SPEC)
+    backend.identity.check_token("t", "1")  # the due times read here say the build runs until later
+    backend.clock.advance(10)  # now it is due, and the model has not changed: the times read still hold
+    backend.settle()
+    assert backend.instances.get("1", created["id"])["status"] == "ACTIVE"
+
+
+def test_the_backups_version_moves_with_a_backup_row_and_with_a_restored_snapshot():
+    backend = make_backend()
+    before = backend.backups_version()
+    backend.store.db.conn.execute("update _identity_changes set n = n")  # a change to the model, not to backups
+    assert backend.backups_version() == before
+    with tempfile.TemporaryDirectory() as tmp:
+        snapshot = str(Path(tmp) / "snap.db")
+        backend.store.backup_to(snapshot)
+        backend.store.restore_from(snapshot)  # the same rows, read again: the count alone would not move
+        assert backend.backups_version() != before
 
 
 def access_backend() -> Backend:

@@ -1,6 +1,8 @@
 """A new instance row's id and seq, and what replace_contents leaves on an instance (the restore's build end)."""
 
-from support import INSTANCE_SPEC, make_backend
+from support import INSTANCE_SPEC, found, make_backend
+
+from simulator.repos.instances import DUE_COLUMNS, FIRST_DUE
 
 CONTENTS = {
     "databases": {"new_db": {"character_set": "utf8", "collate": "utf8_general_ci"}},
@@ -35,3 +37,20 @@ def test_replace_contents_on_an_empty_instance_writes_the_contents():
     repo.replace_contents(instance_id, CONTENTS)
     assert repo.contents(instance_id) == CONTENTS
     assert repo.holds_anything(instance_id)
+
+
+def test_the_due_instance_is_found_along_an_index_without_a_sort():
+    backend = make_backend()
+    plan = backend.store.db.conn.execute("explain query plan " + FIRST_DUE, [0.0]).fetchall()
+    assert [step[3] for step in plan] == ["SEARCH instances USING INDEX instances_due (task_until>? AND task_until<?)"]
+
+
+def test_builds_ending_at_the_same_moment_end_in_creation_order():
+    backend = make_backend()
+    ids = [backend.instances.create("1", {**INSTANCE_SPEC})["id"] for _ in range(3)]
+    repo = backend.store.instances
+    until = found(repo.get("1", ids[0]))["task_until"]
+    backend.store.db.conn.execute("update instances set task_until = ?", [until])  # all three end together
+    due = repo.first_due(until)
+    assert due is not None
+    assert (due["id"], tuple(due)) == (ids[0], DUE_COLUMNS)

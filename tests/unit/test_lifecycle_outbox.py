@@ -66,3 +66,15 @@ def test_a_detail_seen_before_is_the_same_and_a_fresh_dict_each_time():
     store.db.conn.execute(insert, ["i2", detail])
     second = store.lifecycle.drain()
     assert [i["detail"] for i in second] == [{"restore": "full"}]
+
+
+def test_a_drain_reads_the_outbox_in_order_then_clears_it_and_with_nothing_pending_writes_nothing():
+    store = Store.open(":memory:")
+    conn = store.db.conn
+    for resource in ("c", "a", "b"):
+        conn.execute("insert into transitions (kind, resource_id) values ('instance', ?)", [resource])
+    assert [item["resource_id"] for item in store.lifecycle.drain()] == ["c", "a", "b"]
+    assert conn.execute("select count(*) from transitions").fetchone()[0] == 0
+    before = conn.total_changes
+    assert store.lifecycle.drain() == []
+    assert conn.total_changes == before

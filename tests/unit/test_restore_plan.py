@@ -44,7 +44,7 @@ def planner() -> RestorePlanner:
     store = Store.open(":memory:")
     store.backups.insert(backup(FULL, None, 0.21, diff(EMPTY, SHOP)))
     store.backups.insert(backup(INC, FULL, 0.05, diff(SHOP, SHOP_AND_ALICE)))
-    return RestorePlanner(store.backups, DURATIONS)
+    return RestorePlanner(store.backups, DURATIONS, store.backups.changes)
 
 
 def test_restore_plan_of_an_incremental_lasts_by_the_chains_size_and_its_build_gets_the_chain(planner: RestorePlanner):
@@ -86,7 +86,9 @@ def test_restore_plan_checks_the_state_before_the_size():
     store = Store.open(":memory:")
     store.backups.insert(backup(FULL, None, 5.0, diff(EMPTY, SHOP), status="BUILDING"))
     with pytest.raises(Conflict) as info:
-        RestorePlanner(store.backups, DURATIONS).plan("1234", FULL, version=None, volume_size=1, databases=[], users=[])
+        RestorePlanner(store.backups, DURATIONS, store.backups.changes).plan(
+            "1234", FULL, version=None, volume_size=1, databases=[], users=[]
+        )
     assert info.value.body() == {
         "conflict": {
             "code": 409,
@@ -100,3 +102,46 @@ def test_restore_contents_at_build_end_need_every_link_completed(planner):
     planner.repo.update(FULL, {"status": "FAILED"})
     assert planner.contents("1234", INC) is None
     assert planner.contents("5678", INC) is None
+
+
+def backup_reads(planner: RestorePlanner, action) -> list[str]:
+    """The statements action runs that read the backups table."""
+    seen: list[str] = []
+    conn = planner.repo.db.conn
+    conn.set_trace_callback(seen.append)
+    try:
+        action()
+    finally:
+        conn.set_trace_callback(None)
+    return [sql for sql in seen if "from backups" in sql]
+
+
+def test_the_builds_end_reads_the_chain_read_by_the_create_while_no_backup_changed(planner: RestorePlanner):
+    plan = planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[])
+    reads = backup_reads(planner, lambda: planner.contents("1234", plan.backup_id))
+    assert reads == []
+    assert planner.contents("1234", plan.backup_id) == SHOP_AND_ALICE
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        f"delete from backups where id = '{FULL}'",
+        f"update backups set status = 'FAILED' where id = '{FULL}'",
+    ],
+)
+def test_a_link_deleted_or_failed_after_the_create_fails_the_build(planner: RestorePlanner, change: str):
+    plan = planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[])
+    planner.repo.db.conn.execute(change)
+    assert planner.contents("1234", plan.backup_id) is None
+
+
+def test_a_backup_changed_after_the_create_is_read_again_for_the_next_plan(planner: RestorePlanner):
+    planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[])
+    planner.repo.db.conn.execute(f"update backups set status = 'BUILDING' where id = '{INC}'")
+    with pytest.raises(Conflict) as info:
+        planner.plan("1234", INC, version=None, volume_size=2, databases=[], users=[])
+    assert (info.value.status, info.value.message) == (
+        409,
+        f"Unable to create instance because backup {INC} is not completed. Actual state: BUILDING.",
+    )
