@@ -87,12 +87,12 @@ class Backend:
         self._bookkeeping_changes = 0
         self._settled_at_version = -1  # nothing computed yet
         self._drained_at_version = -1
-        self._identity_at_version = -1
+        #: The due times' statement (the SQL settlers' next due times, then the backup and identity counters) as
+        #: read at model version _counters_at_version: read again only once the model changed (_read_counters).
+        self._counters_at_version = -1
+        self._found: tuple = ()
         self._identity_version: tuple[int, int] = (-1, -1)
         self._backups_version: tuple[int, int] = (-1, -1)
-        #: The due times' statement as read at model version _identity_at_version (it reads the identity counter
-        #: too): the settle that follows a request's access check at that version does not run it again.
-        self._found: tuple = ()
 
     @classmethod
     def open(
@@ -157,7 +157,7 @@ class Backend:
         if self.model_version() == self._settled_at_version and now < self._next_due:
             return
         for _ in range(100000):
-            dues = self.next_dues(fresh=self.model_version() != self._identity_at_version)
+            dues = self.next_dues()
             pending = [(due, s) for due, s in dues if due <= now]
             if not pending:
                 self._next_due = min((due for due, _ in dues), default=float("inf"))
@@ -167,18 +167,11 @@ class Backend:
             with self.store.atomic():
                 settler.settle_one(now)
 
-    def next_dues(self, fresh: bool = True) -> list[tuple[float, Settler]]:
-        """When each settler's next step is due (those with nothing to do left out); the SQL ones in one
-        statement, which also reads the identity and backup counters (a settle changes the model, and the write
-        that follows would read them again: identity_version, backups_version). fresh=False takes the SQL ones as
-        last read, for a caller that knows the model has not changed since (the settle after identity_version's
-        read)."""
-        if fresh:
-            store = self.store
-            self._found = store.scalars(self._due_queries)
-            self._backups_version = (store.restores, self._found[-2])
-            self._identity_version = (store.restores, self._found[-1])
-            self._identity_at_version = self.model_version()
+    def next_dues(self) -> list[tuple[float, Settler]]:
+        """When each settler's next step is due (those with nothing to do left out); the SQL ones as the due
+        times' statement read them (_read_counters)."""
+        if self.model_version() != self._counters_at_version:
+            self._read_counters()
         values = iter(self._found)
         dues = []
         for settler in self.settlers:
@@ -204,20 +197,29 @@ class Backend:
         of what the database says (the next due step) stay valid while it does not."""
         return self._conn.total_changes - self._bookkeeping_changes + self.store.restores
 
+    def _read_counters(self) -> None:
+        """Run the due times' statement: the SQL settlers' next due times and the backup and identity counters in
+        one (a settle changes the model, and the write that follows reads the counters: one statement serves both)."""
+        store = self.store
+        self._found = found = store.scalars(self._due_queries)
+        self._backups_version = (store.restores, found[-2])
+        self._identity_version = (store.restores, found[-1])
+        self._counters_at_version = self.model_version()
+
     def identity_version(self) -> tuple[int, int]:
         """Changes when a row of accounts, users or tokens may have changed (their triggers' counter, read once per
         model change) or the whole database was replaced: caches of who a token is and what its account allows
         (Identity, Limits, the instance quota) stay valid across writes to anything else."""
-        if self.model_version() != self._identity_at_version:
-            self.next_dues()  # the counter with the next due times: the settle that follows reads neither again
+        if self.model_version() != self._counters_at_version:
+            self._read_counters()
         return self._identity_version
 
     def backups_version(self) -> tuple[int, int]:
         """Changes when a backup row may have changed (their triggers' counter, read with the due times) or the
         whole database was replaced: what a restore read of a backup and its chain stays valid across writes to
         anything else (its create, then its build's end and the next restore's create, read the same chain)."""
-        if self.model_version() != self._identity_at_version:
-            self.next_dues()
+        if self.model_version() != self._counters_at_version:
+            self._read_counters()
         return self._backups_version
 
     @contextmanager

@@ -28,9 +28,6 @@ class AccountsRepo:
     #: How many changes accounts, users and tokens have had (a counter their triggers keep, migrations.py).
     IDENTITY_CHANGES = "select n from _identity_changes where id = 1"
 
-    def identity_changes(self) -> int:
-        return self.db.conn.execute(self.IDENTITY_CHANGES).fetchone()[0]
-
     def rate_limits_on(self, account_id: str) -> bool:
         """Whether the account's rate limits are on (the per-request check, so one narrow query)."""
         row = self.db.execute("select rate_limits from accounts where id = ?", [account_id]).fetchone()
