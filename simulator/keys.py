@@ -18,8 +18,6 @@ from simulator.pipeline.journal import Journal
 from simulator.repos.store import Store
 
 if TYPE_CHECKING:
-    import jinja2
-
     from simulator.control.snapshots import Snapshots
     from simulator.dashboard.live import LiveFeed
     from simulator.faults.engine import FaultEngine
@@ -46,9 +44,7 @@ REPLAY: web.AppKey[ReplayEngine] = web.AppKey("replay")
 SNAPSHOTS: web.AppKey[Snapshots] = web.AppKey("snapshots")
 #: On the control sub-app: the simulator's app (whose state a control call reads and changes).
 SIMULATOR = web.AppKey("simulator", web.Application)
-#: On the control sub-app: the dashboard's template environment ({"env": jinja2.Environment}, made at the first page
-#: rendered, so a server that never shows one never imports jinja2: dashboard/pages.environment) and its live feed.
-TEMPLATES: web.AppKey[dict[str, jinja2.Environment]] = web.AppKey("dashboard_templates")
+#: On the control sub-app: the dashboard's live feed (its templates are the process's: dashboard/pages.environment).
 FEED: web.AppKey[LiveFeed] = web.AppKey("dashboard_feed")
 #: On the recording proxy's app (replay/proxy.py): the proxy.
 PROXY: web.AppKey[RecordingProxy] = web.AppKey("proxy")

@@ -3,6 +3,7 @@ event stream and the static files. Handlers parse the query and render; gather.p
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,7 +16,7 @@ from simulator.dashboard import gather, journal_view, panels, places
 from simulator.dashboard.live import stream
 from simulator.errors import BadRequest, ItemNotFound
 from simulator.http import CONTROL_PREFIX
-from simulator.keys import CLOCK, FEED, JOURNAL, TEMPLATES
+from simulator.keys import CLOCK, FEED, JOURNAL
 
 if TYPE_CHECKING:
     import jinja2
@@ -36,25 +37,28 @@ SECURITY_HEADERS = {
 }
 
 
-def environment(request: web.Request) -> jinja2.Environment:
-    """The dashboard's template environment, made the first time a page is rendered."""
-    made = request.config_dict[TEMPLATES]
-    if "env" not in made:
-        import jinja2
+@functools.cache
+def environment() -> jinja2.Environment:
+    """The dashboard's template environment, made the first time a page is rendered (a server that never shows one
+    never imports jinja2) and then shared by every app in the process: it holds nothing of an app's (templates, their
+    compiled code, one filter), jinja2's environments are safe to share between threads, and it keeps checking the
+    files' times (auto_reload) as each app's own did. Compiling the 16 templates took ~140 ms of the first page of
+    each app: each of the dashboard's tests (a server each) paid it, and an open browser page waited for it."""
+    import jinja2
 
-        made["env"] = jinja2.Environment(
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            undefined=jinja2.StrictUndefined,
-            loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
-        )
-        made["env"].filters["short_ids"] = journal_view.short_ids
-    return made["env"]
+    env = jinja2.Environment(
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        loader=jinja2.PackageLoader("simulator.dashboard", "templates"),
+    )
+    env.filters["short_ids"] = journal_view.short_ids
+    return env
 
 
 def render(request: web.Request, template: str, context: dict, headers: dict | None = None) -> web.Response:
-    text = environment(request).get_template(template).render({"prefix": PREFIX, **context})
+    text = environment().get_template(template).render({"prefix": PREFIX, **context})
     response = web.Response(text=text, content_type="text/html", charset="utf-8")
     response.headers.update(SECURITY_HEADERS)
     if headers:

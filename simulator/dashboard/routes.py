@@ -8,7 +8,7 @@ from aiohttp import web
 from simulator.dashboard import actions, pages
 from simulator.dashboard.live import LiveFeed
 from simulator.dashboard.pages import PATH, PREFIX
-from simulator.keys import FEED, JOURNAL, SIMULATOR, TEMPLATES
+from simulator.keys import FEED, JOURNAL, SIMULATOR
 
 #: Unnamed routes: the names of the control plane's routes are its JSON API's operations (journal, OpenAPI).
 ROUTES = [
@@ -30,11 +30,9 @@ ROUTES = [
 
 
 def register(control: web.Application) -> None:
-    """Add the dashboard to the control sub-app (after create_control_app set its SIMULATOR): routes, a place for the
-    template environment, and the live feed that listens to the journal only while a page streams and ends its streams
-    when the server stops."""
+    """Add the dashboard to the control sub-app (after create_control_app set its SIMULATOR): routes and the live feed
+    that listens to the journal only while a page streams and ends its streams when the server stops."""
     journal = control[SIMULATOR][JOURNAL]
-    control[TEMPLATES] = {}  # the environment is made at the first page (pages.environment)
     feed = control[FEED] = LiveFeed(journal, PREFIX)
 
     async def end_streams(_: web.Application) -> None:
