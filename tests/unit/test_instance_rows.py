@@ -39,6 +39,29 @@ def test_replace_contents_on_an_empty_instance_writes_the_contents():
     assert repo.holds_anything(instance_id)
 
 
+def test_replace_contents_writes_more_rows_than_one_statement_takes_and_users_without_grants():
+    """Past sql.BATCH rows a table's rows go in batches; a user granted nothing has no grant row, and contents with
+    users but no databases (or neither) write just those."""
+    backend = make_backend()
+    repo = backend.store.instances
+    many: dict[str, dict] = {
+        "databases": {f"db{n:03}": {"character_set": "utf8", "collate": "utf8_bin"} for n in range(250)},
+        "users": {
+            f"u{n:03}@%": {"name": f"u{n:03}", "host": "%", "password_hash": f"h{n}", "databases": [f"db{n:03}"]}
+            for n in range(230)
+        }
+        | {"lone@10.0.0.1": {"name": "lone", "host": "10.0.0.1", "password_hash": "h", "databases": []}},
+    }
+    users_only: dict[str, dict] = {"databases": {}, "users": {"lone@%": many["users"]["lone@10.0.0.1"] | {"host": "%"}}}
+    nothing: dict[str, dict] = {"databases": {}, "users": {}}
+    for contents in (many, users_only, nothing):
+        instance_id = backend.instances.create("1", INSTANCE_SPEC)["id"]
+        repo.replace_contents(instance_id, contents)
+        assert repo.contents(instance_id) == contents
+        grants = backend.store.db.conn.execute("select count(*) from grants where instance_id = ?", [instance_id])
+        assert grants.fetchone()[0] == sum(len(u["databases"]) for u in contents["users"].values())
+
+
 def test_the_due_instance_is_found_along_an_index_without_a_sort():
     backend = make_backend()
     plan = backend.store.db.conn.execute("explain query plan " + FIRST_DUE, [0.0]).fetchall()
