@@ -1,7 +1,9 @@
 """A new instance row's id and seq, and what replace_contents leaves on an instance (the restore's build end)."""
 
+import pytest
 from support import INSTANCE_SPEC, found, make_backend
 
+from simulator.repos.ha import LINK_COLUMNS
 from simulator.repos.instances import DUE_COLUMNS, FIRST_DUE
 
 CONTENTS = {
@@ -77,3 +79,28 @@ def test_builds_ending_at_the_same_moment_end_in_creation_order():
     due = repo.first_due(until)
     assert due is not None
     assert (due["id"], tuple(due)) == (ids[0], DUE_COLUMNS)
+
+
+LINK_LOOKUPS = [
+    "select * from instances where replica_of = ? order by seq",
+    "select id, name, replica_of from instances where replica_of in (?, ?) order by seq",
+    "select distinct replica_of from instances where replica_of is not null",
+    "select * from instances where ha_id = ? order by seq",
+    "select count(*) from instances where configuration_id = ? and account_id = ?",
+]
+
+
+@pytest.mark.parametrize("query", LINK_LOOKUPS)
+def test_link_column_indexes_hold_only_linked_instances_and_serve_their_lookups(query):
+    """The configuration, replica-source and HA-group indexes are partial (no NULL entry), and a lookup by value still
+    searches its column's index."""
+    backend = make_backend()
+    conn = backend.store.db.conn
+    backend.instances.create("1", INSTANCE_SPEC)
+    for column in LINK_COLUMNS:
+        (text,) = conn.execute("select sql from sqlite_master where name = ?", [f"idx_instances_{column}"]).fetchone()
+        assert text.endswith(f"where {column} is not null")
+    params = ["x"] * query.count("?")
+    plan = " ".join(row[3] for row in conn.execute("explain query plan " + query, params))
+    column = next(c for c in LINK_COLUMNS if c in query)
+    assert f"INDEX idx_instances_{column} ({column}" in plan, plan
