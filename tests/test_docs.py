@@ -4,9 +4,9 @@ and Python block in them runs as a user pastes it.
 A block's fence says what it is: ```sh blocks run with `bash -e` and ```python blocks with python (a block that
 defines `test_` functions is a test module: it runs with pytest), against a sandbox started with the README's own
 `cdbsim serve` (a temporary state file and a free port; the README's ports are rewritten to free ones; lifecycles a
-fifth as long, BLOCKS_TIME_SCALE). ```text blocks are not commands (the set-up lines at the top, output samples,
-the layout) and are not run; a fence without a language fails the check, so every block is marked one way or the
-other.
+tenth as long and the shell's `sleep` scaled with them, BLOCKS_TIME_SCALE). ```text blocks are not commands (the
+set-up lines at the top, output samples, the layout) and are not run; a fence without a language fails the check, so
+every block is marked one way or the other.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Generator
+from collections.abc import Generator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -157,18 +157,18 @@ def with_ports(text: str, sandbox_port: int) -> str:
     return text
 
 
-def user_env(first: Path | None = None) -> dict[str, str]:
-    """A user's shell after the README's set-up line: the venv's bin first on PATH (after first, when given), no
-    client settings."""
+def user_env(first: Sequence[Path] = ()) -> dict[str, str]:
+    """A user's shell after the README's set-up line: the venv's bin first on PATH (after the folders first, when
+    given), no client settings."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("OS_")}
-    env["PATH"] = os.pathsep.join([*([str(first)] if first else []), str(BIN), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join([*map(str, first), str(BIN), env.get("PATH", "")])
     env["VIRTUAL_ENV"] = str(BIN.parent)
     return env
 
 
-def run_pasted(command: list[str], cwd: Path, timeout: float = 180, first: Path | None = None) -> tuple[int, str, str]:
-    """Run as a user would (first: a folder put first on PATH); anything it left running in the background is
-    stopped afterwards."""
+def run_pasted(command: list[str], cwd: Path, timeout: float = 180, first: Sequence[Path] = ()) -> tuple[int, str, str]:
+    """Run as a user would (first: folders put first on PATH); anything it left running in the background is stopped
+    afterwards."""
     out, err = cwd / "stdout.txt", cwd / "stderr.txt"
     with open(out, "w") as stdout, open(err, "w") as stderr:
         process = subprocess.Popen(
@@ -201,10 +201,23 @@ def readme_serve_command() -> list[str]:
     return [str(BIN / command[0]), *command[1:]]
 
 
-#: The blocks' sandbox makes its lifecycles this much shorter than the README's (builds 1 s instead of 5 s, a 2 GB
-#: backup 1.6 s instead of 8 s): the README's `until ... sleep 1` loops still see BUILD and wait at least once, and the
-#: CLI block waits ~4 s of real time instead of ~17 s. The banner test checks the README's own durations.
-BLOCKS_TIME_SCALE = "0.2"
+#: The blocks run on a faster clock than the README's: their sandbox's lifecycles take a tenth of the README's
+#: durations (builds 0.5 s instead of 5 s, a 2 GB backup 0.8 s instead of 8 s) and their shell's `sleep 1` waits
+#: 0.2 s (SCALED_SLEEP, first on their PATH). The README's `until ... sleep 1` loops still see BUILD and sleep at least
+#: once each; the CLI block sleeps ~1 s instead of ~3-4 s (lifecycles at a fifth with the real `sleep`). The banner
+#: test checks the README's own durations.
+BLOCKS_TIME_SCALE = "0.1"
+
+#: The blocks' `sleep` (first on their PATH): one plain number of seconds waits that times BLOCKS_TIME_SCALE, but no
+#: less than 0.2 s (or the number, when less): a loop waiting for a process to start (docs/recording.md's `sleep 0.2`)
+#: waits on the machine's own speed, and polling it faster would only cost CPU. Anything else (a suffix, several
+#: arguments, --help) is the real sleep's, unscaled.
+SCALED_SLEEP = """#!/bin/sh
+if [ "$#" -eq 1 ] && [ -n "$1" ] && [ "${{1#*[!0-9.]}}" = "$1" ]; then
+    set -- "$(awk -v n="$1" -v s={scale} 'BEGIN {{ t = n * s; if (t < 0.2) t = (n < 0.2 ? n : 0.2); print t }}')"
+fi
+exec {sleep} "$@"
+"""
 
 
 def serve_sandbox(folder: Path, *extra: str) -> Generator[tuple[int, str], None, None]:
@@ -240,6 +253,35 @@ def readme_sandbox(tmp_path):
 def sandbox(tmp_path_factory):
     """The sandbox the blocks talk to: the README's command, lifecycles BLOCKS_TIME_SCALE times as long."""
     yield from serve_sandbox(tmp_path_factory.mktemp("sandbox"), "--time-scale", BLOCKS_TIME_SCALE)
+
+
+def scaled_sleep(folder: Path, real: str) -> Path:
+    """folder, holding SCALED_SLEEP as `sleep`, on the real sleep at real."""
+    (folder / "sleep").write_text(SCALED_SLEEP.format(sleep=shlex.quote(real), scale=BLOCKS_TIME_SCALE))
+    (folder / "sleep").chmod(0o755)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def scaled_sleep_bin(tmp_path_factory) -> Path:
+    """A folder whose `sleep` the blocks' shell finds first (SCALED_SLEEP, on the system's sleep)."""
+    real = shutil.which("sleep")
+    assert real, "no sleep on PATH"
+    return scaled_sleep(tmp_path_factory.mktemp("sleep-bin"), real)
+
+
+def test_the_blocks_sleep_scales_a_plain_number_down_to_a_fifth_of_a_second_and_passes_anything_else_on(tmp_path):
+    """What the blocks' `sleep` hands the real one (here a stand-in that prints its arguments)."""
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "args").write_text('#!/bin/sh\necho "[$*]"\n')
+    (tmp_path / "args").chmod(0o755)
+    folder = scaled_sleep(tmp_path / "bin", str(tmp_path / "args"))
+    (tmp_path / "run.sh").write_text(
+        "sleep 5\nsleep 1\nsleep 0.2\nsleep 0.1\nsleep 2s\nsleep 1 2\nsleep --help\nsleep ''\n"
+    )
+    code, out, err = run_pasted(["bash", "-e", "run.sh"], tmp_path, first=[folder])
+    assert (code, err) == (0, ""), (code, err)
+    assert out.splitlines() == ["[0.5]", "[0.2]", "[0.2]", "[0.1]", "[2s]", "[1 2]", "[--help]", "[]"]
 
 
 @pytest.fixture(scope="module")
@@ -278,7 +320,7 @@ def test_the_openstack_stand_in_prints_and_exits_as_the_script_run_alone(opensta
     for args in ("--version", "database no-such-command"):
         (tmp_path / "run.sh").write_text(f"openstack {args}\n")
         results.append(run_pasted(["bash", "run.sh"], tmp_path))
-        assert run_pasted(["bash", "run.sh"], tmp_path, first=openstack_bin) == results[-1]
+        assert run_pasted(["bash", "run.sh"], tmp_path, first=[openstack_bin]) == results[-1]
     (version_code, version, _), (unknown_code, unknown, _) = results
     assert version_code == 0 and version.startswith("openstack ")
     assert unknown_code == 2 and "'database no-such-command' is not an openstack command" in unknown
@@ -297,9 +339,11 @@ def test_the_banner_says_how_to_turn_rate_limits_off_and_speed_up_lifecycles(rea
 
 @pytest.mark.slow
 @pytest.mark.parametrize("block", COMMANDS, ids=block_id)
-def test_readme_block_runs_as_pasted(block: Block, sandbox, tmp_path, request):
+def test_readme_block_runs_as_pasted(block: Block, sandbox, scaled_sleep_bin, tmp_path, request):
     port, _ = sandbox
-    first = request.getfixturevalue("openstack_bin") if re.search(r"^openstack ", block.text, re.MULTILINE) else None
+    first = [scaled_sleep_bin]
+    if re.search(r"^openstack ", block.text, re.MULTILINE):
+        first.insert(0, request.getfixturevalue("openstack_bin"))
     text = with_ports(block.text, port)
     if block.language == "sh":
         (tmp_path / "block.sh").write_text(text)
