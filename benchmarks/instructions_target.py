@@ -104,7 +104,12 @@ async def main(target: str, n: int) -> None:
                 from simulator.keys import BACKEND
 
                 raise_quotas(app[BACKEND], "1234")
-        runner = web.AppRunner(app, access_log=None)
+        if target == "bare":
+            runner = web.AppRunner(app, access_log=None)
+        else:  # as `cdbsim serve` serves (its connection handler: parser errors as faults, the head deadline, the cap)
+            from simulator.serve.connections import SandboxRunner
+
+            runner = SandboxRunner(app, max_connections=1024, access_log=None)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()

@@ -8,7 +8,7 @@ import string
 from sqlite_utils import Database, Migrations
 
 from simulator.reference.catalog import BACKUP_LOCATION, DATASTORES
-from simulator.reference.lifecycle import RUNNING_BACKUP_STATUSES
+from simulator.reference.lifecycle import BUILDING, NEW, RUNNING_BACKUP_STATUSES
 from simulator.repos import sql
 from simulator.repos.sql import select
 
@@ -259,6 +259,18 @@ def count_backup_changes(db: Database) -> None:
         )
 
 
+#: When a running backup's next step is due (NULL for any other backup): a NEW one starts building at building_at, a
+#: BUILDING one ends at completed_at. Spelled once: the index below serves only queries that spell it the same way.
+DUE_AT = f"case status when '{NEW}' then building_at when '{BUILDING}' then completed_at end"
+
+
+@migrations()
+def index_backup_due_times(db: Database) -> None:
+    """Issue 25: the next backup step's time in one seek (the due-times statement runs twice a write); an IN list
+    seeking the partial running index had SQLite build a temporary b-tree on every run, half the statement's cost."""
+    db.execute(f"create index if not exists backups_due_at on backups(({DUE_AT}))")
+
+
 def _marks(values) -> str:
     return ", ".join("?" for _ in values)
 
@@ -268,9 +280,7 @@ class BackupsRepo:
 
     #: When the next backup and the next schedule slot are due (scalars: Backend.settle reads every settler's in
     #: one statement).
-    NEXT_DUE = (
-        f"select min(case status when 'NEW' then building_at else completed_at end) from backups where {IS_RUNNING}"
-    )
+    NEXT_DUE = f"select min({DUE_AT}) from backups"  # along backups_due_at: no IN list (its migration says why)
     NEXT_SCHEDULE_DUE = "select min(next_run_at) from schedules"
     #: How many times a backup row changed (count_backup_changes; Backend.settle reads it with the due times).
     CHANGES = "select n from _backup_changes where id = 1"

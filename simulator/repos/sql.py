@@ -33,7 +33,7 @@ def _quote(name: str) -> str:
 
 
 @lru_cache(maxsize=256)
-def _insert_sql(table: str, keys: tuple[str, ...], count: int, ignore: bool) -> str:
+def insert_sql(table: str, keys: tuple[str, ...], count: int, ignore: bool) -> str:
     """The text of an INSERT of count rows (the same few shapes recur, so each is built once)."""
     one = "(" + ", ".join("?" for _ in keys) + ")"
     verb = "INSERT OR IGNORE INTO" if ignore else "INSERT INTO"
@@ -60,7 +60,7 @@ def insert_many(db: Database, table: str, rows: list[dict], *, ignore: bool = Fa
 
     def write(chunk: list[dict]) -> None:
         values = [v if type(v) in _PLAIN else jsonify_if_needed(v) for row in chunk for v in map(row.get, keys)]
-        db.conn.execute(_insert_sql(table, keys, len(chunk), ignore), values)
+        db.conn.execute(insert_sql(table, keys, len(chunk), ignore), values)
 
     if len(rows) <= BATCH:  # one statement: SQLite makes it all or nothing by itself
         write(rows)

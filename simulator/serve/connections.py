@@ -76,10 +76,13 @@ class SandboxRequestHandler(RequestHandler):
         self._arm_head_timer()
 
     def data_received(self, data: bytes) -> None:
-        super().data_received(data)
+        # once a request: the parent named (super() builds an object a call) and the timer's state read here, as
+        # it is nearly always disarmed already (a keep-alive client's next request comes whole)
+        RequestHandler.data_received(self, data)
         if self._messages or self._current_request is not None:
-            self._disarm_head_timer()
-        else:
+            if self.head_timer is not None:
+                self._disarm_head_timer()
+        elif self.head_timer is None:
             self._arm_head_timer()
 
     def connection_lost(self, exc: BaseException | None) -> None:

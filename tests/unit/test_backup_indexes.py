@@ -67,3 +67,39 @@ def test_backups_status_and_parent_indexes_hold_only_running_and_incremental_row
     assert "idx_backups_status" not in indexes and "idx_backups_parent_id" not in indexes
     assert "where status in ('NEW', 'BUILDING')" in indexes["idx_backups_running"]
     assert "where parent_id is not null" in indexes["idx_backups_parent"]
+
+
+def test_next_backup_due_time_is_one_seek_of_its_index_without_a_temporary_table():
+    """The due-times statement runs twice a write: its backups part reads backups_due_at, and nothing in its program
+    opens an ephemeral table (an IN list used to seek an index builds one on every run)."""
+    store = Store.open(":memory:")
+    conn = store.db.conn
+    plan = [row[3] for row in conn.execute("explain query plan " + BackupsRepo.NEXT_DUE)]
+    assert plan == ["SEARCH backups USING INDEX backups_due_at"], plan
+    opcodes = {row[1] for row in conn.execute("explain " + BackupsRepo.NEXT_DUE)}
+    assert "OpenEphemeral" not in opcodes
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_next_backup_due_time_is_the_earliest_running_step(seed):
+    """NEW backups are due at building_at, BUILDING ones at completed_at; every other status is not due, whatever
+    its times say (the same answer as reading the running backups one by one)."""
+    import random
+
+    rng = random.Random(seed)
+    store = Store.open(":memory:")
+    rows = []
+    for n in range(40):
+        status = rng.choice(["NEW", "BUILDING", "COMPLETED", "FAILED", "DELETE_FAILED"])
+        times = [rng.choice([None, rng.uniform(0, 1000)]) for _ in range(2)]
+        rows.append((f"b{n}", status, *times))
+        store.db.execute(
+            "insert into backups (id, account_id, name, backup_type, status, building_at, completed_at) "
+            "values (?, '1234', 'b', 'InnoBackupEx', ?, ?, ?)",
+            rows[-1],
+        )
+        expected = min(
+            (t for _, s, b, c in rows if s in ("NEW", "BUILDING") for t in [b if s == "NEW" else c] if t is not None),
+            default=None,
+        )
+        assert BackupsRepo(store.db).next_due() == expected

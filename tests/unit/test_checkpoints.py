@@ -109,9 +109,11 @@ def test_a_short_log_is_left_for_later_and_a_long_one_is_checkpointed(tmp_path):
             for k in range(60):  # a commit writes a page of log at least
                 with store.atomic():
                     store.db.execute("insert into meta (key, value) values (?, ?)", [f"long{k}", "x"])
-            assert _wait_for(lambda: checkpointer.runs == 1)
+            # the thread may copy the log while the loop still writes (a slow machine): the log it copied was long,
+            # and whatever the loop wrote after is a short log, left for later
+            assert _wait_for(lambda: checkpointer.runs >= 1)
             assert checkpointer.last is not None and checkpointer.last[1] == checkpointer.last[2] >= 50
-            assert checkpointer.backlog() == 0
+            assert checkpointer.backlog() < 50
     finally:
         store.close()
 

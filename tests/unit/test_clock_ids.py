@@ -2,6 +2,7 @@
 
 import datetime as dt
 import random
+import uuid
 
 import pytest
 from freezegun import freeze_time
@@ -68,6 +69,15 @@ def test_same_seed_gives_same_ids():
 def test_uuid_is_version_4():
     value = Ids(3).uuid()
     assert value[14] == "4" and len(value) == 36
+
+
+@pytest.mark.parametrize("seed", [0, 7, 2026])
+def test_uuid_draws_what_uuid_of_the_same_random_bits_gives(seed):
+    """The same seed gives the same ids as str(uuid.UUID(int=getrandbits(128), version=4)) did."""
+    ids, reference = Ids(seed), random.Random(seed)
+    for _ in range(2000):
+        assert ids.uuid() == str(uuid.UUID(int=reference.getrandbits(128), version=4))
+    assert ids.random() == reference.random()
 
 
 def test_real_clock_time_follows_freezegun_like_now():

@@ -49,3 +49,16 @@ def test_the_byte_budget_drops_exactly_the_oldest_entries_over_it_however_many()
     assert repo.size() == budget
     repo.prune_to_bytes(budget)  # within the budget: nothing goes
     assert len(journal.entries()) == 400
+
+
+def test_a_prune_leaves_the_connections_secure_delete_setting_as_it_found_it():
+    """The prune drops old entries without SQLite's secure delete (their text is the journal's, already redacted);
+    every other delete keeps whatever the connection had."""
+    store = Store.open(":memory:")
+    journal = Journal(store, limit=100)
+    for setting, name in ((1, "on"), (0, "off"), (2, "fast")):
+        store.db.execute(f"pragma secure_delete = {name}")
+        for n in range(PRUNE_EVERY):
+            journal.record(exchange(n))
+        assert store.db.execute("pragma secure_delete").fetchone()[0] == setting
+        assert journal.count() <= 100 + PRUNE_EVERY

@@ -123,10 +123,53 @@ _KEYWORDS: dict[str, Callable[[Any, dict], Check]] = {
 }
 
 
+def _string(schema: dict) -> Check:
+    """A string schema's type, lengths and pattern in one call (what _all of their four checks says)."""
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    search = re.compile(schema["pattern"]).search if "pattern" in schema else None
+
+    def check(x: Any) -> bool:
+        if not isinstance(x, str) or len(x) < low or (high is not None and len(x) > high):
+            return False
+        return search is None or search(x) is not None
+
+    return check
+
+
+def _object(schema: dict) -> Check:
+    """An object schema's type, required names and properties in one call (what _all of their checks says)."""
+    names = tuple(schema.get("required", ()))
+    subs = {name: _compile(sub) for name, sub in schema.get("properties", {}).items()}
+
+    def check(x: Any) -> bool:
+        if not isinstance(x, dict):
+            return False
+        for name in names:
+            if name not in x:
+                return False
+        for name, item in x.items():  # over the body's keys, not every property the schema names
+            f = subs.get(name)
+            if f is not None and not f(item):
+                return False
+        return True
+
+    return check
+
+
+#: Schema shapes checked by one function each instead of one per keyword (a body's every string and object: a
+#: restore's body is ~40 keyword checks, one Python call each, issue 25).
+_STRING_KEYS = frozenset({"type", "minLength", "maxLength", "pattern"})
+_OBJECT_KEYS = frozenset({"type", "required", "properties"})
+
+
 def _compile(schema: dict) -> Check:
     """A function that says whether an instance is valid under schema, exactly as Draft4Validator.is_valid does,
     for the keywords our schemas use (anything else raises _Unsupported). Not fastjsonschema: its patterns and types
     give other verdicts than jsonschema's (e.g. '1\\n' against '^...$'), and Trove answers with jsonschema's."""
+    if schema.get("type") == "string" and schema.keys() <= _STRING_KEYS:
+        return _string(schema)
+    if schema.get("type") == "object" and schema.keys() <= _OBJECT_KEYS:
+        return _object(schema)
     checks = []
     for key, value in schema.items():
         build = _KEYWORDS.get(key)
