@@ -19,6 +19,18 @@ from simulator import DemoAccount, SimulatorConfig
 from simulator.testing import SimulatorServer
 
 CHROMIUM = "/usr/bin/chromium"
+#: Playwright's own --disable-features (1.65). Chromium keeps only the last such switch, so ours repeats them
+#: (features_kept checks, at each launch, that none of Playwright's is lost).
+PLAYWRIGHT_DISABLED = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync,DestroyProfileOnBrowserClose,HttpsUpgrades,HttpsFirstBalancedModeAutoEnable,"
+    "LensOverlay,MediaRouter,PaintHolding,ThirdPartyStoragePartitioning,AvoidCorsURLLoaderRestartOnRedirect,"
+    "TcpPortRandomizationWin,OptimizationHints,NetworkTimeServiceQuerying,AimEnabled,PreconnectToSearch,"
+    "msForceBrowserSignIn,msEdgeUpdateLaunchServicesPreferredVersion"
+)
+#: The address bar's two popups as WebUI pages (chrome://omnibox-popup.top-chrome/): headless, Chromium still runs
+#: them in a renderer of their own that works at each navigation (about 0.2 s of CPU per context and per second a
+#: page loads; a third of the browser tests' Chromium CPU). No page, and so no test, sees the address bar.
+BROWSER_UI_OFF = "WebUIOmniboxPopup,WebUIOmniboxAimPopup"
 #: Headless, and nothing that reaches beyond this machine.
 CHROMIUM_ARGS = [
     "--headless",
@@ -29,7 +41,24 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    f"--disable-features={PLAYWRIGHT_DISABLED},{BROWSER_UI_OFF}",
 ]
+
+
+def features_kept() -> None:
+    """Fail unless each Chromium browser process started under this one disables, in its last --disable-features
+    (the one Chromium reads), every feature its earlier ones (Playwright's) disable."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if not proc.name.isdigit() or int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == 1:
+                continue
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+        except (OSError, IndexError, ValueError):
+            continue
+        if not argv[0].endswith(b"chromium") or any(a.startswith(b"--type=") for a in argv):
+            continue
+        switches = [set(a.split(b"=", 1)[1].split(b",")) for a in argv if a.startswith(b"--disable-features=")]
+        assert not switches or set().union(*switches) == switches[-1], (proc.name, switches)
 
 
 def browser_missing(why: str) -> None:
@@ -53,6 +82,7 @@ def browser():
         launched = playwright.chromium.launch(
             executable_path=CHROMIUM if Path(CHROMIUM).exists() else shutil.which("chromium"), args=CHROMIUM_ARGS
         )
+        features_kept()
         yield launched
         launched.close()
 

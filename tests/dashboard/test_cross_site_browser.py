@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 from dashboard.browsing import DURATIONS, WAIT_MS
-from dashboard.conftest import CHROMIUM, CHROMIUM_ARGS, browser_missing
+from dashboard.conftest import CHROMIUM, CHROMIUM_ARGS, browser_missing, features_kept
 from support import ACCOUNT, TOKEN
 
 from simulator import DemoAccount, SimulatorConfig
@@ -139,6 +139,7 @@ def rebinding_browser():
         browser_missing(f"Chromium at {CHROMIUM}")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=[*CHROMIUM_ARGS, RESOLVER_RULES])
+        features_kept()
         yield launched
         launched.close()
 
