@@ -48,17 +48,26 @@ CHROMIUM_ARGS = [
 def features_kept() -> None:
     """Fail unless each Chromium browser process started under this one disables, in its last --disable-features
     (the one Chromium reads), every feature its earlier ones (Playwright's) disable."""
+    children: dict[int, list[int]] = {}
+    argvs: dict[int, list[bytes]] = {}
     for proc in Path("/proc").iterdir():
         try:
-            if not proc.name.isdigit() or int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]) == 1:
-                continue
-            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            if proc.name.isdigit():
+                children.setdefault(int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1]), []).append(
+                    int(proc.name)
+                )
+                argvs[int(proc.name)] = (proc / "cmdline").read_bytes().split(b"\0")
         except (OSError, IndexError, ValueError):
             continue
+    todo = list(children.get(os.getpid(), []))
+    while todo:
+        pid = todo.pop()
+        todo.extend(children.get(pid, []))
+        argv = argvs.get(pid, [b""])
         if not argv[0].endswith(b"chromium") or any(a.startswith(b"--type=") for a in argv):
             continue
         switches = [set(a.split(b"=", 1)[1].split(b",")) for a in argv if a.startswith(b"--disable-features=")]
-        assert not switches or set().union(*switches) == switches[-1], (proc.name, switches)
+        assert not switches or set().union(*switches) == switches[-1], (pid, switches)
 
 
 def browser_missing(why: str) -> None:
