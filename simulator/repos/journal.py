@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, repeat
-from itertools import count as count_from
 from operator import add, eq, itemgetter
 
 from sqlite_utils import Database
@@ -86,82 +84,15 @@ def _bound(columns: tuple[str, ...], all_empty: bool, all_blank: bool) -> Callab
     )
 
 
-#: Columns that are not texts repeated by a repeated request (_Sharing): the entry's own figures, and its time.
-OWN_VALUES = frozenset({"time", "status", "duration_ms", "size"})
-#: What a shared value may be: a str equals only a str and None only None, so equal values are stored alike.
-_TEXT_TYPES = frozenset({str, type(None)})
-
-
-@dataclass(frozen=True)
-class _Sharing:
-    """How a chunk of entries that all repeat one request (a client polling one resource, a load test) is written:
-    its texts (every bound value but OWN_VALUES) bound once and named by number in each row, as the sqlite3 module
-    binds each text as a copy (a fresh allocation each, ~1 k instructions, short or long). The time is shared too
-    when it is the same in each (entries of one second). Positions are in a row's bound values (size last)."""
-
-    texts: tuple[int, ...]
-    time: int | None
-    width: int
-    pick_texts: Callable[[tuple], tuple]
-
-    def shared(self, chunk: list[tuple]) -> tuple[int, ...] | None:
-        """The positions bound once for this chunk, or None: its texts differ (it is written as it is)."""
-        pick = self.pick_texts
-        first = pick(chunk[0])
-        if not set(map(type, first)) <= _TEXT_TYPES or not all(map(eq, repeat(first), map(pick, chunk))):
-            return None
-        time = self.time
-        if time is not None and all(map(eq, repeat(chunk[0][time]), map(itemgetter(time), chunk))):
-            return (*self.texts, time)
-        return self.texts
-
-
-@lru_cache(maxsize=16)
-def _sharing(columns: tuple[str, ...], all_empty: bool, all_blank: bool) -> _Sharing | None:
-    """The rows' _Sharing (None: they have no texts to share)."""
-    names = [*(c for c in columns if _value(c, "null" if all_empty else "?", all_blank) == "?"), "size"]
-    texts = [i for i, name in enumerate(names) if name not in OWN_VALUES]
-    if not texts:
-        return None
-    return _Sharing(tuple(texts), names.index("time") if "time" in names else None, len(names), _picker(texts))
-
-
-@lru_cache(maxsize=64)
-def _shared_sql(
-    columns: tuple[str, ...], all_empty: bool, count: int, all_blank: bool, shared: tuple[int, ...]
-) -> tuple[str, Callable[[tuple], tuple], Callable[[tuple], tuple]]:
-    """_insert_sql's INSERT with numbered parameters, ?1.. for the shared positions' values (bound once) and then
-    each row's other values in order; with what picks the shared values of a row and what picks its others."""
-    empty = "null" if all_empty else "nullif(?, '')"
-    texts = [_value(column, empty, all_blank) for column in (*columns, "size")]
-    width = sum("?" in text for text in texts)
-    number = {position: f"?{i + 1}" for i, position in enumerate(shared)}
-    following = count_from(len(shared) + 1)
-    rows = []
-    for _ in range(count):
-        slots = iter([number[i] if i in number else f"?{next(following)}" for i in range(width)])
-        rows.append("(" + ", ".join(t.replace("?", next(slots)) if "?" in t else t for t in texts) + ")")
-    sql = f"insert into journal ({', '.join(columns)}, size) values {', '.join(rows)}"
-    return sql, _picker(list(shared)), _picker([i for i in range(width) if i not in number])
-
-
 def _write_chunks(
     conn: sqlite3.Connection, columns: tuple[str, ...], all_empty: bool, all_blank: bool, values: list[tuple]
 ) -> None:
-    """Insert the rows' values in order, CHUNKS rows a statement (a chunk repeating one request's texts binds them
-    once: _Sharing)."""
+    """Insert the rows' values in order, CHUNKS rows a statement."""
     start = 0
-    sharing = _sharing(columns, all_empty, all_blank)
     for count in CHUNKS:
         sql = _insert_sql(columns, all_empty, count, all_blank)
         while len(values) - start >= count:
-            chunk = values[start : start + count]
-            shared = sharing.shared(chunk) if sharing is not None and count > 1 else None
-            if shared is None:
-                conn.execute(sql, tuple(chain.from_iterable(chunk)))
-            else:
-                shared_sql, pick_shared, pick_own = _shared_sql(columns, all_empty, count, all_blank, shared)
-                conn.execute(shared_sql, (*pick_shared(chunk[0]), *chain.from_iterable(map(pick_own, chunk))))
+            conn.execute(sql, tuple(chain.from_iterable(values[start : start + count])))
             start += count
 
 

@@ -175,30 +175,3 @@ def test_a_query_string_is_stored_as_given_whether_the_batch_has_none_blank_or_s
         ("/g", "limit=1", "text", None),
         ("/h", "", "text", None),
     ]
-
-
-def test_entries_repeating_one_request_are_stored_as_each_would_be_alone():
-    """A chunk whose texts are the same in every entry binds them once (the time too, when it is the same): what is
-    stored is what writing each entry by itself stores, value and type, whatever repeats and whatever does not."""
-    columns: tuple[str, ...] = ("account_id", "time", "method", "path", "query", "route", "status", "rule")
-    columns = (*columns, "duration_ms", "request", "response")
-
-    def entry(n: int, time: str = "t0", path: str = "/p", account: str | None = "1") -> tuple:
-        return (account, time, "GET", path, "", "r", 200, "", n / 10, '{"a": 1}', "[]")
-
-    batches = [
-        [entry(n) for n in range(64)],  # all repeated, the time too
-        [entry(n, time="t0" if n < 30 else "t1") for n in range(64)],  # the time moves within the chunk
-        [entry(n, path="/q" if n == 63 else "/p") for n in range(84)],  # one path differs: written as it is
-        [entry(n, account=None) for n in range(16)],  # None repeated: still NULL
-        [(*entry(n)[:7], "rule" if n == 2 else "", *entry(n)[8:]) for n in range(20)],  # a rule bound in one
-        [(*entry(n)[:6], 200.0 if n == 1 else 200, *entry(n)[7:]) for n in range(4)],  # the status is its own
-    ]
-    together, alone = Store.open(":memory:").journal, Store.open(":memory:").journal
-    for rows in batches:
-        together.append_many(columns, rows)
-        for row in rows:
-            alone.append_many(columns, [row])
-    query = "select *, typeof(account_id), typeof(status), typeof(duration_ms) from journal order by seq"
-    assert together.db.execute(query).fetchall() == alone.db.execute(query).fetchall()
-    assert together.size() == alone.size()
